@@ -1,0 +1,11 @@
+//! orgctl: an AWS Organization as code.
+//!
+//! The crate is laid out along the data flow: [`spec`] reads and validates the org file,
+//! [`graph`] orders things that depend on each other, [`provider`] is the only door to an
+//! organization (the sandbox, or AWS), [`plan`] diffs desired and live state into an ordered set
+//! of changes, [`apply`] carries them out, and [`cli`] is the command line on top.
+
+pub mod diagnostic;
+pub mod graph;
+pub mod model;
+pub mod spec;

@@ -1,0 +1,26 @@
+//! Types shared by every stage: what an organization looks like (desired or live).
+
+mod password_policy;
+mod state;
+
+pub use password_policy::PasswordPolicy;
+pub use state::{AccountState, CreateRequestState, OrgState, OuState, PolicyState, RootState};
+
+use std::collections::BTreeMap;
+
+/// Resource tags, sorted so that output and fingerprints are stable.
+pub type Tags = BTreeMap<String, String>;
+
+/// Tag key orgctl puts on the OUs, policies and accounts it manages; its value is the logical id.
+/// This is how a rename becomes an update: the tag, not the name, says which resource it is.
+pub const OWNER_TAG: &str = "orgctl:logical-id";
+
+/// Name and id of the AWS-managed policy that allows everything. AWS attaches it to every root,
+/// OU and account when SCPs are enabled; orgctl never detaches it.
+pub const FULL_AWS_ACCESS_NAME: &str = "FullAWSAccess";
+pub const FULL_AWS_ACCESS_ID: &str = "p-FullAWSAccess";
+
+/// Splits tags into the ones a user manages and orgctl's own (which live under `orgctl:`).
+pub fn user_tags(tags: &Tags) -> Tags {
+    tags.iter().filter(|(k, _)| !k.starts_with("orgctl:")).map(|(k, v)| (k.clone(), v.clone())).collect()
+}

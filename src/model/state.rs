@@ -1,0 +1,117 @@
+//! The live organization as a provider reads it. Plans are diffs against this, and a saved
+//! plan records its fingerprint so that `apply` can refuse a plan made against another state.
+
+use super::{PasswordPolicy, Tags, OWNER_TAG};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RootState {
+    pub id: String,
+    pub scp_enabled: bool,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OuState {
+    pub id: String,
+    pub name: String,
+    pub parent_id: String,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountState {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub parent_id: String,
+    /// ACTIVE, SUSPENDED or PENDING_CLOSURE.
+    pub status: String,
+    pub tags: Tags,
+    pub alias: Option<String>,
+    pub password_policy: Option<PasswordPolicy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyState {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub content: String,
+    pub aws_managed: bool,
+    pub tags: Tags,
+    /// Ids of the roots, OUs and accounts the policy is attached to.
+    pub targets: Vec<String>,
+}
+
+/// A CreateAccount request that has not finished; adopting it is what keeps a re-run after a
+/// crash from creating a second account with the same email.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreateRequestState {
+    pub id: String,
+    pub email: String,
+    pub account_name: String,
+    pub state: String,
+}
+
+/// Everything orgctl manages in an organization, keyed by AWS id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrgState {
+    pub organization_id: String,
+    pub master_account_id: String,
+    pub root: RootState,
+    pub ous: BTreeMap<String, OuState>,
+    pub accounts: BTreeMap<String, AccountState>,
+    pub policies: BTreeMap<String, PolicyState>,
+    pub pending_create_requests: Vec<CreateRequestState>,
+}
+
+impl OrgState {
+    /// A stable hash of the whole state: equal states give equal fingerprints.
+    pub fn fingerprint(&self) -> String {
+        let bytes = serde_json::to_vec(self).unwrap_or_default();
+        let digest = Sha256::digest(&bytes);
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Number of ancestors between `parent_id` and the root, the root counting as 0.
+    pub fn depth_of(&self, parent_id: &str) -> usize {
+        let mut depth = 0;
+        let mut current = parent_id;
+        while let Some(ou) = self.ous.get(current) {
+            depth += 1;
+            current = &ou.parent_id;
+            if depth > self.ous.len() {
+                break;
+            }
+        }
+        depth
+    }
+
+    /// Human path of a parent, such as `Root/Workloads/Prod`.
+    pub fn path_of(&self, parent_id: &str) -> String {
+        let mut names = Vec::new();
+        let mut current = parent_id;
+        while let Some(ou) = self.ous.get(current) {
+            names.push(ou.name.as_str());
+            current = &ou.parent_id;
+            if names.len() > self.ous.len() {
+                break;
+            }
+        }
+        names.push("Root");
+        names.reverse();
+        names.join("/")
+    }
+
+    /// Ids of the policies attached to `target_id`.
+    pub fn policies_on(&self, target_id: &str) -> Vec<&PolicyState> {
+        self.policies.values().filter(|p| p.targets.iter().any(|t| t == target_id)).collect()
+    }
+
+    pub fn owner_of(tags: &Tags) -> Option<&str> {
+        tags.get(OWNER_TAG).map(String::as_str)
+    }
+}

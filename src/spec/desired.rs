@@ -1,0 +1,126 @@
+//! The desired organization: what the plan compares with the live one, with every reference
+//! between resources resolved to logical ids and every value computed.
+
+use super::model::*;
+use super::validate::Placement;
+use crate::model::{PasswordPolicy, Tags};
+use serde::Serialize;
+
+/// Where a desired OU or account sits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub enum Parent {
+    Root,
+    Ou(String),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DesiredOu {
+    pub logical_id: String,
+    pub name: String,
+    pub parent: Parent,
+    pub scps: Vec<String>,
+    pub tags: Option<Tags>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DesiredAccount {
+    pub logical_id: String,
+    pub is_master: bool,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub account_id: Option<String>,
+    pub alias: Option<String>,
+    pub tags: Option<Tags>,
+    pub parent: Parent,
+    pub scps: Vec<String>,
+    pub password_policy: Option<PasswordPolicy>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DesiredPolicy {
+    pub logical_id: String,
+    pub name: String,
+    pub description: String,
+    pub content: String,
+    pub tags: Option<Tags>,
+}
+
+/// The org file, resolved. OUs are ordered parents first.
+#[derive(Debug, Clone, Serialize)]
+pub struct DesiredOrg {
+    pub master_account_id: String,
+    pub root_scps: Vec<String>,
+    pub default_access_role_name: Option<String>,
+    pub ous: Vec<DesiredOu>,
+    pub accounts: Vec<DesiredAccount>,
+    pub policies: Vec<DesiredPolicy>,
+}
+
+fn parent_of(id: &str, parents: &std::collections::HashMap<String, String>) -> Parent {
+    parents.get(id).map_or(Parent::Root, |p| Parent::Ou(p.clone()))
+}
+
+fn targets(refs: &[ResourceRef]) -> Vec<String> {
+    refs.iter().map(|r| r.target.clone()).collect()
+}
+
+/// Builds the desired organization from a spec that validated without errors.
+pub fn build(spec: &OrgSpec, placement: &Placement) -> DesiredOrg {
+    let mut ous: Vec<DesiredOu> = spec
+        .ous
+        .iter()
+        .map(|ou| DesiredOu {
+            logical_id: ou.logical_id.clone(),
+            name: ou.name.as_ref().map(|n| n.value.clone()).unwrap_or_default(),
+            parent: parent_of(&ou.logical_id, &placement.ou_parent),
+            scps: targets(&ou.scps),
+            tags: ou.tags.as_ref().map(|t| t.value.clone()),
+        })
+        .collect();
+    let depth = |id: &str| {
+        let mut d = 0;
+        let mut current = id;
+        while let Some(p) = placement.ou_parent.get(current) {
+            d += 1;
+            current = p;
+        }
+        d
+    };
+    ous.sort_by_cached_key(|ou| depth(&ou.logical_id));
+    let password_policy = |r: &Option<ResourceRef>| {
+        r.as_ref().and_then(|r| spec.password_policies.iter().find(|p| p.logical_id == r.target)).map(|p| p.policy.clone())
+    };
+    DesiredOrg {
+        master_account_id: spec.master().and_then(|m| m.account_id.as_ref()).map(|id| id.value.clone()).unwrap_or_default(),
+        root_scps: spec.root.as_ref().map(|r| targets(&r.scps)).unwrap_or_default(),
+        default_access_role_name: spec.root.as_ref().and_then(|r| r.default_access_role_name.clone()),
+        ous,
+        accounts: spec
+            .accounts
+            .iter()
+            .map(|a| DesiredAccount {
+                logical_id: a.logical_id.clone(),
+                is_master: a.is_master,
+                name: a.name.as_ref().map(|n| n.value.clone()),
+                email: a.email.as_ref().map(|e| e.value.clone()),
+                account_id: a.account_id.as_ref().map(|i| i.value.clone()),
+                alias: a.alias.as_ref().map(|l| l.value.clone()),
+                tags: a.tags.as_ref().map(|t| t.value.clone()),
+                parent: parent_of(&a.logical_id, &placement.account_parent),
+                scps: targets(&a.scps),
+                password_policy: password_policy(&a.password_policy),
+            })
+            .collect(),
+        policies: spec
+            .policies
+            .iter()
+            .map(|p| DesiredPolicy {
+                logical_id: p.logical_id.clone(),
+                name: p.name.as_ref().map(|n| n.value.clone()).unwrap_or_default(),
+                description: p.description.clone(),
+                content: p.content.as_ref().map(|c| c.value.clone()).unwrap_or_default(),
+                tags: p.tags.as_ref().map(|t| t.value.clone()),
+            })
+            .collect(),
+    }
+}

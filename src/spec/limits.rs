@@ -1,0 +1,51 @@
+//! AWS limits orgctl checks before any API call. AWS has been changing these quotas, so each
+//! one can be overridden (`--limit name=value`); the defaults are today's AWS values.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// OU levels below the root.
+    pub ou_depth: usize,
+    /// SCPs attached to one root, OU or account, FullAWSAccess included.
+    pub scps_per_target: usize,
+    /// Characters of an SCP document once minified.
+    pub scp_size: usize,
+    /// OUs in the organization.
+    pub ous: usize,
+    /// Customer-managed SCPs in the organization.
+    pub scps: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { ou_depth: 5, scps_per_target: 5, scp_size: 5120, ous: 2000, scps: 10_000 }
+    }
+}
+
+impl Limits {
+    pub const NAMES: [&'static str; 5] = ["ou-depth", "scps-per-target", "scp-size", "ous", "scps"];
+
+    /// Applies one `name=value` override.
+    pub fn set(&mut self, assignment: &str) -> Result<(), String> {
+        let (name, value) = assignment
+            .split_once('=')
+            .ok_or_else(|| format!("expected NAME=VALUE, got '{assignment}'"))?;
+        let value: usize = value
+            .trim()
+            .parse()
+            .map_err(|_| format!("limit '{name}' needs a whole number, got '{value}'"))?;
+        let slot = match name.trim() {
+            "ou-depth" => &mut self.ou_depth,
+            "scps-per-target" => &mut self.scps_per_target,
+            "scp-size" => &mut self.scp_size,
+            "ous" => &mut self.ous,
+            "scps" => &mut self.scps,
+            other => {
+                return Err(format!("unknown limit '{other}' (known: {})", Self::NAMES.join(", ")));
+            }
+        };
+        *slot = value;
+        Ok(())
+    }
+}

@@ -1,0 +1,179 @@
+//! Reading an org file from disk: the YAML itself, every `!Include`, and the top-level sections.
+
+use super::source::Sources;
+use super::yaml::{self, Node, NodeKind};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+const TOP_LEVEL_KEYS: [&str; 6] =
+    ["AWSTemplateFormatVersion", "Description", "Parameters", "Definitions", "Organization", "Metadata"];
+const FORMAT_VERSIONS: [&str; 2] = ["2010-09-09-OC", "2010-09-09"];
+
+/// The top-level sections of an org file, includes already expanded.
+pub struct Document {
+    pub description: Option<String>,
+    pub parameters: BTreeMap<String, String>,
+    pub organization: Option<Node>,
+}
+
+/// Reads `path` and every file it includes into `sources` and returns the expanded tree.
+pub fn read_tree(path: &Path, sources: &mut Sources) -> Result<Node, Diagnostic> {
+    read_file(path, sources, &mut Vec::new())
+}
+
+fn read_file(path: &Path, sources: &mut Sources, stack: &mut Vec<PathBuf>) -> Result<Node, Diagnostic> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Diagnostic::error("file-unreadable", format!("cannot read {}: {e}", path.display()))
+            .help("check the path; included paths are relative to the file that includes them")
+    })?;
+    let file = sources.add(path.to_path_buf(), text);
+    let text = sources.get(file).text.clone();
+    let tree = yaml::parse(&text, file, path)?;
+    stack.push(path.to_path_buf());
+    let expanded = expand_includes(tree, path, sources, stack);
+    stack.pop();
+    expanded
+}
+
+/// Replaces every `!Include path` node by the content of that file.
+fn expand_includes(node: Node, path: &Path, sources: &mut Sources, stack: &mut Vec<PathBuf>) -> Result<Node, Diagnostic> {
+    if node.tag.as_deref() == Some("Include") {
+        let Some(target) = node.as_str() else {
+            return Err(Diagnostic::error("include-invalid", "!Include takes a file path")
+                .at(Some(sources.location(node.span))));
+        };
+        let base = path.parent().unwrap_or(Path::new("."));
+        let included = base.join(target);
+        if stack.iter().any(|p| p == &included) {
+            let chain: Vec<String> = stack.iter().chain([&included]).map(|p| p.display().to_string()).collect();
+            return Err(Diagnostic::error("include-cycle", format!("!Include loop: {}", chain.join(" → ")))
+                .at(Some(sources.location(node.span)))
+                .help("a file cannot include itself, directly or through other files"));
+        }
+        return read_file(&included, sources, stack).map_err(|d| {
+            if d.location.is_none() {
+                d.at(Some(sources.location(node.span)))
+            } else {
+                d
+            }
+        });
+    }
+    let Node { kind, tag, span } = node;
+    let kind = match kind {
+        NodeKind::Seq(items) => NodeKind::Seq(
+            items.into_iter().map(|n| expand_includes(n, path, sources, stack)).collect::<Result<_, _>>()?,
+        ),
+        NodeKind::Map(entries) => NodeKind::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| Ok((k, expand_includes(v, path, sources, stack)?)))
+                .collect::<Result<_, Diagnostic>>()?,
+        ),
+        other => other,
+    };
+    Ok(Node { kind, tag, span })
+}
+
+/// Checks the top-level keys and resolves parameter values (defaults, then `overrides`).
+pub fn read_document(root: Node, overrides: &BTreeMap<String, String>, sources: &Sources, diags: &mut Diagnostics) -> Document {
+    let mut doc = Document { description: None, parameters: BTreeMap::new(), organization: None };
+    let Some(entries) = root.as_map() else {
+        diags.push(
+            Diagnostic::error("not-a-mapping", format!("the org file must be a mapping, found {}", root.describe()))
+                .at(Some(sources.location(root.span)))
+                .help("an org file starts with `AWSTemplateFormatVersion: '2010-09-09-OC'` and an `Organization:` section"),
+        );
+        return doc;
+    };
+    for (key, value) in entries {
+        let name = key.as_str().unwrap_or_default();
+        match name {
+            "AWSTemplateFormatVersion" => {
+                let v = value.as_str().unwrap_or_default();
+                if !FORMAT_VERSIONS.contains(&v) {
+                    diags.push(
+                        Diagnostic::error("format-version", format!("unsupported AWSTemplateFormatVersion '{v}'"))
+                            .at(Some(sources.location(value.span)))
+                            .property("AWSTemplateFormatVersion")
+                            .help("use '2010-09-09-OC' (org-formation's format)"),
+                    );
+                }
+            }
+            "Description" => doc.description = value.as_str().map(str::to_string),
+            "Parameters" => doc.parameters = read_parameters(value, overrides, sources, diags),
+            "Organization" => doc.organization = Some(value.clone()),
+            "Definitions" | "Metadata" => {}
+            other => diags.push(
+                Diagnostic::error("unknown-section", format!("unknown top-level section '{other}'"))
+                    .at(Some(sources.location(key.span)))
+                    .help(suggest(other, TOP_LEVEL_KEYS.iter().copied())
+                        .map(|s| format!("did you mean '{s}'?"))
+                        .unwrap_or_else(|| format!("known sections: {}", TOP_LEVEL_KEYS.join(", ")))),
+            ),
+        }
+    }
+    for name in overrides.keys() {
+        if !doc.parameters.contains_key(name) {
+            diags.push(
+                Diagnostic::error("unknown-parameter", format!("--parameter {name} is not declared in the file's Parameters"))
+                    .help("declare it under `Parameters:` or drop the override"),
+            );
+        }
+    }
+    if doc.organization.is_none() {
+        diags.push(
+            Diagnostic::error("missing-organization", "the file has no `Organization:` section")
+                .at(Some(sources.location(root.span)))
+                .help("add an `Organization:` mapping with at least the OC::ORG::MasterAccount"),
+        );
+    }
+    doc
+}
+
+fn read_parameters(node: &Node, overrides: &BTreeMap<String, String>, sources: &Sources, diags: &mut Diagnostics) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let Some(entries) = node.as_map() else { return out };
+    for (key, decl) in entries {
+        let name = key.as_str().unwrap_or_default().to_string();
+        let default = decl.get("Default").and_then(|d| match &d.kind {
+            NodeKind::Scalar { text, .. } => Some(text.clone()),
+            NodeKind::Seq(items) => Some(items.iter().filter_map(Node::as_str).collect::<Vec<_>>().join(",")),
+            _ => None,
+        });
+        match overrides.get(&name).cloned().or(default) {
+            Some(value) => {
+                if let Some(allowed) = decl.get("AllowedValues").and_then(|a| match &a.kind {
+                    NodeKind::Seq(items) => Some(items.iter().filter_map(Node::as_str).collect::<Vec<_>>()),
+                    _ => None,
+                }) {
+                    if !allowed.contains(&value.as_str()) {
+                        diags.push(
+                            Diagnostic::error("parameter-value", format!("parameter {name} is '{value}', not one of {}", allowed.join(", ")))
+                                .at(Some(sources.location(key.span)))
+                                .property(format!("Parameters.{name}")),
+                        );
+                    }
+                }
+                out.insert(name, value);
+            }
+            None => diags.push(
+                Diagnostic::error("parameter-missing", format!("parameter {name} has no Default and no value was given"))
+                    .at(Some(sources.location(key.span)))
+                    .property(format!("Parameters.{name}"))
+                    .help(format!("pass --parameter {name}=VALUE or give it a Default")),
+            ),
+        }
+    }
+    out
+}
+
+/// The closest of `candidates` to `word`, if it is close enough to be a likely typo.
+pub fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .map(|c| (strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase()), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+

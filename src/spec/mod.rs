@@ -1,0 +1,58 @@
+//! Stage 1: org file → validated, typed spec → desired organization.
+//!
+//! Everything here runs before any provider call: a file that does not validate never reaches
+//! the organization.
+
+pub mod desired;
+pub mod eval;
+pub mod limits;
+pub mod load;
+pub mod model;
+mod resources;
+pub mod source;
+mod validate;
+pub mod yaml;
+
+use crate::diagnostic::Diagnostics;
+use desired::DesiredOrg;
+use limits::Limits;
+use source::Sources;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// What loading an org file gives: the desired organization (when the file is valid), every
+/// diagnostic, and the sources to render them with.
+pub struct Loaded {
+    pub sources: Sources,
+    pub diagnostics: Diagnostics,
+    pub spec: model::OrgSpec,
+    pub desired: Option<DesiredOrg>,
+}
+
+/// Options that change how a file is read.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    pub parameters: BTreeMap<String, String>,
+    pub limits: Limits,
+}
+
+/// Reads, validates and resolves an org file.
+pub fn load(path: &Path, options: &LoadOptions) -> Loaded {
+    let mut sources = Sources::default();
+    let mut diagnostics = Diagnostics::default();
+    let mut spec = model::OrgSpec::default();
+    match load::read_tree(path, &mut sources) {
+        Err(d) => diagnostics.push(d),
+        Ok(tree) => {
+            let doc = load::read_document(tree, &options.parameters, &sources, &mut diagnostics);
+            if let Some(org) = &doc.organization {
+                spec = resources::parse_organization(org, &doc.parameters, &sources, &mut diagnostics);
+                spec.description = doc.description;
+            }
+        }
+    }
+    let placement = validate::validate(&spec, &options.limits, &sources, &mut diagnostics);
+    diagnostics.sort();
+    let desired = (!diagnostics.has_errors()).then(|| desired::build(&spec, &placement));
+    Loaded { sources, diagnostics, spec, desired }
+}

@@ -1,0 +1,178 @@
+//! The org file as typed resources, each with the place it was written.
+
+use super::source::Span;
+use crate::model::{PasswordPolicy, Tags};
+
+/// The `OC::ORG::*` resource types orgctl understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResourceKind {
+    MasterAccount,
+    Account,
+    OrganizationalUnit,
+    OrganizationRoot,
+    ServiceControlPolicy,
+    PasswordPolicy,
+}
+
+impl ResourceKind {
+    pub const ALL: [ResourceKind; 6] = [
+        ResourceKind::MasterAccount,
+        ResourceKind::Account,
+        ResourceKind::OrganizationalUnit,
+        ResourceKind::OrganizationRoot,
+        ResourceKind::ServiceControlPolicy,
+        ResourceKind::PasswordPolicy,
+    ];
+
+    pub fn type_name(self) -> &'static str {
+        match self {
+            ResourceKind::MasterAccount => "OC::ORG::MasterAccount",
+            ResourceKind::Account => "OC::ORG::Account",
+            ResourceKind::OrganizationalUnit => "OC::ORG::OrganizationalUnit",
+            ResourceKind::OrganizationRoot => "OC::ORG::OrganizationRoot",
+            ResourceKind::ServiceControlPolicy => "OC::ORG::ServiceControlPolicy",
+            ResourceKind::PasswordPolicy => "OC::ORG::PasswordPolicy",
+        }
+    }
+
+    pub fn from_type_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.type_name() == name)
+    }
+
+    /// Accounts (the management account included) are what `!GetAtt` and a value `!Ref` read.
+    pub fn is_account(self) -> bool {
+        matches!(self, ResourceKind::MasterAccount | ResourceKind::Account)
+    }
+
+    /// Properties the type accepts.
+    pub fn properties(self) -> &'static [&'static str] {
+        match self {
+            ResourceKind::MasterAccount | ResourceKind::Account => &[
+                "AccountName",
+                "AccountId",
+                "RootEmail",
+                "Alias",
+                "Tags",
+                "ServiceControlPolicies",
+                "PasswordPolicy",
+                "OrganizationAccessRoleName",
+            ],
+            ResourceKind::OrganizationalUnit => {
+                &["OrganizationalUnitName", "Accounts", "OrganizationalUnits", "ServiceControlPolicies", "Tags"]
+            }
+            ResourceKind::OrganizationRoot => &["ServiceControlPolicies", "DefaultOrganizationAccessRoleName"],
+            ResourceKind::ServiceControlPolicy => &["PolicyName", "Description", "PolicyDocument", "Tags"],
+            ResourceKind::PasswordPolicy => &[
+                "MaxPasswordAge",
+                "MinimumPasswordLength",
+                "RequireLowercaseCharacters",
+                "RequireNumbers",
+                "RequireSymbols",
+                "RequireUppercaseCharacters",
+                "PasswordReusePrevention",
+                "AllowUsersToChangePassword",
+                "HardExpiry",
+            ],
+        }
+    }
+
+    /// A short human name, as in "account Dev".
+    pub fn noun(self) -> &'static str {
+        match self {
+            ResourceKind::MasterAccount => "management account",
+            ResourceKind::Account => "account",
+            ResourceKind::OrganizationalUnit => "organizational unit",
+            ResourceKind::OrganizationRoot => "organization root",
+            ResourceKind::ServiceControlPolicy => "service control policy",
+            ResourceKind::PasswordPolicy => "password policy",
+        }
+    }
+}
+
+/// A value with the place it was written.
+#[derive(Debug, Clone)]
+pub struct Located<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+/// A `!Ref` to another resource of the file.
+#[derive(Debug, Clone)]
+pub struct ResourceRef {
+    pub target: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct AccountSpec {
+    pub logical_id: String,
+    pub span: Span,
+    pub is_master: bool,
+    pub name: Option<Located<String>>,
+    pub account_id: Option<Located<String>>,
+    pub email: Option<Located<String>>,
+    pub alias: Option<Located<String>>,
+    /// `None` when the file says nothing about tags: orgctl then leaves them alone.
+    pub tags: Option<Located<Tags>>,
+    pub scps: Vec<ResourceRef>,
+    pub scps_span: Option<Span>,
+    pub password_policy: Option<ResourceRef>,
+    pub access_role_name: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct OuSpec {
+    pub logical_id: String,
+    pub span: Span,
+    pub name: Option<Located<String>>,
+    pub accounts: Vec<ResourceRef>,
+    pub children: Vec<ResourceRef>,
+    pub scps: Vec<ResourceRef>,
+    pub scps_span: Option<Span>,
+    pub tags: Option<Located<Tags>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RootSpec {
+    pub logical_id: String,
+    pub span: Span,
+    pub scps: Vec<ResourceRef>,
+    pub scps_span: Option<Span>,
+    pub default_access_role_name: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PolicySpec {
+    pub logical_id: String,
+    pub span: Span,
+    pub name: Option<Located<String>>,
+    pub description: String,
+    /// The document as minified JSON, which is what AWS counts against the size limit.
+    pub content: Option<Located<String>>,
+    pub tags: Option<Located<Tags>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PasswordPolicySpec {
+    pub logical_id: String,
+    pub span: Span,
+    pub policy: PasswordPolicy,
+}
+
+/// A whole org file, typed.
+#[derive(Debug, Clone, Default)]
+pub struct OrgSpec {
+    pub description: Option<String>,
+    /// Every account, the management account included (`is_master`).
+    pub accounts: Vec<AccountSpec>,
+    pub ous: Vec<OuSpec>,
+    pub root: Option<RootSpec>,
+    pub policies: Vec<PolicySpec>,
+    pub password_policies: Vec<PasswordPolicySpec>,
+}
+
+impl OrgSpec {
+    pub fn master(&self) -> Option<&AccountSpec> {
+        self.accounts.iter().find(|a| a.is_master)
+    }
+}

@@ -1,0 +1,476 @@
+//! Turns the `Organization:` section into typed resources: types and properties checked,
+//! references checked, values evaluated (account attributes in dependency order).
+
+use super::eval::{collect_refs, Env, EvalError};
+use super::load::suggest;
+use super::model::*;
+use super::source::{Sources, Span};
+use super::yaml::{Node, NodeKind};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::graph::DependencyGraph;
+use crate::model::{PasswordPolicy, Tags};
+use std::collections::{BTreeMap, HashMap};
+
+/// One entry of the `Organization:` section before typing.
+struct RawResource<'a> {
+    logical_id: String,
+    kind: ResourceKind,
+    properties: Option<&'a Node>,
+    span: Span,
+}
+
+impl<'a> RawResource<'a> {
+    fn prop(&self, name: &str) -> Option<&'a Node> {
+        self.properties.and_then(|p| p.get(name)).filter(|n| !n.is_null())
+    }
+}
+
+/// Builds diagnostics about one resource.
+struct Reporter<'s> {
+    sources: &'s Sources,
+    diags: Diagnostics,
+}
+
+impl Reporter<'_> {
+    fn error(&mut self, code: &'static str, span: Span, id: &str, property: Option<&str>, message: impl Into<String>) -> &mut Diagnostic {
+        let mut d = Diagnostic::error(code, message).at(Some(self.sources.location(span))).resource(id);
+        if let Some(p) = property {
+            d = d.property(p);
+        }
+        self.diags.push(d);
+        let last = self.diags.0.len() - 1;
+        &mut self.diags.0[last]
+    }
+
+    fn eval_error(&mut self, e: EvalError, span: Span, id: &str, property: &str) {
+        let d = self.error(e.code, span, id, Some(property), e.message);
+        d.help = e.help;
+    }
+}
+
+/// Parses the `Organization:` mapping. Problems go to `diags`; the result holds what could be read.
+pub fn parse_organization(org: &Node, parameters: &BTreeMap<String, String>, sources: &Sources, diags: &mut Diagnostics) -> OrgSpec {
+    let mut r = Reporter { sources, diags: Diagnostics::default() };
+    let raws = index_resources(org, &mut r);
+    let kinds: HashMap<String, ResourceKind> = raws.iter().map(|raw| (raw.logical_id.clone(), raw.kind)).collect();
+    let mut env = Env { parameters, kinds: &kinds, account_values: HashMap::new() };
+    evaluate_account_attributes(&raws, &mut env, &mut r);
+
+    let mut spec = OrgSpec::default();
+    for raw in &raws {
+        check_property_names(raw, &mut r);
+        match raw.kind {
+            ResourceKind::MasterAccount | ResourceKind::Account => spec.accounts.push(account(raw, &env, &mut r)),
+            ResourceKind::OrganizationalUnit => spec.ous.push(organizational_unit(raw, &env, &mut r)),
+            ResourceKind::OrganizationRoot => {
+                let root = RootSpec {
+                    logical_id: raw.logical_id.clone(),
+                    span: raw.span,
+                    scps: refs(raw, "ServiceControlPolicies", &[ResourceKind::ServiceControlPolicy], &kinds, &mut r),
+                    scps_span: raw.prop("ServiceControlPolicies").map(|n| n.span),
+                    default_access_role_name: string(raw, "DefaultOrganizationAccessRoleName", &env, &mut r).map(|l| l.value),
+                };
+                if let Some(first) = &spec.root {
+                    r.error("duplicate-root", raw.span, &raw.logical_id, None, format!("a second OC::ORG::OrganizationRoot (the first is {})", first.logical_id))
+                        .help = Some("an organization has one root: merge the two".into());
+                } else {
+                    spec.root = Some(root);
+                }
+            }
+            ResourceKind::ServiceControlPolicy => spec.policies.push(policy(raw, &env, &mut r)),
+            ResourceKind::PasswordPolicy => spec.password_policies.push(password_policy(raw, &env, &mut r)),
+        }
+    }
+    match spec.accounts.iter().filter(|a| a.is_master).count() {
+        0 => {
+            r.error("missing-master-account", org.span, "Organization", None, "no OC::ORG::MasterAccount is declared")
+                .help = Some("declare the management account with its AccountId: orgctl checks it is the account it runs in".into());
+        }
+        1 => {}
+        _ => {
+            for extra in spec.accounts.iter().filter(|a| a.is_master).skip(1) {
+                r.error("duplicate-master-account", extra.span, &extra.logical_id, None, "a second OC::ORG::MasterAccount")
+                    .help = Some("an organization has exactly one management account".into());
+            }
+        }
+    }
+    diags.extend(r.diags);
+    spec
+}
+
+fn index_resources<'a>(org: &'a Node, r: &mut Reporter) -> Vec<RawResource<'a>> {
+    let mut out = Vec::new();
+    let Some(entries) = org.as_map() else {
+        r.error("not-a-mapping", org.span, "Organization", None, format!("`Organization:` must be a mapping of resources, found {}", org.describe()));
+        return out;
+    };
+    let mut seen: HashMap<&str, Span> = HashMap::new();
+    for (key, value) in entries {
+        let id = key.as_str().unwrap_or_default();
+        if let Some(first) = seen.insert(id, key.span) {
+            r.error("duplicate-logical-id", key.span, id, None, format!("logical id declared twice (first at line {})", first.line));
+            continue;
+        }
+        if !id.chars().all(|c| c.is_ascii_alphanumeric()) || id.is_empty() {
+            r.error("invalid-logical-id", key.span, id, None, "logical ids must be alphanumeric (A-Z, a-z, 0-9)");
+        }
+        let Some(type_node) = value.get("Type") else {
+            r.error("missing-type", key.span, id, Some("Type"), "resource has no Type")
+                .help = Some(format!("one of: {}", type_names()));
+            continue;
+        };
+        let type_name = type_node.as_str().unwrap_or_default();
+        let Some(kind) = ResourceKind::from_type_name(type_name) else {
+            let guess = suggest(type_name, ResourceKind::ALL.iter().map(|k| k.type_name()));
+            r.error("unknown-type", type_node.span, id, Some("Type"), format!("unknown resource type '{type_name}'"))
+                .help = Some(match guess {
+                    Some(g) => format!("did you mean '{g}'?"),
+                    None => format!("one of: {}", type_names()),
+                });
+            continue;
+        };
+        for (k, _) in value.as_map().unwrap_or_default() {
+            let name = k.as_str().unwrap_or_default();
+            if !matches!(name, "Type" | "Properties") {
+                r.error("unknown-key", k.span, id, Some(name), format!("unknown key '{name}' in a resource"))
+                    .help = Some("a resource has `Type:` and `Properties:`".into());
+            }
+        }
+        out.push(RawResource { logical_id: id.to_string(), kind, properties: value.get("Properties"), span: key.span });
+    }
+    out
+}
+
+fn type_names() -> String {
+    ResourceKind::ALL.iter().map(|k| k.type_name()).collect::<Vec<_>>().join(", ")
+}
+
+fn check_property_names(raw: &RawResource, r: &mut Reporter) {
+    let Some(props) = raw.properties else { return };
+    let Some(entries) = props.as_map() else {
+        if !props.is_null() {
+            r.error("not-a-mapping", props.span, &raw.logical_id, Some("Properties"), format!("Properties must be a mapping, found {}", props.describe()));
+        }
+        return;
+    };
+    let known = raw.kind.properties();
+    for (key, _) in entries {
+        let name = key.as_str().unwrap_or_default();
+        if !known.contains(&name) {
+            let help = match suggest(name, known.iter().copied()) {
+                Some(s) => format!("did you mean '{s}'?"),
+                None => format!("{} accepts: {}", raw.kind.type_name(), known.join(", ")),
+            };
+            r.error("unknown-property", key.span, &raw.logical_id, Some(name), format!("unknown property '{name}' for {}", raw.kind.type_name()))
+                .help = Some(help);
+        }
+    }
+}
+
+/// Names of the account attributes that have a value node, with the node.
+fn account_slots<'a>(raw: &RawResource<'a>) -> Vec<(String, &'a Node)> {
+    let mut slots: Vec<(String, &Node)> = ["AccountId", "AccountName", "RootEmail", "Alias"]
+        .into_iter()
+        .filter_map(|attr| raw.prop(attr).map(|n| (attr.to_string(), n)))
+        .collect();
+    if let Some(entries) = raw.prop("Tags").and_then(Node::as_map) {
+        for (k, v) in entries {
+            slots.push((format!("Tags.{}", k.as_str().unwrap_or_default()), v));
+        }
+    }
+    slots
+}
+
+/// Evaluates account attributes in dependency order so that `!GetAtt`s between accounts work,
+/// reporting reference cycles with every member named.
+fn evaluate_account_attributes(raws: &[RawResource], env: &mut Env, r: &mut Reporter) {
+    let mut graph: DependencyGraph<(String, String)> = DependencyGraph::default();
+    let mut nodes: HashMap<(String, String), &Node> = HashMap::new();
+    for raw in raws.iter().filter(|raw| raw.kind.is_account()) {
+        for (attr, node) in account_slots(raw) {
+            let slot = (raw.logical_id.clone(), attr);
+            graph.add_node(slot.clone());
+            let mut refs = Vec::new();
+            collect_refs(node, env.kinds, &mut refs);
+            for dep in refs {
+                graph.add_edge(slot.clone(), (dep.target, dep.attribute));
+            }
+            nodes.insert(slot, node);
+        }
+    }
+    let mut in_cycle = std::collections::HashSet::new();
+    for cycle in graph.cycles() {
+        let names: Vec<String> = cycle.iter().map(|(id, attr)| format!("{id}.{attr}")).collect();
+        let (id, attr) = &cycle[0];
+        let span = nodes.get(&cycle[0]).map(|n| n.span).unwrap_or(Span { file: super::source::FileId(0), line: 1, column: 1, offset: 0, len: 1 });
+        r.error("reference-cycle", span, id, Some(attr), format!("reference cycle: {}", names.join(" → ")))
+            .help = Some("each of these values needs the next one first; break the loop by writing one of them as plain text".into());
+        in_cycle.extend(cycle);
+    }
+    for slot in graph.order() {
+        if in_cycle.contains(&slot) {
+            continue;
+        }
+        let Some(node) = nodes.get(&slot) else { continue };
+        match env.string(node) {
+            Ok(value) => {
+                env.account_values.insert(slot, value);
+            }
+            Err(e) => r.eval_error(e, node.span, &slot.0, &slot.1),
+        }
+    }
+}
+
+fn string(raw: &RawResource, name: &str, env: &Env, r: &mut Reporter) -> Option<Located<String>> {
+    let node = raw.prop(name)?;
+    match env.string(node) {
+        Ok(value) => Some(Located { value, span: node.span }),
+        Err(e) => {
+            r.eval_error(e, node.span, &raw.logical_id, name);
+            None
+        }
+    }
+}
+
+fn required(raw: &RawResource, name: &str, r: &mut Reporter) {
+    if raw.prop(name).is_none() {
+        r.error("missing-property", raw.span, &raw.logical_id, Some(name), format!("{} needs {name}", raw.kind.type_name()));
+    }
+}
+
+/// A `!Ref` (or a list of them) to resources of the `expected` kinds.
+fn refs(raw: &RawResource, name: &str, expected: &[ResourceKind], kinds: &HashMap<String, ResourceKind>, r: &mut Reporter) -> Vec<ResourceRef> {
+    let Some(node) = raw.prop(name) else { return Vec::new() };
+    let items: Vec<&Node> = match &node.kind {
+        NodeKind::Seq(items) if node.tag.is_none() => items.iter().collect(),
+        _ => vec![node],
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let target = match (&item.tag, &item.kind) {
+            (Some(tag), NodeKind::Scalar { text, .. }) if tag == "Ref" => Some(text.clone()),
+            (None, NodeKind::Map(_)) => item.get("Ref").and_then(Node::as_str).map(str::to_string),
+            _ => None,
+        };
+        let Some(target) = target else {
+            let text = item.as_str().unwrap_or_default();
+            let help = if item.tag.is_none() && kinds.contains_key(text) {
+                format!("did you mean `!Ref {text}`? A plain string is a name, not a reference")
+            } else {
+                format!("write `!Ref LogicalId` to a resource of type {}", expected.iter().map(|k| k.type_name()).collect::<Vec<_>>().join(" or "))
+            };
+            r.error("expected-ref", item.span, &raw.logical_id, Some(name), format!("{name} needs a !Ref, found {}", describe_value(item)))
+                .help = Some(help);
+            continue;
+        };
+        match kinds.get(&target) {
+            None => {
+                let guess = suggest(&target, kinds.iter().filter(|(_, k)| expected.contains(k)).map(|(id, _)| id.as_str()));
+                r.error("unknown-reference", item.span, &raw.logical_id, Some(name), format!("!Ref {target}: no resource with this logical id"))
+                    .help = Some(match guess {
+                        Some(g) => format!("did you mean '{g}'?"),
+                        None => "declare it under Organization: or fix the name".into(),
+                    });
+            }
+            Some(kind) if !expected.contains(kind) => {
+                r.error("wrong-reference-type", item.span, &raw.logical_id, Some(name), format!("!Ref {target} is an {}, but {name} takes {}", kind.type_name(), expected.iter().map(|k| k.type_name()).collect::<Vec<_>>().join(" or ")));
+            }
+            Some(_) => out.push(ResourceRef { target, span: item.span }),
+        }
+    }
+    out
+}
+
+fn describe_value(node: &Node) -> String {
+    match node.as_str() {
+        Some(text) if node.tag.is_none() => format!("the plain string '{text}'"),
+        _ => node.describe().to_string(),
+    }
+}
+
+fn tags(raw: &RawResource, env: &Env, r: &mut Reporter) -> Option<Located<Tags>> {
+    let node = raw.prop("Tags")?;
+    let Some(entries) = node.as_map() else {
+        r.error("invalid-tags", node.span, &raw.logical_id, Some("Tags"), format!("Tags must be a mapping of key: value, found {}", node.describe()));
+        return None;
+    };
+    let mut out = Tags::new();
+    for (k, v) in entries {
+        let key = k.as_str().unwrap_or_default().to_string();
+        let property = format!("Tags.{key}");
+        let value = if raw.kind.is_account() {
+            env.account_values.get(&(raw.logical_id.clone(), property.clone())).cloned()
+        } else {
+            env.string(v).map_err(|e| r.eval_error(e, v.span, &raw.logical_id, &property)).ok()
+        };
+        if key.is_empty() || key.len() > 128 || key.starts_with("aws:") || key.starts_with("orgctl:") {
+            r.error("invalid-tag", k.span, &raw.logical_id, Some(&property), format!("tag key '{key}' is not allowed"))
+                .help = Some("keys are 1-128 characters and may not start with 'aws:' or 'orgctl:' (orgctl's own)".into());
+        }
+        if let Some(value) = value {
+            if value.len() > 256 {
+                r.error("invalid-tag", v.span, &raw.logical_id, Some(&property), "tag values are at most 256 characters");
+            }
+            out.insert(key, value);
+        }
+    }
+    Some(Located { value: out, span: node.span })
+}
+
+fn account(raw: &RawResource, env: &Env, r: &mut Reporter) -> AccountSpec {
+    let is_master = raw.kind == ResourceKind::MasterAccount;
+    let slot = |attr: &str| {
+        let node = raw.prop(attr)?;
+        let value = env.account_values.get(&(raw.logical_id.clone(), attr.to_string()))?;
+        Some(Located { value: value.clone(), span: node.span })
+    };
+    if is_master {
+        required(raw, "AccountId", r);
+    } else {
+        required(raw, "AccountName", r);
+        if raw.prop("RootEmail").is_none() && raw.prop("AccountId").is_none() {
+            r.error("missing-property", raw.span, &raw.logical_id, Some("RootEmail"), "an account needs RootEmail (to create it) or AccountId (to adopt it)");
+        }
+    }
+    AccountSpec {
+        logical_id: raw.logical_id.clone(),
+        span: raw.span,
+        is_master,
+        name: slot("AccountName"),
+        account_id: slot("AccountId"),
+        email: slot("RootEmail"),
+        alias: slot("Alias"),
+        tags: tags(raw, env, r),
+        scps: refs(raw, "ServiceControlPolicies", &[ResourceKind::ServiceControlPolicy], env.kinds, r),
+        scps_span: raw.prop("ServiceControlPolicies").map(|n| n.span),
+        password_policy: refs(raw, "PasswordPolicy", &[ResourceKind::PasswordPolicy], env.kinds, r).into_iter().next(),
+        access_role_name: string(raw, "OrganizationAccessRoleName", env, r).map(|l| l.value),
+    }
+}
+
+fn organizational_unit(raw: &RawResource, env: &Env, r: &mut Reporter) -> OuSpec {
+    required(raw, "OrganizationalUnitName", r);
+    OuSpec {
+        logical_id: raw.logical_id.clone(),
+        span: raw.span,
+        name: string(raw, "OrganizationalUnitName", env, r),
+        accounts: refs(raw, "Accounts", &[ResourceKind::Account, ResourceKind::MasterAccount], env.kinds, r),
+        children: refs(raw, "OrganizationalUnits", &[ResourceKind::OrganizationalUnit], env.kinds, r),
+        scps: refs(raw, "ServiceControlPolicies", &[ResourceKind::ServiceControlPolicy], env.kinds, r),
+        scps_span: raw.prop("ServiceControlPolicies").map(|n| n.span),
+        tags: tags(raw, env, r),
+    }
+}
+
+fn policy(raw: &RawResource, env: &Env, r: &mut Reporter) -> PolicySpec {
+    required(raw, "PolicyName", r);
+    required(raw, "PolicyDocument", r);
+    let content = raw.prop("PolicyDocument").and_then(|node| {
+        let value = match env.json(node) {
+            Ok(v) => v,
+            Err(e) => {
+                r.eval_error(e, node.span, &raw.logical_id, "PolicyDocument");
+                return None;
+            }
+        };
+        // A document given as a JSON string is parsed, so that it is minified like a YAML one.
+        let value = match value {
+            serde_json::Value::String(text) => match serde_json::from_str::<serde_json::Value>(&text) {
+                Ok(v) => v,
+                Err(e) => {
+                    r.error("invalid-policy-json", node.span, &raw.logical_id, Some("PolicyDocument"), format!("the policy document is not valid JSON: {e}"))
+                        .help = Some("write the document as YAML, or as a JSON string that parses".into());
+                    return None;
+                }
+            },
+            v => v,
+        };
+        if let Err(problem) = check_policy_shape(&value) {
+            r.error("invalid-policy", node.span, &raw.logical_id, Some("PolicyDocument"), problem)
+                .help = Some("an SCP is {Version: '2012-10-17', Statement: [{Effect, Action|NotAction, Resource}]}".into());
+            return None;
+        }
+        let minified = serde_json::to_string(&value).unwrap_or_default();
+        Some(Located { value: minified, span: node.span })
+    });
+    PolicySpec {
+        logical_id: raw.logical_id.clone(),
+        span: raw.span,
+        name: string(raw, "PolicyName", env, r),
+        description: string(raw, "Description", env, r).map(|l| l.value).unwrap_or_default(),
+        content,
+        tags: tags(raw, env, r),
+    }
+}
+
+/// The structural rules AWS applies to an SCP document (moto does not check them).
+fn check_policy_shape(doc: &serde_json::Value) -> Result<(), String> {
+    let obj = doc.as_object().ok_or("the policy document must be a JSON object")?;
+    if let Some(v) = obj.get("Version") {
+        if v != "2012-10-17" && v != "2008-10-17" {
+            return Err(format!("Version must be '2012-10-17', found {v}"));
+        }
+    }
+    let statements = match obj.get("Statement") {
+        Some(serde_json::Value::Array(s)) => s.iter().collect::<Vec<_>>(),
+        Some(s @ serde_json::Value::Object(_)) => vec![s],
+        _ => return Err("the policy document needs a Statement (an object or a list)".into()),
+    };
+    if statements.is_empty() {
+        return Err("the Statement list is empty".into());
+    }
+    for (i, s) in statements.iter().enumerate() {
+        let s = s.as_object().ok_or(format!("Statement[{i}] must be an object"))?;
+        match s.get("Effect").and_then(|e| e.as_str()) {
+            Some("Allow" | "Deny") => {}
+            _ => return Err(format!("Statement[{i}] needs Effect: Allow or Deny")),
+        }
+        if !s.contains_key("Action") && !s.contains_key("NotAction") {
+            return Err(format!("Statement[{i}] needs Action or NotAction"));
+        }
+    }
+    Ok(())
+}
+
+fn password_policy(raw: &RawResource, env: &Env, r: &mut Reporter) -> PasswordPolicySpec {
+    let mut policy = PasswordPolicy::default();
+    let mut number = |name: &str, min: u32, max: u32| -> Option<u32> {
+        let node = raw.prop(name)?;
+        let text = env.string(node).map_err(|e| r.eval_error(e, node.span, &raw.logical_id, name)).ok()?;
+        match text.trim().parse::<u32>() {
+            Ok(n) if (min..=max).contains(&n) => Some(n),
+            _ => {
+                r.error("out-of-range", node.span, &raw.logical_id, Some(name), format!("{name} is {text}, but IAM accepts {min} to {max}"))
+                    .help = Some(format!("use a whole number between {min} and {max}"));
+                None
+            }
+        }
+    };
+    if let Some(n) = number("MinimumPasswordLength", 6, 128) {
+        policy.minimum_password_length = n;
+    }
+    policy.max_password_age = number("MaxPasswordAge", 1, 1095);
+    policy.password_reuse_prevention = number("PasswordReusePrevention", 1, 24);
+    let mut flag = |name: &str| -> bool {
+        let Some(node) = raw.prop(name) else { return false };
+        match env.string(node).map(|t| t.to_ascii_lowercase()) {
+            Ok(t) if t == "true" => true,
+            Ok(t) if t == "false" => false,
+            Ok(t) => {
+                r.error("expected-boolean", node.span, &raw.logical_id, Some(name), format!("{name} must be true or false, found '{t}'"));
+                false
+            }
+            Err(e) => {
+                r.eval_error(e, node.span, &raw.logical_id, name);
+                false
+            }
+        }
+    };
+    policy.require_lowercase_characters = flag("RequireLowercaseCharacters");
+    policy.require_uppercase_characters = flag("RequireUppercaseCharacters");
+    policy.require_numbers = flag("RequireNumbers");
+    policy.require_symbols = flag("RequireSymbols");
+    policy.allow_users_to_change_password = flag("AllowUsersToChangePassword");
+    policy.hard_expiry = flag("HardExpiry");
+    PasswordPolicySpec { logical_id: raw.logical_id.clone(), span: raw.span, policy }
+}

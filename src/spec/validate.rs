@@ -1,0 +1,244 @@
+//! Rules that span resources: uniqueness, the OU tree, AWS limits and value formats.
+//! All run before any provider call, and all problems are reported together.
+
+use super::limits::Limits;
+use super::model::*;
+use super::source::{Sources, Span};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::graph::DependencyGraph;
+use std::collections::HashMap;
+
+struct Checker<'s> {
+    sources: &'s Sources,
+    diags: Diagnostics,
+}
+
+impl Checker<'_> {
+    fn report(&mut self, d: Diagnostic, span: Span, id: &str, property: Option<&str>) -> &mut Diagnostic {
+        let mut d = d.at(Some(self.sources.location(span))).resource(id);
+        if let Some(p) = property {
+            d = d.property(p);
+        }
+        self.diags.push(d);
+        let last = self.diags.0.len() - 1;
+        &mut self.diags.0[last]
+    }
+
+    fn error(&mut self, code: &'static str, span: Span, id: &str, property: Option<&str>, message: impl Into<String>) -> &mut Diagnostic {
+        self.report(Diagnostic::error(code, message), span, id, property)
+    }
+
+    /// Reports every value that appears twice among `items` (key, owner id, span).
+    fn unique(&mut self, code: &'static str, property: &str, items: Vec<(String, &str, Span)>, what: &str, warn_only: bool) {
+        let mut first: HashMap<String, &str> = HashMap::new();
+        for (key, id, span) in items {
+            match first.get(&key) {
+                Some(owner) => {
+                    let message = format!("{what} '{key}' is also used by {owner}");
+                    let d = if warn_only { Diagnostic::warning(code, message) } else { Diagnostic::error(code, message) };
+                    self.report(d, span, id, Some(property));
+                }
+                None => {
+                    first.insert(key, id);
+                }
+            }
+        }
+    }
+}
+
+/// Where each OU and account sits: parent OU logical id, or `None` for the root.
+pub struct Placement {
+    pub ou_parent: HashMap<String, String>,
+    pub account_parent: HashMap<String, String>,
+}
+
+pub fn validate(spec: &OrgSpec, limits: &Limits, sources: &Sources, diags: &mut Diagnostics) -> Placement {
+    let mut c = Checker { sources, diags: Diagnostics::default() };
+    check_accounts(spec, &mut c);
+    let placement = check_tree(spec, limits, &mut c);
+    check_policies(spec, limits, &mut c);
+    diags.extend(c.diags);
+    placement
+}
+
+fn check_accounts(spec: &OrgSpec, c: &mut Checker) {
+    for a in &spec.accounts {
+        if let Some(id) = &a.account_id {
+            if id.value.len() != 12 || !id.value.chars().all(|ch| ch.is_ascii_digit()) {
+                c.error("invalid-account-id", id.span, &a.logical_id, Some("AccountId"), format!("AccountId '{}' is not 12 digits", id.value))
+                    .help = Some("an AWS account id is exactly 12 digits; quote it ('012345678901') to keep leading zeros".into());
+            }
+        }
+        if let Some(email) = &a.email {
+            if !valid_email(&email.value) {
+                c.error("invalid-email", email.span, &a.logical_id, Some("RootEmail"), format!("'{}' is not a valid email address", email.value))
+                    .help = Some("AWS needs a 6-64 character address like name+tag@example.com".into());
+            }
+        }
+        if let Some(name) = &a.name {
+            if name.value.is_empty() || name.value.chars().count() > 50 {
+                c.error("invalid-account-name", name.span, &a.logical_id, Some("AccountName"), "AccountName must be 1 to 50 characters");
+            }
+        }
+        if let Some(alias) = &a.alias {
+            if !valid_alias(&alias.value) {
+                c.error("invalid-alias", alias.span, &a.logical_id, Some("Alias"), format!("'{}' is not a valid IAM account alias", alias.value))
+                    .help = Some("3-63 characters: lowercase letters, digits and hyphens, not starting or ending with a hyphen".into());
+            }
+        }
+    }
+    let values = |f: &dyn Fn(&AccountSpec) -> Option<&Located<String>>, lower: bool| -> Vec<(String, &str, Span)> {
+        spec.accounts
+            .iter()
+            .filter_map(|a| f(a).map(|l| (if lower { l.value.to_lowercase() } else { l.value.clone() }, a.logical_id.as_str(), l.span)))
+            .collect()
+    };
+    c.unique("duplicate-email", "RootEmail", values(&|a| a.email.as_ref(), true), "RootEmail", false);
+    c.unique("duplicate-account-id", "AccountId", values(&|a| a.account_id.as_ref(), false), "AccountId", false);
+    c.unique("duplicate-alias", "Alias", values(&|a| a.alias.as_ref(), false), "Alias", false);
+    c.unique("duplicate-account-name", "AccountName", values(&|a| a.name.as_ref(), false), "AccountName", true);
+}
+
+fn valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else { return false };
+    (6..=64).contains(&email.len())
+        && !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.chars().any(|c| c.is_whitespace())
+}
+
+fn valid_alias(alias: &str) -> bool {
+    (3..=63).contains(&alias.len())
+        && alias.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !alias.starts_with('-')
+        && !alias.ends_with('-')
+}
+
+fn check_tree(spec: &OrgSpec, limits: &Limits, c: &mut Checker) -> Placement {
+    let mut placement = Placement { ou_parent: HashMap::new(), account_parent: HashMap::new() };
+    let mut nesting: DependencyGraph<String> = DependencyGraph::default();
+    for ou in &spec.ous {
+        nesting.add_node(ou.logical_id.clone());
+        for child in &ou.children {
+            match placement.ou_parent.get(&child.target) {
+                Some(other) if other != &ou.logical_id => {
+                    c.error("ou-two-parents", child.span, &ou.logical_id, Some("OrganizationalUnits"), format!("OU {} is already a child of {other}", child.target))
+                        .help = Some("an OU has one parent: list it under one OU only".into());
+                }
+                _ => {
+                    placement.ou_parent.insert(child.target.clone(), ou.logical_id.clone());
+                    nesting.add_edge(child.target.clone(), ou.logical_id.clone());
+                }
+            }
+        }
+        for account in &ou.accounts {
+            match placement.account_parent.get(&account.target) {
+                Some(other) if other != &ou.logical_id => {
+                    c.error("account-two-ous", account.span, &ou.logical_id, Some("Accounts"), format!("account {} is already in OU {other}", account.target))
+                        .help = Some("an account lives in one OU: remove it from one of the Accounts lists".into());
+                }
+                _ => {
+                    placement.account_parent.insert(account.target.clone(), ou.logical_id.clone());
+                }
+            }
+        }
+    }
+    let cycles = nesting.cycles();
+    for cycle in &cycles {
+        if let Some(ou) = spec.ous.iter().find(|o| o.logical_id == cycle[0]) {
+            c.error("ou-cycle", ou.span, &ou.logical_id, Some("OrganizationalUnits"), format!("OU nesting loop: {}", cycle.join(" is inside ")))
+                .help = Some("an OU cannot contain itself, directly or through its children".into());
+        }
+    }
+    if cycles.is_empty() {
+        check_depth(spec, limits, &placement, c);
+    }
+    let mut siblings = Vec::new();
+    for ou in &spec.ous {
+        if let Some(name) = &ou.name {
+            if name.value.is_empty() || name.value.len() > 128 {
+                c.error("invalid-ou-name", name.span, &ou.logical_id, Some("OrganizationalUnitName"), "OrganizationalUnitName must be 1 to 128 characters");
+            }
+            let parent = placement.ou_parent.get(&ou.logical_id).map_or("the root", String::as_str);
+            siblings.push((format!("{}' under '{parent}", name.value), ou.logical_id.as_str(), name.span));
+        }
+        check_scp_count(&ou.logical_id, &ou.scps, ou.scps_span.unwrap_or(ou.span), limits, c);
+    }
+    c.unique("duplicate-ou-name", "OrganizationalUnitName", siblings, "OU name", false);
+    if spec.ous.len() > limits.ous {
+        c.diags.push(Diagnostic::error("too-many-ous", format!("{} OUs, over the limit of {}", spec.ous.len(), limits.ous)));
+    }
+    for a in &spec.accounts {
+        check_scp_count(&a.logical_id, &a.scps, a.scps_span.unwrap_or(a.span), limits, c);
+    }
+    if let Some(root) = &spec.root {
+        check_scp_count(&root.logical_id, &root.scps, root.scps_span.unwrap_or(root.span), limits, c);
+    }
+    placement
+}
+
+fn check_depth(spec: &OrgSpec, limits: &Limits, placement: &Placement, c: &mut Checker) {
+    for ou in &spec.ous {
+        let mut chain = vec![ou.logical_id.as_str()];
+        let mut current = ou.logical_id.as_str();
+        while let Some(parent) = placement.ou_parent.get(current) {
+            chain.push(parent);
+            current = parent;
+        }
+        // Report only the first OU that is too deep on each branch: its children follow from it.
+        if chain.len() == limits.ou_depth + 1 {
+            chain.reverse();
+            c.error("ou-too-deep", ou.span, &ou.logical_id, None, format!("OU nesting is {} levels deep ({}), over the limit of {}", chain.len(), chain.join(" > "), limits.ou_depth))
+                .help = Some("AWS allows 5 levels of OUs below the root; flatten the tree (or --limit ou-depth=N if AWS raised it)".into());
+        }
+    }
+}
+
+fn check_scp_count(id: &str, scps: &[ResourceRef], span: Span, limits: &Limits, c: &mut Checker) {
+    let total = scps.len() + 1;
+    if total > limits.scps_per_target {
+        c.error("too-many-scps", span, id, Some("ServiceControlPolicies"), format!("{} SCPs would be attached ({} listed + FullAWSAccess), over the limit of {}", total, scps.len(), limits.scps_per_target))
+            .help = Some("merge statements into fewer policies, or attach some to a parent OU instead".into());
+    }
+    let mut seen = std::collections::HashSet::new();
+    for s in scps {
+        if !seen.insert(&s.target) {
+            c.error("duplicate-scp", s.span, id, Some("ServiceControlPolicies"), format!("{} is listed twice", s.target));
+        }
+    }
+}
+
+fn check_policies(spec: &OrgSpec, limits: &Limits, c: &mut Checker) {
+    for p in &spec.policies {
+        if let Some(content) = &p.content {
+            let size = content.value.chars().count();
+            if size > limits.scp_size {
+                c.error("scp-too-large", content.span, &p.logical_id, Some("PolicyDocument"), format!("the policy is {size} characters once minified, over the limit of {}", limits.scp_size))
+                    .help = Some("split it into two policies, or use wildcards and NotAction to shorten it".into());
+            }
+        }
+        if let Some(name) = &p.name {
+            let ok = !name.value.is_empty() && name.value.len() <= 128 && name.value.chars().all(|ch| ch.is_ascii_alphanumeric() || "+=,.@-_".contains(ch));
+            if !ok {
+                c.error("invalid-policy-name", name.span, &p.logical_id, Some("PolicyName"), format!("'{}' is not a valid policy name", name.value))
+                    .help = Some("1-128 characters: letters, digits and +=,.@-_".into());
+            }
+        }
+        if p.description.len() > 512 {
+            c.error("invalid-description", p.span, &p.logical_id, Some("Description"), "Description is at most 512 characters");
+        }
+    }
+    let names = spec.policies.iter().filter_map(|p| p.name.as_ref().map(|n| (n.value.clone(), p.logical_id.as_str(), n.span))).collect();
+    c.unique("duplicate-policy-name", "PolicyName", names, "PolicyName", false);
+    for p in &spec.policies {
+        if p.name.as_ref().is_some_and(|n| n.value == crate::model::FULL_AWS_ACCESS_NAME) {
+            c.error("reserved-policy-name", p.span, &p.logical_id, Some("PolicyName"), "FullAWSAccess is the AWS-managed policy's name");
+        }
+    }
+    if spec.policies.len() > limits.scps {
+        c.diags.push(Diagnostic::error("too-many-scps-in-org", format!("{} SCPs, over the limit of {}", spec.policies.len(), limits.scps)));
+    }
+}

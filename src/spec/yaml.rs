@@ -1,0 +1,216 @@
+//! A YAML tree that remembers where every node came from.
+//!
+//! serde-style YAML values lose positions, and orgctl promises file:line for every error, so the
+//! loader builds its own tree from the parser's marked events. It keeps custom tags (`!Ref`,
+//! `!Sub`, ...), resolves anchors and aliases, and applies `<<:` merge keys.
+
+use super::source::{FileId, Span};
+use crate::diagnostic::{Diagnostic, Location};
+use std::collections::HashMap;
+use std::path::Path;
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser, Tag};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+/// The content of a node.
+#[derive(Debug, Clone)]
+pub enum NodeKind {
+    Null,
+    /// A scalar, always kept as text; `quoted` tells `'123'` from `123`.
+    Scalar { text: String, quoted: bool },
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+/// A YAML node with its custom tag (without the `!`) and where it starts.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub tag: Option<String>,
+    pub span: Span,
+}
+
+impl Node {
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            NodeKind::Scalar { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[(Node, Node)]> {
+        match &self.kind {
+            NodeKind::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// Value of `key` in a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.as_map()?.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v)
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.kind, NodeKind::Null)
+    }
+
+    /// What the node is, in words, for error messages.
+    pub fn describe(&self) -> &'static str {
+        if self.tag.is_some() {
+            return "an intrinsic function";
+        }
+        match self.kind {
+            NodeKind::Null => "empty",
+            NodeKind::Scalar { .. } => "a scalar",
+            NodeKind::Seq(_) => "a list",
+            NodeKind::Map(_) => "a mapping",
+        }
+    }
+}
+
+/// Parses `text` (the content of the file `file`) into a located tree.
+/// Returns `Null` for an empty document.
+pub fn parse(text: &str, file: FileId, path: &Path) -> Result<Node, Diagnostic> {
+    let mut builder = Builder { file, stack: Vec::new(), anchors: HashMap::new(), root: None, error: None };
+    let mut parser = Parser::new_from_str(text);
+    if let Err(e) = parser.load(&mut builder, false) {
+        let m = e.marker();
+        return Err(Diagnostic::error("yaml-syntax", format!("invalid YAML: {}", e.info()))
+            .at(Some(Location {
+                file: path.to_path_buf(),
+                line: m.line(),
+                column: m.col() + 1,
+                offset: m.index(),
+                len: 1,
+            }))
+            .help("fix the YAML syntax at this position (indentation, quoting, a missing ':')"));
+    }
+    if let Some(err) = builder.error {
+        return Err(err.at(Some(Location { file: path.to_path_buf(), line: 1, column: 1, offset: 0, len: 1 })));
+    }
+    Ok(builder.root.unwrap_or(Node {
+        kind: NodeKind::Null,
+        tag: None,
+        span: Span { file, line: 1, column: 1, offset: 0, len: 0 },
+    }))
+}
+
+enum Frame {
+    Seq { items: Vec<Node>, tag: Option<String>, anchor: usize, span: Span },
+    Map { entries: Vec<(Node, Node)>, pending_key: Option<Node>, tag: Option<String>, anchor: usize, span: Span },
+}
+
+struct Builder {
+    file: FileId,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    root: Option<Node>,
+    error: Option<Diagnostic>,
+}
+
+impl Builder {
+    fn span(&self, mark: Marker, len: usize) -> Span {
+        Span {
+            file: self.file,
+            line: mark.line() as u32,
+            column: mark.col() as u32 + 1,
+            offset: mark.index() as u32,
+            len: len as u32,
+        }
+    }
+
+    fn finish(&mut self, node: Node, anchor: usize) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, pending_key, .. }) => match pending_key.take() {
+                None => *pending_key = Some(node),
+                Some(key) => entries.push((key, node)),
+            },
+        }
+    }
+}
+
+fn tag_name(tag: Option<Tag>) -> Option<String> {
+    let tag = tag?;
+    // `!!str`, `!!int` ... are core schema tags, not intrinsic functions.
+    if tag.handle == "tag:yaml.org,2002:" || tag.handle == "!!" {
+        return None;
+    }
+    Some(tag.suffix)
+}
+
+/// Applies `<<:` merge keys: keys written in the mapping win over merged ones.
+fn apply_merges(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
+    if !entries.iter().any(|(k, _)| is_merge_key(k)) {
+        return entries;
+    }
+    let (merges, mut own): (Vec<_>, Vec<_>) = entries.into_iter().partition(|(k, _)| is_merge_key(k));
+    for (_, value) in merges {
+        let sources = match value.kind {
+            NodeKind::Seq(items) => items,
+            _ => vec![value],
+        };
+        for source in sources {
+            if let NodeKind::Map(merged) = source.kind {
+                for (k, v) in merged {
+                    if !own.iter().any(|(o, _)| o.as_str() == k.as_str()) {
+                        own.push((k, v));
+                    }
+                }
+            }
+        }
+    }
+    own
+}
+
+fn is_merge_key(node: &Node) -> bool {
+    matches!(&node.kind, NodeKind::Scalar { text, quoted: false } if text == "<<")
+}
+
+impl MarkedEventReceiver for Builder {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        match ev {
+            Event::Scalar(text, style, anchor, tag) => {
+                let quoted = !matches!(style, TScalarStyle::Plain);
+                let tag = tag_name(tag);
+                let len = text.len().max(1) + if quoted { 2 } else { 0 };
+                let span = self.span(mark, len);
+                let kind = if !quoted && tag.is_none() && matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL") {
+                    NodeKind::Null
+                } else {
+                    NodeKind::Scalar { text, quoted }
+                };
+                self.finish(Node { kind, tag, span }, anchor);
+            }
+            Event::SequenceStart(anchor, tag) => {
+                let span = self.span(mark, 1);
+                self.stack.push(Frame::Seq { items: Vec::new(), tag: tag_name(tag), anchor, span });
+            }
+            Event::MappingStart(anchor, tag) => {
+                let span = self.span(mark, 1);
+                self.stack.push(Frame::Map { entries: Vec::new(), pending_key: None, tag: tag_name(tag), anchor, span });
+            }
+            Event::SequenceEnd => {
+                if let Some(Frame::Seq { items, tag, anchor, span }) = self.stack.pop() {
+                    self.finish(Node { kind: NodeKind::Seq(items), tag, span }, anchor);
+                }
+            }
+            Event::MappingEnd => {
+                if let Some(Frame::Map { entries, tag, anchor, span, .. }) = self.stack.pop() {
+                    let kind = NodeKind::Map(apply_merges(entries));
+                    self.finish(Node { kind, tag, span }, anchor);
+                }
+            }
+            Event::Alias(id) => match self.anchors.get(&id).cloned() {
+                Some(node) => self.finish(node, 0),
+                None => {
+                    self.error.get_or_insert_with(|| Diagnostic::error("yaml-syntax", "an alias refers to an unknown anchor"));
+                }
+            },
+            Event::StreamStart | Event::StreamEnd | Event::DocumentStart | Event::DocumentEnd | Event::Nothing => {}
+        }
+    }
+}
