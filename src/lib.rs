@@ -9,3 +9,4 @@ pub mod diagnostic;
 pub mod graph;
 pub mod model;
 pub mod spec;
+pub mod provider;

@@ -1,0 +1,84 @@
+//! The only door to an organization. Plans read through [`Provider::read`], applies write
+//! through the other calls; the engine never knows whether it talks to AWS or the sandbox.
+
+pub mod sandbox;
+
+use crate::model::{OrgState, PasswordPolicy, Tags};
+use async_trait::async_trait;
+
+/// An error from the organization's API, named as AWS names it.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct ProviderError {
+    /// The AWS exception name, such as `ConstraintViolationException`.
+    pub code: String,
+    pub message: String,
+    /// Throttling, concurrent modification and 5xx errors are worth retrying.
+    pub retryable: bool,
+}
+
+impl ProviderError {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        ProviderError { code: code.into(), message: message.into(), retryable: false }
+    }
+
+    pub fn retryable(code: impl Into<String>, message: impl Into<String>) -> Self {
+        ProviderError { retryable: true, ..ProviderError::new(code, message) }
+    }
+}
+
+pub type ProviderResult<T> = Result<T, ProviderError>;
+
+/// Where a CreateAccount request stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreateAccountStatus {
+    InProgress,
+    Succeeded { account_id: String },
+    Failed { reason: String },
+}
+
+/// What already exists for an email, found before creating an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExistingAccount {
+    Account { account_id: String },
+    Request { request_id: String },
+}
+
+/// Everything orgctl does to an organization.
+#[async_trait]
+pub trait Provider: Send + Sync {
+    /// A short description for messages, such as `sandbox ./org.json`.
+    fn describe(&self) -> String;
+
+    /// The whole organization as orgctl manages it.
+    async fn read(&self) -> ProviderResult<OrgState>;
+
+    async fn enable_scp_policy_type(&self, root_id: &str) -> ProviderResult<()>;
+
+    async fn create_ou(&self, parent_id: &str, name: &str, tags: &Tags) -> ProviderResult<String>;
+    async fn rename_ou(&self, ou_id: &str, name: &str) -> ProviderResult<()>;
+    async fn delete_ou(&self, ou_id: &str) -> ProviderResult<()>;
+
+    /// An account, or an unfinished request to create one, with this email. CreateAccount is not
+    /// idempotent, so this is asked right before every creation.
+    async fn find_account(&self, email: &str) -> ProviderResult<Option<ExistingAccount>>;
+    /// Starts creating an account; returns the request id to poll.
+    async fn create_account(&self, name: &str, email: &str, tags: &Tags) -> ProviderResult<String>;
+    async fn create_account_status(&self, request_id: &str) -> ProviderResult<CreateAccountStatus>;
+    async fn rename_account(&self, account_id: &str, name: &str) -> ProviderResult<()>;
+    async fn move_account(&self, account_id: &str, source_parent_id: &str, destination_parent_id: &str) -> ProviderResult<()>;
+
+    async fn tag_resource(&self, resource_id: &str, tags: &Tags) -> ProviderResult<()>;
+    async fn untag_resource(&self, resource_id: &str, keys: &[String]) -> ProviderResult<()>;
+
+    async fn create_policy(&self, name: &str, description: &str, content: &str, tags: &Tags) -> ProviderResult<String>;
+    async fn update_policy(&self, policy_id: &str, name: &str, description: &str, content: &str) -> ProviderResult<()>;
+    async fn delete_policy(&self, policy_id: &str) -> ProviderResult<()>;
+    async fn attach_policy(&self, policy_id: &str, target_id: &str) -> ProviderResult<()>;
+    async fn detach_policy(&self, policy_id: &str, target_id: &str) -> ProviderResult<()>;
+
+    /// Replaces the account's whole password policy.
+    async fn set_password_policy(&self, account_id: &str, policy: &PasswordPolicy) -> ProviderResult<()>;
+    /// Sets (or with `None`, removes) the account's IAM alias.
+    async fn set_alias(&self, account_id: &str, alias: Option<&str>) -> ProviderResult<()>;
+}

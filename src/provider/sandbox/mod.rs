@@ -1,0 +1,468 @@
+//! The sandbox provider: an organization in a JSON file that behaves like AWS Organizations.
+//!
+//! It follows AWS semantics and enforces the rules that moto lets through (AWS-FACTS.md):
+//! unique emails, OU depth, SCPs per target, policy size, the last SCP on a target, empty OUs
+//! before delete, the real source parent on a move, and asynchronous CreateAccount. Every write
+//! is saved at once, atomically, so a killed apply leaves a consistent organization behind.
+
+pub mod faults;
+mod store;
+
+pub use store::MasterSeed;
+
+use super::{CreateAccountStatus, ExistingAccount, Provider, ProviderError, ProviderResult};
+use crate::model::{AccountState, OrgState, OuState, PasswordPolicy, PolicyState, Tags, FULL_AWS_ACCESS_ID};
+use async_trait::async_trait;
+use faults::{Faults, Mode};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use store::{CreateRequest, SandboxData};
+
+pub struct SandboxProvider {
+    path: PathBuf,
+    data: Mutex<SandboxData>,
+    faults: Faults,
+}
+
+fn err(code: &str, message: impl Into<String>) -> ProviderError {
+    ProviderError::new(code, message)
+}
+
+fn constraint(reason: &str, message: impl Into<String>) -> ProviderError {
+    err("ConstraintViolationException", format!("{reason}: {}", message.into()))
+}
+
+impl SandboxProvider {
+    /// Opens the sandbox at `path`, creating a fresh organization there on first use.
+    pub fn open_or_create(path: &Path, seed: &MasterSeed) -> ProviderResult<Self> {
+        let data = if path.exists() {
+            SandboxData::load(path)?
+        } else {
+            let data = SandboxData::new(seed);
+            data.save(path)?;
+            data
+        };
+        Ok(SandboxProvider { path: path.to_path_buf(), data: Mutex::new(data), faults: Faults::from_env()? })
+    }
+
+    /// Opens an existing sandbox.
+    pub fn open(path: &Path) -> ProviderResult<Self> {
+        let data = SandboxData::load(path)?;
+        Ok(SandboxProvider { path: path.to_path_buf(), data: Mutex::new(data), faults: Faults::from_env()? })
+    }
+
+    /// Runs one write: injected faults first, then the change, then an atomic save.
+    fn write<T>(&self, operation: &str, args: &[&str], change: impl FnOnce(&mut SandboxData) -> ProviderResult<T>) -> ProviderResult<T> {
+        let fault = self.faults.check(operation, args);
+        match fault {
+            Some(Mode::Fail) => return Err(err("InjectedFault", format!("{operation} failed (injected by {})", faults::ENV))),
+            Some(Mode::Throttle) => return Err(ProviderError::retryable("TooManyRequestsException", "Rate exceeded")),
+            _ => {}
+        }
+        let mut data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        let out = change(&mut data)?;
+        data.save(&self.path)?;
+        if fault == Some(Mode::Exit) {
+            eprintln!("orgctl: process killed after {operation} (injected by {})", faults::ENV);
+            std::process::exit(137);
+        }
+        Ok(out)
+    }
+}
+
+impl SandboxData {
+    fn is_parent(&self, id: &str) -> bool {
+        id == self.org.root.id || self.org.ous.contains_key(id)
+    }
+
+    fn is_target(&self, id: &str) -> bool {
+        self.is_parent(id) || self.org.accounts.contains_key(id)
+    }
+
+    fn tags_of(&mut self, id: &str) -> ProviderResult<&mut Tags> {
+        if id == self.org.root.id {
+            return Ok(&mut self.org.root.tags);
+        }
+        if let Some(ou) = self.org.ous.get_mut(id) {
+            return Ok(&mut ou.tags);
+        }
+        if let Some(a) = self.org.accounts.get_mut(id) {
+            return Ok(&mut a.tags);
+        }
+        match self.org.policies.get_mut(id) {
+            Some(p) => Ok(&mut p.tags),
+            None => Err(err("TargetNotFoundException", format!("no resource {id}"))),
+        }
+    }
+
+    /// New roots, OUs and accounts get FullAWSAccess once SCPs are enabled, as on AWS.
+    fn attach_default(&mut self, target: &str) {
+        if self.org.root.scp_enabled {
+            if let Some(p) = self.org.policies.get_mut(FULL_AWS_ACCESS_ID) {
+                p.targets.push(target.to_string());
+            }
+        }
+    }
+
+    fn check_policy(&self, name: &str, content: &str, except: Option<&str>) -> ProviderResult<()> {
+        if self.org.policies.values().any(|p| p.name == name && Some(p.id.as_str()) != except) {
+            return Err(err("DuplicatePolicyException", format!("a policy named {name} already exists")));
+        }
+        if serde_json::from_str::<serde_json::Value>(content).is_err() {
+            return Err(err("MalformedPolicyDocumentException", "the policy document is not valid JSON"));
+        }
+        if content.chars().count() > self.limits.scp_size {
+            return Err(constraint("POLICY_CONTENT_LIMIT_EXCEEDED", format!("the document is over {} characters", self.limits.scp_size)));
+        }
+        Ok(())
+    }
+
+    fn policy_mut(&mut self, id: &str) -> ProviderResult<&mut PolicyState> {
+        match self.org.policies.get_mut(id) {
+            Some(p) if p.aws_managed => Err(err("PolicyChangesNotAllowedException", format!("{id} is managed by AWS"))),
+            Some(p) => Ok(p),
+            None => Err(err("PolicyNotFoundException", format!("no policy {id}"))),
+        }
+    }
+
+    fn account_mut(&mut self, id: &str) -> ProviderResult<&mut AccountState> {
+        self.org.accounts.get_mut(id).ok_or_else(|| err("AccountNotFoundException", format!("no account {id}")))
+    }
+
+    fn complete_request(&mut self, request_id: &str) -> ProviderResult<CreateAccountStatus> {
+        let request = self.requests.get(request_id).cloned().ok_or_else(|| err("CreateAccountStatusNotFoundException", format!("no request {request_id}")))?;
+        match request.state.as_str() {
+            "SUCCEEDED" => return Ok(CreateAccountStatus::Succeeded { account_id: request.account_id.unwrap_or_default() }),
+            "FAILED" => return Ok(CreateAccountStatus::Failed { reason: request.failure_reason.unwrap_or_default() }),
+            _ => {}
+        }
+        if request.polls_left > 0 {
+            if let Some(r) = self.requests.get_mut(request_id) {
+                r.polls_left -= 1;
+            }
+            return Ok(CreateAccountStatus::InProgress);
+        }
+        let email_taken = self.org.accounts.values().any(|a| a.email.eq_ignore_ascii_case(&request.email));
+        let (state, account_id, reason) = if email_taken {
+            ("FAILED", None, Some("EMAIL_ALREADY_EXISTS".to_string()))
+        } else {
+            let id = self.new_id("account");
+            self.org.accounts.insert(
+                id.clone(),
+                AccountState {
+                    id: id.clone(),
+                    name: request.name.clone(),
+                    email: request.email.clone(),
+                    parent_id: self.org.root.id.clone(),
+                    status: "ACTIVE".into(),
+                    tags: request.tags.clone(),
+                    alias: None,
+                    password_policy: None,
+                },
+            );
+            self.attach_default(&id);
+            ("SUCCEEDED", Some(id), None)
+        };
+        if let Some(r) = self.requests.get_mut(request_id) {
+            r.state = state.into();
+            r.account_id = account_id.clone();
+            r.failure_reason = reason.clone();
+        }
+        Ok(match account_id {
+            Some(account_id) => CreateAccountStatus::Succeeded { account_id },
+            None => CreateAccountStatus::Failed { reason: reason.unwrap_or_default() },
+        })
+    }
+}
+
+fn check_password_policy(p: &PasswordPolicy) -> ProviderResult<()> {
+    let bad = !(6..=128).contains(&p.minimum_password_length)
+        || p.max_password_age.is_some_and(|a| !(1..=1095).contains(&a))
+        || p.password_reuse_prevention.is_some_and(|r| !(1..=24).contains(&r));
+    if bad {
+        return Err(err("ValidationError", "a password policy value is out of range"));
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Provider for SandboxProvider {
+    fn describe(&self) -> String {
+        format!("sandbox {}", self.path.display())
+    }
+
+    async fn read(&self) -> ProviderResult<OrgState> {
+        if self.faults.check("ListAccounts", &[]) == Some(Mode::Fail) {
+            return Err(err("InjectedFault", "ListAccounts failed (injected)"));
+        }
+        let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = data.org.clone();
+        state.pending_create_requests = data
+            .requests
+            .values()
+            .filter(|r| r.state == "IN_PROGRESS")
+            .map(|r| crate::model::CreateRequestState { id: r.id.clone(), email: r.email.clone(), account_name: r.name.clone(), state: r.state.clone() })
+            .collect();
+        Ok(state)
+    }
+
+    async fn enable_scp_policy_type(&self, root_id: &str) -> ProviderResult<()> {
+        self.write("EnablePolicyType", &[root_id], |d| {
+            if root_id != d.org.root.id {
+                return Err(err("RootNotFoundException", format!("no root {root_id}")));
+            }
+            if d.org.root.scp_enabled {
+                return Err(err("PolicyTypeAlreadyEnabledException", "SERVICE_CONTROL_POLICY is already enabled"));
+            }
+            d.org.root.scp_enabled = true;
+            let mut targets = vec![d.org.root.id.clone()];
+            targets.extend(d.org.ous.keys().cloned());
+            targets.extend(d.org.accounts.keys().cloned());
+            if let Some(p) = d.org.policies.get_mut(FULL_AWS_ACCESS_ID) {
+                p.targets = targets;
+            }
+            Ok(())
+        })
+    }
+
+    async fn create_ou(&self, parent_id: &str, name: &str, tags: &Tags) -> ProviderResult<String> {
+        self.write("CreateOrganizationalUnit", &[parent_id, name], |d| {
+            if !d.is_parent(parent_id) {
+                return Err(err("ParentNotFoundException", format!("no root or OU {parent_id}")));
+            }
+            if d.org.depth_of(parent_id) + 1 > d.limits.ou_depth {
+                return Err(constraint("OU_DEPTH_LIMIT_EXCEEDED", format!("OUs nest at most {} levels", d.limits.ou_depth)));
+            }
+            if d.org.ous.len() >= d.limits.ous {
+                return Err(constraint("OU_NUMBER_LIMIT_EXCEEDED", format!("at most {} OUs", d.limits.ous)));
+            }
+            if d.org.ous.values().any(|o| o.parent_id == parent_id && o.name == name) {
+                return Err(err("DuplicateOrganizationalUnitException", format!("an OU named {name} already exists under {parent_id}")));
+            }
+            let id = d.new_id("ou");
+            d.org.ous.insert(id.clone(), OuState { id: id.clone(), name: name.into(), parent_id: parent_id.into(), tags: tags.clone() });
+            d.attach_default(&id);
+            Ok(id)
+        })
+    }
+
+    async fn rename_ou(&self, ou_id: &str, name: &str) -> ProviderResult<()> {
+        self.write("UpdateOrganizationalUnit", &[ou_id, name], |d| {
+            let parent = d.org.ous.get(ou_id).map(|o| o.parent_id.clone()).ok_or_else(|| err("OrganizationalUnitNotFoundException", format!("no OU {ou_id}")))?;
+            if d.org.ous.values().any(|o| o.parent_id == parent && o.name == name && o.id != ou_id) {
+                return Err(err("DuplicateOrganizationalUnitException", format!("an OU named {name} already exists under {parent}")));
+            }
+            if let Some(ou) = d.org.ous.get_mut(ou_id) {
+                ou.name = name.into();
+            }
+            Ok(())
+        })
+    }
+
+    async fn delete_ou(&self, ou_id: &str) -> ProviderResult<()> {
+        self.write("DeleteOrganizationalUnit", &[ou_id], |d| {
+            if !d.org.ous.contains_key(ou_id) {
+                return Err(err("OrganizationalUnitNotFoundException", format!("no OU {ou_id}")));
+            }
+            if d.org.ous.values().any(|o| o.parent_id == ou_id) || d.org.accounts.values().any(|a| a.parent_id == ou_id) {
+                return Err(err("OrganizationalUnitNotEmptyException", format!("{ou_id} still holds accounts or OUs")));
+            }
+            d.org.ous.remove(ou_id);
+            for p in d.org.policies.values_mut() {
+                p.targets.retain(|t| t != ou_id);
+            }
+            Ok(())
+        })
+    }
+
+    async fn find_account(&self, email: &str) -> ProviderResult<Option<ExistingAccount>> {
+        let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(a) = data.org.accounts.values().find(|a| a.email.eq_ignore_ascii_case(email)) {
+            return Ok(Some(ExistingAccount::Account { account_id: a.id.clone() }));
+        }
+        Ok(data
+            .requests
+            .values()
+            .find(|r| r.state == "IN_PROGRESS" && r.email.eq_ignore_ascii_case(email))
+            .map(|r| ExistingAccount::Request { request_id: r.id.clone() }))
+    }
+
+    async fn create_account(&self, name: &str, email: &str, tags: &Tags) -> ProviderResult<String> {
+        self.write("CreateAccount", &[name, email], |d| {
+            if name.is_empty() || name.chars().count() > 50 {
+                return Err(err("ValidationException", "AccountName must be 1-50 characters"));
+            }
+            let id = d.new_id("car");
+            let request = CreateRequest {
+                id: id.clone(),
+                email: email.into(),
+                name: name.into(),
+                tags: tags.clone(),
+                state: "IN_PROGRESS".into(),
+                account_id: None,
+                failure_reason: None,
+                polls_left: 1,
+            };
+            d.requests.insert(id.clone(), request);
+            Ok(id)
+        })
+    }
+
+    async fn create_account_status(&self, request_id: &str) -> ProviderResult<CreateAccountStatus> {
+        self.write("DescribeCreateAccountStatus", &[request_id], |d| d.complete_request(request_id))
+    }
+
+    async fn rename_account(&self, account_id: &str, name: &str) -> ProviderResult<()> {
+        self.write("PutAccountName", &[account_id, name], |d| {
+            if name.is_empty() || name.chars().count() > 50 {
+                return Err(err("ValidationException", "AccountName must be 1-50 characters"));
+            }
+            d.account_mut(account_id)?.name = name.into();
+            Ok(())
+        })
+    }
+
+    async fn move_account(&self, account_id: &str, source: &str, destination: &str) -> ProviderResult<()> {
+        self.write("MoveAccount", &[account_id, source, destination], |d| {
+            if !d.is_parent(destination) {
+                return Err(err("DestinationParentNotFoundException", format!("no root or OU {destination}")));
+            }
+            let account = d.account_mut(account_id)?;
+            if account.parent_id != source {
+                return Err(err("SourceParentNotFoundException", format!("{account_id} is not in {source}")));
+            }
+            if account.parent_id == destination {
+                return Err(err("DuplicateAccountException", format!("{account_id} is already in {destination}")));
+            }
+            account.parent_id = destination.into();
+            Ok(())
+        })
+    }
+
+    async fn tag_resource(&self, resource_id: &str, tags: &Tags) -> ProviderResult<()> {
+        let joined: Vec<&str> = tags.iter().flat_map(|(k, v)| [k.as_str(), v.as_str()]).chain([resource_id]).collect();
+        self.write("TagResource", &joined, |d| {
+            let current = d.tags_of(resource_id)?;
+            let mut merged = current.clone();
+            merged.extend(tags.clone());
+            if merged.len() > 50 {
+                return Err(constraint("TAG_POLICY_VIOLATION", "at most 50 tags per resource"));
+            }
+            *current = merged;
+            Ok(())
+        })
+    }
+
+    async fn untag_resource(&self, resource_id: &str, keys: &[String]) -> ProviderResult<()> {
+        self.write("UntagResource", &[resource_id], |d| {
+            let current = d.tags_of(resource_id)?;
+            current.retain(|k, _| !keys.contains(k));
+            Ok(())
+        })
+    }
+
+    async fn create_policy(&self, name: &str, description: &str, content: &str, tags: &Tags) -> ProviderResult<String> {
+        self.write("CreatePolicy", &[name], |d| {
+            d.check_policy(name, content, None)?;
+            if d.org.policies.values().filter(|p| !p.aws_managed).count() >= d.limits.scps {
+                return Err(constraint("POLICY_NUMBER_LIMIT_EXCEEDED", format!("at most {} policies", d.limits.scps)));
+            }
+            let id = d.new_id("policy");
+            d.org.policies.insert(
+                id.clone(),
+                PolicyState {
+                    id: id.clone(),
+                    name: name.into(),
+                    description: description.into(),
+                    content: content.into(),
+                    aws_managed: false,
+                    tags: tags.clone(),
+                    targets: Vec::new(),
+                },
+            );
+            Ok(id)
+        })
+    }
+
+    async fn update_policy(&self, policy_id: &str, name: &str, description: &str, content: &str) -> ProviderResult<()> {
+        self.write("UpdatePolicy", &[policy_id, name], |d| {
+            d.check_policy(name, content, Some(policy_id))?;
+            let p = d.policy_mut(policy_id)?;
+            p.name = name.into();
+            p.description = description.into();
+            p.content = content.into();
+            Ok(())
+        })
+    }
+
+    async fn delete_policy(&self, policy_id: &str) -> ProviderResult<()> {
+        self.write("DeletePolicy", &[policy_id], |d| {
+            if !d.policy_mut(policy_id)?.targets.is_empty() {
+                return Err(err("PolicyInUseException", format!("{policy_id} is still attached")));
+            }
+            d.org.policies.remove(policy_id);
+            Ok(())
+        })
+    }
+
+    async fn attach_policy(&self, policy_id: &str, target_id: &str) -> ProviderResult<()> {
+        let name = self.data.lock().unwrap_or_else(|e| e.into_inner()).org.policies.get(policy_id).map(|p| p.name.clone()).unwrap_or_default();
+        self.write("AttachPolicy", &[policy_id, &name, target_id], |d| {
+            if !d.org.root.scp_enabled {
+                return Err(err("PolicyTypeNotEnabledException", "SERVICE_CONTROL_POLICY is not enabled on the root"));
+            }
+            if !d.is_target(target_id) {
+                return Err(err("TargetNotFoundException", format!("no root, OU or account {target_id}")));
+            }
+            let attached = d.org.policies_on(target_id).len();
+            let policy = d.org.policies.get(policy_id).ok_or_else(|| err("PolicyNotFoundException", format!("no policy {policy_id}")))?;
+            if policy.targets.iter().any(|t| t == target_id) {
+                return Err(err("DuplicatePolicyAttachmentException", format!("{policy_id} is already attached to {target_id}")));
+            }
+            if attached >= d.limits.scps_per_target {
+                return Err(constraint("POLICY_NUMBER_LIMIT_EXCEEDED", format!("{target_id} already has {attached} SCPs")));
+            }
+            if let Some(p) = d.org.policies.get_mut(policy_id) {
+                p.targets.push(target_id.into());
+            }
+            Ok(())
+        })
+    }
+
+    async fn detach_policy(&self, policy_id: &str, target_id: &str) -> ProviderResult<()> {
+        self.write("DetachPolicy", &[policy_id, target_id], |d| {
+            let attached = d.org.policies_on(target_id).len();
+            let policy = d.org.policies.get(policy_id).ok_or_else(|| err("PolicyNotFoundException", format!("no policy {policy_id}")))?;
+            if !policy.targets.iter().any(|t| t == target_id) {
+                return Err(err("PolicyNotAttachedException", format!("{policy_id} is not attached to {target_id}")));
+            }
+            if attached <= 1 {
+                return Err(constraint("MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED", format!("{target_id} must keep at least one SCP")));
+            }
+            if let Some(p) = d.org.policies.get_mut(policy_id) {
+                p.targets.retain(|t| t != target_id);
+            }
+            Ok(())
+        })
+    }
+
+    async fn set_password_policy(&self, account_id: &str, policy: &PasswordPolicy) -> ProviderResult<()> {
+        self.write("UpdateAccountPasswordPolicy", &[account_id], |d| {
+            check_password_policy(policy)?;
+            d.account_mut(account_id)?.password_policy = Some(policy.clone());
+            Ok(())
+        })
+    }
+
+    async fn set_alias(&self, account_id: &str, alias: Option<&str>) -> ProviderResult<()> {
+        self.write("CreateAccountAlias", &[account_id, alias.unwrap_or_default()], |d| {
+            if let Some(alias) = alias {
+                if d.org.accounts.values().any(|a| a.id != account_id && a.alias.as_deref() == Some(alias)) {
+                    return Err(err("EntityAlreadyExists", format!("the alias {alias} is taken")));
+                }
+            }
+            d.account_mut(account_id)?.alias = alias.map(str::to_string);
+            Ok(())
+        })
+    }
+}

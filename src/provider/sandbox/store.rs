@@ -1,0 +1,138 @@
+//! The sandbox organization on disk: one JSON file, replaced atomically on every write
+//! (temp file in the same folder, fsync, rename) so that a crash never leaves it half-written.
+
+use crate::model::{AccountState, OrgState, PolicyState, RootState, Tags, FULL_AWS_ACCESS_ID, FULL_AWS_ACCESS_NAME};
+use crate::provider::{ProviderError, ProviderResult};
+use crate::spec::limits::Limits;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+const FORMAT: &str = "orgctl-sandbox/1";
+
+/// A CreateAccount request, which finishes on a later status poll, as on AWS.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreateRequest {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub tags: Tags,
+    pub state: String,
+    pub account_id: Option<String>,
+    pub failure_reason: Option<String>,
+    /// Status polls left before the request completes.
+    pub polls_left: u32,
+}
+
+/// Everything the sandbox file holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SandboxData {
+    pub format: String,
+    /// The limits the sandbox enforces, as AWS does; tests may lower them in the file.
+    pub limits: Limits,
+    pub next_id: u64,
+    pub org: OrgState,
+    pub requests: BTreeMap<String, CreateRequest>,
+}
+
+/// The management account a new sandbox organization starts with.
+pub struct MasterSeed {
+    pub account_id: String,
+    pub name: String,
+    pub email: String,
+}
+
+impl SandboxData {
+    /// A fresh organization: the management account under its root, SCPs not yet enabled.
+    pub fn new(master: &MasterSeed) -> Self {
+        let seed = format!("{:x}", Sha256::digest(master.account_id.as_bytes()));
+        let root_id = format!("r-{}", &seed[..4]);
+        let mut accounts = BTreeMap::new();
+        accounts.insert(
+            master.account_id.clone(),
+            AccountState {
+                id: master.account_id.clone(),
+                name: master.name.clone(),
+                email: master.email.clone(),
+                parent_id: root_id.clone(),
+                status: "ACTIVE".into(),
+                tags: Tags::new(),
+                alias: None,
+                password_policy: None,
+            },
+        );
+        let mut policies = BTreeMap::new();
+        policies.insert(
+            FULL_AWS_ACCESS_ID.to_string(),
+            PolicyState {
+                id: FULL_AWS_ACCESS_ID.into(),
+                name: FULL_AWS_ACCESS_NAME.into(),
+                description: "Allows access to every operation".into(),
+                content: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#.into(),
+                aws_managed: true,
+                tags: Tags::new(),
+                targets: Vec::new(),
+            },
+        );
+        SandboxData {
+            format: FORMAT.into(),
+            limits: Limits::default(),
+            next_id: 1,
+            org: OrgState {
+                organization_id: format!("o-{}", &seed[4..14]),
+                master_account_id: master.account_id.clone(),
+                root: RootState { id: root_id, scp_enabled: false, tags: Tags::new() },
+                ous: BTreeMap::new(),
+                accounts,
+                policies,
+                pending_create_requests: Vec::new(),
+            },
+            requests: BTreeMap::new(),
+        }
+    }
+
+    pub fn load(path: &Path) -> ProviderResult<Self> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| ProviderError::new("SandboxUnreadable", format!("cannot read the sandbox {}: {e}", path.display())))?;
+        let data: SandboxData = serde_json::from_slice(&bytes).map_err(|e| {
+            ProviderError::new("SandboxCorrupt", format!("{} is not an orgctl sandbox file: {e}", path.display()))
+        })?;
+        if data.format != FORMAT {
+            return Err(ProviderError::new("SandboxCorrupt", format!("{} has format '{}', expected '{FORMAT}'", path.display(), data.format)));
+        }
+        Ok(data)
+    }
+
+    /// Writes the whole file atomically.
+    pub fn save(&self, path: &Path) -> ProviderResult<()> {
+        let io = |e: std::io::Error| ProviderError::new("SandboxWriteFailed", format!("cannot write the sandbox {}: {e}", path.display()));
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+        let bytes = serde_json::to_vec_pretty(self).map_err(|e| ProviderError::new("SandboxWriteFailed", e.to_string()))?;
+        tmp.write_all(&bytes).map_err(io)?;
+        tmp.as_file().sync_all().map_err(io)?;
+        tmp.persist(path).map_err(|e| io(e.error))?;
+        Ok(())
+    }
+
+    /// A new id with AWS's shape for `kind`: `ou`, `account`, `policy` or `car`.
+    pub fn new_id(&mut self, kind: &str) -> String {
+        self.next_id += 1;
+        let hash = format!("{:x}", Sha256::digest(format!("{}:{kind}:{}", self.org.organization_id, self.next_id).as_bytes()));
+        match kind {
+            "ou" => format!("ou-{}-{}", &self.org.root.id[2..], &hash[..8]),
+            "account" => {
+                let digits: String = hash.bytes().map(|b| char::from(b'0' + b % 10)).take(12).collect();
+                format!("{}{}", (self.next_id % 9) + 1, &digits[1..])
+            }
+            "policy" => format!("p-{}", &hash[..8]),
+            _ => format!("car-{}", &hash[..32]),
+        }
+    }
+}
