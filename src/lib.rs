@@ -10,3 +10,5 @@ pub mod graph;
 pub mod model;
 pub mod spec;
 pub mod provider;
+pub mod plan;
+pub mod apply;

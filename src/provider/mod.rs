@@ -50,6 +50,11 @@ pub trait Provider: Send + Sync {
     /// A short description for messages, such as `sandbox ./org.json`.
     fn describe(&self) -> String;
 
+    /// How long to wait before the first CreateAccount status poll.
+    fn create_account_poll_interval(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(2)
+    }
+
     /// The whole organization as orgctl manages it.
     async fn read(&self) -> ProviderResult<OrgState>;
 

@@ -191,6 +191,10 @@ impl Provider for SandboxProvider {
         format!("sandbox {}", self.path.display())
     }
 
+    fn create_account_poll_interval(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(5)
+    }
+
     async fn read(&self) -> ProviderResult<OrgState> {
         if self.faults.check("ListAccounts", &[]) == Some(Mode::Fail) {
             return Err(err("InjectedFault", "ListAccounts failed (injected)"));

@@ -1,0 +1,134 @@
+//! Stage 4: carrying out a plan. A rolling pool runs every change whose dependencies are done,
+//! up to `concurrency` at once (no waves: a slow change holds up only what needs it). When a
+//! change fails, everything that depends on it is skipped and the rest still runs; a re-run
+//! plans again from the live organization and finishes the job.
+
+mod operation;
+pub mod retry;
+
+pub use operation::AccountWait;
+use operation::{execute, CreatedIds};
+use retry::RetryPolicy;
+
+use crate::plan::{Change, Plan};
+use crate::provider::Provider;
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinSet;
+
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    pub concurrency: usize,
+    pub retry: RetryPolicy,
+    pub account_wait: AccountWait,
+}
+
+impl ApplyOptions {
+    pub fn for_provider(provider: &dyn Provider, concurrency: usize) -> Self {
+        ApplyOptions {
+            concurrency: concurrency.max(1),
+            retry: RetryPolicy::default(),
+            account_wait: AccountWait { poll_interval: provider.create_account_poll_interval(), timeout: Duration::from_secs(20 * 60) },
+        }
+    }
+}
+
+/// What became of one change.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Done; with the id of what it created, if anything.
+    Done(Option<String>),
+    Failed(String),
+    /// Not run because the change with this id failed.
+    Skipped { because: usize },
+}
+
+/// Told about each change as it starts and ends (progress bars, logs).
+pub trait Progress: Send + Sync {
+    fn started(&self, change: &Change);
+    fn finished(&self, change: &Change, outcome: &Outcome);
+}
+
+/// The outcome of every change, by change id.
+#[derive(Debug)]
+pub struct ApplyReport {
+    pub outcomes: Vec<Outcome>,
+}
+
+impl ApplyReport {
+    pub fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
+        self.outcomes.iter().filter(|o| f(o)).count()
+    }
+
+    pub fn succeeded(&self) -> bool {
+        self.outcomes.iter().all(|o| matches!(o, Outcome::Done(_)))
+    }
+}
+
+/// Runs the plan's changes in dependency order.
+pub async fn apply(plan: &Plan, provider: Arc<dyn Provider>, options: &ApplyOptions, progress: Arc<dyn Progress>) -> ApplyReport {
+    let n = plan.changes.len();
+    let mut waiting_on: Vec<usize> = plan.changes.iter().map(|c| c.depends_on.len()).collect();
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for c in &plan.changes {
+        for &d in &c.depends_on {
+            if d < n {
+                dependents[d].push(c.id);
+            }
+        }
+    }
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; n];
+    let mut ready: VecDeque<usize> = (0..n).filter(|&i| waiting_on[i] == 0).collect();
+    let ids = Arc::new(CreatedIds::default());
+    let mut running = JoinSet::new();
+    loop {
+        while running.len() < options.concurrency {
+            let Some(i) = ready.pop_front() else { break };
+            let change = plan.changes[i].clone();
+            let (provider, ids, progress, options) = (provider.clone(), ids.clone(), progress.clone(), options.clone());
+            running.spawn(async move {
+                progress.started(&change);
+                let outcome = match execute(&change.operation, provider.as_ref(), &ids, &options.retry, options.account_wait).await {
+                    Ok(created) => Outcome::Done(created),
+                    Err(e) => Outcome::Failed(e.to_string()),
+                };
+                progress.finished(&change, &outcome);
+                (i, outcome)
+            });
+        }
+        let Some(joined) = running.join_next().await else { break };
+        let (i, outcome) = match joined {
+            Ok(result) => result,
+            // A task that panicked is a bug; its change cannot be identified, so stop scheduling.
+            Err(e) => {
+                tracing::error!("an apply task ended abnormally: {e}");
+                continue;
+            }
+        };
+        let failed = !matches!(outcome, Outcome::Done(_));
+        outcomes[i] = Some(outcome);
+        if failed {
+            skip_dependents(i, i, &dependents, &mut outcomes, &plan.changes, progress.as_ref());
+            continue;
+        }
+        for &d in &dependents[i] {
+            waiting_on[d] -= 1;
+            if waiting_on[d] == 0 && outcomes[d].is_none() {
+                ready.push_back(d);
+            }
+        }
+    }
+    ApplyReport { outcomes: outcomes.into_iter().enumerate().map(|(i, o)| o.unwrap_or(Outcome::Skipped { because: i })).collect() }
+}
+
+fn skip_dependents(root: usize, from: usize, dependents: &[Vec<usize>], outcomes: &mut [Option<Outcome>], changes: &[Change], progress: &dyn Progress) {
+    for &d in &dependents[from] {
+        if outcomes[d].is_none() {
+            let outcome = Outcome::Skipped { because: root };
+            progress.finished(&changes[d], &outcome);
+            outcomes[d] = Some(outcome);
+            skip_dependents(root, d, dependents, outcomes, changes, progress);
+        }
+    }
+}

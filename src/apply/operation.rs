@@ -1,0 +1,142 @@
+//! Carrying out one change through the provider, with handles to resources created earlier in
+//! the run filled in, and the CreateAccount flow that never creates an account twice.
+
+use super::retry::RetryPolicy;
+use crate::plan::{Handle, Operation};
+use crate::provider::{CreateAccountStatus, ExistingAccount, Provider, ProviderError, ProviderResult};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// AWS ids of the resources created during this run, by logical id.
+#[derive(Default)]
+pub struct CreatedIds(Mutex<HashMap<String, String>>);
+
+impl CreatedIds {
+    fn resolve(&self, handle: &Handle) -> ProviderResult<String> {
+        match handle {
+            Handle::Existing(id) => Ok(id.clone()),
+            Handle::New(lid) => self
+                .0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(lid)
+                .cloned()
+                .ok_or_else(|| ProviderError::new("NotCreated", format!("{lid} was not created earlier in this run"))),
+        }
+    }
+
+    fn record(&self, logical_id: &str, id: &str) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(logical_id.to_string(), id.to_string());
+    }
+}
+
+/// How long to wait for a new account.
+#[derive(Debug, Clone, Copy)]
+pub struct AccountWait {
+    pub poll_interval: Duration,
+    pub timeout: Duration,
+}
+
+/// Runs one operation; returns the id of what it created, if anything.
+pub async fn execute(op: &Operation, provider: &dyn Provider, ids: &CreatedIds, retry: &RetryPolicy, wait: AccountWait) -> ProviderResult<Option<String>> {
+    let r = |h: &Handle| ids.resolve(h);
+    match op {
+        Operation::EnableScpPolicyType { root_id } => retry.run(|| provider.enable_scp_policy_type(root_id)).await.map(|_| None),
+        Operation::CreateOu { logical_id, parent, name, tags } => {
+            let parent = r(parent)?;
+            let id = retry.run(|| provider.create_ou(&parent, name, tags)).await?;
+            ids.record(logical_id, &id);
+            Ok(Some(id))
+        }
+        Operation::RenameOu { ou_id, name } => retry.run(|| provider.rename_ou(ou_id, name)).await.map(|_| None),
+        Operation::DeleteOu { ou_id } => retry.run(|| provider.delete_ou(ou_id)).await.map(|_| None),
+        Operation::CreateAccount { logical_id, name, email, tags } => {
+            let id = create_account(provider, name, email, tags, retry, wait).await?;
+            ids.record(logical_id, &id);
+            Ok(Some(id))
+        }
+        Operation::RenameAccount { account, name } => {
+            let account = r(account)?;
+            retry.run(|| provider.rename_account(&account, name)).await.map(|_| None)
+        }
+        Operation::MoveAccount { account, from, to } => {
+            let (account, from, to) = (r(account)?, r(from)?, r(to)?);
+            retry.run(|| provider.move_account(&account, &from, &to)).await.map(|_| None)
+        }
+        Operation::TagResource { resource, tags } => {
+            let resource = r(resource)?;
+            retry.run(|| provider.tag_resource(&resource, tags)).await.map(|_| None)
+        }
+        Operation::UntagResource { resource, keys } => {
+            let resource = r(resource)?;
+            retry.run(|| provider.untag_resource(&resource, keys)).await.map(|_| None)
+        }
+        Operation::CreatePolicy { logical_id, name, description, content, tags } => {
+            let id = retry.run(|| provider.create_policy(name, description, content, tags)).await?;
+            ids.record(logical_id, &id);
+            Ok(Some(id))
+        }
+        Operation::UpdatePolicy { policy_id, name, description, content } => {
+            retry.run(|| provider.update_policy(policy_id, name, description, content)).await.map(|_| None)
+        }
+        Operation::DeletePolicy { policy_id } => retry.run(|| provider.delete_policy(policy_id)).await.map(|_| None),
+        Operation::AttachPolicy { policy, target } => {
+            let (policy, target) = (r(policy)?, r(target)?);
+            retry.run(|| provider.attach_policy(&policy, &target)).await.map(|_| None)
+        }
+        Operation::DetachPolicy { policy_id, target_id } => retry.run(|| provider.detach_policy(policy_id, target_id)).await.map(|_| None),
+        Operation::SetPasswordPolicy { account, policy } => {
+            let account = r(account)?;
+            retry.run(|| provider.set_password_policy(&account, policy)).await.map(|_| None)
+        }
+        Operation::SetAlias { account, alias } => {
+            let account = r(account)?;
+            retry.run(|| provider.set_alias(&account, alias.as_deref())).await.map(|_| None)
+        }
+    }
+}
+
+/// CreateAccount is not idempotent: look for the account, or an unfinished request for it, first,
+/// and adopt what is there. A retried CreateAccount looks again before it sends anything.
+async fn create_account(provider: &dyn Provider, name: &str, email: &str, tags: &crate::model::Tags, retry: &RetryPolicy, wait: AccountWait) -> ProviderResult<String> {
+    let request_id = retry
+        .run(|| async {
+            match provider.find_account(email).await? {
+                Some(ExistingAccount::Account { account_id }) => Ok(Err(account_id)),
+                Some(ExistingAccount::Request { request_id }) => Ok(Ok(request_id)),
+                None => provider.create_account(name, email, tags).await.map(Ok),
+            }
+        })
+        .await?;
+    let request_id = match request_id {
+        Err(existing_account) => return Ok(existing_account),
+        Ok(request_id) => request_id,
+    };
+    let started = Instant::now();
+    let mut interval = wait.poll_interval;
+    loop {
+        match retry.run(|| provider.create_account_status(&request_id)).await? {
+            CreateAccountStatus::Succeeded { account_id } => return Ok(account_id),
+            CreateAccountStatus::Failed { reason } => {
+                let hint = match reason.as_str() {
+                    "EMAIL_ALREADY_EXISTS" => "another AWS account already uses this RootEmail: pick another address",
+                    "ACCOUNT_LIMIT_EXCEEDED" => "the organization reached its account quota: ask AWS support for more",
+                    "CONCURRENT_ACCOUNT_MODIFICATION" => "another account change was in progress: run apply again",
+                    _ => "see DescribeCreateAccountStatus for details, fix the cause and run apply again",
+                };
+                return Err(ProviderError::new("CreateAccountFailed", format!("creating {email} failed: {reason} ({hint})")));
+            }
+            CreateAccountStatus::InProgress if started.elapsed() > wait.timeout => {
+                return Err(ProviderError::new(
+                    "CreateAccountTimeout",
+                    format!("{email} was still being created after {}s (request {request_id}); run apply again to adopt it", wait.timeout.as_secs()),
+                ));
+            }
+            CreateAccountStatus::InProgress => {
+                tokio::time::sleep(interval).await;
+                interval = (interval * 2).min(Duration::from_secs(15));
+            }
+        }
+    }
+}

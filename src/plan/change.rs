@@ -1,0 +1,145 @@
+//! What a plan is made of: changes, each one provider operation, with the changes it waits for.
+
+use crate::model::{PasswordPolicy, Tags};
+use serde::{Deserialize, Serialize};
+
+/// A resource that exists (its AWS id) or that an earlier change of the plan creates (its
+/// logical id, filled in at apply time).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Handle {
+    Existing(String),
+    New(String),
+}
+
+impl Handle {
+    pub fn existing_id(&self) -> Option<&str> {
+        match self {
+            Handle::Existing(id) => Some(id),
+            Handle::New(_) => None,
+        }
+    }
+}
+
+/// How a change counts in the summary line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Add,
+    Change,
+    Move,
+    Remove,
+}
+
+impl Action {
+    pub fn symbol(self) -> char {
+        match self {
+            Action::Add => '+',
+            Action::Change => '~',
+            Action::Move => '>',
+            Action::Remove => '-',
+        }
+    }
+}
+
+/// One call to the provider.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Operation {
+    EnableScpPolicyType { root_id: String },
+    CreateOu { logical_id: String, parent: Handle, name: String, tags: Tags },
+    RenameOu { ou_id: String, name: String },
+    DeleteOu { ou_id: String },
+    CreateAccount { logical_id: String, name: String, email: String, tags: Tags },
+    RenameAccount { account: Handle, name: String },
+    MoveAccount { account: Handle, from: Handle, to: Handle },
+    TagResource { resource: Handle, tags: Tags },
+    UntagResource { resource: Handle, keys: Vec<String> },
+    CreatePolicy { logical_id: String, name: String, description: String, content: String, tags: Tags },
+    UpdatePolicy { policy_id: String, name: String, description: String, content: String },
+    DeletePolicy { policy_id: String },
+    AttachPolicy { policy: Handle, target: Handle },
+    DetachPolicy { policy_id: String, target_id: String },
+    SetPasswordPolicy { account: Handle, policy: PasswordPolicy },
+    SetAlias { account: Handle, alias: Option<String> },
+}
+
+/// One property's old and new value, for the plan output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PropertyDiff {
+    pub property: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+impl PropertyDiff {
+    pub fn new(property: impl Into<String>, old: Option<String>, new: Option<String>) -> Self {
+        PropertyDiff { property: property.into(), old, new }
+    }
+}
+
+/// One step of the plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub id: usize,
+    pub action: Action,
+    /// What the change is about, for people: `organizational unit Prod (ProdOU)`.
+    pub subject: String,
+    /// What it does, in a few words: `create`, `attach DenyLeave`, `move`.
+    pub summary: String,
+    pub operation: Operation,
+    pub diff: Vec<PropertyDiff>,
+    /// Ids of the changes that must finish first.
+    pub depends_on: Vec<usize>,
+}
+
+/// Something the user should know that is not a change (an account left unmanaged, ...).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Note {
+    pub message: String,
+}
+
+pub const PLAN_FORMAT: &str = "orgctl-plan/1";
+
+/// The contract between `plan` and `apply`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format: String,
+    pub orgctl_version: String,
+    /// The provider the plan was made against.
+    pub provider: String,
+    /// Fingerprint of the live organization the plan was computed from; `apply` refuses a saved
+    /// plan when the organization no longer has it.
+    pub state_fingerprint: String,
+    pub changes: Vec<Change>,
+    pub notes: Vec<Note>,
+}
+
+/// Counts per action, for the summary line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub add: usize,
+    pub change: usize,
+    #[serde(rename = "move")]
+    pub moves: usize,
+    pub remove: usize,
+}
+
+impl Plan {
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for c in &self.changes {
+            match c.action {
+                Action::Add => s.add += 1,
+                Action::Change => s.change += 1,
+                Action::Move => s.moves += 1,
+                Action::Remove => s.remove += 1,
+            }
+        }
+        s
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
