@@ -12,3 +12,4 @@ pub mod spec;
 pub mod provider;
 pub mod plan;
 pub mod apply;
+pub mod cli;

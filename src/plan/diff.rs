@@ -460,9 +460,20 @@ impl Planner<'_> {
                 .filter(|p| !wanted.iter().any(|h| h.existing_id() == Some(p.id.as_str())))
                 .map(|p| (p.id.clone(), p.name.clone()))
                 .collect();
-            let now = if target.existing_id().is_some() { attached.len() } else { usize::from(self.actual.root.scp_enabled || self.enable.is_some()) };
-            if target.existing_id().is_some() && now + to_attach.len() - to_detach.len().min(now + to_attach.len()) == 0 {
-                self.errors.push(Diagnostic::error("last-scp", format!("{subject} would be left without any SCP")).help("AWS requires at least one SCP on every target: keep FullAWSAccess or another policy attached"));
+            if to_attach.is_empty() && to_detach.is_empty() {
+                continue;
+            }
+            // SCPs on the target now; enabling SCPs attaches FullAWSAccess to every target.
+            let scps_on = self.actual.root.scp_enabled || self.enable.is_some();
+            let now = match target.existing_id() {
+                Some(_) if self.actual.root.scp_enabled => attached.len(),
+                _ => usize::from(scps_on),
+            };
+            if (now + to_attach.len()).saturating_sub(to_detach.len()) == 0 {
+                self.errors.push(
+                    Diagnostic::error("last-scp", format!("{subject} would be left without any SCP"))
+                        .help("AWS requires at least one SCP on every target: keep FullAWSAccess or another policy attached"),
+                );
                 continue;
             }
             // Attach before detach, so that a target is never without its guard rails, unless the

@@ -13,7 +13,7 @@ pub const ACCOUNT_ATTRIBUTES: [&str; 5] = ["AccountId", "AccountName", "RootEmai
 
 /// What values may refer to.
 pub struct Env<'a> {
-    pub parameters: &'a BTreeMap<String, String>,
+    pub parameters: &'a BTreeMap<String, serde_json::Value>,
     pub kinds: &'a HashMap<String, ResourceKind>,
     /// Already evaluated account attributes, keyed by (logical id, attribute).
     pub account_values: HashMap<(String, String), String>,
@@ -164,6 +164,9 @@ impl Env<'_> {
             serde_json::Value::Number(n) => Ok(n.to_string()),
             serde_json::Value::Bool(b) => Ok(b.to_string()),
             serde_json::Value::Null => Err(EvalError::new("expected-string", "expected a value, found nothing")),
+            serde_json::Value::Array(items) if items.iter().all(|i| i.is_string()) => {
+                Ok(items.iter().filter_map(|i| i.as_str()).collect::<Vec<_>>().join(","))
+            }
             _ => Err(EvalError::new("expected-string", format!("expected text, found {}", node.describe()))),
         }
     }
@@ -172,7 +175,7 @@ impl Env<'_> {
     pub fn json(&self, node: &Node) -> Result<serde_json::Value, EvalError> {
         use serde_json::Value;
         if let Some((name, arg)) = intrinsic(node) {
-            return self.call(name, arg).map(Value::String);
+            return self.call(name, arg);
         }
         Ok(match &node.kind {
             NodeKind::Null => Value::Null,
@@ -189,20 +192,23 @@ impl Env<'_> {
         })
     }
 
-    fn call(&self, name: &str, arg: &Node) -> Result<String, EvalError> {
+    fn call(&self, name: &str, arg: &Node) -> Result<serde_json::Value, EvalError> {
         match name {
             "Ref" => {
                 let target = arg.as_str().ok_or_else(|| EvalError::new("bad-intrinsic", "!Ref takes a logical id"))?;
-                self.reference(target, None)
+                match self.parameters.get(target) {
+                    Some(value) => Ok(value.clone()),
+                    None => self.reference(target, None).map(serde_json::Value::String),
+                }
             }
             "GetAtt" => {
                 let (target, attribute) = getatt_parts(arg).ok_or_else(|| {
                     EvalError::new("bad-intrinsic", "!GetAtt takes `LogicalId.Attribute`")
                         .help(format!("attributes of accounts: {}", ACCOUNT_ATTRIBUTES.join(", ")))
                 })?;
-                self.reference(&target, Some(&attribute))
+                self.reference(&target, Some(&attribute)).map(serde_json::Value::String)
             }
-            "Sub" => self.sub(arg),
+            "Sub" => self.sub(arg).map(serde_json::Value::String),
             "Join" => {
                 let items = match &arg.kind {
                     NodeKind::Seq(items) if items.len() == 2 => items,
@@ -213,7 +219,7 @@ impl Env<'_> {
                     NodeKind::Seq(values) => values.iter().map(|v| self.string(v)).collect::<Result<Vec<_>, _>>()?,
                     _ => vec![self.string(&items[1])?],
                 };
-                Ok(values.join(&delimiter))
+                Ok(serde_json::Value::String(values.join(&delimiter)))
             }
             other => Err(EvalError::new("unsupported-intrinsic", format!("!{other} is not supported in an org file"))
                 .help("org files support !Ref, !GetAtt, !Sub, !Join and !Include")),
@@ -249,7 +255,10 @@ impl Env<'_> {
     fn reference(&self, target: &str, attribute: Option<&str>) -> Result<String, EvalError> {
         if attribute.is_none() {
             if let Some(value) = self.parameters.get(target) {
-                return Ok(value.clone());
+                return match value {
+                    serde_json::Value::String(s) => Ok(s.clone()),
+                    other => Ok(other.as_array().into_iter().flatten().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(",")),
+                };
             }
         }
         let Some(kind) = self.kinds.get(target) else {

@@ -13,7 +13,8 @@ const FORMAT_VERSIONS: [&str; 2] = ["2010-09-09-OC", "2010-09-09"];
 /// The top-level sections of an org file, includes already expanded.
 pub struct Document {
     pub description: Option<String>,
-    pub parameters: BTreeMap<String, String>,
+    /// Parameter values: text, or a list for `List<...>` and `CommaDelimitedList` parameters.
+    pub parameters: BTreeMap<String, serde_json::Value>,
     pub organization: Option<Node>,
 }
 
@@ -131,39 +132,41 @@ pub fn read_document(root: Node, overrides: &BTreeMap<String, String>, sources: 
     doc
 }
 
-fn read_parameters(node: &Node, overrides: &BTreeMap<String, String>, sources: &Sources, diags: &mut Diagnostics) -> BTreeMap<String, String> {
+fn read_parameters(node: &Node, overrides: &BTreeMap<String, String>, sources: &Sources, diags: &mut Diagnostics) -> BTreeMap<String, serde_json::Value> {
+    use serde_json::Value;
     let mut out = BTreeMap::new();
     let Some(entries) = node.as_map() else { return out };
     for (key, decl) in entries {
         let name = key.as_str().unwrap_or_default().to_string();
+        let is_list = decl.get("Type").and_then(Node::as_str).is_some_and(|t| t.contains("List"));
         let default = decl.get("Default").and_then(|d| match &d.kind {
             NodeKind::Scalar { text, .. } => Some(text.clone()),
             NodeKind::Seq(items) => Some(items.iter().filter_map(Node::as_str).collect::<Vec<_>>().join(",")),
             _ => None,
         });
-        match overrides.get(&name).cloned().or(default) {
-            Some(value) => {
-                if let Some(allowed) = decl.get("AllowedValues").and_then(|a| match &a.kind {
-                    NodeKind::Seq(items) => Some(items.iter().filter_map(Node::as_str).collect::<Vec<_>>()),
-                    _ => None,
-                }) {
-                    if !allowed.contains(&value.as_str()) {
-                        diags.push(
-                            Diagnostic::error("parameter-value", format!("parameter {name} is '{value}', not one of {}", allowed.join(", ")))
-                                .at(Some(sources.location(key.span)))
-                                .property(format!("Parameters.{name}")),
-                        );
-                    }
-                }
-                out.insert(name, value);
-            }
-            None => diags.push(
+        let Some(text) = overrides.get(&name).cloned().or(default) else {
+            diags.push(
                 Diagnostic::error("parameter-missing", format!("parameter {name} has no Default and no value was given"))
                     .at(Some(sources.location(key.span)))
                     .property(format!("Parameters.{name}"))
                     .help(format!("pass --parameter {name}=VALUE or give it a Default")),
-            ),
+            );
+            continue;
+        };
+        let allowed: Option<Vec<&str>> = decl.get("AllowedValues").and_then(|a| match &a.kind {
+            NodeKind::Seq(items) => Some(items.iter().filter_map(Node::as_str).collect()),
+            _ => None,
+        });
+        let values: Vec<&str> = if is_list { text.split(',').map(str::trim).filter(|v| !v.is_empty()).collect() } else { vec![text.as_str()] };
+        if let Some(bad) = allowed.as_ref().and_then(|a| values.iter().find(|v| !a.contains(v))) {
+            diags.push(
+                Diagnostic::error("parameter-value", format!("parameter {name} is '{bad}', not one of {}", allowed.unwrap_or_default().join(", ")))
+                    .at(Some(sources.location(key.span)))
+                    .property(format!("Parameters.{name}")),
+            );
         }
+        let value = if is_list { Value::Array(values.into_iter().map(|v| Value::String(v.to_string())).collect()) } else { Value::String(text.clone()) };
+        out.insert(name, value);
     }
     out
 }

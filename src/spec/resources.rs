@@ -49,7 +49,7 @@ impl Reporter<'_> {
 }
 
 /// Parses the `Organization:` mapping. Problems go to `diags`; the result holds what could be read.
-pub fn parse_organization(org: &Node, parameters: &BTreeMap<String, String>, sources: &Sources, diags: &mut Diagnostics) -> OrgSpec {
+pub fn parse_organization(org: &Node, parameters: &BTreeMap<String, serde_json::Value>, sources: &Sources, diags: &mut Diagnostics) -> OrgSpec {
     let mut r = Reporter { sources, diags: Diagnostics::default() };
     let raws = index_resources(org, &mut r);
     let kinds: HashMap<String, ResourceKind> = raws.iter().map(|raw| (raw.logical_id.clone(), raw.kind)).collect();

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# orgctl quickstart: builds orgctl, then plans and applies examples/quickstart/ against a fresh
+# local sandbox organization (no AWS account needed), and shows that a second plan is empty.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "==> building orgctl"
+cargo build --quiet
+orgctl=./target/debug/orgctl
+file=examples/quickstart/organization.yml
+sandbox=${ORGCTL_QUICKSTART_SANDBOX:-.orgctl/quickstart.json}
+rm -f "$sandbox"
+
+echo "==> orgctl validate $file"
+"$orgctl" validate "$file"
+echo
+echo "==> orgctl plan $file --sandbox $sandbox"
+"$orgctl" plan "$file" --sandbox "$sandbox"
+echo "==> orgctl apply $file --sandbox $sandbox --auto-approve"
+"$orgctl" apply "$file" --sandbox "$sandbox" --auto-approve
+echo
+echo "==> orgctl plan $file --sandbox $sandbox --detailed-exitcode   (expect: no changes)"
+"$orgctl" plan "$file" --sandbox "$sandbox" --detailed-exitcode
+echo
+echo "The sandbox organization is in $sandbox. Edit $file and run the plan again to see changes."

@@ -1,0 +1,102 @@
+//! The command line, as clap parses it.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "orgctl", version, about = "Manage a whole AWS Organization as code (org-formation's file format).", long_about = None)]
+pub struct Cli {
+    /// When to use colors.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+    /// More logging (-v debug, -vv trace). Credentials are never logged.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check an org file without touching any organization.
+    Validate(ValidateArgs),
+    /// Show what apply would change, reading the live organization.
+    Plan(PlanArgs),
+    /// Make the organization match the file (or carry out a saved plan).
+    Apply(ApplyArgs),
+}
+
+/// How an org file is read.
+#[derive(Args, Debug, Clone)]
+pub struct FileArgs {
+    /// Override a parameter of the file (repeatable).
+    #[arg(short = 'p', long = "parameter", value_name = "NAME=VALUE")]
+    pub parameters: Vec<String>,
+    /// Override an AWS limit (repeatable): ou-depth, scps-per-target, scp-size, ous, scps.
+    #[arg(long = "limit", value_name = "NAME=VALUE")]
+    pub limits: Vec<String>,
+}
+
+/// Which organization to talk to.
+#[derive(Args, Debug, Clone)]
+pub struct TargetArgs {
+    /// Use the sandbox organization stored in this JSON file (created on first use).
+    #[arg(long, env = "ORGCTL_SANDBOX", value_name = "PATH")]
+    pub sandbox: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    /// The org file.
+    #[arg(default_value = "organization.yml")]
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub file_args: FileArgs,
+    /// Print the diagnostics as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    /// The org file.
+    #[arg(default_value = "organization.yml")]
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub file_args: FileArgs,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Print the plan as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Save the plan, for `orgctl apply PLAN`.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// Exit 0 when there is nothing to change, 2 when there is, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ApplyArgs {
+    /// The org file, or a plan saved with `plan --out`.
+    #[arg(default_value = "organization.yml")]
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub file_args: FileArgs,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Apply without asking for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// How many changes may run at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+}

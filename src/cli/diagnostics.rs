@@ -1,0 +1,80 @@
+//! Renders diagnostics for people (source snippet, label, hint, via miette) or as JSON.
+
+use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
+use crate::spec::source::Sources;
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use std::fmt;
+
+/// A diagnostic with its source text, in the shape miette renders.
+struct Report<'a> {
+    diagnostic: &'a Diagnostic,
+    source: Option<NamedSource<String>>,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.diagnostic)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.diagnostic.subject() {
+            Some(subject) => write!(f, "{subject}: {}", self.diagnostic.message),
+            None => write!(f, "{}", self.diagnostic.message),
+        }
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.diagnostic.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diagnostic.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diagnostic.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let loc = self.diagnostic.location.as_ref()?;
+        self.source.as_ref()?;
+        let label = self.diagnostic.property.clone().or_else(|| self.diagnostic.logical_id.clone());
+        Some(Box::new(std::iter::once(LabeledSpan::new(label, loc.offset, loc.len.max(1)))))
+    }
+}
+
+/// Renders every diagnostic for a terminal (or plain text when colors are off).
+pub fn render(diags: &Diagnostics, sources: &Sources) -> String {
+    let theme = if console::colors_enabled_stderr() { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
+    let mut out = String::new();
+    for d in &diags.0 {
+        let source = d.location.as_ref().and_then(|loc| sources.find(&loc.file)).map(|f| {
+            NamedSource::new(format!("{}", f.path.display()), f.text.clone()).with_language("yaml")
+        });
+        let report = Report { diagnostic: d, source };
+        if handler.render_report(&mut out, &report).is_err() {
+            out.push_str(&format!("{}\n", report));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Diagnostics as JSON, for `--json`.
+pub fn to_json(diags: &Diagnostics) -> serde_json::Value {
+    serde_json::to_value(&diags.0).unwrap_or_default()
+}

@@ -1,0 +1,311 @@
+//! The `orgctl` command line: parses arguments, runs the stages, renders results, and maps
+//! outcomes to exit codes (0 success / no changes, 1 error, 2 changes with --detailed-exitcode).
+
+mod args;
+mod diagnostics;
+mod progress;
+
+pub use args::Cli;
+use args::*;
+
+use crate::apply::{self, ApplyOptions, Outcome};
+use crate::diagnostic::Diagnostics;
+use crate::plan::{self as planning, Plan};
+use crate::provider::sandbox::{MasterSeed, SandboxProvider};
+use crate::provider::{Provider, ProviderError};
+use crate::spec::desired::DesiredOrg;
+use crate::spec::{self, LoadOptions, Loaded};
+use clap::Parser;
+use console::style;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// A failure the CLI reports: what went wrong and what to do about it.
+#[derive(Debug)]
+pub struct CliError {
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl CliError {
+    fn new(message: impl Into<String>) -> Self {
+        CliError { message: message.into(), help: None }
+    }
+
+    fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Already reported (diagnostics were printed): exit 1 with nothing more to say.
+    fn reported() -> Self {
+        CliError::new("")
+    }
+}
+
+impl From<ProviderError> for CliError {
+    fn from(e: ProviderError) -> Self {
+        CliError::new(e.to_string())
+    }
+}
+
+type CliResult = Result<ExitCode, CliError>;
+
+/// Entry point used by `main`.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.color {
+        ColorChoice::Always => console::set_colors_enabled(true),
+        ColorChoice::Never => console::set_colors_enabled(false),
+        ColorChoice::Auto => {}
+    }
+    if cli.color != ColorChoice::Auto {
+        console::set_colors_enabled_stderr(cli.color == ColorChoice::Always);
+    }
+    init_logging(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Validate(a) => validate(a),
+            Command::Plan(a) => plan(a).await,
+            Command::Apply(a) => apply_command(a).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            if !e.message.is_empty() {
+                eprintln!("{} {}", style("error:").red().bold(), e.message);
+                if let Some(help) = e.help {
+                    eprintln!("  {} {help}", style("help:").cyan());
+                }
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "orgctl=debug",
+        _ => "orgctl=trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ORGCTL_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).without_time().try_init();
+}
+
+fn load_options(args: &FileArgs) -> Result<LoadOptions, CliError> {
+    let mut options = LoadOptions::default();
+    for p in &args.parameters {
+        let (k, v) = p.split_once('=').ok_or_else(|| CliError::new(format!("--parameter '{p}' is not NAME=VALUE")))?;
+        options.parameters.insert(k.trim().to_string(), v.to_string());
+    }
+    for l in &args.limits {
+        options.limits.set(l).map_err(|e| CliError::new(format!("--limit: {e}")))?;
+    }
+    Ok(options)
+}
+
+/// Loads and validates a file, printing diagnostics; errors stop here.
+fn load_valid(file: &Path, args: &FileArgs) -> Result<(Loaded, DesiredOrg), CliError> {
+    let loaded = spec::load(file, &load_options(args)?);
+    if !loaded.diagnostics.0.is_empty() {
+        eprint!("{}", diagnostics::render(&loaded.diagnostics, &loaded.sources));
+    }
+    match loaded.desired.clone() {
+        Some(desired) => Ok((loaded, desired)),
+        None => {
+            eprintln!("{} {} has {} error(s); nothing was sent to the organization", style("error:").red().bold(), file.display(), loaded.diagnostics.error_count());
+            Err(CliError::reported())
+        }
+    }
+}
+
+fn validate(a: ValidateArgs) -> CliResult {
+    let loaded = spec::load(&a.file, &load_options(&a.file_args)?);
+    if a.json {
+        let out = serde_json::json!({
+            "file": a.file,
+            "valid": !loaded.diagnostics.has_errors(),
+            "diagnostics": diagnostics::to_json(&loaded.diagnostics),
+        });
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    } else {
+        eprint!("{}", diagnostics::render(&loaded.diagnostics, &loaded.sources));
+    }
+    if loaded.diagnostics.has_errors() {
+        if !a.json {
+            eprintln!("{} {} has {} error(s)", style("error:").red().bold(), a.file.display(), loaded.diagnostics.error_count());
+        }
+        return Ok(ExitCode::FAILURE);
+    }
+    if !a.json {
+        let s = &loaded.spec;
+        println!(
+            "{} is valid: {}, {}, {}, {}.",
+            a.file.display(),
+            count(s.ous.len(), "OU", "OUs"),
+            count(s.accounts.len(), "account", "accounts"),
+            count(s.policies.len(), "SCP", "SCPs"),
+            count(s.password_policies.len(), "password policy", "password policies")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Opens the organization the command works on.
+fn open_provider(target: &TargetArgs, desired: Option<&DesiredOrg>, loaded: Option<&Loaded>) -> Result<Arc<dyn Provider>, CliError> {
+    let Some(path) = &target.sandbox else {
+        return Err(CliError::new("no organization to work on").help("pass --sandbox PATH to use a local sandbox organization (created on first use)"));
+    };
+    let provider = match (desired, loaded.and_then(|l| l.spec.master())) {
+        (Some(d), Some(master)) => {
+            let seed = MasterSeed {
+                account_id: d.master_account_id.clone(),
+                name: master.name.as_ref().map_or_else(|| "Management Account".to_string(), |n| n.value.clone()),
+                email: master.email.as_ref().map_or_else(|| format!("root+{}@sandbox.invalid", d.master_account_id), |e| e.value.clone()),
+            };
+            SandboxProvider::open_or_create(path, &seed)?
+        }
+        _ => SandboxProvider::open(path).map_err(|e| CliError::from(e).help("a saved plan is applied to an existing sandbox: check --sandbox"))?,
+    };
+    Ok(Arc::new(provider))
+}
+
+fn plan_errors(diags: Diagnostics) -> CliError {
+    let sources = spec::source::Sources::default();
+    eprint!("{}", diagnostics::render(&diags, &sources));
+    CliError::reported()
+}
+
+async fn make_plan(file: &Path, file_args: &FileArgs, target: &TargetArgs) -> Result<(Plan, Arc<dyn Provider>), CliError> {
+    let (loaded, desired) = load_valid(file, file_args)?;
+    let options = load_options(file_args)?;
+    let provider = open_provider(target, Some(&desired), Some(&loaded))?;
+    let actual = provider.read().await?;
+    let plan = planning::plan(&desired, &actual, &options.limits, &provider.describe()).map_err(plan_errors)?;
+    Ok((plan, provider))
+}
+
+async fn plan(a: PlanArgs) -> CliResult {
+    let (plan, _) = make_plan(&a.file, &a.file_args, &a.target).await?;
+    if a.json {
+        let mut value = serde_json::to_value(&plan).unwrap_or_default();
+        value["summary"] = serde_json::to_value(plan.summary()).unwrap_or_default();
+        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+    } else {
+        print!("{}", planning::render::render_plan(&plan));
+    }
+    if let Some(out) = &a.out {
+        let text = serde_json::to_string_pretty(&plan).map_err(|e| CliError::new(e.to_string()))?;
+        std::fs::write(out, text).map_err(|e| CliError::new(format!("cannot write {}: {e}", out.display())))?;
+        if !a.json {
+            println!("\nSaved the plan to {}. Apply exactly these changes with: orgctl apply {}", out.display(), out.display());
+        }
+    }
+    Ok(if a.detailed_exitcode && !plan.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS })
+}
+
+/// A saved plan, if `path` is one (JSON with orgctl's plan format).
+fn read_saved_plan(path: &Path) -> Result<Option<Plan>, CliError> {
+    let Ok(text) = std::fs::read_to_string(path) else { return Ok(None) };
+    if !text.trim_start().starts_with('{') {
+        return Ok(None);
+    }
+    let value: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(_) => return Ok(None),
+    };
+    if value.get("format").and_then(|f| f.as_str()) != Some(planning::change::PLAN_FORMAT) {
+        return Ok(None);
+    }
+    serde_json::from_value(value)
+        .map(Some)
+        .map_err(|e| CliError::new(format!("{} looks like a saved plan but cannot be read: {e}", path.display())).help("make the plan again with `orgctl plan --out`"))
+}
+
+async fn apply_command(a: ApplyArgs) -> CliResult {
+    let (plan, provider) = match read_saved_plan(&a.file)? {
+        Some(saved) => {
+            let provider = open_provider(&a.target, None, None)?;
+            check_saved_plan(&saved, provider.as_ref()).await?;
+            print!("{}", planning::render::render_plan(&saved));
+            (saved, provider)
+        }
+        None => {
+            let (plan, provider) = make_plan(&a.file, &a.file_args, &a.target).await?;
+            print!("{}", planning::render::render_plan(&plan));
+            if !plan.is_empty() && !a.auto_approve {
+                confirm()?;
+            }
+            (plan, provider)
+        }
+    };
+    if plan.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!();
+    let options = ApplyOptions::for_provider(provider.as_ref(), usize::from(a.concurrency));
+    let progress = Arc::new(progress::ConsoleProgress::new(plan.changes.len()));
+    let report = apply::apply(&plan, provider, &options, progress.clone()).await;
+    progress.finish();
+    let done = report.count(|o| matches!(o, Outcome::Done(_)));
+    if report.succeeded() {
+        println!("\n{} {done} change(s) made.", style("Apply complete!").green().bold());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let failed = report.count(|o| matches!(o, Outcome::Failed(_)));
+    let skipped = report.count(|o| matches!(o, Outcome::Skipped { .. }));
+    eprintln!("\n{} {done} done, {failed} failed, {skipped} skipped.", style("Apply failed:").red().bold());
+    for (change, outcome) in plan.changes.iter().zip(&report.outcomes) {
+        if let Outcome::Failed(e) = outcome {
+            eprintln!("  {} #{} {} {}: {}", style("failed").red(), change.id, change.action.symbol(), change.subject, change.summary);
+            eprintln!("      {e}");
+        }
+    }
+    Err(CliError::new("some changes failed; the rest were made").help("fix the cause and run `orgctl apply` again: it plans from the live organization and finishes the job"))
+}
+
+async fn check_saved_plan(plan: &Plan, provider: &dyn Provider) -> Result<(), CliError> {
+    if plan.orgctl_version != env!("CARGO_PKG_VERSION") {
+        return Err(CliError::new(format!("this plan was made by orgctl {}, this is {}", plan.orgctl_version, env!("CARGO_PKG_VERSION"))).help("make the plan again with this version"));
+    }
+    if plan.provider != provider.describe() {
+        return Err(CliError::new(format!("this plan was made for {}, not {}", plan.provider, provider.describe())).help("apply it to the organization it was made for"));
+    }
+    let actual = provider.read().await?;
+    if actual.fingerprint() != plan.state_fingerprint {
+        return Err(CliError::new("the organization changed since this plan was made; the saved plan is stale and was not applied")
+            .help("run `orgctl plan --out PLAN` again, review it, and apply the new plan"));
+    }
+    Ok(())
+}
+
+fn confirm() -> Result<(), CliError> {
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::new("refusing to apply without confirmation: there is no terminal to ask")
+            .help("review the plan above and pass --auto-approve, or save it with `plan --out` and apply the file"));
+    }
+    print!("\nDo you want to make these changes? Only 'yes' will be accepted: ");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    if answer.trim() != "yes" {
+        return Err(CliError::new("apply cancelled; nothing was changed"));
+    }
+    Ok(())
+}
+

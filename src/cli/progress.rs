@@ -1,0 +1,62 @@
+//! Apply progress: a bar on a terminal, one line per finished change either way.
+
+use crate::apply::{Outcome, Progress};
+use crate::plan::Change;
+use console::style;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub struct ConsoleProgress {
+    bar: Option<ProgressBar>,
+    total: usize,
+    finished: AtomicUsize,
+}
+
+impl ConsoleProgress {
+    pub fn new(total: usize) -> Self {
+        let bar = console::Term::stderr().is_term().then(|| {
+            let bar = ProgressBar::new(total as u64);
+            if let Ok(s) = ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}") {
+                bar.set_style(s.progress_chars("=> "));
+            }
+            bar
+        });
+        ConsoleProgress { bar, total, finished: AtomicUsize::new(0) }
+    }
+
+    fn line(&self, text: String) {
+        match &self.bar {
+            Some(bar) => bar.println(text),
+            None => println!("{text}"),
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for ConsoleProgress {
+    fn started(&self, change: &Change) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("{} {}", change.subject, change.summary));
+        }
+    }
+
+    fn finished(&self, change: &Change, outcome: &Outcome) {
+        let n = self.finished.fetch_add(1, Ordering::SeqCst) + 1;
+        if let Some(bar) = &self.bar {
+            bar.set_position(n as u64);
+        }
+        let what = format!("{} {}: {}", change.action.symbol(), change.subject, change.summary);
+        let text = match outcome {
+            Outcome::Done(Some(id)) => format!("{} [{n}/{}] {what} ({id})", style("done").green(), self.total),
+            Outcome::Done(None) => format!("{} [{n}/{}] {what}", style("done").green(), self.total),
+            Outcome::Failed(e) => format!("{} [{n}/{}] {what}: {e}", style("FAILED").red().bold(), self.total),
+            Outcome::Skipped { because } => format!("{} [{n}/{}] {what} (needs change #{because}, which failed)", style("skipped").yellow(), self.total),
+        };
+        self.line(text);
+    }
+}
