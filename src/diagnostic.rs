@@ -132,9 +132,7 @@ impl Diagnostics {
     /// Sorts by file and line so that the output reads top to bottom.
     pub fn sort(&mut self) {
         self.0.sort_by(|a, b| {
-            let key = |d: &Diagnostic| {
-                d.location.as_ref().map(|l| (l.file.clone(), l.line, l.column))
-            };
+            let key = |d: &Diagnostic| d.location.as_ref().map(|l| (l.file.clone(), l.line, l.column));
             key(a).cmp(&key(b))
         });
     }

@@ -5,11 +5,11 @@
 //! organization (the sandbox, or AWS), [`plan`] diffs desired and live state into an ordered set
 //! of changes, [`apply`] carries them out, and [`cli`] is the command line on top.
 
+pub mod apply;
+pub mod cli;
 pub mod diagnostic;
 pub mod graph;
 pub mod model;
-pub mod spec;
-pub mod provider;
 pub mod plan;
-pub mod apply;
-pub mod cli;
+pub mod provider;
+pub mod spec;

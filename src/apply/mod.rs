@@ -29,7 +29,10 @@ impl ApplyOptions {
         ApplyOptions {
             concurrency: concurrency.max(1),
             retry: RetryPolicy::default(),
-            account_wait: AccountWait { poll_interval: provider.create_account_poll_interval(), timeout: Duration::from_secs(20 * 60) },
+            account_wait: AccountWait {
+                poll_interval: provider.create_account_poll_interval(),
+                timeout: Duration::from_secs(20 * 60),
+            },
         }
     }
 }
@@ -41,7 +44,9 @@ pub enum Outcome {
     Done(Option<String>),
     Failed(String),
     /// Not run because the change with this id failed.
-    Skipped { because: usize },
+    Skipped {
+        because: usize,
+    },
 }
 
 /// Told about each change as it starts and ends (progress bars, logs).
@@ -67,7 +72,12 @@ impl ApplyReport {
 }
 
 /// Runs the plan's changes in dependency order.
-pub async fn apply(plan: &Plan, provider: Arc<dyn Provider>, options: &ApplyOptions, progress: Arc<dyn Progress>) -> ApplyReport {
+pub async fn apply(
+    plan: &Plan,
+    provider: Arc<dyn Provider>,
+    options: &ApplyOptions,
+    progress: Arc<dyn Progress>,
+) -> ApplyReport {
     let n = plan.changes.len();
     let mut waiting_on: Vec<usize> = plan.changes.iter().map(|c| c.depends_on.len()).collect();
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
@@ -89,10 +99,13 @@ pub async fn apply(plan: &Plan, provider: Arc<dyn Provider>, options: &ApplyOpti
             let (provider, ids, progress, options) = (provider.clone(), ids.clone(), progress.clone(), options.clone());
             running.spawn(async move {
                 progress.started(&change);
-                let outcome = match execute(&change.operation, provider.as_ref(), &ids, &options.retry, options.account_wait).await {
-                    Ok(created) => Outcome::Done(created),
-                    Err(e) => Outcome::Failed(e.to_string()),
-                };
+                let outcome =
+                    match execute(&change.operation, provider.as_ref(), &ids, &options.retry, options.account_wait)
+                        .await
+                    {
+                        Ok(created) => Outcome::Done(created),
+                        Err(e) => Outcome::Failed(e.to_string()),
+                    };
                 progress.finished(&change, &outcome);
                 (i, outcome)
             });
@@ -119,10 +132,19 @@ pub async fn apply(plan: &Plan, provider: Arc<dyn Provider>, options: &ApplyOpti
             }
         }
     }
-    ApplyReport { outcomes: outcomes.into_iter().enumerate().map(|(i, o)| o.unwrap_or(Outcome::Skipped { because: i })).collect() }
+    ApplyReport {
+        outcomes: outcomes.into_iter().enumerate().map(|(i, o)| o.unwrap_or(Outcome::Skipped { because: i })).collect(),
+    }
 }
 
-fn skip_dependents(root: usize, from: usize, dependents: &[Vec<usize>], outcomes: &mut [Option<Outcome>], changes: &[Change], progress: &dyn Progress) {
+fn skip_dependents(
+    root: usize,
+    from: usize,
+    dependents: &[Vec<usize>],
+    outcomes: &mut [Option<Outcome>],
+    changes: &[Change],
+    progress: &dyn Progress,
+) {
     for &d in &dependents[from] {
         if outcomes[d].is_none() {
             let outcome = Outcome::Skipped { because: root };

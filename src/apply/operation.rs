@@ -16,13 +16,11 @@ impl CreatedIds {
     fn resolve(&self, handle: &Handle) -> ProviderResult<String> {
         match handle {
             Handle::Existing(id) => Ok(id.clone()),
-            Handle::New(lid) => self
-                .0
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(lid)
-                .cloned()
-                .ok_or_else(|| ProviderError::new("NotCreated", format!("{lid} was not created earlier in this run"))),
+            Handle::New(lid) => {
+                self.0.lock().unwrap_or_else(|e| e.into_inner()).get(lid).cloned().ok_or_else(|| {
+                    ProviderError::new("NotCreated", format!("{lid} was not created earlier in this run"))
+                })
+            }
         }
     }
 
@@ -39,10 +37,18 @@ pub struct AccountWait {
 }
 
 /// Runs one operation; returns the id of what it created, if anything.
-pub async fn execute(op: &Operation, provider: &dyn Provider, ids: &CreatedIds, retry: &RetryPolicy, wait: AccountWait) -> ProviderResult<Option<String>> {
+pub async fn execute(
+    op: &Operation,
+    provider: &dyn Provider,
+    ids: &CreatedIds,
+    retry: &RetryPolicy,
+    wait: AccountWait,
+) -> ProviderResult<Option<String>> {
     let r = |h: &Handle| ids.resolve(h);
     match op {
-        Operation::EnableScpPolicyType { root_id } => retry.run(|| provider.enable_scp_policy_type(root_id)).await.map(|_| None),
+        Operation::EnableScpPolicyType { root_id } => {
+            retry.run(|| provider.enable_scp_policy_type(root_id)).await.map(|_| None)
+        }
         Operation::CreateOu { logical_id, parent, name, tags } => {
             let parent = r(parent)?;
             let id = retry.run(|| provider.create_ou(&parent, name, tags)).await?;
@@ -85,7 +91,9 @@ pub async fn execute(op: &Operation, provider: &dyn Provider, ids: &CreatedIds, 
             let (policy, target) = (r(policy)?, r(target)?);
             retry.run(|| provider.attach_policy(&policy, &target)).await.map(|_| None)
         }
-        Operation::DetachPolicy { policy_id, target_id } => retry.run(|| provider.detach_policy(policy_id, target_id)).await.map(|_| None),
+        Operation::DetachPolicy { policy_id, target_id } => {
+            retry.run(|| provider.detach_policy(policy_id, target_id)).await.map(|_| None)
+        }
         Operation::SetPasswordPolicy { account, policy } => {
             let account = r(account)?;
             retry.run(|| provider.set_password_policy(&account, policy)).await.map(|_| None)
@@ -99,7 +107,14 @@ pub async fn execute(op: &Operation, provider: &dyn Provider, ids: &CreatedIds, 
 
 /// CreateAccount is not idempotent: look for the account, or an unfinished request for it, first,
 /// and adopt what is there. A retried CreateAccount looks again before it sends anything.
-async fn create_account(provider: &dyn Provider, name: &str, email: &str, tags: &crate::model::Tags, retry: &RetryPolicy, wait: AccountWait) -> ProviderResult<String> {
+async fn create_account(
+    provider: &dyn Provider,
+    name: &str,
+    email: &str,
+    tags: &crate::model::Tags,
+    retry: &RetryPolicy,
+    wait: AccountWait,
+) -> ProviderResult<String> {
     let request_id = retry
         .run(|| async {
             match provider.find_account(email).await? {
@@ -125,12 +140,18 @@ async fn create_account(provider: &dyn Provider, name: &str, email: &str, tags: 
                     "CONCURRENT_ACCOUNT_MODIFICATION" => "another account change was in progress: run apply again",
                     _ => "see DescribeCreateAccountStatus for details, fix the cause and run apply again",
                 };
-                return Err(ProviderError::new("CreateAccountFailed", format!("creating {email} failed: {reason} ({hint})")));
+                return Err(ProviderError::new(
+                    "CreateAccountFailed",
+                    format!("creating {email} failed: {reason} ({hint})"),
+                ));
             }
             CreateAccountStatus::InProgress if started.elapsed() > wait.timeout => {
                 return Err(ProviderError::new(
                     "CreateAccountTimeout",
-                    format!("{email} was still being created after {}s (request {request_id}); run apply again to adopt it", wait.timeout.as_secs()),
+                    format!(
+                        "{email} was still being created after {}s (request {request_id}); run apply again to adopt it",
+                        wait.timeout.as_secs()
+                    ),
                 ));
             }
             CreateAccountStatus::InProgress => {

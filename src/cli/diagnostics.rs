@@ -58,13 +58,16 @@ impl miette::Diagnostic for Report<'_> {
 
 /// Renders every diagnostic for a terminal (or plain text when colors are off).
 pub fn render(diags: &Diagnostics, sources: &Sources) -> String {
-    let theme = if console::colors_enabled_stderr() { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let theme =
+        if console::colors_enabled_stderr() { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
     let mut out = String::new();
     for d in &diags.0 {
-        let source = d.location.as_ref().and_then(|loc| sources.find(&loc.file)).map(|f| {
-            NamedSource::new(format!("{}", f.path.display()), f.text.clone()).with_language("yaml")
-        });
+        let source = d
+            .location
+            .as_ref()
+            .and_then(|loc| sources.find(&loc.file))
+            .map(|f| NamedSource::new(format!("{}", f.path.display()), f.text.clone()).with_language("yaml"));
         let report = Report { diagnostic: d, source };
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str(&format!("{}\n", report));

@@ -99,7 +99,8 @@ fn init_logging(verbose: u8) {
         1 => "orgctl=debug",
         _ => "orgctl=trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("ORGCTL_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ORGCTL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).without_time().try_init();
 }
 
@@ -124,7 +125,12 @@ fn load_valid(file: &Path, args: &FileArgs) -> Result<(Loaded, DesiredOrg), CliE
     match loaded.desired.clone() {
         Some(desired) => Ok((loaded, desired)),
         None => {
-            eprintln!("{} {} has {} error(s); nothing was sent to the organization", style("error:").red().bold(), file.display(), loaded.diagnostics.error_count());
+            eprintln!(
+                "{} {} has {} error(s); nothing was sent to the organization",
+                style("error:").red().bold(),
+                file.display(),
+                loaded.diagnostics.error_count()
+            );
             Err(CliError::reported())
         }
     }
@@ -144,7 +150,12 @@ fn validate(a: ValidateArgs) -> CliResult {
     }
     if loaded.diagnostics.has_errors() {
         if !a.json {
-            eprintln!("{} {} has {} error(s)", style("error:").red().bold(), a.file.display(), loaded.diagnostics.error_count());
+            eprintln!(
+                "{} {} has {} error(s)",
+                style("error:").red().bold(),
+                a.file.display(),
+                loaded.diagnostics.error_count()
+            );
         }
         return Ok(ExitCode::FAILURE);
     }
@@ -167,20 +178,29 @@ fn count(n: usize, one: &str, many: &str) -> String {
 }
 
 /// Opens the organization the command works on.
-fn open_provider(target: &TargetArgs, desired: Option<&DesiredOrg>, loaded: Option<&Loaded>) -> Result<Arc<dyn Provider>, CliError> {
+fn open_provider(
+    target: &TargetArgs,
+    desired: Option<&DesiredOrg>,
+    loaded: Option<&Loaded>,
+) -> Result<Arc<dyn Provider>, CliError> {
     let Some(path) = &target.sandbox else {
-        return Err(CliError::new("no organization to work on").help("pass --sandbox PATH to use a local sandbox organization (created on first use)"));
+        return Err(CliError::new("no organization to work on")
+            .help("pass --sandbox PATH to use a local sandbox organization (created on first use)"));
     };
     let provider = match (desired, loaded.and_then(|l| l.spec.master())) {
         (Some(d), Some(master)) => {
             let seed = MasterSeed {
                 account_id: d.master_account_id.clone(),
                 name: master.name.as_ref().map_or_else(|| "Management Account".to_string(), |n| n.value.clone()),
-                email: master.email.as_ref().map_or_else(|| format!("root+{}@sandbox.invalid", d.master_account_id), |e| e.value.clone()),
+                email: master
+                    .email
+                    .as_ref()
+                    .map_or_else(|| format!("root+{}@sandbox.invalid", d.master_account_id), |e| e.value.clone()),
             };
             SandboxProvider::open_or_create(path, &seed)?
         }
-        _ => SandboxProvider::open(path).map_err(|e| CliError::from(e).help("a saved plan is applied to an existing sandbox: check --sandbox"))?,
+        _ => SandboxProvider::open(path)
+            .map_err(|e| CliError::from(e).help("a saved plan is applied to an existing sandbox: check --sandbox"))?,
     };
     Ok(Arc::new(provider))
 }
@@ -191,7 +211,11 @@ fn plan_errors(diags: Diagnostics) -> CliError {
     CliError::reported()
 }
 
-async fn make_plan(file: &Path, file_args: &FileArgs, target: &TargetArgs) -> Result<(Plan, Arc<dyn Provider>), CliError> {
+async fn make_plan(
+    file: &Path,
+    file_args: &FileArgs,
+    target: &TargetArgs,
+) -> Result<(Plan, Arc<dyn Provider>), CliError> {
     let (loaded, desired) = load_valid(file, file_args)?;
     let options = load_options(file_args)?;
     let provider = open_provider(target, Some(&desired), Some(&loaded))?;
@@ -213,7 +237,11 @@ async fn plan(a: PlanArgs) -> CliResult {
         let text = serde_json::to_string_pretty(&plan).map_err(|e| CliError::new(e.to_string()))?;
         std::fs::write(out, text).map_err(|e| CliError::new(format!("cannot write {}: {e}", out.display())))?;
         if !a.json {
-            println!("\nSaved the plan to {}. Apply exactly these changes with: orgctl apply {}", out.display(), out.display());
+            println!(
+                "\nSaved the plan to {}. Apply exactly these changes with: orgctl apply {}",
+                out.display(),
+                out.display()
+            );
         }
     }
     Ok(if a.detailed_exitcode && !plan.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS })
@@ -232,9 +260,10 @@ fn read_saved_plan(path: &Path) -> Result<Option<Plan>, CliError> {
     if value.get("format").and_then(|f| f.as_str()) != Some(planning::change::PLAN_FORMAT) {
         return Ok(None);
     }
-    serde_json::from_value(value)
-        .map(Some)
-        .map_err(|e| CliError::new(format!("{} looks like a saved plan but cannot be read: {e}", path.display())).help("make the plan again with `orgctl plan --out`"))
+    serde_json::from_value(value).map(Some).map_err(|e| {
+        CliError::new(format!("{} looks like a saved plan but cannot be read: {e}", path.display()))
+            .help("make the plan again with `orgctl plan --out`")
+    })
 }
 
 async fn apply_command(a: ApplyArgs) -> CliResult {
@@ -272,24 +301,40 @@ async fn apply_command(a: ApplyArgs) -> CliResult {
     eprintln!("\n{} {done} done, {failed} failed, {skipped} skipped.", style("Apply failed:").red().bold());
     for (change, outcome) in plan.changes.iter().zip(&report.outcomes) {
         if let Outcome::Failed(e) = outcome {
-            eprintln!("  {} #{} {} {}: {}", style("failed").red(), change.id, change.action.symbol(), change.subject, change.summary);
+            eprintln!(
+                "  {} #{} {} {}: {}",
+                style("failed").red(),
+                change.id,
+                change.action.symbol(),
+                change.subject,
+                change.summary
+            );
             eprintln!("      {e}");
         }
     }
-    Err(CliError::new("some changes failed; the rest were made").help("fix the cause and run `orgctl apply` again: it plans from the live organization and finishes the job"))
+    Err(CliError::new("some changes failed; the rest were made")
+        .help("fix the cause and run `orgctl apply` again: it plans from the live organization and finishes the job"))
 }
 
 async fn check_saved_plan(plan: &Plan, provider: &dyn Provider) -> Result<(), CliError> {
     if plan.orgctl_version != env!("CARGO_PKG_VERSION") {
-        return Err(CliError::new(format!("this plan was made by orgctl {}, this is {}", plan.orgctl_version, env!("CARGO_PKG_VERSION"))).help("make the plan again with this version"));
+        return Err(CliError::new(format!(
+            "this plan was made by orgctl {}, this is {}",
+            plan.orgctl_version,
+            env!("CARGO_PKG_VERSION")
+        ))
+        .help("make the plan again with this version"));
     }
     if plan.provider != provider.describe() {
-        return Err(CliError::new(format!("this plan was made for {}, not {}", plan.provider, provider.describe())).help("apply it to the organization it was made for"));
+        return Err(CliError::new(format!("this plan was made for {}, not {}", plan.provider, provider.describe()))
+            .help("apply it to the organization it was made for"));
     }
     let actual = provider.read().await?;
     if actual.fingerprint() != plan.state_fingerprint {
-        return Err(CliError::new("the organization changed since this plan was made; the saved plan is stale and was not applied")
-            .help("run `orgctl plan --out PLAN` again, review it, and apply the new plan"));
+        return Err(CliError::new(
+            "the organization changed since this plan was made; the saved plan is stale and was not applied",
+        )
+        .help("run `orgctl plan --out PLAN` again, review it, and apply the new plan"));
     }
     Ok(())
 }
@@ -308,4 +353,3 @@ fn confirm() -> Result<(), CliError> {
     }
     Ok(())
 }
-

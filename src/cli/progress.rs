@@ -55,7 +55,11 @@ impl Progress for ConsoleProgress {
             Outcome::Done(Some(id)) => format!("{} [{n}/{}] {what} ({id})", style("done").green(), self.total),
             Outcome::Done(None) => format!("{} [{n}/{}] {what}", style("done").green(), self.total),
             Outcome::Failed(e) => format!("{} [{n}/{}] {what}: {e}", style("FAILED").red().bold(), self.total),
-            Outcome::Skipped { because } => format!("{} [{n}/{}] {what} (needs change #{because}, which failed)", style("skipped").yellow(), self.total),
+            Outcome::Skipped { because } => format!(
+                "{} [{n}/{}] {what} (needs change #{because}, which failed)",
+                style("skipped").yellow(),
+                self.total
+            ),
         };
         self.line(text);
     }

@@ -74,8 +74,13 @@ pub fn plan(desired: &DesiredOrg, actual: &OrgState, limits: &Limits, provider: 
 }
 
 /// The live account each desired account is, by AccountId, else by RootEmail (any case).
-fn match_accounts<'a>(desired: &DesiredOrg, actual: &'a OrgState, errors: &mut Diagnostics) -> HashMap<String, &'a AccountState> {
-    let by_email: HashMap<String, &AccountState> = actual.accounts.values().map(|a| (a.email.to_lowercase(), a)).collect();
+fn match_accounts<'a>(
+    desired: &DesiredOrg,
+    actual: &'a OrgState,
+    errors: &mut Diagnostics,
+) -> HashMap<String, &'a AccountState> {
+    let by_email: HashMap<String, &AccountState> =
+        actual.accounts.values().map(|a| (a.email.to_lowercase(), a)).collect();
     let mut out = HashMap::new();
     for a in &desired.accounts {
         let found = match &a.account_id {
@@ -87,10 +92,15 @@ fn match_accounts<'a>(desired: &DesiredOrg, actual: &'a OrgState, errors: &mut D
                 out.insert(a.logical_id.clone(), found);
             }
             (None, Some(id)) => errors.push(
-                Diagnostic::error("account-not-in-organization", format!("AccountId {id} is not a member of this organization"))
-                    .resource(&a.logical_id)
-                    .property("AccountId")
-                    .help("invite the account first, or drop AccountId so that orgctl creates a new account from RootEmail"),
+                Diagnostic::error(
+                    "account-not-in-organization",
+                    format!("AccountId {id} is not a member of this organization"),
+                )
+                .resource(&a.logical_id)
+                .property("AccountId")
+                .help(
+                    "invite the account first, or drop AccountId so that orgctl creates a new account from RootEmail",
+                ),
             ),
             (None, None) => {}
         }
@@ -99,15 +109,26 @@ fn match_accounts<'a>(desired: &DesiredOrg, actual: &'a OrgState, errors: &mut D
 }
 
 /// Fills the AccountIds that the file left to the organization, now that accounts are matched.
-fn resolve_deferred(desired: &DesiredOrg, matches: &HashMap<String, &AccountState>, errors: &mut Diagnostics) -> DesiredOrg {
+fn resolve_deferred(
+    desired: &DesiredOrg,
+    matches: &HashMap<String, &AccountState>,
+    errors: &mut Diagnostics,
+) -> DesiredOrg {
     let mut out = desired.clone();
-    let mut fill = |text: &mut String, owner: &str, property: &str| match fill_deferred(text, |id| matches.get(id).map(|a| a.id.clone())) {
+    let mut fill = |text: &mut String, owner: &str, property: &str| match fill_deferred(text, |id| {
+        matches.get(id).map(|a| a.id.clone())
+    }) {
         Ok(filled) => *text = filled,
         Err(missing) => errors.push(
-            Diagnostic::error("account-id-unknown", format!("needs the AccountId of {missing}, which does not exist yet"))
-                .resource(owner)
-                .property(property)
-                .help(format!("apply once without this reference so that {missing} is created, or give {missing} an AccountId")),
+            Diagnostic::error(
+                "account-id-unknown",
+                format!("needs the AccountId of {missing}, which does not exist yet"),
+            )
+            .resource(owner)
+            .property(property)
+            .help(format!(
+                "apply once without this reference so that {missing} is created, or give {missing} an AccountId"
+            )),
         ),
     };
     let fill_tags = |tags: &mut Option<Tags>, owner: &str, fill: &mut dyn FnMut(&mut String, &str, &str)| {
@@ -175,7 +196,15 @@ fn pretty(content: &str) -> String {
 }
 
 impl Planner<'_> {
-    fn push(&mut self, action: Action, subject: String, summary: impl Into<String>, operation: Operation, diff: Vec<PropertyDiff>, depends_on: Vec<Option<usize>>) -> usize {
+    fn push(
+        &mut self,
+        action: Action,
+        subject: String,
+        summary: impl Into<String>,
+        operation: Operation,
+        diff: Vec<PropertyDiff>,
+        depends_on: Vec<Option<usize>>,
+    ) -> usize {
         let id = self.changes.len();
         let mut deps: Vec<usize> = depends_on.into_iter().flatten().collect();
         deps.sort_unstable();
@@ -210,19 +239,47 @@ impl Planner<'_> {
     }
 
     /// Tag changes that make `actual` carry the owner tag and, when the file gives tags, exactly those.
-    fn reconcile_tags(&mut self, subject: &str, resource: Handle, logical_id: &str, desired: Option<&Tags>, actual: &Tags) {
+    fn reconcile_tags(
+        &mut self,
+        subject: &str,
+        resource: Handle,
+        logical_id: &str,
+        desired: Option<&Tags>,
+        actual: &Tags,
+    ) {
         let mut wanted = desired.cloned().unwrap_or_else(|| user_tags(actual));
         wanted.insert(OWNER_TAG.into(), logical_id.into());
-        let set: Tags = wanted.iter().filter(|(k, v)| actual.get(*k) != Some(v)).map(|(k, v)| (k.clone(), v.clone())).collect();
-        let remove: Vec<String> = actual.keys().filter(|k| !wanted.contains_key(*k) && !k.starts_with("orgctl:")).cloned().collect();
+        let set: Tags =
+            wanted.iter().filter(|(k, v)| actual.get(*k) != Some(v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let remove: Vec<String> =
+            actual.keys().filter(|k| !wanted.contains_key(*k) && !k.starts_with("orgctl:")).cloned().collect();
         if !set.is_empty() {
-            let diff = set.iter().map(|(k, v)| PropertyDiff::new(format!("Tags.{k}"), actual.get(k).cloned(), Some(v.clone()))).collect();
-            let summary = if actual.contains_key(OWNER_TAG) { "update tags" } else { "adopt (tag with its logical id)" };
-            self.push(Action::Change, subject.into(), summary, Operation::TagResource { resource: resource.clone(), tags: set }, diff, vec![]);
+            let diff = set
+                .iter()
+                .map(|(k, v)| PropertyDiff::new(format!("Tags.{k}"), actual.get(k).cloned(), Some(v.clone())))
+                .collect();
+            let summary =
+                if actual.contains_key(OWNER_TAG) { "update tags" } else { "adopt (tag with its logical id)" };
+            self.push(
+                Action::Change,
+                subject.into(),
+                summary,
+                Operation::TagResource { resource: resource.clone(), tags: set },
+                diff,
+                vec![],
+            );
         }
         if !remove.is_empty() {
-            let diff = remove.iter().map(|k| PropertyDiff::new(format!("Tags.{k}"), actual.get(k).cloned(), None)).collect();
-            self.push(Action::Change, subject.into(), "remove tags", Operation::UntagResource { resource, keys: remove }, diff, vec![]);
+            let diff =
+                remove.iter().map(|k| PropertyDiff::new(format!("Tags.{k}"), actual.get(k).cloned(), None)).collect();
+            self.push(
+                Action::Change,
+                subject.into(),
+                "remove tags",
+                Operation::UntagResource { resource, keys: remove },
+                diff,
+                vec![],
+            );
         }
     }
 
@@ -233,7 +290,14 @@ impl Planner<'_> {
         if wants_scps && !self.actual.root.scp_enabled {
             let diff = vec![PropertyDiff::new("PolicyTypes", None, Some("SERVICE_CONTROL_POLICY".into()))];
             let root_id = self.actual.root.id.clone();
-            self.enable = Some(self.push(Action::Change, format!("organization root {root_id}"), "enable service control policies", Operation::EnableScpPolicyType { root_id }, diff, vec![]));
+            self.enable = Some(self.push(
+                Action::Change,
+                format!("organization root {root_id}"),
+                "enable service control policies",
+                Operation::EnableScpPolicyType { root_id },
+                diff,
+                vec![],
+            ));
         }
     }
 
@@ -242,10 +306,12 @@ impl Planner<'_> {
         for p in &self.desired.policies {
             let subject = format!("service control policy {} ({})", p.name, p.logical_id);
             self.labels.insert(p.logical_id.clone(), format!("SCP {}", p.name));
-            let candidates = || self.actual.policies.values().filter(|a| !a.aws_managed && !self.owned_policies.contains(&a.id));
-            let found = candidates()
-                .find(|a| OrgState::owner_of(&a.tags) == Some(&p.logical_id))
-                .or_else(|| candidates().find(|a| a.name == p.name && OrgState::owner_of(&a.tags).is_none_or(|o| !desired_ids.contains(o))));
+            let candidates =
+                || self.actual.policies.values().filter(|a| !a.aws_managed && !self.owned_policies.contains(&a.id));
+            let found = candidates().find(|a| OrgState::owner_of(&a.tags) == Some(&p.logical_id)).or_else(|| {
+                candidates()
+                    .find(|a| a.name == p.name && OrgState::owner_of(&a.tags).is_none_or(|o| !desired_ids.contains(o)))
+            });
             let Some(live) = found else {
                 let mut tags = p.tags.clone().unwrap_or_default();
                 tags.insert(OWNER_TAG.into(), p.logical_id.clone());
@@ -254,7 +320,13 @@ impl Planner<'_> {
                     PropertyDiff::new("Description", None, quoted(&p.description)),
                     PropertyDiff::new("PolicyDocument", None, Some(pretty(&p.content))),
                 ];
-                let op = Operation::CreatePolicy { logical_id: p.logical_id.clone(), name: p.name.clone(), description: p.description.clone(), content: p.content.clone(), tags };
+                let op = Operation::CreatePolicy {
+                    logical_id: p.logical_id.clone(),
+                    name: p.name.clone(),
+                    description: p.description.clone(),
+                    content: p.content.clone(),
+                    tags,
+                };
                 let id = self.push(Action::Add, subject, "create", op, diff, vec![]);
                 self.created.insert(p.logical_id.clone(), id);
                 self.policy_handles.insert(p.logical_id.clone(), Handle::New(p.logical_id.clone()));
@@ -263,7 +335,8 @@ impl Planner<'_> {
             self.owned_policies.insert(live.id.clone());
             self.labels.insert(live.id.clone(), format!("SCP {}", p.name));
             self.policy_handles.insert(p.logical_id.clone(), Handle::Existing(live.id.clone()));
-            let same_content = serde_json::from_str::<serde_json::Value>(&live.content).ok() == serde_json::from_str::<serde_json::Value>(&p.content).ok();
+            let same_content = serde_json::from_str::<serde_json::Value>(&live.content).ok()
+                == serde_json::from_str::<serde_json::Value>(&p.content).ok();
             let mut diff = Vec::new();
             if live.name != p.name {
                 diff.push(PropertyDiff::new("PolicyName", quoted(&live.name), quoted(&p.name)));
@@ -275,10 +348,21 @@ impl Planner<'_> {
                 diff.push(PropertyDiff::new("PolicyDocument", Some(pretty(&live.content)), Some(pretty(&p.content))));
             }
             if !diff.is_empty() {
-                let op = Operation::UpdatePolicy { policy_id: live.id.clone(), name: p.name.clone(), description: p.description.clone(), content: p.content.clone() };
+                let op = Operation::UpdatePolicy {
+                    policy_id: live.id.clone(),
+                    name: p.name.clone(),
+                    description: p.description.clone(),
+                    content: p.content.clone(),
+                };
                 self.push(Action::Change, subject.clone(), "update", op, diff, vec![]);
             }
-            self.reconcile_tags(&subject, Handle::Existing(live.id.clone()), &p.logical_id, p.tags.as_ref(), &live.tags);
+            self.reconcile_tags(
+                &subject,
+                Handle::Existing(live.id.clone()),
+                &p.logical_id,
+                p.tags.as_ref(),
+                &live.tags,
+            );
         }
     }
 
@@ -290,10 +374,18 @@ impl Planner<'_> {
             let parent = self.parent_handle(&ou.parent);
             let parent_id = parent.existing_id().map(str::to_string);
             let unmatched = |o: &&OuState| !self.matched_ous.contains(&o.id);
-            let owned: Vec<&OuState> = self.actual.ous.values().filter(unmatched).filter(|o| OrgState::owner_of(&o.tags) == Some(&ou.logical_id)).collect();
+            let owned: Vec<&OuState> = self
+                .actual
+                .ous
+                .values()
+                .filter(unmatched)
+                .filter(|o| OrgState::owner_of(&o.tags) == Some(&ou.logical_id))
+                .collect();
             let found = owned.iter().copied().find(|o| Some(&o.parent_id) == parent_id.as_ref()).or_else(|| {
                 self.actual.ous.values().filter(unmatched).find(|o| {
-                    Some(&o.parent_id) == parent_id.as_ref() && o.name == ou.name && OrgState::owner_of(&o.tags).is_none_or(|lid| !desired_ids.contains(lid))
+                    Some(&o.parent_id) == parent_id.as_ref()
+                        && o.name == ou.name
+                        && OrgState::owner_of(&o.tags).is_none_or(|lid| !desired_ids.contains(lid))
                 })
             });
             let Some(live) = found else {
@@ -305,7 +397,11 @@ impl Planner<'_> {
                 ];
                 let summary = match owned.first() {
                     Some(old) => {
-                        diff.push(PropertyDiff::new("Replaces", Some(format!("{} in {}", old.id, self.actual.path_of(&old.parent_id))), None));
+                        diff.push(PropertyDiff::new(
+                            "Replaces",
+                            Some(format!("{} in {}", old.id, self.actual.path_of(&old.parent_id))),
+                            None,
+                        ));
                         "create under its new parent (AWS cannot move an OU: the old one is emptied and deleted)"
                     }
                     None => "create",
@@ -322,9 +418,22 @@ impl Planner<'_> {
             self.ou_handles.insert(ou.logical_id.clone(), Handle::Existing(live.id.clone()));
             if live.name != ou.name {
                 let diff = vec![PropertyDiff::new("OrganizationalUnitName", quoted(&live.name), quoted(&ou.name))];
-                self.push(Action::Change, subject.clone(), "rename", Operation::RenameOu { ou_id: live.id.clone(), name: ou.name.clone() }, diff, vec![]);
+                self.push(
+                    Action::Change,
+                    subject.clone(),
+                    "rename",
+                    Operation::RenameOu { ou_id: live.id.clone(), name: ou.name.clone() },
+                    diff,
+                    vec![],
+                );
             }
-            self.reconcile_tags(&subject, Handle::Existing(live.id.clone()), &ou.logical_id, ou.tags.as_ref(), &live.tags);
+            self.reconcile_tags(
+                &subject,
+                Handle::Existing(live.id.clone()),
+                &ou.logical_id,
+                ou.tags.as_ref(),
+                &live.tags,
+            );
         }
     }
 
@@ -332,7 +441,12 @@ impl Planner<'_> {
         let desired = self.desired;
         for a in &desired.accounts {
             let display = a.name.clone().unwrap_or_else(|| a.logical_id.clone());
-            let subject = format!("{} {} ({})", if a.is_master { "management account" } else { "account" }, display, a.logical_id);
+            let subject = format!(
+                "{} {} ({})",
+                if a.is_master { "management account" } else { "account" },
+                display,
+                a.logical_id
+            );
             self.labels.insert(a.logical_id.clone(), format!("account {display}"));
             let parent = self.parent_handle(&a.parent);
             let Some(&live) = self.account_matches.get(&a.logical_id) else {
@@ -344,23 +458,50 @@ impl Planner<'_> {
             self.account_handles.insert(a.logical_id.clone(), handle.clone());
             if let Some(name) = a.name.as_ref().filter(|n| **n != live.name) {
                 let diff = vec![PropertyDiff::new("AccountName", quoted(&live.name), quoted(name))];
-                self.push(Action::Change, subject.clone(), "rename", Operation::RenameAccount { account: handle.clone(), name: name.clone() }, diff, vec![]);
+                self.push(
+                    Action::Change,
+                    subject.clone(),
+                    "rename",
+                    Operation::RenameAccount { account: handle.clone(), name: name.clone() },
+                    diff,
+                    vec![],
+                );
             }
             if parent.existing_id() != Some(live.parent_id.as_str()) {
-                let diff = vec![PropertyDiff::new("Parent", Some(self.actual.path_of(&live.parent_id)), Some(self.parent_label(&parent)))];
+                let diff = vec![PropertyDiff::new(
+                    "Parent",
+                    Some(self.actual.path_of(&live.parent_id)),
+                    Some(self.parent_label(&parent)),
+                )];
                 let deps = vec![self.creation_of(&parent)];
-                let op = Operation::MoveAccount { account: handle.clone(), from: Handle::Existing(live.parent_id.clone()), to: parent };
+                let op = Operation::MoveAccount {
+                    account: handle.clone(),
+                    from: Handle::Existing(live.parent_id.clone()),
+                    to: parent,
+                };
                 let id = self.push(Action::Move, subject.clone(), "move", op, diff, deps);
                 self.moves_out_of.entry(live.parent_id.clone()).or_default().push(id);
             }
             self.reconcile_tags(&subject, handle.clone(), &a.logical_id, a.tags.as_ref(), &live.tags);
             if live.status != "ACTIVE" {
-                self.notes.push(Note { message: format!("{subject} is {}: its alias and password policy are left as they are", live.status) });
+                self.notes.push(Note {
+                    message: format!(
+                        "{subject} is {}: its alias and password policy are left as they are",
+                        live.status
+                    ),
+                });
                 continue;
             }
             if let Some(alias) = a.alias.as_ref().filter(|al| live.alias.as_ref() != Some(*al)) {
                 let diff = vec![PropertyDiff::new("Alias", live.alias.as_deref().and_then(quoted), quoted(alias))];
-                self.push(Action::Change, subject.clone(), "set alias", Operation::SetAlias { account: handle.clone(), alias: Some(alias.clone()) }, diff, vec![]);
+                self.push(
+                    Action::Change,
+                    subject.clone(),
+                    "set alias",
+                    Operation::SetAlias { account: handle.clone(), alias: Some(alias.clone()) },
+                    diff,
+                    vec![],
+                );
             }
             if let Some(policy) = a.password_policy.as_ref().filter(|p| live.password_policy.as_ref() != Some(*p)) {
                 let old = live.password_policy.as_ref().map(|p| p.fields());
@@ -369,10 +510,24 @@ impl Planner<'_> {
                     .into_iter()
                     .enumerate()
                     .filter(|(i, (_, v))| old.as_ref().is_none_or(|o| &o[*i].1 != v))
-                    .map(|(i, (name, v))| PropertyDiff::new(format!("PasswordPolicy.{name}"), old.as_ref().map(|o| o[i].1.clone()), Some(v)))
+                    .map(|(i, (name, v))| {
+                        PropertyDiff::new(
+                            format!("PasswordPolicy.{name}"),
+                            old.as_ref().map(|o| o[i].1.clone()),
+                            Some(v),
+                        )
+                    })
                     .collect();
-                let summary = if live.password_policy.is_some() { "update password policy" } else { "set password policy" };
-                self.push(Action::Change, subject.clone(), summary, Operation::SetPasswordPolicy { account: handle, policy: policy.clone() }, diff, vec![]);
+                let summary =
+                    if live.password_policy.is_some() { "update password policy" } else { "set password policy" };
+                self.push(
+                    Action::Change,
+                    subject.clone(),
+                    summary,
+                    Operation::SetPasswordPolicy { account: handle, policy: policy.clone() },
+                    diff,
+                    vec![],
+                );
             }
         }
         let managed: HashSet<&str> = self.account_matches.values().map(|a| a.id.as_str()).collect();
@@ -380,13 +535,22 @@ impl Planner<'_> {
         for live in self.actual.accounts.values().filter(|a| !managed.contains(a.id.as_str())) {
             match OrgState::owner_of(&live.tags) {
                 Some(lid) => self.notes.push(Note {
-                    message: format!("account {} ({}, was {lid}) is no longer in the file: it stays in {} and is not closed", live.name, live.id, self.actual.path_of(&live.parent_id)),
+                    message: format!(
+                        "account {} ({}, was {lid}) is no longer in the file: it stays in {} and is not closed",
+                        live.name,
+                        live.id,
+                        self.actual.path_of(&live.parent_id)
+                    ),
                 }),
                 None => unmanaged += 1,
             }
         }
         if unmanaged > 0 {
-            self.notes.push(Note { message: format!("{unmanaged} account(s) of the organization are not in the file and are left as they are") });
+            self.notes.push(Note {
+                message: format!(
+                    "{unmanaged} account(s) of the organization are not in the file and are left as they are"
+                ),
+            });
         }
     }
 
@@ -414,23 +578,46 @@ impl Planner<'_> {
         if parent.existing_id() != Some(self.actual.root.id.as_str()) {
             let diff = vec![PropertyDiff::new("Parent", Some("Root".into()), Some(self.parent_label(&parent)))];
             let deps = vec![Some(create), self.creation_of(&parent)];
-            let op = Operation::MoveAccount { account: handle.clone(), from: Handle::Existing(self.actual.root.id.clone()), to: parent };
+            let op = Operation::MoveAccount {
+                account: handle.clone(),
+                from: Handle::Existing(self.actual.root.id.clone()),
+                to: parent,
+            };
             self.push(Action::Move, subject.clone(), "move into its OU", op, diff, deps);
         }
         if let Some(alias) = &a.alias {
             let diff = vec![PropertyDiff::new("Alias", None, quoted(alias))];
-            self.push(Action::Change, subject.clone(), "set alias", Operation::SetAlias { account: handle.clone(), alias: Some(alias.clone()) }, diff, vec![Some(create)]);
+            self.push(
+                Action::Change,
+                subject.clone(),
+                "set alias",
+                Operation::SetAlias { account: handle.clone(), alias: Some(alias.clone()) },
+                diff,
+                vec![Some(create)],
+            );
         }
         if let Some(policy) = &a.password_policy {
-            let diff = policy.fields().into_iter().map(|(n, v)| PropertyDiff::new(format!("PasswordPolicy.{n}"), None, Some(v))).collect();
-            self.push(Action::Change, subject, "set password policy", Operation::SetPasswordPolicy { account: handle, policy: policy.clone() }, diff, vec![Some(create)]);
+            let diff = policy
+                .fields()
+                .into_iter()
+                .map(|(n, v)| PropertyDiff::new(format!("PasswordPolicy.{n}"), None, Some(v)))
+                .collect();
+            self.push(
+                Action::Change,
+                subject,
+                "set password policy",
+                Operation::SetPasswordPolicy { account: handle, policy: policy.clone() },
+                diff,
+                vec![Some(create)],
+            );
         }
     }
 
     /// Every root, OU and account with the SCPs the file wants on it.
     fn targets(&self) -> Vec<(String, Handle, Vec<String>)> {
         let d = self.desired;
-        let mut out = vec![("organization root".to_string(), Handle::Existing(self.actual.root.id.clone()), d.root_scps.clone())];
+        let mut out =
+            vec![("organization root".to_string(), Handle::Existing(self.actual.root.id.clone()), d.root_scps.clone())];
         for ou in &d.ous {
             if let Some(h) = self.ou_handles.get(&ou.logical_id) {
                 out.push((format!("organizational unit {} ({})", ou.name, ou.logical_id), h.clone(), ou.scps.clone()));
@@ -447,7 +634,8 @@ impl Planner<'_> {
     fn attachments(&mut self) {
         for (subject, target, scps) in self.targets() {
             let wanted: Vec<Handle> = scps.iter().filter_map(|lid| self.policy_handles.get(lid).cloned()).collect();
-            let attached: Vec<&crate::model::PolicyState> = target.existing_id().map(|id| self.actual.policies_on(id)).unwrap_or_default();
+            let attached: Vec<&crate::model::PolicyState> =
+                target.existing_id().map(|id| self.actual.policies_on(id)).unwrap_or_default();
             let to_attach: Vec<(String, Handle)> = scps
                 .iter()
                 .zip(&wanted)
@@ -456,7 +644,9 @@ impl Planner<'_> {
                 .collect();
             let to_detach: Vec<(String, String)> = attached
                 .iter()
-                .filter(|p| !p.aws_managed && (self.owned_policies.contains(&p.id) || OrgState::owner_of(&p.tags).is_some()))
+                .filter(|p| {
+                    !p.aws_managed && (self.owned_policies.contains(&p.id) || OrgState::owner_of(&p.tags).is_some())
+                })
                 .filter(|p| !wanted.iter().any(|h| h.existing_id() == Some(p.id.as_str())))
                 .map(|p| (p.id.clone(), p.name.clone()))
                 .collect();
@@ -471,8 +661,9 @@ impl Planner<'_> {
             };
             if (now + to_attach.len()).saturating_sub(to_detach.len()) == 0 {
                 self.errors.push(
-                    Diagnostic::error("last-scp", format!("{subject} would be left without any SCP"))
-                        .help("AWS requires at least one SCP on every target: keep FullAWSAccess or another policy attached"),
+                    Diagnostic::error("last-scp", format!("{subject} would be left without any SCP")).help(
+                        "AWS requires at least one SCP on every target: keep FullAWSAccess or another policy attached",
+                    ),
                 );
                 continue;
             }
@@ -486,9 +677,19 @@ impl Planner<'_> {
             let mut attaches = Vec::new();
             for (lid, policy) in to_attach {
                 let diff = vec![PropertyDiff::new("ServiceControlPolicies", None, Some(self.label(&lid)))];
-                let deps = vec![self.enable, self.creation_of(&policy), self.creation_of(&target)].into_iter().chain(detaches.iter().map(|d| Some(*d))).collect();
+                let deps = vec![self.enable, self.creation_of(&policy), self.creation_of(&target)]
+                    .into_iter()
+                    .chain(detaches.iter().map(|d| Some(*d)))
+                    .collect();
                 let summary = format!("attach {}", self.label(&lid));
-                let id = self.push(Action::Change, subject.clone(), summary, Operation::AttachPolicy { policy, target: target.clone() }, diff, deps);
+                let id = self.push(
+                    Action::Change,
+                    subject.clone(),
+                    summary,
+                    Operation::AttachPolicy { policy, target: target.clone() },
+                    diff,
+                    deps,
+                );
                 attaches.push(id);
             }
             self.attaches_on.entry(target.clone()).or_default().extend(&attaches);
@@ -498,13 +699,26 @@ impl Planner<'_> {
         }
     }
 
-    fn detach_all(&mut self, subject: &str, target: &Handle, policies: &[(String, String)], after: &[usize]) -> Vec<usize> {
+    fn detach_all(
+        &mut self,
+        subject: &str,
+        target: &Handle,
+        policies: &[(String, String)],
+        after: &[usize],
+    ) -> Vec<usize> {
         let Some(target_id) = target.existing_id() else { return Vec::new() };
         let mut ids = Vec::new();
         for (policy_id, name) in policies {
             let diff = vec![PropertyDiff::new("ServiceControlPolicies", Some(format!("SCP {name}")), None)];
             let op = Operation::DetachPolicy { policy_id: policy_id.clone(), target_id: target_id.to_string() };
-            let id = self.push(Action::Change, subject.into(), format!("detach SCP {name}"), op, diff, after.iter().map(|a| Some(*a)).collect());
+            let id = self.push(
+                Action::Change,
+                subject.into(),
+                format!("detach SCP {name}"),
+                op,
+                diff,
+                after.iter().map(|a| Some(*a)).collect(),
+            );
             self.detaches_on.entry(target_id.to_string()).or_default().push(id);
             ids.push(id);
         }
@@ -524,10 +738,22 @@ impl Planner<'_> {
             for target in &p.targets {
                 let after = self.attaches_on.get(&Handle::Existing(target.clone())).cloned().unwrap_or_default();
                 let label = self.label(target);
-                deps.extend(self.detach_all(&format!("{label} ({target})"), &Handle::Existing(target.clone()), &[(p.id.clone(), p.name.clone())], &after));
+                deps.extend(self.detach_all(
+                    &format!("{label} ({target})"),
+                    &Handle::Existing(target.clone()),
+                    &[(p.id.clone(), p.name.clone())],
+                    &after,
+                ));
             }
             let diff = vec![PropertyDiff::new("PolicyName", quoted(&p.name), None)];
-            self.push(Action::Remove, subject, "delete (no longer in the file)", Operation::DeletePolicy { policy_id: p.id.clone() }, diff, deps.into_iter().map(Some).collect());
+            self.push(
+                Action::Remove,
+                subject,
+                "delete (no longer in the file)",
+                Operation::DeletePolicy { policy_id: p.id.clone() },
+                diff,
+                deps.into_iter().map(Some).collect(),
+            );
         }
     }
 
@@ -554,7 +780,8 @@ impl Planner<'_> {
         ordered.sort_by_key(|o| std::cmp::Reverse(self.actual.depth_of(&o.id)));
         let mut delete_change: HashMap<&str, usize> = HashMap::new();
         for ou in ordered {
-            let staying: Vec<&AccountState> = self.actual.accounts.values().filter(|a| a.parent_id == ou.id && !moving.contains(&a.id)).collect();
+            let staying: Vec<&AccountState> =
+                self.actual.accounts.values().filter(|a| a.parent_id == ou.id && !moving.contains(&a.id)).collect();
             let children: Vec<&OuState> = self.actual.ous.values().filter(|c| c.parent_id == ou.id).collect();
             let children_go = children.iter().all(|c| deletable.get(c.id.as_str()).copied().unwrap_or(false));
             let ok = staying.is_empty() && children_go;
@@ -563,17 +790,30 @@ impl Planner<'_> {
                 let why = if staying.is_empty() {
                     "an OU inside it is kept".to_string()
                 } else {
-                    format!("it still holds {}", staying.iter().map(|a| format!("{} ({})", a.name, a.id)).collect::<Vec<_>>().join(", "))
+                    format!(
+                        "it still holds {}",
+                        staying.iter().map(|a| format!("{} ({})", a.name, a.id)).collect::<Vec<_>>().join(", ")
+                    )
                 };
-                self.notes.push(Note { message: format!("OU {} ({}) is no longer in the file but is kept: {why}", ou.name, ou.id) });
+                self.notes.push(Note {
+                    message: format!("OU {} ({}) is no longer in the file but is kept: {why}", ou.name, ou.id),
+                });
                 continue;
             }
-            let mut deps: Vec<Option<usize>> = self.moves_out_of.get(&ou.id).into_iter().flatten().map(|d| Some(*d)).collect();
+            let mut deps: Vec<Option<usize>> =
+                self.moves_out_of.get(&ou.id).into_iter().flatten().map(|d| Some(*d)).collect();
             deps.extend(self.detaches_on.get(&ou.id).into_iter().flatten().map(|d| Some(*d)));
             deps.extend(children.iter().map(|c| delete_change.get(c.id.as_str()).copied()));
             let subject = format!("organizational unit {} ({})", ou.name, ou.id);
             let diff = vec![PropertyDiff::new("Parent", Some(self.actual.path_of(&ou.parent_id)), None)];
-            let id = self.push(Action::Remove, subject, "delete (no longer in the file, or replaced)", Operation::DeleteOu { ou_id: ou.id.clone() }, diff, deps);
+            let id = self.push(
+                Action::Remove,
+                subject,
+                "delete (no longer in the file, or replaced)",
+                Operation::DeleteOu { ou_id: ou.id.clone() },
+                diff,
+                deps,
+            );
             delete_change.insert(&ou.id, id);
         }
     }

@@ -43,7 +43,14 @@ pub fn render_plan(plan: &Plan) -> String {
 /// `Plan: N to add, N to change, N to move, N to remove.`
 pub fn summary_line(plan: &Plan) -> String {
     let s = plan.summary();
-    format!("{} {} to add, {} to change, {} to move, {} to remove.", style("Plan:").bold(), s.add, s.change, s.moves, s.remove)
+    format!(
+        "{} {} to add, {} to change, {} to move, {} to remove.",
+        style("Plan:").bold(),
+        s.add,
+        s.change,
+        s.moves,
+        s.remove
+    )
 }
 
 fn render_change(out: &mut String, change: &Change) {
@@ -90,5 +97,11 @@ fn render_property(out: &mut String, action: Action, d: &PropertyDiff, width: us
         (Some(_), None, _) => "-",
         _ => "~",
     };
-    let _ = writeln!(out, "      {} {:width$}  {value}", colored(action, marker), format!("{}:", d.property), width = width + 1);
+    let _ = writeln!(
+        out,
+        "      {} {:width$}  {value}",
+        colored(action, marker),
+        format!("{}:", d.property),
+        width = width + 1
+    );
 }

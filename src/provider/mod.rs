@@ -71,7 +71,12 @@ pub trait Provider: Send + Sync {
     async fn create_account(&self, name: &str, email: &str, tags: &Tags) -> ProviderResult<String>;
     async fn create_account_status(&self, request_id: &str) -> ProviderResult<CreateAccountStatus>;
     async fn rename_account(&self, account_id: &str, name: &str) -> ProviderResult<()>;
-    async fn move_account(&self, account_id: &str, source_parent_id: &str, destination_parent_id: &str) -> ProviderResult<()>;
+    async fn move_account(
+        &self,
+        account_id: &str,
+        source_parent_id: &str,
+        destination_parent_id: &str,
+    ) -> ProviderResult<()>;
 
     async fn tag_resource(&self, resource_id: &str, tags: &Tags) -> ProviderResult<()>;
     async fn untag_resource(&self, resource_id: &str, keys: &[String]) -> ProviderResult<()>;

@@ -88,10 +88,16 @@ pub fn build(spec: &OrgSpec, placement: &Placement) -> DesiredOrg {
     };
     ous.sort_by_cached_key(|ou| depth(&ou.logical_id));
     let password_policy = |r: &Option<ResourceRef>| {
-        r.as_ref().and_then(|r| spec.password_policies.iter().find(|p| p.logical_id == r.target)).map(|p| p.policy.clone())
+        r.as_ref()
+            .and_then(|r| spec.password_policies.iter().find(|p| p.logical_id == r.target))
+            .map(|p| p.policy.clone())
     };
     DesiredOrg {
-        master_account_id: spec.master().and_then(|m| m.account_id.as_ref()).map(|id| id.value.clone()).unwrap_or_default(),
+        master_account_id: spec
+            .master()
+            .and_then(|m| m.account_id.as_ref())
+            .map(|id| id.value.clone())
+            .unwrap_or_default(),
         root_scps: spec.root.as_ref().map(|r| targets(&r.scps)).unwrap_or_default(),
         default_access_role_name: spec.root.as_ref().and_then(|r| r.default_access_role_name.clone()),
         ous,

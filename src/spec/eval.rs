@@ -70,7 +70,9 @@ fn intrinsic(node: &Node) -> Option<(&str, &Node)> {
 fn getatt_parts(arg: &Node) -> Option<(String, String)> {
     match &arg.kind {
         NodeKind::Scalar { text, .. } => text.split_once('.').map(|(a, b)| (a.to_string(), b.to_string())),
-        NodeKind::Seq(items) if items.len() == 2 => Some((items[0].as_str()?.to_string(), items[1].as_str()?.to_string())),
+        NodeKind::Seq(items) if items.len() == 2 => {
+            Some((items[0].as_str()?.to_string(), items[1].as_str()?.to_string()))
+        }
         _ => None,
     }
 }
@@ -231,7 +233,8 @@ impl Env<'_> {
             NodeKind::Seq(items) if !items.is_empty() => (items[0].as_str(), items.get(1)),
             _ => (arg.as_str(), None),
         };
-        let template = template.ok_or_else(|| EvalError::new("bad-intrinsic", "!Sub takes a string or [string, {variables}]"))?;
+        let template =
+            template.ok_or_else(|| EvalError::new("bad-intrinsic", "!Sub takes a string or [string, {variables}]"))?;
         let mut out = String::new();
         for part in sub_parts(template) {
             match part {
@@ -257,7 +260,13 @@ impl Env<'_> {
             if let Some(value) = self.parameters.get(target) {
                 return match value {
                     serde_json::Value::String(s) => Ok(s.clone()),
-                    other => Ok(other.as_array().into_iter().flatten().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(",")),
+                    other => Ok(other
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|v| v.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")),
                 };
             }
         }
@@ -267,7 +276,11 @@ impl Env<'_> {
                 Some(s) => format!("did you mean '{s}'?"),
                 None => "refer to a parameter or a resource declared under Organization:".to_string(),
             };
-            return Err(EvalError::new("unknown-reference", format!("'{target}' is not a parameter or resource of this file")).help(help));
+            return Err(EvalError::new(
+                "unknown-reference",
+                format!("'{target}' is not a parameter or resource of this file"),
+            )
+            .help(help));
         };
         if !kind.is_account() {
             return Err(EvalError::new(
@@ -287,7 +300,9 @@ impl Env<'_> {
         match self.account_values.get(&(target.to_string(), attribute.to_string())) {
             Some(v) => Ok(v.clone()),
             None if attribute == "AccountId" => Ok(deferred_account_id(target)),
-            None => Err(EvalError::new("missing-attribute", format!("account {target} has no {attribute} in the file"))),
+            None => {
+                Err(EvalError::new("missing-attribute", format!("account {target} has no {attribute} in the file")))
+            }
         }
     }
 }

@@ -28,13 +28,10 @@ impl Limits {
 
     /// Applies one `name=value` override.
     pub fn set(&mut self, assignment: &str) -> Result<(), String> {
-        let (name, value) = assignment
-            .split_once('=')
-            .ok_or_else(|| format!("expected NAME=VALUE, got '{assignment}'"))?;
-        let value: usize = value
-            .trim()
-            .parse()
-            .map_err(|_| format!("limit '{name}' needs a whole number, got '{value}'"))?;
+        let (name, value) =
+            assignment.split_once('=').ok_or_else(|| format!("expected NAME=VALUE, got '{assignment}'"))?;
+        let value: usize =
+            value.trim().parse().map_err(|_| format!("limit '{name}' needs a whole number, got '{value}'"))?;
         let slot = match name.trim() {
             "ou-depth" => &mut self.ou_depth,
             "scps-per-target" => &mut self.scps_per_target,

@@ -38,7 +38,12 @@ fn read_file(path: &Path, sources: &mut Sources, stack: &mut Vec<PathBuf>) -> Re
 }
 
 /// Replaces every `!Include path` node by the content of that file.
-fn expand_includes(node: Node, path: &Path, sources: &mut Sources, stack: &mut Vec<PathBuf>) -> Result<Node, Diagnostic> {
+fn expand_includes(
+    node: Node,
+    path: &Path,
+    sources: &mut Sources,
+    stack: &mut Vec<PathBuf>,
+) -> Result<Node, Diagnostic> {
     if node.tag.as_deref() == Some("Include") {
         let Some(target) = node.as_str() else {
             return Err(Diagnostic::error("include-invalid", "!Include takes a file path")
@@ -77,7 +82,12 @@ fn expand_includes(node: Node, path: &Path, sources: &mut Sources, stack: &mut V
 }
 
 /// Checks the top-level keys and resolves parameter values (defaults, then `overrides`).
-pub fn read_document(root: Node, overrides: &BTreeMap<String, String>, sources: &Sources, diags: &mut Diagnostics) -> Document {
+pub fn read_document(
+    root: Node,
+    overrides: &BTreeMap<String, String>,
+    sources: &Sources,
+    diags: &mut Diagnostics,
+) -> Document {
     let mut doc = Document { description: None, parameters: BTreeMap::new(), organization: None };
     let Some(entries) = root.as_map() else {
         diags.push(
@@ -108,17 +118,22 @@ pub fn read_document(root: Node, overrides: &BTreeMap<String, String>, sources: 
             other => diags.push(
                 Diagnostic::error("unknown-section", format!("unknown top-level section '{other}'"))
                     .at(Some(sources.location(key.span)))
-                    .help(suggest(other, TOP_LEVEL_KEYS.iter().copied())
-                        .map(|s| format!("did you mean '{s}'?"))
-                        .unwrap_or_else(|| format!("known sections: {}", TOP_LEVEL_KEYS.join(", ")))),
+                    .help(
+                        suggest(other, TOP_LEVEL_KEYS.iter().copied())
+                            .map(|s| format!("did you mean '{s}'?"))
+                            .unwrap_or_else(|| format!("known sections: {}", TOP_LEVEL_KEYS.join(", "))),
+                    ),
             ),
         }
     }
     for name in overrides.keys() {
         if !doc.parameters.contains_key(name) {
             diags.push(
-                Diagnostic::error("unknown-parameter", format!("--parameter {name} is not declared in the file's Parameters"))
-                    .help("declare it under `Parameters:` or drop the override"),
+                Diagnostic::error(
+                    "unknown-parameter",
+                    format!("--parameter {name} is not declared in the file's Parameters"),
+                )
+                .help("declare it under `Parameters:` or drop the override"),
             );
         }
     }
@@ -132,7 +147,12 @@ pub fn read_document(root: Node, overrides: &BTreeMap<String, String>, sources: 
     doc
 }
 
-fn read_parameters(node: &Node, overrides: &BTreeMap<String, String>, sources: &Sources, diags: &mut Diagnostics) -> BTreeMap<String, serde_json::Value> {
+fn read_parameters(
+    node: &Node,
+    overrides: &BTreeMap<String, String>,
+    sources: &Sources,
+    diags: &mut Diagnostics,
+) -> BTreeMap<String, serde_json::Value> {
     use serde_json::Value;
     let mut out = BTreeMap::new();
     let Some(entries) = node.as_map() else { return out };
@@ -146,10 +166,13 @@ fn read_parameters(node: &Node, overrides: &BTreeMap<String, String>, sources: &
         });
         let Some(text) = overrides.get(&name).cloned().or(default) else {
             diags.push(
-                Diagnostic::error("parameter-missing", format!("parameter {name} has no Default and no value was given"))
-                    .at(Some(sources.location(key.span)))
-                    .property(format!("Parameters.{name}"))
-                    .help(format!("pass --parameter {name}=VALUE or give it a Default")),
+                Diagnostic::error(
+                    "parameter-missing",
+                    format!("parameter {name} has no Default and no value was given"),
+                )
+                .at(Some(sources.location(key.span)))
+                .property(format!("Parameters.{name}"))
+                .help(format!("pass --parameter {name}=VALUE or give it a Default")),
             );
             continue;
         };
@@ -157,15 +180,26 @@ fn read_parameters(node: &Node, overrides: &BTreeMap<String, String>, sources: &
             NodeKind::Seq(items) => Some(items.iter().filter_map(Node::as_str).collect()),
             _ => None,
         });
-        let values: Vec<&str> = if is_list { text.split(',').map(str::trim).filter(|v| !v.is_empty()).collect() } else { vec![text.as_str()] };
+        let values: Vec<&str> = if is_list {
+            text.split(',').map(str::trim).filter(|v| !v.is_empty()).collect()
+        } else {
+            vec![text.as_str()]
+        };
         if let Some(bad) = allowed.as_ref().and_then(|a| values.iter().find(|v| !a.contains(v))) {
             diags.push(
-                Diagnostic::error("parameter-value", format!("parameter {name} is '{bad}', not one of {}", allowed.unwrap_or_default().join(", ")))
-                    .at(Some(sources.location(key.span)))
-                    .property(format!("Parameters.{name}")),
+                Diagnostic::error(
+                    "parameter-value",
+                    format!("parameter {name} is '{bad}', not one of {}", allowed.unwrap_or_default().join(", ")),
+                )
+                .at(Some(sources.location(key.span)))
+                .property(format!("Parameters.{name}")),
             );
         }
-        let value = if is_list { Value::Array(values.into_iter().map(|v| Value::String(v.to_string())).collect()) } else { Value::String(text.clone()) };
+        let value = if is_list {
+            Value::Array(values.into_iter().map(|v| Value::String(v.to_string())).collect())
+        } else {
+            Value::String(text.clone())
+        };
         out.insert(name, value);
     }
     out
@@ -179,4 +213,3 @@ pub fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Opt
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
 }
-

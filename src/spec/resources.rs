@@ -32,7 +32,14 @@ struct Reporter<'s> {
 }
 
 impl Reporter<'_> {
-    fn error(&mut self, code: &'static str, span: Span, id: &str, property: Option<&str>, message: impl Into<String>) -> &mut Diagnostic {
+    fn error(
+        &mut self,
+        code: &'static str,
+        span: Span,
+        id: &str,
+        property: Option<&str>,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
         let mut d = Diagnostic::error(code, message).at(Some(self.sources.location(span))).resource(id);
         if let Some(p) = property {
             d = d.property(p);
@@ -49,7 +56,12 @@ impl Reporter<'_> {
 }
 
 /// Parses the `Organization:` mapping. Problems go to `diags`; the result holds what could be read.
-pub fn parse_organization(org: &Node, parameters: &BTreeMap<String, serde_json::Value>, sources: &Sources, diags: &mut Diagnostics) -> OrgSpec {
+pub fn parse_organization(
+    org: &Node,
+    parameters: &BTreeMap<String, serde_json::Value>,
+    sources: &Sources,
+    diags: &mut Diagnostics,
+) -> OrgSpec {
     let mut r = Reporter { sources, diags: Diagnostics::default() };
     let raws = index_resources(org, &mut r);
     let kinds: HashMap<String, ResourceKind> = raws.iter().map(|raw| (raw.logical_id.clone(), raw.kind)).collect();
@@ -68,11 +80,18 @@ pub fn parse_organization(org: &Node, parameters: &BTreeMap<String, serde_json::
                     span: raw.span,
                     scps: refs(raw, "ServiceControlPolicies", &[ResourceKind::ServiceControlPolicy], &kinds, &mut r),
                     scps_span: raw.prop("ServiceControlPolicies").map(|n| n.span),
-                    default_access_role_name: string(raw, "DefaultOrganizationAccessRoleName", &env, &mut r).map(|l| l.value),
+                    default_access_role_name: string(raw, "DefaultOrganizationAccessRoleName", &env, &mut r)
+                        .map(|l| l.value),
                 };
                 if let Some(first) = &spec.root {
-                    r.error("duplicate-root", raw.span, &raw.logical_id, None, format!("a second OC::ORG::OrganizationRoot (the first is {})", first.logical_id))
-                        .help = Some("an organization has one root: merge the two".into());
+                    r.error(
+                        "duplicate-root",
+                        raw.span,
+                        &raw.logical_id,
+                        None,
+                        format!("a second OC::ORG::OrganizationRoot (the first is {})", first.logical_id),
+                    )
+                    .help = Some("an organization has one root: merge the two".into());
                 } else {
                     spec.root = Some(root);
                 }
@@ -83,14 +102,28 @@ pub fn parse_organization(org: &Node, parameters: &BTreeMap<String, serde_json::
     }
     match spec.accounts.iter().filter(|a| a.is_master).count() {
         0 => {
-            r.error("missing-master-account", org.span, "Organization", None, "no OC::ORG::MasterAccount is declared")
-                .help = Some("declare the management account with its AccountId: orgctl checks it is the account it runs in".into());
+            r.error(
+                "missing-master-account",
+                org.span,
+                "Organization",
+                None,
+                "no OC::ORG::MasterAccount is declared",
+            )
+            .help = Some(
+                "declare the management account with its AccountId: orgctl checks it is the account it runs in".into(),
+            );
         }
         1 => {}
         _ => {
             for extra in spec.accounts.iter().filter(|a| a.is_master).skip(1) {
-                r.error("duplicate-master-account", extra.span, &extra.logical_id, None, "a second OC::ORG::MasterAccount")
-                    .help = Some("an organization has exactly one management account".into());
+                r.error(
+                    "duplicate-master-account",
+                    extra.span,
+                    &extra.logical_id,
+                    None,
+                    "a second OC::ORG::MasterAccount",
+                )
+                .help = Some("an organization has exactly one management account".into());
             }
         }
     }
@@ -101,22 +134,34 @@ pub fn parse_organization(org: &Node, parameters: &BTreeMap<String, serde_json::
 fn index_resources<'a>(org: &'a Node, r: &mut Reporter) -> Vec<RawResource<'a>> {
     let mut out = Vec::new();
     let Some(entries) = org.as_map() else {
-        r.error("not-a-mapping", org.span, "Organization", None, format!("`Organization:` must be a mapping of resources, found {}", org.describe()));
+        r.error(
+            "not-a-mapping",
+            org.span,
+            "Organization",
+            None,
+            format!("`Organization:` must be a mapping of resources, found {}", org.describe()),
+        );
         return out;
     };
     let mut seen: HashMap<&str, Span> = HashMap::new();
     for (key, value) in entries {
         let id = key.as_str().unwrap_or_default();
         if let Some(first) = seen.insert(id, key.span) {
-            r.error("duplicate-logical-id", key.span, id, None, format!("logical id declared twice (first at line {})", first.line));
+            r.error(
+                "duplicate-logical-id",
+                key.span,
+                id,
+                None,
+                format!("logical id declared twice (first at line {})", first.line),
+            );
             continue;
         }
         if !id.chars().all(|c| c.is_ascii_alphanumeric()) || id.is_empty() {
             r.error("invalid-logical-id", key.span, id, None, "logical ids must be alphanumeric (A-Z, a-z, 0-9)");
         }
         let Some(type_node) = value.get("Type") else {
-            r.error("missing-type", key.span, id, Some("Type"), "resource has no Type")
-                .help = Some(format!("one of: {}", type_names()));
+            r.error("missing-type", key.span, id, Some("Type"), "resource has no Type").help =
+                Some(format!("one of: {}", type_names()));
             continue;
         };
         let type_name = type_node.as_str().unwrap_or_default();
@@ -124,16 +169,16 @@ fn index_resources<'a>(org: &'a Node, r: &mut Reporter) -> Vec<RawResource<'a>> 
             let guess = suggest(type_name, ResourceKind::ALL.iter().map(|k| k.type_name()));
             r.error("unknown-type", type_node.span, id, Some("Type"), format!("unknown resource type '{type_name}'"))
                 .help = Some(match guess {
-                    Some(g) => format!("did you mean '{g}'?"),
-                    None => format!("one of: {}", type_names()),
-                });
+                Some(g) => format!("did you mean '{g}'?"),
+                None => format!("one of: {}", type_names()),
+            });
             continue;
         };
         for (k, _) in value.as_map().unwrap_or_default() {
             let name = k.as_str().unwrap_or_default();
             if !matches!(name, "Type" | "Properties") {
-                r.error("unknown-key", k.span, id, Some(name), format!("unknown key '{name}' in a resource"))
-                    .help = Some("a resource has `Type:` and `Properties:`".into());
+                r.error("unknown-key", k.span, id, Some(name), format!("unknown key '{name}' in a resource")).help =
+                    Some("a resource has `Type:` and `Properties:`".into());
             }
         }
         out.push(RawResource { logical_id: id.to_string(), kind, properties: value.get("Properties"), span: key.span });
@@ -149,7 +194,13 @@ fn check_property_names(raw: &RawResource, r: &mut Reporter) {
     let Some(props) = raw.properties else { return };
     let Some(entries) = props.as_map() else {
         if !props.is_null() {
-            r.error("not-a-mapping", props.span, &raw.logical_id, Some("Properties"), format!("Properties must be a mapping, found {}", props.describe()));
+            r.error(
+                "not-a-mapping",
+                props.span,
+                &raw.logical_id,
+                Some("Properties"),
+                format!("Properties must be a mapping, found {}", props.describe()),
+            );
         }
         return;
     };
@@ -161,8 +212,14 @@ fn check_property_names(raw: &RawResource, r: &mut Reporter) {
                 Some(s) => format!("did you mean '{s}'?"),
                 None => format!("{} accepts: {}", raw.kind.type_name(), known.join(", ")),
             };
-            r.error("unknown-property", key.span, &raw.logical_id, Some(name), format!("unknown property '{name}' for {}", raw.kind.type_name()))
-                .help = Some(help);
+            r.error(
+                "unknown-property",
+                key.span,
+                &raw.logical_id,
+                Some(name),
+                format!("unknown property '{name}' for {}", raw.kind.type_name()),
+            )
+            .help = Some(help);
         }
     }
 }
@@ -202,9 +259,16 @@ fn evaluate_account_attributes(raws: &[RawResource], env: &mut Env, r: &mut Repo
     for cycle in graph.cycles() {
         let names: Vec<String> = cycle.iter().map(|(id, attr)| format!("{id}.{attr}")).collect();
         let (id, attr) = &cycle[0];
-        let span = nodes.get(&cycle[0]).map(|n| n.span).unwrap_or(Span { file: super::source::FileId(0), line: 1, column: 1, offset: 0, len: 1 });
-        r.error("reference-cycle", span, id, Some(attr), format!("reference cycle: {}", names.join(" → ")))
-            .help = Some("each of these values needs the next one first; break the loop by writing one of them as plain text".into());
+        let span = nodes.get(&cycle[0]).map(|n| n.span).unwrap_or(Span {
+            file: super::source::FileId(0),
+            line: 1,
+            column: 1,
+            offset: 0,
+            len: 1,
+        });
+        r.error("reference-cycle", span, id, Some(attr), format!("reference cycle: {}", names.join(" → "))).help = Some(
+            "each of these values needs the next one first; break the loop by writing one of them as plain text".into(),
+        );
         in_cycle.extend(cycle);
     }
     for slot in graph.order() {
@@ -234,12 +298,24 @@ fn string(raw: &RawResource, name: &str, env: &Env, r: &mut Reporter) -> Option<
 
 fn required(raw: &RawResource, name: &str, r: &mut Reporter) {
     if raw.prop(name).is_none() {
-        r.error("missing-property", raw.span, &raw.logical_id, Some(name), format!("{} needs {name}", raw.kind.type_name()));
+        r.error(
+            "missing-property",
+            raw.span,
+            &raw.logical_id,
+            Some(name),
+            format!("{} needs {name}", raw.kind.type_name()),
+        );
     }
 }
 
 /// A `!Ref` (or a list of them) to resources of the `expected` kinds.
-fn refs(raw: &RawResource, name: &str, expected: &[ResourceKind], kinds: &HashMap<String, ResourceKind>, r: &mut Reporter) -> Vec<ResourceRef> {
+fn refs(
+    raw: &RawResource,
+    name: &str,
+    expected: &[ResourceKind],
+    kinds: &HashMap<String, ResourceKind>,
+    r: &mut Reporter,
+) -> Vec<ResourceRef> {
     let Some(node) = raw.prop(name) else { return Vec::new() };
     let items: Vec<&Node> = match &node.kind {
         NodeKind::Seq(items) if node.tag.is_none() => items.iter().collect(),
@@ -257,23 +333,49 @@ fn refs(raw: &RawResource, name: &str, expected: &[ResourceKind], kinds: &HashMa
             let help = if item.tag.is_none() && kinds.contains_key(text) {
                 format!("did you mean `!Ref {text}`? A plain string is a name, not a reference")
             } else {
-                format!("write `!Ref LogicalId` to a resource of type {}", expected.iter().map(|k| k.type_name()).collect::<Vec<_>>().join(" or "))
+                format!(
+                    "write `!Ref LogicalId` to a resource of type {}",
+                    expected.iter().map(|k| k.type_name()).collect::<Vec<_>>().join(" or ")
+                )
             };
-            r.error("expected-ref", item.span, &raw.logical_id, Some(name), format!("{name} needs a !Ref, found {}", describe_value(item)))
-                .help = Some(help);
+            r.error(
+                "expected-ref",
+                item.span,
+                &raw.logical_id,
+                Some(name),
+                format!("{name} needs a !Ref, found {}", describe_value(item)),
+            )
+            .help = Some(help);
             continue;
         };
         match kinds.get(&target) {
             None => {
-                let guess = suggest(&target, kinds.iter().filter(|(_, k)| expected.contains(k)).map(|(id, _)| id.as_str()));
-                r.error("unknown-reference", item.span, &raw.logical_id, Some(name), format!("!Ref {target}: no resource with this logical id"))
-                    .help = Some(match guess {
-                        Some(g) => format!("did you mean '{g}'?"),
-                        None => "declare it under Organization: or fix the name".into(),
-                    });
+                let guess =
+                    suggest(&target, kinds.iter().filter(|(_, k)| expected.contains(k)).map(|(id, _)| id.as_str()));
+                r.error(
+                    "unknown-reference",
+                    item.span,
+                    &raw.logical_id,
+                    Some(name),
+                    format!("!Ref {target}: no resource with this logical id"),
+                )
+                .help = Some(match guess {
+                    Some(g) => format!("did you mean '{g}'?"),
+                    None => "declare it under Organization: or fix the name".into(),
+                });
             }
             Some(kind) if !expected.contains(kind) => {
-                r.error("wrong-reference-type", item.span, &raw.logical_id, Some(name), format!("!Ref {target} is an {}, but {name} takes {}", kind.type_name(), expected.iter().map(|k| k.type_name()).collect::<Vec<_>>().join(" or ")));
+                r.error(
+                    "wrong-reference-type",
+                    item.span,
+                    &raw.logical_id,
+                    Some(name),
+                    format!(
+                        "!Ref {target} is an {}, but {name} takes {}",
+                        kind.type_name(),
+                        expected.iter().map(|k| k.type_name()).collect::<Vec<_>>().join(" or ")
+                    ),
+                );
             }
             Some(_) => out.push(ResourceRef { target, span: item.span }),
         }
@@ -291,7 +393,13 @@ fn describe_value(node: &Node) -> String {
 fn tags(raw: &RawResource, env: &Env, r: &mut Reporter) -> Option<Located<Tags>> {
     let node = raw.prop("Tags")?;
     let Some(entries) = node.as_map() else {
-        r.error("invalid-tags", node.span, &raw.logical_id, Some("Tags"), format!("Tags must be a mapping of key: value, found {}", node.describe()));
+        r.error(
+            "invalid-tags",
+            node.span,
+            &raw.logical_id,
+            Some("Tags"),
+            format!("Tags must be a mapping of key: value, found {}", node.describe()),
+        );
         return None;
     };
     let mut out = Tags::new();
@@ -304,12 +412,24 @@ fn tags(raw: &RawResource, env: &Env, r: &mut Reporter) -> Option<Located<Tags>>
             env.string(v).map_err(|e| r.eval_error(e, v.span, &raw.logical_id, &property)).ok()
         };
         if key.is_empty() || key.len() > 128 || key.starts_with("aws:") || key.starts_with("orgctl:") {
-            r.error("invalid-tag", k.span, &raw.logical_id, Some(&property), format!("tag key '{key}' is not allowed"))
-                .help = Some("keys are 1-128 characters and may not start with 'aws:' or 'orgctl:' (orgctl's own)".into());
+            r.error(
+                "invalid-tag",
+                k.span,
+                &raw.logical_id,
+                Some(&property),
+                format!("tag key '{key}' is not allowed"),
+            )
+            .help = Some("keys are 1-128 characters and may not start with 'aws:' or 'orgctl:' (orgctl's own)".into());
         }
         if let Some(value) = value {
             if value.len() > 256 {
-                r.error("invalid-tag", v.span, &raw.logical_id, Some(&property), "tag values are at most 256 characters");
+                r.error(
+                    "invalid-tag",
+                    v.span,
+                    &raw.logical_id,
+                    Some(&property),
+                    "tag values are at most 256 characters",
+                );
             }
             out.insert(key, value);
         }
@@ -329,7 +449,13 @@ fn account(raw: &RawResource, env: &Env, r: &mut Reporter) -> AccountSpec {
     } else {
         required(raw, "AccountName", r);
         if raw.prop("RootEmail").is_none() && raw.prop("AccountId").is_none() {
-            r.error("missing-property", raw.span, &raw.logical_id, Some("RootEmail"), "an account needs RootEmail (to create it) or AccountId (to adopt it)");
+            r.error(
+                "missing-property",
+                raw.span,
+                &raw.logical_id,
+                Some("RootEmail"),
+                "an account needs RootEmail (to create it) or AccountId (to adopt it)",
+            );
         }
     }
     AccountSpec {
@@ -378,16 +504,22 @@ fn policy(raw: &RawResource, env: &Env, r: &mut Reporter) -> PolicySpec {
             serde_json::Value::String(text) => match serde_json::from_str::<serde_json::Value>(&text) {
                 Ok(v) => v,
                 Err(e) => {
-                    r.error("invalid-policy-json", node.span, &raw.logical_id, Some("PolicyDocument"), format!("the policy document is not valid JSON: {e}"))
-                        .help = Some("write the document as YAML, or as a JSON string that parses".into());
+                    r.error(
+                        "invalid-policy-json",
+                        node.span,
+                        &raw.logical_id,
+                        Some("PolicyDocument"),
+                        format!("the policy document is not valid JSON: {e}"),
+                    )
+                    .help = Some("write the document as YAML, or as a JSON string that parses".into());
                     return None;
                 }
             },
             v => v,
         };
         if let Err(problem) = check_policy_shape(&value) {
-            r.error("invalid-policy", node.span, &raw.logical_id, Some("PolicyDocument"), problem)
-                .help = Some("an SCP is {Version: '2012-10-17', Statement: [{Effect, Action|NotAction, Resource}]}".into());
+            r.error("invalid-policy", node.span, &raw.logical_id, Some("PolicyDocument"), problem).help =
+                Some("an SCP is {Version: '2012-10-17', Statement: [{Effect, Action|NotAction, Resource}]}".into());
             return None;
         }
         let minified = serde_json::to_string(&value).unwrap_or_default();
@@ -440,8 +572,14 @@ fn password_policy(raw: &RawResource, env: &Env, r: &mut Reporter) -> PasswordPo
         match text.trim().parse::<u32>() {
             Ok(n) if (min..=max).contains(&n) => Some(n),
             _ => {
-                r.error("out-of-range", node.span, &raw.logical_id, Some(name), format!("{name} is {text}, but IAM accepts {min} to {max}"))
-                    .help = Some(format!("use a whole number between {min} and {max}"));
+                r.error(
+                    "out-of-range",
+                    node.span,
+                    &raw.logical_id,
+                    Some(name),
+                    format!("{name} is {text}, but IAM accepts {min} to {max}"),
+                )
+                .help = Some(format!("use a whole number between {min} and {max}"));
                 None
             }
         }
@@ -457,7 +595,13 @@ fn password_policy(raw: &RawResource, env: &Env, r: &mut Reporter) -> PasswordPo
             Ok(t) if t == "true" => true,
             Ok(t) if t == "false" => false,
             Ok(t) => {
-                r.error("expected-boolean", node.span, &raw.logical_id, Some(name), format!("{name} must be true or false, found '{t}'"));
+                r.error(
+                    "expected-boolean",
+                    node.span,
+                    &raw.logical_id,
+                    Some(name),
+                    format!("{name} must be true or false, found '{t}'"),
+                );
                 false
             }
             Err(e) => {

@@ -24,18 +24,33 @@ impl Checker<'_> {
         &mut self.diags.0[last]
     }
 
-    fn error(&mut self, code: &'static str, span: Span, id: &str, property: Option<&str>, message: impl Into<String>) -> &mut Diagnostic {
+    fn error(
+        &mut self,
+        code: &'static str,
+        span: Span,
+        id: &str,
+        property: Option<&str>,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
         self.report(Diagnostic::error(code, message), span, id, property)
     }
 
     /// Reports every value that appears twice among `items` (key, owner id, span).
-    fn unique(&mut self, code: &'static str, property: &str, items: Vec<(String, &str, Span)>, what: &str, warn_only: bool) {
+    fn unique(
+        &mut self,
+        code: &'static str,
+        property: &str,
+        items: Vec<(String, &str, Span)>,
+        what: &str,
+        warn_only: bool,
+    ) {
         let mut first: HashMap<String, &str> = HashMap::new();
         for (key, id, span) in items {
             match first.get(&key) {
                 Some(owner) => {
                     let message = format!("{what} '{key}' is also used by {owner}");
-                    let d = if warn_only { Diagnostic::warning(code, message) } else { Diagnostic::error(code, message) };
+                    let d =
+                        if warn_only { Diagnostic::warning(code, message) } else { Diagnostic::error(code, message) };
                     self.report(d, span, id, Some(property));
                 }
                 None => {
@@ -65,32 +80,65 @@ fn check_accounts(spec: &OrgSpec, c: &mut Checker) {
     for a in &spec.accounts {
         if let Some(id) = &a.account_id {
             if id.value.len() != 12 || !id.value.chars().all(|ch| ch.is_ascii_digit()) {
-                c.error("invalid-account-id", id.span, &a.logical_id, Some("AccountId"), format!("AccountId '{}' is not 12 digits", id.value))
-                    .help = Some("an AWS account id is exactly 12 digits; quote it ('012345678901') to keep leading zeros".into());
+                c.error(
+                    "invalid-account-id",
+                    id.span,
+                    &a.logical_id,
+                    Some("AccountId"),
+                    format!("AccountId '{}' is not 12 digits", id.value),
+                )
+                .help = Some(
+                    "an AWS account id is exactly 12 digits; quote it ('012345678901') to keep leading zeros".into(),
+                );
             }
         }
         if let Some(email) = &a.email {
             if !valid_email(&email.value) {
-                c.error("invalid-email", email.span, &a.logical_id, Some("RootEmail"), format!("'{}' is not a valid email address", email.value))
-                    .help = Some("AWS needs a 6-64 character address like name+tag@example.com".into());
+                c.error(
+                    "invalid-email",
+                    email.span,
+                    &a.logical_id,
+                    Some("RootEmail"),
+                    format!("'{}' is not a valid email address", email.value),
+                )
+                .help = Some("AWS needs a 6-64 character address like name+tag@example.com".into());
             }
         }
         if let Some(name) = &a.name {
             if name.value.is_empty() || name.value.chars().count() > 50 {
-                c.error("invalid-account-name", name.span, &a.logical_id, Some("AccountName"), "AccountName must be 1 to 50 characters");
+                c.error(
+                    "invalid-account-name",
+                    name.span,
+                    &a.logical_id,
+                    Some("AccountName"),
+                    "AccountName must be 1 to 50 characters",
+                );
             }
         }
         if let Some(alias) = &a.alias {
             if !valid_alias(&alias.value) {
-                c.error("invalid-alias", alias.span, &a.logical_id, Some("Alias"), format!("'{}' is not a valid IAM account alias", alias.value))
-                    .help = Some("3-63 characters: lowercase letters, digits and hyphens, not starting or ending with a hyphen".into());
+                c.error(
+                    "invalid-alias",
+                    alias.span,
+                    &a.logical_id,
+                    Some("Alias"),
+                    format!("'{}' is not a valid IAM account alias", alias.value),
+                )
+                .help = Some(
+                    "3-63 characters: lowercase letters, digits and hyphens, not starting or ending with a hyphen"
+                        .into(),
+                );
             }
         }
     }
     let values = |f: &dyn Fn(&AccountSpec) -> Option<&Located<String>>, lower: bool| -> Vec<(String, &str, Span)> {
         spec.accounts
             .iter()
-            .filter_map(|a| f(a).map(|l| (if lower { l.value.to_lowercase() } else { l.value.clone() }, a.logical_id.as_str(), l.span)))
+            .filter_map(|a| {
+                f(a).map(|l| {
+                    (if lower { l.value.to_lowercase() } else { l.value.clone() }, a.logical_id.as_str(), l.span)
+                })
+            })
             .collect()
     };
     c.unique("duplicate-email", "RootEmail", values(&|a| a.email.as_ref(), true), "RootEmail", false);
@@ -125,8 +173,14 @@ fn check_tree(spec: &OrgSpec, limits: &Limits, c: &mut Checker) -> Placement {
         for child in &ou.children {
             match placement.ou_parent.get(&child.target) {
                 Some(other) if other != &ou.logical_id => {
-                    c.error("ou-two-parents", child.span, &ou.logical_id, Some("OrganizationalUnits"), format!("OU {} is already a child of {other}", child.target))
-                        .help = Some("an OU has one parent: list it under one OU only".into());
+                    c.error(
+                        "ou-two-parents",
+                        child.span,
+                        &ou.logical_id,
+                        Some("OrganizationalUnits"),
+                        format!("OU {} is already a child of {other}", child.target),
+                    )
+                    .help = Some("an OU has one parent: list it under one OU only".into());
                 }
                 _ => {
                     placement.ou_parent.insert(child.target.clone(), ou.logical_id.clone());
@@ -137,8 +191,14 @@ fn check_tree(spec: &OrgSpec, limits: &Limits, c: &mut Checker) -> Placement {
         for account in &ou.accounts {
             match placement.account_parent.get(&account.target) {
                 Some(other) if other != &ou.logical_id => {
-                    c.error("account-two-ous", account.span, &ou.logical_id, Some("Accounts"), format!("account {} is already in OU {other}", account.target))
-                        .help = Some("an account lives in one OU: remove it from one of the Accounts lists".into());
+                    c.error(
+                        "account-two-ous",
+                        account.span,
+                        &ou.logical_id,
+                        Some("Accounts"),
+                        format!("account {} is already in OU {other}", account.target),
+                    )
+                    .help = Some("an account lives in one OU: remove it from one of the Accounts lists".into());
                 }
                 _ => {
                     placement.account_parent.insert(account.target.clone(), ou.logical_id.clone());
@@ -149,8 +209,14 @@ fn check_tree(spec: &OrgSpec, limits: &Limits, c: &mut Checker) -> Placement {
     let cycles = nesting.cycles();
     for cycle in &cycles {
         if let Some(ou) = spec.ous.iter().find(|o| o.logical_id == cycle[0]) {
-            c.error("ou-cycle", ou.span, &ou.logical_id, Some("OrganizationalUnits"), format!("OU nesting loop: {}", cycle.join(" is inside ")))
-                .help = Some("an OU cannot contain itself, directly or through its children".into());
+            c.error(
+                "ou-cycle",
+                ou.span,
+                &ou.logical_id,
+                Some("OrganizationalUnits"),
+                format!("OU nesting loop: {}", cycle.join(" is inside ")),
+            )
+            .help = Some("an OU cannot contain itself, directly or through its children".into());
         }
     }
     if cycles.is_empty() {
@@ -160,7 +226,13 @@ fn check_tree(spec: &OrgSpec, limits: &Limits, c: &mut Checker) -> Placement {
     for ou in &spec.ous {
         if let Some(name) = &ou.name {
             if name.value.is_empty() || name.value.len() > 128 {
-                c.error("invalid-ou-name", name.span, &ou.logical_id, Some("OrganizationalUnitName"), "OrganizationalUnitName must be 1 to 128 characters");
+                c.error(
+                    "invalid-ou-name",
+                    name.span,
+                    &ou.logical_id,
+                    Some("OrganizationalUnitName"),
+                    "OrganizationalUnitName must be 1 to 128 characters",
+                );
             }
             let parent = placement.ou_parent.get(&ou.logical_id).map_or("the root", String::as_str);
             siblings.push((format!("{}' under '{parent}", name.value), ou.logical_id.as_str(), name.span));
@@ -169,7 +241,10 @@ fn check_tree(spec: &OrgSpec, limits: &Limits, c: &mut Checker) -> Placement {
     }
     c.unique("duplicate-ou-name", "OrganizationalUnitName", siblings, "OU name", false);
     if spec.ous.len() > limits.ous {
-        c.diags.push(Diagnostic::error("too-many-ous", format!("{} OUs, over the limit of {}", spec.ous.len(), limits.ous)));
+        c.diags.push(Diagnostic::error(
+            "too-many-ous",
+            format!("{} OUs, over the limit of {}", spec.ous.len(), limits.ous),
+        ));
     }
     for a in &spec.accounts {
         check_scp_count(&a.logical_id, &a.scps, a.scps_span.unwrap_or(a.span), limits, c);
@@ -191,8 +266,22 @@ fn check_depth(spec: &OrgSpec, limits: &Limits, placement: &Placement, c: &mut C
         // Report only the first OU that is too deep on each branch: its children follow from it.
         if chain.len() == limits.ou_depth + 1 {
             chain.reverse();
-            c.error("ou-too-deep", ou.span, &ou.logical_id, None, format!("OU nesting is {} levels deep ({}), over the limit of {}", chain.len(), chain.join(" > "), limits.ou_depth))
-                .help = Some("AWS allows 5 levels of OUs below the root; flatten the tree (or --limit ou-depth=N if AWS raised it)".into());
+            c.error(
+                "ou-too-deep",
+                ou.span,
+                &ou.logical_id,
+                None,
+                format!(
+                    "OU nesting is {} levels deep ({}), over the limit of {}",
+                    chain.len(),
+                    chain.join(" > "),
+                    limits.ou_depth
+                ),
+            )
+            .help = Some(
+                "AWS allows 5 levels of OUs below the root; flatten the tree (or --limit ou-depth=N if AWS raised it)"
+                    .into(),
+            );
         }
     }
 }
@@ -200,13 +289,30 @@ fn check_depth(spec: &OrgSpec, limits: &Limits, placement: &Placement, c: &mut C
 fn check_scp_count(id: &str, scps: &[ResourceRef], span: Span, limits: &Limits, c: &mut Checker) {
     let total = scps.len() + 1;
     if total > limits.scps_per_target {
-        c.error("too-many-scps", span, id, Some("ServiceControlPolicies"), format!("{} SCPs would be attached ({} listed + FullAWSAccess), over the limit of {}", total, scps.len(), limits.scps_per_target))
-            .help = Some("merge statements into fewer policies, or attach some to a parent OU instead".into());
+        c.error(
+            "too-many-scps",
+            span,
+            id,
+            Some("ServiceControlPolicies"),
+            format!(
+                "{} SCPs would be attached ({} listed + FullAWSAccess), over the limit of {}",
+                total,
+                scps.len(),
+                limits.scps_per_target
+            ),
+        )
+        .help = Some("merge statements into fewer policies, or attach some to a parent OU instead".into());
     }
     let mut seen = std::collections::HashSet::new();
     for s in scps {
         if !seen.insert(&s.target) {
-            c.error("duplicate-scp", s.span, id, Some("ServiceControlPolicies"), format!("{} is listed twice", s.target));
+            c.error(
+                "duplicate-scp",
+                s.span,
+                id,
+                Some("ServiceControlPolicies"),
+                format!("{} is listed twice", s.target),
+            );
         }
     }
 }
@@ -216,29 +322,62 @@ fn check_policies(spec: &OrgSpec, limits: &Limits, c: &mut Checker) {
         if let Some(content) = &p.content {
             let size = content.value.chars().count();
             if size > limits.scp_size {
-                c.error("scp-too-large", content.span, &p.logical_id, Some("PolicyDocument"), format!("the policy is {size} characters once minified, over the limit of {}", limits.scp_size))
-                    .help = Some("split it into two policies, or use wildcards and NotAction to shorten it".into());
+                c.error(
+                    "scp-too-large",
+                    content.span,
+                    &p.logical_id,
+                    Some("PolicyDocument"),
+                    format!("the policy is {size} characters once minified, over the limit of {}", limits.scp_size),
+                )
+                .help = Some("split it into two policies, or use wildcards and NotAction to shorten it".into());
             }
         }
         if let Some(name) = &p.name {
-            let ok = !name.value.is_empty() && name.value.len() <= 128 && name.value.chars().all(|ch| ch.is_ascii_alphanumeric() || "+=,.@-_".contains(ch));
+            let ok = !name.value.is_empty()
+                && name.value.len() <= 128
+                && name.value.chars().all(|ch| ch.is_ascii_alphanumeric() || "+=,.@-_".contains(ch));
             if !ok {
-                c.error("invalid-policy-name", name.span, &p.logical_id, Some("PolicyName"), format!("'{}' is not a valid policy name", name.value))
-                    .help = Some("1-128 characters: letters, digits and +=,.@-_".into());
+                c.error(
+                    "invalid-policy-name",
+                    name.span,
+                    &p.logical_id,
+                    Some("PolicyName"),
+                    format!("'{}' is not a valid policy name", name.value),
+                )
+                .help = Some("1-128 characters: letters, digits and +=,.@-_".into());
             }
         }
         if p.description.len() > 512 {
-            c.error("invalid-description", p.span, &p.logical_id, Some("Description"), "Description is at most 512 characters");
+            c.error(
+                "invalid-description",
+                p.span,
+                &p.logical_id,
+                Some("Description"),
+                "Description is at most 512 characters",
+            );
         }
     }
-    let names = spec.policies.iter().filter_map(|p| p.name.as_ref().map(|n| (n.value.clone(), p.logical_id.as_str(), n.span))).collect();
+    let names = spec
+        .policies
+        .iter()
+        .filter_map(|p| p.name.as_ref().map(|n| (n.value.clone(), p.logical_id.as_str(), n.span)))
+        .collect();
     c.unique("duplicate-policy-name", "PolicyName", names, "PolicyName", false);
     for p in &spec.policies {
         if p.name.as_ref().is_some_and(|n| n.value == crate::model::FULL_AWS_ACCESS_NAME) {
-            c.error("reserved-policy-name", p.span, &p.logical_id, Some("PolicyName"), "FullAWSAccess is the AWS-managed policy's name");
+            c.error(
+                "reserved-policy-name",
+                p.span,
+                &p.logical_id,
+                Some("PolicyName"),
+                "FullAWSAccess is the AWS-managed policy's name",
+            );
         }
     }
     if spec.policies.len() > limits.scps {
-        c.diags.push(Diagnostic::error("too-many-scps-in-org", format!("{} SCPs, over the limit of {}", spec.policies.len(), limits.scps)));
+        c.diags.push(Diagnostic::error(
+            "too-many-scps-in-org",
+            format!("{} SCPs, over the limit of {}", spec.policies.len(), limits.scps),
+        ));
     }
 }

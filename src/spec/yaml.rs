@@ -16,7 +16,10 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 pub enum NodeKind {
     Null,
     /// A scalar, always kept as text; `quoted` tells `'123'` from `123`.
-    Scalar { text: String, quoted: bool },
+    Scalar {
+        text: String,
+        quoted: bool,
+    },
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
 }
@@ -191,7 +194,13 @@ impl MarkedEventReceiver for Builder {
             }
             Event::MappingStart(anchor, tag) => {
                 let span = self.span(mark, 1);
-                self.stack.push(Frame::Map { entries: Vec::new(), pending_key: None, tag: tag_name(tag), anchor, span });
+                self.stack.push(Frame::Map {
+                    entries: Vec::new(),
+                    pending_key: None,
+                    tag: tag_name(tag),
+                    anchor,
+                    span,
+                });
             }
             Event::SequenceEnd => {
                 if let Some(Frame::Seq { items, tag, anchor, span }) = self.stack.pop() {
@@ -207,7 +216,9 @@ impl MarkedEventReceiver for Builder {
             Event::Alias(id) => match self.anchors.get(&id).cloned() {
                 Some(node) => self.finish(node, 0),
                 None => {
-                    self.error.get_or_insert_with(|| Diagnostic::error("yaml-syntax", "an alias refers to an unknown anchor"));
+                    self.error.get_or_insert_with(|| {
+                        Diagnostic::error("yaml-syntax", "an alias refers to an unknown anchor")
+                    });
                 }
             },
             Event::StreamStart | Event::StreamEnd | Event::DocumentStart | Event::DocumentEnd | Event::Nothing => {}

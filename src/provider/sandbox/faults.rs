@@ -46,7 +46,10 @@ impl Faults {
                 Some("throttle") => Mode::Throttle,
                 Some("exit") => Mode::Exit,
                 other => {
-                    return Err(ProviderError::new("InvalidFaultSpec", format!("{ENV}: mode {other:?} in '{item}' is not fail, throttle or exit")));
+                    return Err(ProviderError::new(
+                        "InvalidFaultSpec",
+                        format!("{ENV}: mode {other:?} in '{item}' is not fail, throttle or exit"),
+                    ));
                 }
             };
             rules.push(Rule { operation, mode, substring: parts.next().unwrap_or_default().to_string() });
@@ -56,10 +59,9 @@ impl Faults {
 
     /// The fault to inject for this call, if any. `Throttle` fires once per distinct call.
     pub fn check(&self, operation: &str, args: &[&str]) -> Option<Mode> {
-        let rule = self
-            .rules
-            .iter()
-            .find(|r| r.operation == operation && (r.substring.is_empty() || args.iter().any(|a| a.contains(&r.substring))))?;
+        let rule = self.rules.iter().find(|r| {
+            r.operation == operation && (r.substring.is_empty() || args.iter().any(|a| a.contains(&r.substring)))
+        })?;
         if rule.mode == Mode::Throttle {
             let key = format!("{operation}:{}", args.join("|"));
             let mut seen = self.throttled.lock().unwrap_or_else(|e| e.into_inner());

@@ -52,10 +52,17 @@ impl SandboxProvider {
     }
 
     /// Runs one write: injected faults first, then the change, then an atomic save.
-    fn write<T>(&self, operation: &str, args: &[&str], change: impl FnOnce(&mut SandboxData) -> ProviderResult<T>) -> ProviderResult<T> {
+    fn write<T>(
+        &self,
+        operation: &str,
+        args: &[&str],
+        change: impl FnOnce(&mut SandboxData) -> ProviderResult<T>,
+    ) -> ProviderResult<T> {
         let fault = self.faults.check(operation, args);
         match fault {
-            Some(Mode::Fail) => return Err(err("InjectedFault", format!("{operation} failed (injected by {})", faults::ENV))),
+            Some(Mode::Fail) => {
+                return Err(err("InjectedFault", format!("{operation} failed (injected by {})", faults::ENV)))
+            }
             Some(Mode::Throttle) => return Err(ProviderError::retryable("TooManyRequestsException", "Rate exceeded")),
             _ => {}
         }
@@ -112,7 +119,10 @@ impl SandboxData {
             return Err(err("MalformedPolicyDocumentException", "the policy document is not valid JSON"));
         }
         if content.chars().count() > self.limits.scp_size {
-            return Err(constraint("POLICY_CONTENT_LIMIT_EXCEEDED", format!("the document is over {} characters", self.limits.scp_size)));
+            return Err(constraint(
+                "POLICY_CONTENT_LIMIT_EXCEEDED",
+                format!("the document is over {} characters", self.limits.scp_size),
+            ));
         }
         Ok(())
     }
@@ -130,9 +140,15 @@ impl SandboxData {
     }
 
     fn complete_request(&mut self, request_id: &str) -> ProviderResult<CreateAccountStatus> {
-        let request = self.requests.get(request_id).cloned().ok_or_else(|| err("CreateAccountStatusNotFoundException", format!("no request {request_id}")))?;
+        let request = self
+            .requests
+            .get(request_id)
+            .cloned()
+            .ok_or_else(|| err("CreateAccountStatusNotFoundException", format!("no request {request_id}")))?;
         match request.state.as_str() {
-            "SUCCEEDED" => return Ok(CreateAccountStatus::Succeeded { account_id: request.account_id.unwrap_or_default() }),
+            "SUCCEEDED" => {
+                return Ok(CreateAccountStatus::Succeeded { account_id: request.account_id.unwrap_or_default() })
+            }
             "FAILED" => return Ok(CreateAccountStatus::Failed { reason: request.failure_reason.unwrap_or_default() }),
             _ => {}
         }
@@ -205,7 +221,12 @@ impl Provider for SandboxProvider {
             .requests
             .values()
             .filter(|r| r.state == "IN_PROGRESS")
-            .map(|r| crate::model::CreateRequestState { id: r.id.clone(), email: r.email.clone(), account_name: r.name.clone(), state: r.state.clone() })
+            .map(|r| crate::model::CreateRequestState {
+                id: r.id.clone(),
+                email: r.email.clone(),
+                account_name: r.name.clone(),
+                state: r.state.clone(),
+            })
             .collect();
         Ok(state)
     }
@@ -235,16 +256,25 @@ impl Provider for SandboxProvider {
                 return Err(err("ParentNotFoundException", format!("no root or OU {parent_id}")));
             }
             if d.org.depth_of(parent_id) + 1 > d.limits.ou_depth {
-                return Err(constraint("OU_DEPTH_LIMIT_EXCEEDED", format!("OUs nest at most {} levels", d.limits.ou_depth)));
+                return Err(constraint(
+                    "OU_DEPTH_LIMIT_EXCEEDED",
+                    format!("OUs nest at most {} levels", d.limits.ou_depth),
+                ));
             }
             if d.org.ous.len() >= d.limits.ous {
                 return Err(constraint("OU_NUMBER_LIMIT_EXCEEDED", format!("at most {} OUs", d.limits.ous)));
             }
             if d.org.ous.values().any(|o| o.parent_id == parent_id && o.name == name) {
-                return Err(err("DuplicateOrganizationalUnitException", format!("an OU named {name} already exists under {parent_id}")));
+                return Err(err(
+                    "DuplicateOrganizationalUnitException",
+                    format!("an OU named {name} already exists under {parent_id}"),
+                ));
             }
             let id = d.new_id("ou");
-            d.org.ous.insert(id.clone(), OuState { id: id.clone(), name: name.into(), parent_id: parent_id.into(), tags: tags.clone() });
+            d.org.ous.insert(
+                id.clone(),
+                OuState { id: id.clone(), name: name.into(), parent_id: parent_id.into(), tags: tags.clone() },
+            );
             d.attach_default(&id);
             Ok(id)
         })
@@ -252,9 +282,17 @@ impl Provider for SandboxProvider {
 
     async fn rename_ou(&self, ou_id: &str, name: &str) -> ProviderResult<()> {
         self.write("UpdateOrganizationalUnit", &[ou_id, name], |d| {
-            let parent = d.org.ous.get(ou_id).map(|o| o.parent_id.clone()).ok_or_else(|| err("OrganizationalUnitNotFoundException", format!("no OU {ou_id}")))?;
+            let parent = d
+                .org
+                .ous
+                .get(ou_id)
+                .map(|o| o.parent_id.clone())
+                .ok_or_else(|| err("OrganizationalUnitNotFoundException", format!("no OU {ou_id}")))?;
             if d.org.ous.values().any(|o| o.parent_id == parent && o.name == name && o.id != ou_id) {
-                return Err(err("DuplicateOrganizationalUnitException", format!("an OU named {name} already exists under {parent}")));
+                return Err(err(
+                    "DuplicateOrganizationalUnitException",
+                    format!("an OU named {name} already exists under {parent}"),
+                ));
             }
             if let Some(ou) = d.org.ous.get_mut(ou_id) {
                 ou.name = name.into();
@@ -268,7 +306,8 @@ impl Provider for SandboxProvider {
             if !d.org.ous.contains_key(ou_id) {
                 return Err(err("OrganizationalUnitNotFoundException", format!("no OU {ou_id}")));
             }
-            if d.org.ous.values().any(|o| o.parent_id == ou_id) || d.org.accounts.values().any(|a| a.parent_id == ou_id) {
+            if d.org.ous.values().any(|o| o.parent_id == ou_id) || d.org.accounts.values().any(|a| a.parent_id == ou_id)
+            {
                 return Err(err("OrganizationalUnitNotEmptyException", format!("{ou_id} still holds accounts or OUs")));
             }
             d.org.ous.remove(ou_id);
@@ -410,7 +449,15 @@ impl Provider for SandboxProvider {
     }
 
     async fn attach_policy(&self, policy_id: &str, target_id: &str) -> ProviderResult<()> {
-        let name = self.data.lock().unwrap_or_else(|e| e.into_inner()).org.policies.get(policy_id).map(|p| p.name.clone()).unwrap_or_default();
+        let name = self
+            .data
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .org
+            .policies
+            .get(policy_id)
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
         self.write("AttachPolicy", &[policy_id, &name, target_id], |d| {
             if !d.org.root.scp_enabled {
                 return Err(err("PolicyTypeNotEnabledException", "SERVICE_CONTROL_POLICY is not enabled on the root"));
@@ -419,12 +466,22 @@ impl Provider for SandboxProvider {
                 return Err(err("TargetNotFoundException", format!("no root, OU or account {target_id}")));
             }
             let attached = d.org.policies_on(target_id).len();
-            let policy = d.org.policies.get(policy_id).ok_or_else(|| err("PolicyNotFoundException", format!("no policy {policy_id}")))?;
+            let policy = d
+                .org
+                .policies
+                .get(policy_id)
+                .ok_or_else(|| err("PolicyNotFoundException", format!("no policy {policy_id}")))?;
             if policy.targets.iter().any(|t| t == target_id) {
-                return Err(err("DuplicatePolicyAttachmentException", format!("{policy_id} is already attached to {target_id}")));
+                return Err(err(
+                    "DuplicatePolicyAttachmentException",
+                    format!("{policy_id} is already attached to {target_id}"),
+                ));
             }
             if attached >= d.limits.scps_per_target {
-                return Err(constraint("POLICY_NUMBER_LIMIT_EXCEEDED", format!("{target_id} already has {attached} SCPs")));
+                return Err(constraint(
+                    "POLICY_NUMBER_LIMIT_EXCEEDED",
+                    format!("{target_id} already has {attached} SCPs"),
+                ));
             }
             if let Some(p) = d.org.policies.get_mut(policy_id) {
                 p.targets.push(target_id.into());
@@ -436,12 +493,19 @@ impl Provider for SandboxProvider {
     async fn detach_policy(&self, policy_id: &str, target_id: &str) -> ProviderResult<()> {
         self.write("DetachPolicy", &[policy_id, target_id], |d| {
             let attached = d.org.policies_on(target_id).len();
-            let policy = d.org.policies.get(policy_id).ok_or_else(|| err("PolicyNotFoundException", format!("no policy {policy_id}")))?;
+            let policy = d
+                .org
+                .policies
+                .get(policy_id)
+                .ok_or_else(|| err("PolicyNotFoundException", format!("no policy {policy_id}")))?;
             if !policy.targets.iter().any(|t| t == target_id) {
                 return Err(err("PolicyNotAttachedException", format!("{policy_id} is not attached to {target_id}")));
             }
             if attached <= 1 {
-                return Err(constraint("MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED", format!("{target_id} must keep at least one SCP")));
+                return Err(constraint(
+                    "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED",
+                    format!("{target_id} must keep at least one SCP"),
+                ));
             }
             if let Some(p) = d.org.policies.get_mut(policy_id) {
                 p.targets.retain(|t| t != target_id);

@@ -70,7 +70,8 @@ impl SandboxData {
                 id: FULL_AWS_ACCESS_ID.into(),
                 name: FULL_AWS_ACCESS_NAME.into(),
                 description: "Allows access to every operation".into(),
-                content: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#.into(),
+                content: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
+                    .into(),
                 aws_managed: true,
                 tags: Tags::new(),
                 targets: Vec::new(),
@@ -94,27 +95,34 @@ impl SandboxData {
     }
 
     pub fn load(path: &Path) -> ProviderResult<Self> {
-        let bytes = std::fs::read(path)
-            .map_err(|e| ProviderError::new("SandboxUnreadable", format!("cannot read the sandbox {}: {e}", path.display())))?;
+        let bytes = std::fs::read(path).map_err(|e| {
+            ProviderError::new("SandboxUnreadable", format!("cannot read the sandbox {}: {e}", path.display()))
+        })?;
         let data: SandboxData = serde_json::from_slice(&bytes).map_err(|e| {
             ProviderError::new("SandboxCorrupt", format!("{} is not an orgctl sandbox file: {e}", path.display()))
         })?;
         if data.format != FORMAT {
-            return Err(ProviderError::new("SandboxCorrupt", format!("{} has format '{}', expected '{FORMAT}'", path.display(), data.format)));
+            return Err(ProviderError::new(
+                "SandboxCorrupt",
+                format!("{} has format '{}', expected '{FORMAT}'", path.display(), data.format),
+            ));
         }
         Ok(data)
     }
 
     /// Writes the whole file atomically.
     pub fn save(&self, path: &Path) -> ProviderResult<()> {
-        let io = |e: std::io::Error| ProviderError::new("SandboxWriteFailed", format!("cannot write the sandbox {}: {e}", path.display()));
+        let io = |e: std::io::Error| {
+            ProviderError::new("SandboxWriteFailed", format!("cannot write the sandbox {}: {e}", path.display()))
+        };
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
         };
         std::fs::create_dir_all(dir).map_err(io)?;
         let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-        let bytes = serde_json::to_vec_pretty(self).map_err(|e| ProviderError::new("SandboxWriteFailed", e.to_string()))?;
+        let bytes =
+            serde_json::to_vec_pretty(self).map_err(|e| ProviderError::new("SandboxWriteFailed", e.to_string()))?;
         tmp.write_all(&bytes).map_err(io)?;
         tmp.as_file().sync_all().map_err(io)?;
         tmp.persist(path).map_err(|e| io(e.error))?;
@@ -124,7 +132,8 @@ impl SandboxData {
     /// A new id with AWS's shape for `kind`: `ou`, `account`, `policy` or `car`.
     pub fn new_id(&mut self, kind: &str) -> String {
         self.next_id += 1;
-        let hash = format!("{:x}", Sha256::digest(format!("{}:{kind}:{}", self.org.organization_id, self.next_id).as_bytes()));
+        let hash =
+            format!("{:x}", Sha256::digest(format!("{}:{kind}:{}", self.org.organization_id, self.next_id).as_bytes()));
         match kind {
             "ou" => format!("ou-{}-{}", &self.org.root.id[2..], &hash[..8]),
             "account" => {
