@@ -50,7 +50,8 @@ fn expand_includes(
                 .at(Some(sources.location(node.span))));
         };
         let base = path.parent().unwrap_or(Path::new("."));
-        let included = base.join(target);
+        let included: PathBuf =
+            base.join(target).components().filter(|c| !matches!(c, std::path::Component::CurDir)).collect();
         if stack.iter().any(|p| p == &included) {
             let chain: Vec<String> = stack.iter().chain([&included]).map(|p| p.display().to_string()).collect();
             return Err(Diagnostic::error("include-cycle", format!("!Include loop: {}", chain.join(" → ")))
@@ -118,6 +119,7 @@ pub fn read_document(
             other => diags.push(
                 Diagnostic::error("unknown-section", format!("unknown top-level section '{other}'"))
                     .at(Some(sources.location(key.span)))
+                    .property(other)
                     .help(
                         suggest(other, TOP_LEVEL_KEYS.iter().copied())
                             .map(|s| format!("did you mean '{s}'?"))
@@ -212,4 +214,37 @@ pub fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Opt
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
+}
+
+/// For a diagnostic found before resources were typed (a YAML syntax error, a missing include),
+/// finds the logical id and property from the text: the nearest resource key above the line,
+/// and the key on the line itself.
+pub fn context_from_text(text: &str, line: usize) -> (Option<String>, Option<String>) {
+    let lines: Vec<&str> = text.lines().collect();
+    let key_of = |l: &str| -> Option<(usize, String)> {
+        let indent = l.len() - l.trim_start().len();
+        let trimmed = l.trim_start().trim_start_matches("- ");
+        let (key, _) = trimmed.split_once(':')?;
+        (!key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            .then(|| (indent, key.to_string()))
+    };
+    let here = lines.get(line.saturating_sub(1)).and_then(|l| key_of(l));
+    let mut in_org = false;
+    let mut resource = None;
+    for l in lines.iter().take(line) {
+        match key_of(l) {
+            Some((0, key)) => {
+                in_org = key == "Organization";
+                resource = None;
+            }
+            Some((2, key)) if in_org => resource = Some(key),
+            _ => {}
+        }
+    }
+    let property = here.clone().filter(|(indent, _)| *indent > 2).map(|(_, k)| k);
+    match (resource, here) {
+        (Some(id), _) => (Some(id), property),
+        (None, Some((0, section))) => (None, Some(section)),
+        (None, _) => (None, None),
+    }
 }

@@ -52,6 +52,13 @@ pub fn load(path: &Path, options: &LoadOptions) -> Loaded {
         }
     }
     let placement = validate::validate(&spec, &options.limits, &sources, &mut diagnostics);
+    for d in diagnostics.0.iter_mut().filter(|d| d.logical_id.is_none() && d.property.is_none()) {
+        let Some(loc) = &d.location else { continue };
+        let text = sources.find(&loc.file).map(|f| f.text.as_str()).unwrap_or_default();
+        let (id, property) = load::context_from_text(text, loc.line);
+        d.logical_id = id;
+        d.property = property;
+    }
     diagnostics.sort();
     let desired = (!diagnostics.has_errors()).then(|| desired::build(&spec, &placement));
     Loaded { sources, diagnostics, spec, desired }

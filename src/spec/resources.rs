@@ -29,6 +29,8 @@ impl<'a> RawResource<'a> {
 struct Reporter<'s> {
     sources: &'s Sources,
     diags: Diagnostics,
+    /// Logical ids whose type was unknown: already reported, so references to them are not.
+    untyped: std::collections::HashSet<String>,
 }
 
 impl Reporter<'_> {
@@ -62,7 +64,7 @@ pub fn parse_organization(
     sources: &Sources,
     diags: &mut Diagnostics,
 ) -> OrgSpec {
-    let mut r = Reporter { sources, diags: Diagnostics::default() };
+    let mut r = Reporter { sources, diags: Diagnostics::default(), untyped: Default::default() };
     let raws = index_resources(org, &mut r);
     let kinds: HashMap<String, ResourceKind> = raws.iter().map(|raw| (raw.logical_id.clone(), raw.kind)).collect();
     let mut env = Env { parameters, kinds: &kinds, account_values: HashMap::new() };
@@ -160,12 +162,14 @@ fn index_resources<'a>(org: &'a Node, r: &mut Reporter) -> Vec<RawResource<'a>> 
             r.error("invalid-logical-id", key.span, id, None, "logical ids must be alphanumeric (A-Z, a-z, 0-9)");
         }
         let Some(type_node) = value.get("Type") else {
+            r.untyped.insert(id.to_string());
             r.error("missing-type", key.span, id, Some("Type"), "resource has no Type").help =
                 Some(format!("one of: {}", type_names()));
             continue;
         };
         let type_name = type_node.as_str().unwrap_or_default();
         let Some(kind) = ResourceKind::from_type_name(type_name) else {
+            r.untyped.insert(id.to_string());
             let guess = suggest(type_name, ResourceKind::ALL.iter().map(|k| k.type_name()));
             r.error("unknown-type", type_node.span, id, Some("Type"), format!("unknown resource type '{type_name}'"))
                 .help = Some(match guess {
@@ -297,7 +301,12 @@ fn string(raw: &RawResource, name: &str, env: &Env, r: &mut Reporter) -> Option<
 }
 
 fn required(raw: &RawResource, name: &str, r: &mut Reporter) {
-    if raw.prop(name).is_none() {
+    // A misspelled property is reported as unknown, with this name as the suggestion: once is enough.
+    let misspelled = raw.properties.and_then(Node::as_map).unwrap_or_default().iter().any(|(k, _)| {
+        let key = k.as_str().unwrap_or_default();
+        !raw.kind.properties().contains(&key) && suggest(key, raw.kind.properties().iter().copied()) == Some(name)
+    });
+    if raw.prop(name).is_none() && !misspelled {
         r.error(
             "missing-property",
             raw.span,
@@ -349,6 +358,7 @@ fn refs(
             continue;
         };
         match kinds.get(&target) {
+            None if r.untyped.contains(&target) => {}
             None => {
                 let guess =
                     suggest(&target, kinds.iter().filter(|(_, k)| expected.contains(k)).map(|(id, _)| id.as_str()));
