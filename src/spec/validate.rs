@@ -35,20 +35,21 @@ impl Checker<'_> {
         self.report(Diagnostic::error(code, message), span, id, property)
     }
 
-    /// Reports every value that appears twice among `items` (key, owner id, span).
+    /// Reports every value that appears twice among `items` (comparison key, value as written,
+    /// owner id, span); emails, for one, compare without case.
     fn unique(
         &mut self,
         code: &'static str,
         property: &str,
-        items: Vec<(String, &str, Span)>,
+        items: Vec<(String, String, &str, Span)>,
         what: &str,
         warn_only: bool,
     ) {
         let mut first: HashMap<String, &str> = HashMap::new();
-        for (key, id, span) in items {
+        for (key, value, id, span) in items {
             match first.get(&key) {
                 Some(owner) => {
-                    let message = format!("{what} '{key}' is also used by {owner}");
+                    let message = format!("{what} '{value}' is also used by {owner}");
                     let d =
                         if warn_only { Diagnostic::warning(code, message) } else { Diagnostic::error(code, message) };
                     self.report(d, span, id, Some(property));
@@ -131,12 +132,13 @@ fn check_accounts(spec: &OrgSpec, c: &mut Checker) {
             }
         }
     }
-    let values = |f: &dyn Fn(&AccountSpec) -> Option<&Located<String>>, lower: bool| -> Vec<(String, &str, Span)> {
+    let values = |f: &dyn Fn(&AccountSpec) -> Option<&Located<String>>, lower: bool| {
         spec.accounts
             .iter()
             .filter_map(|a| {
                 f(a).map(|l| {
-                    (if lower { l.value.to_lowercase() } else { l.value.clone() }, a.logical_id.as_str(), l.span)
+                    let key = if lower { l.value.to_lowercase() } else { l.value.clone() };
+                    (key, l.value.clone(), a.logical_id.as_str(), l.span)
                 })
             })
             .collect()
@@ -235,7 +237,8 @@ fn check_tree(spec: &OrgSpec, limits: &Limits, c: &mut Checker) -> Placement {
                 );
             }
             let parent = placement.ou_parent.get(&ou.logical_id).map_or("the root", String::as_str);
-            siblings.push((format!("{}' under '{parent}", name.value), ou.logical_id.as_str(), name.span));
+            let key = format!("{}' under '{parent}", name.value);
+            siblings.push((key.clone(), key, ou.logical_id.as_str(), name.span));
         }
         check_scp_count(&ou.logical_id, &ou.scps, ou.scps_span.unwrap_or(ou.span), limits, c);
     }
@@ -360,7 +363,7 @@ fn check_policies(spec: &OrgSpec, limits: &Limits, c: &mut Checker) {
     let names = spec
         .policies
         .iter()
-        .filter_map(|p| p.name.as_ref().map(|n| (n.value.clone(), p.logical_id.as_str(), n.span)))
+        .filter_map(|p| p.name.as_ref().map(|n| (n.value.clone(), n.value.clone(), p.logical_id.as_str(), n.span)))
         .collect();
     c.unique("duplicate-policy-name", "PolicyName", names, "PolicyName", false);
     for p in &spec.policies {
