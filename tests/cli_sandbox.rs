@@ -1,0 +1,302 @@
+//! End-to-end CLI scenarios on the sandbox organization: what a user does, and what they see.
+
+mod common;
+use common::Workspace;
+
+const PROD: &str = "aws+production@example.com";
+const DEV: &str = "aws+development@example.com";
+const SANDBOX: &str = "aws+sandbox@example.com";
+
+#[test]
+fn quickstart_from_empty_creates_everything_and_converges() {
+    let ws = Workspace::quickstart();
+    let plan = ws.plan(&["--detailed-exitcode"]);
+    assert_eq!(plan.code, Some(2), "changes pending means exit 2: {}", plan.stderr);
+    assert!(plan.stdout.contains("Plan: 13 to add, 16 to change, 6 to move, 0 to remove."), "{}", plan.stdout);
+    for subject in [
+        "+ organizational unit Workloads (WorkloadsOU)",
+        "+ account Production (ProductionAccount)",
+        "+ service control policy DenyUnapprovedRegions",
+    ] {
+        assert!(plan.stdout.contains(subject), "plan lacks {subject}");
+    }
+    ws.converge();
+
+    let org = ws.state();
+    assert_eq!(org.ou_count(), 5);
+    assert_eq!(org.parent_path_of_account(PROD), "Root/Workloads/Prod");
+    assert_eq!(org.parent_path_of_account(DEV), "Root/Workloads/Dev");
+    assert_eq!(org.parent_path_of_account("aws+shared-services@example.com"), "Root/Workloads");
+    assert_eq!(org.parent_path_of_account("aws+log-archive@example.com"), "Root/Security");
+    assert_eq!(org.scps_on(&org.root_id()), vec!["DenyUnapprovedRegions", "FullAWSAccess"]);
+    let workloads = org.ou("Workloads");
+    assert_eq!(org.scps_on(workloads["id"].as_str().unwrap()), vec!["DenyLeaveOrganization", "FullAWSAccess"]);
+    // Every account, the management account included, has the CIS password policy.
+    let accounts = org.accounts();
+    assert_eq!(accounts.len(), 7);
+    for a in accounts {
+        let p = &a["password_policy"];
+        assert_eq!(p["MinimumPasswordLength"], 14, "{}", a["email"]);
+        assert_eq!(p["PasswordReusePrevention"], 24, "{}", a["email"]);
+        assert_eq!(p["MaxPasswordAge"], 90, "{}", a["email"]);
+        assert_eq!(p["RequireSymbols"], true, "{}", a["email"]);
+    }
+    assert_eq!(org.account(PROD)["alias"], "acme-production");
+    assert_eq!(org.account(PROD)["tags"]["security-contact"], "aws+security@example.com");
+    assert_eq!(org.account(PROD)["tags"]["orgctl:logical-id"], "ProductionAccount");
+}
+
+#[test]
+fn renaming_an_ou_is_an_update_not_a_replacement() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let before = ws.state().ou("Prod")["id"].clone();
+    ws.edit("OrganizationalUnitName: Prod", "OrganizationalUnitName: Production");
+    let plan = ws.plan(&[]);
+    assert!(plan.stdout.contains("~ organizational unit Production (ProdOU): rename"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("\"Prod\" → \"Production\""), "{}", plan.stdout);
+    assert!(plan.stdout.contains("Plan: 0 to add, 1 to change, 0 to move, 0 to remove."), "{}", plan.stdout);
+    ws.converge();
+    let org = ws.state();
+    assert_eq!(org.ou("Production")["id"], before, "the OU keeps its id");
+    assert_eq!(org.parent_path_of_account(PROD), "Root/Workloads/Production");
+}
+
+#[test]
+fn moving_an_account_between_ous() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let id = ws.state().account(DEV)["id"].clone();
+    ws.edit("      Accounts: !Ref DevelopmentAccount\n", "");
+    ws.edit("      Accounts: !Ref SandboxAccount", "      Accounts: [!Ref SandboxAccount, !Ref DevelopmentAccount]");
+    let plan = ws.plan(&[]);
+    assert!(plan.stdout.contains("> account Development (DevelopmentAccount): move"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("Root/Workloads/Dev → Root/Sandbox"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("Plan: 0 to add, 0 to change, 1 to move, 0 to remove."), "{}", plan.stdout);
+    ws.converge();
+    let org = ws.state();
+    assert_eq!(org.account(DEV)["id"], id);
+    assert_eq!(org.parent_path_of_account(DEV), "Root/Sandbox");
+}
+
+#[test]
+fn swapping_the_scp_on_an_ou_attaches_the_new_one_before_detaching_the_old() {
+    let ws = Workspace::quickstart();
+    ws.edit(
+        "  DenyLeaveOrganizationSCP: !Include",
+        "  DenyRootUserSCP: !Include ../../org-templates/scp/deny-root-user.yml\n  DenyLeaveOrganizationSCP: !Include",
+    );
+    ws.converge();
+    ws.edit("ServiceControlPolicies: !Ref DenyLeaveOrganizationSCP", "ServiceControlPolicies: !Ref DenyRootUserSCP");
+    let json = ws.plan(&["--json"]);
+    let plan: serde_json::Value = serde_json::from_str(&json.stdout).expect("plan JSON");
+    let changes = plan["changes"].as_array().unwrap();
+    let attach = changes.iter().find(|c| c["operation"]["type"] == "attach_policy").expect("an attach");
+    let detach = changes.iter().find(|c| c["operation"]["type"] == "detach_policy").expect("a detach");
+    assert!(detach["depends_on"].as_array().unwrap().contains(&attach["id"]), "detach must wait for the attach");
+    assert_eq!(plan["summary"]["change"], 2);
+    ws.converge();
+    let org = ws.state();
+    let workloads = org.ou("Workloads");
+    assert_eq!(org.scps_on(workloads["id"].as_str().unwrap()), vec!["DenyRootUser", "FullAWSAccess"]);
+    // The old policy is still in the file, so it is kept, only detached.
+    assert!(org.policy_names().contains(&"DenyLeaveOrganization".to_string()));
+}
+
+#[test]
+fn changing_the_password_policy_updates_every_account_with_the_full_policy() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let policy = ws.dir.path().join("org-templates/password-policy/cis.yml");
+    let text =
+        std::fs::read_to_string(&policy).unwrap().replace("MinimumPasswordLength: 14", "MinimumPasswordLength: 16");
+    std::fs::write(&policy, text).unwrap();
+    let plan = ws.plan(&[]);
+    assert!(plan.stdout.contains("PasswordPolicy.MinimumPasswordLength:  14 → 16"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("Plan: 0 to add, 7 to change, 0 to move, 0 to remove."), "{}", plan.stdout);
+    ws.converge();
+    for a in ws.state().accounts() {
+        assert_eq!(a["password_policy"]["MinimumPasswordLength"], 16);
+        assert_eq!(a["password_policy"]["PasswordReusePrevention"], 24, "the rest of the policy is kept");
+    }
+}
+
+#[test]
+fn an_account_removed_from_the_file_is_left_in_place_and_reported() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    ws.remove_resource("SandboxOU");
+    ws.remove_resource("SandboxAccount");
+    let plan = ws.plan(&["--detailed-exitcode"]);
+    assert!(plan.stdout.contains("account Sandbox"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("is no longer in the file: it stays in Root/Sandbox and is not closed"),
+        "{}",
+        plan.stdout
+    );
+    assert!(plan.stdout.contains("0 to remove"), "{}", plan.stdout);
+    // The Sandbox OU is gone from the file, but still holds the account: it is kept too.
+    assert!(
+        plan.stdout.contains("OU Sandbox") && plan.stdout.contains("is kept: it still holds Sandbox"),
+        "{}",
+        plan.stdout
+    );
+    assert_eq!(plan.code, Some(0), "nothing to change");
+    ws.converge();
+    let org = ws.state();
+    assert_eq!(org.account(SANDBOX)["status"], "ACTIVE");
+    assert_eq!(org.parent_path_of_account(SANDBOX), "Root/Sandbox");
+}
+
+#[test]
+fn reparenting_an_ou_creates_the_new_one_moves_accounts_and_deletes_the_old() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let old_dev = ws.state().ou("Dev")["id"].clone();
+    ws.edit("        - !Ref DevOU\n", "");
+    ws.edit(
+        "      Accounts: !Ref SandboxAccount",
+        "      Accounts: !Ref SandboxAccount\n      OrganizationalUnits: !Ref DevOU",
+    );
+    let json: serde_json::Value = serde_json::from_str(&ws.plan(&["--json"]).stdout).unwrap();
+    let changes = json["changes"].as_array().unwrap();
+    let types: Vec<&str> = changes.iter().map(|c| c["operation"]["type"].as_str().unwrap()).collect();
+    assert_eq!(types, vec!["create_ou", "move_account", "delete_ou"]);
+    assert_eq!(changes[1]["depends_on"], serde_json::json!([0]), "the move waits for the new OU");
+    assert_eq!(changes[2]["depends_on"], serde_json::json!([1]), "the delete waits for the move");
+    ws.converge();
+    let org = ws.state();
+    let dev = org.ou("Dev");
+    assert_ne!(dev["id"], old_dev);
+    assert_eq!(org.path(dev["id"].as_str().unwrap()), "Root/Sandbox/Dev");
+    assert_eq!(org.parent_path_of_account(DEV), "Root/Sandbox/Dev");
+}
+
+#[test]
+fn a_stale_saved_plan_is_refused() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    ws.edit("OrganizationalUnitName: Prod", "OrganizationalUnitName: Production");
+    let plan_file = ws.dir.path().join("plan.json");
+    ws.plan(&["--out", plan_file.to_str().unwrap()]).ok();
+    // Someone changes the organization before the saved plan is applied.
+    ws.edit("OrganizationalUnitName: Dev", "OrganizationalUnitName: Development");
+    ws.apply(&[]).ok();
+    let sandbox = ws.sandbox.to_str().unwrap();
+    let stale = ws.run(&["apply", plan_file.to_str().unwrap(), "--sandbox", sandbox]);
+    assert_eq!(stale.code, Some(1));
+    assert!(stale.stderr.contains("the organization changed since this plan was made"), "{}", stale.stderr);
+}
+
+#[test]
+fn a_fresh_saved_plan_is_applied_exactly() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    ws.edit("OrganizationalUnitName: Prod", "OrganizationalUnitName: Production");
+    let plan_file = ws.dir.path().join("plan.json");
+    ws.plan(&["--out", plan_file.to_str().unwrap()]).ok();
+    let run = ws.run(&["apply", plan_file.to_str().unwrap(), "--sandbox", ws.sandbox.to_str().unwrap()]);
+    run.ok();
+    assert!(run.stdout.contains("1 change(s) made"), "{}", run.stdout);
+    assert_eq!(ws.plan(&["--detailed-exitcode"]).code, Some(0));
+}
+
+#[test]
+fn a_failure_mid_apply_skips_only_dependents_and_a_rerun_converges() {
+    let ws = Workspace::quickstart();
+    let failed = ws.apply_env(&[("ORGCTL_SANDBOX_FAULTS", "CreateOrganizationalUnit:fail:Workloads")]);
+    assert_eq!(failed.code, Some(1));
+    assert!(failed.stderr.contains("Apply failed:"), "{}", failed.stderr);
+    assert!(failed.stdout.contains("FAILED") && failed.stdout.contains("Workloads"), "{}", failed.stdout);
+    // Everything below Workloads waits for it; the rest is done.
+    assert!(
+        failed.stdout.contains("skipped") && failed.stdout.contains("organizational unit Prod (ProdOU)"),
+        "{}",
+        failed.stdout
+    );
+    let org = ws.state();
+    assert_eq!(org.parent_path_of_account("aws+security@example.com"), "Root/Security");
+    // Production was created (that needs no OU) but its move into Workloads/Prod was skipped.
+    assert_eq!(org.parent_path_of_account(PROD), "Root");
+    ws.converge();
+    assert_eq!(ws.state().parent_path_of_account(PROD), "Root/Workloads/Prod");
+}
+
+#[test]
+fn a_kill_right_after_create_account_never_creates_a_second_account() {
+    let ws = Workspace::quickstart();
+    let killed = ws.apply_env(&[("ORGCTL_SANDBOX_FAULTS", "CreateAccount:exit:production")]);
+    assert_eq!(killed.code, Some(137), "{}", killed.stderr);
+    let plan = ws.plan(&[]);
+    assert!(plan.stdout.contains("create (adopts the unfinished request car-"), "{}", plan.stdout);
+    ws.converge();
+    assert_eq!(ws.state().accounts_with_email(PROD).len(), 1);
+    assert_eq!(ws.state().parent_path_of_account(PROD), "Root/Workloads/Prod");
+}
+
+#[test]
+fn throttling_is_retried_transparently() {
+    let ws = Workspace::quickstart();
+    let run = ws.apply_env(&[("ORGCTL_SANDBOX_FAULTS", "CreateOrganizationalUnit:throttle,AttachPolicy:throttle")]);
+    run.ok();
+    assert_eq!(ws.plan(&["--detailed-exitcode"]).code, Some(0));
+}
+
+#[test]
+fn apply_without_a_terminal_refuses_unless_auto_approved() {
+    let ws = Workspace::quickstart();
+    let run = ws.run(&["apply", ws.org.to_str().unwrap(), "--sandbox", ws.sandbox.to_str().unwrap()]);
+    assert_eq!(run.code, Some(1));
+    assert!(run.stderr.contains("refusing to apply without confirmation"), "{}", run.stderr);
+    assert_eq!(ws.state().ou_count(), 0, "nothing was changed");
+}
+
+#[test]
+fn a_file_for_another_organization_is_refused() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    ws.edit("AccountId: '111111111111'", "AccountId: '999999999999'");
+    let plan = ws.plan(&[]);
+    assert_eq!(plan.code, Some(1));
+    assert!(
+        plan.stderr.contains(
+            "the file's MasterAccount is 999999999999, but this organization's management account is 111111111111"
+        ),
+        "{}",
+        plan.stderr
+    );
+}
+
+#[test]
+fn an_invalid_file_never_reaches_the_organization() {
+    let ws = Workspace::quickstart();
+    ws.edit("RootEmail: !Sub 'aws+sandbox@${EmailDomain}'", "RootEmail: !Sub 'aws+production@${EmailDomain}'");
+    let plan = ws.plan(&[]);
+    assert_eq!(plan.code, Some(1));
+    assert!(plan.stderr.contains("duplicate-email"), "{}", plan.stderr);
+    assert!(!ws.sandbox.exists(), "the sandbox is not even created");
+}
+
+#[test]
+fn parameters_can_be_overridden_from_the_command_line() {
+    let ws = Workspace::quickstart();
+    ws.apply(&["--parameter", "EmailDomain=acme.test"]).ok();
+    assert_eq!(ws.state().account("aws+production@acme.test")["name"], "Production");
+}
+
+#[test]
+fn the_starter_layout_applies_and_converges() {
+    let ws = Workspace::quickstart();
+    let starter = ws.dir.path().join("org-templates/starter/organization.yml");
+    let sandbox = ws.sandbox.to_str().unwrap();
+    let starter = starter.to_str().unwrap();
+    ws.run(&["apply", starter, "--sandbox", sandbox, "--auto-approve"]).ok();
+    let again = ws.run(&["plan", starter, "--sandbox", sandbox, "--detailed-exitcode"]);
+    assert_eq!(again.code, Some(0), "{}", again.stdout);
+    let org = ws.state();
+    assert_eq!(
+        org.scps_on(&org.root_id()),
+        vec!["DenyLeaveOrganization", "DenyUnapprovedRegions", "FullAWSAccess", "ProtectOrganizationAccessRole"]
+    );
+    assert_eq!(org.scps_on(org.ou("Workloads")["id"].as_str().unwrap()), vec!["DenyRootUser", "FullAWSAccess"]);
+}
