@@ -19,14 +19,16 @@ pub struct Document {
 }
 
 /// Reads `path` and every file it includes into `sources` and returns the expanded tree.
-pub fn read_tree(path: &Path, sources: &mut Sources) -> Result<Node, Diagnostic> {
+pub fn read_tree(path: &Path, sources: &mut Sources) -> Result<Node, Box<Diagnostic>> {
     read_file(path, sources, &mut Vec::new())
 }
 
-fn read_file(path: &Path, sources: &mut Sources, stack: &mut Vec<PathBuf>) -> Result<Node, Diagnostic> {
+fn read_file(path: &Path, sources: &mut Sources, stack: &mut Vec<PathBuf>) -> Result<Node, Box<Diagnostic>> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        Diagnostic::error("file-unreadable", format!("cannot read {}: {e}", path.display()))
-            .help("check the path; included paths are relative to the file that includes them")
+        Box::new(
+            Diagnostic::error("file-unreadable", format!("cannot read {}: {e}", path.display()))
+                .help("check the path; included paths are relative to the file that includes them"),
+        )
     })?;
     let file = sources.add(path.to_path_buf(), text);
     let text = sources.get(file).text.clone();
@@ -43,24 +45,28 @@ fn expand_includes(
     path: &Path,
     sources: &mut Sources,
     stack: &mut Vec<PathBuf>,
-) -> Result<Node, Diagnostic> {
+) -> Result<Node, Box<Diagnostic>> {
     if node.tag.as_deref() == Some("Include") {
         let Some(target) = node.as_str() else {
-            return Err(Diagnostic::error("include-invalid", "!Include takes a file path")
-                .at(Some(sources.location(node.span))));
+            return Err(Box::new(
+                Diagnostic::error("include-invalid", "!Include takes a file path")
+                    .at(Some(sources.location(node.span))),
+            ));
         };
         let base = path.parent().unwrap_or(Path::new("."));
         let included: PathBuf =
             base.join(target).components().filter(|c| !matches!(c, std::path::Component::CurDir)).collect();
         if stack.iter().any(|p| p == &included) {
             let chain: Vec<String> = stack.iter().chain([&included]).map(|p| p.display().to_string()).collect();
-            return Err(Diagnostic::error("include-cycle", format!("!Include loop: {}", chain.join(" → ")))
-                .at(Some(sources.location(node.span)))
-                .help("a file cannot include itself, directly or through other files"));
+            return Err(Box::new(
+                Diagnostic::error("include-cycle", format!("!Include loop: {}", chain.join(" → ")))
+                    .at(Some(sources.location(node.span)))
+                    .help("a file cannot include itself, directly or through other files"),
+            ));
         }
         return read_file(&included, sources, stack).map_err(|d| {
             if d.location.is_none() {
-                d.at(Some(sources.location(node.span)))
+                Box::new(d.at(Some(sources.location(node.span))))
             } else {
                 d
             }
@@ -75,7 +81,7 @@ fn expand_includes(
             entries
                 .into_iter()
                 .map(|(k, v)| Ok((k, expand_includes(v, path, sources, stack)?)))
-                .collect::<Result<_, Diagnostic>>()?,
+                .collect::<Result<_, Box<Diagnostic>>>()?,
         ),
         other => other,
     };

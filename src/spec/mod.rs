@@ -42,7 +42,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> Loaded {
     let mut diagnostics = Diagnostics::default();
     let mut spec = model::OrgSpec::default();
     match load::read_tree(path, &mut sources) {
-        Err(d) => diagnostics.push(d),
+        Err(d) => diagnostics.push(*d),
         Ok(tree) => {
             let doc = load::read_document(tree, &options.parameters, &sources, &mut diagnostics);
             if let Some(org) = &doc.organization {

@@ -72,23 +72,31 @@ impl Node {
 
 /// Parses `text` (the content of the file `file`) into a located tree.
 /// Returns `Null` for an empty document.
-pub fn parse(text: &str, file: FileId, path: &Path) -> Result<Node, Diagnostic> {
+pub fn parse(text: &str, file: FileId, path: &Path) -> Result<Node, Box<Diagnostic>> {
     let mut builder = Builder { file, stack: Vec::new(), anchors: HashMap::new(), root: None, error: None };
     let mut parser = Parser::new_from_str(text);
     if let Err(e) = parser.load(&mut builder, false) {
         let m = e.marker();
-        return Err(Diagnostic::error("yaml-syntax", format!("invalid YAML: {}", e.info()))
-            .at(Some(Location {
-                file: path.to_path_buf(),
-                line: m.line(),
-                column: m.col() + 1,
-                offset: m.index(),
-                len: 1,
-            }))
-            .help("fix the YAML syntax at this position (indentation, quoting, a missing ':')"));
+        return Err(Box::new(
+            Diagnostic::error("yaml-syntax", format!("invalid YAML: {}", e.info()))
+                .at(Some(Location {
+                    file: path.to_path_buf(),
+                    line: m.line(),
+                    column: m.col() + 1,
+                    offset: m.index(),
+                    len: 1,
+                }))
+                .help("fix the YAML syntax at this position (indentation, quoting, a missing ':')"),
+        ));
     }
     if let Some(err) = builder.error {
-        return Err(err.at(Some(Location { file: path.to_path_buf(), line: 1, column: 1, offset: 0, len: 1 })));
+        return Err(Box::new(err.at(Some(Location {
+            file: path.to_path_buf(),
+            line: 1,
+            column: 1,
+            offset: 0,
+            len: 1,
+        }))));
     }
     Ok(builder.root.unwrap_or(Node {
         kind: NodeKind::Null,
