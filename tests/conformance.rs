@@ -17,7 +17,8 @@ struct Fixture {
 fn sandbox() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("org.json");
-    let seed = MasterSeed { account_id: "111111111111".into(), name: "Management".into(), email: "root@example.com".into() };
+    let seed =
+        MasterSeed { account_id: "111111111111".into(), name: "Management".into(), email: "root@example.com".into() };
     let provider = SandboxProvider::open_or_create(&path, &seed).unwrap();
     Fixture { _dir: dir, path, provider }
 }
@@ -42,7 +43,10 @@ async fn create_account_is_asynchronous_and_visible_while_in_progress() {
     let p = &f.provider;
     let request = p.create_account("Dev", "dev@example.com", &Tags::new()).await.unwrap();
     assert!(request.starts_with("car-"));
-    assert_eq!(p.find_account("DEV@example.com").await.unwrap(), Some(ExistingAccount::Request { request_id: request.clone() }));
+    assert_eq!(
+        p.find_account("DEV@example.com").await.unwrap(),
+        Some(ExistingAccount::Request { request_id: request.clone() })
+    );
     assert_eq!(p.read().await.unwrap().pending_create_requests.len(), 1);
     assert_eq!(p.create_account_status(&request).await.unwrap(), CreateAccountStatus::InProgress);
     let CreateAccountStatus::Succeeded { account_id } = p.create_account_status(&request).await.unwrap() else {
@@ -113,9 +117,20 @@ async fn policies_need_the_policy_type_enabled_and_at_most_five_per_target() {
 async fn policy_documents_are_checked_for_size_and_syntax() {
     let f = sandbox();
     let p = &f.provider;
-    let big = format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Deny","Action":"s3:*","Resource":"*","Sid":"{}"}}]}}"#, "x".repeat(5100));
-    assert!(p.create_policy("Big", "", &big, &Tags::new()).await.unwrap_err().message.contains("POLICY_CONTENT_LIMIT_EXCEEDED"));
-    assert_eq!(p.create_policy("Bad", "", "{not json", &Tags::new()).await.unwrap_err().code, "MalformedPolicyDocumentException");
+    let big = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Deny","Action":"s3:*","Resource":"*","Sid":"{}"}}]}}"#,
+        "x".repeat(5100)
+    );
+    assert!(p
+        .create_policy("Big", "", &big, &Tags::new())
+        .await
+        .unwrap_err()
+        .message
+        .contains("POLICY_CONTENT_LIMIT_EXCEEDED"));
+    assert_eq!(
+        p.create_policy("Bad", "", "{not json", &Tags::new()).await.unwrap_err().code,
+        "MalformedPolicyDocumentException"
+    );
     p.create_policy("Ok", "", DOC, &Tags::new()).await.unwrap();
     assert_eq!(p.create_policy("Ok", "", DOC, &Tags::new()).await.unwrap_err().code, "DuplicatePolicyException");
 }
@@ -128,7 +143,12 @@ async fn the_last_scp_on_a_target_cannot_be_detached_and_policies_in_use_cannot_
     p.enable_scp_policy_type(&r).await.unwrap();
     let ou = p.create_ou(&r, "Workloads", &Tags::new()).await.unwrap();
     let full = orgctl::model::FULL_AWS_ACCESS_ID;
-    assert!(p.detach_policy(full, &ou).await.unwrap_err().message.contains("MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"));
+    assert!(p
+        .detach_policy(full, &ou)
+        .await
+        .unwrap_err()
+        .message
+        .contains("MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"));
     let deny = p.create_policy("Deny", "", DOC, &Tags::new()).await.unwrap();
     p.attach_policy(&deny, &ou).await.unwrap();
     assert_eq!(p.delete_policy(&deny).await.unwrap_err().code, "PolicyInUseException");
@@ -174,7 +194,8 @@ async fn tags_password_policies_and_aliases_round_trip() {
     let ou = p.create_ou(&r, "T", &Tags::from([("a".to_string(), "1".to_string())])).await.unwrap();
     p.tag_resource(&ou, &Tags::from([("b".to_string(), "2".to_string())])).await.unwrap();
     p.untag_resource(&ou, &["a".to_string()]).await.unwrap();
-    let policy = PasswordPolicy { minimum_password_length: 14, password_reuse_prevention: Some(24), ..Default::default() };
+    let policy =
+        PasswordPolicy { minimum_password_length: 14, password_reuse_prevention: Some(24), ..Default::default() };
     p.set_password_policy("111111111111", &policy).await.unwrap();
     p.set_alias("111111111111", Some("acme-mgmt")).await.unwrap();
     let bad = PasswordPolicy { minimum_password_length: 5, ..Default::default() };

@@ -642,11 +642,11 @@ impl Planner<'_> {
                 .filter(|(_, h)| h.existing_id().is_none_or(|pid| !attached.iter().any(|p| p.id == pid)))
                 .map(|(lid, h)| (lid.clone(), h.clone()))
                 .collect();
+            // Only policies of the file: one that left the file is detached everywhere by its
+            // deletion (removed_policies), one that orgctl does not own is never touched.
             let to_detach: Vec<(String, String)> = attached
                 .iter()
-                .filter(|p| {
-                    !p.aws_managed && (self.owned_policies.contains(&p.id) || OrgState::owner_of(&p.tags).is_some())
-                })
+                .filter(|p| self.owned_policies.contains(&p.id))
                 .filter(|p| !wanted.iter().any(|h| h.existing_id() == Some(p.id.as_str())))
                 .map(|p| (p.id.clone(), p.name.clone()))
                 .collect();

@@ -1,0 +1,147 @@
+//! Planning against organizations that already hold things: adoption, ownership, limits.
+
+use orgctl::model::Tags;
+use orgctl::plan::{self, Action, Operation, Plan};
+use orgctl::provider::sandbox::{MasterSeed, SandboxProvider};
+use orgctl::provider::{CreateAccountStatus, Provider};
+use orgctl::spec::{self, limits::Limits, LoadOptions};
+
+const DOC: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"}]}"#;
+
+struct Env {
+    dir: tempfile::TempDir,
+    provider: SandboxProvider,
+}
+
+fn env() -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let seed =
+        MasterSeed { account_id: "111111111111".into(), name: "Management".into(), email: "root@example.com".into() };
+    let provider = SandboxProvider::open_or_create(&dir.path().join("org.json"), &seed).unwrap();
+    Env { dir, provider }
+}
+
+impl Env {
+    async fn plan(&self, body: &str) -> Plan {
+        let text = format!(
+            "AWSTemplateFormatVersion: '2010-09-09-OC'\nOrganization:\n  Master:\n    Type: OC::ORG::MasterAccount\n    Properties:\n      AccountId: '111111111111'\n{body}"
+        );
+        let path = self.dir.path().join("organization.yml");
+        std::fs::write(&path, text).unwrap();
+        let loaded = spec::load(&path, &LoadOptions::default());
+        let desired = loaded.desired.unwrap_or_else(|| panic!("{:?}", loaded.diagnostics));
+        let actual = self.provider.read().await.unwrap();
+        plan::plan(&desired, &actual, &Limits::default(), "test").unwrap()
+    }
+
+    async fn root(&self) -> String {
+        self.provider.read().await.unwrap().root.id
+    }
+}
+
+fn ops(plan: &Plan) -> Vec<&Operation> {
+    plan.changes.iter().map(|c| &c.operation).collect()
+}
+
+fn scp(id: &str, name: &str) -> String {
+    format!("  {id}:\n    Type: OC::ORG::ServiceControlPolicy\n    Properties:\n      PolicyName: {name}\n      PolicyDocument: '{DOC}'\n")
+}
+
+#[tokio::test]
+async fn existing_untagged_ous_and_policies_are_adopted_by_name_not_duplicated() {
+    let e = env();
+    let root = e.root().await;
+    let ou = e.provider.create_ou(&root, "Prod", &Tags::new()).await.unwrap();
+    let policy = e.provider.create_policy("DenyS3", "", DOC, &Tags::new()).await.unwrap();
+    let plan = e
+        .plan(&format!(
+            "  ProdOU:\n    Type: OC::ORG::OrganizationalUnit\n    Properties:\n      OrganizationalUnitName: Prod\n{}",
+            scp("DenyS3Scp", "DenyS3")
+        ))
+        .await;
+    let adopted: Vec<String> = plan
+        .changes
+        .iter()
+        .filter_map(|c| match &c.operation {
+            Operation::TagResource { resource, tags } if tags.contains_key("orgctl:logical-id") => {
+                resource.existing_id().map(str::to_string)
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(adopted.contains(&ou) && adopted.contains(&policy), "{adopted:?}");
+    assert!(!plan.changes.iter().any(|c| c.action == Action::Add), "{:#?}", ops(&plan));
+}
+
+#[tokio::test]
+async fn what_orgctl_does_not_own_is_never_deleted_or_detached() {
+    let e = env();
+    let root = e.root().await;
+    e.provider.enable_scp_policy_type(&root).await.unwrap();
+    let foreign_ou = e.provider.create_ou(&root, "Legacy", &Tags::new()).await.unwrap();
+    let foreign_policy = e.provider.create_policy("Theirs", "", DOC, &Tags::new()).await.unwrap();
+    e.provider.attach_policy(&foreign_policy, &root).await.unwrap();
+    let plan = e.plan("").await;
+    assert!(
+        plan.changes.iter().all(|c| !matches!(
+            c.operation,
+            Operation::DeleteOu { .. } | Operation::DeletePolicy { .. } | Operation::DetachPolicy { .. }
+        )),
+        "{:#?}",
+        ops(&plan)
+    );
+    let state = e.provider.read().await.unwrap();
+    assert!(state.ous.contains_key(&foreign_ou));
+}
+
+#[tokio::test]
+async fn a_policy_removed_from_the_file_is_detached_then_deleted() {
+    let e = env();
+    let root = e.root().await;
+    e.provider.enable_scp_policy_type(&root).await.unwrap();
+    let owned = Tags::from([("orgctl:logical-id".to_string(), "OldScp".to_string())]);
+    let id = e.provider.create_policy("Old", "", DOC, &owned).await.unwrap();
+    e.provider.attach_policy(&id, &root).await.unwrap();
+    let plan = e.plan("").await;
+    let policy_changes: Vec<_> =
+        plan.changes.iter().filter(|c| !matches!(c.operation, Operation::TagResource { .. })).collect();
+    assert_eq!(policy_changes.len(), 2, "{:#?}", ops(&plan));
+    assert!(matches!(policy_changes[0].operation, Operation::DetachPolicy { .. }));
+    assert_eq!(policy_changes[1].action, Action::Remove);
+    assert!(matches!(policy_changes[1].operation, Operation::DeletePolicy { .. }));
+    assert_eq!(policy_changes[1].depends_on, vec![policy_changes[0].id]);
+}
+
+#[tokio::test]
+async fn at_the_scp_limit_the_old_policy_is_detached_first() {
+    let e = env();
+    let root = e.root().await;
+    e.provider.enable_scp_policy_type(&root).await.unwrap();
+    let mut body = String::from("  OrganizationRoot:\n    Type: OC::ORG::OrganizationRoot\n    Properties:\n      ServiceControlPolicies: [!Ref S1, !Ref S2, !Ref S3, !Ref S4]\n");
+    for i in 1..=5 {
+        body.push_str(&scp(&format!("S{i}"), &format!("S{i}")));
+    }
+    for i in 1..=4 {
+        let tags = Tags::from([("orgctl:logical-id".to_string(), format!("S{i}"))]);
+        let id = e.provider.create_policy(&format!("S{i}"), "", DOC, &tags).await.unwrap();
+        e.provider.attach_policy(&id, &root).await.unwrap();
+    }
+    e.provider
+        .create_policy("S5", "", DOC, &Tags::from([("orgctl:logical-id".to_string(), "S5".to_string())]))
+        .await
+        .unwrap();
+    // Swap S4 for S5: the root holds 5 SCPs already (FullAWSAccess + 4).
+    let plan = e.plan(&body.replace("!Ref S4]", "!Ref S5]")).await;
+    let detach = plan.changes.iter().find(|c| matches!(c.operation, Operation::DetachPolicy { .. })).unwrap();
+    let attach = plan.changes.iter().find(|c| matches!(c.operation, Operation::AttachPolicy { .. })).unwrap();
+    assert!(attach.depends_on.contains(&detach.id), "the attach must wait for the detach");
+}
+
+#[tokio::test]
+async fn an_account_is_matched_by_email_whatever_its_case() {
+    let e = env();
+    let request = e.provider.create_account("Dev", "Dev@Example.com", &Tags::new()).await.unwrap();
+    while e.provider.create_account_status(&request).await.unwrap() == CreateAccountStatus::InProgress {}
+    let plan = e.plan("  Dev:\n    Type: OC::ORG::Account\n    Properties:\n      AccountName: Dev\n      RootEmail: dev@example.com\n").await;
+    assert!(!plan.changes.iter().any(|c| matches!(c.operation, Operation::CreateAccount { .. })), "{:#?}", ops(&plan));
+}

@@ -1,0 +1,153 @@
+//! The org file format: what valid files mean once loaded.
+
+use orgctl::spec::{self, desired::Parent, LoadOptions};
+use std::path::{Path, PathBuf};
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+const HEAD: &str = "AWSTemplateFormatVersion: '2010-09-09-OC'\nOrganization:\n  Master:\n    Type: OC::ORG::MasterAccount\n    Properties:\n      AccountName: Management\n      AccountId: 111111111111\n      RootEmail: root@example.com\n";
+
+fn load(text: &str) -> spec::Loaded {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "organization.yml", text);
+    spec::load(&path, &LoadOptions::default())
+}
+
+fn errors(loaded: &spec::Loaded) -> Vec<String> {
+    loaded.diagnostics.0.iter().filter(|d| d.is_error()).map(|d| d.to_string()).collect()
+}
+
+#[test]
+fn a_numeric_account_id_becomes_a_string_and_accounts_default_to_the_root() {
+    let loaded = load(&format!("{HEAD}  Dev:\n    Type: OC::ORG::Account\n    Properties:\n      AccountName: Dev\n      RootEmail: dev@example.com\n"));
+    assert!(errors(&loaded).is_empty(), "{:?}", errors(&loaded));
+    let desired = loaded.desired.unwrap();
+    assert_eq!(desired.master_account_id, "111111111111");
+    assert_eq!(desired.accounts.iter().find(|a| a.logical_id == "Dev").unwrap().parent, Parent::Root);
+}
+
+#[test]
+fn getatt_sub_and_join_compute_values_across_accounts() {
+    let loaded = load(&format!(
+        "{HEAD}      Alias: acme-mgmt\n      Tags:\n        team: platform\n  Dev:\n    Type: OC::ORG::Account\n    Properties:\n      AccountName: !Sub '${{Master.AccountName}} Dev'\n      RootEmail: dev@example.com\n      Alias: !Join ['-', [!GetAtt Master.Alias, dev]]\n      Tags:\n        owner: !GetAtt Master.Tags.team\n        management: !Ref Master\n        literal: !Sub '${{!NotAVariable}}'\n"
+    ));
+    assert!(errors(&loaded).is_empty(), "{:?}", errors(&loaded));
+    let desired = loaded.desired.unwrap();
+    let dev = desired.accounts.iter().find(|a| a.logical_id == "Dev").unwrap();
+    assert_eq!(dev.name.as_deref(), Some("Management Dev"));
+    assert_eq!(dev.alias.as_deref(), Some("acme-mgmt-dev"));
+    let tags = dev.tags.as_ref().unwrap();
+    assert_eq!(tags["owner"], "platform");
+    assert_eq!(tags["management"], "111111111111");
+    assert_eq!(tags["literal"], "${NotAVariable}");
+}
+
+#[test]
+fn includes_are_relative_to_the_including_file_and_merges_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "lib/scp.yml", "Type: OC::ORG::ServiceControlPolicy\nProperties:\n  PolicyName: DenyS3\n  PolicyDocument: !Include ./doc.json\n");
+    write(
+        dir.path(),
+        "lib/doc.json",
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}"#,
+    );
+    let text = format!("{HEAD}      <<: *common\n  Scp: !Include lib/scp.yml\n",)
+        .replace("Organization:\n", "Definitions:\n  Common: &common\n    Alias: from-anchor\nOrganization:\n");
+    let path = write(dir.path(), "org/organization.yml", &text.replace("lib/scp.yml", "../lib/scp.yml"));
+    let loaded = spec::load(&path, &LoadOptions::default());
+    assert!(errors(&loaded).is_empty(), "{:?}", errors(&loaded));
+    let desired = loaded.desired.unwrap();
+    assert_eq!(desired.accounts[0].alias.as_deref(), Some("from-anchor"));
+    assert_eq!(
+        desired.policies[0].content,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"}]}"#
+    );
+}
+
+#[test]
+fn an_include_loop_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.yml", "x: !Include b.yml\n");
+    write(dir.path(), "b.yml", "y: !Include a.yml\n");
+    let loaded = spec::load(&dir.path().join("a.yml"), &LoadOptions::default());
+    assert_eq!(loaded.diagnostics.0[0].code, "include-cycle");
+    assert!(loaded.diagnostics.0[0].message.contains("a.yml → "), "{}", loaded.diagnostics.0[0].message);
+}
+
+#[test]
+fn parameters_take_defaults_overrides_and_lists() {
+    let text = format!(
+        "Parameters:\n  Domain:\n    Type: String\n    Default: example.com\n  Regions:\n    Type: CommaDelimitedList\n    Default: [eu-west-1, us-east-1]\n{HEAD}  Scp:\n    Type: OC::ORG::ServiceControlPolicy\n    Properties:\n      PolicyName: !Sub 'Deny-${{Domain}}'\n      PolicyDocument:\n        Statement:\n          Effect: Deny\n          NotAction: 'iam:*'\n          Resource: '*'\n          Condition:\n            StringNotEquals:\n              aws:RequestedRegion: !Ref Regions\n"
+    )
+    .replacen("AWSTemplateFormatVersion: '2010-09-09-OC'\n", "", 1);
+    let text = format!("AWSTemplateFormatVersion: '2010-09-09-OC'\n{text}");
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "organization.yml", &text);
+    let loaded = spec::load(&path, &LoadOptions::default());
+    assert!(errors(&loaded).is_empty(), "{:?}", errors(&loaded));
+    let policy = &loaded.desired.unwrap().policies[0];
+    assert_eq!(policy.name, "Deny-example.com");
+    assert!(policy.content.contains(r#""aws:RequestedRegion":["eu-west-1","us-east-1"]"#), "{}", policy.content);
+
+    let mut options = LoadOptions::default();
+    options.parameters.insert("Domain".into(), "acme.test".into());
+    options.parameters.insert("Regions".into(), "eu-north-1".into());
+    let policy = &spec::load(&path, &options).desired.unwrap().policies[0];
+    assert_eq!(policy.name, "Deny-acme.test");
+    assert!(policy.content.contains(r#"["eu-north-1"]"#));
+}
+
+#[test]
+fn an_unknown_account_id_is_deferred_to_the_plan() {
+    let loaded = load(&format!(
+        "{HEAD}  Dev:\n    Type: OC::ORG::Account\n    Properties:\n      AccountName: Dev\n      RootEmail: dev@example.com\n  Scp:\n    Type: OC::ORG::ServiceControlPolicy\n    Properties:\n      PolicyName: TrustDev\n      PolicyDocument:\n        Statement:\n          Effect: Deny\n          Action: 'iam:*'\n          Resource: !Sub 'arn:aws:iam::${{Dev}}:role/x'\n"
+    ));
+    assert!(errors(&loaded).is_empty(), "{:?}", errors(&loaded));
+    let content = &loaded.desired.unwrap().policies[0].content;
+    let filled = spec::eval::fill_deferred(content, |id| (id == "Dev").then(|| "222222222222".to_string())).unwrap();
+    assert!(filled.contains("arn:aws:iam::222222222222:role/x"));
+    assert_eq!(spec::eval::fill_deferred(content, |_| None).unwrap_err(), "Dev");
+}
+
+#[test]
+fn a_duplicate_account_name_is_only_a_warning() {
+    let loaded = load(&format!("{HEAD}  Dev:\n    Type: OC::ORG::Account\n    Properties:\n      AccountName: Management\n      RootEmail: dev@example.com\n"));
+    assert!(errors(&loaded).is_empty());
+    assert!(loaded.desired.is_some());
+    let warning = &loaded.diagnostics.0[0];
+    assert_eq!(warning.code, "duplicate-account-name");
+    assert!(!warning.is_error());
+}
+
+#[test]
+fn all_errors_are_reported_at_once() {
+    let loaded = load(&format!(
+        "{HEAD}  A:\n    Type: OC::ORG::Account\n    Properties:\n      AccountName: A\n      RootEmail: bad\n  B:\n    Type: OC::ORG::Account\n    Properties:\n      AccountName: B\n      RootEmail: b@example.com\n      AccountId: '12'\n"
+    ));
+    let codes: Vec<&str> = loaded.diagnostics.0.iter().map(|d| d.code).collect();
+    assert_eq!(codes, vec!["invalid-email", "invalid-account-id"]);
+    assert!(loaded.desired.is_none());
+}
+
+#[test]
+fn limits_can_be_raised() {
+    let deep: String = (1..=6)
+        .map(|i| {
+            let child = if i < 6 { format!("\n      OrganizationalUnits: !Ref L{}", i + 1) } else { String::new() };
+            format!("  L{i}:\n    Type: OC::ORG::OrganizationalUnit\n    Properties:\n      OrganizationalUnitName: L{i}{child}\n")
+        })
+        .collect();
+    let text = format!("{HEAD}{deep}");
+    assert_eq!(errors(&load(&text)).len(), 1);
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "organization.yml", &text);
+    let mut options = LoadOptions::default();
+    options.limits.set("ou-depth=6").unwrap();
+    assert!(spec::load(&path, &options).desired.is_some());
+    assert!(options.limits.set("nonsense=1").is_err());
+}
