@@ -1,1 +1,269 @@
-fn main() {}
+//! Benchmark: parse + validate + plan of a generated org of 5,000 accounts, 500 OUs and 50 SCPs
+//! against a sandbox that holds the same organization with 1% of it changed.
+//!
+//! Run with `cargo bench --bench plan_large_org`. Each measurement runs in a fresh child
+//! process so that its peak memory (VmHWM) counts only parse + validate + read + plan.
+//! Targets on the 2-core reference machine: under 1 s and under 300 MB.
+
+use orgctl::model::{AccountState, OrgState, OuState, PolicyState, RootState, Tags, FULL_AWS_ACCESS_ID, OWNER_TAG};
+use orgctl::provider::sandbox::SandboxProvider;
+use orgctl::provider::Provider;
+use orgctl::spec::desired::{DesiredOrg, Parent};
+use orgctl::spec::{self, LoadOptions};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::Path;
+use std::time::Instant;
+
+const ACCOUNTS: usize = 5_000;
+const SCPS: usize = 50;
+const RUNS: usize = 5;
+
+/// 10 top-level OUs, 7 children each, 6 grandchildren each: 10 + 70 + 420 = 500 OUs.
+fn generate_org() -> String {
+    let mut y = String::from(
+        "AWSTemplateFormatVersion: '2010-09-09-OC'\nDescription: generated benchmark organization\n\nOrganization:\n  Master:\n    Type: OC::ORG::MasterAccount\n    Properties:\n      AccountName: Management\n      AccountId: '100000000000'\n      RootEmail: root@bench.example\n      PasswordPolicy: !Ref Passwords\n\n  Root:\n    Type: OC::ORG::OrganizationRoot\n    Properties:\n      ServiceControlPolicies: [!Ref Scp0, !Ref Scp1]\n\n  Passwords:\n    Type: OC::ORG::PasswordPolicy\n    Properties:\n      MinimumPasswordLength: 14\n      RequireSymbols: true\n      RequireNumbers: true\n      RequireUppercaseCharacters: true\n      RequireLowercaseCharacters: true\n      MaxPasswordAge: 90\n      PasswordReusePrevention: 24\n\n",
+    );
+    let mut ous = Vec::new();
+    for t in 0..10 {
+        ous.push((format!("Ou{t}"), None::<String>));
+        for c in 0..7 {
+            ous.push((format!("Ou{t}x{c}"), Some(format!("Ou{t}"))));
+            for g in 0..6 {
+                ous.push((format!("Ou{t}x{c}x{g}"), Some(format!("Ou{t}x{c}"))));
+            }
+        }
+    }
+    for (i, (id, _)) in ous.iter().enumerate() {
+        let children: Vec<&String> = ous.iter().filter(|(_, p)| p.as_ref() == Some(id)).map(|(c, _)| c).collect();
+        let accounts: Vec<String> =
+            (0..ACCOUNTS).filter(|a| a % ous.len() == i).map(|a| format!("Account{a}")).collect();
+        let _ = write!(
+            y,
+            "  {id}:\n    Type: OC::ORG::OrganizationalUnit\n    Properties:\n      OrganizationalUnitName: {id}\n"
+        );
+        if !children.is_empty() {
+            let list: Vec<String> = children.iter().map(|c| format!("!Ref {c}")).collect();
+            let _ = writeln!(y, "      OrganizationalUnits: [{}]", list.join(", "));
+        }
+        if !accounts.is_empty() {
+            let list: Vec<String> = accounts.iter().map(|c| format!("!Ref {c}")).collect();
+            let _ = writeln!(y, "      Accounts: [{}]", list.join(", "));
+        }
+        if id.len() == 3 {
+            let _ = writeln!(y, "      ServiceControlPolicies: [!Ref Scp{}, !Ref Scp{}]", 2 + i % 48, 3 + i % 47);
+        }
+        y.push('\n');
+    }
+    for a in 0..ACCOUNTS {
+        let _ = write!(
+            y,
+            "  Account{a}:\n    Type: OC::ORG::Account\n    Properties:\n      AccountName: Account {a}\n      RootEmail: aws+account{a}@bench.example\n      Alias: bench-account-{a}\n      PasswordPolicy: !Ref Passwords\n      Tags:\n        team: team{}\n        cost-center: cc{}\n\n",
+            a % 20,
+            a % 7
+        );
+    }
+    for s in 0..SCPS {
+        let _ = write!(
+            y,
+            "  Scp{s}:\n    Type: OC::ORG::ServiceControlPolicy\n    Properties:\n      PolicyName: Scp{s}\n      Description: generated policy {s}\n      PolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Deny\n            Action: ['service{s}:Delete*', 'service{s}:Put*']\n            Resource: '*'\n\n"
+        );
+    }
+    y
+}
+
+/// The live organization that matches `desired` exactly, with AWS-like ids.
+fn matching_state(desired: &DesiredOrg) -> OrgState {
+    let root_id = "r-bench".to_string();
+    let owner = |lid: &str| Tags::from([(OWNER_TAG.to_string(), lid.to_string())]);
+    let ou_id = |lid: &str| format!("ou-bench-{lid}");
+    let policy_id = |lid: &str| format!("p-{lid}");
+    let parent_id = |p: &Parent| match p {
+        Parent::Root => root_id.clone(),
+        Parent::Ou(lid) => ou_id(lid),
+    };
+    let mut policies: BTreeMap<String, PolicyState> = desired
+        .policies
+        .iter()
+        .map(|p| {
+            let state = PolicyState {
+                id: policy_id(&p.logical_id),
+                name: p.name.clone(),
+                description: p.description.clone(),
+                content: p.content.clone(),
+                aws_managed: false,
+                tags: owner(&p.logical_id),
+                targets: Vec::new(),
+            };
+            (state.id.clone(), state)
+        })
+        .collect();
+    let mut full = PolicyState {
+        id: FULL_AWS_ACCESS_ID.into(),
+        name: "FullAWSAccess".into(),
+        description: String::new(),
+        content: "{}".into(),
+        aws_managed: true,
+        tags: Tags::new(),
+        targets: vec![root_id.clone()],
+    };
+    let mut attach = |target: &str, scps: &[String]| {
+        for lid in scps {
+            if let Some(p) = policies.get_mut(&policy_id(lid)) {
+                p.targets.push(target.to_string());
+            }
+        }
+    };
+    attach(&root_id, &desired.root_scps);
+    let mut ous = BTreeMap::new();
+    for ou in &desired.ous {
+        let id = ou_id(&ou.logical_id);
+        attach(&id, &ou.scps);
+        full.targets.push(id.clone());
+        ous.insert(
+            id.clone(),
+            OuState { id, name: ou.name.clone(), parent_id: parent_id(&ou.parent), tags: owner(&ou.logical_id) },
+        );
+    }
+    let mut accounts = BTreeMap::new();
+    for (i, a) in desired.accounts.iter().enumerate() {
+        let id = a.account_id.clone().unwrap_or_else(|| format!("{:012}", 200_000_000_000u64 + i as u64));
+        let mut tags = a.tags.clone().unwrap_or_default();
+        tags.extend(owner(&a.logical_id));
+        full.targets.push(id.clone());
+        attach(&id, &a.scps);
+        accounts.insert(
+            id.clone(),
+            AccountState {
+                id,
+                name: a.name.clone().unwrap_or_default(),
+                email: a.email.clone().unwrap_or_default(),
+                parent_id: parent_id(&a.parent),
+                status: "ACTIVE".into(),
+                tags,
+                alias: a.alias.clone(),
+                password_policy: a.password_policy.clone(),
+            },
+        );
+    }
+    policies.insert(full.id.clone(), full);
+    OrgState {
+        organization_id: "o-bench".into(),
+        master_account_id: desired.master_account_id.clone(),
+        root: RootState { id: root_id, scp_enabled: true, tags: Tags::new() },
+        ous,
+        accounts,
+        policies,
+        pending_create_requests: Vec::new(),
+    }
+}
+
+/// Changes 1% of the organization: 50 accounts (a third moved to another OU, a third with a
+/// weaker password policy, a third with a changed tag), 5 OUs renamed, one SCP edited.
+fn drift(state: &mut OrgState) {
+    let ou_ids: Vec<String> = state.ous.keys().cloned().collect();
+    for (n, account) in
+        state.accounts.values_mut().filter(|a| a.id != state.master_account_id).enumerate().take(ACCOUNTS / 100)
+    {
+        match n % 3 {
+            0 => {
+                let other = ou_ids.iter().find(|id| **id != account.parent_id).expect("two OUs at least");
+                account.parent_id = other.clone();
+            }
+            1 => {
+                if let Some(p) = account.password_policy.as_mut() {
+                    p.minimum_password_length = 8;
+                }
+            }
+            _ => {
+                account.tags.insert("team".into(), "drifted".into());
+            }
+        }
+    }
+    for ou in state.ous.values_mut().take(5) {
+        ou.name.push_str("-renamed");
+    }
+    if let Some(p) = state.policies.values_mut().find(|p| !p.aws_managed) {
+        p.content = p.content.replace("Delete*", "Remove*");
+    }
+}
+
+fn peak_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// One measurement, in this (child) process: prints `parse_ms read_ms plan_ms changes peak_kb`.
+fn measure(org: &Path, sandbox: &Path) {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let t0 = Instant::now();
+    let loaded = spec::load(org, &LoadOptions::default());
+    let desired = loaded.desired.expect("the generated org is valid");
+    let t1 = Instant::now();
+    let provider = SandboxProvider::open(sandbox).expect("sandbox");
+    let actual = rt.block_on(provider.read()).expect("read");
+    let t2 = Instant::now();
+    let plan = orgctl::plan::plan(&desired, &actual, &Default::default(), "bench").expect("plan");
+    let t3 = Instant::now();
+    let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1000.0;
+    println!("{:.1} {:.1} {:.1} {} {}", ms(t0, t1), ms(t1, t2), ms(t2, t3), plan.changes.len(), peak_rss_kb());
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--measure") {
+        measure(Path::new(&args[i + 1]), Path::new(&args[i + 2]));
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let org = dir.path().join("organization.yml");
+    let sandbox = dir.path().join("sandbox.json");
+    let text = generate_org();
+    std::fs::write(&org, &text).expect("write org");
+    let desired = spec::load(&org, &LoadOptions::default()).desired.expect("valid org");
+    let mut state = matching_state(&desired);
+    drift(&mut state);
+    SandboxProvider::seed(&sandbox, state).expect("seed sandbox");
+    println!(
+        "org file: {} accounts, {} OUs, {} SCPs, {:.1} MB of YAML; sandbox {:.1} MB",
+        desired.accounts.len(),
+        desired.ous.len(),
+        desired.policies.len(),
+        text.len() as f64 / 1e6,
+        std::fs::metadata(&sandbox).map(|m| m.len()).unwrap_or(0) as f64 / 1e6
+    );
+    let exe = std::env::current_exe().expect("exe");
+    let mut totals = Vec::new();
+    let mut peaks = Vec::new();
+    for run in 1..=RUNS {
+        let out = std::process::Command::new(&exe).args(["--measure"]).arg(&org).arg(&sandbox).output().expect("child");
+        let line = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let f: Vec<f64> = line.split_whitespace().filter_map(|v| v.parse().ok()).collect();
+        if f.len() != 5 {
+            eprintln!("run {run} failed: {line} {}", String::from_utf8_lossy(&out.stderr));
+            std::process::exit(1);
+        }
+        println!(
+            "run {run}: parse+validate {:.0} ms, read sandbox {:.0} ms, plan {:.0} ms, total {:.0} ms, {} changes, peak {:.0} MB",
+            f[0],
+            f[1],
+            f[2],
+            f[0] + f[1] + f[2],
+            f[3],
+            f[4] / 1024.0
+        );
+        totals.push(f[0] + f[1] + f[2]);
+        peaks.push(f[4] / 1024.0);
+    }
+    totals.sort_by(f64::total_cmp);
+    let peak = peaks.iter().cloned().fold(0.0, f64::max);
+    println!(
+        "median total {:.0} ms (target < 1000 ms); max peak memory {:.0} MB (target < 300 MB)",
+        totals[RUNS / 2],
+        peak
+    );
+}

@@ -94,6 +94,13 @@ impl SandboxData {
         }
     }
 
+    /// A sandbox holding `org` as it is (for benchmarks and tests that need a large organization).
+    pub fn from_state(mut org: OrgState) -> Self {
+        org.pending_create_requests.clear();
+        let next_id = (org.ous.len() + org.accounts.len() + org.policies.len()) as u64 + 1;
+        SandboxData { format: FORMAT.into(), limits: Limits::default(), next_id, org, requests: BTreeMap::new() }
+    }
+
     pub fn load(path: &Path) -> ProviderResult<Self> {
         let bytes = std::fs::read(path).map_err(|e| {
             ProviderError::new("SandboxUnreadable", format!("cannot read the sandbox {}: {e}", path.display()))
