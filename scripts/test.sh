@@ -14,8 +14,6 @@ cargo clippy --all-targets --quiet -- -D warnings
 
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --no-fail-fast
-  # nextest does not run doc tests
-  cargo test --doc --quiet
 else
   cargo test --no-fail-fast
 fi
