@@ -73,30 +73,24 @@ impl Node {
 /// Parses `text` (the content of the file `file`) into a located tree.
 /// Returns `Null` for an empty document.
 pub fn parse(text: &str, file: FileId, path: &Path) -> Result<Node, Box<Diagnostic>> {
-    let mut builder = Builder { file, stack: Vec::new(), anchors: HashMap::new(), root: None, error: None };
+    let mut builder = Builder { file, stack: Vec::new(), anchors: HashMap::new(), root: None, error: None, nodes: 0 };
     let mut parser = Parser::new_from_str(text);
+    let at = |m: &Marker| Location {
+        file: path.to_path_buf(),
+        line: m.line(),
+        column: m.col() + 1,
+        offset: m.index(),
+        len: 1,
+    };
     if let Err(e) = parser.load(&mut builder, false) {
-        let m = e.marker();
         return Err(Box::new(
             Diagnostic::error("yaml-syntax", format!("invalid YAML: {}", e.info()))
-                .at(Some(Location {
-                    file: path.to_path_buf(),
-                    line: m.line(),
-                    column: m.col() + 1,
-                    offset: m.index(),
-                    len: 1,
-                }))
+                .at(Some(at(e.marker())))
                 .help("fix the YAML syntax at this position (indentation, quoting, a missing ':')"),
         ));
     }
-    if let Some(err) = builder.error {
-        return Err(Box::new(err.at(Some(Location {
-            file: path.to_path_buf(),
-            line: 1,
-            column: 1,
-            offset: 0,
-            len: 1,
-        }))));
+    if let Some((err, mark)) = builder.error {
+        return Err(Box::new(err.at(Some(at(&mark)))));
     }
     Ok(builder.root.unwrap_or(Node {
         kind: NodeKind::Null,
@@ -110,12 +104,29 @@ enum Frame {
     Map { entries: Vec<(Node, Node)>, pending_key: Option<Node>, tag: Option<String>, anchor: usize, span: Span },
 }
 
+/// Nodes a document may expand to once aliases are resolved: far above any real org file
+/// (a 5,000-account org is about 200,000), far below what would exhaust memory ("billion laughs").
+const MAX_NODES: usize = 1_000_000;
+/// Nesting depth a document may reach; later stages walk the tree recursively.
+const MAX_DEPTH: usize = 128;
+
 struct Builder {
     file: FileId,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    /// Anchored nodes with their size in nodes.
+    anchors: HashMap<usize, (Node, usize)>,
     root: Option<Node>,
-    error: Option<Diagnostic>,
+    /// The first problem the parser itself does not see, and where it is.
+    error: Option<(Diagnostic, Marker)>,
+    nodes: usize,
+}
+
+fn size(node: &Node) -> usize {
+    1 + match &node.kind {
+        NodeKind::Seq(items) => items.iter().map(size).sum(),
+        NodeKind::Map(entries) => entries.iter().map(|(k, v)| size(k) + size(v)).sum(),
+        _ => 0,
+    }
 }
 
 impl Builder {
@@ -129,9 +140,19 @@ impl Builder {
         }
     }
 
+    fn fail(&mut self, message: &str, mark: Marker) {
+        self.error.get_or_insert_with(|| {
+            let d = Diagnostic::error("yaml-too-large", message.to_string())
+                .help("org files are plain mappings; this looks like an alias bomb or generated nesting");
+            (d, mark)
+        });
+    }
+
     fn finish(&mut self, node: Node, anchor: usize) {
+        self.nodes += 1;
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            let n = size(&node);
+            self.anchors.insert(anchor, (node.clone(), n));
         }
         match self.stack.last_mut() {
             None => self.root = Some(node),
@@ -196,6 +217,10 @@ impl MarkedEventReceiver for Builder {
                 };
                 self.finish(Node { kind, tag, span }, anchor);
             }
+            Event::SequenceStart(..) | Event::MappingStart(..) if self.stack.len() >= MAX_DEPTH => {
+                self.fail(&format!("the document nests deeper than {MAX_DEPTH} levels"), mark);
+                self.stack.push(Frame::Seq { items: Vec::new(), tag: None, anchor: 0, span: self.span(mark, 1) });
+            }
             Event::SequenceStart(anchor, tag) => {
                 let span = self.span(mark, 1);
                 self.stack.push(Frame::Seq { items: Vec::new(), tag: tag_name(tag), anchor, span });
@@ -221,11 +246,18 @@ impl MarkedEventReceiver for Builder {
                     self.finish(Node { kind, tag, span }, anchor);
                 }
             }
+            Event::Alias(_) if self.error.is_some() => {}
             Event::Alias(id) => match self.anchors.get(&id).cloned() {
-                Some(node) => self.finish(node, 0),
+                Some((_, n)) if self.nodes + n > MAX_NODES => {
+                    self.fail(&format!("aliases expand the document past {MAX_NODES} nodes"), mark);
+                }
+                Some((node, n)) => {
+                    self.nodes += n - 1;
+                    self.finish(node, 0);
+                }
                 None => {
                     self.error.get_or_insert_with(|| {
-                        Diagnostic::error("yaml-syntax", "an alias refers to an unknown anchor")
+                        (Diagnostic::error("yaml-syntax", "an alias refers to an unknown anchor"), mark)
                     });
                 }
             },
