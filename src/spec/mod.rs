@@ -8,6 +8,7 @@ pub mod eval;
 pub mod limits;
 pub mod load;
 pub mod model;
+mod report;
 mod resources;
 pub mod source;
 mod validate;

@@ -4,9 +4,10 @@
 use super::eval::{collect_refs, Env, EvalError};
 use super::load::suggest;
 use super::model::*;
+use super::report::Reporter;
 use super::source::{Sources, Span};
 use super::yaml::{Node, NodeKind};
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::Diagnostics;
 use crate::graph::DependencyGraph;
 use crate::model::{PasswordPolicy, Tags};
 use std::collections::{BTreeMap, HashMap};
@@ -25,32 +26,7 @@ impl<'a> RawResource<'a> {
     }
 }
 
-/// Builds diagnostics about one resource.
-struct Reporter<'s> {
-    sources: &'s Sources,
-    diags: Diagnostics,
-    /// Logical ids whose type was unknown: already reported, so references to them are not.
-    untyped: std::collections::HashSet<String>,
-}
-
 impl Reporter<'_> {
-    fn error(
-        &mut self,
-        code: &'static str,
-        span: Span,
-        id: &str,
-        property: Option<&str>,
-        message: impl Into<String>,
-    ) -> &mut Diagnostic {
-        let mut d = Diagnostic::error(code, message).at(Some(self.sources.location(span))).resource(id);
-        if let Some(p) = property {
-            d = d.property(p);
-        }
-        self.diags.push(d);
-        let last = self.diags.0.len() - 1;
-        &mut self.diags.0[last]
-    }
-
     fn eval_error(&mut self, e: EvalError, span: Span, id: &str, property: &str) {
         let d = self.error(e.code, span, id, Some(property), e.message);
         d.help = e.help;
@@ -64,7 +40,7 @@ pub fn parse_organization(
     sources: &Sources,
     diags: &mut Diagnostics,
 ) -> OrgSpec {
-    let mut r = Reporter { sources, diags: Diagnostics::default(), untyped: Default::default() };
+    let mut r = Reporter::new(sources);
     let raws = index_resources(org, &mut r);
     let kinds: HashMap<String, ResourceKind> = raws.iter().map(|raw| (raw.logical_id.clone(), raw.kind)).collect();
     let mut env = Env { parameters, kinds: &kinds, account_values: HashMap::new() };
@@ -162,14 +138,14 @@ fn index_resources<'a>(org: &'a Node, r: &mut Reporter) -> Vec<RawResource<'a>> 
             r.error("invalid-logical-id", key.span, id, None, "logical ids must be alphanumeric (A-Z, a-z, 0-9)");
         }
         let Some(type_node) = value.get("Type") else {
-            r.untyped.insert(id.to_string());
+            r.broken.insert(id.to_string());
             r.error("missing-type", key.span, id, Some("Type"), "resource has no Type").help =
                 Some(format!("one of: {}", type_names()));
             continue;
         };
         let type_name = type_node.as_str().unwrap_or_default();
         let Some(kind) = ResourceKind::from_type_name(type_name) else {
-            r.untyped.insert(id.to_string());
+            r.broken.insert(id.to_string());
             let guess = suggest(type_name, ResourceKind::ALL.iter().map(|k| k.type_name()));
             r.error("unknown-type", type_node.span, id, Some("Type"), format!("unknown resource type '{type_name}'"))
                 .help = Some(match guess {
@@ -358,7 +334,7 @@ fn refs(
             continue;
         };
         match kinds.get(&target) {
-            None if r.untyped.contains(&target) => {}
+            None if r.broken.contains(&target) => {}
             None => {
                 let guess =
                     suggest(&target, kinds.iter().filter(|(_, k)| expected.contains(k)).map(|(id, _)| id.as_str()));

@@ -3,38 +3,13 @@
 
 use super::limits::Limits;
 use super::model::*;
+use super::report::Reporter;
 use super::source::{Sources, Span};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::graph::DependencyGraph;
 use std::collections::HashMap;
 
-struct Checker<'s> {
-    sources: &'s Sources,
-    diags: Diagnostics,
-}
-
-impl Checker<'_> {
-    fn report(&mut self, d: Diagnostic, span: Span, id: &str, property: Option<&str>) -> &mut Diagnostic {
-        let mut d = d.at(Some(self.sources.location(span))).resource(id);
-        if let Some(p) = property {
-            d = d.property(p);
-        }
-        self.diags.push(d);
-        let last = self.diags.0.len() - 1;
-        &mut self.diags.0[last]
-    }
-
-    fn error(
-        &mut self,
-        code: &'static str,
-        span: Span,
-        id: &str,
-        property: Option<&str>,
-        message: impl Into<String>,
-    ) -> &mut Diagnostic {
-        self.report(Diagnostic::error(code, message), span, id, property)
-    }
-
+impl Reporter<'_> {
     /// Reports every value that appears twice among `items` (comparison key, value as written,
     /// owner id, span); emails, for one, compare without case.
     fn unique(
@@ -69,7 +44,7 @@ pub struct Placement {
 }
 
 pub fn validate(spec: &OrgSpec, limits: &Limits, sources: &Sources, diags: &mut Diagnostics) -> Placement {
-    let mut c = Checker { sources, diags: Diagnostics::default() };
+    let mut c = Reporter::new(sources);
     check_accounts(spec, &mut c);
     let placement = check_tree(spec, limits, &mut c);
     check_policies(spec, limits, &mut c);
@@ -77,7 +52,7 @@ pub fn validate(spec: &OrgSpec, limits: &Limits, sources: &Sources, diags: &mut 
     placement
 }
 
-fn check_accounts(spec: &OrgSpec, c: &mut Checker) {
+fn check_accounts(spec: &OrgSpec, c: &mut Reporter) {
     for a in &spec.accounts {
         if let Some(id) = &a.account_id {
             if id.value.len() != 12 || !id.value.chars().all(|ch| ch.is_ascii_digit()) {
@@ -167,7 +142,7 @@ fn valid_alias(alias: &str) -> bool {
         && !alias.ends_with('-')
 }
 
-fn check_tree(spec: &OrgSpec, limits: &Limits, c: &mut Checker) -> Placement {
+fn check_tree(spec: &OrgSpec, limits: &Limits, c: &mut Reporter) -> Placement {
     let mut placement = Placement { ou_parent: HashMap::new(), account_parent: HashMap::new() };
     let mut nesting: DependencyGraph<String> = DependencyGraph::default();
     for ou in &spec.ous {
@@ -258,7 +233,7 @@ fn check_tree(spec: &OrgSpec, limits: &Limits, c: &mut Checker) -> Placement {
     placement
 }
 
-fn check_depth(spec: &OrgSpec, limits: &Limits, placement: &Placement, c: &mut Checker) {
+fn check_depth(spec: &OrgSpec, limits: &Limits, placement: &Placement, c: &mut Reporter) {
     for ou in &spec.ous {
         let mut chain = vec![ou.logical_id.as_str()];
         let mut current = ou.logical_id.as_str();
@@ -289,7 +264,7 @@ fn check_depth(spec: &OrgSpec, limits: &Limits, placement: &Placement, c: &mut C
     }
 }
 
-fn check_scp_count(id: &str, scps: &[ResourceRef], span: Span, limits: &Limits, c: &mut Checker) {
+fn check_scp_count(id: &str, scps: &[ResourceRef], span: Span, limits: &Limits, c: &mut Reporter) {
     let total = scps.len() + 1;
     if total > limits.scps_per_target {
         c.error(
@@ -320,7 +295,7 @@ fn check_scp_count(id: &str, scps: &[ResourceRef], span: Span, limits: &Limits, 
     }
 }
 
-fn check_policies(spec: &OrgSpec, limits: &Limits, c: &mut Checker) {
+fn check_policies(spec: &OrgSpec, limits: &Limits, c: &mut Reporter) {
     for p in &spec.policies {
         if let Some(content) = &p.content {
             let size = content.value.chars().count();

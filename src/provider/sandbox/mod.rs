@@ -133,6 +133,10 @@ impl SandboxData {
         Ok(())
     }
 
+    fn policy(&self, id: &str) -> ProviderResult<&PolicyState> {
+        self.org.policies.get(id).ok_or_else(|| err("PolicyNotFoundException", format!("no policy {id}")))
+    }
+
     fn policy_mut(&mut self, id: &str) -> ProviderResult<&mut PolicyState> {
         match self.org.policies.get_mut(id) {
             Some(p) if p.aws_managed => Err(err("PolicyChangesNotAllowedException", format!("{id} is managed by AWS"))),
@@ -472,11 +476,7 @@ impl Provider for SandboxProvider {
                 return Err(err("TargetNotFoundException", format!("no root, OU or account {target_id}")));
             }
             let attached = d.org.policies_on(target_id).len();
-            let policy = d
-                .org
-                .policies
-                .get(policy_id)
-                .ok_or_else(|| err("PolicyNotFoundException", format!("no policy {policy_id}")))?;
+            let policy = d.policy(policy_id)?;
             if policy.targets.iter().any(|t| t == target_id) {
                 return Err(err(
                     "DuplicatePolicyAttachmentException",
@@ -499,11 +499,7 @@ impl Provider for SandboxProvider {
     async fn detach_policy(&self, policy_id: &str, target_id: &str) -> ProviderResult<()> {
         self.write("DetachPolicy", &[policy_id, target_id], |d| {
             let attached = d.org.policies_on(target_id).len();
-            let policy = d
-                .org
-                .policies
-                .get(policy_id)
-                .ok_or_else(|| err("PolicyNotFoundException", format!("no policy {policy_id}")))?;
+            let policy = d.policy(policy_id)?;
             if !policy.targets.iter().any(|t| t == target_id) {
                 return Err(err("PolicyNotAttachedException", format!("{policy_id} is not attached to {target_id}")));
             }
