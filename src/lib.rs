@@ -9,6 +9,7 @@ pub mod apply;
 pub mod cli;
 pub mod diagnostic;
 pub mod graph;
+pub mod import;
 pub mod model;
 pub mod plan;
 pub mod provider;

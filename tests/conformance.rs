@@ -44,7 +44,7 @@ async fn create_account_is_asynchronous_and_visible_while_in_progress() {
     let request = p.create_account("Dev", "dev@example.com", &Tags::new()).await.unwrap();
     assert!(request.starts_with("car-"));
     assert_eq!(
-        p.find_account("DEV@example.com").await.unwrap(),
+        p.find_account("DEV@example.com", "Dev", false).await.unwrap(),
         Some(ExistingAccount::Request { request_id: request.clone() })
     );
     assert_eq!(p.read().await.unwrap().pending_create_requests.len(), 1);
@@ -53,7 +53,10 @@ async fn create_account_is_asynchronous_and_visible_while_in_progress() {
         panic!("expected the request to succeed on the next poll");
     };
     assert_eq!(account_id.len(), 12);
-    assert_eq!(p.find_account("dev@example.com").await.unwrap(), Some(ExistingAccount::Account { account_id }));
+    assert_eq!(
+        p.find_account("dev@example.com", "Dev", true).await.unwrap(),
+        Some(ExistingAccount::Account { account_id })
+    );
 }
 
 #[tokio::test]

@@ -115,9 +115,13 @@ async fn create_account(
     retry: &RetryPolicy,
     wait: AccountWait,
 ) -> ProviderResult<String> {
+    // The first attempt trusts what this run read; any later one asks the organization again,
+    // since the attempt before may have created the account without us hearing back.
+    let attempts = std::sync::atomic::AtomicU32::new(0);
     let request_id = retry
         .run(|| async {
-            match provider.find_account(email).await? {
+            let thorough = attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0;
+            match provider.find_account(email, name, thorough).await? {
                 Some(ExistingAccount::Account { account_id }) => Ok(Err(account_id)),
                 Some(ExistingAccount::Request { request_id }) => Ok(Ok(request_id)),
                 None => provider.create_account(name, email, tags).await.map(Ok),

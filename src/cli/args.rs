@@ -12,6 +12,9 @@ pub struct Cli {
     /// More logging (-v debug, -vv trace). Credentials are never logged.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+    /// Print how many API requests the command sent (to stderr).
+    #[arg(long, global = true)]
+    pub stats: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -31,6 +34,8 @@ pub enum Command {
     Plan(PlanArgs),
     /// Make the organization match the file (or carry out a saved plan).
     Apply(ApplyArgs),
+    /// Write an org file that describes the live organization, and take ownership of it.
+    Import(ImportArgs),
 }
 
 /// How an org file is read.
@@ -44,12 +49,15 @@ pub struct FileArgs {
     pub limits: Vec<String>,
 }
 
-/// Which organization to talk to.
+/// Which organization to talk to: AWS (the default), or a sandbox file.
 #[derive(Args, Debug, Clone)]
 pub struct TargetArgs {
-    /// Use the sandbox organization stored in this JSON file (created on first use).
+    /// Use the sandbox organization stored in this JSON file (created on first use) instead of AWS.
     #[arg(long, env = "ORGCTL_SANDBOX", value_name = "PATH")]
     pub sandbox: Option<PathBuf>,
+    /// The AWS profile to use (else aws-config's standard chain: environment, SSO, roles...).
+    #[arg(long, env = "AWS_PROFILE", value_name = "NAME", conflicts_with = "sandbox")]
+    pub profile: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -99,4 +107,20 @@ pub struct ApplyArgs {
     /// How many changes may run at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// Where to write the org file (standard output when absent).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Overwrite the output file if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Do not tag the organization's OUs, policies and accounts with their logical ids. The
+    /// first plan then shows those tags as changes.
+    #[arg(long)]
+    pub no_tag: bool,
+    #[command(flatten)]
+    pub target: TargetArgs,
 }

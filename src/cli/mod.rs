@@ -11,9 +11,10 @@ use args::*;
 use crate::apply::{self, ApplyOptions, Outcome};
 use crate::diagnostic::Diagnostics;
 use crate::plan::{self as planning, Plan};
+use crate::provider::aws::{AwsOptions, AwsProvider};
 use crate::provider::sandbox::{MasterSeed, SandboxProvider};
 use crate::provider::{Provider, ProviderError};
-use crate::spec::desired::DesiredOrg;
+use crate::spec::desired::{AccessRoles, DesiredOrg};
 use crate::spec::{self, LoadOptions, Loaded};
 use clap::Parser;
 use console::style;
@@ -75,8 +76,9 @@ pub fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Validate(a) => validate(a),
-            Command::Plan(a) => plan(a).await,
-            Command::Apply(a) => apply_command(a).await,
+            Command::Plan(a) => plan(a, cli.stats).await,
+            Command::Apply(a) => apply_command(a, cli.stats).await,
+            Command::Import(a) => import(a, cli.stats).await,
         }
     });
     match result {
@@ -177,15 +179,27 @@ fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// Opens the organization the command works on.
-fn open_provider(
+/// Opens the organization the command works on. `desired` (the file being planned) seeds a new
+/// sandbox and names the roles that reach member accounts; a saved plan brings its own `roles`.
+async fn open_provider(
     target: &TargetArgs,
     desired: Option<&DesiredOrg>,
     loaded: Option<&Loaded>,
+    roles: Option<AccessRoles>,
 ) -> Result<Arc<dyn Provider>, CliError> {
     let Some(path) = &target.sandbox else {
-        return Err(CliError::new("no organization to work on")
-            .help("pass --sandbox PATH to use a local sandbox organization (created on first use)"));
+        let roles = roles.or_else(|| desired.map(DesiredOrg::access_roles)).unwrap_or_default();
+        let options = AwsOptions { profile: target.profile.clone(), roles };
+        let provider = AwsProvider::connect(options).await.map_err(|e| {
+            let help = match e.code.as_str() {
+                "NoCredentials" => {
+                    "configure AWS credentials, or pass --sandbox PATH to work on a local sandbox organization"
+                }
+                _ => "check the credentials and the organization, or pass --sandbox PATH for a local sandbox",
+            };
+            CliError::from(e).help(help)
+        })?;
+        return Ok(Arc::new(provider));
     };
     let provider = match (desired, loaded.and_then(|l| l.spec.master())) {
         (Some(d), Some(master)) => {
@@ -205,6 +219,13 @@ fn open_provider(
     Ok(Arc::new(provider))
 }
 
+/// `--stats`: the API requests the command sent.
+fn print_stats(stats: bool, provider: &dyn Provider) {
+    if let (true, Some(n)) = (stats, provider.request_count()) {
+        eprintln!("orgctl: {n} API requests");
+    }
+}
+
 fn plan_errors(diags: Diagnostics) -> CliError {
     let sources = spec::source::Sources::default();
     eprint!("{}", diagnostics::render(&diags, &sources));
@@ -218,14 +239,15 @@ async fn make_plan(
 ) -> Result<(Plan, Arc<dyn Provider>), CliError> {
     let (loaded, desired) = load_valid(file, file_args)?;
     let options = load_options(file_args)?;
-    let provider = open_provider(target, Some(&desired), Some(&loaded))?;
+    let provider = open_provider(target, Some(&desired), Some(&loaded), None).await?;
     let actual = provider.read().await?;
     let plan = planning::plan(&desired, &actual, &options.limits, &provider.describe()).map_err(plan_errors)?;
     Ok((plan, provider))
 }
 
-async fn plan(a: PlanArgs) -> CliResult {
-    let (plan, _) = make_plan(&a.file, &a.file_args, &a.target).await?;
+async fn plan(a: PlanArgs, stats: bool) -> CliResult {
+    let (plan, provider) = make_plan(&a.file, &a.file_args, &a.target).await?;
+    print_stats(stats, provider.as_ref());
     if a.json {
         let mut value = serde_json::to_value(&plan).unwrap_or_default();
         value["summary"] = serde_json::to_value(plan.summary()).unwrap_or_default();
@@ -266,10 +288,10 @@ fn read_saved_plan(path: &Path) -> Result<Option<Plan>, CliError> {
     })
 }
 
-async fn apply_command(a: ApplyArgs) -> CliResult {
+async fn apply_command(a: ApplyArgs, stats: bool) -> CliResult {
     let (plan, provider) = match read_saved_plan(&a.file)? {
         Some(saved) => {
-            let provider = open_provider(&a.target, None, None)?;
+            let provider = open_provider(&a.target, None, None, Some(saved.access_roles.clone())).await?;
             check_saved_plan(&saved, provider.as_ref()).await?;
             print!("{}", planning::render::render_plan(&saved));
             (saved, provider)
@@ -289,8 +311,9 @@ async fn apply_command(a: ApplyArgs) -> CliResult {
     println!();
     let options = ApplyOptions::for_provider(provider.as_ref(), usize::from(a.concurrency));
     let progress = Arc::new(progress::ConsoleProgress::new(plan.changes.len()));
-    let report = apply::apply(&plan, provider, &options, progress.clone()).await;
+    let report = apply::apply(&plan, provider.clone(), &options, progress.clone()).await;
     progress.finish();
+    print_stats(stats, provider.as_ref());
     let done = report.count(|o| matches!(o, Outcome::Done(_)));
     if report.succeeded() {
         println!("\n{} {done} change(s) made.", style("Apply complete!").green().bold());
@@ -314,6 +337,46 @@ async fn apply_command(a: ApplyArgs) -> CliResult {
     }
     Err(CliError::new("some changes failed; the rest were made")
         .help("fix the cause and run `orgctl apply` again: it plans from the live organization and finishes the job"))
+}
+
+async fn import(a: ImportArgs, stats: bool) -> CliResult {
+    if let Some(out) = a.output.as_ref().filter(|o| o.exists() && !a.force) {
+        return Err(CliError::new(format!("{} exists", out.display()))
+            .help("pass --force to overwrite it, or choose another -o"));
+    }
+    let provider = open_provider(&a.target, None, None, None).await?;
+    let state = provider.read().await?;
+    let imported = crate::import::import(&state);
+    match &a.output {
+        Some(out) => {
+            std::fs::write(out, &imported.yaml)
+                .map_err(|e| CliError::new(format!("cannot write {}: {e}", out.display())))?;
+            eprintln!(
+                "Wrote {} ({} OUs, {} accounts, {} SCPs).",
+                out.display(),
+                state.ous.len(),
+                state.accounts.len(),
+                state.policies.values().filter(|p| !p.aws_managed).count()
+            );
+        }
+        None => print!("{}", imported.yaml),
+    }
+    let untagged = crate::import::untagged(&state, &imported);
+    if a.no_tag || untagged.is_empty() {
+        print_stats(stats, provider.as_ref());
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (id, lid) in &untagged {
+        let tags = crate::model::Tags::from([(crate::model::OWNER_TAG.to_string(), lid.to_string())]);
+        provider.tag_resource(id, &tags).await?;
+    }
+    eprintln!(
+        "Tagged {} resource(s) with {}=<logical id>, so that renames in the file are updates.",
+        untagged.len(),
+        crate::model::OWNER_TAG
+    );
+    print_stats(stats, provider.as_ref());
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn check_saved_plan(plan: &Plan, provider: &dyn Provider) -> Result<(), CliError> {

@@ -51,7 +51,8 @@ pub struct PolicyState {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateRequestState {
     pub id: String,
-    pub email: String,
+    /// Known to the sandbox; AWS only reports the account name of a request.
+    pub email: Option<String>,
     pub account_name: String,
     pub state: String,
 }
@@ -66,6 +67,16 @@ pub struct OrgState {
     pub accounts: BTreeMap<String, AccountState>,
     pub policies: BTreeMap<String, PolicyState>,
     pub pending_create_requests: Vec<CreateRequestState>,
+}
+
+impl CreateRequestState {
+    /// Whether this request creates the account with `email` and `account_name`.
+    pub fn is_for(&self, email: &str, account_name: &str) -> bool {
+        match &self.email {
+            Some(e) => e.eq_ignore_ascii_case(email),
+            None => self.account_name == account_name,
+        }
+    }
 }
 
 impl OrgState {

@@ -113,6 +113,9 @@ pub struct Plan {
     pub state_fingerprint: String,
     pub changes: Vec<Change>,
     pub notes: Vec<Note>,
+    /// The roles that reach member accounts, so that a saved plan is applied the same way.
+    #[serde(default)]
+    pub access_roles: crate::spec::desired::AccessRoles,
 }
 
 /// Counts per action, for the summary line.

@@ -70,6 +70,7 @@ pub fn plan(desired: &DesiredOrg, actual: &OrgState, limits: &Limits, provider: 
         state_fingerprint: actual.fingerprint(),
         changes: p.changes,
         notes: p.notes,
+        access_roles: desired.access_roles(),
     })
 }
 
@@ -559,7 +560,7 @@ impl Planner<'_> {
         let name = a.name.clone().unwrap_or_else(|| a.logical_id.clone());
         let mut tags = a.tags.clone().unwrap_or_default();
         tags.insert(OWNER_TAG.into(), a.logical_id.clone());
-        let pending = self.actual.pending_create_requests.iter().find(|r| r.email.eq_ignore_ascii_case(&email));
+        let pending = self.actual.pending_create_requests.iter().find(|r| r.is_for(&email, &name));
         let summary = match pending {
             Some(r) => format!("create (adopts the unfinished request {})", r.id),
             None => "create".to_string(),

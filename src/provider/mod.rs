@@ -1,6 +1,7 @@
 //! The only door to an organization. Plans read through [`Provider::read`], applies write
 //! through the other calls; the engine never knows whether it talks to AWS or the sandbox.
 
+pub mod aws;
 pub mod sandbox;
 
 use crate::model::{OrgState, PasswordPolicy, Tags};
@@ -50,6 +51,11 @@ pub trait Provider: Send + Sync {
     /// A short description for messages, such as `sandbox ./org.json`.
     fn describe(&self) -> String;
 
+    /// HTTP requests sent so far, when the provider counts them.
+    fn request_count(&self) -> Option<u64> {
+        None
+    }
+
     /// How long to wait before the first CreateAccount status poll.
     fn create_account_poll_interval(&self) -> std::time::Duration {
         std::time::Duration::from_secs(2)
@@ -65,8 +71,17 @@ pub trait Provider: Send + Sync {
     async fn delete_ou(&self, ou_id: &str) -> ProviderResult<()>;
 
     /// An account, or an unfinished request to create one, with this email. CreateAccount is not
-    /// idempotent, so this is asked right before every creation.
-    async fn find_account(&self, email: &str) -> ProviderResult<Option<ExistingAccount>>;
+    /// idempotent, so this is asked right before every creation. `thorough` asks the organization
+    /// again instead of trusting what this run has read: it is used after an attempt whose outcome
+    /// is unknown (a lost response may hide an account that was created).
+    /// AWS does not say which email an unfinished request is for, only its account name, so a
+    /// request is recognised by `account_name`.
+    async fn find_account(
+        &self,
+        email: &str,
+        account_name: &str,
+        thorough: bool,
+    ) -> ProviderResult<Option<ExistingAccount>>;
     /// Starts creating an account; returns the request id to poll.
     async fn create_account(&self, name: &str, email: &str, tags: &Tags) -> ProviderResult<String>;
     async fn create_account_status(&self, request_id: &str) -> ProviderResult<CreateAccountStatus>;

@@ -34,6 +34,8 @@ pub struct DesiredAccount {
     pub parent: Parent,
     pub scps: Vec<String>,
     pub password_policy: Option<PasswordPolicy>,
+    /// The role orgctl assumes to reach the account (and that CreateAccount creates in it).
+    pub access_role_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -45,6 +47,9 @@ pub struct DesiredPolicy {
     pub tags: Option<Tags>,
 }
 
+/// The role AWS creates in new accounts and orgctl assumes when the file names none.
+pub const DEFAULT_ACCESS_ROLE: &str = "OrganizationAccountAccessRole";
+
 /// The org file, resolved. OUs are ordered parents first.
 #[derive(Debug, Clone, Serialize)]
 pub struct DesiredOrg {
@@ -54,6 +59,44 @@ pub struct DesiredOrg {
     pub ous: Vec<DesiredOu>,
     pub accounts: Vec<DesiredAccount>,
     pub policies: Vec<DesiredPolicy>,
+}
+
+impl DesiredOrg {
+    /// Which role reaches which account: keys `id:<AccountId>` and `email:<lowercase email>`.
+    pub fn access_roles(&self) -> AccessRoles {
+        let mut roles = AccessRoles {
+            default_role: self.default_access_role_name.clone().unwrap_or_else(|| DEFAULT_ACCESS_ROLE.to_string()),
+            by_account: Default::default(),
+        };
+        for a in &self.accounts {
+            if let Some(role) = &a.access_role_name {
+                if let Some(id) = &a.account_id {
+                    roles.by_account.insert(format!("id:{id}"), role.clone());
+                }
+                if let Some(email) = &a.email {
+                    roles.by_account.insert(format!("email:{}", email.to_lowercase()), role.clone());
+                }
+            }
+        }
+        roles
+    }
+}
+
+/// The roles orgctl assumes in member accounts, saved with a plan so that applying it later
+/// reaches the accounts the same way.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct AccessRoles {
+    pub default_role: String,
+    pub by_account: std::collections::BTreeMap<String, String>,
+}
+
+impl AccessRoles {
+    pub fn role_for(&self, account_id: &str, email: &str) -> &str {
+        self.by_account
+            .get(&format!("id:{account_id}"))
+            .or_else(|| self.by_account.get(&format!("email:{}", email.to_lowercase())))
+            .map_or(self.default_role.as_str(), String::as_str)
+    }
 }
 
 fn parent_of(id: &str, parents: &std::collections::HashMap<String, String>) -> Parent {
@@ -115,6 +158,7 @@ pub fn build(spec: &OrgSpec, placement: &Placement) -> DesiredOrg {
                 parent: parent_of(&a.logical_id, &placement.account_parent),
                 scps: targets(&a.scps),
                 password_policy: password_policy(&a.password_policy),
+                access_role_name: a.access_role_name.clone(),
             })
             .collect(),
         policies: spec

@@ -2,6 +2,8 @@
 //! includes), a sandbox organization file, and helpers to run orgctl and read the sandbox.
 #![allow(dead_code)]
 
+pub mod moto;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};

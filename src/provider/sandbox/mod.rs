@@ -233,7 +233,7 @@ impl Provider for SandboxProvider {
             .filter(|r| r.state == "IN_PROGRESS")
             .map(|r| crate::model::CreateRequestState {
                 id: r.id.clone(),
-                email: r.email.clone(),
+                email: Some(r.email.clone()),
                 account_name: r.name.clone(),
                 state: r.state.clone(),
             })
@@ -328,7 +328,12 @@ impl Provider for SandboxProvider {
         })
     }
 
-    async fn find_account(&self, email: &str) -> ProviderResult<Option<ExistingAccount>> {
+    async fn find_account(
+        &self,
+        email: &str,
+        _account_name: &str,
+        _thorough: bool,
+    ) -> ProviderResult<Option<ExistingAccount>> {
         let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(a) = data.org.accounts.values().find(|a| a.email.eq_ignore_ascii_case(email)) {
             return Ok(Some(ExistingAccount::Account { account_id: a.id.clone() }));

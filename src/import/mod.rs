@@ -1,0 +1,192 @@
+//! `orgctl import`: the live organization as an org file (org-formation's format), with
+//! readable, unique logical ids. FullAWSAccess stays implicit; identical password policies
+//! become one `OC::ORG::PasswordPolicy`.
+
+mod names;
+
+use crate::model::{user_tags, OrgState, PasswordPolicy, Tags, OWNER_TAG};
+use names::LogicalIds;
+use serde_yaml::value::{Tag, TaggedValue};
+use serde_yaml::{Mapping, Value};
+use std::collections::BTreeMap;
+
+/// The org file and the logical id given to each AWS id.
+pub struct Imported {
+    pub yaml: String,
+    /// AWS id → logical id, for tagging what orgctl now owns.
+    pub logical_ids: BTreeMap<String, String>,
+}
+
+fn reference(id: &str) -> Value {
+    Value::Tagged(Box::new(TaggedValue { tag: Tag::new("Ref"), value: Value::String(id.to_string()) }))
+}
+
+fn refs(ids: Vec<String>) -> Value {
+    Value::Sequence(ids.iter().map(|i| reference(i)).collect())
+}
+
+fn resource(type_name: &str, properties: Mapping) -> Value {
+    let mut m = Mapping::new();
+    m.insert("Type".into(), type_name.into());
+    m.insert("Properties".into(), Value::Mapping(properties));
+    Value::Mapping(m)
+}
+
+fn tags_value(tags: &Tags) -> Option<Value> {
+    let user = user_tags(tags);
+    (!user.is_empty()).then(|| Value::Mapping(user.into_iter().map(|(k, v)| (k.into(), v.into())).collect()))
+}
+
+fn password_policy_value(p: &PasswordPolicy) -> Value {
+    let mut m = Mapping::new();
+    m.insert("MinimumPasswordLength".into(), p.minimum_password_length.into());
+    m.insert("RequireUppercaseCharacters".into(), p.require_uppercase_characters.into());
+    m.insert("RequireLowercaseCharacters".into(), p.require_lowercase_characters.into());
+    m.insert("RequireNumbers".into(), p.require_numbers.into());
+    m.insert("RequireSymbols".into(), p.require_symbols.into());
+    m.insert("AllowUsersToChangePassword".into(), p.allow_users_to_change_password.into());
+    if let Some(age) = p.max_password_age {
+        m.insert("MaxPasswordAge".into(), age.into());
+    }
+    if let Some(reuse) = p.password_reuse_prevention {
+        m.insert("PasswordReusePrevention".into(), reuse.into());
+    }
+    if p.hard_expiry {
+        m.insert("HardExpiry".into(), true.into());
+    }
+    resource("OC::ORG::PasswordPolicy", m)
+}
+
+/// Describes `state` as an org file.
+pub fn import(state: &OrgState) -> Imported {
+    let mut ids = LogicalIds::default();
+    let master = state.accounts.get(&state.master_account_id);
+    let master_lid = ids.assign(&state.master_account_id, master.map(|a| &a.tags), "Management", "Account");
+    let policies: Vec<_> = state.policies.values().filter(|p| !p.aws_managed).collect();
+    for p in &policies {
+        ids.assign(&p.id, Some(&p.tags), &p.name, "SCP");
+    }
+    for ou in state.ous.values() {
+        ids.assign(&ou.id, Some(&ou.tags), &ou.name, "OU");
+    }
+    for a in state.accounts.values().filter(|a| a.id != state.master_account_id) {
+        ids.assign(&a.id, Some(&a.tags), &a.name, "Account");
+    }
+    let mut password_policies: Vec<(&PasswordPolicy, String)> = Vec::new();
+    for a in state.accounts.values() {
+        if let Some(p) = &a.password_policy {
+            if !password_policies.iter().any(|(q, _)| *q == p) {
+                let lid = ids.fresh("PasswordPolicy", "");
+                password_policies.push((p, lid));
+            }
+        }
+    }
+    let root_lid = ids.fresh("OrganizationRoot", "");
+    let scps_on = |target: &str| -> Vec<String> {
+        policies.iter().filter(|p| p.targets.iter().any(|t| t == target)).map(|p| ids.get(&p.id)).collect()
+    };
+
+    let mut org = Mapping::new();
+    for a in
+        std::iter::once(master).flatten().chain(state.accounts.values().filter(|a| a.id != state.master_account_id))
+    {
+        let is_master = a.id == state.master_account_id;
+        let mut p = Mapping::new();
+        p.insert("AccountName".into(), a.name.clone().into());
+        p.insert("AccountId".into(), a.id.clone().into());
+        p.insert("RootEmail".into(), a.email.clone().into());
+        if let Some(alias) = &a.alias {
+            p.insert("Alias".into(), alias.clone().into());
+        }
+        if let Some(t) = tags_value(&a.tags) {
+            p.insert("Tags".into(), t);
+        }
+        let scps = scps_on(&a.id);
+        if !scps.is_empty() {
+            p.insert("ServiceControlPolicies".into(), refs(scps));
+        }
+        if let Some(policy) = &a.password_policy {
+            if let Some((_, lid)) = password_policies.iter().find(|(q, _)| *q == policy) {
+                p.insert("PasswordPolicy".into(), reference(lid));
+            }
+        }
+        let type_name = if is_master { "OC::ORG::MasterAccount" } else { "OC::ORG::Account" };
+        let lid = if is_master { master_lid.clone() } else { ids.get(&a.id) };
+        org.insert(lid.into(), resource(type_name, p));
+    }
+    let root_scps = scps_on(&state.root.id);
+    if !root_scps.is_empty() {
+        let mut p = Mapping::new();
+        p.insert("ServiceControlPolicies".into(), refs(root_scps));
+        org.insert(root_lid.into(), resource("OC::ORG::OrganizationRoot", p));
+    }
+    for ou in state.ous.values() {
+        let mut p = Mapping::new();
+        p.insert("OrganizationalUnitName".into(), ou.name.clone().into());
+        let children: Vec<String> =
+            state.ous.values().filter(|c| c.parent_id == ou.id).map(|c| ids.get(&c.id)).collect();
+        if !children.is_empty() {
+            p.insert("OrganizationalUnits".into(), refs(children));
+        }
+        let accounts: Vec<String> =
+            state.accounts.values().filter(|a| a.parent_id == ou.id).map(|a| ids.get(&a.id)).collect();
+        if !accounts.is_empty() {
+            p.insert("Accounts".into(), refs(accounts));
+        }
+        let scps = scps_on(&ou.id);
+        if !scps.is_empty() {
+            p.insert("ServiceControlPolicies".into(), refs(scps));
+        }
+        if let Some(t) = tags_value(&ou.tags) {
+            p.insert("Tags".into(), t);
+        }
+        org.insert(ids.get(&ou.id).into(), resource("OC::ORG::OrganizationalUnit", p));
+    }
+    for policy in &policies {
+        let mut p = Mapping::new();
+        p.insert("PolicyName".into(), policy.name.clone().into());
+        if !policy.description.is_empty() {
+            p.insert("Description".into(), policy.description.clone().into());
+        }
+        let document = serde_json::from_str::<serde_json::Value>(&policy.content)
+            .ok()
+            .and_then(|json| serde_yaml::to_value(json).ok())
+            .unwrap_or_else(|| policy.content.clone().into());
+        p.insert("PolicyDocument".into(), document);
+        if let Some(t) = tags_value(&policy.tags) {
+            p.insert("Tags".into(), t);
+        }
+        org.insert(ids.get(&policy.id).into(), resource("OC::ORG::ServiceControlPolicy", p));
+    }
+    for (policy, lid) in &password_policies {
+        org.insert(lid.clone().into(), password_policy_value(policy));
+    }
+
+    let mut doc = Mapping::new();
+    doc.insert("AWSTemplateFormatVersion".into(), "2010-09-09-OC".into());
+    doc.insert(
+        "Description".into(),
+        format!("Imported from organization {} by orgctl {}", state.organization_id, env!("CARGO_PKG_VERSION")).into(),
+    );
+    doc.insert("Organization".into(), Value::Mapping(org));
+    let yaml = serde_yaml::to_string(&Value::Mapping(doc)).unwrap_or_default();
+    Imported { yaml, logical_ids: ids.into_map() }
+}
+
+/// The resources whose ownership tag is missing or differs from the imported logical id.
+pub fn untagged<'a>(state: &'a OrgState, imported: &'a Imported) -> Vec<(&'a str, &'a str)> {
+    let tags_of = |id: &str| -> Option<&Tags> {
+        state
+            .ous
+            .get(id)
+            .map(|o| &o.tags)
+            .or_else(|| state.accounts.get(id).map(|a| &a.tags))
+            .or_else(|| state.policies.get(id).map(|p| &p.tags))
+    };
+    imported
+        .logical_ids
+        .iter()
+        .filter(|(id, lid)| tags_of(id).is_some_and(|t| t.get(OWNER_TAG) != Some(*lid)))
+        .map(|(id, lid)| (id.as_str(), lid.as_str()))
+        .collect()
+}

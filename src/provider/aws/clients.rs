@@ -1,0 +1,128 @@
+//! The SDK clients orgctl uses: Organizations (always us-east-1), STS, and IAM in the management
+//! account and, through AssumeRole, in each member account (credentials cached per account for
+//! the run). Every HTTP request is counted, so that `--stats` and the benchmark can show cost.
+
+use super::errors::api_error;
+use crate::provider::{ProviderError, ProviderResult};
+use aws_config::SdkConfig;
+use aws_sdk_organizations::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_organizations::config::{ConfigBag, Intercept, Region, RuntimeComponents};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::OnceCell;
+
+/// Organizations is a global service served from us-east-1.
+pub const ORGANIZATIONS_REGION: &str = "us-east-1";
+
+/// Counts HTTP requests sent (retries included).
+#[derive(Debug, Clone, Default)]
+pub struct RequestCounter(Arc<AtomicU64>);
+
+impl RequestCounter {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+impl Intercept for RequestCounter {
+    fn name(&self) -> &'static str {
+        "orgctl-request-counter"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// Every client of the run.
+pub struct Clients {
+    sdk: SdkConfig,
+    pub counter: RequestCounter,
+    pub organizations: aws_sdk_organizations::Client,
+    /// Account Management, for account names.
+    pub account: aws_sdk_account::Client,
+    pub sts: aws_sdk_sts::Client,
+    /// IAM in the management account (the caller's own credentials).
+    pub iam: aws_sdk_iam::Client,
+    members: Mutex<HashMap<String, Arc<OnceCell<aws_sdk_iam::Client>>>>,
+}
+
+impl Clients {
+    pub fn new(sdk: SdkConfig) -> Self {
+        let counter = RequestCounter::default();
+        let region = Region::new(ORGANIZATIONS_REGION);
+        let organizations = aws_sdk_organizations::Client::from_conf(
+            aws_sdk_organizations::config::Builder::from(&sdk)
+                .region(region.clone())
+                .interceptor(counter.clone())
+                .build(),
+        );
+        let account = aws_sdk_account::Client::from_conf(
+            aws_sdk_account::config::Builder::from(&sdk).region(region.clone()).interceptor(counter.clone()).build(),
+        );
+        let sts_region = sdk.region().cloned().unwrap_or_else(|| region.clone());
+        let sts = aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::config::Builder::from(&sdk).region(sts_region).interceptor(counter.clone()).build(),
+        );
+        let iam = aws_sdk_iam::Client::from_conf(
+            aws_sdk_iam::config::Builder::from(&sdk).region(region).interceptor(counter.clone()).build(),
+        );
+        Clients { sdk, counter, organizations, account, sts, iam, members: Mutex::new(HashMap::new()) }
+    }
+
+    /// IAM in a member account, assuming `role` there once per run.
+    pub async fn member_iam(&self, account_id: &str, role: &str) -> ProviderResult<aws_sdk_iam::Client> {
+        let cell = {
+            let mut members = self.members.lock().unwrap_or_else(|e| e.into_inner());
+            members.entry(account_id.to_string()).or_default().clone()
+        };
+        cell.get_or_try_init(|| self.assume(account_id, role)).await.cloned()
+    }
+
+    async fn assume(&self, account_id: &str, role: &str) -> ProviderResult<aws_sdk_iam::Client> {
+        let arn = format!("arn:aws:iam::{account_id}:role/{role}");
+        let out = self
+            .sts
+            .assume_role()
+            .role_arn(&arn)
+            .role_session_name("orgctl")
+            .duration_seconds(3600)
+            .send()
+            .await
+            .map_err(|e| {
+                let inner = api_error("AssumeRole", e);
+                ProviderError {
+                    code: "AssumeRoleFailed".into(),
+                    message: format!(
+                        "cannot reach account {account_id}: assuming {arn} failed ({}). Check that the role exists and trusts the management account, or set OrganizationAccessRoleName for this account",
+                        inner.message
+                    ),
+                    retryable: inner.retryable,
+                }
+            })?;
+        let creds = out.credentials().ok_or_else(|| {
+            ProviderError::new("AssumeRoleFailed", format!("AssumeRole into {arn} returned no credentials"))
+        })?;
+        let expiry = std::time::SystemTime::try_from(*creds.expiration()).ok();
+        let credentials = aws_sdk_iam::config::Credentials::new(
+            creds.access_key_id(),
+            creds.secret_access_key(),
+            Some(creds.session_token().to_string()),
+            expiry,
+            "orgctl-assume-role",
+        );
+        let config = aws_sdk_iam::config::Builder::from(&self.sdk)
+            .region(Region::new(ORGANIZATIONS_REGION))
+            .credentials_provider(credentials)
+            .interceptor(self.counter.clone())
+            .build();
+        Ok(aws_sdk_iam::Client::from_conf(config))
+    }
+}

@@ -1,0 +1,404 @@
+//! The AWS provider: a real organization through the official SDK crates.
+//!
+//! Credentials and region come from aws-config's standard chain (environment, profile, SSO,
+//! container and instance roles); `AWS_ENDPOINT_URL` is honoured, which is how tests reach the
+//! moto emulator. orgctl refuses to work unless the caller is the organization's management
+//! account. Member accounts are reached by assuming their organization access role.
+
+mod clients;
+mod errors;
+mod read;
+
+use super::{CreateAccountStatus, ExistingAccount, Provider, ProviderError, ProviderResult};
+use crate::model::{OrgState, PasswordPolicy, Tags};
+use crate::spec::desired::AccessRoles;
+use async_trait::async_trait;
+use aws_sdk_organizations::types::{CreateAccountState, PolicyType, Tag};
+use clients::Clients;
+use errors::api_error;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// How to connect.
+#[derive(Debug, Clone, Default)]
+pub struct AwsOptions {
+    /// A named profile instead of the default chain's choice.
+    pub profile: Option<String>,
+    /// The roles to assume in member accounts.
+    pub roles: AccessRoles,
+}
+
+pub struct AwsProvider {
+    clients: Clients,
+    roles: AccessRoles,
+    organization_id: String,
+    master_account_id: String,
+    /// Account ids by lowercase email, from the last read and from accounts created since, so
+    /// that a first CreateAccount attempt needs no extra call and new accounts get their role.
+    known_accounts: Mutex<HashMap<String, String>>,
+    /// Emails of the CreateAccount requests sent in this run.
+    requested: Mutex<HashMap<String, String>>,
+}
+
+fn tags(tags: &Tags) -> ProviderResult<Vec<Tag>> {
+    tags.iter()
+        .map(|(k, v)| {
+            Tag::builder().key(k).value(v).build().map_err(|e| ProviderError::new("InvalidTag", e.to_string()))
+        })
+        .collect()
+}
+
+impl AwsProvider {
+    /// Connects and checks that the caller is the organization's management account.
+    pub async fn connect(options: AwsOptions) -> ProviderResult<Self> {
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        if let Some(profile) = &options.profile {
+            loader = loader.profile_name(profile);
+        }
+        let clients = Clients::new(loader.load().await);
+        let caller = clients.sts.get_caller_identity().send().await.map_err(|e| api_error("GetCallerIdentity", e))?;
+        let caller_account = caller.account().unwrap_or_default().to_string();
+        let org = clients.organizations.describe_organization().send().await.map_err(|e| {
+            let e = api_error("DescribeOrganization", e);
+            if e.code == "AWSOrganizationsNotInUseException" {
+                ProviderError::new(e.code, format!("account {caller_account} is not in an organization: create the organization first (aws organizations create-organization --feature-set ALL)"))
+            } else {
+                e
+            }
+        })?;
+        let org = org
+            .organization()
+            .ok_or_else(|| ProviderError::new("NoOrganization", "DescribeOrganization returned nothing"))?;
+        let master_account_id = org.master_account_id().unwrap_or_default().to_string();
+        if caller_account != master_account_id {
+            return Err(ProviderError::new(
+                "NotManagementAccount",
+                format!("these credentials are for account {caller_account}, but orgctl must run in the organization's management account {master_account_id}: use credentials (or a profile) of the management account"),
+            ));
+        }
+        Ok(AwsProvider {
+            clients,
+            roles: options.roles,
+            organization_id: org.id().unwrap_or_default().to_string(),
+            master_account_id,
+            known_accounts: Mutex::new(HashMap::new()),
+            requested: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// HTTP requests sent so far (retries included).
+    pub fn requests(&self) -> u64 {
+        self.clients.counter.get()
+    }
+
+    /// IAM in `account_id`: the caller's own for the management account, else through its role.
+    async fn iam_for(&self, account_id: &str, email: &str) -> ProviderResult<aws_sdk_iam::Client> {
+        if account_id == self.master_account_id {
+            return Ok(self.clients.iam.clone());
+        }
+        self.clients.member_iam(account_id, self.roles.role_for(account_id, email)).await
+    }
+
+    fn email_of(&self, account_id: &str) -> String {
+        let known = self.known_accounts.lock().unwrap_or_else(|e| e.into_inner());
+        known.iter().find(|(_, id)| *id == account_id).map(|(email, _)| email.clone()).unwrap_or_default()
+    }
+
+    /// Every account and unfinished request, asked of the organization now.
+    async fn find_account_now(&self, email: &str, account_name: &str) -> ProviderResult<Option<ExistingAccount>> {
+        let mut pages = self.clients.organizations.list_accounts().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            for a in page.map_err(|e| api_error("ListAccounts", e))?.accounts() {
+                if a.email().is_some_and(|e| e.eq_ignore_ascii_case(email)) {
+                    return Ok(Some(ExistingAccount::Account { account_id: a.id().unwrap_or_default().to_string() }));
+                }
+            }
+        }
+        Ok(self
+            .pending_requests()
+            .await?
+            .into_iter()
+            .find(|r| r.is_for(email, account_name))
+            .map(|r| ExistingAccount::Request { request_id: r.id }))
+    }
+}
+
+#[async_trait]
+impl Provider for AwsProvider {
+    fn describe(&self) -> String {
+        format!("AWS organization {} (management account {})", self.organization_id, self.master_account_id)
+    }
+
+    fn request_count(&self) -> Option<u64> {
+        Some(self.requests())
+    }
+
+    async fn read(&self) -> ProviderResult<OrgState> {
+        let state = self.read_state().await?;
+        let mut known = self.known_accounts.lock().unwrap_or_else(|e| e.into_inner());
+        known.clear();
+        known.extend(state.accounts.values().map(|a| (a.email.to_lowercase(), a.id.clone())));
+        drop(known);
+        Ok(state)
+    }
+
+    async fn enable_scp_policy_type(&self, root_id: &str) -> ProviderResult<()> {
+        let o = &self.clients.organizations;
+        o.enable_policy_type()
+            .root_id(root_id)
+            .policy_type(PolicyType::ServiceControlPolicy)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api_error("EnablePolicyType", e))
+    }
+
+    async fn create_ou(&self, parent_id: &str, name: &str, t: &Tags) -> ProviderResult<String> {
+        let out = self
+            .clients
+            .organizations
+            .create_organizational_unit()
+            .parent_id(parent_id)
+            .name(name)
+            .set_tags(Some(tags(t)?))
+            .send()
+            .await
+            .map_err(|e| api_error("CreateOrganizationalUnit", e))?;
+        Ok(out.organizational_unit().and_then(|o| o.id()).unwrap_or_default().to_string())
+    }
+
+    async fn rename_ou(&self, ou_id: &str, name: &str) -> ProviderResult<()> {
+        let o = &self.clients.organizations;
+        o.update_organizational_unit()
+            .organizational_unit_id(ou_id)
+            .name(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api_error("UpdateOrganizationalUnit", e))
+    }
+
+    async fn delete_ou(&self, ou_id: &str) -> ProviderResult<()> {
+        let o = &self.clients.organizations;
+        o.delete_organizational_unit()
+            .organizational_unit_id(ou_id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api_error("DeleteOrganizationalUnit", e))
+    }
+
+    async fn find_account(
+        &self,
+        email: &str,
+        account_name: &str,
+        thorough: bool,
+    ) -> ProviderResult<Option<ExistingAccount>> {
+        if thorough {
+            return self.find_account_now(email, account_name).await;
+        }
+        let known = self.known_accounts.lock().unwrap_or_else(|e| e.into_inner()).get(&email.to_lowercase()).cloned();
+        if let Some(account_id) = known {
+            return Ok(Some(ExistingAccount::Account { account_id }));
+        }
+        Ok(self
+            .pending_requests()
+            .await?
+            .into_iter()
+            .find(|r| r.is_for(email, account_name))
+            .map(|r| ExistingAccount::Request { request_id: r.id }))
+    }
+
+    async fn create_account(&self, name: &str, email: &str, t: &Tags) -> ProviderResult<String> {
+        // Never retried by the SDK: a retried CreateAccount can create a second account. The
+        // apply loop retries instead, after looking for what the lost attempt may have created.
+        let no_retry = aws_sdk_organizations::config::Builder::default()
+            .retry_config(aws_sdk_organizations::config::retry::RetryConfig::disabled());
+        let out = self
+            .clients
+            .organizations
+            .create_account()
+            .email(email)
+            .account_name(name)
+            .role_name(self.roles.role_for("", email))
+            .set_tags(Some(tags(t)?))
+            .customize()
+            .config_override(no_retry)
+            .send()
+            .await
+            .map_err(|e| api_error("CreateAccount", e))?;
+        let request_id = out.create_account_status().and_then(|s| s.id()).unwrap_or_default().to_string();
+        self.requested.lock().unwrap_or_else(|e| e.into_inner()).insert(request_id.clone(), email.to_lowercase());
+        Ok(request_id)
+    }
+
+    async fn create_account_status(&self, request_id: &str) -> ProviderResult<CreateAccountStatus> {
+        let out = self
+            .clients
+            .organizations
+            .describe_create_account_status()
+            .create_account_request_id(request_id)
+            .send()
+            .await
+            .map_err(|e| api_error("DescribeCreateAccountStatus", e))?;
+        let status = out.create_account_status().ok_or_else(|| ProviderError::new("NoStatus", "no status returned"))?;
+        Ok(match status.state() {
+            Some(CreateAccountState::Succeeded) => {
+                let account_id = status.account_id().unwrap_or_default().to_string();
+                if let Some(email) = self.requested.lock().unwrap_or_else(|e| e.into_inner()).get(request_id) {
+                    self.known_accounts
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(email.clone(), account_id.clone());
+                }
+                CreateAccountStatus::Succeeded { account_id }
+            }
+            Some(CreateAccountState::Failed) => CreateAccountStatus::Failed {
+                reason: status.failure_reason().map(|r| r.as_str().to_string()).unwrap_or_else(|| "UNKNOWN".into()),
+            },
+            _ => CreateAccountStatus::InProgress,
+        })
+    }
+
+    async fn rename_account(&self, account_id: &str, name: &str) -> ProviderResult<()> {
+        // PutAccountName names the caller's own account without AccountId, a member account with it
+        // (which needs trusted access for AWS Account Management in the organization).
+        let mut call = self.clients.account.put_account_name().account_name(name);
+        if account_id != self.master_account_id {
+            call = call.account_id(account_id);
+        }
+        call.send().await.map(|_| ()).map_err(|e| api_error("PutAccountName", e))
+    }
+
+    async fn move_account(&self, account_id: &str, source: &str, destination: &str) -> ProviderResult<()> {
+        let o = &self.clients.organizations;
+        o.move_account()
+            .account_id(account_id)
+            .source_parent_id(source)
+            .destination_parent_id(destination)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api_error("MoveAccount", e))
+    }
+
+    async fn tag_resource(&self, resource_id: &str, t: &Tags) -> ProviderResult<()> {
+        let o = &self.clients.organizations;
+        o.tag_resource()
+            .resource_id(resource_id)
+            .set_tags(Some(tags(t)?))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api_error("TagResource", e))
+    }
+
+    async fn untag_resource(&self, resource_id: &str, keys: &[String]) -> ProviderResult<()> {
+        let o = &self.clients.organizations;
+        o.untag_resource()
+            .resource_id(resource_id)
+            .set_tag_keys(Some(keys.to_vec()))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api_error("UntagResource", e))
+    }
+
+    async fn create_policy(&self, name: &str, description: &str, content: &str, t: &Tags) -> ProviderResult<String> {
+        let out = self
+            .clients
+            .organizations
+            .create_policy()
+            .name(name)
+            .description(description)
+            .content(content)
+            .r#type(PolicyType::ServiceControlPolicy)
+            .set_tags(Some(tags(t)?))
+            .send()
+            .await
+            .map_err(|e| api_error("CreatePolicy", e))?;
+        Ok(out.policy().and_then(|p| p.policy_summary()).and_then(|s| s.id()).unwrap_or_default().to_string())
+    }
+
+    async fn update_policy(&self, policy_id: &str, name: &str, description: &str, content: &str) -> ProviderResult<()> {
+        let o = &self.clients.organizations;
+        o.update_policy()
+            .policy_id(policy_id)
+            .name(name)
+            .description(description)
+            .content(content)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api_error("UpdatePolicy", e))
+    }
+
+    async fn delete_policy(&self, policy_id: &str) -> ProviderResult<()> {
+        let o = &self.clients.organizations;
+        o.delete_policy().policy_id(policy_id).send().await.map(|_| ()).map_err(|e| api_error("DeletePolicy", e))
+    }
+
+    async fn attach_policy(&self, policy_id: &str, target_id: &str) -> ProviderResult<()> {
+        let o = &self.clients.organizations;
+        o.attach_policy()
+            .policy_id(policy_id)
+            .target_id(target_id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api_error("AttachPolicy", e))
+    }
+
+    async fn detach_policy(&self, policy_id: &str, target_id: &str) -> ProviderResult<()> {
+        let o = &self.clients.organizations;
+        o.detach_policy()
+            .policy_id(policy_id)
+            .target_id(target_id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api_error("DetachPolicy", e))
+    }
+
+    async fn set_password_policy(&self, account_id: &str, p: &PasswordPolicy) -> ProviderResult<()> {
+        let iam = self.iam_for(account_id, &self.email_of(account_id)).await?;
+        // Every field, always: IAM resets the ones left out.
+        iam.update_account_password_policy()
+            .minimum_password_length(p.minimum_password_length as i32)
+            .require_symbols(p.require_symbols)
+            .require_numbers(p.require_numbers)
+            .require_uppercase_characters(p.require_uppercase_characters)
+            .require_lowercase_characters(p.require_lowercase_characters)
+            .allow_users_to_change_password(p.allow_users_to_change_password)
+            .set_max_password_age(p.max_password_age.map(|v| v as i32))
+            .set_password_reuse_prevention(p.password_reuse_prevention.map(|v| v as i32))
+            .hard_expiry(p.hard_expiry)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api_error("UpdateAccountPasswordPolicy", e))
+    }
+
+    async fn set_alias(&self, account_id: &str, alias: Option<&str>) -> ProviderResult<()> {
+        let iam = self.iam_for(account_id, &self.email_of(account_id)).await?;
+        let current = read::alias(&iam).await?;
+        if current.as_deref() == alias {
+            return Ok(());
+        }
+        if let Some(old) = current {
+            iam.delete_account_alias()
+                .account_alias(old)
+                .send()
+                .await
+                .map_err(|e| api_error("DeleteAccountAlias", e))?;
+        }
+        if let Some(new) = alias {
+            iam.create_account_alias()
+                .account_alias(new)
+                .send()
+                .await
+                .map_err(|e| api_error("CreateAccountAlias", e))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,258 @@
+//! The AWS provider end to end against a moto server: orgctl applies, direct SDK reads verify.
+
+mod common;
+use common::moto::Moto;
+use common::{Run, Workspace};
+
+const MASTER: &str = "123456789012";
+
+/// orgctl against this moto server, on the quickstart pointed at moto's management account.
+struct AwsWorkspace {
+    ws: Workspace,
+    moto: Moto,
+}
+
+impl AwsWorkspace {
+    async fn new() -> Self {
+        let ws = Workspace::quickstart();
+        ws.edit("AccountId: '111111111111'", &format!("AccountId: '{MASTER}'"));
+        // moto names its management account "master" and has no PutAccountName to change it.
+        ws.edit("AccountName: Acme Management", "AccountName: master");
+        AwsWorkspace { ws, moto: Moto::start().await }
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let env: Vec<(&str, String)> = self.moto.env();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.ws.run_env(args, &env)
+    }
+
+    fn org(&self) -> &str {
+        self.ws.org.to_str().expect("utf-8 path")
+    }
+
+    fn plan(&self, extra: &[&str]) -> Run {
+        let mut args = vec!["plan", self.org()];
+        args.extend_from_slice(extra);
+        self.run(&args)
+    }
+
+    fn apply(&self) -> Run {
+        self.run(&["apply", self.org(), "--auto-approve"])
+    }
+
+    fn converge(&self) {
+        self.apply().ok();
+        let again = self.plan(&["--detailed-exitcode"]);
+        assert_eq!(again.code, Some(0), "plan after apply is not empty:\n{}{}", again.stdout, again.stderr);
+    }
+}
+
+/// The live organization through direct SDK calls.
+struct Live {
+    orgs: aws_sdk_organizations::Client,
+}
+
+impl Live {
+    async fn new(moto: &Moto) -> Self {
+        Live { orgs: moto.organizations().await }
+    }
+
+    async fn root(&self) -> String {
+        self.orgs.list_roots().send().await.unwrap().roots()[0].id().unwrap().to_string()
+    }
+
+    async fn ous_under(&self, parent: &str) -> Vec<(String, String)> {
+        let out = self.orgs.list_organizational_units_for_parent().parent_id(parent).send().await.unwrap();
+        out.organizational_units()
+            .iter()
+            .map(|o| (o.name().unwrap().to_string(), o.id().unwrap().to_string()))
+            .collect()
+    }
+
+    async fn ou(&self, parent: &str, name: &str) -> String {
+        self.ous_under(parent).await.into_iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("no OU {name}")).1
+    }
+
+    async fn accounts(&self) -> Vec<aws_sdk_organizations::types::Account> {
+        self.orgs.list_accounts().send().await.unwrap().accounts().to_vec()
+    }
+
+    async fn account_id(&self, email: &str) -> String {
+        let found: Vec<_> = self.accounts().await.into_iter().filter(|a| a.email() == Some(email)).collect();
+        assert_eq!(found.len(), 1, "accounts with {email}");
+        found[0].id().unwrap().to_string()
+    }
+
+    async fn parent(&self, account_id: &str) -> String {
+        self.orgs.list_parents().child_id(account_id).send().await.unwrap().parents()[0].id().unwrap().to_string()
+    }
+
+    async fn scps_on(&self, target: &str) -> Vec<String> {
+        let out = self
+            .orgs
+            .list_policies_for_target()
+            .target_id(target)
+            .filter(aws_sdk_organizations::types::PolicyType::ServiceControlPolicy)
+            .send()
+            .await
+            .unwrap();
+        let mut names: Vec<String> = out.policies().iter().map(|p| p.name().unwrap().to_string()).collect();
+        names.sort();
+        names
+    }
+
+    async fn tag(&self, id: &str, key: &str) -> Option<String> {
+        let out = self.orgs.list_tags_for_resource().resource_id(id).send().await.unwrap();
+        out.tags().iter().find(|t| t.key() == key).map(|t| t.value().to_string())
+    }
+}
+
+#[tokio::test]
+async fn the_quickstart_applies_on_moto_and_every_account_is_configured() {
+    let w = AwsWorkspace::new().await;
+    let plan = w.plan(&[]);
+    assert!(plan.stdout.contains("Plan: 13 to add"), "{}\n{}", plan.stdout, plan.stderr);
+    w.converge();
+
+    let live = Live::new(&w.moto).await;
+    let root = live.root().await;
+    let workloads = live.ou(&root, "Workloads").await;
+    let prod = live.ou(&workloads, "Prod").await;
+    let security = live.ou(&root, "Security").await;
+    let mut top: Vec<String> = live.ous_under(&root).await.into_iter().map(|(n, _)| n).collect();
+    top.sort();
+    assert_eq!(top, vec!["Sandbox", "Security", "Workloads"]);
+    let production = live.account_id("aws+production@example.com").await;
+    assert_eq!(live.parent(&production).await, prod);
+    assert_eq!(live.parent(&live.account_id("aws+log-archive@example.com").await).await, security);
+    assert_eq!(live.parent(&live.account_id("aws+shared-services@example.com").await).await, workloads);
+    assert_eq!(live.scps_on(&root).await, vec!["DenyUnapprovedRegions", "FullAWSAccess"]);
+    assert_eq!(live.scps_on(&workloads).await, vec!["DenyLeaveOrganization", "FullAWSAccess"]);
+    assert_eq!(live.tag(&production, "team").await.as_deref(), Some("platform"));
+    assert_eq!(live.tag(&workloads, "orgctl:logical-id").await.as_deref(), Some("WorkloadsOU"));
+
+    // The CIS password policy in EVERY account, the management account included, each read
+    // inside its own account.
+    let accounts = live.accounts().await;
+    assert_eq!(accounts.len(), 7);
+    for a in accounts {
+        let id = a.id().unwrap();
+        let iam = w.moto.iam_in(id).await;
+        let policy = iam.get_account_password_policy().send().await.unwrap_or_else(|e| panic!("{id}: {e:?}"));
+        let p = policy.password_policy().unwrap();
+        assert_eq!(p.minimum_password_length(), Some(14), "{id}");
+        assert_eq!(p.password_reuse_prevention(), Some(24), "{id}");
+        assert_eq!(p.max_password_age(), Some(90), "{id}");
+        assert!(p.require_symbols() && p.require_numbers() && p.require_uppercase_characters(), "{id}");
+    }
+    let prod_iam = w.moto.iam_in(&production).await;
+    assert_eq!(prod_iam.list_account_aliases().send().await.unwrap().account_aliases(), ["acme-production"]);
+}
+
+#[tokio::test]
+async fn renames_moves_scp_swaps_and_password_changes_reach_aws() {
+    let w = AwsWorkspace::new().await;
+    w.ws.edit(
+        "  DenyLeaveOrganizationSCP: !Include",
+        "  DenyRootUserSCP: !Include ../../org-templates/scp/deny-root-user.yml\n  DenyLeaveOrganizationSCP: !Include",
+    );
+    w.converge();
+    let live = Live::new(&w.moto).await;
+    let root = live.root().await;
+    let workloads = live.ou(&root, "Workloads").await;
+    let prod_before = live.ou(&workloads, "Prod").await;
+
+    w.ws.edit("OrganizationalUnitName: Prod", "OrganizationalUnitName: Production");
+    w.ws.edit("      Accounts: !Ref DevelopmentAccount\n", "");
+    w.ws.edit("      Accounts: !Ref SandboxAccount", "      Accounts: [!Ref SandboxAccount, !Ref DevelopmentAccount]");
+    w.ws.edit("ServiceControlPolicies: !Ref DenyLeaveOrganizationSCP", "ServiceControlPolicies: !Ref DenyRootUserSCP");
+    let policy = w.ws.dir.path().join("org-templates/password-policy/cis.yml");
+    let text =
+        std::fs::read_to_string(&policy).unwrap().replace("MinimumPasswordLength: 14", "MinimumPasswordLength: 16");
+    std::fs::write(&policy, text).unwrap();
+    let plan = w.plan(&[]);
+    assert!(plan.stdout.contains("Plan: 0 to add, 10 to change, 1 to move, 0 to remove."), "{}", plan.stdout);
+    w.converge();
+
+    assert_eq!(live.ou(&workloads, "Production").await, prod_before, "renamed in place");
+    let sandbox = live.ou(&root, "Sandbox").await;
+    assert_eq!(live.parent(&live.account_id("aws+development@example.com").await).await, sandbox);
+    assert_eq!(live.scps_on(&workloads).await, vec!["DenyRootUser", "FullAWSAccess"]);
+    for a in live.accounts().await {
+        let iam = w.moto.iam_in(a.id().unwrap()).await;
+        let p = iam.get_account_password_policy().send().await.unwrap();
+        assert_eq!(p.password_policy().unwrap().minimum_password_length(), Some(16));
+        assert_eq!(p.password_policy().unwrap().password_reuse_prevention(), Some(24), "sent whole");
+    }
+}
+
+#[tokio::test]
+async fn changes_made_behind_orgctls_back_show_up_in_the_plan() {
+    let w = AwsWorkspace::new().await;
+    w.converge();
+    let live = Live::new(&w.moto).await;
+    let root = live.root().await;
+    let sandbox = live.ou(&root, "Sandbox").await;
+    live.orgs.update_organizational_unit().organizational_unit_id(&sandbox).name("Playground").send().await.unwrap();
+    let dev = live.account_id("aws+development@example.com").await;
+    let dev_ou = live.ou(&live.ou(&root, "Workloads").await, "Dev").await;
+    live.orgs
+        .move_account()
+        .account_id(&dev)
+        .source_parent_id(&dev_ou)
+        .destination_parent_id(&root)
+        .send()
+        .await
+        .unwrap();
+    let iam = w.moto.iam_in(&dev).await;
+    iam.update_account_password_policy().minimum_password_length(8).send().await.unwrap();
+
+    let plan = w.plan(&["--detailed-exitcode"]);
+    assert_eq!(plan.code, Some(2), "{}", plan.stderr);
+    assert!(plan.stdout.contains("\"Playground\" → \"Sandbox\""), "{}", plan.stdout);
+    assert!(plan.stdout.contains("Root → Root/Workloads/Dev"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("PasswordPolicy.MinimumPasswordLength:       8 → 14"), "{}", plan.stdout);
+    w.converge();
+}
+
+#[tokio::test]
+async fn import_writes_a_file_whose_plan_shows_no_changes() {
+    let w = AwsWorkspace::new().await;
+    w.converge();
+    let imported = w.ws.dir.path().join("imported.yml");
+    let run = w.run(&["import", "-o", imported.to_str().unwrap()]);
+    run.ok();
+    let text = std::fs::read_to_string(&imported).unwrap();
+    assert!(text.contains("Type: OC::ORG::MasterAccount"), "{text}");
+    assert!(text.contains("WorkloadsOU:"), "{text}");
+    assert!(text.contains("- !Ref DenyLeaveOrganizationSCP"), "{text}");
+    let plan = w.run(&["plan", imported.to_str().unwrap(), "--detailed-exitcode"]);
+    assert_eq!(plan.code, Some(0), "{}{}", plan.stdout, plan.stderr);
+}
+
+#[tokio::test]
+async fn a_file_for_another_management_account_is_refused_before_any_change() {
+    let w = AwsWorkspace::new().await;
+    w.ws.edit(&format!("AccountId: '{MASTER}'"), "AccountId: '999999999999'");
+    let run = w.apply();
+    assert_eq!(run.code, Some(1));
+    assert!(run.stderr.contains("this organization's management account is 123456789012"), "{}", run.stderr);
+    let live = Live::new(&w.moto).await;
+    assert!(live.ous_under(&live.root().await).await.is_empty(), "nothing was created");
+}
+
+#[tokio::test]
+async fn without_an_organization_the_error_says_what_to_do() {
+    let moto = Moto::start().await;
+    let orgs = moto.organizations().await;
+    // Leave the organization empty-handed: delete it.
+    orgs.delete_organization().send().await.unwrap();
+    let ws = Workspace::quickstart();
+    let env: Vec<(&str, String)> = moto.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let run = ws.run_env(&["plan", ws.org.to_str().unwrap()], &env);
+    assert_eq!(run.code, Some(1));
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(run.stderr.contains("error:"), "{}", run.stderr);
+}
