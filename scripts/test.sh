@@ -9,6 +9,15 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 
+# moto server, for the AWS-provider tests (each test starts and stops its own server on a free
+# 127.0.0.1 port). Installed from PyPI into .venv, ignored by git.
+MOTO='moto[server]==5.2.5'
+if [ ! -x .venv/bin/moto_server ]; then
+  echo "==> installing $MOTO into .venv"
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check "$MOTO"
+fi
+
 cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings
 
