@@ -49,13 +49,19 @@ fn tags(tags: &Tags) -> ProviderResult<Vec<Tag>> {
 }
 
 impl AwsProvider {
-    /// Connects and checks that the caller is the organization's management account.
+    /// Connects with aws-config's standard chain and checks that the caller is the
+    /// organization's management account.
     pub async fn connect(options: AwsOptions) -> ProviderResult<Self> {
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
         if let Some(profile) = &options.profile {
             loader = loader.profile_name(profile);
         }
-        let clients = Clients::new(loader.load().await);
+        Self::connect_with(loader.load().await, options.roles).await
+    }
+
+    /// Connects with an explicit SDK configuration (tests point it at an emulator).
+    pub async fn connect_with(sdk: aws_config::SdkConfig, roles: AccessRoles) -> ProviderResult<Self> {
+        let clients = Clients::new(sdk);
         let caller = clients.sts.get_caller_identity().send().await.map_err(|e| api_error("GetCallerIdentity", e))?;
         let caller_account = caller.account().unwrap_or_default().to_string();
         let org = clients.organizations.describe_organization().send().await.map_err(|e| {
@@ -78,7 +84,7 @@ impl AwsProvider {
         }
         Ok(AwsProvider {
             clients,
-            roles: options.roles,
+            roles,
             organization_id: org.id().unwrap_or_default().to_string(),
             master_account_id,
             known_accounts: Mutex::new(HashMap::new()),
