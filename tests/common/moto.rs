@@ -67,13 +67,7 @@ impl Moto {
             let started = Instant::now();
             while started.elapsed() < Duration::from_secs(30) {
                 if answers(port) {
-                    moto.organizations()
-                        .await
-                        .create_organization()
-                        .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
-                        .send()
-                        .await
-                        .expect("CreateOrganization");
+                    moto.create_organization().await;
                     return moto;
                 }
                 if let Ok(Some(_)) = moto.child.try_wait() {
@@ -83,6 +77,31 @@ impl Moto {
             }
         }
         panic!("moto_server did not start");
+    }
+
+    /// Clears all state (`POST /moto-api/reset`) and creates a fresh organization.
+    pub async fn reset(&self) {
+        use std::io::{Read, Write};
+        let port = self.endpoint.rsplit(':').next().and_then(|p| p.parse::<u16>().ok()).expect("port");
+        let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect to moto");
+        let request = format!(
+            "POST /moto-api/reset HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        s.write_all(request.as_bytes()).expect("reset");
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        assert!(out.starts_with(b"HTTP/1.1 200"), "moto reset failed");
+        self.create_organization().await;
+    }
+
+    async fn create_organization(&self) {
+        self.organizations()
+            .await
+            .create_organization()
+            .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
+            .send()
+            .await
+            .expect("CreateOrganization");
     }
 
     /// Environment that points orgctl (and the SDK) at this server with dummy credentials.

@@ -58,6 +58,10 @@ impl Clients {
     pub fn new(sdk: SdkConfig) -> Self {
         let counter = RequestCounter::default();
         let region = Region::new(ORGANIZATIONS_REGION);
+        // Reads have no retry loop of their own: let the SDK ride out throttling and 5xx longer
+        // than its default of 3 attempts. (CreateAccount turns this off: see AwsProvider.)
+        let sdk =
+            sdk.into_builder().retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(6)).build();
         let organizations = aws_sdk_organizations::Client::from_conf(
             aws_sdk_organizations::config::Builder::from(&sdk)
                 .region(region.clone())

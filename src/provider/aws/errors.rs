@@ -2,6 +2,7 @@
 //! retry can help (throttling, concurrent modification, 5xx, network trouble).
 
 use crate::provider::ProviderError;
+use aws_sdk_organizations::config::http::HttpResponse;
 use aws_sdk_organizations::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
 /// Exception names that mean "try again later".
@@ -15,17 +16,17 @@ const RETRYABLE_CODES: [&str; 6] = [
 ];
 
 /// Maps any SDK error of operation `operation`.
-pub fn api_error<E, R>(operation: &str, error: SdkError<E, R>) -> ProviderError
+pub fn api_error<E>(operation: &str, error: SdkError<E, HttpResponse>) -> ProviderError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
 {
     match &error {
         SdkError::ServiceError(service) => {
             let err = service.err();
-            let code = err.code().unwrap_or("UnknownError").to_string();
+            let status = service.raw().status();
+            let code = err.code().map_or_else(|| format!("Http{}", status.as_u16()), str::to_string);
             let message = err.message().unwrap_or("no message").to_string();
-            let retryable = RETRYABLE_CODES.contains(&code.as_str());
+            let retryable = RETRYABLE_CODES.contains(&code.as_str()) || status.is_server_error();
             ProviderError { code, message: format!("{operation}: {message}"), retryable }
         }
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {

@@ -1,0 +1,125 @@
+//! A small HTTP proxy in front of moto that misbehaves like a stressed AWS endpoint: every
+//! `every`-th request gets a throttling error or a 500 instead of being forwarded, and the first
+//! CreateAccount is forwarded but its response is replaced by a 500 (the account exists, the
+//! caller does not know). Loopback only; it stops when dropped.
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::client::legacy::{connect::HttpConnector, Client};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+#[derive(Default, Debug)]
+pub struct Stats {
+    pub requests: AtomicUsize,
+    pub injected: AtomicUsize,
+    pub lost_create_account_responses: AtomicUsize,
+}
+
+pub struct FaultProxy {
+    pub endpoint: String,
+    pub stats: Arc<Stats>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+struct Shared {
+    upstream: String,
+    every: usize,
+    stats: Arc<Stats>,
+    client: Client<HttpConnector, Full<Bytes>>,
+}
+
+fn response(status: StatusCode, content_type: &str, body: &str) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(body.to_string())));
+    *r.status_mut() = status;
+    if let Ok(v) = content_type.parse() {
+        r.headers_mut().insert("content-type", v);
+    }
+    r
+}
+
+/// Throttling in the caller's protocol: JSON for Organizations, XML (query) for IAM and STS.
+fn throttled(json_protocol: bool) -> Response<Full<Bytes>> {
+    if json_protocol {
+        response(
+            StatusCode::BAD_REQUEST,
+            "application/x-amz-json-1.1",
+            r#"{"__type":"TooManyRequestsException","message":"Rate exceeded"}"#,
+        )
+    } else {
+        response(
+            StatusCode::BAD_REQUEST,
+            "text/xml",
+            "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>",
+        )
+    }
+}
+
+fn server_error() -> Response<Full<Bytes>> {
+    response(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", "injected by the fault proxy")
+}
+
+async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let n = shared.stats.requests.fetch_add(1, Ordering::SeqCst) + 1;
+    let (parts, body) = req.into_parts();
+    let body = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+    let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    if n % shared.every == 0 {
+        shared.stats.injected.fetch_add(1, Ordering::SeqCst);
+        return Ok(if (n / shared.every) % 2 == 0 { throttled(!target.is_empty()) } else { server_error() });
+    }
+    let uri = format!("{}{}", shared.upstream, parts.uri.path_and_query().map_or("/", |p| p.as_str()));
+    let mut forward = Request::builder().method(parts.method.clone()).uri(uri);
+    for (k, v) in &parts.headers {
+        forward = forward.header(k, v);
+    }
+    let Ok(forward) = forward.body(Full::new(body)) else { return Ok(server_error()) };
+    let Ok(upstream) = shared.client.request(forward).await else {
+        return Ok(response(StatusCode::BAD_GATEWAY, "text/plain", "moto did not answer"));
+    };
+    let (rp, rb) = upstream.into_parts();
+    let bytes = rb.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+    if target.ends_with(".CreateAccount")
+        && shared.stats.lost_create_account_responses.fetch_add(1, Ordering::SeqCst) == 0
+    {
+        return Ok(server_error());
+    }
+    Ok(Response::from_parts(rp, Full::new(bytes)))
+}
+
+impl FaultProxy {
+    pub async fn start(upstream: &str, every: usize) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the proxy");
+        let port = listener.local_addr().expect("address").port();
+        let stats = Arc::new(Stats::default());
+        let shared = Arc::new(Shared {
+            upstream: upstream.trim_end_matches('/').to_string(),
+            every,
+            stats: stats.clone(),
+            client: Client::builder(TokioExecutor::new()).build_http(),
+        });
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let shared = shared.clone();
+                tokio::spawn(async move {
+                    let service = service_fn(move |req| handle(req, shared.clone()));
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        FaultProxy { endpoint: format!("http://127.0.0.1:{port}"), stats, task }
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
