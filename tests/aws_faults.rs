@@ -68,7 +68,7 @@ async fn apply_converges_through_throttling_500s_and_a_lost_create_account_respo
 
     use std::sync::atomic::Ordering::SeqCst;
     assert!(proxy.stats.injected.load(SeqCst) >= 10, "{:?}", proxy.stats);
-    assert_eq!(proxy.stats.lost_create_account_responses.load(SeqCst) > 0, true, "a CreateAccount response was lost");
+    assert!(proxy.stats.lost_create_account_responses.load(SeqCst) > 0, "a CreateAccount response was lost");
     let emails = emails(&moto).await;
     assert_eq!(emails.len(), 7, "{emails:?}");
     assert!(emails.values().all(|n| *n == 1), "a duplicate account was created: {emails:?}");
@@ -77,19 +77,21 @@ async fn apply_converges_through_throttling_500s_and_a_lost_create_account_respo
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killing_apply_at_any_moment_then_rerunning_never_duplicates_an_account() {
     let moto = Moto::start().await;
+    // A whole apply takes a fraction of a second on moto: through a proxy that adds latency,
+    // one change at a time, it lasts long enough to be killed in the middle of account creation.
+    let proxy = FaultProxy::slow(&moto.endpoint, std::time::Duration::from_millis(25)).await;
     let ws = quickstart_for_moto();
     let env = moto.env();
-    // A whole apply takes a fraction of a second on moto: sweep kill times finely, from a fresh
-    // organization each time, until some kills have landed in the middle of account creation.
+    let slow_env = env_for(&proxy.endpoint, &moto);
     let mut interrupted_mid_apply = 0;
-    for delay_ms in (30u64..=1200).step_by(20) {
+    for delay_ms in (300u64..=4000).step_by(50) {
         moto.reset().await;
         let org = ws.org.to_str().unwrap().to_string();
         let dir = ws.dir.path().to_path_buf();
-        let child_env = env.clone();
+        let child_env = slow_env.clone();
         tokio::task::spawn_blocking(move || {
             let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("orgctl"));
-            cmd.current_dir(dir).args(["apply", &org, "--auto-approve"]);
+            cmd.current_dir(dir).args(["apply", &org, "--auto-approve", "--concurrency", "1"]);
             cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
             for (k, v) in &child_env {
                 cmd.env(k, v);

@@ -1,7 +1,8 @@
 //! A small HTTP proxy in front of moto that misbehaves like a stressed AWS endpoint: every
 //! `every`-th request gets a throttling error or a 500 instead of being forwarded, and the first
 //! CreateAccount is forwarded but its response is replaced by a 500 (the account exists, the
-//! caller does not know). Loopback only; it stops when dropped.
+//! caller does not know). It can also add latency, to make a run last long enough to be killed
+//! in the middle. Loopback only; it stops when dropped.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -29,7 +30,9 @@ pub struct FaultProxy {
 
 struct Shared {
     upstream: String,
-    every: usize,
+    /// Inject a fault into every n-th request (`None`: never, and no lost response either).
+    every: Option<usize>,
+    latency: std::time::Duration,
     stats: Arc<Stats>,
     client: Client<HttpConnector, Full<Bytes>>,
 }
@@ -69,9 +72,10 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Response<
     let (parts, body) = req.into_parts();
     let body = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
     let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-    if n % shared.every == 0 {
+    tokio::time::sleep(shared.latency).await;
+    if let Some(every) = shared.every.filter(|every| n % every == 0) {
         shared.stats.injected.fetch_add(1, Ordering::SeqCst);
-        return Ok(if (n / shared.every) % 2 == 0 { throttled(!target.is_empty()) } else { server_error() });
+        return Ok(if (n / every) % 2 == 0 { throttled(!target.is_empty()) } else { server_error() });
     }
     let uri = format!("{}{}", shared.upstream, parts.uri.path_and_query().map_or("/", |p| p.as_str()));
     let mut forward = Request::builder().method(parts.method.clone()).uri(uri);
@@ -93,13 +97,24 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Response<
 }
 
 impl FaultProxy {
+    /// Faults on every `every`-th request, and one lost CreateAccount response.
     pub async fn start(upstream: &str, every: usize) -> Self {
+        Self::start_with(upstream, Some(every), std::time::Duration::ZERO).await
+    }
+
+    /// No faults, only `latency` before each request is forwarded.
+    pub async fn slow(upstream: &str, latency: std::time::Duration) -> Self {
+        Self::start_with(upstream, None, latency).await
+    }
+
+    async fn start_with(upstream: &str, every: Option<usize>, latency: std::time::Duration) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the proxy");
         let port = listener.local_addr().expect("address").port();
         let stats = Arc::new(Stats::default());
         let shared = Arc::new(Shared {
             upstream: upstream.trim_end_matches('/').to_string(),
             every,
+            latency,
             stats: stats.clone(),
             client: Client::builder(TokioExecutor::new()).build_http(),
         });
