@@ -1,0 +1,77 @@
+//! Benchmark: orgs of 50, 300 and 1,000 accounts applied from scratch on a moto server, then
+//! planned again; wall time and API requests of each step (`--stats`).
+//!
+//! Run with `cargo bench --bench aws_moto` (installs moto into .venv if needed). Targets on the
+//! 2-core reference machine: plan of 1,000 accounts under 10 s, apply of 300 under 15 s, at
+//! most 8 requests per account for a from-scratch apply.
+
+#[path = "../tests/common/moto.rs"]
+mod moto;
+
+use std::fmt::Write;
+use std::process::Command;
+use std::time::Instant;
+
+const SIZES: [usize; 3] = [50, 300, 1000];
+
+/// An org of `accounts` accounts in `accounts / 25` OUs (two levels), with SCPs, password
+/// policies, aliases and tags, under moto's management account.
+fn generate(accounts: usize) -> String {
+    let ous = (accounts / 25).max(4);
+    let mut y = String::from(
+        "AWSTemplateFormatVersion: '2010-09-09-OC'\nOrganization:\n  Master:\n    Type: OC::ORG::MasterAccount\n    Properties:\n      AccountName: master\n      AccountId: '123456789012'\n      PasswordPolicy: !Ref Passwords\n  Root:\n    Type: OC::ORG::OrganizationRoot\n    Properties:\n      ServiceControlPolicies: !Ref DenyLeave\n  Passwords:\n    Type: OC::ORG::PasswordPolicy\n    Properties:\n      MinimumPasswordLength: 14\n      RequireSymbols: true\n      MaxPasswordAge: 90\n      PasswordReusePrevention: 24\n  DenyLeave:\n    Type: OC::ORG::ServiceControlPolicy\n    Properties:\n      PolicyName: DenyLeave\n      PolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Deny\n            Action: 'organizations:LeaveOrganization'\n            Resource: '*'\n",
+    );
+    for o in 0..ous {
+        let parent_line = if o >= 4 { String::new() } else { format!("      OrganizationalUnits: [{}]\n", (4..ous).filter(|c| c % 4 == o).map(|c| format!("!Ref Ou{c}")).collect::<Vec<_>>().join(", ")) };
+        let parent_line = if parent_line.contains("[]") { String::new() } else { parent_line };
+        let members: Vec<String> = (0..accounts).filter(|a| a % ous == o).map(|a| format!("!Ref Account{a}")).collect();
+        let _ = write!(y, "  Ou{o}:\n    Type: OC::ORG::OrganizationalUnit\n    Properties:\n      OrganizationalUnitName: Ou{o}\n{parent_line}      Accounts: [{}]\n", members.join(", "));
+    }
+    for a in 0..accounts {
+        let _ = write!(
+            y,
+            "  Account{a}:\n    Type: OC::ORG::Account\n    Properties:\n      AccountName: Account {a}\n      RootEmail: aws+bench{a}@example.com\n      Alias: bench-{a}\n      PasswordPolicy: !Ref Passwords\n      Tags:\n        team: team{}\n",
+            a % 10
+        );
+    }
+    y
+}
+
+/// Runs orgctl; returns (seconds, API requests).
+fn orgctl(args: &[&str], env: &[(&'static str, String)]) -> (f64, u64) {
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_orgctl"))
+        .args(args)
+        .arg("--stats")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .expect("run orgctl");
+    let secs = started.elapsed().as_secs_f64();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "orgctl {args:?} failed:\n{stderr}");
+    let requests = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("orgctl: ")?.strip_suffix(" API requests")?.parse().ok())
+        .unwrap_or(0);
+    (secs, requests)
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    println!("| accounts | apply from scratch | requests | requests/account | plan again | requests |");
+    println!("|---:|---:|---:|---:|---:|---:|");
+    for n in SIZES {
+        let server = moto::Moto::start().await;
+        let file = dir.path().join(format!("org-{n}.yml"));
+        std::fs::write(&file, generate(n)).expect("write org");
+        let file = file.to_str().expect("utf-8");
+        let env = server.env();
+        let (apply_s, apply_r) = orgctl(&["apply", file, "--auto-approve"], &env);
+        let (plan_s, plan_r) = orgctl(&["plan", file, "--detailed-exitcode"], &env);
+        println!(
+            "| {n} | {apply_s:.1} s | {apply_r} | {:.1} | {plan_s:.1} s | {plan_r} |",
+            apply_r as f64 / n as f64
+        );
+    }
+}
