@@ -5,6 +5,7 @@
 //! 2-core reference machine: plan of 1,000 accounts under 10 s, apply of 300 under 15 s, at
 //! most 8 requests per account for a from-scratch apply.
 
+#[allow(dead_code)]
 #[path = "../tests/common/moto.rs"]
 mod moto;
 
@@ -22,7 +23,14 @@ fn generate(accounts: usize) -> String {
         "AWSTemplateFormatVersion: '2010-09-09-OC'\nOrganization:\n  Master:\n    Type: OC::ORG::MasterAccount\n    Properties:\n      AccountName: master\n      AccountId: '123456789012'\n      PasswordPolicy: !Ref Passwords\n  Root:\n    Type: OC::ORG::OrganizationRoot\n    Properties:\n      ServiceControlPolicies: !Ref DenyLeave\n  Passwords:\n    Type: OC::ORG::PasswordPolicy\n    Properties:\n      MinimumPasswordLength: 14\n      RequireSymbols: true\n      MaxPasswordAge: 90\n      PasswordReusePrevention: 24\n  DenyLeave:\n    Type: OC::ORG::ServiceControlPolicy\n    Properties:\n      PolicyName: DenyLeave\n      PolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Deny\n            Action: 'organizations:LeaveOrganization'\n            Resource: '*'\n",
     );
     for o in 0..ous {
-        let parent_line = if o >= 4 { String::new() } else { format!("      OrganizationalUnits: [{}]\n", (4..ous).filter(|c| c % 4 == o).map(|c| format!("!Ref Ou{c}")).collect::<Vec<_>>().join(", ")) };
+        let parent_line = if o >= 4 {
+            String::new()
+        } else {
+            format!(
+                "      OrganizationalUnits: [{}]\n",
+                (4..ous).filter(|c| c % 4 == o).map(|c| format!("!Ref Ou{c}")).collect::<Vec<_>>().join(", ")
+            )
+        };
         let parent_line = if parent_line.contains("[]") { String::new() } else { parent_line };
         let members: Vec<String> = (0..accounts).filter(|a| a % ous == o).map(|a| format!("!Ref Account{a}")).collect();
         let _ = write!(y, "  Ou{o}:\n    Type: OC::ORG::OrganizationalUnit\n    Properties:\n      OrganizationalUnitName: Ou{o}\n{parent_line}      Accounts: [{}]\n", members.join(", "));
@@ -69,9 +77,6 @@ async fn main() {
         let env = server.env();
         let (apply_s, apply_r) = orgctl(&["apply", file, "--auto-approve"], &env);
         let (plan_s, plan_r) = orgctl(&["plan", file, "--detailed-exitcode"], &env);
-        println!(
-            "| {n} | {apply_s:.1} s | {apply_r} | {:.1} | {plan_s:.1} s | {plan_r} |",
-            apply_r as f64 / n as f64
-        );
+        println!("| {n} | {apply_s:.1} s | {apply_r} | {:.1} | {plan_s:.1} s | {plan_r} |", apply_r as f64 / n as f64);
     }
 }

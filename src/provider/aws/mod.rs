@@ -38,6 +38,8 @@ pub struct AwsProvider {
     known_accounts: Mutex<HashMap<String, String>>,
     /// Emails of the CreateAccount requests sent in this run.
     requested: Mutex<HashMap<String, String>>,
+    /// Unfinished CreateAccount requests seen by the last read.
+    pending: Mutex<Vec<crate::model::CreateRequestState>>,
 }
 
 fn tags(tags: &Tags) -> ProviderResult<Vec<Tag>> {
@@ -89,6 +91,7 @@ impl AwsProvider {
             master_account_id,
             known_accounts: Mutex::new(HashMap::new()),
             requested: Mutex::new(HashMap::new()),
+            pending: Mutex::new(Vec::new()),
         })
     }
 
@@ -145,6 +148,7 @@ impl Provider for AwsProvider {
         known.clear();
         known.extend(state.accounts.values().map(|a| (a.email.to_lowercase(), a.id.clone())));
         drop(known);
+        *self.pending.lock().unwrap_or_else(|e| e.into_inner()) = state.pending_create_requests.clone();
         Ok(state)
     }
 
@@ -203,16 +207,16 @@ impl Provider for AwsProvider {
         if thorough {
             return self.find_account_now(email, account_name).await;
         }
+        // What this run read: no request needed (a later, thorough attempt asks again).
         let known = self.known_accounts.lock().unwrap_or_else(|e| e.into_inner()).get(&email.to_lowercase()).cloned();
         if let Some(account_id) = known {
             return Ok(Some(ExistingAccount::Account { account_id }));
         }
-        Ok(self
-            .pending_requests()
-            .await?
-            .into_iter()
+        let pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(pending
+            .iter()
             .find(|r| r.is_for(email, account_name))
-            .map(|r| ExistingAccount::Request { request_id: r.id }))
+            .map(|r| ExistingAccount::Request { request_id: r.id.clone() }))
     }
 
     async fn create_account(&self, name: &str, email: &str, t: &Tags) -> ProviderResult<String> {
