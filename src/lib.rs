@@ -14,3 +14,4 @@ pub mod model;
 pub mod plan;
 pub mod provider;
 pub mod spec;
+pub mod tasks;

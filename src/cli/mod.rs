@@ -139,31 +139,31 @@ fn load_valid(file: &Path, args: &FileArgs) -> Result<(Loaded, DesiredOrg), CliE
 }
 
 fn validate(a: ValidateArgs) -> CliResult {
-    let loaded = spec::load(&a.file, &load_options(&a.file_args)?);
-    if a.json {
-        let out = serde_json::json!({
-            "file": a.file,
-            "valid": !loaded.diagnostics.has_errors(),
-            "diagnostics": diagnostics::to_json(&loaded.diagnostics),
-        });
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
-    } else {
-        eprint!("{}", diagnostics::render(&loaded.diagnostics, &loaded.sources));
-    }
-    if loaded.diagnostics.has_errors() {
-        if !a.json {
-            eprintln!(
-                "{} {} has {} error(s)",
-                style("error:").red().bold(),
-                a.file.display(),
-                loaded.diagnostics.error_count()
-            );
+    let options = load_options(&a.file_args)?;
+    // A task file brings its organization file along: both are checked.
+    let (reports, summary) = if crate::tasks::is_task_file(&a.file) {
+        let loaded = crate::tasks::load(&a.file, &options);
+        let stacks = loaded
+            .tasks
+            .tasks
+            .iter()
+            .filter(|t| matches!(t.kind, crate::tasks::model::TaskKind::UpdateStacks(_)))
+            .count();
+        let summary = format!(
+            "{} is valid: {} ({} update-stacks), organization file included.",
+            a.file.display(),
+            count(loaded.tasks.tasks.len(), "task", "tasks"),
+            stacks
+        );
+        let mut reports = vec![(loaded.diagnostics, loaded.sources)];
+        if let Some(org) = loaded.organization {
+            reports.insert(0, (org.diagnostics, org.sources));
         }
-        return Ok(ExitCode::FAILURE);
-    }
-    if !a.json {
+        (reports, summary)
+    } else {
+        let loaded = spec::load(&a.file, &options);
         let s = &loaded.spec;
-        println!(
+        let summary = format!(
             "{} is valid: {}, {}, {}, {}.",
             a.file.display(),
             count(s.ous.len(), "OU", "OUs"),
@@ -171,6 +171,27 @@ fn validate(a: ValidateArgs) -> CliResult {
             count(s.policies.len(), "SCP", "SCPs"),
             count(s.password_policies.len(), "password policy", "password policies")
         );
+        (vec![(loaded.diagnostics, loaded.sources)], summary)
+    };
+    let errors: usize = reports.iter().map(|(d, _)| d.error_count()).sum();
+    if a.json {
+        let all: Vec<serde_json::Value> =
+            reports.iter().flat_map(|(d, _)| diagnostics::to_json(d).as_array().cloned().unwrap_or_default()).collect();
+        let out = serde_json::json!({ "file": a.file, "valid": errors == 0, "diagnostics": all });
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    } else {
+        for (d, sources) in &reports {
+            eprint!("{}", diagnostics::render(d, sources));
+        }
+    }
+    if errors > 0 {
+        if !a.json {
+            eprintln!("{} {} has {} error(s)", style("error:").red().bold(), a.file.display(), errors);
+        }
+        return Ok(ExitCode::FAILURE);
+    }
+    if !a.json {
+        println!("{summary}");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -8,7 +8,7 @@ pub mod eval;
 pub mod limits;
 pub mod load;
 pub mod model;
-mod report;
+pub(crate) mod report;
 mod resources;
 pub mod source;
 mod validate;

@@ -20,11 +20,7 @@ impl<'s> Reporter<'s> {
 
     /// Records `d` at `span` for resource `id` (and `property`); returns it to add a hint.
     pub fn report(&mut self, d: Diagnostic, span: Span, id: &str, property: Option<&str>) -> &mut Diagnostic {
-        let mut d = d.at(Some(self.sources.location(span))).resource(id);
-        if let Some(p) = property {
-            d = d.property(p);
-        }
-        self.diags.push(d);
+        self.diags.push(locate(d, self.sources, span, id, property));
         let last = self.diags.0.len() - 1;
         &mut self.diags.0[last]
     }
@@ -38,5 +34,14 @@ impl<'s> Reporter<'s> {
         message: impl Into<String>,
     ) -> &mut Diagnostic {
         self.report(Diagnostic::error(code, message), span, id, property)
+    }
+}
+
+/// `d`, placed at `span` and naming resource (or task) `id` and its `property`.
+pub fn locate(d: Diagnostic, sources: &Sources, span: Span, id: &str, property: Option<&str>) -> Diagnostic {
+    let d = d.at(Some(sources.location(span))).resource(id);
+    match property {
+        Some(p) => d.property(p),
+        None => d,
     }
 }

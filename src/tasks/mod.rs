@@ -1,0 +1,75 @@
+//! Stage 1b: task files (org-formation's `organization-tasks.yml`) — which templates go to which
+//! accounts and regions. Loading checks the file and its organization bindings against the
+//! organization file named by its `update-organization` task.
+
+pub mod binding;
+pub mod model;
+mod parse;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::spec::model::ResourceKind;
+use crate::spec::source::Sources;
+use crate::spec::{self, LoadOptions, Loaded};
+use model::TaskFile;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// A task file with its organization file.
+pub struct LoadedTasks {
+    pub sources: Sources,
+    pub diagnostics: Diagnostics,
+    pub tasks: TaskFile,
+    /// The organization file of the `update-organization` task, loaded and validated.
+    pub organization: Option<Loaded>,
+}
+
+impl LoadedTasks {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.has_errors() || self.organization.as_ref().is_some_and(|o| o.diagnostics.has_errors())
+    }
+}
+
+/// Whether `path` is a task file rather than an organization file (it has neither
+/// `AWSTemplateFormatVersion` nor `Organization` at the top).
+pub fn is_task_file(path: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(path) else { return false };
+    !text.lines().any(|l| l.starts_with("AWSTemplateFormatVersion:") || l.starts_with("Organization:"))
+}
+
+/// The organization file named by the task file's `update-organization` task, found before the
+/// full parse so that bindings can be checked against it.
+fn organization_path(path: &Path, sources: &mut Sources) -> Option<std::path::PathBuf> {
+    let root = spec::load::read_tree(path, sources).ok()?;
+    let template = root.as_map()?.iter().find_map(|(_, task)| {
+        (task.get("Type").and_then(|t| t.as_str()) == Some("update-organization"))
+            .then(|| task.get("Template")?.as_str())?
+    })?;
+    Some(path.parent().unwrap_or(Path::new(".")).join(template))
+}
+
+pub fn load(path: &Path, options: &LoadOptions) -> LoadedTasks {
+    let mut scratch = Sources::default();
+    let organization = organization_path(path, &mut scratch).filter(|p| p.exists()).map(|p| spec::load(&p, options));
+    let kinds: HashMap<String, ResourceKind> = organization
+        .as_ref()
+        .map(|o| {
+            let spec = &o.spec;
+            let accounts = spec.accounts.iter().map(|a| {
+                (a.logical_id.clone(), if a.is_master { ResourceKind::MasterAccount } else { ResourceKind::Account })
+            });
+            let ous = spec.ous.iter().map(|ou| (ou.logical_id.clone(), ResourceKind::OrganizationalUnit));
+            accounts.chain(ous).collect()
+        })
+        .unwrap_or_default();
+    let mut sources = Sources::default();
+    let mut diagnostics = Diagnostics::default();
+    let tasks = parse::parse(path, &mut sources, &kinds, &options.parameters, &mut diagnostics);
+    if organization.is_none() && !diagnostics.has_errors() {
+        diagnostics.push(
+            Diagnostic::error("missing-update-organization", "the task file has no update-organization task with an existing Template")
+                .help("add `OrganizationUpdate: {Type: update-organization, Template: ./organization.yml}`: bindings refer to its accounts and OUs"),
+        );
+    }
+    diagnostics.sort();
+    LoadedTasks { sources, diagnostics, tasks, organization }
+}

@@ -1,0 +1,84 @@
+//! A task file (org-formation's `organization-tasks.yml`) as typed tasks.
+
+use crate::model::Tags;
+use crate::spec::source::Span;
+use crate::spec::yaml::Node;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Which accounts a binding's `Account` selects.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum AccountSelector {
+    /// No `Account` key.
+    #[default]
+    None,
+    /// `Account: '*'`: every account but the management account.
+    All,
+    /// Accounts by logical id.
+    Some(Vec<String>),
+}
+
+/// Where a task deploys: a set of accounts and regions, chosen by the organization's structure.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Binding {
+    pub accounts: AccountSelector,
+    /// OUs (with every OU nested below them).
+    pub ous: Vec<String>,
+    pub exclude_accounts: Vec<String>,
+    pub exclude_ous: Vec<String>,
+    pub include_master: bool,
+    /// Accounts that carry this tag key.
+    pub accounts_with_tag: Option<String>,
+    pub regions: Vec<String>,
+}
+
+/// An `update-stacks` task.
+#[derive(Debug, Clone)]
+pub struct StackTask {
+    /// The template, resolved relative to the task file.
+    pub template: PathBuf,
+    pub stack_name: String,
+    pub stack_description: Option<String>,
+    /// Stack parameters as written: evaluated per target (account, region) when planning.
+    pub parameters: BTreeMap<String, Node>,
+    pub default_binding: Option<Binding>,
+    pub bindings: BTreeMap<String, Binding>,
+    pub termination_protection: bool,
+    pub tags: Tags,
+    pub max_concurrent_stacks: Option<u32>,
+    pub failed_stack_tolerance: u32,
+    pub cloudformation_role_name: Option<String>,
+    pub task_role_name: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum TaskKind {
+    UpdateOrganization { template: PathBuf },
+    UpdateStacks(Box<StackTask>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Task {
+    /// Unique in the whole file; tasks of an `include` are prefixed with its name.
+    pub name: String,
+    pub span: Span,
+    pub depends_on: Vec<String>,
+    pub skip: bool,
+    pub kind: TaskKind,
+}
+
+/// Every task of a task file (includes expanded), in file order.
+#[derive(Debug, Clone, Default)]
+pub struct TaskFile {
+    pub tasks: Vec<Task>,
+}
+
+impl TaskFile {
+    /// The organization file of the `update-organization` task.
+    pub fn organization_template(&self) -> Option<&PathBuf> {
+        self.tasks.iter().find_map(|t| match &t.kind {
+            TaskKind::UpdateOrganization { template } => Some(template),
+            TaskKind::UpdateStacks(_) => None,
+        })
+    }
+}

@@ -1,0 +1,705 @@
+//! Reading a task file: parameters, tasks of the supported types with their attributes checked,
+//! `include` tasks expanded (their tasks prefixed with the include's name), `DependsOn` checked
+//! (unknown names, loops), and organization bindings checked against the organization file.
+
+use super::model::*;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::graph::DependencyGraph;
+use crate::model::Tags;
+use crate::spec::load::{read_tree, suggest};
+use crate::spec::model::ResourceKind;
+use crate::spec::report::locate;
+use crate::spec::source::{Sources, Span};
+use crate::spec::yaml::{Node, NodeKind};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+const TASK_TYPES: [&str; 3] = ["update-organization", "update-stacks", "include"];
+/// org-formation task types orgctl does not run: named so that the error says so plainly.
+const UNSUPPORTED_TYPES: [&str; 7] = [
+    "annotate-organization",
+    "update-serverless.com",
+    "copy-to-s3",
+    "update-cdk",
+    "apply-tf",
+    "register-type",
+    "update-scps",
+];
+const COMMON: [&str; 4] = ["Type", "DependsOn", "Skip", "LogVerbose"];
+const STACK_ATTRIBUTES: [&str; 15] = [
+    "Template",
+    "StackName",
+    "StackDescription",
+    "Parameters",
+    "DefaultOrganizationBinding",
+    "DefaultOrganizationBindingRegion",
+    "OrganizationBindings",
+    "TerminationProtection",
+    "Tags",
+    "MaxConcurrentStacks",
+    "FailedStackTolerance",
+    "CloudFormationRoleName",
+    "TaskRoleName",
+    "OrganizationFile",
+    "TemplatingContext",
+];
+const BINDING_KEYS: [&str; 7] = [
+    "Account",
+    "OrganizationalUnit",
+    "ExcludeAccount",
+    "ExcludeOrganizationalUnit",
+    "IncludeMasterAccount",
+    "AccountsWithTag",
+    "Region",
+];
+
+/// A task-file parameter's value.
+#[derive(Debug, Clone)]
+enum Param {
+    Text(String),
+    List(Vec<String>),
+    /// An `OrganizationBinding` parameter: the binding as written.
+    Binding(Node),
+}
+
+struct Parser<'a> {
+    sources: &'a mut Sources,
+    diags: Diagnostics,
+    /// Resource kinds of the organization file, by logical id, to check binding references.
+    org_kinds: &'a HashMap<String, ResourceKind>,
+    overrides: &'a BTreeMap<String, String>,
+    stack: Vec<PathBuf>,
+}
+
+/// Reads `path` and everything it includes. `org_kinds` are the organization's resources.
+pub fn parse(
+    path: &Path,
+    sources: &mut Sources,
+    org_kinds: &HashMap<String, ResourceKind>,
+    overrides: &BTreeMap<String, String>,
+    diags: &mut Diagnostics,
+) -> TaskFile {
+    let mut p = Parser { sources, diags: Diagnostics::default(), org_kinds, overrides, stack: Vec::new() };
+    let tasks = p.file(path, "", &BTreeMap::new());
+    let file = TaskFile { tasks };
+    p.check_dependencies(&file);
+    diags.extend(p.diags);
+    file
+}
+
+fn as_bool(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
+impl Parser<'_> {
+    fn error(
+        &mut self,
+        code: &'static str,
+        span: Span,
+        task: &str,
+        attribute: Option<&str>,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
+        self.diags.push(locate(Diagnostic::error(code, message), self.sources, span, task, attribute));
+        let last = self.diags.0.len() - 1;
+        &mut self.diags.0[last]
+    }
+
+    /// The tasks of one file; `prefix` names the include it comes from.
+    fn file(&mut self, path: &Path, prefix: &str, passed: &BTreeMap<String, String>) -> Vec<Task> {
+        if self.stack.iter().any(|p| p == path) {
+            let chain: Vec<String> =
+                self.stack.iter().chain([&path.to_path_buf()]).map(|p| p.display().to_string()).collect();
+            self.diags.push(Diagnostic::error("include-cycle", format!("include loop: {}", chain.join(" → "))));
+            return Vec::new();
+        }
+        let root = match read_tree(path, self.sources) {
+            Ok(root) => root,
+            Err(d) => {
+                self.diags.push(*d);
+                return Vec::new();
+            }
+        };
+        let Some(entries) = root.as_map() else {
+            let d = Diagnostic::error("not-a-mapping", "a task file is a mapping of task names to tasks")
+                .at(Some(self.sources.location(root.span)));
+            self.diags.push(d);
+            return Vec::new();
+        };
+        self.stack.push(path.to_path_buf());
+        let params = entries
+            .iter()
+            .find(|(k, _)| k.as_str() == Some("Parameters"))
+            .map(|(_, v)| self.parameters(v, passed))
+            .unwrap_or_default();
+        let mut tasks = Vec::new();
+        for (key, value) in entries {
+            let name = key.as_str().unwrap_or_default();
+            if matches!(name, "Parameters" | "OrganizationBindings" | "Definitions" | "Mappings") {
+                continue;
+            }
+            let full = if prefix.is_empty() { name.to_string() } else { format!("{prefix}/{name}") };
+            tasks.extend(self.task(&full, prefix, key.span, value, path, &params));
+        }
+        self.stack.pop();
+        tasks
+    }
+
+    fn parameters(&mut self, node: &Node, passed: &BTreeMap<String, String>) -> BTreeMap<String, Param> {
+        let mut out = BTreeMap::new();
+        for (key, decl) in node.as_map().unwrap_or_default() {
+            let name = key.as_str().unwrap_or_default().to_string();
+            let kind = decl.get("Type").and_then(Node::as_str).unwrap_or("String").to_string();
+            let given = passed.get(&name).or_else(|| self.overrides.get(&name)).cloned();
+            let default = decl.get("Default");
+            let value = match (kind.as_str(), given, default) {
+                ("OrganizationBinding", _, Some(d)) => Param::Binding(d.clone()),
+                (k, Some(text), _) if k.contains("List") => {
+                    Param::List(text.split(',').map(|s| s.trim().to_string()).collect())
+                }
+                (_, Some(text), _) => Param::Text(text),
+                (_, None, Some(d)) => match &d.kind {
+                    NodeKind::Seq(items) => {
+                        Param::List(items.iter().filter_map(Node::as_str).map(str::to_string).collect())
+                    }
+                    _ => Param::Text(d.as_str().unwrap_or_default().to_string()),
+                },
+                (_, None, None) => {
+                    self.error(
+                        "parameter-missing",
+                        key.span,
+                        "Parameters",
+                        Some(&name),
+                        format!("parameter {name} has no Default and no value was given"),
+                    )
+                    .help = Some(format!("pass --parameter {name}=VALUE or give it a Default"));
+                    continue;
+                }
+            };
+            if !["String", "Number", "Boolean", "List<String>", "CommaDelimitedList", "OrganizationBinding"]
+                .contains(&kind.as_str())
+            {
+                self.error(
+                    "parameter-type",
+                    key.span,
+                    "Parameters",
+                    Some(&name),
+                    format!("unknown parameter type '{kind}'"),
+                )
+                .help = Some("String, Number, Boolean, List<String> or OrganizationBinding".into());
+            }
+            out.insert(name, value);
+        }
+        out
+    }
+
+    /// A scalar attribute, through `!Ref` / `!Sub` of the file's parameters.
+    fn text(&mut self, node: &Node, task: &str, attribute: &str, params: &BTreeMap<String, Param>) -> Option<String> {
+        let lookup = |name: &str| match params.get(name) {
+            Some(Param::Text(t)) => Some(t.clone()),
+            Some(Param::List(l)) => Some(l.join(",")),
+            _ => None,
+        };
+        match (node.tag.as_deref(), node.as_str()) {
+            (None, Some(text)) => Some(text.to_string()),
+            (Some("Ref"), Some(name)) => match lookup(name) {
+                Some(v) => Some(v),
+                None => {
+                    self.error(
+                        "unknown-reference",
+                        node.span,
+                        task,
+                        Some(attribute),
+                        format!("!Ref {name}: no such parameter"),
+                    );
+                    None
+                }
+            },
+            (Some("Sub"), Some(template)) => {
+                let mut out = template.to_string();
+                for (name, _) in params.iter() {
+                    if let Some(v) = lookup(name) {
+                        out = out.replace(&format!("${{{name}}}"), &v);
+                    }
+                }
+                Some(out)
+            }
+            _ => {
+                self.error(
+                    "expected-string",
+                    node.span,
+                    task,
+                    Some(attribute),
+                    format!("{attribute} must be text, found {}", node.describe()),
+                );
+                None
+            }
+        }
+    }
+
+    fn strings(&mut self, node: &Node, task: &str, attribute: &str, params: &BTreeMap<String, Param>) -> Vec<String> {
+        if let (Some("Ref"), Some(Param::List(l))) = (node.tag.as_deref(), node.as_str().and_then(|n| params.get(n))) {
+            return l.clone();
+        }
+        match &node.kind {
+            NodeKind::Seq(items) if node.tag.is_none() => {
+                items.iter().filter_map(|i| self.text(i, task, attribute, params)).collect()
+            }
+            _ => self.text(node, task, attribute, params).into_iter().collect(),
+        }
+    }
+
+    fn flag(&mut self, node: &Node, task: &str, attribute: &str, params: &BTreeMap<String, Param>) -> bool {
+        let text = self.text(node, task, attribute, params).unwrap_or_default();
+        as_bool(&text).unwrap_or_else(|| {
+            self.error(
+                "expected-boolean",
+                node.span,
+                task,
+                Some(attribute),
+                format!("{attribute} must be true or false, found '{text}'"),
+            );
+            false
+        })
+    }
+
+    fn task(
+        &mut self,
+        name: &str,
+        prefix: &str,
+        span: Span,
+        node: &Node,
+        file: &Path,
+        params: &BTreeMap<String, Param>,
+    ) -> Vec<Task> {
+        let Some(type_node) = node.get("Type") else {
+            self.error("missing-type", span, name, Some("Type"), "task has no Type").help =
+                Some(format!("one of: {}", TASK_TYPES.join(", ")));
+            return Vec::new();
+        };
+        let kind = type_node.as_str().unwrap_or_default();
+        if UNSUPPORTED_TYPES.contains(&kind) {
+            self.error(
+                "unsupported-task-type",
+                type_node.span,
+                name,
+                Some("Type"),
+                format!("orgctl does not run '{kind}' tasks"),
+            )
+            .help =
+                Some(format!("orgctl runs {}; remove the task or run it with org-formation", TASK_TYPES.join(", ")));
+            return Vec::new();
+        }
+        if !TASK_TYPES.contains(&kind) {
+            let guess = suggest(kind, TASK_TYPES.iter().copied());
+            self.error(
+                "unknown-task-type",
+                type_node.span,
+                name,
+                Some("Type"),
+                format!("unknown task type '{kind}'"),
+            )
+            .help = Some(
+                guess.map_or_else(|| format!("one of: {}", TASK_TYPES.join(", ")), |g| format!("did you mean '{g}'?")),
+            );
+            return Vec::new();
+        }
+        let allowed: Vec<&str> = match kind {
+            "update-organization" => COMMON.iter().copied().chain(["Template", "TemplatingContext"]).collect(),
+            "include" => COMMON
+                .iter()
+                .copied()
+                .chain(["Path", "Parameters", "MaxConcurrentTasks", "FailedTaskTolerance"])
+                .collect(),
+            _ => COMMON.iter().copied().chain(STACK_ATTRIBUTES).collect(),
+        };
+        for (k, _) in node.as_map().unwrap_or_default() {
+            let key = k.as_str().unwrap_or_default();
+            if !allowed.contains(&key) {
+                let help = suggest(key, allowed.iter().copied()).map_or_else(
+                    || format!("{kind} accepts: {}", allowed.join(", ")),
+                    |g| format!("did you mean '{g}'?"),
+                );
+                self.error(
+                    "unknown-attribute",
+                    k.span,
+                    name,
+                    Some(key),
+                    format!("unknown attribute '{key}' for a {kind} task"),
+                )
+                .help = Some(help);
+            }
+        }
+        let depends_on: Vec<String> = node
+            .get("DependsOn")
+            .map(|d| self.strings(d, name, "DependsOn", params))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| if prefix.is_empty() { d } else { format!("{prefix}/{d}") })
+            .collect();
+        let skip = node.get("Skip").is_some_and(|s| self.flag(s, name, "Skip", params));
+        let base = file.parent().unwrap_or(Path::new("."));
+        let path_of = |this: &mut Self, attribute: &str| -> Option<PathBuf> {
+            let Some(n) = node.get(attribute) else {
+                this.error(
+                    "missing-attribute",
+                    span,
+                    name,
+                    Some(attribute),
+                    format!("a {kind} task needs {attribute}"),
+                );
+                return None;
+            };
+            let text = this.text(n, name, attribute, params)?;
+            let full = base.join(&text);
+            if !full.exists() {
+                this.error(
+                    "file-not-found",
+                    n.span,
+                    name,
+                    Some(attribute),
+                    format!("{} does not exist", full.display()),
+                )
+                .help = Some("paths are relative to the task file".into());
+                return None;
+            }
+            Some(full)
+        };
+        match kind {
+            "update-organization" => match path_of(self, "Template") {
+                Some(template) => vec![Task {
+                    name: name.into(),
+                    span,
+                    depends_on,
+                    skip,
+                    kind: TaskKind::UpdateOrganization { template },
+                }],
+                None => Vec::new(),
+            },
+            "include" => {
+                let Some(child) = path_of(self, "Path") else { return Vec::new() };
+                let mut passed = BTreeMap::new();
+                for (k, v) in node.get("Parameters").and_then(Node::as_map).unwrap_or_default() {
+                    let key = k.as_str().unwrap_or_default().to_string();
+                    if let Some(value) = self.text(v, name, &format!("Parameters.{key}"), params) {
+                        passed.insert(key, value);
+                    }
+                }
+                let mut tasks = self.file(&child, name, &passed);
+                for t in &mut tasks {
+                    t.depends_on.extend(depends_on.iter().cloned());
+                    t.skip |= skip;
+                }
+                tasks
+            }
+            _ => self.stack_task(name, span, node, depends_on, skip, params, path_of).into_iter().collect(),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn stack_task(
+        &mut self,
+        name: &str,
+        span: Span,
+        node: &Node,
+        depends_on: Vec<String>,
+        skip: bool,
+        params: &BTreeMap<String, Param>,
+        path_of: impl Fn(&mut Self, &str) -> Option<PathBuf>,
+    ) -> Option<Task> {
+        let template = path_of(self, "Template");
+        let stack_name = match node.get("StackName") {
+            Some(n) => self.text(n, name, "StackName", params),
+            None => {
+                self.error("missing-attribute", span, name, Some("StackName"), "an update-stacks task needs StackName");
+                None
+            }
+        };
+        if let Some(s) = &stack_name {
+            let ok = !s.is_empty()
+                && s.len() <= 128
+                && s.starts_with(|c: char| c.is_ascii_alphabetic())
+                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            if !ok {
+                let at = node.get("StackName").map_or(span, |n| n.span);
+                self.error(
+                    "invalid-stack-name",
+                    at,
+                    name,
+                    Some("StackName"),
+                    format!("'{s}' is not a valid stack name"),
+                )
+                .help = Some("1-128 characters: letters, digits and hyphens, starting with a letter".into());
+            }
+        }
+        let regions = match node.get("DefaultOrganizationBindingRegion") {
+            Some(r) => {
+                let regions = self.strings(r, name, "DefaultOrganizationBindingRegion", params);
+                self.check_regions(&regions, r.span, name, "DefaultOrganizationBindingRegion");
+                regions
+            }
+            None => Vec::new(),
+        };
+        let default_binding = node.get("DefaultOrganizationBinding").map(|b| {
+            let mut binding = self.binding(b, name, "DefaultOrganizationBinding", params);
+            if binding.regions.is_empty() {
+                binding.regions = regions.clone();
+            }
+            binding
+        });
+        let mut bindings = BTreeMap::new();
+        for (k, v) in node.get("OrganizationBindings").and_then(Node::as_map).unwrap_or_default() {
+            let key = k.as_str().unwrap_or_default().to_string();
+            let binding = self.binding(v, name, &format!("OrganizationBindings.{key}"), params);
+            bindings.insert(key, binding);
+        }
+        let number = |this: &mut Self, attribute: &str| -> Option<u32> {
+            let n = node.get(attribute)?;
+            let text = this.text(n, name, attribute, params)?;
+            text.parse()
+                .map_err(|_| {
+                    this.error(
+                        "expected-number",
+                        n.span,
+                        name,
+                        Some(attribute),
+                        format!("{attribute} must be a whole number, found '{text}'"),
+                    )
+                })
+                .ok()
+        };
+        let max_concurrent_stacks = number(self, "MaxConcurrentStacks");
+        let failed_stack_tolerance = number(self, "FailedStackTolerance").unwrap_or(0);
+        let mut tags = Tags::new();
+        for (k, v) in node.get("Tags").and_then(Node::as_map).unwrap_or_default() {
+            let key = k.as_str().unwrap_or_default().to_string();
+            if let Some(value) = self.text(v, name, &format!("Tags.{key}"), params) {
+                tags.insert(key, value);
+            }
+        }
+        let parameters = node
+            .get("Parameters")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+            .iter()
+            .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), v.clone()))
+            .collect();
+        let text_opt =
+            |this: &mut Self, attribute: &str| node.get(attribute).and_then(|n| this.text(n, name, attribute, params));
+        let stack = StackTask {
+            template: template?,
+            stack_name: stack_name?,
+            stack_description: text_opt(self, "StackDescription"),
+            parameters,
+            default_binding,
+            bindings,
+            termination_protection: node
+                .get("TerminationProtection")
+                .is_some_and(|n| self.flag(n, name, "TerminationProtection", params)),
+            tags,
+            max_concurrent_stacks,
+            failed_stack_tolerance,
+            cloudformation_role_name: text_opt(self, "CloudFormationRoleName"),
+            task_role_name: text_opt(self, "TaskRoleName"),
+        };
+        Some(Task { name: name.into(), span, depends_on, skip, kind: TaskKind::UpdateStacks(Box::new(stack)) })
+    }
+
+    /// A reference to the organization's `expected` kinds, or `'*'` where `star` allows it.
+    fn org_refs(
+        &mut self,
+        node: &Node,
+        task: &str,
+        attribute: &str,
+        expected: &[ResourceKind],
+        star: bool,
+    ) -> Result<Vec<String>, ()> {
+        let items: Vec<&Node> = match &node.kind {
+            NodeKind::Seq(items) if node.tag.is_none() => items.iter().collect(),
+            _ => vec![node],
+        };
+        let mut out = Vec::new();
+        for item in items {
+            match (item.tag.as_deref(), item.as_str()) {
+                (None, Some("*")) if star => return Err(()),
+                (Some("Ref"), Some(id)) => match self.org_kinds.get(id) {
+                    Some(k) if expected.contains(k) => out.push(id.to_string()),
+                    Some(k) => {
+                        self.error(
+                            "wrong-reference-type",
+                            item.span,
+                            task,
+                            Some(attribute),
+                            format!("!Ref {id} is an {}, not an {}", k.type_name(), expected[0].type_name()),
+                        );
+                    }
+                    None => {
+                        let guess = suggest(
+                            id,
+                            self.org_kinds.iter().filter(|(_, k)| expected.contains(k)).map(|(i, _)| i.as_str()),
+                        );
+                        self.error(
+                            "unknown-reference",
+                            item.span,
+                            task,
+                            Some(attribute),
+                            format!("!Ref {id}: the organization file has no such resource"),
+                        )
+                        .help = Some(guess.map_or_else(
+                            || "refer to a logical id of the organization file".to_string(),
+                            |g| format!("did you mean '{g}'?"),
+                        ));
+                    }
+                },
+                _ => {
+                    let hint = if star { "`'*'` or `!Ref LogicalId`" } else { "`!Ref LogicalId`" };
+                    self.error(
+                        "expected-ref",
+                        item.span,
+                        task,
+                        Some(attribute),
+                        format!("{attribute} takes {hint}, found {}", item.describe()),
+                    );
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn binding(&mut self, node: &Node, task: &str, attribute: &str, params: &BTreeMap<String, Param>) -> Binding {
+        if let (Some("Ref"), Some(Param::Binding(b))) =
+            (node.tag.as_deref(), node.as_str().and_then(|n| params.get(n)).cloned().as_ref())
+        {
+            return self.binding(b, task, attribute, params);
+        }
+        let mut binding = Binding::default();
+        let Some(entries) = node.as_map() else {
+            self.error(
+                "invalid-binding",
+                node.span,
+                task,
+                Some(attribute),
+                format!("an organization binding is a mapping, found {}", node.describe()),
+            );
+            return binding;
+        };
+        let accounts = [ResourceKind::Account, ResourceKind::MasterAccount];
+        for (k, v) in entries {
+            let key = k.as_str().unwrap_or_default();
+            let attr = format!("{attribute}.{key}");
+            match key {
+                "Account" => {
+                    binding.accounts = match self.org_refs(v, task, &attr, &accounts, true) {
+                        Err(()) => AccountSelector::All,
+                        Ok(ids) => AccountSelector::Some(ids),
+                    }
+                }
+                "OrganizationalUnit" => {
+                    binding.ous =
+                        self.org_refs(v, task, &attr, &[ResourceKind::OrganizationalUnit], false).unwrap_or_default()
+                }
+                "ExcludeAccount" => {
+                    binding.exclude_accounts = self.org_refs(v, task, &attr, &accounts, false).unwrap_or_default()
+                }
+                "ExcludeOrganizationalUnit" => {
+                    binding.exclude_ous =
+                        self.org_refs(v, task, &attr, &[ResourceKind::OrganizationalUnit], false).unwrap_or_default()
+                }
+                "IncludeMasterAccount" => binding.include_master = self.flag(v, task, &attr, params),
+                "AccountsWithTag" => binding.accounts_with_tag = self.text(v, task, &attr, params),
+                "Region" => binding.regions = self.strings(v, task, &attr, params),
+                other => {
+                    let help = suggest(other, BINDING_KEYS.iter().copied()).map_or_else(
+                        || format!("bindings take: {}", BINDING_KEYS.join(", ")),
+                        |g| format!("did you mean '{g}'?"),
+                    );
+                    self.error(
+                        "unknown-binding-key",
+                        k.span,
+                        task,
+                        Some(&attr),
+                        format!("unknown binding key '{other}'"),
+                    )
+                    .help = Some(help);
+                }
+            }
+        }
+        self.check_regions(&binding.regions, node.span, task, &format!("{attribute}.Region"));
+        binding
+    }
+
+    fn check_regions(&mut self, regions: &[String], span: Span, task: &str, attribute: &str) {
+        for region in regions {
+            let ok = region.split('-').count() >= 3
+                && region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !ok {
+                self.error(
+                    "invalid-region",
+                    span,
+                    task,
+                    Some(attribute),
+                    format!("'{region}' is not an AWS region name"),
+                )
+                .help = Some("regions look like eu-west-1 or us-east-1".into());
+            }
+        }
+    }
+
+    /// Unknown `DependsOn` names and dependency loops.
+    fn check_dependencies(&mut self, file: &TaskFile) {
+        let names: Vec<&str> = file.tasks.iter().map(|t| t.name.as_str()).collect();
+        let mut seen = HashMap::new();
+        for t in &file.tasks {
+            if let Some(first) = seen.insert(t.name.as_str(), t.span) {
+                self.error(
+                    "duplicate-task",
+                    t.span,
+                    &t.name,
+                    None,
+                    format!("task name used twice (first at line {})", first.line),
+                );
+            }
+        }
+        let mut graph: DependencyGraph<String> = DependencyGraph::default();
+        for t in &file.tasks {
+            graph.add_node(t.name.clone());
+            for d in &t.depends_on {
+                if names.contains(&d.as_str()) {
+                    graph.add_edge(t.name.clone(), d.clone());
+                } else {
+                    let guess = suggest(d, names.iter().copied());
+                    self.error(
+                        "unknown-task",
+                        t.span,
+                        &t.name,
+                        Some("DependsOn"),
+                        format!("DependsOn names '{d}', which is not a task of this file"),
+                    )
+                    .help = Some(
+                        guess
+                            .map_or_else(|| "name a task of this file".to_string(), |g| format!("did you mean '{g}'?")),
+                    );
+                }
+            }
+        }
+        for cycle in graph.cycles() {
+            if let Some(t) = file.tasks.iter().find(|t| t.name == cycle[0]) {
+                self.error(
+                    "task-cycle",
+                    t.span,
+                    &t.name,
+                    Some("DependsOn"),
+                    format!("tasks depend on each other in a loop: {}", cycle.join(" → ")),
+                );
+            }
+        }
+        if file.tasks.iter().filter(|t| matches!(t.kind, TaskKind::UpdateOrganization { .. })).count() > 1 {
+            self.diags
+                .push(Diagnostic::error("duplicate-update-organization", "more than one update-organization task"));
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! Task files: parsing, includes, dependencies, and organization bindings resolved against the
+//! quickstart organization.
+
+use orgctl::spec::{self, LoadOptions};
+use orgctl::tasks::binding::{accounts, targets, Target};
+use orgctl::tasks::model::{AccountSelector, Binding, TaskKind};
+use std::path::{Path, PathBuf};
+
+fn quickstart() -> orgctl::spec::desired::DesiredOrg {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart/organization.yml");
+    spec::load(&path, &LoadOptions::default()).desired.expect("the quickstart is valid")
+}
+
+fn ids(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+fn selected(binding: Binding) -> Vec<String> {
+    accounts(&binding, &quickstart()).into_iter().collect()
+}
+
+#[test]
+fn star_selects_every_account_but_the_management_account() {
+    let got = selected(Binding { accounts: AccountSelector::All, ..Default::default() });
+    assert_eq!(got.len(), 6);
+    assert!(!got.contains(&"ManagementAccount".to_string()));
+    let with_master = selected(Binding { accounts: AccountSelector::All, include_master: true, ..Default::default() });
+    assert_eq!(with_master.len(), 7);
+}
+
+#[test]
+fn an_ou_includes_its_nested_ous_and_exclusions_apply_after() {
+    let workloads = selected(Binding { ous: ids(&["WorkloadsOU"]), ..Default::default() });
+    assert_eq!(workloads, ids(&["DevelopmentAccount", "ProductionAccount", "SharedServicesAccount"]));
+    let without_dev =
+        selected(Binding { ous: ids(&["WorkloadsOU"]), exclude_ous: ids(&["DevOU"]), ..Default::default() });
+    assert_eq!(without_dev, ids(&["ProductionAccount", "SharedServicesAccount"]));
+    let without_prod = selected(Binding {
+        accounts: AccountSelector::All,
+        exclude_accounts: ids(&["ProductionAccount"]),
+        ..Default::default()
+    });
+    assert_eq!(without_prod.len(), 5);
+    assert!(!without_prod.contains(&"ProductionAccount".to_string()));
+}
+
+#[test]
+fn accounts_by_reference_and_by_tag() {
+    let one = selected(Binding { accounts: AccountSelector::Some(ids(&["SecurityAccount"])), ..Default::default() });
+    assert_eq!(one, ids(&["SecurityAccount"]));
+    let budgeted = selected(Binding { accounts_with_tag: Some("budget-alarm-threshold".into()), ..Default::default() });
+    assert_eq!(budgeted, ids(&["DevelopmentAccount", "ProductionAccount", "SandboxAccount"]));
+    assert!(selected(Binding::default()).is_empty(), "an empty binding selects nothing");
+}
+
+#[test]
+fn targets_cross_accounts_with_regions() {
+    let binding = Binding {
+        accounts: AccountSelector::Some(ids(&["SecurityAccount", "LogArchiveAccount"])),
+        regions: ids(&["eu-west-1", "us-east-1"]),
+        ..Default::default()
+    };
+    let got = targets(&binding, &quickstart());
+    assert_eq!(got.len(), 4);
+    assert!(got.contains(&Target { account: "SecurityAccount".into(), region: "us-east-1".into() }));
+}
+
+/// A task file in a temp dir next to a copy of the quickstart org (and the org-templates it includes).
+fn task_dir(tasks: &str) -> (tempfile::TempDir, PathBuf) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let qs = dir.path().join("examples/quickstart");
+    std::fs::create_dir_all(&qs).unwrap();
+    std::fs::copy(root.join("examples/quickstart/organization.yml"), qs.join("organization.yml")).unwrap();
+    for sub in ["scp", "password-policy"] {
+        let to = dir.path().join("org-templates").join(sub);
+        std::fs::create_dir_all(&to).unwrap();
+        for f in std::fs::read_dir(root.join("org-templates").join(sub)).unwrap() {
+            let f = f.unwrap();
+            std::fs::copy(f.path(), to.join(f.file_name())).unwrap();
+        }
+    }
+    std::fs::write(qs.join("template.yml"), "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n").unwrap();
+    std::fs::write(qs.join("more-tasks.yml"), "Child:\n  Type: update-stacks\n  Template: ./template.yml\n  StackName: child\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref SandboxAccount\n").unwrap();
+    let path = qs.join("tasks.yml");
+    std::fs::write(&path, tasks).unwrap();
+    (dir, path)
+}
+
+const ORG: &str = "OrganizationUpdate:\n  Type: update-organization\n  Template: ./organization.yml\n";
+
+fn codes(loaded: &orgctl::tasks::LoadedTasks) -> Vec<&'static str> {
+    loaded.diagnostics.0.iter().filter(|d| d.is_error()).map(|d| d.code).collect()
+}
+
+#[test]
+fn a_task_file_with_includes_parameters_and_bindings() {
+    let tasks = format!(
+        "Parameters:\n  prefix:\n    Type: String\n    Default: acme\n  regions:\n    Type: List<String>\n    Default: [eu-west-1, eu-central-1]\n{ORG}Topics:\n  Type: update-stacks\n  DependsOn: OrganizationUpdate\n  Template: ./template.yml\n  StackName: !Sub '${{prefix}}-topics'\n  DefaultOrganizationBindingRegion: !Ref regions\n  DefaultOrganizationBinding:\n    OrganizationalUnit: !Ref WorkloadsOU\n    ExcludeAccount: !Ref DevelopmentAccount\n  MaxConcurrentStacks: 4\nMore:\n  Type: include\n  DependsOn: Topics\n  Path: ./more-tasks.yml\n"
+    );
+    let (_dir, path) = task_dir(&tasks);
+    assert!(orgctl::tasks::is_task_file(&path));
+    let loaded = orgctl::tasks::load(&path, &LoadOptions::default());
+    assert!(codes(&loaded).is_empty(), "{:?}", loaded.diagnostics);
+    let names: Vec<&str> = loaded.tasks.tasks.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, vec!["OrganizationUpdate", "Topics", "More/Child"]);
+    let child = &loaded.tasks.tasks[2];
+    assert_eq!(child.depends_on, vec!["Topics"], "an include's DependsOn applies to its tasks");
+    let TaskKind::UpdateStacks(topics) = &loaded.tasks.tasks[1].kind else { panic!() };
+    assert_eq!(topics.stack_name, "acme-topics");
+    assert_eq!(topics.max_concurrent_stacks, Some(4));
+    let binding = topics.default_binding.clone().unwrap();
+    let org = loaded.organization.as_ref().unwrap().desired.clone().unwrap();
+    let got = targets(&binding, &org);
+    assert_eq!(got.len(), 4, "Production and Shared Services in two regions: {got:?}");
+}
+
+#[test]
+fn task_file_mistakes_are_reported_with_their_task() {
+    let cases = [
+        (format!("{ORG}A:\n  Type: update-stack\n"), "unknown-task-type"),
+        (format!("{ORG}A:\n  Type: update-cdk\n"), "unsupported-task-type"),
+        (format!("{ORG}A:\n  Type: update-stacks\n  Template: ./template.yml\n"), "missing-attribute"),
+        (format!("{ORG}A:\n  Type: update-stacks\n  Template: ./missing.yml\n  StackName: a\n"), "file-not-found"),
+        (format!("{ORG}A:\n  Type: update-stacks\n  Template: ./template.yml\n  StackName: a\n  DependsOn: Organisation\n"), "unknown-task"),
+        (format!("{ORG}A:\n  Type: update-stacks\n  Template: ./template.yml\n  StackName: a\n  DependsOn: B\nB:\n  Type: update-stacks\n  Template: ./template.yml\n  StackName: b\n  DependsOn: A\n"), "task-cycle"),
+        (format!("{ORG}A:\n  Type: update-stacks\n  Template: ./template.yml\n  StackName: a\n  DefaultOrganizationBinding:\n    Account: !Ref NoSuchAccount\n"), "unknown-reference"),
+        (format!("{ORG}A:\n  Type: update-stacks\n  Template: ./template.yml\n  StackName: a\n  DefaultOrganizationBinding:\n    OrganizationalUnit: !Ref ProductionAccount\n"), "wrong-reference-type"),
+        (format!("{ORG}A:\n  Type: update-stacks\n  Template: ./template.yml\n  StackName: a\n  DefaultOrganizationBinding:\n    Acount: '*'\n"), "unknown-binding-key"),
+        (format!("{ORG}A:\n  Type: update-stacks\n  Template: ./template.yml\n  StackName: a\n  DefaultOrganizationBindingRegion: Ireland\n  DefaultOrganizationBinding:\n    Account: '*'\n"), "invalid-region"),
+        (format!("{ORG}A:\n  Type: update-stacks\n  Template: ./template.yml\n  StackName: 1-bad_name\n"), "invalid-stack-name"),
+        (format!("{ORG}A:\n  Type: update-stacks\n  Template: ./template.yml\n  StackName: a\n  Stackname: b\n"), "unknown-attribute"),
+        ("A:\n  Type: update-stacks\n  Template: ./template.yml\n  StackName: a\n".to_string(), "missing-update-organization"),
+    ];
+    for (text, code) in cases {
+        let (_dir, path) = task_dir(&text);
+        let loaded = orgctl::tasks::load(&path, &LoadOptions::default());
+        assert_eq!(codes(&loaded), vec![code], "for:\n{text}");
+        let d = loaded.diagnostics.0.iter().find(|d| d.code == code).unwrap();
+        if code != "missing-update-organization" {
+            assert!(d.location.is_some(), "{code} lost its location");
+            assert!(d.logical_id.is_some(), "{code} does not name its task");
+        }
+    }
+}
+
+#[test]
+fn orgctl_validate_checks_a_task_file_and_its_organization() {
+    let (_dir, path) = task_dir(&format!(
+        "{ORG}A:\n  Type: update-stacks\n  Template: ./template.yml\n  StackName: a\n  DependsOn: Organisation\n"
+    ));
+    let out = assert_cmd::Command::cargo_bin("orgctl")
+        .unwrap()
+        .args(["validate", "--color", "never"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("did you mean 'OrganizationUpdate'?"), "{stderr}");
+    let good = path.with_file_name("good.yml");
+    std::fs::write(&good, format!("{ORG}A:\n  Type: update-stacks\n  Template: ./template.yml\n  StackName: a\n"))
+        .unwrap();
+    let out = assert_cmd::Command::cargo_bin("orgctl").unwrap().args(["validate"]).arg(&good).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("is valid: 2 tasks (1 update-stacks)"));
+}
