@@ -165,3 +165,101 @@ fn orgctl_validate_checks_a_task_file_and_its_organization() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("is valid: 2 tasks (1 update-stacks)"));
 }
+
+mod landing_zone {
+    use orgctl::spec::LoadOptions;
+    use orgctl::tasks::model::{StackTask, TaskKind};
+    use orgctl::tasks::render::{render, RenderContext, RenderedStack};
+    use std::path::Path;
+
+    fn loaded() -> orgctl::tasks::LoadedTasks {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("landing-zone/organization-tasks.yml");
+        let loaded = orgctl::tasks::load(&path, &LoadOptions::default());
+        assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+        loaded
+    }
+
+    /// Renders one task of the landing zone, every account having an id.
+    fn rendered(task: &str) -> Vec<RenderedStack> {
+        let loaded = loaded();
+        let org = loaded.organization.as_ref().unwrap().desired.clone().unwrap();
+        let ids: Vec<(String, String)> = org
+            .accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.logical_id.clone(), format!("{:012}", 200000000000u64 + i as u64)))
+            .collect();
+        let lookup = move |lid: &str| ids.iter().find(|(l, _)| l == lid).map(|(_, id)| id.clone());
+        let ctx = RenderContext { org: &org, account_id: &lookup };
+        let stack: &StackTask = loaded
+            .tasks
+            .tasks
+            .iter()
+            .find_map(|t| match &t.kind {
+                TaskKind::UpdateStacks(s) if t.name == task => Some(s.as_ref()),
+                _ => None,
+            })
+            .expect("task");
+        render(stack, &ctx).unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    fn of<'a>(stacks: &'a [RenderedStack], account: &str) -> &'a RenderedStack {
+        stacks.iter().find(|s| s.target.account == account).unwrap_or_else(|| panic!("no stack for {account}"))
+    }
+
+    #[test]
+    fn the_log_archive_bucket_policy_lists_every_account() {
+        let stacks = rendered("LogArchive");
+        assert_eq!(stacks.len(), 1);
+        assert_eq!(stacks[0].target.account, "LogArchiveAccount");
+        assert_eq!(stacks[0].target.region, "eu-west-1");
+        let principal = &stacks[0].template["Resources"]["LogArchiveBucketPolicy"]["Properties"]["PolicyDocument"]
+            ["Statement"][0]["Principal"]["AWS"];
+        let arns = principal.as_array().expect("a list of ARNs");
+        assert_eq!(arns.len(), 7);
+        assert!(arns.iter().all(|a| a.as_str().unwrap().starts_with("arn:aws:iam::2000000000")), "{arns:?}");
+        // Short-form CloudFormation functions are written in their JSON form.
+        assert_eq!(
+            stacks[0].template["Resources"]["LogArchiveBucketPolicy"]["Properties"]["Bucket"],
+            serde_json::json!({"Ref": "LogArchiveBucket"})
+        );
+    }
+
+    #[test]
+    fn the_audit_role_in_every_account_imports_the_auditor_role_of_the_security_account() {
+        let stacks = rendered("AuditRoles");
+        assert_eq!(stacks.len(), 7);
+        let security = of(&stacks, "SecurityAccount");
+        assert!(security.template["Resources"].get("AuditorRole").is_some());
+        assert!(security.imports.is_empty(), "the Security account uses its own auditor role directly");
+        assert_eq!(
+            security.template["Outputs"]["OrgctlAuditorRoleArn"]["Value"],
+            serde_json::json!({"Fn::GetAtt": ["AuditorRole", "Arn"]})
+        );
+        let prod = of(&stacks, "ProductionAccount");
+        assert!(prod.template["Resources"].get("AuditorRole").is_none());
+        assert_eq!(prod.imports.len(), 1);
+        let import = &prod.imports[0];
+        assert_eq!(import.producer.account, "SecurityAccount");
+        assert_eq!(import.output, "OrgctlAuditorRoleArn");
+        assert_eq!(prod.template["Parameters"][&import.parameter]["Type"], "String");
+        let principal = &prod.template["Resources"]["AuditRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+            [0]["Principal"]["AWS"];
+        assert_eq!(principal, &serde_json::json!({"Ref": import.parameter}));
+        let auditor_may_assume = &security.template["Resources"]["AuditorRole"]["Properties"]["Policies"][0]
+            ["PolicyDocument"]["Statement"][0]["Resource"];
+        assert_eq!(auditor_may_assume.as_array().unwrap().len(), 7);
+    }
+
+    #[test]
+    fn kms_keys_go_to_every_account_and_region_and_budgets_follow_the_tag() {
+        assert_eq!(rendered("KmsKeys").len(), 14);
+        let budgets = rendered("BudgetAlarms");
+        let accounts: Vec<&str> = budgets.iter().map(|s| s.target.account.as_str()).collect();
+        assert_eq!(accounts, vec!["DevelopmentAccount", "ProductionAccount", "SandboxAccount"]);
+        assert!(budgets.iter().all(|s| s.target.region == "us-east-1"));
+        let name = &of(&budgets, "ProductionAccount").template["Resources"]["MonthlyBudget"]["Properties"]["Budget"]
+            ["BudgetName"]["Fn::Sub"][1]["name"];
+        assert_eq!(name, "Production", "CurrentAccount is the target account");
+    }
+}

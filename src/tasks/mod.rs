@@ -5,6 +5,7 @@
 pub mod binding;
 pub mod model;
 mod parse;
+pub mod render;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::spec::model::ResourceKind;

@@ -32,16 +32,53 @@ pub struct Binding {
     pub regions: Vec<String>,
 }
 
+/// Which binding a template resource follows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResourceBinding {
+    /// None given: the task's `DefaultOrganizationBinding`.
+    Default,
+    /// `OrganizationBinding: !Ref Name`: a binding of the template's `OrganizationBindings`
+    /// section (or of the task's, which wins).
+    Named(String),
+    Inline(Binding),
+}
+
+/// A resource of an annotated template.
+#[derive(Debug, Clone)]
+pub struct TemplateResource {
+    pub logical_id: String,
+    pub binding: ResourceBinding,
+    /// `ForeachAccount: !Ref Binding`: one copy per account of that binding.
+    pub foreach: Option<String>,
+    /// The resource as written, with orgctl's keys removed.
+    pub body: Node,
+}
+
+/// An org-formation annotated CloudFormation template, read and checked.
+#[derive(Debug, Clone)]
+pub struct Template {
+    pub path: PathBuf,
+    /// The template's `OrganizationBindings` section.
+    pub bindings: BTreeMap<String, Binding>,
+    pub resources: Vec<TemplateResource>,
+    /// Every top-level section but `Resources` and `OrganizationBindings`, as written.
+    pub sections: Vec<(String, Node)>,
+}
+
 /// An `update-stacks` task.
 #[derive(Debug, Clone)]
 pub struct StackTask {
     /// The template, resolved relative to the task file.
     pub template: PathBuf,
+    /// The template's content, read and checked.
+    pub document: Template,
     pub stack_name: String,
     pub stack_description: Option<String>,
     /// Stack parameters as written: evaluated per target (account, region) when planning.
     pub parameters: BTreeMap<String, Node>,
     pub default_binding: Option<Binding>,
+    /// `DefaultOrganizationBindingRegion`: the regions of every binding that names none.
+    pub default_regions: Vec<String>,
     pub bindings: BTreeMap<String, Binding>,
     pub termination_protection: bool,
     pub tags: Tags,

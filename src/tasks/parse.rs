@@ -490,12 +490,16 @@ impl Parser<'_> {
             .collect();
         let text_opt =
             |this: &mut Self, attribute: &str| node.get(attribute).and_then(|n| this.text(n, name, attribute, params));
+        let template = template?;
+        let document = self.template(&template, name, params)?;
         let stack = StackTask {
-            template: template?,
+            template,
+            document,
             stack_name: stack_name?,
             stack_description: text_opt(self, "StackDescription"),
             parameters,
             default_binding,
+            default_regions: regions,
             bindings,
             termination_protection: node
                 .get("TerminationProtection")
@@ -507,6 +511,123 @@ impl Parser<'_> {
             task_role_name: text_opt(self, "TaskRoleName"),
         };
         Some(Task { name: name.into(), span, depends_on, skip, kind: TaskKind::UpdateStacks(Box::new(stack)) })
+    }
+
+    /// Reads an annotated template: its `OrganizationBindings` section and each resource's
+    /// `OrganizationBinding` / `ForeachAccount`, checked against the organization.
+    fn template(&mut self, path: &Path, task: &str, params: &BTreeMap<String, Param>) -> Option<Template> {
+        let root = match read_tree(path, self.sources) {
+            Ok(root) => root,
+            Err(d) => {
+                self.diags.push(*d);
+                return None;
+            }
+        };
+        let mut template = Template {
+            path: path.to_path_buf(),
+            bindings: BTreeMap::new(),
+            resources: Vec::new(),
+            sections: Vec::new(),
+        };
+        for (key, value) in root.as_map().unwrap_or_default() {
+            match key.as_str().unwrap_or_default() {
+                "OrganizationBindings" => {
+                    for (k, v) in value.as_map().unwrap_or_default() {
+                        let binding_name = k.as_str().unwrap_or_default().to_string();
+                        let binding = self.binding(v, task, &format!("OrganizationBindings.{binding_name}"), params);
+                        template.bindings.insert(binding_name, binding);
+                    }
+                }
+                "Resources" => {
+                    for (k, v) in value.as_map().unwrap_or_default() {
+                        let id = k.as_str().unwrap_or_default().to_string();
+                        if let Some(r) = self.template_resource(&id, v, task, params) {
+                            template.resources.push(r);
+                        }
+                    }
+                }
+                other => template.sections.push((other.to_string(), value.clone())),
+            }
+        }
+        if template.resources.is_empty() {
+            let d = Diagnostic::error("empty-template", format!("{} has no Resources", path.display()))
+                .at(Some(self.sources.location(root.span)))
+                .resource(task)
+                .help("a CloudFormation template needs at least one resource");
+            self.diags.push(d);
+        }
+        for r in &template.resources {
+            let named = match &r.binding {
+                ResourceBinding::Named(n) => Some(n),
+                _ => None,
+            };
+            for name in named.into_iter().chain(r.foreach.as_ref()) {
+                if !template.bindings.contains_key(name) {
+                    let d = Diagnostic::error("unknown-binding", format!("resource {} refers to binding '{name}', which the template's OrganizationBindings does not declare", r.logical_id))
+                        .at(Some(self.sources.location(r.body.span)))
+                        .resource(task)
+                        .property(format!("Resources.{}", r.logical_id));
+                    self.diags.push(d);
+                }
+            }
+        }
+        Some(template)
+    }
+
+    fn template_resource(
+        &mut self,
+        id: &str,
+        node: &Node,
+        task: &str,
+        params: &BTreeMap<String, Param>,
+    ) -> Option<TemplateResource> {
+        let Some(entries) = node.as_map() else {
+            self.error(
+                "invalid-template",
+                node.span,
+                task,
+                Some(&format!("Resources.{id}")),
+                "a resource is a mapping with Type and Properties",
+            );
+            return None;
+        };
+        let mut binding = ResourceBinding::Default;
+        let mut foreach = None;
+        let mut kept = Vec::new();
+        for (k, v) in entries {
+            match k.as_str().unwrap_or_default() {
+                "OrganizationBinding" => {
+                    binding = match (v.tag.as_deref(), v.as_str()) {
+                        (Some("Ref"), Some(name)) => ResourceBinding::Named(name.to_string()),
+                        _ => ResourceBinding::Inline(self.binding(
+                            v,
+                            task,
+                            &format!("Resources.{id}.OrganizationBinding"),
+                            params,
+                        )),
+                    }
+                }
+                "ForeachAccount" => match (v.tag.as_deref(), v.as_str()) {
+                    (Some("Ref"), Some(name)) => foreach = Some(name.to_string()),
+                    _ => {
+                        self.error(
+                            "invalid-foreach",
+                            v.span,
+                            task,
+                            Some(&format!("Resources.{id}.ForeachAccount")),
+                            "ForeachAccount takes `!Ref BindingName`",
+                        );
+                    }
+                },
+                "DependsOnAccount" | "DependsOnRegion" => {
+                    self.error("unsupported-construct", k.span, task, Some(&format!("Resources.{id}")), format!("{} is not supported by orgctl yet", k.as_str().unwrap_or_default()))
+                        .help = Some("order stacks with the task's DependsOn, or reference the other account's resource (orgctl orders producers first)".into());
+                }
+                _ => kept.push((k.clone(), v.clone())),
+            }
+        }
+        let body = Node { kind: NodeKind::Map(kept), tag: None, span: node.span };
+        Some(TemplateResource { logical_id: id.to_string(), binding, foreach, body })
     }
 
     /// A reference to the organization's `expected` kinds, or `'*'` where `star` allows it.
