@@ -92,10 +92,19 @@ pub async fn apply(
     let mut ready: VecDeque<usize> = (0..n).filter(|&i| waiting_on[i] == 0).collect();
     let ids = Arc::new(CreatedIds::default());
     let mut running = JoinSet::new();
+    // Changes in flight per group (a task's MaxConcurrentStacks).
+    let mut in_group: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let has_room = |change: &Change, in_group: &std::collections::HashMap<String, usize>| {
+        change.group.as_ref().is_none_or(|g| in_group.get(&g.name).copied().unwrap_or(0) < g.limit.max(1))
+    };
     loop {
         while running.len() < options.concurrency {
-            let Some(i) = ready.pop_front() else { break };
+            let Some(pos) = ready.iter().position(|&i| has_room(&plan.changes[i], &in_group)) else { break };
+            let Some(i) = ready.remove(pos) else { break };
             let change = plan.changes[i].clone();
+            if let Some(g) = &change.group {
+                *in_group.entry(g.name.clone()).or_default() += 1;
+            }
             let (provider, ids, progress, options) = (provider.clone(), ids.clone(), progress.clone(), options.clone());
             running.spawn(async move {
                 progress.started(&change);
@@ -119,6 +128,11 @@ pub async fn apply(
                 continue;
             }
         };
+        if let Some(g) = &plan.changes[i].group {
+            if let Some(n) = in_group.get_mut(&g.name) {
+                *n = n.saturating_sub(1);
+            }
+        }
         let failed = !matches!(outcome, Outcome::Done(_));
         outcomes[i] = Some(outcome);
         if failed {

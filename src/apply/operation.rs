@@ -2,7 +2,8 @@
 //! the run filled in, and the CreateAccount flow that never creates an account twice.
 
 use super::retry::RetryPolicy;
-use crate::plan::{Handle, Operation};
+use crate::model::StackSpec;
+use crate::plan::{Handle, Operation, StackImport};
 use crate::provider::{CreateAccountStatus, ExistingAccount, Provider, ProviderError, ProviderResult};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -22,6 +23,11 @@ impl CreatedIds {
                 })
             }
         }
+    }
+
+    /// The AWS id of a resource created in this run, by logical id.
+    pub fn get(&self, logical_id: &str) -> Option<String> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).get(logical_id).cloned()
     }
 
     fn record(&self, logical_id: &str, id: &str) {
@@ -102,7 +108,52 @@ pub async fn execute(
             let account = r(account)?;
             retry.run(|| provider.set_alias(&account, alias.as_deref())).await.map(|_| None)
         }
+        Operation::CreateStack { account, region, spec, imports, replace_failed } => {
+            let account = r(account)?;
+            let spec = complete_spec(spec, imports, provider, ids).await?;
+            if *replace_failed {
+                retry.run(|| provider.delete_stack(&account, region, &spec.name)).await?;
+            }
+            retry.run(|| provider.create_stack(&account, region, &spec)).await.map(|_| None)
+        }
+        Operation::UpdateStack { account_id, region, spec, imports } => {
+            let spec = complete_spec(spec, imports, provider, ids).await?;
+            retry.run(|| provider.update_stack(account_id, region, &spec)).await.map(|_| None)
+        }
+        Operation::DeleteStack { account_id, region, name } => {
+            retry.run(|| provider.delete_stack(account_id, region, name)).await.map(|_| None)
+        }
     }
+}
+
+/// The stack as it can be sent now: values imported from producer stacks, and the AccountIds of
+/// accounts created earlier in this run filled in.
+async fn complete_spec(
+    spec: &StackSpec,
+    imports: &[StackImport],
+    provider: &dyn Provider,
+    ids: &CreatedIds,
+) -> ProviderResult<StackSpec> {
+    let mut spec = spec.clone();
+    for import in imports {
+        let account = ids.resolve(&import.account)?;
+        let outputs = provider.stack_outputs(&account, &import.region, &import.stack).await?;
+        let value = outputs.get(&import.output).ok_or_else(|| {
+            ProviderError::new(
+                "MissingOutput",
+                format!("stack {} in {account}/{} has no output {}", import.stack, import.region, import.output),
+            )
+        })?;
+        spec.parameters.insert(import.parameter.clone(), value.clone());
+    }
+    let lookup = |lid: &str| ids.get(lid);
+    let unknown =
+        |lid: String| ProviderError::new("UnknownAccountId", format!("the AccountId of {lid} is still unknown"));
+    spec.template = crate::spec::eval::fill_deferred(&spec.template, lookup).map_err(unknown)?;
+    for value in spec.parameters.values_mut() {
+        *value = crate::spec::eval::fill_deferred(value, lookup).map_err(unknown)?;
+    }
+    Ok(spec)
 }
 
 /// CreateAccount is not idempotent: look for the account, or an unfinished request for it, first,

@@ -74,7 +74,7 @@ pub struct ValidateArgs {
 
 #[derive(Args, Debug)]
 pub struct PlanArgs {
-    /// The org file.
+    /// The org file, or a task file (organization-tasks.yml) for the organization and its stacks.
     #[arg(default_value = "organization.yml")]
     pub file: PathBuf,
     #[command(flatten)]
@@ -90,11 +90,14 @@ pub struct PlanArgs {
     /// Exit 0 when there is nothing to change, 2 when there is, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Delete stacks (owned by orgctl) that no task targets any more.
+    #[arg(long)]
+    pub prune: bool,
 }
 
 #[derive(Args, Debug)]
 pub struct ApplyArgs {
-    /// The org file, or a plan saved with `plan --out`.
+    /// The org file, a task file, or a plan saved with `plan --out`.
     #[arg(default_value = "organization.yml")]
     pub file: PathBuf,
     #[command(flatten)]
@@ -107,6 +110,9 @@ pub struct ApplyArgs {
     /// How many changes may run at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
+    /// Delete stacks (owned by orgctl) that no task targets any more.
+    #[arg(long)]
+    pub prune: bool,
 }
 
 #[derive(Args, Debug)]

@@ -119,19 +119,45 @@ fn load_options(args: &FileArgs) -> Result<LoadOptions, CliError> {
 }
 
 /// Loads and validates a file, printing diagnostics; errors stop here.
-fn load_valid(file: &Path, args: &FileArgs) -> Result<(Loaded, DesiredOrg), CliError> {
-    let loaded = spec::load(file, &load_options(args)?);
-    if !loaded.diagnostics.0.is_empty() {
+/// An org file, or a task file with its org file, loaded and valid.
+struct Input {
+    org: Loaded,
+    desired: DesiredOrg,
+    tasks: Option<crate::tasks::model::TaskFile>,
+}
+
+fn load_valid(file: &Path, args: &FileArgs) -> Result<Input, CliError> {
+    let options = load_options(args)?;
+    let (org, tasks) = if crate::tasks::is_task_file(file) {
+        let loaded = crate::tasks::load(file, &options);
+        if let Some(org) = &loaded.organization {
+            eprint!("{}", diagnostics::render(&org.diagnostics, &org.sources));
+        }
         eprint!("{}", diagnostics::render(&loaded.diagnostics, &loaded.sources));
-    }
-    match loaded.desired.clone() {
-        Some(desired) => Ok((loaded, desired)),
+        match (loaded.organization, loaded.diagnostics.has_errors()) {
+            (Some(org), false) => (org, Some(loaded.tasks)),
+            _ => {
+                eprintln!(
+                    "{} {} has errors; nothing was sent to the organization",
+                    style("error:").red().bold(),
+                    file.display()
+                );
+                return Err(CliError::reported());
+            }
+        }
+    } else {
+        let org = spec::load(file, &options);
+        eprint!("{}", diagnostics::render(&org.diagnostics, &org.sources));
+        (org, None)
+    };
+    match org.desired.clone() {
+        Some(desired) => Ok(Input { org, desired, tasks }),
         None => {
             eprintln!(
                 "{} {} has {} error(s); nothing was sent to the organization",
                 style("error:").red().bold(),
                 file.display(),
-                loaded.diagnostics.error_count()
+                org.diagnostics.error_count()
             );
             Err(CliError::reported())
         }
@@ -257,17 +283,24 @@ async fn make_plan(
     file: &Path,
     file_args: &FileArgs,
     target: &TargetArgs,
+    prune: bool,
 ) -> Result<(Plan, Arc<dyn Provider>), CliError> {
-    let (loaded, desired) = load_valid(file, file_args)?;
+    let input = load_valid(file, file_args)?;
     let options = load_options(file_args)?;
-    let provider = open_provider(target, Some(&desired), Some(&loaded), None).await?;
+    let provider = open_provider(target, Some(&input.desired), Some(&input.org), None).await?;
     let actual = provider.read().await?;
-    let plan = planning::plan(&desired, &actual, &options.limits, &provider.describe()).map_err(plan_errors)?;
+    let mut plan =
+        planning::plan(&input.desired, &actual, &options.limits, &provider.describe()).map_err(plan_errors)?;
+    if let Some(tasks) = &input.tasks {
+        planning::stacks::plan_stacks(tasks, &input.desired, &actual, &mut plan, provider.as_ref(), prune)
+            .await
+            .map_err(plan_errors)?;
+    }
     Ok((plan, provider))
 }
 
 async fn plan(a: PlanArgs, stats: bool) -> CliResult {
-    let (plan, provider) = make_plan(&a.file, &a.file_args, &a.target).await?;
+    let (plan, provider) = make_plan(&a.file, &a.file_args, &a.target, a.prune).await?;
     print_stats(stats, provider.as_ref());
     if a.json {
         let mut value = serde_json::to_value(&plan).unwrap_or_default();
@@ -318,7 +351,7 @@ async fn apply_command(a: ApplyArgs, stats: bool) -> CliResult {
             (saved, provider)
         }
         None => {
-            let (plan, provider) = make_plan(&a.file, &a.file_args, &a.target).await?;
+            let (plan, provider) = make_plan(&a.file, &a.file_args, &a.target, a.prune).await?;
             print!("{}", planning::render::render_plan(&plan));
             if !plan.is_empty() && !a.auto_approve {
                 confirm()?;

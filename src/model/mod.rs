@@ -1,9 +1,11 @@
 //! Types shared by every stage: what an organization looks like (desired or live).
 
 mod password_policy;
+mod stack;
 mod state;
 
 pub use password_policy::PasswordPolicy;
+pub use stack::{StackSpec, StackState, STACK_TASK_TAG};
 pub use state::{AccountState, CreateRequestState, OrgState, OuState, PolicyState, RootState};
 
 use std::collections::BTreeMap;

@@ -1,6 +1,6 @@
 //! What a plan is made of: changes, each one provider operation, with the changes it waits for.
 
-use crate::model::{PasswordPolicy, Tags};
+use crate::model::{PasswordPolicy, StackSpec, Tags};
 use serde::{Deserialize, Serialize};
 
 /// A resource that exists (its AWS id) or that an earlier change of the plan creates (its
@@ -42,26 +42,110 @@ impl Action {
     }
 }
 
+/// A stack parameter fed by another stack's output, read when the consumer is deployed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StackImport {
+    pub parameter: String,
+    pub account: Handle,
+    pub region: String,
+    pub stack: String,
+    pub output: String,
+}
+
 /// One call to the provider.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Operation {
-    EnableScpPolicyType { root_id: String },
-    CreateOu { logical_id: String, parent: Handle, name: String, tags: Tags },
-    RenameOu { ou_id: String, name: String },
-    DeleteOu { ou_id: String },
-    CreateAccount { logical_id: String, name: String, email: String, tags: Tags },
-    RenameAccount { account: Handle, name: String },
-    MoveAccount { account: Handle, from: Handle, to: Handle },
-    TagResource { resource: Handle, tags: Tags },
-    UntagResource { resource: Handle, keys: Vec<String> },
-    CreatePolicy { logical_id: String, name: String, description: String, content: String, tags: Tags },
-    UpdatePolicy { policy_id: String, name: String, description: String, content: String },
-    DeletePolicy { policy_id: String },
-    AttachPolicy { policy: Handle, target: Handle },
-    DetachPolicy { policy_id: String, target_id: String },
-    SetPasswordPolicy { account: Handle, policy: PasswordPolicy },
-    SetAlias { account: Handle, alias: Option<String> },
+    EnableScpPolicyType {
+        root_id: String,
+    },
+    CreateOu {
+        logical_id: String,
+        parent: Handle,
+        name: String,
+        tags: Tags,
+    },
+    RenameOu {
+        ou_id: String,
+        name: String,
+    },
+    DeleteOu {
+        ou_id: String,
+    },
+    CreateAccount {
+        logical_id: String,
+        name: String,
+        email: String,
+        tags: Tags,
+    },
+    RenameAccount {
+        account: Handle,
+        name: String,
+    },
+    MoveAccount {
+        account: Handle,
+        from: Handle,
+        to: Handle,
+    },
+    TagResource {
+        resource: Handle,
+        tags: Tags,
+    },
+    UntagResource {
+        resource: Handle,
+        keys: Vec<String>,
+    },
+    CreatePolicy {
+        logical_id: String,
+        name: String,
+        description: String,
+        content: String,
+        tags: Tags,
+    },
+    UpdatePolicy {
+        policy_id: String,
+        name: String,
+        description: String,
+        content: String,
+    },
+    DeletePolicy {
+        policy_id: String,
+    },
+    AttachPolicy {
+        policy: Handle,
+        target: Handle,
+    },
+    DetachPolicy {
+        policy_id: String,
+        target_id: String,
+    },
+    SetPasswordPolicy {
+        account: Handle,
+        policy: PasswordPolicy,
+    },
+    SetAlias {
+        account: Handle,
+        alias: Option<String>,
+    },
+    /// `replace_failed`: a ROLLBACK_COMPLETE stack of that name is deleted first.
+    CreateStack {
+        account: Handle,
+        region: String,
+        spec: StackSpec,
+        imports: Vec<StackImport>,
+        replace_failed: bool,
+    },
+    UpdateStack {
+        account_id: String,
+        region: String,
+        spec: StackSpec,
+        imports: Vec<StackImport>,
+    },
+    DeleteStack {
+        account_id: String,
+        region: String,
+        name: String,
+    },
 }
 
 /// One property's old and new value, for the plan output.
@@ -91,6 +175,15 @@ pub struct Change {
     pub diff: Vec<PropertyDiff>,
     /// Ids of the changes that must finish first.
     pub depends_on: Vec<usize>,
+    /// Changes of one group run at most `limit` at once (a task's MaxConcurrentStacks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<Group>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Group {
+    pub name: String,
+    pub limit: usize,
 }
 
 /// Something the user should know that is not a change (an account left unmanaged, ...).

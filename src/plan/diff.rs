@@ -74,6 +74,12 @@ pub fn plan(desired: &DesiredOrg, actual: &OrgState, limits: &Limits, provider: 
     })
 }
 
+/// The AWS id of every desired account that exists, by logical id.
+pub fn account_ids(desired: &DesiredOrg, actual: &OrgState) -> HashMap<String, String> {
+    let mut ignored = Diagnostics::default();
+    match_accounts(desired, actual, &mut ignored).into_iter().map(|(lid, a)| (lid, a.id.clone())).collect()
+}
+
 /// The live account each desired account is, by AccountId, else by RootEmail (any case).
 fn match_accounts<'a>(
     desired: &DesiredOrg,
@@ -210,7 +216,16 @@ impl Planner<'_> {
         let mut deps: Vec<usize> = depends_on.into_iter().flatten().collect();
         deps.sort_unstable();
         deps.dedup();
-        self.changes.push(Change { id, action, subject, summary: summary.into(), operation, diff, depends_on: deps });
+        self.changes.push(Change {
+            id,
+            action,
+            subject,
+            summary: summary.into(),
+            operation,
+            diff,
+            depends_on: deps,
+            group: None,
+        });
         id
     }
 

@@ -3,6 +3,7 @@
 pub mod change;
 mod diff;
 pub mod render;
+pub mod stacks;
 
-pub use change::{Action, Change, Handle, Note, Operation, Plan, PropertyDiff, Summary};
+pub use change::{Action, Change, Group, Handle, Note, Operation, Plan, PropertyDiff, StackImport, Summary};
 pub use diff::plan;

@@ -4,7 +4,7 @@
 pub mod aws;
 pub mod sandbox;
 
-use crate::model::{OrgState, PasswordPolicy, Tags};
+use crate::model::{OrgState, PasswordPolicy, StackSpec, StackState, Tags};
 use async_trait::async_trait;
 
 /// An error from the organization's API, named as AWS names it.
@@ -106,4 +106,20 @@ pub trait Provider: Send + Sync {
     async fn set_password_policy(&self, account_id: &str, policy: &PasswordPolicy) -> ProviderResult<()>;
     /// Sets (or with `None`, removes) the account's IAM alias.
     async fn set_alias(&self, account_id: &str, alias: Option<&str>) -> ProviderResult<()>;
+
+    /// The stacks orgctl owns (tagged with their task) in one account and region.
+    async fn read_stacks(&self, account_id: &str, region: &str) -> ProviderResult<Vec<StackState>>;
+    /// Creates a stack and waits until it is complete (or failed, as an error).
+    async fn create_stack(&self, account_id: &str, region: &str, spec: &StackSpec) -> ProviderResult<()>;
+    /// Updates a stack and waits; a stack already as asked is not an error.
+    async fn update_stack(&self, account_id: &str, region: &str, spec: &StackSpec) -> ProviderResult<()>;
+    /// Deletes a stack and waits (termination protection is an error, not a crash).
+    async fn delete_stack(&self, account_id: &str, region: &str, name: &str) -> ProviderResult<()>;
+    /// A stack's outputs, read at apply time to feed the stacks that consume them.
+    async fn stack_outputs(
+        &self,
+        account_id: &str,
+        region: &str,
+        name: &str,
+    ) -> ProviderResult<std::collections::BTreeMap<String, String>>;
 }

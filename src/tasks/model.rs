@@ -65,6 +65,17 @@ pub struct Template {
     pub sections: Vec<(String, Node)>,
 }
 
+/// A stack parameter's value, known once the target is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StackParam {
+    Text(String),
+    /// `!GetAtt CurrentAccount.Tags.x` (account `None`) or `!GetAtt SomeAccount.AccountId`, ...
+    AccountAttribute {
+        account: Option<String>,
+        attribute: String,
+    },
+}
+
 /// An `update-stacks` task.
 #[derive(Debug, Clone)]
 pub struct StackTask {
@@ -74,8 +85,8 @@ pub struct StackTask {
     pub document: Template,
     pub stack_name: String,
     pub stack_description: Option<String>,
-    /// Stack parameters as written: evaluated per target (account, region) when planning.
-    pub parameters: BTreeMap<String, Node>,
+    /// Stack parameters: evaluated per target (account, region) when planning.
+    pub parameters: BTreeMap<String, StackParam>,
     pub default_binding: Option<Binding>,
     /// `DefaultOrganizationBindingRegion`: the regions of every binding that names none.
     pub default_regions: Vec<String>,

@@ -481,13 +481,13 @@ impl Parser<'_> {
                 tags.insert(key, value);
             }
         }
-        let parameters = node
-            .get("Parameters")
-            .and_then(Node::as_map)
-            .unwrap_or_default()
-            .iter()
-            .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), v.clone()))
-            .collect();
+        let mut parameters = BTreeMap::new();
+        for (k, v) in node.get("Parameters").and_then(Node::as_map).unwrap_or_default() {
+            let key = k.as_str().unwrap_or_default().to_string();
+            if let Some(value) = self.stack_param(v, name, &format!("Parameters.{key}"), params) {
+                parameters.insert(key, value);
+            }
+        }
         let text_opt =
             |this: &mut Self, attribute: &str| node.get(attribute).and_then(|n| this.text(n, name, attribute, params));
         let template = template?;
@@ -511,6 +511,49 @@ impl Parser<'_> {
             task_role_name: text_opt(self, "TaskRoleName"),
         };
         Some(Task { name: name.into(), span, depends_on, skip, kind: TaskKind::UpdateStacks(Box::new(stack)) })
+    }
+
+    /// A stack parameter: text (parameters of the file substituted), or an account attribute
+    /// evaluated per target.
+    fn stack_param(
+        &mut self,
+        node: &Node,
+        task: &str,
+        attribute: &str,
+        params: &BTreeMap<String, Param>,
+    ) -> Option<StackParam> {
+        match (node.tag.as_deref(), node.as_str()) {
+            (Some("GetAtt"), Some(text)) => {
+                let (head, attr) = text.split_once('.').unwrap_or((text, "AccountId"));
+                let account = match head {
+                    "CurrentAccount" | "AWSAccount" => None,
+                    other if self.org_kinds.get(other).is_some_and(|k| k.is_account()) => Some(other.to_string()),
+                    other => {
+                        self.error(
+                            "unknown-reference",
+                            node.span,
+                            task,
+                            Some(attribute),
+                            format!("!GetAtt {other}: not an account of the organization (or CurrentAccount)"),
+                        );
+                        return None;
+                    }
+                };
+                Some(StackParam::AccountAttribute { account, attribute: attr.to_string() })
+            }
+            (Some("Ref"), Some(id)) if self.org_kinds.get(id).is_some_and(|k| k.is_account()) => {
+                Some(StackParam::AccountAttribute { account: Some(id.to_string()), attribute: "AccountId".into() })
+            }
+            (Some("Ref"), Some("CurrentAccount" | "AWSAccount")) => {
+                Some(StackParam::AccountAttribute { account: None, attribute: "AccountId".into() })
+            }
+            (Some(tag @ ("CopyValue" | "Cmd" | "MD5" | "JsonString" | "FindInMap" | "Select")), _) => {
+                self.error("unsupported-construct", node.span, task, Some(attribute), format!("!{tag} is not supported by orgctl yet"))
+                    .help = Some("pass the value as a parameter, or reference the producing resource from the template (orgctl wires outputs to parameters)".into());
+                None
+            }
+            _ => self.text(node, task, attribute, params).map(StackParam::Text),
+        }
     }
 
     /// Reads an annotated template: its `OrganizationBindings` section and each resource's

@@ -51,7 +51,8 @@ pub struct Clients {
     pub sts: aws_sdk_sts::Client,
     /// IAM in the management account (the caller's own credentials).
     pub iam: aws_sdk_iam::Client,
-    members: Mutex<HashMap<String, Arc<OnceCell<aws_sdk_iam::Client>>>>,
+    /// Credentials assumed in member accounts, once per account per run.
+    members: Mutex<HashMap<String, Arc<OnceCell<aws_sdk_iam::config::Credentials>>>>,
 }
 
 impl Clients {
@@ -81,8 +82,12 @@ impl Clients {
         Clients { sdk, counter, organizations, account, sts, iam, members: Mutex::new(HashMap::new()) }
     }
 
-    /// IAM in a member account, assuming `role` there once per run.
-    pub async fn member_iam(&self, account_id: &str, role: &str) -> ProviderResult<aws_sdk_iam::Client> {
+    /// Credentials in a member account, assuming `role` there once per run.
+    pub async fn member_credentials(
+        &self,
+        account_id: &str,
+        role: &str,
+    ) -> ProviderResult<aws_sdk_iam::config::Credentials> {
         let cell = {
             let mut members = self.members.lock().unwrap_or_else(|e| e.into_inner());
             members.entry(account_id.to_string()).or_default().clone()
@@ -90,7 +95,33 @@ impl Clients {
         cell.get_or_try_init(|| self.assume(account_id, role)).await.cloned()
     }
 
-    async fn assume(&self, account_id: &str, role: &str) -> ProviderResult<aws_sdk_iam::Client> {
+    /// IAM in a member account.
+    pub async fn member_iam(&self, account_id: &str, role: &str) -> ProviderResult<aws_sdk_iam::Client> {
+        let credentials = self.member_credentials(account_id, role).await?;
+        let config = aws_sdk_iam::config::Builder::from(&self.sdk)
+            .region(Region::new(ORGANIZATIONS_REGION))
+            .credentials_provider(credentials)
+            .interceptor(self.counter.clone())
+            .build();
+        Ok(aws_sdk_iam::Client::from_conf(config))
+    }
+
+    /// CloudFormation in `region`, with `credentials` (`None`: the caller's own).
+    pub fn cloudformation(
+        &self,
+        region: &str,
+        credentials: Option<aws_sdk_iam::config::Credentials>,
+    ) -> aws_sdk_cloudformation::Client {
+        let mut builder = aws_sdk_cloudformation::config::Builder::from(&self.sdk)
+            .region(Region::new(region.to_string()))
+            .interceptor(self.counter.clone());
+        if let Some(c) = credentials {
+            builder = builder.credentials_provider(c);
+        }
+        aws_sdk_cloudformation::Client::from_conf(builder.build())
+    }
+
+    async fn assume(&self, account_id: &str, role: &str) -> ProviderResult<aws_sdk_iam::config::Credentials> {
         let arn = format!("arn:aws:iam::{account_id}:role/{role}");
         let out = self
             .sts
@@ -115,18 +146,12 @@ impl Clients {
             ProviderError::new("AssumeRoleFailed", format!("AssumeRole into {arn} returned no credentials"))
         })?;
         let expiry = std::time::SystemTime::try_from(*creds.expiration()).ok();
-        let credentials = aws_sdk_iam::config::Credentials::new(
+        Ok(aws_sdk_iam::config::Credentials::new(
             creds.access_key_id(),
             creds.secret_access_key(),
             Some(creds.session_token().to_string()),
             expiry,
             "orgctl-assume-role",
-        );
-        let config = aws_sdk_iam::config::Builder::from(&self.sdk)
-            .region(Region::new(ORGANIZATIONS_REGION))
-            .credentials_provider(credentials)
-            .interceptor(self.counter.clone())
-            .build();
-        Ok(aws_sdk_iam::Client::from_conf(config))
+        ))
     }
 }

@@ -6,7 +6,10 @@ use aws_sdk_organizations::config::http::HttpResponse;
 use aws_sdk_organizations::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
 /// Exception names that mean "try again later".
-const RETRYABLE_CODES: [&str; 6] = [
+const RETRYABLE_CODES: [&str; 8] = [
+    // A new account can take minutes before CloudFormation answers.
+    "OptInRequired",
+    "SubscriptionRequiredException",
     "TooManyRequestsException",
     "ThrottlingException",
     "Throttling",

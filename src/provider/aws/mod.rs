@@ -8,9 +8,10 @@
 mod clients;
 mod errors;
 mod read;
+mod stacks;
 
 use super::{CreateAccountStatus, ExistingAccount, Provider, ProviderError, ProviderResult};
-use crate::model::{OrgState, PasswordPolicy, Tags};
+use crate::model::{OrgState, PasswordPolicy, StackSpec, StackState, Tags};
 use crate::spec::desired::AccessRoles;
 use async_trait::async_trait;
 use aws_sdk_organizations::types::{CreateAccountState, PolicyType, Tag};
@@ -410,5 +411,30 @@ impl Provider for AwsProvider {
                 .map_err(|e| api_error("CreateAccountAlias", e))?;
         }
         Ok(())
+    }
+
+    async fn read_stacks(&self, account_id: &str, region: &str) -> ProviderResult<Vec<StackState>> {
+        self.list_stacks(account_id, region).await
+    }
+
+    async fn create_stack(&self, account_id: &str, region: &str, spec: &StackSpec) -> ProviderResult<()> {
+        self.put_stack(account_id, region, spec, true).await
+    }
+
+    async fn update_stack(&self, account_id: &str, region: &str, spec: &StackSpec) -> ProviderResult<()> {
+        self.put_stack(account_id, region, spec, false).await
+    }
+
+    async fn delete_stack(&self, account_id: &str, region: &str, name: &str) -> ProviderResult<()> {
+        self.remove_stack(account_id, region, name).await
+    }
+
+    async fn stack_outputs(
+        &self,
+        account_id: &str,
+        region: &str,
+        name: &str,
+    ) -> ProviderResult<std::collections::BTreeMap<String, String>> {
+        self.outputs_of(account_id, region, name).await
     }
 }

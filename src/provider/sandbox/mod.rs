@@ -6,12 +6,15 @@
 //! is saved at once, atomically, so a killed apply leaves a consistent organization behind.
 
 pub mod faults;
+mod stacks;
 mod store;
 
 pub use store::MasterSeed;
 
 use super::{CreateAccountStatus, ExistingAccount, Provider, ProviderError, ProviderResult};
-use crate::model::{AccountState, OrgState, OuState, PasswordPolicy, PolicyState, Tags, FULL_AWS_ACCESS_ID};
+use crate::model::{
+    AccountState, OrgState, OuState, PasswordPolicy, PolicyState, StackSpec, StackState, Tags, FULL_AWS_ACCESS_ID,
+};
 use async_trait::async_trait;
 use faults::{Faults, Mode};
 use std::path::{Path, PathBuf};
@@ -538,6 +541,53 @@ impl Provider for SandboxProvider {
             }
             d.account_mut(account_id)?.alias = alias.map(str::to_string);
             Ok(())
+        })
+    }
+
+    async fn read_stacks(&self, account_id: &str, region: &str) -> ProviderResult<Vec<StackState>> {
+        let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        let prefix = format!("{account_id}/{region}/");
+        Ok(data
+            .stacks
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .filter(|(_, s)| s.task().is_some())
+            .map(|(_, s)| s.clone())
+            .collect())
+    }
+
+    async fn create_stack(&self, account_id: &str, region: &str, spec: &StackSpec) -> ProviderResult<()> {
+        // An injected failure behaves like CloudFormation's: the stack is left ROLLBACK_COMPLETE.
+        if self.faults.check("CreateStack", &[account_id, region, &spec.name]) == Some(Mode::Fail) {
+            self.write("CreateStackFailed", &[], |d| {
+                d.failed_stack(account_id, region, spec);
+                Ok(())
+            })?;
+            return Err(err(
+                "StackCreateFailed",
+                format!("stack {} in {account_id}/{region} failed to create: ROLLBACK_COMPLETE (injected)", spec.name),
+            ));
+        }
+        self.write("CreateStack", &[account_id, region, &spec.name], |d| d.create_stack(account_id, region, spec))
+    }
+
+    async fn update_stack(&self, account_id: &str, region: &str, spec: &StackSpec) -> ProviderResult<()> {
+        self.write("UpdateStack", &[account_id, region, &spec.name], |d| d.update_stack(account_id, region, spec))
+    }
+
+    async fn delete_stack(&self, account_id: &str, region: &str, name: &str) -> ProviderResult<()> {
+        self.write("DeleteStack", &[account_id, region, name], |d| d.delete_stack(account_id, region, name))
+    }
+
+    async fn stack_outputs(
+        &self,
+        account_id: &str,
+        region: &str,
+        name: &str,
+    ) -> ProviderResult<std::collections::BTreeMap<String, String>> {
+        let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        data.stacks.get(&stacks::key(account_id, region, name)).map(|s| s.outputs.clone()).ok_or_else(|| {
+            err("ValidationError", format!("Stack with id {name} does not exist in {account_id}/{region}"))
         })
     }
 }

@@ -35,6 +35,9 @@ pub struct SandboxData {
     pub next_id: u64,
     pub org: OrgState,
     pub requests: BTreeMap<String, CreateRequest>,
+    /// Stacks by `account/region/name`.
+    #[serde(default)]
+    pub stacks: BTreeMap<String, crate::model::StackState>,
 }
 
 /// The management account a new sandbox organization starts with.
@@ -91,6 +94,7 @@ impl SandboxData {
                 pending_create_requests: Vec::new(),
             },
             requests: BTreeMap::new(),
+            stacks: BTreeMap::new(),
         }
     }
 
@@ -98,7 +102,14 @@ impl SandboxData {
     pub fn from_state(mut org: OrgState) -> Self {
         org.pending_create_requests.clear();
         let next_id = (org.ous.len() + org.accounts.len() + org.policies.len()) as u64 + 1;
-        SandboxData { format: FORMAT.into(), limits: Limits::default(), next_id, org, requests: BTreeMap::new() }
+        SandboxData {
+            format: FORMAT.into(),
+            limits: Limits::default(),
+            next_id,
+            org,
+            requests: BTreeMap::new(),
+            stacks: BTreeMap::new(),
+        }
     }
 
     pub fn load(path: &Path) -> ProviderResult<Self> {

@@ -1,0 +1,54 @@
+//! CloudFormation stacks as orgctl deploys and reads them.
+
+use super::Tags;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Tag naming the task a stack belongs to: how orgctl knows which stacks it owns.
+pub const STACK_TASK_TAG: &str = "orgctl:task";
+
+/// A stack as it is deployed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StackState {
+    pub account_id: String,
+    pub region: String,
+    pub name: String,
+    /// CREATE_COMPLETE, UPDATE_COMPLETE, ROLLBACK_COMPLETE, ...
+    pub status: String,
+    /// The deployed template (JSON); `Null` when it could not be parsed.
+    pub template: serde_json::Value,
+    pub parameters: BTreeMap<String, String>,
+    pub outputs: BTreeMap<String, String>,
+    pub tags: Tags,
+    pub termination_protection: bool,
+}
+
+impl StackState {
+    /// The task that owns the stack, from its tag.
+    pub fn task(&self) -> Option<&str> {
+        self.tags.get(STACK_TASK_TAG).map(String::as_str)
+    }
+
+    /// A stack that failed to create and was rolled back: it holds nothing and can be replaced.
+    pub fn is_failed_creation(&self) -> bool {
+        self.status == "ROLLBACK_COMPLETE"
+    }
+
+    /// A stack in a state that needs a person (orgctl never deletes a stack with data to recover).
+    pub fn is_stuck(&self) -> bool {
+        matches!(self.status.as_str(), "UPDATE_ROLLBACK_FAILED" | "DELETE_FAILED" | "ROLLBACK_FAILED")
+    }
+}
+
+/// What a stack should be.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StackSpec {
+    pub name: String,
+    /// The template as JSON text.
+    pub template: String,
+    pub parameters: BTreeMap<String, String>,
+    pub tags: Tags,
+    pub termination_protection: bool,
+    /// The role CloudFormation uses (`CloudFormationRoleName`), as an ARN.
+    pub role_arn: Option<String>,
+}

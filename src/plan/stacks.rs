@@ -1,0 +1,380 @@
+//! The stacks half of a plan: every (task, account, region) target rendered, compared with the
+//! stack deployed there, and turned into changes that join the organization's DAG.
+//!
+//! Edges: every stack waits for the organization's changes (as org-formation's tasks wait for
+//! update-organization), for the stacks of the tasks it `DependsOn`, and for the stacks it takes
+//! values from. Unchanged stacks are only counted.
+
+use super::change::*;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::{OrgState, StackSpec, StackState, Tags, STACK_TASK_TAG};
+use crate::provider::Provider;
+use crate::spec::desired::DesiredOrg;
+use crate::spec::eval::deferred_account_id;
+use crate::tasks::binding::Target;
+use crate::tasks::model::{StackParam, StackTask, TaskFile, TaskKind};
+use crate::tasks::render::{render, RenderContext, RenderedStack};
+use futures::{stream, StreamExt, TryStreamExt};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Shown for values that only exist once apply has run.
+pub const KNOWN_AFTER_APPLY: &str = "(known after apply)";
+
+/// Adds the stack changes of `tasks` to `plan` (made for the same organization).
+pub async fn plan_stacks(
+    tasks: &TaskFile,
+    desired: &DesiredOrg,
+    actual: &OrgState,
+    plan: &mut Plan,
+    provider: &dyn Provider,
+    prune: bool,
+) -> Result<(), Diagnostics> {
+    let mut errors = Diagnostics::default();
+    let account_ids = super::diff::account_ids(desired, actual);
+    let lookup = |lid: &str| account_ids.get(lid).cloned();
+    let ctx = RenderContext { org: desired, account_id: &lookup };
+    let mut rendered: Vec<(&str, &StackTask, Vec<RenderedStack>)> = Vec::new();
+    for task in tasks.tasks.iter().filter(|t| !t.skip) {
+        let TaskKind::UpdateStacks(stack) = &task.kind else { continue };
+        match render(stack, &ctx) {
+            Ok(stacks) => rendered.push((&task.name, stack, stacks)),
+            Err(messages) => {
+                for m in messages {
+                    errors.push(Diagnostic::error("template-error", m).resource(&task.name).property("Template"));
+                }
+            }
+        }
+    }
+    if errors.has_errors() {
+        return Err(errors);
+    }
+    // Read what is deployed: every active account in every region a task uses.
+    let regions: BTreeSet<String> =
+        rendered.iter().flat_map(|(_, _, s)| s.iter().map(|s| s.target.region.clone())).collect();
+    let places: Vec<(String, String)> = actual
+        .accounts
+        .values()
+        .filter(|a| a.status == "ACTIVE")
+        .flat_map(|a| regions.iter().map(move |r| (a.id.clone(), r.clone())))
+        .collect();
+    let live: Vec<StackState> =
+        stream::iter(places.into_iter().map(|(a, r)| async move { provider.read_stacks(&a, &r).await }))
+            .buffer_unordered(16)
+            .try_collect::<Vec<_>>()
+            .await
+            .map_err(|e| {
+                let mut d = Diagnostics::default();
+                d.push(Diagnostic::error("read-failed", format!("reading stacks: {e}")));
+                d
+            })?
+            .into_iter()
+            .flatten()
+            .collect();
+    let live: HashMap<(String, String, String), &StackState> =
+        live.iter().map(|s| ((s.account_id.clone(), s.region.clone(), s.name.clone()), s)).collect();
+
+    let org_changes: Vec<usize> = plan.changes.iter().map(|c| c.id).collect();
+    let creations: HashMap<String, usize> = plan
+        .changes
+        .iter()
+        .filter_map(|c| match &c.operation {
+            Operation::CreateAccount { logical_id, .. } => Some((logical_id.clone(), c.id)),
+            _ => None,
+        })
+        .collect();
+    let handle = |lid: &str| match account_ids.get(lid) {
+        Some(id) => Handle::Existing(id.clone()),
+        None => Handle::New(lid.to_string()),
+    };
+    let label = |lid: &str| {
+        desired
+            .accounts
+            .iter()
+            .find(|a| a.logical_id == lid)
+            .and_then(|a| a.name.clone())
+            .unwrap_or_else(|| lid.to_string())
+    };
+
+    let mut by_task: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_target: HashMap<(&str, Target), usize> = HashMap::new();
+    let mut wanted: BTreeSet<(String, String, String)> = BTreeSet::new();
+    let mut unchanged = 0usize;
+    let mut pending_edges: Vec<(usize, Vec<(String, Target)>)> = Vec::new();
+    for (task_name, task, stacks) in &rendered {
+        for stack in stacks {
+            let account_id = account_ids.get(&stack.target.account).cloned();
+            let subject = format!(
+                "stack {} in {}/{} ({task_name})",
+                task.stack_name,
+                label(&stack.target.account),
+                stack.target.region
+            );
+            let spec = match stack_spec(task, task_name, stack, desired, &account_ids) {
+                Ok(spec) => spec,
+                Err(m) => {
+                    errors.push(Diagnostic::error("stack-parameter", m).resource(*task_name).property("Parameters"));
+                    continue;
+                }
+            };
+            let imports: Vec<StackImport> = stack
+                .imports
+                .iter()
+                .map(|i| StackImport {
+                    parameter: i.parameter.clone(),
+                    account: handle(&i.producer.account),
+                    region: i.producer.region.clone(),
+                    stack: task.stack_name.clone(),
+                    output: i.output.clone(),
+                })
+                .collect();
+            let current = account_id
+                .as_ref()
+                .and_then(|id| live.get(&(id.clone(), stack.target.region.clone(), task.stack_name.clone())));
+            if let Some(id) = &account_id {
+                wanted.insert((id.clone(), stack.target.region.clone(), task.stack_name.clone()));
+            }
+            // Import values as they would be now, from the producers' current outputs.
+            let import_values: BTreeMap<String, String> = stack
+                .imports
+                .iter()
+                .map(|i| {
+                    let value = account_ids
+                        .get(&i.producer.account)
+                        .and_then(|pid| live.get(&(pid.clone(), i.producer.region.clone(), task.stack_name.clone())))
+                        .and_then(|p| p.outputs.get(&i.output).cloned())
+                        .unwrap_or_else(|| KNOWN_AFTER_APPLY.to_string());
+                    (i.parameter.clone(), value)
+                })
+                .collect();
+            let mut shown = spec.parameters.clone();
+            shown.extend(import_values.clone());
+            let id = match current {
+                Some(live) if live.is_stuck() => {
+                    errors.push(
+                        Diagnostic::error("stack-stuck", format!("{subject} is {}: orgctl will not touch it", live.status))
+                            .resource(*task_name)
+                            .help("recover it in the CloudFormation console (for example continue-update-rollback), then plan again"),
+                    );
+                    continue;
+                }
+                Some(live) if !live.is_failed_creation() => {
+                    let diff = stack_diff(Some(live), &spec, &shown);
+                    let producers_changing =
+                        !stack.imports.is_empty() && import_values.values().any(|v| v == KNOWN_AFTER_APPLY);
+                    if diff.is_empty() && !producers_changing {
+                        unchanged += 1;
+                        continue;
+                    }
+                    let op = Operation::UpdateStack {
+                        account_id: live.account_id.clone(),
+                        region: live.region.clone(),
+                        spec,
+                        imports,
+                    };
+                    push(plan, Action::Change, subject, "update", op, diff, task)
+                }
+                failed => {
+                    let summary =
+                        if failed.is_some() { "create (replaces a stack that failed to create)" } else { "create" };
+                    let diff = stack_diff(None, &spec, &shown);
+                    let op = Operation::CreateStack {
+                        account: handle(&stack.target.account),
+                        region: stack.target.region.clone(),
+                        spec,
+                        imports,
+                        replace_failed: failed.is_some(),
+                    };
+                    push(plan, Action::Add, subject, summary, op, diff, task)
+                }
+            };
+            let mut deps = org_changes.clone();
+            deps.extend(creations.get(&stack.target.account));
+            plan.changes[id].depends_on.extend(deps);
+            by_task.entry(task_name).or_default().push(id);
+            by_target.insert((task_name, stack.target.clone()), id);
+            pending_edges
+                .push((id, stack.imports.iter().map(|i| (task_name.to_string(), i.producer.clone())).collect()));
+        }
+    }
+    // Producers before consumers, and DependsOn between tasks.
+    for (id, producers) in pending_edges {
+        for (task, target) in producers {
+            if let Some(p) = by_target.get(&(task.as_str(), target)) {
+                plan.changes[id].depends_on.push(*p);
+            }
+        }
+    }
+    for task in &tasks.tasks {
+        let Some(mine) = by_task.get(task.name.as_str()).cloned() else { continue };
+        let theirs: Vec<usize> =
+            task.depends_on.iter().flat_map(|d| by_task.get(d.as_str()).cloned().unwrap_or_default()).collect();
+        for id in mine {
+            plan.changes[id].depends_on.extend(&theirs);
+        }
+    }
+    // Stacks orgctl owns that no task targets any more.
+    let task_names: BTreeSet<&str> = tasks.tasks.iter().map(|t| t.name.as_str()).collect();
+    let mut orphans: Vec<&&StackState> =
+        live.values().filter(|s| !wanted.contains(&(s.account_id.clone(), s.region.clone(), s.name.clone()))).collect();
+    orphans.sort_by_key(|s| (s.account_id.clone(), s.region.clone(), s.name.clone()));
+    for s in orphans {
+        let owner = s.task().unwrap_or_default();
+        let why = if task_names.contains(owner) {
+            "its task no longer targets this account and region"
+        } else {
+            "its task is no longer in the file"
+        };
+        let subject = format!(
+            "stack {} in {}/{} ({owner})",
+            s.name,
+            actual.accounts.get(&s.account_id).map_or(s.account_id.as_str(), |a| a.name.as_str()),
+            s.region
+        );
+        if !prune {
+            plan.notes.push(Note { message: format!("{subject}: {why}; it is kept (run with --prune to delete it)") });
+            continue;
+        }
+        if s.termination_protection {
+            plan.notes.push(Note {
+                message: format!(
+                    "{subject}: {why}, but termination protection is on; disable it to let --prune delete the stack"
+                ),
+            });
+            continue;
+        }
+        let op =
+            Operation::DeleteStack { account_id: s.account_id.clone(), region: s.region.clone(), name: s.name.clone() };
+        let id = push_change(
+            plan,
+            Action::Remove,
+            subject,
+            format!("delete ({why})"),
+            op,
+            vec![PropertyDiff::new("StackName", Some(s.name.clone()), None)],
+            None,
+        );
+        plan.changes[id].depends_on.extend(&org_changes);
+    }
+    for c in &mut plan.changes {
+        c.depends_on.sort_unstable();
+        c.depends_on.dedup();
+    }
+    if unchanged > 0 {
+        plan.notes.push(Note { message: format!("{unchanged} stack(s) unchanged") });
+    }
+    if errors.has_errors() {
+        return Err(errors);
+    }
+    Ok(())
+}
+
+fn push(
+    plan: &mut Plan,
+    action: Action,
+    subject: String,
+    summary: &str,
+    op: Operation,
+    diff: Vec<PropertyDiff>,
+    task: &StackTask,
+) -> usize {
+    let group = task.max_concurrent_stacks.map(|limit| Group { name: task.stack_name.clone(), limit: limit as usize });
+    push_change(plan, action, subject, summary.to_string(), op, diff, group)
+}
+
+fn push_change(
+    plan: &mut Plan,
+    action: Action,
+    subject: String,
+    summary: String,
+    operation: Operation,
+    diff: Vec<PropertyDiff>,
+    group: Option<Group>,
+) -> usize {
+    let id = plan.changes.len();
+    plan.changes.push(Change { id, action, subject, summary, operation, diff, depends_on: Vec::new(), group });
+    id
+}
+
+/// The stack a target should have (imports not yet filled in).
+fn stack_spec(
+    task: &StackTask,
+    task_name: &str,
+    stack: &RenderedStack,
+    desired: &DesiredOrg,
+    ids: &HashMap<String, String>,
+) -> Result<StackSpec, String> {
+    let mut parameters = BTreeMap::new();
+    for (name, value) in &task.parameters {
+        let text = match value {
+            StackParam::Text(t) => t.clone(),
+            StackParam::AccountAttribute { account, attribute } => {
+                let lid = account.as_deref().unwrap_or(&stack.target.account);
+                let a =
+                    desired.accounts.iter().find(|a| a.logical_id == lid).ok_or_else(|| format!("no account {lid}"))?;
+                match attribute.as_str() {
+                    "AccountId" => ids
+                        .get(lid)
+                        .cloned()
+                        .or_else(|| a.account_id.clone())
+                        .unwrap_or_else(|| deferred_account_id(lid)),
+                    "AccountName" => a.name.clone().unwrap_or_default(),
+                    "Alias" => a.alias.clone().unwrap_or_default(),
+                    "RootEmail" => a.email.clone().unwrap_or_default(),
+                    other => other
+                        .strip_prefix("Tags.")
+                        .and_then(|k| a.tags.as_ref()?.get(k).cloned())
+                        .ok_or_else(|| format!("parameter {name}: account {lid} has no {other}"))?,
+                }
+            }
+        };
+        parameters.insert(name.clone(), text);
+    }
+    let mut tags: Tags = task.tags.clone();
+    tags.insert(STACK_TASK_TAG.into(), task_name.to_string());
+    Ok(StackSpec {
+        name: task.stack_name.clone(),
+        template: serde_json::to_string(&stack.template).unwrap_or_default(),
+        parameters,
+        tags,
+        termination_protection: task.termination_protection,
+        role_arn: task.cloudformation_role_name.as_ref().map(|r| match ids.get(&stack.target.account) {
+            Some(id) => format!("arn:aws:iam::{id}:role/{r}"),
+            None => format!("arn:aws:iam::{}:role/{r}", deferred_account_id(&stack.target.account)),
+        }),
+    })
+}
+
+fn pretty(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+/// Differences between the deployed stack and the wanted one, for the plan output.
+fn stack_diff(live: Option<&StackState>, spec: &StackSpec, parameters: &BTreeMap<String, String>) -> Vec<PropertyDiff> {
+    let mut diff = Vec::new();
+    let wanted: serde_json::Value = serde_json::from_str(&spec.template).unwrap_or_default();
+    let shown = |v: &str| if v.contains('\u{E000}') { KNOWN_AFTER_APPLY.to_string() } else { v.to_string() };
+    let old_params = live.map(|l| l.parameters.clone()).unwrap_or_default();
+    for (k, v) in parameters {
+        if old_params.get(k) != Some(v) || live.is_none() {
+            diff.push(PropertyDiff::new(format!("Parameters.{k}"), old_params.get(k).cloned(), Some(shown(v))));
+        }
+    }
+    for k in old_params.keys().filter(|k| !parameters.contains_key(*k)) {
+        diff.push(PropertyDiff::new(format!("Parameters.{k}"), old_params.get(k).cloned(), None));
+    }
+    if live.is_none_or(|l| l.template != wanted) {
+        let old = live.map(|l| pretty(&l.template));
+        diff.push(PropertyDiff::new("Template", old, Some(shown(&pretty(&wanted)))));
+    }
+    if live.is_some_and(|l| l.termination_protection != spec.termination_protection) {
+        diff.push(PropertyDiff::new(
+            "TerminationProtection",
+            live.map(|l| l.termination_protection.to_string()),
+            Some(spec.termination_protection.to_string()),
+        ));
+    }
+    if live.is_some_and(|l| l.tags != spec.tags) {
+        diff.push(PropertyDiff::new("Tags", live.map(|l| format!("{:?}", l.tags)), Some(format!("{:?}", spec.tags))));
+    }
+    diff
+}

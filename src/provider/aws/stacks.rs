@@ -1,0 +1,235 @@
+//! CloudFormation stacks in member accounts (and the management account), through the
+//! account's organization access role, with waiters that back off until a stack settles.
+
+use super::errors::api_error;
+use super::AwsProvider;
+use crate::model::{StackSpec, StackState, STACK_TASK_TAG};
+use crate::provider::{ProviderError, ProviderResult};
+use aws_sdk_cloudformation::types::{Capability, Parameter, Tag, TemplateStage};
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+/// How long a stack may take to settle.
+const STACK_TIMEOUT: Duration = Duration::from_secs(60 * 60);
+
+impl AwsProvider {
+    async fn cfn(&self, account_id: &str, region: &str) -> ProviderResult<aws_sdk_cloudformation::Client> {
+        let credentials = if account_id == self.master_account_id {
+            None
+        } else {
+            Some(
+                self.clients
+                    .member_credentials(account_id, self.roles.role_for(account_id, &self.email_of(account_id)))
+                    .await?,
+            )
+        };
+        Ok(self.clients.cloudformation(region, credentials))
+    }
+
+    fn stack_state(&self, account_id: &str, region: &str, s: &aws_sdk_cloudformation::types::Stack) -> StackState {
+        StackState {
+            account_id: account_id.into(),
+            region: region.into(),
+            name: s.stack_name().unwrap_or_default().into(),
+            status: s.stack_status().map(|st| st.as_str().to_string()).unwrap_or_default(),
+            template: serde_json::Value::Null,
+            parameters: s
+                .parameters()
+                .iter()
+                .map(|p| {
+                    (
+                        p.parameter_key().unwrap_or_default().to_string(),
+                        p.parameter_value().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect(),
+            outputs: s
+                .outputs()
+                .iter()
+                .map(|o| {
+                    (o.output_key().unwrap_or_default().to_string(), o.output_value().unwrap_or_default().to_string())
+                })
+                .collect(),
+            tags: s
+                .tags()
+                .iter()
+                .map(|t| (t.key().unwrap_or_default().to_string(), t.value().unwrap_or_default().to_string()))
+                .collect(),
+            termination_protection: s.enable_termination_protection().unwrap_or(false),
+        }
+    }
+
+    pub(super) async fn list_stacks(&self, account_id: &str, region: &str) -> ProviderResult<Vec<StackState>> {
+        let cfn = self.cfn(account_id, region).await?;
+        let mut out = Vec::new();
+        let mut pages = cfn.describe_stacks().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            for s in page.map_err(|e| api_error("DescribeStacks", e))?.stacks() {
+                let state = self.stack_state(account_id, region, s);
+                if state.tags.contains_key(STACK_TASK_TAG) && state.status != "DELETE_COMPLETE" {
+                    out.push(state);
+                }
+            }
+        }
+        for s in &mut out {
+            let body = cfn
+                .get_template()
+                .stack_name(&s.name)
+                .template_stage(TemplateStage::Original)
+                .send()
+                .await
+                .map_err(|e| api_error("GetTemplate", e))?;
+            s.template =
+                serde_json::from_str(body.template_body().unwrap_or_default()).unwrap_or(serde_json::Value::Null);
+        }
+        Ok(out)
+    }
+
+    async fn describe(
+        &self,
+        cfn: &aws_sdk_cloudformation::Client,
+        account_id: &str,
+        region: &str,
+        name: &str,
+    ) -> ProviderResult<Option<StackState>> {
+        match cfn.describe_stacks().stack_name(name).send().await {
+            Ok(out) => Ok(out.stacks().first().map(|s| self.stack_state(account_id, region, s))),
+            Err(e) => {
+                let e = api_error("DescribeStacks", e);
+                if e.message.contains("does not exist") {
+                    Ok(None)
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    /// Polls until the stack leaves every *_IN_PROGRESS state; `None` once it is gone.
+    async fn wait(
+        &self,
+        cfn: &aws_sdk_cloudformation::Client,
+        account_id: &str,
+        region: &str,
+        name: &str,
+    ) -> ProviderResult<Option<StackState>> {
+        let started = Instant::now();
+        let mut interval = Duration::from_millis(200);
+        loop {
+            let state = self.describe(cfn, account_id, region, name).await?;
+            match &state {
+                Some(s) if s.status.ends_with("_IN_PROGRESS") => {}
+                _ => return Ok(state),
+            }
+            if started.elapsed() > STACK_TIMEOUT {
+                return Err(ProviderError::new(
+                    "StackTimeout",
+                    format!("stack {name} in {account_id}/{region} did not settle within an hour"),
+                ));
+            }
+            tokio::time::sleep(interval).await;
+            interval = (interval * 2).min(Duration::from_secs(15));
+        }
+    }
+
+    fn settled(
+        name: &str,
+        account_id: &str,
+        region: &str,
+        state: Option<StackState>,
+        wanted: &[&str],
+    ) -> ProviderResult<()> {
+        match state {
+            Some(s) if wanted.contains(&s.status.as_str()) => Ok(()),
+            None if wanted.is_empty() => Ok(()),
+            Some(s) => Err(ProviderError::new(
+                "StackFailed",
+                format!("stack {name} in {account_id}/{region} ended in {}", s.status),
+            )),
+            None => {
+                Err(ProviderError::new("StackFailed", format!("stack {name} in {account_id}/{region} disappeared")))
+            }
+        }
+    }
+
+    pub(super) async fn put_stack(
+        &self,
+        account_id: &str,
+        region: &str,
+        spec: &StackSpec,
+        create: bool,
+    ) -> ProviderResult<()> {
+        let cfn = self.cfn(account_id, region).await?;
+        let parameters: Vec<Parameter> = spec
+            .parameters
+            .iter()
+            .map(|(k, v)| Parameter::builder().parameter_key(k).parameter_value(v).build())
+            .collect();
+        let tags: Vec<Tag> = spec.tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
+        let capabilities =
+            vec![Capability::CapabilityIam, Capability::CapabilityNamedIam, Capability::CapabilityAutoExpand];
+        if create {
+            cfn.create_stack()
+                .stack_name(&spec.name)
+                .template_body(&spec.template)
+                .set_parameters(Some(parameters))
+                .set_tags(Some(tags))
+                .set_capabilities(Some(capabilities))
+                .enable_termination_protection(spec.termination_protection)
+                .set_role_arn(spec.role_arn.clone())
+                .send()
+                .await
+                .map_err(|e| api_error("CreateStack", e))?;
+            let state = self.wait(&cfn, account_id, region, &spec.name).await?;
+            return Self::settled(&spec.name, account_id, region, state, &["CREATE_COMPLETE"]);
+        }
+        let updated = cfn
+            .update_stack()
+            .stack_name(&spec.name)
+            .template_body(&spec.template)
+            .set_parameters(Some(parameters))
+            .set_tags(Some(tags))
+            .set_capabilities(Some(capabilities))
+            .set_role_arn(spec.role_arn.clone())
+            .send()
+            .await;
+        match updated {
+            Ok(_) => {
+                let state = self.wait(&cfn, account_id, region, &spec.name).await?;
+                Self::settled(&spec.name, account_id, region, state, &["UPDATE_COMPLETE"])?;
+            }
+            Err(e) => {
+                let e = api_error("UpdateStack", e);
+                if !e.message.contains("No updates are to be performed") {
+                    return Err(e);
+                }
+            }
+        }
+        cfn.update_termination_protection()
+            .stack_name(&spec.name)
+            .enable_termination_protection(spec.termination_protection)
+            .send()
+            .await
+            .map_err(|e| api_error("UpdateTerminationProtection", e))?;
+        Ok(())
+    }
+
+    pub(super) async fn remove_stack(&self, account_id: &str, region: &str, name: &str) -> ProviderResult<()> {
+        let cfn = self.cfn(account_id, region).await?;
+        cfn.delete_stack().stack_name(name).send().await.map_err(|e| api_error("DeleteStack", e))?;
+        let state = self.wait(&cfn, account_id, region, name).await?;
+        Self::settled(name, account_id, region, state.filter(|s| s.status != "DELETE_COMPLETE"), &[])
+    }
+
+    pub(super) async fn outputs_of(
+        &self,
+        account_id: &str,
+        region: &str,
+        name: &str,
+    ) -> ProviderResult<BTreeMap<String, String>> {
+        let cfn = self.cfn(account_id, region).await?;
+        self.describe(&cfn, account_id, region, name).await?.map(|s| s.outputs).ok_or_else(|| {
+            ProviderError::new("StackNotFound", format!("stack {name} does not exist in {account_id}/{region}"))
+        })
+    }
+}
