@@ -7,6 +7,10 @@ use std::collections::BTreeMap;
 /// Tag naming the task a stack belongs to: how orgctl knows which stacks it owns.
 pub const STACK_TASK_TAG: &str = "orgctl:task";
 
+/// Tag on the organization root listing the regions orgctl has stacks in, so that a later plan
+/// finds (and can prune) stacks in regions that no task uses any more.
+pub const STACK_REGIONS_TAG: &str = "orgctl:stack-regions";
+
 /// A stack as it is deployed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StackState {

@@ -7,7 +7,7 @@
 
 use super::change::*;
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::model::{OrgState, StackSpec, StackState, Tags, STACK_TASK_TAG};
+use crate::model::{OrgState, StackSpec, StackState, Tags, STACK_REGIONS_TAG, STACK_TASK_TAG};
 use crate::provider::Provider;
 use crate::spec::desired::DesiredOrg;
 use crate::spec::eval::deferred_account_id;
@@ -48,9 +48,17 @@ pub async fn plan_stacks(
     if errors.has_errors() {
         return Err(errors);
     }
-    // Read what is deployed: every active account in every region a task uses.
-    let regions: BTreeSet<String> =
+    // Read what is deployed: every active account in every region a task uses, and every region
+    // orgctl recorded on the root as having stacks.
+    let used: BTreeSet<String> =
         rendered.iter().flat_map(|(_, _, s)| s.iter().map(|s| s.target.region.clone())).collect();
+    let recorded: BTreeSet<String> = actual
+        .root
+        .tags
+        .get(STACK_REGIONS_TAG)
+        .map(|r| r.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default();
+    let regions: BTreeSet<String> = used.union(&recorded).cloned().collect();
     let places: Vec<(String, String)> = actual
         .accounts
         .values()
@@ -217,6 +225,7 @@ pub async fn plan_stacks(
     let mut orphans: Vec<&&StackState> =
         live.values().filter(|s| !wanted.contains(&(s.account_id.clone(), s.region.clone(), s.name.clone()))).collect();
     orphans.sort_by_key(|s| (s.account_id.clone(), s.region.clone(), s.name.clone()));
+    let mut still_there: BTreeSet<String> = used.clone();
     for s in orphans {
         let owner = s.task().unwrap_or_default();
         let why = if task_names.contains(owner) {
@@ -230,6 +239,9 @@ pub async fn plan_stacks(
             actual.accounts.get(&s.account_id).map_or(s.account_id.as_str(), |a| a.name.as_str()),
             s.region
         );
+        if !prune || s.termination_protection {
+            still_there.insert(s.region.clone());
+        }
         if !prune {
             plan.notes.push(Note { message: format!("{subject}: {why}; it is kept (run with --prune to delete it)") });
             continue;
@@ -254,6 +266,25 @@ pub async fn plan_stacks(
             None,
         );
         plan.changes[id].depends_on.extend(&org_changes);
+    }
+    if still_there != recorded && !still_there.is_empty() {
+        let value = still_there.iter().cloned().collect::<Vec<_>>().join(" ");
+        let tags = Tags::from([(STACK_REGIONS_TAG.to_string(), value.clone())]);
+        let diff = vec![PropertyDiff::new(
+            format!("Tags.{STACK_REGIONS_TAG}"),
+            actual.root.tags.get(STACK_REGIONS_TAG).cloned(),
+            Some(value),
+        )];
+        let op = Operation::TagResource { resource: Handle::Existing(actual.root.id.clone()), tags };
+        push_change(
+            plan,
+            Action::Change,
+            format!("organization root {}", actual.root.id),
+            "record the regions orgctl has stacks in".into(),
+            op,
+            diff,
+            None,
+        );
     }
     for c in &mut plan.changes {
         c.depends_on.sort_unstable();
@@ -352,7 +383,10 @@ fn pretty(v: &serde_json::Value) -> String {
 fn stack_diff(live: Option<&StackState>, spec: &StackSpec, parameters: &BTreeMap<String, String>) -> Vec<PropertyDiff> {
     let mut diff = Vec::new();
     let wanted: serde_json::Value = serde_json::from_str(&spec.template).unwrap_or_default();
-    let shown = |v: &str| if v.contains('\u{E000}') { KNOWN_AFTER_APPLY.to_string() } else { v.to_string() };
+    let shown = |v: &str| {
+        crate::spec::eval::fill_deferred(v, |lid| Some(format!("<AccountId of {lid}, {KNOWN_AFTER_APPLY}>")))
+            .unwrap_or_else(|_| v.to_string())
+    };
     let old_params = live.map(|l| l.parameters.clone()).unwrap_or_default();
     for (k, v) in parameters {
         if old_params.get(k) != Some(v) || live.is_none() {

@@ -48,6 +48,7 @@ impl Workspace {
         let dir = tempfile::tempdir().expect("tempdir");
         copy_dir(&root.join("examples/quickstart"), &dir.path().join("examples/quickstart"));
         copy_dir(&root.join("org-templates"), &dir.path().join("org-templates"));
+        copy_dir(&root.join("landing-zone"), &dir.path().join("landing-zone"));
         let org = dir.path().join("examples/quickstart/organization.yml");
         let sandbox = dir.path().join("sandbox.json");
         Workspace { dir, org, sandbox }
@@ -120,6 +121,16 @@ impl Workspace {
         let start = text.find(&format!("  {logical_id}:\n")).expect("resource in the org file");
         let end = text[start..].find("\n\n").map_or(text.len(), |e| start + e + 2);
         std::fs::write(&self.org, format!("{}{}", &text[..start], &text[end..])).expect("write org file");
+    }
+
+    /// The landing zone's task file in this workspace.
+    pub fn tasks(&self) -> PathBuf {
+        self.dir.path().join("landing-zone/organization-tasks.yml")
+    }
+
+    /// The sandbox file as JSON.
+    pub fn sandbox_json(&self) -> Value {
+        serde_json::from_str(&std::fs::read_to_string(&self.sandbox).expect("read sandbox")).expect("sandbox JSON")
     }
 
     /// The sandbox organization, as saved on disk.

@@ -26,8 +26,12 @@ struct Deployed<'a> {
 }
 
 impl Deployed<'_> {
+    /// Changes with the resource's properties, as a replaced resource gets a new identity.
     fn physical_id(&self, logical: &str) -> String {
-        let hash = format!("{:x}", Sha256::digest(format!("{}{}{}{logical}", self.account, self.region, self.stack)));
+        let properties = self.template.get("Resources").and_then(|r| r.get(logical)).and_then(|r| r.get("Properties"));
+        let props = properties.map(|p| p.to_string()).unwrap_or_default();
+        let hash =
+            format!("{:x}", Sha256::digest(format!("{}{}{}{logical}{props}", self.account, self.region, self.stack)));
         format!("{}-{}-{}", self.stack, logical.to_lowercase(), &hash[..8])
     }
 

@@ -1,0 +1,177 @@
+//! Landing-zone tasks on the sandbox: stacks planned, applied in dependency order, values
+//! flowing between accounts, failures contained, and stacks pruned only when asked.
+
+mod common;
+use common::{Run, Workspace};
+use serde_json::Value;
+
+fn run_tasks(ws: &Workspace, command: &str, extra: &[&str], env: &[(&str, &str)]) -> Run {
+    let tasks = ws.tasks();
+    let mut args = vec![command, tasks.to_str().unwrap(), "--sandbox", ws.sandbox.to_str().unwrap()];
+    if command == "apply" {
+        args.push("--auto-approve");
+    }
+    args.extend_from_slice(extra);
+    ws.run_env(&args, env)
+}
+
+fn stacks(ws: &Workspace) -> Vec<Value> {
+    ws.sandbox_json()["stacks"].as_object().map(|m| m.values().cloned().collect()).unwrap_or_default()
+}
+
+fn named<'a>(all: &'a [Value], name: &str) -> Vec<&'a Value> {
+    all.iter().filter(|s| s["name"] == name).collect()
+}
+
+fn edit(path: &std::path::Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{from} not in {}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+fn converge(ws: &Workspace, extra: &[&str]) {
+    run_tasks(ws, "apply", extra, &[]).ok();
+    let again = run_tasks(ws, "plan", &["--detailed-exitcode"], &[]);
+    assert_eq!(again.code, Some(0), "not converged:\n{}\n{}", again.stdout, again.stderr);
+}
+
+#[test]
+fn the_landing_zone_applies_with_values_flowing_between_accounts() {
+    let ws = Workspace::quickstart();
+    let plan = run_tasks(&ws, "plan", &[], &[]);
+    plan.ok();
+    assert_eq!(plan.stdout.matches("  + stack ").count(), 25, "{}", plan.stdout);
+    converge(&ws, &[]);
+    let again = run_tasks(&ws, "plan", &[], &[]);
+    assert!(again.stdout.contains("25 stack(s) unchanged"), "{}", again.stdout);
+
+    let all = stacks(&ws);
+    assert_eq!(all.len(), 25);
+    assert_eq!(named(&all, "acme-kms").len(), 14);
+    let org = ws.state();
+    let ids: Vec<String> = org.accounts().iter().map(|a| a["id"].as_str().unwrap().to_string()).collect();
+    let log = named(&all, "acme-log-archive")[0];
+    let writers = log["template"]["Resources"]["LogArchiveBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+        [0]["Principal"]["AWS"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let mut expected: Vec<String> = ids.iter().map(|id| format!("arn:aws:iam::{id}:root")).collect();
+    let mut got: Vec<String> = writers.iter().map(|w| w.as_str().unwrap().to_string()).collect();
+    expected.sort();
+    got.sort();
+    assert_eq!(got, expected, "EnumTargetAccounts lists every account's real id");
+    let security_id = org.account("aws+security@example.com")["id"].as_str().unwrap().to_string();
+    let audit = named(&all, "acme-audit-roles");
+    let producer = audit.iter().find(|s| s["account_id"] == security_id.as_str()).unwrap();
+    let arn = producer["outputs"]["OrgctlAuditorRoleArn"].as_str().unwrap().to_string();
+    for consumer in audit.iter().filter(|s| s["account_id"] != security_id.as_str()) {
+        let param = consumer["parameters"].as_object().unwrap().values().next().unwrap();
+        assert_eq!(param, &Value::String(arn.clone()), "the consumer received the producer's output");
+    }
+    let budget = named(&all, "acme-budget-alarm");
+    assert_eq!(budget.len(), 3);
+    let prod_id = org.account("aws+production@example.com")["id"].as_str().unwrap().to_string();
+    let prod_budget = budget.iter().find(|s| s["account_id"] == prod_id.as_str()).unwrap();
+    assert_eq!(prod_budget["parameters"]["threshold"], "5000", "CurrentAccount's tag, per target");
+}
+
+#[test]
+fn a_consumer_never_starts_before_its_producer_finishes() {
+    for concurrency in ["1", "16"] {
+        let ws = Workspace::quickstart();
+        let run = run_tasks(&ws, "apply", &["--concurrency", concurrency], &[]);
+        run.ok();
+        let lines: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("done")).collect();
+        let producer = lines.iter().position(|l| l.contains("acme-audit-roles in Security/")).expect("producer line");
+        let consumers: Vec<usize> = lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.contains("acme-audit-roles in") && !l.contains("in Security/"))
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(consumers.len(), 6);
+        assert!(
+            consumers.iter().all(|c| *c > producer),
+            "concurrency {concurrency}: a consumer finished before the producer"
+        );
+        // Stacks wait for the organization: every account exists before its stacks.
+        let first_stack = lines.iter().position(|l| l.contains(" stack ")).unwrap();
+        let last_org = lines.iter().rposition(|l| !l.contains(" stack ")).unwrap();
+        assert!(first_stack > last_org, "stacks started before the organization was done");
+    }
+}
+
+#[test]
+fn a_failing_stack_skips_exactly_its_dependents_and_a_rerun_recreates_it() {
+    let ws = Workspace::quickstart();
+    // Create the organization first, to know the Security account's id.
+    ws.apply(&[]).ok();
+    let security = ws.state().account("aws+security@example.com")["id"].as_str().unwrap().to_string();
+    let fault = format!("CreateStack:fail:{security}");
+    let failed = run_tasks(&ws, "apply", &[], &[("ORGCTL_SANDBOX_FAULTS", &fault)]);
+    assert_eq!(failed.code, Some(1));
+    assert!(failed.stderr.contains("3 failed, 6 skipped"), "{}", failed.stderr);
+    let skipped: Vec<&str> = failed.stdout.lines().filter(|l| l.starts_with("skipped")).collect();
+    assert!(
+        skipped.iter().all(|l| l.contains("acme-audit-roles")),
+        "only the producer's consumers are skipped: {skipped:?}"
+    );
+    let all = stacks(&ws);
+    assert_eq!(all.len(), 19, "22 stacks made, 3 failed (left ROLLBACK_COMPLETE) and 6 skipped");
+    assert_eq!(all.iter().filter(|s| s["status"] == "ROLLBACK_COMPLETE").count(), 3);
+
+    let plan = run_tasks(&ws, "plan", &[], &[]);
+    assert_eq!(plan.stdout.matches("create (replaces a stack that failed to create)").count(), 3, "{}", plan.stdout);
+    converge(&ws, &[]);
+    assert_eq!(stacks(&ws).len(), 25);
+}
+
+#[test]
+fn stacks_no_longer_targeted_are_removed_only_with_prune_and_termination_protection_holds() {
+    let ws = Workspace::quickstart();
+    converge(&ws, &[]);
+    let tasks = ws.tasks();
+    let text = std::fs::read_to_string(&tasks).unwrap();
+    let cut = text.find("BudgetAlarms:").unwrap();
+    let log_start = text.find("LogArchive:").unwrap();
+    let log_end = text.find("AuditRoles:").unwrap();
+    let trimmed = format!("{}{}", &text[..log_start], &text[log_end..cut]);
+    std::fs::write(&tasks, trimmed).unwrap();
+
+    let plan = run_tasks(&ws, "plan", &["--detailed-exitcode"], &[]);
+    assert_eq!(plan.code, Some(0), "without --prune nothing changes: {}", plan.stdout);
+    assert_eq!(plan.stdout.matches("it is kept (run with --prune to delete it)").count(), 4, "{}", plan.stdout);
+
+    let pruning = run_tasks(&ws, "plan", &["--prune"], &[]);
+    // Three deletions, and the regions recorded on the root shrink (no stack left in us-east-1).
+    assert!(pruning.stdout.contains("Plan: 0 to add, 1 to change, 0 to move, 3 to remove."), "{}", pruning.stdout);
+    assert!(pruning.stdout.contains("termination protection is on"), "{}", pruning.stdout);
+    run_tasks(&ws, "apply", &["--prune"], &[]).ok();
+    let all = stacks(&ws);
+    assert!(named(&all, "acme-budget-alarm").is_empty());
+    assert_eq!(named(&all, "acme-log-archive").len(), 1, "termination protection kept it");
+}
+
+#[test]
+fn a_changed_producer_output_reaches_the_consumers_on_the_next_apply() {
+    let ws = Workspace::quickstart();
+    converge(&ws, &[]);
+    let template = ws.dir.path().join("landing-zone/templates/audit-role.yml");
+    edit(&template, "RoleName: OrgctlAuditor\n", "RoleName: OrgctlAuditorV2\n");
+    run_tasks(&ws, "apply", &[], &[]).ok();
+    let plan = run_tasks(&ws, "plan", &[], &[]);
+    assert_eq!(
+        plan.stdout.matches("~ stack acme-audit-roles in").count(),
+        6,
+        "every consumer takes the new ARN:\n{}",
+        plan.stdout
+    );
+    converge(&ws, &[]);
+    let all = stacks(&ws);
+    let audit = named(&all, "acme-audit-roles");
+    let arn = audit.iter().find_map(|s| s["outputs"]["OrgctlAuditorRoleArn"].as_str()).unwrap().to_string();
+    for consumer in audit.iter().filter(|s| s["outputs"].get("OrgctlAuditorRoleArn").is_none()) {
+        assert_eq!(consumer["parameters"].as_object().unwrap().values().next().unwrap(), &Value::String(arn.clone()));
+    }
+}
