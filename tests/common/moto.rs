@@ -143,9 +143,19 @@ impl Moto {
 
     /// IAM inside `account_id`, through its OrganizationAccountAccessRole (as orgctl does).
     pub async fn iam_in(&self, account_id: &str) -> aws_sdk_iam::Client {
+        aws_sdk_iam::Client::new(&self.config_in(account_id, "us-east-1").await)
+    }
+
+    /// CloudFormation inside `account_id` and `region`.
+    pub async fn cloudformation_in(&self, account_id: &str, region: &str) -> aws_sdk_cloudformation::Client {
+        aws_sdk_cloudformation::Client::new(&self.config_in(account_id, region).await)
+    }
+
+    /// SDK configuration acting inside `account_id` (the management account's own, else assumed).
+    async fn config_in(&self, account_id: &str, region: &str) -> aws_config::SdkConfig {
         let sts = aws_sdk_sts::Client::new(&self.sdk_config().await);
         if account_id == "123456789012" {
-            return aws_sdk_iam::Client::new(&self.sdk_config().await);
+            return self.sdk_config().await.into_builder().region(aws_config::Region::new(region.to_string())).build();
         }
         let out = sts
             .assume_role()
@@ -163,7 +173,7 @@ impl Moto {
                 Some(c.session_token().to_string()),
             )
             .await;
-        aws_sdk_iam::Client::new(&config)
+        config.into_builder().region(aws_config::Region::new(region.to_string())).build()
     }
 }
 

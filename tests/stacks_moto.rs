@@ -1,0 +1,89 @@
+//! The landing zone on the AWS provider against moto: stacks deployed through each account's
+//! access role, checked with direct CloudFormation and IAM reads inside every account.
+
+mod common;
+use common::moto::Moto;
+use common::{Run, Workspace};
+
+const MASTER: &str = "123456789012";
+
+fn workspace() -> Workspace {
+    let ws = Workspace::quickstart();
+    ws.edit("AccountId: '111111111111'", &format!("AccountId: '{MASTER}'"));
+    ws.edit("AccountName: Acme Management", "AccountName: master");
+    ws
+}
+
+fn run(ws: &Workspace, moto: &Moto, args: &[&str]) -> Run {
+    let env = moto.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    ws.run_env(args, &env)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_landing_zone_deploys_on_moto_into_the_right_accounts_and_regions() {
+    let moto = Moto::start().await;
+    let ws = workspace();
+    let tasks = ws.tasks();
+    let tasks = tasks.to_str().unwrap();
+    let apply = tokio::task::block_in_place(|| run(&ws, &moto, &["apply", tasks, "--auto-approve"]));
+    assert_eq!(apply.code, Some(0), "{}\n{}", apply.stdout, apply.stderr);
+    let again = tokio::task::block_in_place(|| run(&ws, &moto, &["plan", tasks, "--detailed-exitcode"]));
+    assert_eq!(again.code, Some(0), "second plan not empty:\n{}\n{}", again.stdout, again.stderr);
+
+    let orgs = moto.organizations().await;
+    let accounts = orgs.list_accounts().send().await.unwrap().accounts().to_vec();
+    let id_of =
+        |email: &str| accounts.iter().find(|a| a.email() == Some(email)).and_then(|a| a.id()).unwrap().to_string();
+    let log_archive = id_of("aws+log-archive@example.com");
+    let security = id_of("aws+security@example.com");
+
+    // The log archive bucket exists in the Log Archive account, in eu-west-1 only.
+    let cfn = moto.cloudformation_in(&log_archive, "eu-west-1").await;
+    let resources = cfn.describe_stack_resources().stack_name("acme-log-archive").send().await.unwrap();
+    let types: Vec<&str> = resources.stack_resources().iter().filter_map(|r| r.resource_type()).collect();
+    assert!(types.contains(&"AWS::S3::Bucket"), "{types:?}");
+    let elsewhere = moto.cloudformation_in(&security, "eu-west-1").await;
+    assert!(elsewhere.describe_stacks().stack_name("acme-log-archive").send().await.is_err(), "only in Log Archive");
+
+    // An audit role in every account, trusting the auditor role of the Security account.
+    for a in &accounts {
+        let id = a.id().unwrap();
+        let iam = moto.iam_in(id).await;
+        let role = iam.get_role().role_name("OrgctlAudit").send().await.unwrap_or_else(|e| panic!("{id}: {e:?}"));
+        let trust = urlencoding_free(role.role().unwrap().assume_role_policy_document().unwrap_or_default());
+        assert!(trust.contains(&format!("arn:aws:iam::{security}:")), "{id} trusts: {trust}");
+        // A KMS key stack in both regions.
+        for region in ["eu-west-1", "eu-central-1"] {
+            let cfn = moto.cloudformation_in(id, region).await;
+            let stacks = cfn
+                .describe_stacks()
+                .stack_name("acme-kms")
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{id}/{region}: {e:?}"));
+            assert_eq!(stacks.stacks()[0].stack_status().unwrap().as_str(), "CREATE_COMPLETE");
+        }
+    }
+    let auditor = moto.iam_in(&security).await.get_role().role_name("OrgctlAuditor").send().await;
+    assert!(auditor.is_ok(), "the auditor role lives in the Security account");
+}
+
+/// IAM returns policy documents URL-encoded.
+fn urlencoding_free(text: &str) -> String {
+    let mut out = String::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                out.push(b as char);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i] as char);
+        i += 1;
+    }
+    out
+}
