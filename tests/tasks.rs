@@ -263,3 +263,27 @@ mod landing_zone {
         assert_eq!(name, "Production", "CurrentAccount is the target account");
     }
 }
+
+#[test]
+fn target_count_and_enum_target_regions_follow_their_binding() {
+    let (_dir, path) = task_dir(&format!(
+        "{ORG}Counted:\n  Type: update-stacks\n  Template: ./counted.yml\n  StackName: counted\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref SecurityAccount\n"
+    ));
+    std::fs::write(
+        path.with_file_name("counted.yml"),
+        "OrganizationBindings:\n  Everywhere:\n    OrganizationalUnit: !Ref WorkloadsOU\n    Region: [eu-west-1, us-east-1]\nMetadata:\n  Targets: Fn::TargetCount Everywhere\n  Regions: Fn::EnumTargetRegions Everywhere 'logs-${region}'\n  Accounts:\n    Fn::EnumTargetAccounts: [Everywhere, '${AccountName}']\nResources:\n  Topic:\n    Type: AWS::SNS::Topic\n",
+    )
+    .unwrap();
+    let loaded = orgctl::tasks::load(&path, &LoadOptions::default());
+    assert!(codes(&loaded).is_empty(), "{:?}", loaded.diagnostics);
+    let org = loaded.organization.as_ref().unwrap().desired.clone().unwrap();
+    let none = |_: &str| None;
+    let ctx = orgctl::tasks::render::RenderContext { org: &org, account_id: &none };
+    let TaskKind::UpdateStacks(task) = &loaded.tasks.tasks[1].kind else { panic!() };
+    let stacks = orgctl::tasks::render::render(task, &ctx).unwrap();
+    assert_eq!(stacks.len(), 1, "only the Security account gets the (default-bound) topic");
+    let meta = &stacks[0].template["Metadata"];
+    assert_eq!(meta["Targets"], 6, "3 Workloads accounts × 2 regions");
+    assert_eq!(meta["Regions"], serde_json::json!(["logs-eu-west-1", "logs-us-east-1"]));
+    assert_eq!(meta["Accounts"], serde_json::json!(["Development", "Production", "Shared Services"]));
+}
