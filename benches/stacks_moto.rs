@@ -39,7 +39,10 @@ fn orgctl(args: &[&str], env: &[(&'static str, String)]) -> (f64, u64) {
     let secs = started.elapsed().as_secs_f64();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "orgctl {args:?} failed:\n{stderr}");
-    let requests = stderr.lines().find_map(|l| l.strip_prefix("orgctl: ")?.strip_suffix(" API requests")?.parse().ok()).unwrap_or(0);
+    let requests = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("orgctl: ")?.strip_suffix(" API requests")?.parse().ok())
+        .unwrap_or(0);
     (secs, requests)
 }
 
@@ -57,7 +60,8 @@ async fn main() {
         let server = moto::Moto::start().await;
         let env = server.env();
         orgctl(&["apply", org_file.to_str().expect("utf-8"), "--auto-approve"], &env);
-        let (secs, requests) = orgctl(&["apply", tasks.to_str().expect("utf-8"), "--auto-approve", "--concurrency", concurrency], &env);
+        let (secs, requests) =
+            orgctl(&["apply", tasks.to_str().expect("utf-8"), "--auto-approve", "--concurrency", concurrency], &env);
         let (plan_secs, _) = orgctl(&["plan", tasks.to_str().expect("utf-8"), "--detailed-exitcode"], &env);
         println!("| {concurrency} | {} | {secs:.1} s | {requests} | {plan_secs:.1} s |", ACCOUNTS * 2);
     }

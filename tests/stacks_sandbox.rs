@@ -175,3 +175,24 @@ fn a_changed_producer_output_reaches_the_consumers_on_the_next_apply() {
         assert_eq!(consumer["parameters"].as_object().unwrap().values().next().unwrap(), &Value::String(arn.clone()));
     }
 }
+
+#[test]
+fn a_saved_plan_is_refused_when_stacks_changed_since() {
+    let ws = Workspace::quickstart();
+    converge(&ws, &[]);
+    let template = ws.dir.path().join("landing-zone/templates/kms-key.yml");
+    edit(&template, "EnableKeyRotation: true", "EnableKeyRotation: false");
+    let saved = ws.dir.path().join("stacks-plan.json");
+    run_tasks(&ws, "plan", &["--out", saved.to_str().unwrap()], &[]).ok();
+    // The stacks change behind the saved plan's back (here: someone applies first).
+    edit(&template, "EnableKeyRotation: false", "EnableKeyRotation: true\n      PendingWindowInDays: 7");
+    run_tasks(&ws, "apply", &[], &[]).ok();
+    let stale = ws.run(&["apply", saved.to_str().unwrap(), "--sandbox", ws.sandbox.to_str().unwrap()]);
+    assert_eq!(stale.code, Some(1), "{}", stale.stdout);
+    assert!(stale.stderr.contains("the organization changed since this plan was made"), "{}", stale.stderr);
+    // A fresh saved plan goes through.
+    edit(&template, "PendingWindowInDays: 7", "PendingWindowInDays: 30");
+    run_tasks(&ws, "plan", &["--out", saved.to_str().unwrap()], &[]).ok();
+    ws.run(&["apply", saved.to_str().unwrap(), "--sandbox", ws.sandbox.to_str().unwrap()]).ok();
+    assert_eq!(run_tasks(&ws, "plan", &["--detailed-exitcode"], &[]).code, Some(0));
+}

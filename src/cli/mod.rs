@@ -447,7 +447,17 @@ async fn check_saved_plan(plan: &Plan, provider: &dyn Provider) -> Result<(), Cl
             .help("apply it to the organization it was made for"));
     }
     let actual = provider.read().await?;
-    if actual.fingerprint() != plan.state_fingerprint {
+    let stacks_changed = match &plan.stacks_fingerprint {
+        Some(expected) => {
+            let mut live = Vec::new();
+            for (account, region) in &plan.stack_places {
+                live.extend(provider.read_stacks(account, region).await?);
+            }
+            &planning::stacks_fingerprint(&live) != expected
+        }
+        None => false,
+    };
+    if actual.fingerprint() != plan.state_fingerprint || stacks_changed {
         return Err(CliError::new(
             "the organization changed since this plan was made; the saved plan is stale and was not applied",
         )

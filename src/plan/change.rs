@@ -209,6 +209,21 @@ pub struct Plan {
     /// The roles that reach member accounts, so that a saved plan is applied the same way.
     #[serde(default)]
     pub access_roles: crate::spec::desired::AccessRoles,
+    /// The (account, region) pairs whose stacks the plan read, and their fingerprint: a saved
+    /// plan is refused when those stacks changed too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stack_places: Vec<(String, String)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stacks_fingerprint: Option<String>,
+}
+
+/// A stable hash of stacks (in any order).
+pub fn stacks_fingerprint(stacks: &[crate::model::StackState]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut sorted: Vec<&crate::model::StackState> = stacks.iter().collect();
+    sorted.sort_by(|a, b| (&a.account_id, &a.region, &a.name).cmp(&(&b.account_id, &b.region, &b.name)));
+    let bytes = serde_json::to_vec(&sorted).unwrap_or_default();
+    Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Counts per action, for the summary line.

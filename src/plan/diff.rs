@@ -71,6 +71,8 @@ pub fn plan(desired: &DesiredOrg, actual: &OrgState, limits: &Limits, provider: 
         changes: p.changes,
         notes: p.notes,
         access_roles: desired.access_roles(),
+        stack_places: Vec::new(),
+        stacks_fingerprint: None,
     })
 }
 

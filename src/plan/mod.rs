@@ -5,5 +5,7 @@ mod diff;
 pub mod render;
 pub mod stacks;
 
-pub use change::{Action, Change, Group, Handle, Note, Operation, Plan, PropertyDiff, StackImport, Summary};
+pub use change::{
+    stacks_fingerprint, Action, Change, Group, Handle, Note, Operation, Plan, PropertyDiff, StackImport, Summary,
+};
 pub use diff::plan;

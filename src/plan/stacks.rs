@@ -65,6 +65,7 @@ pub async fn plan_stacks(
         .filter(|a| a.status == "ACTIVE")
         .flat_map(|a| regions.iter().map(move |r| (a.id.clone(), r.clone())))
         .collect();
+    plan.stack_places = places.clone();
     let live: Vec<StackState> =
         stream::iter(places.into_iter().map(|(a, r)| async move { provider.read_stacks(&a, &r).await }))
             .buffer_unordered(16)
@@ -78,6 +79,7 @@ pub async fn plan_stacks(
             .into_iter()
             .flatten()
             .collect();
+    plan.stacks_fingerprint = Some(stacks_fingerprint(&live));
     let live: HashMap<(String, String, String), &StackState> =
         live.iter().map(|s| ((s.account_id.clone(), s.region.clone(), s.name.clone()), s)).collect();
 
