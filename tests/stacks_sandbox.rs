@@ -196,3 +196,93 @@ fn a_saved_plan_is_refused_when_stacks_changed_since() {
     ws.run(&["apply", saved.to_str().unwrap(), "--sandbox", ws.sandbox.to_str().unwrap()]).ok();
     assert_eq!(run_tasks(&ws, "plan", &["--detailed-exitcode"], &[]).code, Some(0));
 }
+
+/// A task file of the test's own, next to the landing zone's (same organization).
+fn custom_tasks(ws: &Workspace, tasks: &str, templates: &[(&str, &str)]) -> std::path::PathBuf {
+    let dir = ws.dir.path().join("landing-zone");
+    for (name, text) in templates {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let path = dir.join("custom-tasks.yml");
+    let org = "OrganizationUpdate:\n  Type: update-organization\n  Template: ../examples/quickstart/organization.yml\n";
+    std::fs::write(&path, format!("{org}{tasks}")).unwrap();
+    path
+}
+
+fn run_file(ws: &Workspace, file: &std::path::Path, command: &str, env: &[(&str, &str)]) -> Run {
+    let mut args = vec![command, file.to_str().unwrap(), "--sandbox", ws.sandbox.to_str().unwrap()];
+    if command == "apply" {
+        args.push("--auto-approve");
+    }
+    ws.run_env(&args, env)
+}
+
+const TOPIC: &str = "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\nOutputs:\n  TopicArn:\n    Value: !Ref Topic\n    Export:\n      Name: !Sub '${AWS::StackName}-topic'\n";
+
+#[test]
+fn failed_stack_tolerance_lets_the_tasks_after_it_run() {
+    for (tolerance, expect_exit, expect_after) in [(1, 0, true), (0, 1, false)] {
+        let ws = Workspace::quickstart();
+        ws.apply(&[]).ok();
+        let security = ws.state().account("aws+security@example.com")["id"].as_str().unwrap().to_string();
+        let file = custom_tasks(
+            &ws,
+            &format!("Keys:\n  Type: update-stacks\n  Template: ./topic.yml\n  StackName: keys\n  FailedStackTolerance: {tolerance}\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: [!Ref SecurityAccount, !Ref ProductionAccount]\nAfter:\n  Type: update-stacks\n  DependsOn: Keys\n  Template: ./topic.yml\n  StackName: after\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref SandboxAccount\n"),
+            &[("topic.yml", TOPIC)],
+        );
+        let fault = format!("CreateStack:fail:{security}");
+        let run = run_file(&ws, &file, "apply", &[("ORGCTL_SANDBOX_FAULTS", &fault)]);
+        assert_eq!(run.code, Some(expect_exit), "tolerance {tolerance}:\n{}\n{}", run.stdout, run.stderr);
+        let after_done = run.stdout.lines().any(|l| l.starts_with("done") && l.contains("stack after in Sandbox"));
+        assert_eq!(after_done, expect_after, "tolerance {tolerance}:\n{}", run.stdout);
+        if tolerance > 0 {
+            assert!(run.stdout.contains("within their task's FailedStackTolerance"), "{}", run.stdout);
+        }
+    }
+}
+
+#[test]
+fn depends_on_account_deploys_that_accounts_stack_first() {
+    let ws = Workspace::quickstart();
+    let template = "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n    DependsOnAccount: !Ref SecurityAccount\n";
+    let file = custom_tasks(
+        &ws,
+        "Topics:\n  Type: update-stacks\n  Template: ./ordered.yml\n  StackName: ordered\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: '*'\n",
+        &[("ordered.yml", template)],
+    );
+    let run = run_file(&ws, &file, "apply", &[]);
+    run.ok();
+    let lines: Vec<&str> =
+        run.stdout.lines().filter(|l| l.starts_with("done") && l.contains("stack ordered")).collect();
+    assert_eq!(lines.len(), 6);
+    assert!(lines[0].contains("in Security/"), "Security's stack first: {lines:?}");
+}
+
+#[test]
+fn copy_value_reads_an_export_from_the_same_or_another_account() {
+    let ws = Workspace::quickstart();
+    let consumer = "Parameters:\n  local:\n    Type: String\n  remote:\n    Type: String\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n";
+    let file = custom_tasks(
+        &ws,
+        "Producers:\n  Type: update-stacks\n  Template: ./topic.yml\n  StackName: producer\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: [!Ref SecurityAccount, !Ref ProductionAccount]\nConsumers:\n  Type: update-stacks\n  DependsOn: Producers\n  Template: ./consumer.yml\n  StackName: consumer\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref ProductionAccount\n  Parameters:\n    local: !CopyValue producer-topic\n    remote: !CopyValue [producer-topic, !Ref SecurityAccount, eu-west-1]\n",
+        &[("topic.yml", TOPIC), ("consumer.yml", consumer)],
+    );
+    let plan = run_file(&ws, &file, "plan", &[]);
+    assert!(plan.stdout.contains("Parameters.local:   (known after apply)"), "{}", plan.stdout);
+    run_file(&ws, &file, "apply", &[]).ok();
+    let all = stacks(&ws);
+    let org = ws.state();
+    let prod = org.account("aws+production@example.com")["id"].as_str().unwrap().to_string();
+    let sec = org.account("aws+security@example.com")["id"].as_str().unwrap().to_string();
+    let export = |account: &str| {
+        all.iter().find(|s| s["name"] == "producer" && s["account_id"] == account).unwrap()["exports"]["producer-topic"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let consumer = all.iter().find(|s| s["name"] == "consumer").unwrap();
+    assert_eq!(consumer["parameters"]["local"], Value::String(export(&prod)));
+    assert_eq!(consumer["parameters"]["remote"], Value::String(export(&sec)));
+    let again = run_file(&ws, &file, "plan", &[]);
+    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
+}

@@ -69,6 +69,23 @@ impl ApplyReport {
     pub fn succeeded(&self) -> bool {
         self.outcomes.iter().all(|o| matches!(o, Outcome::Done(_)))
     }
+
+    /// Changes that did not succeed, by group, where the group tolerates that many
+    /// (`FailedStackTolerance`); the apply still succeeds when these are the only ones.
+    pub fn tolerated(&self, plan: &Plan) -> Option<Vec<usize>> {
+        let mut per_group: std::collections::HashMap<&str, (usize, usize)> = std::collections::HashMap::new();
+        let mut ids = Vec::new();
+        for (change, outcome) in plan.changes.iter().zip(&self.outcomes) {
+            if matches!(outcome, Outcome::Done(_)) {
+                continue;
+            }
+            let group = change.group.as_ref().filter(|g| g.tolerance > 0)?;
+            let entry = per_group.entry(group.name.as_str()).or_insert((0, group.tolerance));
+            entry.0 += 1;
+            ids.push(change.id);
+        }
+        per_group.values().all(|(failed, tolerance)| failed <= tolerance).then_some(ids)
+    }
 }
 
 /// Runs the plan's changes in dependency order.
@@ -79,12 +96,18 @@ pub async fn apply(
     progress: Arc<dyn Progress>,
 ) -> ApplyReport {
     let n = plan.changes.len();
-    let mut waiting_on: Vec<usize> = plan.changes.iter().map(|c| c.depends_on.len()).collect();
-    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut waiting_on: Vec<usize> = plan.changes.iter().map(|c| c.depends_on.len() + c.after.len()).collect();
+    // Hard edges (`depends_on`): skipped when the change fails. Soft ones (`after`): only wait.
+    let mut dependents: Vec<Vec<(usize, bool)>> = vec![Vec::new(); n];
     for c in &plan.changes {
         for &d in &c.depends_on {
             if d < n {
-                dependents[d].push(c.id);
+                dependents[d].push((c.id, true));
+            }
+        }
+        for &d in &c.after {
+            if d < n {
+                dependents[d].push((c.id, false));
             }
         }
     }
@@ -133,38 +156,34 @@ pub async fn apply(
                 *n = n.saturating_sub(1);
             }
         }
-        let failed = !matches!(outcome, Outcome::Done(_));
-        outcomes[i] = Some(outcome);
-        if failed {
-            skip_dependents(i, i, &dependents, &mut outcomes, &plan.changes, progress.as_ref());
-            continue;
-        }
-        for &d in &dependents[i] {
-            waiting_on[d] -= 1;
-            if waiting_on[d] == 0 && outcomes[d].is_none() {
-                ready.push_back(d);
+        // Settle the change, then everything that waited on it: a hard dependent of a change
+        // that did not succeed is skipped (and settles in turn), the others may become ready.
+        let mut settled = vec![(i, outcome)];
+        while let Some((c, outcome)) = settled.pop() {
+            let ok = matches!(outcome, Outcome::Done(_));
+            let because = match &outcome {
+                Outcome::Skipped { because } => *because,
+                _ => c,
+            };
+            outcomes[c] = Some(outcome);
+            for &(d, hard) in &dependents[c] {
+                if outcomes[d].is_some() {
+                    continue;
+                }
+                if hard && !ok {
+                    let skipped = Outcome::Skipped { because };
+                    progress.finished(&plan.changes[d], &skipped);
+                    settled.push((d, skipped));
+                    continue;
+                }
+                waiting_on[d] -= 1;
+                if waiting_on[d] == 0 {
+                    ready.push_back(d);
+                }
             }
         }
     }
     ApplyReport {
         outcomes: outcomes.into_iter().enumerate().map(|(i, o)| o.unwrap_or(Outcome::Skipped { because: i })).collect(),
-    }
-}
-
-fn skip_dependents(
-    root: usize,
-    from: usize,
-    dependents: &[Vec<usize>],
-    outcomes: &mut [Option<Outcome>],
-    changes: &[Change],
-    progress: &dyn Progress,
-) {
-    for &d in &dependents[from] {
-        if outcomes[d].is_none() {
-            let outcome = Outcome::Skipped { because: root };
-            progress.finished(&changes[d], &outcome);
-            outcomes[d] = Some(outcome);
-            skip_dependents(root, d, dependents, outcomes, changes, progress);
-        }
     }
 }

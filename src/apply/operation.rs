@@ -3,7 +3,7 @@
 
 use super::retry::RetryPolicy;
 use crate::model::StackSpec;
-use crate::plan::{Handle, Operation, StackImport};
+use crate::plan::{Handle, ImportSource, Operation, StackImport};
 use crate::provider::{CreateAccountStatus, ExistingAccount, Provider, ProviderError, ProviderResult};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -137,14 +137,21 @@ async fn complete_spec(
     let mut spec = spec.clone();
     for import in imports {
         let account = ids.resolve(&import.account)?;
-        let outputs = provider.stack_outputs(&account, &import.region, &import.stack).await?;
-        let value = outputs.get(&import.output).ok_or_else(|| {
-            ProviderError::new(
-                "MissingOutput",
-                format!("stack {} in {account}/{} has no output {}", import.stack, import.region, import.output),
-            )
-        })?;
-        spec.parameters.insert(import.parameter.clone(), value.clone());
+        let value = match &import.source {
+            ImportSource::Output { stack, output } => {
+                let outputs = provider.stack_outputs(&account, &import.region, stack).await?;
+                outputs.get(output).cloned().ok_or_else(|| {
+                    ProviderError::new("MissingOutput", format!("stack {stack} in {account}/{} has no output {output}", import.region))
+                })?
+            }
+            ImportSource::Export { name } => provider.export_value(&account, &import.region, name).await?.ok_or_else(|| {
+                ProviderError::new(
+                    "MissingExport",
+                    format!("no export named {name} in {account}/{}: deploy the stack that exports it first (DependsOn)", import.region),
+                )
+            })?,
+        };
+        spec.parameters.insert(import.parameter.clone(), value);
     }
     let lookup = |lid: &str| ids.get(lid);
     let unknown =

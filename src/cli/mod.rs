@@ -373,6 +373,18 @@ async fn apply_command(a: ApplyArgs, stats: bool) -> CliResult {
         println!("\n{} {done} change(s) made.", style("Apply complete!").green().bold());
         return Ok(ExitCode::SUCCESS);
     }
+    if let Some(tolerated) = report.tolerated(&plan) {
+        println!(
+            "\n{} {done} change(s) made; {} stack(s) failed or were skipped within their task's FailedStackTolerance:",
+            style("Apply complete.").yellow().bold(),
+            tolerated.len()
+        );
+        for id in tolerated {
+            let c = &plan.changes[id];
+            println!("  {} {}: {}", style("tolerated").yellow(), c.subject, c.summary);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let failed = report.count(|o| matches!(o, Outcome::Failed(_)));
     let skipped = report.count(|o| matches!(o, Outcome::Skipped { .. }));
     eprintln!("\n{} {done} done, {failed} failed, {skipped} skipped.", style("Apply failed:").red().bold());

@@ -23,6 +23,9 @@ pub struct StackState {
     pub template: serde_json::Value,
     pub parameters: BTreeMap<String, String>,
     pub outputs: BTreeMap<String, String>,
+    /// Exported outputs: export name → value.
+    #[serde(default)]
+    pub exports: BTreeMap<String, String>,
     pub tags: Tags,
     pub termination_protection: bool,
 }

@@ -42,14 +42,22 @@ impl Action {
     }
 }
 
-/// A stack parameter fed by another stack's output, read when the consumer is deployed.
+/// A stack parameter whose value is read when the stack is deployed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StackImport {
     pub parameter: String,
     pub account: Handle,
     pub region: String,
-    pub stack: String,
-    pub output: String,
+    pub source: ImportSource,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportSource {
+    /// Another stack's output (a cross-account reference in a template).
+    Output { stack: String, output: String },
+    /// A CloudFormation export (`!CopyValue`).
+    Export { name: String },
 }
 
 /// One call to the provider.
@@ -175,7 +183,10 @@ pub struct Change {
     pub diff: Vec<PropertyDiff>,
     /// Ids of the changes that must finish first.
     pub depends_on: Vec<usize>,
-    /// Changes of one group run at most `limit` at once (a task's MaxConcurrentStacks).
+    /// Changes that must finish first, successfully or not (ordering only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after: Vec<usize>,
+    /// The task a stack change belongs to: its concurrency limit and failure tolerance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<Group>,
 }
@@ -183,7 +194,11 @@ pub struct Change {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Group {
     pub name: String,
+    /// At most this many changes of the group at once (MaxConcurrentStacks).
     pub limit: usize,
+    /// This many changes of the group may fail without failing the apply (FailedStackTolerance).
+    #[serde(default)]
+    pub tolerance: usize,
 }
 
 /// Something the user should know that is not a change (an account left unmanaged, ...).

@@ -226,6 +226,7 @@ impl Planner<'_> {
             operation,
             diff,
             depends_on: deps,
+            after: Vec::new(),
             group: None,
         });
         id

@@ -6,6 +6,7 @@ pub mod render;
 pub mod stacks;
 
 pub use change::{
-    stacks_fingerprint, Action, Change, Group, Handle, Note, Operation, Plan, PropertyDiff, StackImport, Summary,
+    stacks_fingerprint, Action, Change, Group, Handle, ImportSource, Note, Operation, Plan, PropertyDiff, StackImport,
+    Summary,
 };
 pub use diff::plan;

@@ -126,17 +126,40 @@ pub async fn plan_stacks(
                     continue;
                 }
             };
-            let imports: Vec<StackImport> = stack
+            let mut imports: Vec<StackImport> = stack
                 .imports
                 .iter()
                 .map(|i| StackImport {
                     parameter: i.parameter.clone(),
                     account: handle(&i.producer.account),
                     region: i.producer.region.clone(),
-                    stack: task.stack_name.clone(),
-                    output: i.output.clone(),
+                    source: ImportSource::Output { stack: task.stack_name.clone(), output: i.output.clone() },
                 })
                 .collect();
+            // `!CopyValue`: exports, read when the stack deploys (and now, to show the value).
+            let mut copied: BTreeMap<String, String> = BTreeMap::new();
+            for (parameter, value) in &task.parameters {
+                let StackParam::CopyValue { export, account, region } = value else { continue };
+                let source_account = match account.as_deref() {
+                    None => handle(&stack.target.account),
+                    Some(a) if a.len() == 12 && a.chars().all(|c| c.is_ascii_digit()) => {
+                        Handle::Existing(a.to_string())
+                    }
+                    Some(lid) => handle(lid),
+                };
+                let source_region = region.clone().unwrap_or_else(|| stack.target.region.clone());
+                let now = match source_account.existing_id() {
+                    Some(id) => provider.export_value(id, &source_region, export).await.ok().flatten(),
+                    None => None,
+                };
+                copied.insert(parameter.clone(), now.unwrap_or_else(|| KNOWN_AFTER_APPLY.to_string()));
+                imports.push(StackImport {
+                    parameter: parameter.clone(),
+                    account: source_account,
+                    region: source_region,
+                    source: ImportSource::Export { name: export.clone() },
+                });
+            }
             let current = account_id
                 .as_ref()
                 .and_then(|id| live.get(&(id.clone(), stack.target.region.clone(), task.stack_name.clone())));
@@ -158,6 +181,7 @@ pub async fn plan_stacks(
                 .collect();
             let mut shown = spec.parameters.clone();
             shown.extend(import_values.clone());
+            shown.extend(copied.clone());
             let id = match current {
                 Some(live) if live.is_stuck() => {
                     errors.push(
@@ -170,7 +194,7 @@ pub async fn plan_stacks(
                 Some(live) if !live.is_failed_creation() => {
                     let diff = stack_diff(Some(live), &spec, &shown);
                     let producers_changing =
-                        !stack.imports.is_empty() && import_values.values().any(|v| v == KNOWN_AFTER_APPLY);
+                        import_values.values().chain(copied.values()).any(|v| v == KNOWN_AFTER_APPLY);
                     if diff.is_empty() && !producers_changing {
                         unchanged += 1;
                         continue;
@@ -181,7 +205,7 @@ pub async fn plan_stacks(
                         spec,
                         imports,
                     };
-                    push(plan, Action::Change, subject, "update", op, diff, task)
+                    push(plan, Action::Change, subject, "update", op, diff, (task_name, task))
                 }
                 failed => {
                     let summary =
@@ -194,7 +218,7 @@ pub async fn plan_stacks(
                         imports,
                         replace_failed: failed.is_some(),
                     };
-                    push(plan, Action::Add, subject, summary, op, diff, task)
+                    push(plan, Action::Add, subject, summary, op, diff, (task_name, task))
                 }
             };
             let mut deps = org_changes.clone();
@@ -202,8 +226,10 @@ pub async fn plan_stacks(
             plan.changes[id].depends_on.extend(deps);
             by_task.entry(task_name).or_default().push(id);
             by_target.insert((task_name, stack.target.clone()), id);
-            pending_edges
-                .push((id, stack.imports.iter().map(|i| (task_name.to_string(), i.producer.clone())).collect()));
+            let mut before: Vec<(String, Target)> =
+                stack.imports.iter().map(|i| (task_name.to_string(), i.producer.clone())).collect();
+            before.extend(stack.depends_on.iter().map(|t| (task_name.to_string(), t.clone())));
+            pending_edges.push((id, before));
         }
     }
     // Producers before consumers, and DependsOn between tasks.
@@ -216,10 +242,20 @@ pub async fn plan_stacks(
     }
     for task in &tasks.tasks {
         let Some(mine) = by_task.get(task.name.as_str()).cloned() else { continue };
-        let theirs: Vec<usize> =
-            task.depends_on.iter().flat_map(|d| by_task.get(d.as_str()).cloned().unwrap_or_default()).collect();
-        for id in mine {
-            plan.changes[id].depends_on.extend(&theirs);
+        for d in &task.depends_on {
+            let theirs = by_task.get(d.as_str()).cloned().unwrap_or_default();
+            // A task that tolerates failures does not stop the tasks after it: they only wait.
+            let tolerant = tasks
+                .tasks
+                .iter()
+                .any(|t| &t.name == d && matches!(&t.kind, TaskKind::UpdateStacks(s) if s.failed_stack_tolerance > 0));
+            for &id in &mine {
+                if tolerant {
+                    plan.changes[id].after.extend(&theirs);
+                } else {
+                    plan.changes[id].depends_on.extend(&theirs);
+                }
+            }
         }
     }
     // Stacks orgctl owns that no task targets any more.
@@ -291,6 +327,8 @@ pub async fn plan_stacks(
     for c in &mut plan.changes {
         c.depends_on.sort_unstable();
         c.depends_on.dedup();
+        c.after.sort_unstable();
+        c.after.dedup();
     }
     if unchanged > 0 {
         plan.notes.push(Note { message: format!("{unchanged} stack(s) unchanged") });
@@ -308,10 +346,15 @@ fn push(
     summary: &str,
     op: Operation,
     diff: Vec<PropertyDiff>,
-    task: &StackTask,
+    task: (&str, &StackTask),
 ) -> usize {
-    let group = task.max_concurrent_stacks.map(|limit| Group { name: task.stack_name.clone(), limit: limit as usize });
-    push_change(plan, action, subject, summary.to_string(), op, diff, group)
+    let (name, task) = task;
+    let group = Group {
+        name: name.to_string(),
+        limit: task.max_concurrent_stacks.map_or(usize::MAX, |l| l as usize),
+        tolerance: task.failed_stack_tolerance as usize,
+    };
+    push_change(plan, action, subject, summary.to_string(), op, diff, Some(group))
 }
 
 fn push_change(
@@ -324,7 +367,17 @@ fn push_change(
     group: Option<Group>,
 ) -> usize {
     let id = plan.changes.len();
-    plan.changes.push(Change { id, action, subject, summary, operation, diff, depends_on: Vec::new(), group });
+    plan.changes.push(Change {
+        id,
+        action,
+        subject,
+        summary,
+        operation,
+        diff,
+        depends_on: Vec::new(),
+        after: Vec::new(),
+        group,
+    });
     id
 }
 
@@ -339,6 +392,7 @@ fn stack_spec(
     let mut parameters = BTreeMap::new();
     for (name, value) in &task.parameters {
         let text = match value {
+            StackParam::CopyValue { .. } => continue,
             StackParam::Text(t) => t.clone(),
             StackParam::AccountAttribute { account, attribute } => {
                 let lid = account.as_deref().unwrap_or(&stack.target.account);

@@ -115,6 +115,8 @@ pub trait Provider: Send + Sync {
     async fn update_stack(&self, account_id: &str, region: &str, spec: &StackSpec) -> ProviderResult<()>;
     /// Deletes a stack and waits (termination protection is an error, not a crash).
     async fn delete_stack(&self, account_id: &str, region: &str, name: &str) -> ProviderResult<()>;
+    /// The value of a CloudFormation export in one account and region (`!CopyValue`).
+    async fn export_value(&self, account_id: &str, region: &str, name: &str) -> ProviderResult<Option<String>>;
     /// A stack's outputs, read at apply time to feed the stacks that consume them.
     async fn stack_outputs(
         &self,

@@ -50,6 +50,10 @@ pub struct TemplateResource {
     pub binding: ResourceBinding,
     /// `ForeachAccount: !Ref Binding`: one copy per account of that binding.
     pub foreach: Option<String>,
+    /// `DependsOnAccount`: this task's stacks in these accounts (logical ids) deploy first.
+    pub depends_on_accounts: Vec<String>,
+    /// `DependsOnRegion`: this task's stacks in these regions (same account) deploy first.
+    pub depends_on_regions: Vec<String>,
     /// The resource as written, with orgctl's keys removed.
     pub body: Node,
 }
@@ -73,6 +77,13 @@ pub enum StackParam {
     AccountAttribute {
         account: Option<String>,
         attribute: String,
+    },
+    /// `!CopyValue [exportName, account, region]`: a CloudFormation export's value, read from
+    /// the target's own account and region unless given.
+    CopyValue {
+        export: String,
+        account: Option<String>,
+        region: Option<String>,
     },
 }
 

@@ -547,7 +547,29 @@ impl Parser<'_> {
             (Some("Ref"), Some("CurrentAccount" | "AWSAccount")) => {
                 Some(StackParam::AccountAttribute { account: None, attribute: "AccountId".into() })
             }
-            (Some(tag @ ("CopyValue" | "Cmd" | "MD5" | "JsonString" | "FindInMap" | "Select")), _) => {
+            (Some("CopyValue"), _) => {
+                let items: Vec<&Node> = match &node.kind {
+                    NodeKind::Seq(items) => items.iter().collect(),
+                    _ => vec![node],
+                };
+                let plain = |n: &Node| Node { tag: None, ..n.clone() };
+                let export = self.text(&plain(items[0]), task, attribute, params)?;
+                let account = match items.get(1) {
+                    Some(n) => match (n.tag.as_deref(), n.as_str()) {
+                        (Some("Ref"), Some(id)) if self.org_kinds.get(id).is_some_and(|k| k.is_account()) => {
+                            Some(id.to_string())
+                        }
+                        _ => Some(self.text(n, task, attribute, params)?),
+                    },
+                    None => None,
+                };
+                let region = match items.get(2) {
+                    Some(n) => Some(self.text(n, task, attribute, params)?),
+                    None => None,
+                };
+                Some(StackParam::CopyValue { export, account, region })
+            }
+            (Some(tag @ ("Cmd" | "MD5" | "JsonString" | "FindInMap" | "Select")), _) => {
                 self.error("unsupported-construct", node.span, task, Some(attribute), format!("!{tag} is not supported by orgctl yet"))
                     .help = Some("pass the value as a parameter, or reference the producing resource from the template (orgctl wires outputs to parameters)".into());
                 None
@@ -636,6 +658,8 @@ impl Parser<'_> {
         };
         let mut binding = ResourceBinding::Default;
         let mut foreach = None;
+        let mut depends_on_accounts = Vec::new();
+        let mut depends_on_regions = Vec::new();
         let mut kept = Vec::new();
         for (k, v) in entries {
             match k.as_str().unwrap_or_default() {
@@ -662,15 +686,28 @@ impl Parser<'_> {
                         );
                     }
                 },
-                "DependsOnAccount" | "DependsOnRegion" => {
-                    self.error("unsupported-construct", k.span, task, Some(&format!("Resources.{id}")), format!("{} is not supported by orgctl yet", k.as_str().unwrap_or_default()))
-                        .help = Some("order stacks with the task's DependsOn, or reference the other account's resource (orgctl orders producers first)".into());
+                "DependsOnAccount" => {
+                    let accounts = [ResourceKind::Account, ResourceKind::MasterAccount];
+                    let at = format!("Resources.{id}.DependsOnAccount");
+                    depends_on_accounts = self.org_refs(v, task, &at, &accounts, false).unwrap_or_default();
+                }
+                "DependsOnRegion" => {
+                    let at = format!("Resources.{id}.DependsOnRegion");
+                    depends_on_regions = self.strings(v, task, &at, params);
+                    self.check_regions(&depends_on_regions, v.span, task, &at);
                 }
                 _ => kept.push((k.clone(), v.clone())),
             }
         }
         let body = Node { kind: NodeKind::Map(kept), tag: None, span: node.span };
-        Some(TemplateResource { logical_id: id.to_string(), binding, foreach, body })
+        Some(TemplateResource {
+            logical_id: id.to_string(),
+            binding,
+            foreach,
+            depends_on_accounts,
+            depends_on_regions,
+            body,
+        })
     }
 
     /// A reference to the organization's `expected` kinds, or `'*'` where `star` allows it.

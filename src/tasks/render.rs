@@ -28,6 +28,8 @@ pub struct RenderedStack {
     pub target: Target,
     pub template: Value,
     pub imports: Vec<Import>,
+    /// Targets of the same task to deploy first (`DependsOnAccount`, `DependsOnRegion`).
+    pub depends_on: Vec<Target>,
 }
 
 pub struct RenderContext<'a> {
@@ -135,6 +137,22 @@ impl Renderer<'_> {
             .filter(|r| self.placement.get(&r.logical_id).is_some_and(|t| t.contains(&target)))
             .collect();
         let local: BTreeSet<String> = here.iter().map(|r| r.logical_id.clone()).collect();
+        let all: BTreeSet<&Target> = self.placement.values().flatten().collect();
+        let mut depends_on: BTreeSet<Target> = BTreeSet::new();
+        for res in &here {
+            for account in &res.depends_on_accounts {
+                let theirs: Vec<&&Target> = all.iter().filter(|t| &t.account == account).collect();
+                let same_region: Vec<&&Target> = theirs.iter().copied().filter(|t| t.region == target.region).collect();
+                let chosen = if same_region.is_empty() { theirs } else { same_region };
+                depends_on.extend(chosen.into_iter().map(|t| (*t).clone()));
+            }
+            for region in &res.depends_on_regions {
+                depends_on.extend(
+                    all.iter().filter(|t| t.account == target.account && &t.region == region).map(|t| (*t).clone()),
+                );
+            }
+        }
+        depends_on.remove(&target);
         for res in here {
             let copies: Vec<(String, String)> = match &res.foreach {
                 Some(b) => {
@@ -172,7 +190,12 @@ impl Renderer<'_> {
             }
         }
         template.insert("Resources".into(), Value::Object(resources));
-        RenderedStack { target, template: Value::Object(template), imports: imports.into_iter().collect() }
+        RenderedStack {
+            target,
+            template: Value::Object(template),
+            imports: imports.into_iter().collect(),
+            depends_on: depends_on.into_iter().collect(),
+        }
     }
 
     /// A reference from this target to `resource`'s `attribute` (None: `Ref`) living elsewhere.

@@ -429,6 +429,10 @@ impl Provider for AwsProvider {
         self.remove_stack(account_id, region, name).await
     }
 
+    async fn export_value(&self, account_id: &str, region: &str, name: &str) -> ProviderResult<Option<String>> {
+        self.export_of(account_id, region, name).await
+    }
+
     async fn stack_outputs(
         &self,
         account_id: &str,

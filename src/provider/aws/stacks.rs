@@ -50,6 +50,11 @@ impl AwsProvider {
                     (o.output_key().unwrap_or_default().to_string(), o.output_value().unwrap_or_default().to_string())
                 })
                 .collect(),
+            exports: s
+                .outputs()
+                .iter()
+                .filter_map(|o| Some((o.export_name()?.to_string(), o.output_value().unwrap_or_default().to_string())))
+                .collect(),
             tags: s
                 .tags()
                 .iter()
@@ -219,6 +224,19 @@ impl AwsProvider {
         cfn.delete_stack().stack_name(name).send().await.map_err(|e| api_error("DeleteStack", e))?;
         let state = self.wait(&cfn, account_id, region, name).await?;
         Self::settled(name, account_id, region, state.filter(|s| s.status != "DELETE_COMPLETE"), &[])
+    }
+
+    pub(super) async fn export_of(&self, account_id: &str, region: &str, name: &str) -> ProviderResult<Option<String>> {
+        let cfn = self.cfn(account_id, region).await?;
+        let mut pages = cfn.list_exports().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            for e in page.map_err(|e| api_error("ListExports", e))?.exports() {
+                if e.name() == Some(name) {
+                    return Ok(e.value().map(str::to_string));
+                }
+            }
+        }
+        Ok(None)
     }
 
     pub(super) async fn outputs_of(

@@ -579,6 +579,15 @@ impl Provider for SandboxProvider {
         self.write("DeleteStack", &[account_id, region, name], |d| d.delete_stack(account_id, region, name))
     }
 
+    async fn export_value(&self, account_id: &str, region: &str, name: &str) -> ProviderResult<Option<String>> {
+        let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(data
+            .stacks
+            .values()
+            .filter(|s| s.account_id == account_id && s.region == region)
+            .find_map(|s| s.exports.get(name).cloned()))
+    }
+
     async fn stack_outputs(
         &self,
         account_id: &str,

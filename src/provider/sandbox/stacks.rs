@@ -149,7 +149,10 @@ impl Deployed<'_> {
 }
 
 /// Checks a stack request the way CloudFormation does and computes its outputs.
-fn deploy(account: &str, region: &str, spec: &StackSpec) -> ProviderResult<(Value, BTreeMap<String, String>)> {
+/// A deployed stack's template, outputs and exports.
+type Deployment = (Value, BTreeMap<String, String>, BTreeMap<String, String>);
+
+fn deploy(account: &str, region: &str, spec: &StackSpec) -> ProviderResult<Deployment> {
     let template: Value =
         serde_json::from_str(&spec.template).map_err(|e| err(format!("Template format error: {e}")))?;
     let resources = template.get("Resources").and_then(Value::as_object);
@@ -172,10 +175,15 @@ fn deploy(account: &str, region: &str, spec: &StackSpec) -> ProviderResult<(Valu
     }
     let d = Deployed { account, region, stack: &spec.name, template: &template, parameters: &spec.parameters };
     let mut outputs = BTreeMap::new();
+    let mut exports = BTreeMap::new();
     for (name, output) in template.get("Outputs").and_then(Value::as_object).into_iter().flatten() {
-        outputs.insert(name.clone(), d.eval(output.get("Value").unwrap_or(&Value::Null))?);
+        let value = d.eval(output.get("Value").unwrap_or(&Value::Null))?;
+        if let Some(export) = output.get("Export").and_then(|e| e.get("Name")) {
+            exports.insert(d.eval(export)?, value.clone());
+        }
+        outputs.insert(name.clone(), value);
     }
-    Ok((template, outputs))
+    Ok((template, outputs, exports))
 }
 
 impl SandboxData {
@@ -199,7 +207,7 @@ impl SandboxData {
             }
             _ => {}
         }
-        let (template, outputs) = deploy(account, region, spec)?;
+        let (template, outputs, exports) = deploy(account, region, spec)?;
         let state = StackState {
             account_id: account.into(),
             region: region.into(),
@@ -208,6 +216,7 @@ impl SandboxData {
             template,
             parameters: spec.parameters.clone(),
             outputs,
+            exports,
             tags: spec.tags.clone(),
             termination_protection: spec.termination_protection,
         };
@@ -225,6 +234,7 @@ impl SandboxData {
             template: serde_json::from_str(&spec.template).unwrap_or(Value::Null),
             parameters: spec.parameters.clone(),
             outputs: BTreeMap::new(),
+            exports: BTreeMap::new(),
             tags: spec.tags.clone(),
             termination_protection: false,
         };
@@ -238,8 +248,9 @@ impl SandboxData {
         if existing.is_stuck() || existing.is_failed_creation() {
             return Err(err(format!("Stack [{}] is in {} state and can not be updated.", spec.name, existing.status)));
         }
-        let (template, outputs) = deploy(account, region, spec)?;
+        let (template, outputs, exports) = deploy(account, region, spec)?;
         if let Some(s) = self.stacks.get_mut(&k) {
+            s.exports = exports;
             s.template = template;
             s.parameters = spec.parameters.clone();
             s.outputs = outputs;
