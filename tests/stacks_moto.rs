@@ -87,3 +87,45 @@ fn urlencoding_free(text: &str) -> String {
     }
     out
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_moto_producers_go_first_and_prune_deletes_only_when_asked() {
+    let moto = Moto::start().await;
+    let ws = workspace();
+    let tasks = ws.tasks();
+    let tasks = tasks.to_str().unwrap();
+    let apply = tokio::task::block_in_place(|| run(&ws, &moto, &["apply", tasks, "--auto-approve"]));
+    assert_eq!(apply.code, Some(0), "{}\n{}", apply.stdout, apply.stderr);
+    let done: Vec<&str> =
+        apply.stdout.lines().filter(|l| l.starts_with("done") && l.contains("acme-audit-roles")).collect();
+    assert!(done[0].contains("in Security/"), "the producer finishes first: {done:?}");
+
+    // (A changed producer output reaching its consumers is tested on the sandbox: moto cannot
+    // replace the IAM role on a stack update, see shared/AWS-FACTS.md.)
+    let orgs = moto.organizations().await;
+    let accounts = orgs.list_accounts().send().await.unwrap().accounts().to_vec();
+    let prod = accounts
+        .iter()
+        .find(|a| a.email() == Some("aws+production@example.com"))
+        .and_then(|a| a.id())
+        .unwrap()
+        .to_string();
+
+    // Without the KMS task, --prune deletes its stacks; they are gone from every account.
+    let text = std::fs::read_to_string(ws.tasks()).unwrap();
+    let start = text.find("KmsKeys:").unwrap();
+    let end = text.find("BudgetAlarms:").unwrap();
+    std::fs::write(ws.tasks(), format!("{}{}", &text[..start], &text[end..])).unwrap();
+    let kept = tokio::task::block_in_place(|| run(&ws, &moto, &["plan", tasks, "--detailed-exitcode"]));
+    assert_eq!(kept.code, Some(0), "without --prune the stacks stay: {}", kept.stdout);
+    tokio::task::block_in_place(|| run(&ws, &moto, &["apply", tasks, "--auto-approve", "--prune"])).ok();
+    let cfn = moto.cloudformation_in(&prod, "eu-central-1").await;
+    let left = cfn.describe_stacks().stack_name("acme-kms").send().await;
+    let gone = match left {
+        Err(_) => true,
+        Ok(out) => out.stacks().iter().all(|s| s.stack_status().map(|st| st.as_str()) == Some("DELETE_COMPLETE")),
+    };
+    assert!(gone, "acme-kms was pruned");
+    let again = tokio::task::block_in_place(|| run(&ws, &moto, &["plan", tasks, "--detailed-exitcode"]));
+    assert_eq!(again.code, Some(0), "{}", again.stdout);
+}
