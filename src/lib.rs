@@ -6,6 +6,7 @@
 //! of changes, [`apply`] carries them out, and [`cli`] is the command line on top.
 
 pub mod apply;
+pub mod audit;
 pub mod cli;
 pub mod diagnostic;
 pub mod graph;

@@ -36,6 +36,8 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Write an org file that describes the live organization, and take ownership of it.
     Import(ImportArgs),
+    /// Report on the organization: inventory, drift from the file, good-practice findings.
+    Audit(AuditArgs),
 }
 
 /// How an org file is read.
@@ -129,4 +131,26 @@ pub struct ImportArgs {
     pub no_tag: bool,
     #[command(flatten)]
     pub target: TargetArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    /// The org file or task file to compare with (drift); without it, no drift section.
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub file_args: FileArgs,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: crate::audit::render::Format,
+    /// Where to write the report (standard output when absent).
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Exit 3 when a finding at or above this severity exists: info, low, medium, high, critical.
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<String>,
+    /// A YAML file overriding the checks' thresholds.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
 }

@@ -79,6 +79,7 @@ pub fn main() -> ExitCode {
             Command::Plan(a) => plan(a, cli.stats).await,
             Command::Apply(a) => apply_command(a, cli.stats).await,
             Command::Import(a) => import(a, cli.stats).await,
+            Command::Audit(a) => audit(a, cli.stats).await,
         }
     });
     match result {
@@ -279,12 +280,30 @@ fn plan_errors(diags: Diagnostics) -> CliError {
     CliError::reported()
 }
 
+/// A plan with what it was made from.
+struct Planned {
+    plan: Plan,
+    provider: Arc<dyn Provider>,
+    state: crate::model::OrgState,
+    desired: DesiredOrg,
+}
+
 async fn make_plan(
     file: &Path,
     file_args: &FileArgs,
     target: &TargetArgs,
     prune: bool,
 ) -> Result<(Plan, Arc<dyn Provider>), CliError> {
+    let planned = plan_with_state(file, file_args, target, prune).await?;
+    Ok((planned.plan, planned.provider))
+}
+
+async fn plan_with_state(
+    file: &Path,
+    file_args: &FileArgs,
+    target: &TargetArgs,
+    prune: bool,
+) -> Result<Planned, CliError> {
     let input = load_valid(file, file_args)?;
     let options = load_options(file_args)?;
     let provider = open_provider(target, Some(&input.desired), Some(&input.org), None).await?;
@@ -296,7 +315,7 @@ async fn make_plan(
             .await
             .map_err(plan_errors)?;
     }
-    Ok((plan, provider))
+    Ok(Planned { plan, provider, state: actual, desired: input.desired })
 }
 
 async fn plan(a: PlanArgs, stats: bool) -> CliResult {
@@ -442,6 +461,83 @@ async fn import(a: ImportArgs, stats: bool) -> CliResult {
         crate::model::OWNER_TAG
     );
     print_stats(stats, provider.as_ref());
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn audit(a: AuditArgs, stats: bool) -> CliResult {
+    use crate::audit::{self as au, model::Severity};
+    let thresholds = match &a.config {
+        Some(path) => au::thresholds::Thresholds::load(path)
+            .map_err(|e| CliError::new(e).help("see README for the keys of the audit config"))?,
+        None => au::thresholds::Thresholds::default(),
+    };
+    let fail_on = a
+        .fail_on
+        .as_deref()
+        .map(|s| {
+            Severity::parse(s)
+                .ok_or_else(|| CliError::new(format!("--fail-on {s}: use info, low, medium, high or critical")))
+        })
+        .transpose()?;
+    let (state, provider, planned) = match &a.file {
+        Some(file) => {
+            let p = plan_with_state(file, &a.file_args, &a.target, false).await?;
+            (p.state.clone(), p.provider.clone(), Some((file.display().to_string(), p)))
+        }
+        None => {
+            let provider = open_provider(&a.target, None, None, None).await?;
+            let state = provider.read().await?;
+            (state, provider, None)
+        }
+    };
+    // Stacks: every region orgctl recorded on the root, and every region the task file uses.
+    let mut regions: std::collections::BTreeSet<String> = state
+        .root
+        .tags
+        .get(crate::model::STACK_REGIONS_TAG)
+        .map(|r| r.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default();
+    if let Some((_, p)) = &planned {
+        regions.extend(p.plan.stack_places.iter().map(|(_, r)| r.clone()));
+    }
+    let mut stacks = Vec::new();
+    for account in state.accounts.values().filter(|a| a.status == "ACTIVE") {
+        for region in &regions {
+            stacks.extend(provider.read_stacks(&account.id, region).await?);
+        }
+    }
+    let file = planned.as_ref().map(|(name, p)| {
+        let managed: std::collections::HashSet<String> =
+            planning::account_ids(&p.desired, &state).into_values().collect();
+        let unmanaged: Vec<String> = state.accounts.keys().filter(|id| !managed.contains(*id)).cloned().collect();
+        (name.clone(), &p.plan, unmanaged)
+    });
+    let input = au::AuditInput { state: &state, stacks: &stacks, provider: provider.describe(), file };
+    let report = au::audit(&input, &thresholds);
+    let text = au::render::render(&report, a.format);
+    match &a.output {
+        Some(path) => {
+            std::fs::write(path, text).map_err(|e| CliError::new(format!("cannot write {}: {e}", path.display())))?;
+            let counts: Vec<String> = report
+                .summary
+                .findings
+                .iter()
+                .rev()
+                .filter(|(_, n)| **n > 0)
+                .map(|(s, n)| format!("{n} {s}"))
+                .collect();
+            let detail = if counts.is_empty() { String::new() } else { format!(": {}", counts.join(", ")) };
+            eprintln!("Wrote {} ({} findings{detail}).", path.display(), report.findings.len());
+        }
+        None => print!("{text}"),
+    }
+    print_stats(stats, provider.as_ref());
+    if let (Some(threshold), Some(worst)) = (fail_on, report.worst()) {
+        if worst >= threshold {
+            eprintln!("{} findings at or above {} (--fail-on)", style("audit failed:").red().bold(), threshold.name());
+            return Ok(ExitCode::from(3));
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

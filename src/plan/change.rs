@@ -230,6 +230,9 @@ pub struct Plan {
     pub stack_places: Vec<(String, String)>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stacks_fingerprint: Option<String>,
+    /// Stacks that are already as the task file wants them.
+    #[serde(default)]
+    pub unchanged_stacks: usize,
 }
 
 /// A stable hash of stacks (in any order).

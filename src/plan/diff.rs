@@ -73,6 +73,7 @@ pub fn plan(desired: &DesiredOrg, actual: &OrgState, limits: &Limits, provider: 
         access_roles: desired.access_roles(),
         stack_places: Vec::new(),
         stacks_fingerprint: None,
+        unchanged_stacks: 0,
     })
 }
 

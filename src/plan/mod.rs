@@ -9,4 +9,4 @@ pub use change::{
     stacks_fingerprint, Action, Change, Group, Handle, ImportSource, Note, Operation, Plan, PropertyDiff, StackImport,
     Summary,
 };
-pub use diff::plan;
+pub use diff::{account_ids, plan};

@@ -29,10 +29,13 @@ pub fn render_plan(plan: &Plan) -> String {
             render_change(&mut out, change);
         }
     }
-    if !plan.notes.is_empty() {
+    if !plan.notes.is_empty() || plan.unchanged_stacks > 0 {
         let _ = writeln!(out);
         for note in &plan.notes {
             let _ = writeln!(out, "{} {}", style("note:").bold(), note.message);
+        }
+        if plan.unchanged_stacks > 0 {
+            let _ = writeln!(out, "{} {} stack(s) unchanged", style("note:").bold(), plan.unchanged_stacks);
         }
     }
     let _ = writeln!(out);

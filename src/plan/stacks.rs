@@ -330,9 +330,7 @@ pub async fn plan_stacks(
         c.after.sort_unstable();
         c.after.dedup();
     }
-    if unchanged > 0 {
-        plan.notes.push(Note { message: format!("{unchanged} stack(s) unchanged") });
-    }
+    plan.unchanged_stacks = unchanged;
     if errors.has_errors() {
         return Err(errors);
     }

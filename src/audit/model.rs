@@ -1,0 +1,142 @@
+//! The audit report: what the organization is, how it differs from the file, and what falls
+//! short of good practice. Its JSON form (schema `orgctl-audit/1`) is a stable interface.
+
+use crate::model::{PasswordPolicy, Tags};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] =
+        [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == text)
+    }
+}
+
+/// One shortfall, on one resource.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Stable check id, such as `ORGCTL-PWD-002`.
+    pub check: &'static str,
+    pub title: &'static str,
+    pub severity: Severity,
+    /// The resource: `account 123456789012 (Production)`, `policy p-... (DenyRegions)`, ...
+    pub resource: String,
+    pub message: String,
+    pub fix: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountEntry {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub status: String,
+    pub parent_path: String,
+    pub alias: Option<String>,
+    pub tags: Tags,
+    pub password_policy: Option<PasswordPolicy>,
+    /// SCP names that apply: attached directly, to an ancestor OU, or to the root.
+    pub effective_scps: Vec<String>,
+    pub is_management: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OuEntry {
+    pub id: String,
+    pub name: String,
+    pub path: String,
+    pub depth: usize,
+    pub parent_id: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyEntry {
+    pub id: String,
+    pub name: String,
+    pub aws_managed: bool,
+    pub size: usize,
+    /// Paths of the roots, OUs and accounts it is attached to.
+    pub attached_to: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StackEntry {
+    pub account_id: String,
+    pub region: String,
+    pub name: String,
+    pub status: String,
+    pub task: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Inventory {
+    pub root_id: String,
+    pub scp_enabled: bool,
+    pub ous: Vec<OuEntry>,
+    pub accounts: Vec<AccountEntry>,
+    pub policies: Vec<PolicyEntry>,
+    pub stacks: Vec<StackEntry>,
+}
+
+/// A difference between the file and the organization, in the plan's terms.
+#[derive(Debug, Clone, Serialize)]
+pub struct DriftItem {
+    /// `+`, `~`, `>`, `-`, or `!` for something the file does not manage.
+    pub symbol: String,
+    pub subject: String,
+    pub summary: String,
+    pub details: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub accounts: usize,
+    pub ous: usize,
+    pub policies: usize,
+    pub stacks: usize,
+    pub findings: std::collections::BTreeMap<&'static str, usize>,
+    pub drift: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    pub orgctl_version: &'static str,
+    pub organization_id: String,
+    pub management_account_id: String,
+    pub provider: String,
+    /// The org or task file compared with, if any.
+    pub file: Option<String>,
+    pub summary: Summary,
+    pub inventory: Inventory,
+    /// `None` when no file was given.
+    pub drift: Option<Vec<DriftItem>>,
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}

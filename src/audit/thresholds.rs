@@ -1,0 +1,57 @@
+//! Every threshold of the audit checks, in one place, overridable by a small YAML file
+//! (`orgctl audit --config audit.yml`), e.g. `min_password_length: 16`.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Thresholds {
+    /// CIS 1.8 / Security Hub IAM.15.
+    pub min_password_length: u32,
+    /// CIS 1.9 / IAM.16.
+    pub password_reuse_prevention: u32,
+    /// IAM.17: passwords expire within this many days.
+    pub max_password_age: u32,
+    /// A target with this many SCPs or more is near the limit.
+    pub scps_per_target_warning: usize,
+    pub scps_per_target_limit: usize,
+    /// An SCP this large (characters, minified) is near the limit.
+    pub scp_size_warning: usize,
+    pub scp_size_limit: usize,
+    pub ou_depth_limit: usize,
+    /// Actions a region-deny SCP must exempt (through NotAction) so that global services work.
+    pub global_services: Vec<String>,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            min_password_length: 14,
+            password_reuse_prevention: 24,
+            max_password_age: 90,
+            scps_per_target_warning: 5,
+            scps_per_target_limit: 5,
+            scp_size_warning: 4608,
+            scp_size_limit: 5120,
+            ou_depth_limit: 5,
+            global_services: [
+                "iam:*",
+                "organizations:*",
+                "sts:*",
+                "support:*",
+                "cloudfront:*",
+                "route53:*",
+                "budgets:*",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }
+    }
+}
+
+impl Thresholds {
+    pub fn load(path: &std::path::Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
