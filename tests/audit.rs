@@ -1,0 +1,311 @@
+//! `orgctl audit` on the sandbox: every check fires exactly where it should and nowhere else,
+//! a clean organization passes, drift shows up, and the formats have the promised shape.
+
+mod common;
+use common::{Run, Workspace};
+use orgctl::model::*;
+use orgctl::provider::sandbox::SandboxProvider;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+const CIS: PasswordPolicy = PasswordPolicy {
+    minimum_password_length: 14,
+    require_symbols: true,
+    require_numbers: true,
+    require_uppercase_characters: true,
+    require_lowercase_characters: true,
+    allow_users_to_change_password: true,
+    max_password_age: Some(90),
+    password_reuse_prevention: Some(24),
+    hard_expiry: false,
+};
+
+fn doc(statement: Value) -> String {
+    json!({ "Version": "2012-10-17", "Statement": [statement] }).to_string()
+}
+
+fn policy(id: &str, name: &str, content: String, targets: &[&str]) -> (String, PolicyState) {
+    let p = PolicyState {
+        id: id.into(),
+        name: name.into(),
+        description: String::new(),
+        content,
+        aws_managed: id == FULL_AWS_ACCESS_ID,
+        tags: Tags::new(),
+        targets: targets.iter().map(|t| t.to_string()).collect(),
+    };
+    (id.to_string(), p)
+}
+
+fn account(id: &str, name: &str, parent: &str, status: &str, pw: Option<PasswordPolicy>) -> (String, AccountState) {
+    let a = AccountState {
+        id: id.into(),
+        name: name.into(),
+        email: format!("{}@example.com", name.to_lowercase()),
+        parent_id: parent.into(),
+        status: status.into(),
+        tags: Tags::new(),
+        alias: None,
+        password_policy: pw,
+    };
+    (id.to_string(), a)
+}
+
+/// An organization with one mistake per check, at known resources.
+fn broken() -> OrgState {
+    let weak = PasswordPolicy { minimum_password_length: 8, ..Default::default() };
+    let mut ous = BTreeMap::new();
+    let ou = |id: &str, name: &str, parent: &str| {
+        (id.to_string(), OuState { id: id.into(), name: name.into(), parent_id: parent.into(), tags: Tags::new() })
+    };
+    ous.extend([ou("ou-work", "Workloads", "r-root"), ou("ou-empty", "Empty", "r-root")]);
+    let mut parent = "r-root".to_string();
+    for level in 1..=6 {
+        let id = format!("ou-l{level}");
+        ous.extend([ou(&id, &format!("L{level}"), &parent)]);
+        parent = id;
+    }
+    let accounts: BTreeMap<String, AccountState> = [
+        account("111111111111", "Management", "r-root", "ACTIVE", Some(CIS)),
+        account("200000000001", "Good", "ou-work", "ACTIVE", Some(CIS)),
+        account("200000000002", "NoPolicy", "ou-work", "ACTIVE", None),
+        account("200000000003", "Weak", "ou-work", "ACTIVE", Some(weak)),
+        account("200000000004", "Rooted", "r-root", "ACTIVE", Some(CIS)),
+        account("200000000005", "Closed", "ou-work", "SUSPENDED", None),
+        account("200000000006", "Deep", "ou-l6", "ACTIVE", Some(CIS)),
+    ]
+    .into_iter()
+    .collect();
+    let mut everything: Vec<&str> = vec!["r-root"];
+    everything.extend(ous.keys().map(String::as_str));
+    everything.extend(accounts.keys().map(String::as_str));
+    let region_deny = doc(json!({"Effect": "Deny", "NotAction": ["iam:*", "sts:*"], "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["eu-west-1"]}}}));
+    let deny_leave = doc(json!({"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"}));
+    let big = doc(json!({"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Sid": "x".repeat(4700)}));
+    let small = |sid: &str| doc(json!({"Effect": "Deny", "Action": "ec2:*", "Resource": "*", "Sid": sid}));
+    let policies: BTreeMap<String, PolicyState> = [
+        policy(FULL_AWS_ACCESS_ID, FULL_AWS_ACCESS_NAME, "{}".into(), &everything),
+        policy("p-region", "RegionDeny", region_deny, &["ou-work"]),
+        policy("p-leave", "DenyLeave", deny_leave, &["r-root"]),
+        policy("p-big", "Big", big, &["ou-work"]),
+        policy("p-unused", "Unused", small("Unused"), &[]),
+        policy("p-s1", "S1", small("S1"), &["200000000001"]),
+        policy("p-s2", "S2", small("S2"), &["200000000001"]),
+        policy("p-s3", "S3", small("S3"), &["200000000001"]),
+        policy("p-s4", "S4", small("S4"), &["200000000001"]),
+    ]
+    .into_iter()
+    .collect();
+    OrgState {
+        organization_id: "o-broken".into(),
+        master_account_id: "111111111111".into(),
+        root: RootState {
+            id: "r-root".into(),
+            scp_enabled: true,
+            tags: Tags::from([(STACK_REGIONS_TAG.to_string(), "eu-west-1".to_string())]),
+        },
+        ous,
+        accounts,
+        policies,
+        pending_create_requests: Vec::new(),
+    }
+}
+
+fn stack(account: &str, name: &str, status: &str) -> Value {
+    json!({ "account_id": account, "region": "eu-west-1", "name": name, "status": status, "template": {}, "parameters": {},
+            "outputs": {}, "tags": { STACK_TASK_TAG: "Task" }, "termination_protection": false })
+}
+
+/// Seeds the broken organization (and two stacks, one failed) into the workspace's sandbox.
+fn seed_broken(ws: &Workspace) {
+    SandboxProvider::seed(&ws.sandbox, broken()).unwrap();
+    let mut data = ws.sandbox_json();
+    data["stacks"] = json!({
+        "200000000001/eu-west-1/ok": stack("200000000001", "ok", "CREATE_COMPLETE"),
+        "200000000001/eu-west-1/broken": stack("200000000001", "broken", "ROLLBACK_COMPLETE"),
+    });
+    std::fs::write(&ws.sandbox, serde_json::to_string(&data).unwrap()).unwrap();
+}
+
+fn audit(ws: &Workspace, extra: &[&str]) -> Run {
+    let mut args = vec!["audit", "--sandbox", ws.sandbox.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    ws.run(&args)
+}
+
+fn findings(report: &Value) -> BTreeSet<(String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["check"].as_str().unwrap().to_string(), f["resource"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[test]
+fn every_check_fires_exactly_where_it_should_and_nowhere_else() {
+    let ws = Workspace::quickstart();
+    seed_broken(&ws);
+    let run = audit(&ws, &["--format", "json"]);
+    run.ok();
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let got = findings(&report);
+    let expected: BTreeSet<(String, String)> = [
+        ("ORGCTL-PWD-001", "account 200000000002 (NoPolicy)"),
+        ("ORGCTL-PWD-002", "account 200000000003 (Weak)"),
+        ("ORGCTL-PWD-003", "account 200000000003 (Weak)"),
+        ("ORGCTL-PWD-004", "account 200000000003 (Weak)"),
+        ("ORGCTL-PWD-005", "account 200000000003 (Weak)"),
+        ("ORGCTL-SCP-003", "account 200000000004 (Rooted)"),
+        ("ORGCTL-SCP-003", "account 200000000006 (Deep)"),
+        ("ORGCTL-SCP-004", "policy p-region (RegionDeny)"),
+        ("ORGCTL-SCP-006", "account 200000000001 (Good)"),
+        ("ORGCTL-SCP-007", "policy p-big (Big)"),
+        ("ORGCTL-SCP-008", "policy p-unused (Unused)"),
+        ("ORGCTL-ORG-001", "account 200000000004 (Rooted)"),
+        ("ORGCTL-ORG-002", "account 200000000005 (Closed)"),
+        ("ORGCTL-ORG-004", "OU Root/L1/L2/L3/L4/L5/L6"),
+        ("ORGCTL-ORG-005", "OU Root/Empty"),
+        ("ORGCTL-STK-001", "stack broken in 200000000001/eu-west-1"),
+    ]
+    .into_iter()
+    .map(|(c, r)| (c.to_string(), r.to_string()))
+    .collect();
+    let missing: Vec<_> = expected.difference(&got).collect();
+    let extra: Vec<_> = got.difference(&expected).collect();
+    assert!(missing.is_empty() && extra.is_empty(), "missing {missing:#?}\nunexpected {extra:#?}");
+    let scp004 = report["findings"].as_array().unwrap().iter().find(|f| f["check"] == "ORGCTL-SCP-004").unwrap();
+    assert!(scp004["message"].as_str().unwrap().contains("organizations:*"), "names the missing exemptions");
+    assert_eq!(report["schema"], "orgctl-audit/1");
+    assert_eq!(report["summary"]["findings"]["high"], 4);
+    assert_eq!(report["inventory"]["stacks"].as_array().unwrap().len(), 2);
+    let good = report["inventory"]["accounts"].as_array().unwrap().iter().find(|a| a["name"] == "Good").unwrap();
+    let effective: Vec<&str> = good["effective_scps"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    assert_eq!(
+        effective,
+        vec!["Big", "DenyLeave", "FullAWSAccess", "RegionDeny", "S1", "S2", "S3", "S4"],
+        "direct, inherited from its OU and from the root"
+    );
+}
+
+#[test]
+fn without_scps_enabled_there_is_one_finding_about_it() {
+    let ws = Workspace::quickstart();
+    let mut state = broken();
+    state.root.scp_enabled = false;
+    SandboxProvider::seed(&ws.sandbox, state).unwrap();
+    let report: Value = serde_json::from_str(&audit(&ws, &["--format", "json"]).stdout).unwrap();
+    let checks: BTreeSet<String> =
+        findings(&report).into_iter().map(|(c, _)| c).filter(|c| c.starts_with("ORGCTL-SCP")).collect();
+    assert_eq!(checks, BTreeSet::from(["ORGCTL-SCP-001".to_string()]));
+}
+
+/// The quickstart with both guard rails on the root: a clean organization.
+fn clean(ws: &Workspace) {
+    ws.edit(
+        "        - !Ref RegionDenySCP\n",
+        "        - !Ref RegionDenySCP\n        - !Ref DenyLeaveOrganizationSCP\n",
+    );
+    ws.edit("      ServiceControlPolicies: !Ref DenyLeaveOrganizationSCP\n", "");
+    ws.converge();
+}
+
+#[test]
+fn a_clean_organization_has_no_findings_and_no_drift() {
+    let ws = Workspace::quickstart();
+    clean(&ws);
+    let org = ws.org.to_str().unwrap();
+    let run = audit(&ws, &[org, "--format", "json", "--fail-on", "info"]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["findings"], json!([]));
+    assert_eq!(report["drift"], json!([]));
+    assert_eq!(report["inventory"]["accounts"].as_array().unwrap().len(), 7);
+}
+
+#[test]
+fn the_quickstart_has_no_high_severity_findings() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let run = audit(&ws, &[ws.org.to_str().unwrap(), "--format", "md", "--fail-on", "high"]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("| high | 0 |"), "{}", run.stdout);
+}
+
+#[test]
+fn drift_made_behind_orgctls_back_and_unmanaged_accounts_are_reported() {
+    let ws = Workspace::quickstart();
+    clean(&ws);
+    let mut data = ws.sandbox_json();
+    let ous = data["org"]["ous"].as_object_mut().unwrap();
+    let sandbox_ou = ous.values_mut().find(|o| o["name"] == "Sandbox").unwrap();
+    sandbox_ou["name"] = json!("Playground");
+    let accounts = data["org"]["accounts"].as_object_mut().unwrap();
+    let (_, template) = accounts.iter().next().map(|(k, v)| (k.clone(), v.clone())).unwrap();
+    let mut stranger = template;
+    stranger["id"] = json!("299999999999");
+    stranger["email"] = json!("stranger@example.com");
+    stranger["tags"] = json!({});
+    accounts.insert("299999999999".into(), stranger);
+    std::fs::write(&ws.sandbox, serde_json::to_string(&data).unwrap()).unwrap();
+
+    let run = audit(&ws, &[ws.org.to_str().unwrap(), "--format", "json"]);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let drift = report["drift"].as_array().unwrap();
+    assert!(
+        drift
+            .iter()
+            .any(|d| d["summary"] == "rename"
+                && d["details"][0].as_str().unwrap().contains("\"Playground\" → \"Sandbox\"")),
+        "{drift:#?}"
+    );
+    assert!(findings(&report).iter().any(|(c, r)| c == "ORGCTL-ORG-003" && r.contains("299999999999")));
+}
+
+#[test]
+fn fail_on_gates_pipelines_by_severity() {
+    let ws = Workspace::quickstart();
+    seed_broken(&ws);
+    assert_eq!(audit(&ws, &["--fail-on", "high"]).code, Some(3));
+    assert_eq!(audit(&ws, &["--fail-on", "critical"]).code, Some(0));
+    assert_eq!(audit(&ws, &["--fail-on", "severe"]).code, Some(1), "an unknown severity is an error");
+}
+
+#[test]
+fn sarif_has_the_required_shape() {
+    let ws = Workspace::quickstart();
+    seed_broken(&ws);
+    let sarif: Value = serde_json::from_str(&audit(&ws, &["--format", "sarif"]).stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let run = &sarif["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "orgctl");
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let rule_ids: BTreeSet<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert!(rules.iter().all(|r| r["shortDescription"]["text"].is_string()));
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 16);
+    for r in results {
+        assert!(rule_ids.contains(r["ruleId"].as_str().unwrap()));
+        assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap()));
+        assert!(r["message"]["text"].is_string());
+        assert!(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].is_string());
+        let index = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], r["ruleId"]);
+    }
+}
+
+#[test]
+fn the_html_report_is_self_contained() {
+    let ws = Workspace::quickstart();
+    seed_broken(&ws);
+    let out = ws.dir.path().join("audit.html");
+    audit(&ws, &["--format", "html", "-o", out.to_str().unwrap()]).ok();
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<svg") && html.contains("id=\"findings\"") && html.contains("id=\"accounts\""));
+    for fetch in ["src=\"http", "href=\"http", "@import", "url(http"] {
+        assert!(!html.contains(fetch), "the page fetches something: {fetch}");
+    }
+    assert!(html.contains("L6"), "the deep OU is drawn");
+}
