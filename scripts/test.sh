@@ -18,6 +18,19 @@ if [ ! -x .venv/bin/moto_server ]; then
   .venv/bin/pip install --quiet --disable-pip-version-check "$MOTO"
 fi
 
+# Headless Chromium, for the test that renders the HTML audit report (Debian's package).
+if ! command -v chromium >/dev/null && [ -z "${ORGCTL_SKIP_BROWSER_TESTS:-}" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "==> installing chromium"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >/dev/null
+    apt-get install -y -q chromium >/dev/null
+  else
+    echo "chromium is missing: install it, or set ORGCTL_SKIP_BROWSER_TESTS=1" >&2
+    exit 1
+  fi
+fi
+
 cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings
 

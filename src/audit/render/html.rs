@@ -55,6 +55,7 @@ document.querySelectorAll('input.filter').forEach(function(inp){
     Array.from(t.tBodies[0].rows).forEach(function(r){r.style.display=r.innerText.toLowerCase().indexOf(q)>=0?'':'none'});
   });
 });
+document.body.setAttribute('data-ready','1');
 "#;
 
 /// The OU tree, with each account as a leaf colored by its worst finding.
