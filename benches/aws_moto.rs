@@ -1,5 +1,6 @@
 //! Benchmark: orgs of 50, 300 and 1,000 accounts applied from scratch on a moto server, then
-//! planned again; wall time and API requests of each step (`--stats`).
+//! planned again, then audited (JSON report against the file); wall time and API requests of
+//! each step (`--stats`).
 //!
 //! Run with `cargo bench --bench aws_moto` (installs moto into .venv if needed). Targets on the
 //! 2-core reference machine: plan of 1,000 accounts under 10 s, apply of 300 under 15 s, at
@@ -67,8 +68,8 @@ fn orgctl(args: &[&str], env: &[(&'static str, String)]) -> (f64, u64) {
 #[tokio::main]
 async fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
-    println!("| accounts | apply from scratch | requests | requests/account | plan again | requests |");
-    println!("|---:|---:|---:|---:|---:|---:|");
+    println!("| accounts | apply from scratch | requests | requests/account | plan again | requests | audit | requests |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
     for n in SIZES {
         let server = moto::Moto::start().await;
         let file = dir.path().join(format!("org-{n}.yml"));
