@@ -68,7 +68,9 @@ fn orgctl(args: &[&str], env: &[(&'static str, String)]) -> (f64, u64) {
 #[tokio::main]
 async fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
-    println!("| accounts | apply from scratch | requests | requests/account | plan again | requests | audit | requests |");
+    println!(
+        "| accounts | apply from scratch | requests | requests/account | plan again | requests | audit | requests |"
+    );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
     for n in SIZES {
         let server = moto::Moto::start().await;
@@ -78,6 +80,12 @@ async fn main() {
         let env = server.env();
         let (apply_s, apply_r) = orgctl(&["apply", file, "--auto-approve"], &env);
         let (plan_s, plan_r) = orgctl(&["plan", file, "--detailed-exitcode"], &env);
-        println!("| {n} | {apply_s:.1} s | {apply_r} | {:.1} | {plan_s:.1} s | {plan_r} |", apply_r as f64 / n as f64);
+        let report = dir.path().join(format!("audit-{n}.json"));
+        let (audit_s, audit_r) =
+            orgctl(&["audit", file, "--format", "json", "-o", report.to_str().expect("utf-8")], &env);
+        println!(
+            "| {n} | {apply_s:.1} s | {apply_r} | {:.1} | {plan_s:.1} s | {plan_r} | {audit_s:.1} s | {audit_r} |",
+            apply_r as f64 / n as f64
+        );
     }
 }
