@@ -309,3 +309,20 @@ fn the_html_report_is_self_contained() {
     }
     assert!(html.contains("L6"), "the deep OU is drawn");
 }
+
+#[test]
+fn thresholds_can_be_overridden_by_a_config_file() {
+    let ws = Workspace::quickstart();
+    clean(&ws);
+    let config = ws.dir.path().join("audit.yml");
+    std::fs::write(&config, "min_password_length: 16\n").unwrap();
+    let run = audit(&ws, &["--format", "json", "--config", config.to_str().unwrap()]);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let got = findings(&report);
+    assert_eq!(got.len(), 7, "every account's 14-character minimum is now too short: {got:#?}");
+    assert!(got.iter().all(|(c, _)| c == "ORGCTL-PWD-002"));
+    std::fs::write(&config, "min_pasword_length: 16\n").unwrap();
+    let bad = audit(&ws, &["--config", config.to_str().unwrap()]);
+    assert_eq!(bad.code, Some(1));
+    assert!(bad.stderr.contains("unknown field `min_pasword_length`"), "{}", bad.stderr);
+}

@@ -70,13 +70,13 @@ fn the_html_report_renders_in_chromium() {
     assert!(dom.contains("Workloads") && dom.contains("Production"));
 
     let shot = ws.dir.path().join("audit.png");
-    let status = headless(&browser, profile.path())
+    let out = headless(&browser, profile.path())
         .arg("--window-size=1400,1500")
         .arg(format!("--screenshot={}", shot.display()))
         .arg(&url)
-        .status()
+        .output()
         .unwrap();
-    assert!(status.success());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let png = std::fs::read(&shot).unwrap();
     assert!(
         png.starts_with(b"\x89PNG") && png.len() > 20_000,

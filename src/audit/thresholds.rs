@@ -12,7 +12,7 @@ pub struct Thresholds {
     pub password_reuse_prevention: u32,
     /// IAM.17: passwords expire within this many days.
     pub max_password_age: u32,
-    /// A target with this many SCPs or more is near the limit.
+    /// A target with this many SCPs or more (FullAWSAccess included) is at or near the limit.
     pub scps_per_target_warning: usize,
     pub scps_per_target_limit: usize,
     /// An SCP this large (characters, minified) is near the limit.
@@ -29,7 +29,7 @@ impl Default for Thresholds {
             min_password_length: 14,
             password_reuse_prevention: 24,
             max_password_age: 90,
-            scps_per_target_warning: 5,
+            scps_per_target_warning: 4,
             scps_per_target_limit: 5,
             scp_size_warning: 4608,
             scp_size_limit: 5120,

@@ -201,7 +201,7 @@ pub fn render(r: &Report) -> String {
         }
         h.push_str("</ul></section>");
     }
-    h.push_str("<section><h2>Accounts</h2><input class=\"filter\" data-table=\"accounts\" placeholder=\"Filter accounts\"><table class=\"sortable\" id=\"accounts\"><thead><tr><th>Id</th><th>Name</th><th>Email</th><th>Status</th><th>OU</th><th>Alias</th><th>Effective SCPs</th><th>Password policy</th></tr></thead><tbody>");
+    h.push_str("<section><h2>Accounts</h2><input class=\"filter\" data-table=\"accounts\" placeholder=\"Filter accounts\"><table class=\"sortable\" id=\"accounts\"><thead><tr><th>Id</th><th>Name</th><th>Email</th><th>Status</th><th>OU</th><th>Alias</th><th>Tags</th><th>Effective SCPs</th><th>Password policy</th></tr></thead><tbody>");
     for a in &r.inventory.accounts {
         let pw = a.password_policy.as_ref().map_or_else(
             || "none".to_string(),
@@ -216,7 +216,7 @@ pub fn render(r: &Report) -> String {
         );
         let _ = write!(
             h,
-            "<tr><td class=\"mono\">{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td class=\"mono\">{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&a.id),
             esc(&a.name),
             if a.is_management { " <i>(management)</i>" } else { "" },
@@ -224,6 +224,7 @@ pub fn render(r: &Report) -> String {
             esc(&a.status),
             esc(&a.parent_path),
             esc(a.alias.as_deref().unwrap_or("-")),
+            esc(&crate::model::user_tags(&a.tags).iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")),
             esc(&a.effective_scps.join(", ")),
             esc(&pw)
         );

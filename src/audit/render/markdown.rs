@@ -57,7 +57,7 @@ pub fn render(r: &Report) -> String {
     for ou in ous {
         let _ = writeln!(out, "{}- {} (`{}`)", "  ".repeat(ou.depth), ou.name, ou.id);
     }
-    let _ = writeln!(out, "\n## Accounts\n\n| id | name | email | status | OU | alias | effective SCPs | password policy |\n|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(out, "\n## Accounts\n\n| id | name | email | status | OU | alias | tags | effective SCPs | password policy |\n|---|---|---|---|---|---|---|---|---|");
     for a in &inv.accounts {
         let pw = a.password_policy.as_ref().map_or_else(
             || "none".to_string(),
@@ -72,7 +72,7 @@ pub fn render(r: &Report) -> String {
         );
         let _ = writeln!(
             out,
-            "| {} | {}{} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {}{} | {} | {} | {} | {} | {} | {} | {} |",
             a.id,
             cell(&a.name),
             if a.is_management { " (management)" } else { "" },
@@ -80,6 +80,13 @@ pub fn render(r: &Report) -> String {
             a.status,
             cell(&a.parent_path),
             a.alias.as_deref().unwrap_or("-"),
+            cell(
+                &crate::model::user_tags(&a.tags)
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             cell(&a.effective_scps.join(", ")),
             pw
         );
