@@ -131,6 +131,7 @@ fn task_file_mistakes_are_reported_with_their_task() {
         (format!("{ORG}A:\n  Type: update-stacks\n  Template: ./template.yml\n  StackName: 1-bad_name\n"), "invalid-stack-name"),
         (format!("{ORG}A:\n  Type: update-stacks\n  Template: ./template.yml\n  StackName: a\n  Stackname: b\n"), "unknown-attribute"),
         ("A:\n  Type: update-stacks\n  Template: ./template.yml\n  StackName: a\n".to_string(), "missing-update-organization"),
+        (format!("{ORG}A:\n  Type: update-stacks\n  Template: ./template.yml\n  StackName: a\n  Parameters:\n    x: !CopyValue []\n"), "invalid-copy-value"),
     ];
     for (text, code) in cases {
         let (_dir, path) = task_dir(&text);

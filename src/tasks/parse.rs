@@ -553,7 +553,17 @@ impl Parser<'_> {
                     _ => vec![node],
                 };
                 let plain = |n: &Node| Node { tag: None, ..n.clone() };
-                let export = self.text(&plain(items[0]), task, attribute, params)?;
+                let Some(first) = items.first() else {
+                    self.error(
+                        "invalid-copy-value",
+                        node.span,
+                        task,
+                        Some(attribute),
+                        "!CopyValue takes an export name, or [name, account, region]",
+                    );
+                    return None;
+                };
+                let export = self.text(&plain(first), task, attribute, params)?;
                 let account = match items.get(1) {
                     Some(n) => match (n.tag.as_deref(), n.as_str()) {
                         (Some("Ref"), Some(id)) if self.org_kinds.get(id).is_some_and(|k| k.is_account()) => {

@@ -153,7 +153,7 @@ impl SandboxData {
         let hash =
             format!("{:x}", Sha256::digest(format!("{}:{kind}:{}", self.org.organization_id, self.next_id).as_bytes()));
         match kind {
-            "ou" => format!("ou-{}-{}", &self.org.root.id[2..], &hash[..8]),
+            "ou" => format!("ou-{}-{}", self.org.root.id.get(2..).unwrap_or("root"), &hash[..8]),
             "account" => {
                 let digits: String = hash.bytes().map(|b| char::from(b'0' + b % 10)).take(12).collect();
                 format!("{}{}", (self.next_id % 9) + 1, &digits[1..])
