@@ -10,9 +10,10 @@
 #[path = "../tests/common/moto.rs"]
 mod moto;
 
+mod common;
+use common::orgctl;
+
 use std::fmt::Write;
-use std::process::Command;
-use std::time::Instant;
 
 const SIZES: [usize; 3] = [50, 300, 1000];
 
@@ -44,25 +45,6 @@ fn generate(accounts: usize) -> String {
         );
     }
     y
-}
-
-/// Runs orgctl; returns (seconds, API requests).
-fn orgctl(args: &[&str], env: &[(&'static str, String)]) -> (f64, u64) {
-    let started = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_orgctl"))
-        .args(args)
-        .arg("--stats")
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .output()
-        .expect("run orgctl");
-    let secs = started.elapsed().as_secs_f64();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "orgctl {args:?} failed:\n{stderr}");
-    let requests = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("orgctl: ")?.strip_suffix(" API requests")?.parse().ok())
-        .unwrap_or(0);
-    (secs, requests)
 }
 
 #[tokio::main]

@@ -7,9 +7,10 @@
 #[path = "../tests/common/moto.rs"]
 mod moto;
 
+mod common;
+use common::orgctl;
+
 use std::fmt::Write;
-use std::process::Command;
-use std::time::Instant;
 
 const ACCOUNTS: usize = 100;
 
@@ -27,24 +28,6 @@ fn org() -> String {
 
 const TASKS: &str = "OrganizationUpdate:\n  Type: update-organization\n  Template: ./organization.yml\nTopics:\n  Type: update-stacks\n  Template: ./topic.yml\n  StackName: orgctl-bench\n  DefaultOrganizationBinding:\n    OrganizationalUnit: !Ref Workloads\n    Region: [eu-west-1, eu-central-1]\n";
 const TEMPLATE: &str = "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: orgctl-bench\nOutputs:\n  TopicArn:\n    Value: !Ref Topic\n";
-
-fn orgctl(args: &[&str], env: &[(&'static str, String)]) -> (f64, u64) {
-    let started = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_orgctl"))
-        .args(args)
-        .arg("--stats")
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .output()
-        .expect("run orgctl");
-    let secs = started.elapsed().as_secs_f64();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "orgctl {args:?} failed:\n{stderr}");
-    let requests = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("orgctl: ")?.strip_suffix(" API requests")?.parse().ok())
-        .unwrap_or(0);
-    (secs, requests)
-}
 
 #[tokio::main]
 async fn main() {

@@ -61,6 +61,28 @@ pub struct AccountEntry {
     pub is_management: bool,
 }
 
+impl AccountEntry {
+    /// `min 14 · reuse 24 · age 90`, or `none`.
+    pub fn password_summary(&self) -> String {
+        self.password_policy.as_ref().map_or_else(
+            || "none".to_string(),
+            |p| {
+                format!(
+                    "min {} · reuse {} · age {}",
+                    p.minimum_password_length,
+                    p.password_reuse_prevention.map_or("-".into(), |n| n.to_string()),
+                    p.max_password_age.map_or("never".into(), |n| n.to_string())
+                )
+            },
+        )
+    }
+
+    /// The user's tags as `key=value, ...` (orgctl's own left out).
+    pub fn tags_summary(&self) -> String {
+        crate::model::user_tags(&self.tags).iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct OuEntry {
     pub id: String,

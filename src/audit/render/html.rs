@@ -203,17 +203,6 @@ pub fn render(r: &Report) -> String {
     }
     h.push_str("<section><h2>Accounts</h2><input class=\"filter\" data-table=\"accounts\" placeholder=\"Filter accounts\"><table class=\"sortable\" id=\"accounts\"><thead><tr><th>Id</th><th>Name</th><th>Email</th><th>Status</th><th>OU</th><th>Alias</th><th>Tags</th><th>Effective SCPs</th><th>Password policy</th></tr></thead><tbody>");
     for a in &r.inventory.accounts {
-        let pw = a.password_policy.as_ref().map_or_else(
-            || "none".to_string(),
-            |p| {
-                format!(
-                    "min {} · reuse {} · age {}",
-                    p.minimum_password_length,
-                    p.password_reuse_prevention.map_or("-".into(), |n| n.to_string()),
-                    p.max_password_age.map_or("never".into(), |n| n.to_string())
-                )
-            },
-        );
         let _ = write!(
             h,
             "<tr><td class=\"mono\">{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -224,9 +213,9 @@ pub fn render(r: &Report) -> String {
             esc(&a.status),
             esc(&a.parent_path),
             esc(a.alias.as_deref().unwrap_or("-")),
-            esc(&crate::model::user_tags(&a.tags).iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")),
+            esc(&a.tags_summary()),
             esc(&a.effective_scps.join(", ")),
-            esc(&pw)
+            esc(&a.password_summary())
         );
     }
     h.push_str("</tbody></table></section>");

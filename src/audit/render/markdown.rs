@@ -59,17 +59,6 @@ pub fn render(r: &Report) -> String {
     }
     let _ = writeln!(out, "\n## Accounts\n\n| id | name | email | status | OU | alias | tags | effective SCPs | password policy |\n|---|---|---|---|---|---|---|---|---|");
     for a in &inv.accounts {
-        let pw = a.password_policy.as_ref().map_or_else(
-            || "none".to_string(),
-            |p| {
-                format!(
-                    "min {} · reuse {} · age {}",
-                    p.minimum_password_length,
-                    p.password_reuse_prevention.map_or("-".into(), |n| n.to_string()),
-                    p.max_password_age.map_or("never".into(), |n| n.to_string())
-                )
-            },
-        );
         let _ = writeln!(
             out,
             "| {} | {}{} | {} | {} | {} | {} | {} | {} | {} |",
@@ -88,7 +77,7 @@ pub fn render(r: &Report) -> String {
                     .join(", ")
             ),
             cell(&a.effective_scps.join(", ")),
-            pw
+            a.password_summary()
         );
     }
     let _ = writeln!(out, "\n## Service control policies\n\n| id | name | size | attached to |\n|---|---|---:|---|");
