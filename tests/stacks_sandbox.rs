@@ -286,3 +286,24 @@ fn copy_value_reads_an_export_from_the_same_or_another_account() {
     let again = run_file(&ws, &file, "plan", &[]);
     assert!(again.stdout.contains("No changes."), "{}", again.stdout);
 }
+
+#[test]
+fn a_skipped_update_organization_leaves_the_organization_alone() {
+    let ws = Workspace::quickstart();
+    ws.apply(&[]).ok();
+    ws.edit("OrganizationalUnitName: Prod", "OrganizationalUnitName: Production");
+    let tasks = ws.tasks();
+    edit(
+        &tasks,
+        "  Template: ../examples/quickstart/organization.yml\n",
+        "  Template: ../examples/quickstart/organization.yml\n  Skip: true\n",
+    );
+    let plan = run_tasks(&ws, "plan", &[], &[]);
+    plan.ok();
+    assert!(
+        plan.stdout.contains("the update-organization task is skipped: 1 organization change(s) left out"),
+        "{}",
+        plan.stdout
+    );
+    assert!(!plan.stdout.contains("rename"), "{}", plan.stdout);
+}

@@ -311,6 +311,19 @@ async fn plan_with_state(
     let mut plan =
         planning::plan(&input.desired, &actual, &options.limits, &provider.describe()).map_err(plan_errors)?;
     if let Some(tasks) = &input.tasks {
+        let org_skipped = tasks
+            .tasks
+            .iter()
+            .any(|t| t.skip && matches!(t.kind, crate::tasks::model::TaskKind::UpdateOrganization { .. }));
+        if org_skipped && !plan.changes.is_empty() {
+            plan.notes.push(planning::Note {
+                message: format!(
+                    "the update-organization task is skipped: {} organization change(s) left out",
+                    plan.changes.len()
+                ),
+            });
+            plan.changes.clear();
+        }
         planning::stacks::plan_stacks(tasks, &input.desired, &actual, &mut plan, provider.as_ref(), prune)
             .await
             .map_err(plan_errors)?;

@@ -58,4 +58,8 @@ pub struct StackSpec {
     pub termination_protection: bool,
     /// The role CloudFormation uses (`CloudFormationRoleName`), as an ARN.
     pub role_arn: Option<String>,
+    /// The role orgctl assumes in the account to deploy (`TaskRoleName`), instead of the
+    /// organization access role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_role: Option<String>,
 }

@@ -422,6 +422,7 @@ fn stack_spec(
         parameters,
         tags,
         termination_protection: task.termination_protection,
+        access_role: task.task_role_name.clone(),
         role_arn: task.cloudformation_role_name.as_ref().map(|r| match ids.get(&stack.target.account) {
             Some(id) => format!("arn:aws:iam::{id}:role/{r}"),
             None => format!("arn:aws:iam::{}:role/{r}", deferred_account_id(&stack.target.account)),

@@ -51,7 +51,7 @@ pub struct Clients {
     pub sts: aws_sdk_sts::Client,
     /// IAM in the management account (the caller's own credentials).
     pub iam: aws_sdk_iam::Client,
-    /// Credentials assumed in member accounts, once per account per run.
+    /// Credentials assumed in member accounts, once per account and role per run.
     members: Mutex<HashMap<String, Arc<OnceCell<aws_sdk_iam::config::Credentials>>>>,
 }
 
@@ -90,7 +90,7 @@ impl Clients {
     ) -> ProviderResult<aws_sdk_iam::config::Credentials> {
         let cell = {
             let mut members = self.members.lock().unwrap_or_else(|e| e.into_inner());
-            members.entry(account_id.to_string()).or_default().clone()
+            members.entry(format!("{account_id}/{role}")).or_default().clone()
         };
         cell.get_or_try_init(|| self.assume(account_id, role)).await.cloned()
     }

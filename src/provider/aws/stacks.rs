@@ -13,17 +13,24 @@ use std::time::{Duration, Instant};
 const STACK_TIMEOUT: Duration = Duration::from_secs(60 * 60);
 
 impl AwsProvider {
-    async fn cfn(&self, account_id: &str, region: &str) -> ProviderResult<aws_sdk_cloudformation::Client> {
-        let credentials = if account_id == self.master_account_id {
-            None
-        } else {
-            Some(
-                self.clients
-                    .member_credentials(account_id, self.roles.role_for(account_id, &self.email_of(account_id)))
-                    .await?,
-            )
+    /// CloudFormation in an account, through `role` (else the organization access role).
+    async fn cfn_as(
+        &self,
+        account_id: &str,
+        region: &str,
+        role: Option<&str>,
+    ) -> ProviderResult<aws_sdk_cloudformation::Client> {
+        let email = self.email_of(account_id);
+        let credentials = match role {
+            None if account_id == self.master_account_id => None,
+            None => Some(self.clients.member_credentials(account_id, self.roles.role_for(account_id, &email)).await?),
+            Some(role) => Some(self.clients.member_credentials(account_id, role).await?),
         };
         Ok(self.clients.cloudformation(region, credentials))
+    }
+
+    async fn cfn(&self, account_id: &str, region: &str) -> ProviderResult<aws_sdk_cloudformation::Client> {
+        self.cfn_as(account_id, region, None).await
     }
 
     fn stack_state(&self, account_id: &str, region: &str, s: &aws_sdk_cloudformation::types::Stack) -> StackState {
@@ -164,7 +171,7 @@ impl AwsProvider {
         spec: &StackSpec,
         create: bool,
     ) -> ProviderResult<()> {
-        let cfn = self.cfn(account_id, region).await?;
+        let cfn = self.cfn_as(account_id, region, spec.access_role.as_deref()).await?;
         let parameters: Vec<Parameter> = spec
             .parameters
             .iter()
