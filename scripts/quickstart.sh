@@ -23,3 +23,6 @@ echo "==> orgctl plan $file --sandbox $sandbox --detailed-exitcode   (expect: no
 "$orgctl" plan "$file" --sandbox "$sandbox" --detailed-exitcode
 echo
 echo "The sandbox organization is in $sandbox. Edit $file and run the plan again to see changes."
+echo "Next:"
+echo "  $orgctl apply landing-zone/organization-tasks.yml --sandbox $sandbox   # stacks into the accounts"
+echo "  $orgctl audit $file --sandbox $sandbox --format html -o audit.html      # inventory, drift, findings"
