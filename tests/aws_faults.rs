@@ -127,3 +127,18 @@ async fn killing_apply_at_any_moment_then_rerunning_never_duplicates_an_account(
     }
     assert!(interrupted_mid_apply > 0, "no kill landed while accounts were being created");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_that_cannot_be_assumed_is_a_clear_error_naming_account_and_role() {
+    let moto = Moto::start().await;
+    let ws = quickstart_for_moto();
+    let applied = run(&ws, args(&["apply", "ORG", "--auto-approve"]), moto.env()).await;
+    assert_eq!(applied.code, Some(0), "{}", applied.stderr);
+    let proxy = FaultProxy::denying_assume_role(&moto.endpoint).await;
+    let plan = run(&ws, args(&["plan", "ORG"]), env_for(&proxy.endpoint, &moto)).await;
+    assert_eq!(plan.code, Some(1));
+    assert!(!plan.stderr.contains("panicked"), "{}", plan.stderr);
+    assert!(plan.stderr.contains("cannot reach account"), "{}", plan.stderr);
+    assert!(plan.stderr.contains("role/OrganizationAccountAccessRole"), "names the role: {}", plan.stderr);
+    assert!(plan.stderr.contains("OrganizationAccessRoleName"), "says what to do: {}", plan.stderr);
+}

@@ -33,6 +33,8 @@ struct Shared {
     /// Inject a fault into every n-th request (`None`: never, and no lost response either).
     every: Option<usize>,
     latency: std::time::Duration,
+    /// Answer every STS AssumeRole with AccessDenied.
+    deny_assume_role: bool,
     stats: Arc<Stats>,
     client: Client<HttpConnector, Full<Bytes>>,
 }
@@ -73,6 +75,13 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Response<
     let body = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
     let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
     tokio::time::sleep(shared.latency).await;
+    if shared.deny_assume_role && String::from_utf8_lossy(&body).contains("Action=AssumeRole") {
+        return Ok(response(
+            StatusCode::FORBIDDEN,
+            "text/xml",
+            "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User is not authorized to perform: sts:AssumeRole</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>",
+        ));
+    }
     if let Some(every) = shared.every.filter(|every| n % every == 0) {
         shared.stats.injected.fetch_add(1, Ordering::SeqCst);
         return Ok(if (n / every) % 2 == 0 { throttled(!target.is_empty()) } else { server_error() });
@@ -99,15 +108,25 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Response<
 impl FaultProxy {
     /// Faults on every `every`-th request, and one lost CreateAccount response.
     pub async fn start(upstream: &str, every: usize) -> Self {
-        Self::start_with(upstream, Some(every), std::time::Duration::ZERO).await
+        Self::start_with(upstream, Some(every), std::time::Duration::ZERO, false).await
     }
 
     /// No faults, only `latency` before each request is forwarded.
     pub async fn slow(upstream: &str, latency: std::time::Duration) -> Self {
-        Self::start_with(upstream, None, latency).await
+        Self::start_with(upstream, None, latency, false).await
     }
 
-    async fn start_with(upstream: &str, every: Option<usize>, latency: std::time::Duration) -> Self {
+    /// Every AssumeRole is denied, as when a member account's role is missing or does not trust us.
+    pub async fn denying_assume_role(upstream: &str) -> Self {
+        Self::start_with(upstream, None, std::time::Duration::ZERO, true).await
+    }
+
+    async fn start_with(
+        upstream: &str,
+        every: Option<usize>,
+        latency: std::time::Duration,
+        deny_assume_role: bool,
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the proxy");
         let port = listener.local_addr().expect("address").port();
         let stats = Arc::new(Stats::default());
@@ -115,6 +134,7 @@ impl FaultProxy {
             upstream: upstream.trim_end_matches('/').to_string(),
             every,
             latency,
+            deny_assume_role,
             stats: stats.clone(),
             client: Client::builder(TokioExecutor::new()).build_http(),
         });
