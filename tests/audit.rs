@@ -326,3 +326,25 @@ fn thresholds_can_be_overridden_by_a_config_file() {
     assert_eq!(bad.code, Some(1));
     assert!(bad.stderr.contains("unknown field `min_pasword_length`"), "{}", bad.stderr);
 }
+
+#[test]
+fn with_a_task_file_stacks_are_inventoried_and_their_drift_reported() {
+    let ws = Workspace::quickstart();
+    let tasks = ws.tasks();
+    let tasks = tasks.to_str().unwrap();
+    ws.run(&["apply", tasks, "--sandbox", ws.sandbox.to_str().unwrap(), "--auto-approve"]).ok();
+    let report: Value = serde_json::from_str(&audit(&ws, &[tasks, "--format", "json"]).stdout).unwrap();
+    assert_eq!(report["inventory"]["stacks"].as_array().unwrap().len(), 25);
+    assert_eq!(report["drift"], json!([]));
+    let template = ws.dir.path().join("landing-zone/templates/kms-key.yml");
+    let text =
+        std::fs::read_to_string(&template).unwrap().replace("EnableKeyRotation: true", "EnableKeyRotation: false");
+    std::fs::write(&template, text).unwrap();
+    let report: Value = serde_json::from_str(&audit(&ws, &[tasks, "--format", "json"]).stdout).unwrap();
+    let drift = report["drift"].as_array().unwrap();
+    assert_eq!(
+        drift.iter().filter(|d| d["subject"].as_str().unwrap().starts_with("stack acme-kms")).count(),
+        14,
+        "{drift:#?}"
+    );
+}

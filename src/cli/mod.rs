@@ -286,6 +286,8 @@ struct Planned {
     provider: Arc<dyn Provider>,
     state: crate::model::OrgState,
     desired: DesiredOrg,
+    /// The stacks read for a task file's plan.
+    stacks: Option<Vec<crate::model::StackState>>,
 }
 
 async fn make_plan(
@@ -310,6 +312,7 @@ async fn plan_with_state(
     let actual = provider.read().await?;
     let mut plan =
         planning::plan(&input.desired, &actual, &options.limits, &provider.describe()).map_err(plan_errors)?;
+    let mut stacks = None;
     if let Some(tasks) = &input.tasks {
         let org_skipped = tasks
             .tasks
@@ -324,11 +327,13 @@ async fn plan_with_state(
             });
             plan.changes.clear();
         }
-        planning::stacks::plan_stacks(tasks, &input.desired, &actual, &mut plan, provider.as_ref(), prune)
-            .await
-            .map_err(plan_errors)?;
+        stacks = Some(
+            planning::stacks::plan_stacks(tasks, &input.desired, &actual, &mut plan, provider.as_ref(), prune)
+                .await
+                .map_err(plan_errors)?,
+        );
     }
-    Ok(Planned { plan, provider, state: actual, desired: input.desired })
+    Ok(Planned { plan, provider, state: actual, desired: input.desired, stacks })
 }
 
 async fn plan(a: PlanArgs, stats: bool) -> CliResult {
@@ -503,22 +508,26 @@ async fn audit(a: AuditArgs, stats: bool) -> CliResult {
             (state, provider, None)
         }
     };
-    // Stacks: every region orgctl recorded on the root, and every region the task file uses.
-    let mut regions: std::collections::BTreeSet<String> = state
-        .root
-        .tags
-        .get(crate::model::STACK_REGIONS_TAG)
-        .map(|r| r.split_whitespace().map(str::to_string).collect())
-        .unwrap_or_default();
-    if let Some((_, p)) = &planned {
-        regions.extend(p.plan.stack_places.iter().map(|(_, r)| r.clone()));
-    }
-    let mut stacks = Vec::new();
-    for account in state.accounts.values().filter(|a| a.status == "ACTIVE") {
-        for region in &regions {
-            stacks.extend(provider.read_stacks(&account.id, region).await?);
+    // Stacks: those the plan read for a task file, else every region orgctl recorded on the root,
+    // read the same way (one parallel read either way).
+    let stacks = match planned.as_ref().and_then(|(_, p)| p.stacks.clone()) {
+        Some(stacks) => stacks,
+        None => {
+            let regions: Vec<String> = state
+                .root
+                .tags
+                .get(crate::model::STACK_REGIONS_TAG)
+                .map(|r| r.split_whitespace().map(str::to_string).collect())
+                .unwrap_or_default();
+            let places: Vec<(String, String)> = state
+                .accounts
+                .values()
+                .filter(|a| a.status == "ACTIVE")
+                .flat_map(|a| regions.iter().map(move |r| (a.id.clone(), r.clone())))
+                .collect();
+            planning::stacks::read_stacks_in(provider.as_ref(), &places).await?
         }
-    }
+    };
     let file = planned.as_ref().map(|(name, p)| {
         let managed: std::collections::HashSet<String> =
             planning::account_ids(&p.desired, &state).into_values().collect();

@@ -20,7 +20,17 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 /// Shown for values that only exist once apply has run.
 pub const KNOWN_AFTER_APPLY: &str = "(known after apply)";
 
-/// Adds the stack changes of `tasks` to `plan` (made for the same organization).
+/// The stacks orgctl owns in each (account, region), read in parallel (16 at a time).
+pub async fn read_stacks_in(
+    provider: &dyn Provider,
+    places: &[(String, String)],
+) -> crate::provider::ProviderResult<Vec<StackState>> {
+    let stacks: Vec<Vec<StackState>> =
+        stream::iter(places.iter().map(|(a, r)| provider.read_stacks(a, r))).buffer_unordered(16).try_collect().await?;
+    Ok(stacks.into_iter().flatten().collect())
+}
+
+/// Adds the stack changes of `tasks` to `plan`; returns the stacks it read.
 pub async fn plan_stacks(
     tasks: &TaskFile,
     desired: &DesiredOrg,
@@ -28,7 +38,7 @@ pub async fn plan_stacks(
     plan: &mut Plan,
     provider: &dyn Provider,
     prune: bool,
-) -> Result<(), Diagnostics> {
+) -> Result<Vec<StackState>, Diagnostics> {
     let mut errors = Diagnostics::default();
     let account_ids = super::diff::account_ids(desired, actual);
     let lookup = |lid: &str| account_ids.get(lid).cloned();
@@ -66,20 +76,13 @@ pub async fn plan_stacks(
         .flat_map(|a| regions.iter().map(move |r| (a.id.clone(), r.clone())))
         .collect();
     plan.stack_places = places.clone();
-    let live: Vec<StackState> =
-        stream::iter(places.into_iter().map(|(a, r)| async move { provider.read_stacks(&a, &r).await }))
-            .buffer_unordered(16)
-            .try_collect::<Vec<_>>()
-            .await
-            .map_err(|e| {
-                let mut d = Diagnostics::default();
-                d.push(Diagnostic::error("read-failed", format!("reading stacks: {e}")));
-                d
-            })?
-            .into_iter()
-            .flatten()
-            .collect();
-    plan.stacks_fingerprint = Some(stacks_fingerprint(&live));
+    let read = read_stacks_in(provider, &places).await.map_err(|e| {
+        let mut d = Diagnostics::default();
+        d.push(Diagnostic::error("read-failed", format!("reading stacks: {e}")));
+        d
+    })?;
+    plan.stacks_fingerprint = Some(stacks_fingerprint(&read));
+    let live = &read;
     let live: HashMap<(String, String, String), &StackState> =
         live.iter().map(|s| ((s.account_id.clone(), s.region.clone(), s.name.clone()), s)).collect();
 
@@ -334,7 +337,7 @@ pub async fn plan_stacks(
     if errors.has_errors() {
         return Err(errors);
     }
-    Ok(())
+    Ok(read)
 }
 
 fn push(
