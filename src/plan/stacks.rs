@@ -454,9 +454,22 @@ fn stack_diff(live: Option<&StackState>, spec: &StackSpec, parameters: &BTreeMap
     for k in old_params.keys().filter(|k| !parameters.contains_key(*k)) {
         diff.push(PropertyDiff::new(format!("Parameters.{k}"), old_params.get(k).cloned(), None));
     }
-    if live.is_none_or(|l| l.template != wanted) {
-        let old = live.map(|l| pretty(&l.template));
-        diff.push(PropertyDiff::new("Template", old, Some(shown(&pretty(&wanted)))));
+    match live {
+        // A new stack: what it holds, one resource a line (the full template is in --json).
+        None => {
+            let resources: Vec<String> = wanted
+                .get("Resources")
+                .and_then(|r| r.as_object())
+                .into_iter()
+                .flatten()
+                .map(|(id, r)| format!("{id} ({})", r.get("Type").and_then(|t| t.as_str()).unwrap_or("?")))
+                .collect();
+            diff.push(PropertyDiff::new("Resources", None, Some(format!("{}\n", resources.join("\n")))));
+        }
+        Some(l) if l.template != wanted => {
+            diff.push(PropertyDiff::new("Template", Some(pretty(&l.template)), Some(shown(&pretty(&wanted)))));
+        }
+        Some(_) => {}
     }
     if live.is_some_and(|l| l.termination_protection != spec.termination_protection) {
         diff.push(PropertyDiff::new(
