@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 echo "==> building orgctl"
 cargo build --quiet
-orgctl=./target/debug/orgctl
+orgctl="${CARGO_TARGET_DIR:-target}/debug/orgctl"
 file=examples/quickstart/organization.yml
 sandbox=${ORGCTL_QUICKSTART_SANDBOX:-.orgctl/quickstart.json}
 rm -f "$sandbox"
