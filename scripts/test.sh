@@ -24,7 +24,10 @@ if ! command -v chromium >/dev/null && [ -z "${ORGCTL_SKIP_BROWSER_TESTS:-}" ]; 
     echo "==> installing chromium"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q >/dev/null || echo "apt-get update reported problems; trying the install anyway" >&2
-    apt-get install -y -q chromium >/dev/null
+    if ! apt-get install -y -q chromium >/dev/null; then
+      echo "WARNING: chromium could not be installed: the HTML-in-a-browser test is SKIPPED in this run" >&2
+      export ORGCTL_SKIP_BROWSER_TESTS=1
+    fi
   else
     echo "chromium is missing: install it, or set ORGCTL_SKIP_BROWSER_TESTS=1" >&2
     exit 1
