@@ -2,7 +2,7 @@
 //! a clean organization passes, drift shows up, and the formats have the promised shape.
 
 mod common;
-use common::{Run, Workspace};
+use common::{findings, Run, Workspace};
 use orgctl::model::*;
 use orgctl::provider::sandbox::SandboxProvider;
 use serde_json::{json, Value};
@@ -132,15 +132,6 @@ fn audit(ws: &Workspace, extra: &[&str]) -> Run {
     let mut args = vec!["audit", "--sandbox", ws.sandbox.to_str().unwrap()];
     args.extend_from_slice(extra);
     ws.run(&args)
-}
-
-fn findings(report: &Value) -> BTreeSet<(String, String)> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| (f["check"].as_str().unwrap().to_string(), f["resource"].as_str().unwrap().to_string()))
-        .collect()
 }
 
 #[test]

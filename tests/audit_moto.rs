@@ -3,42 +3,24 @@
 
 mod common;
 use common::moto::Moto;
-use common::{Run, Workspace};
+use common::{findings, Workspace};
 use serde_json::Value;
-use std::collections::BTreeSet;
-
-fn run(ws: &Workspace, moto: &Moto, args: &[&str]) -> Run {
-    let env = moto.env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    ws.run_env(args, &env)
-}
-
-fn checks(report: &Value) -> BTreeSet<(String, String)> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| (f["check"].as_str().unwrap().to_string(), f["resource"].as_str().unwrap().to_string()))
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_on_moto_passes_a_clean_org_and_catches_changes_made_behind_its_back() {
     let moto = Moto::start().await;
-    let ws = Workspace::quickstart();
-    ws.edit("AccountId: '111111111111'", "AccountId: '123456789012'");
-    ws.edit("AccountName: Acme Management", "AccountName: master");
+    let ws = Workspace::quickstart_for_moto();
     ws.edit(
         "        - !Ref RegionDenySCP\n",
         "        - !Ref RegionDenySCP\n        - !Ref DenyLeaveOrganizationSCP\n",
     );
     ws.edit("      ServiceControlPolicies: !Ref DenyLeaveOrganizationSCP\n", "");
     let org = ws.org.to_str().unwrap().to_string();
-    let applied = tokio::task::block_in_place(|| run(&ws, &moto, &["apply", &org, "--auto-approve"]));
+    let applied = tokio::task::block_in_place(|| ws.run_on(&moto, &["apply", &org, "--auto-approve"]));
     assert_eq!(applied.code, Some(0), "{}\n{}", applied.stdout, applied.stderr);
 
     let clean =
-        tokio::task::block_in_place(|| run(&ws, &moto, &["audit", &org, "--format", "json", "--fail-on", "info"]));
+        tokio::task::block_in_place(|| ws.run_on(&moto, &["audit", &org, "--format", "json", "--fail-on", "info"]));
     assert_eq!(clean.code, Some(0), "{}\n{}", clean.stdout, clean.stderr);
     let report: Value = serde_json::from_str(&clean.stdout).unwrap();
     assert_eq!(report["findings"], serde_json::json!([]), "{:#}", report["findings"]);
@@ -81,10 +63,10 @@ async fn audit_on_moto_passes_a_clean_org_and_catches_changes_made_behind_its_ba
     orgs.update_organizational_unit().organizational_unit_id(&sandbox).name("Playground").send().await.unwrap();
 
     let audit =
-        tokio::task::block_in_place(|| run(&ws, &moto, &["audit", &org, "--format", "json", "--fail-on", "high"]));
+        tokio::task::block_in_place(|| ws.run_on(&moto, &["audit", &org, "--format", "json", "--fail-on", "high"]));
     assert_eq!(audit.code, Some(3), "high findings gate the pipeline: {}", audit.stderr);
     let report: Value = serde_json::from_str(&audit.stdout).unwrap();
-    let found = checks(&report);
+    let found = findings(&report);
     let dev_label = format!("account {dev} (Development)");
     assert!(found.contains(&("ORGCTL-PWD-001".to_string(), dev_label)), "{found:#?}");
     assert_eq!(found.iter().filter(|(c, _)| c == "ORGCTL-PWD-001").count(), 1, "only where it was deleted");

@@ -7,13 +7,6 @@ use common::moto::Moto;
 use common::{Run, Workspace};
 use std::collections::HashMap;
 
-fn quickstart_for_moto() -> Workspace {
-    let ws = Workspace::quickstart();
-    ws.edit("AccountId: '111111111111'", "AccountId: '123456789012'");
-    ws.edit("AccountName: Acme Management", "AccountName: master");
-    ws
-}
-
 fn env_for(endpoint: &str, moto: &Moto) -> Vec<(&'static str, String)> {
     moto.env()
         .into_iter()
@@ -59,7 +52,7 @@ async fn emails(moto: &Moto) -> HashMap<String, usize> {
 async fn apply_converges_through_throttling_500s_and_a_lost_create_account_response() {
     let moto = Moto::start().await;
     let proxy = FaultProxy::start(&moto.endpoint, 5).await;
-    let ws = quickstart_for_moto();
+    let ws = Workspace::quickstart_for_moto();
     let env = env_for(&proxy.endpoint, &moto);
     let apply = run(&ws, args(&["apply", "ORG", "--auto-approve"]), env.clone()).await;
     assert_eq!(apply.code, Some(0), "apply did not ride out the faults:\n{}\n{}", apply.stdout, apply.stderr);
@@ -80,7 +73,7 @@ async fn killing_apply_at_any_moment_then_rerunning_never_duplicates_an_account(
     // A whole apply takes a fraction of a second on moto: through a proxy that adds latency,
     // one change at a time, it lasts long enough to be killed in the middle of account creation.
     let proxy = FaultProxy::slow(&moto.endpoint, std::time::Duration::from_millis(25)).await;
-    let ws = quickstart_for_moto();
+    let ws = Workspace::quickstart_for_moto();
     let env = moto.env();
     let slow_env = env_for(&proxy.endpoint, &moto);
     let mut interrupted_mid_apply = 0;
@@ -131,7 +124,7 @@ async fn killing_apply_at_any_moment_then_rerunning_never_duplicates_an_account(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_role_that_cannot_be_assumed_is_a_clear_error_naming_account_and_role() {
     let moto = Moto::start().await;
-    let ws = quickstart_for_moto();
+    let ws = Workspace::quickstart_for_moto();
     let applied = run(&ws, args(&["apply", "ORG", "--auto-approve"]), moto.env()).await;
     assert_eq!(applied.code, Some(0), "{}", applied.stderr);
     let proxy = FaultProxy::denying_assume_role(&moto.endpoint).await;

@@ -14,17 +14,11 @@ struct AwsWorkspace {
 
 impl AwsWorkspace {
     async fn new() -> Self {
-        let ws = Workspace::quickstart();
-        ws.edit("AccountId: '111111111111'", &format!("AccountId: '{MASTER}'"));
-        // moto names its management account "master" and has no PutAccountName to change it.
-        ws.edit("AccountName: Acme Management", "AccountName: master");
-        AwsWorkspace { ws, moto: Moto::start().await }
+        AwsWorkspace { ws: Workspace::quickstart_for_moto(), moto: Moto::start().await }
     }
 
     fn run(&self, args: &[&str]) -> Run {
-        let env: Vec<(&str, String)> = self.moto.env();
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        self.ws.run_env(args, &env)
+        self.ws.run_on(&self.moto, args)
     }
 
     fn org(&self) -> &str {

@@ -3,32 +3,17 @@
 
 mod common;
 use common::moto::Moto;
-use common::{Run, Workspace};
-
-const MASTER: &str = "123456789012";
-
-fn workspace() -> Workspace {
-    let ws = Workspace::quickstart();
-    ws.edit("AccountId: '111111111111'", &format!("AccountId: '{MASTER}'"));
-    ws.edit("AccountName: Acme Management", "AccountName: master");
-    ws
-}
-
-fn run(ws: &Workspace, moto: &Moto, args: &[&str]) -> Run {
-    let env = moto.env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    ws.run_env(args, &env)
-}
+use common::Workspace;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_landing_zone_deploys_on_moto_into_the_right_accounts_and_regions() {
     let moto = Moto::start().await;
-    let ws = workspace();
+    let ws = Workspace::quickstart_for_moto();
     let tasks = ws.tasks();
     let tasks = tasks.to_str().unwrap();
-    let apply = tokio::task::block_in_place(|| run(&ws, &moto, &["apply", tasks, "--auto-approve"]));
+    let apply = tokio::task::block_in_place(|| ws.run_on(&moto, &["apply", tasks, "--auto-approve"]));
     assert_eq!(apply.code, Some(0), "{}\n{}", apply.stdout, apply.stderr);
-    let again = tokio::task::block_in_place(|| run(&ws, &moto, &["plan", tasks, "--detailed-exitcode"]));
+    let again = tokio::task::block_in_place(|| ws.run_on(&moto, &["plan", tasks, "--detailed-exitcode"]));
     assert_eq!(again.code, Some(0), "second plan not empty:\n{}\n{}", again.stdout, again.stderr);
 
     let orgs = moto.organizations().await;
@@ -91,10 +76,10 @@ fn urlencoding_free(text: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_moto_producers_go_first_and_prune_deletes_only_when_asked() {
     let moto = Moto::start().await;
-    let ws = workspace();
+    let ws = Workspace::quickstart_for_moto();
     let tasks = ws.tasks();
     let tasks = tasks.to_str().unwrap();
-    let apply = tokio::task::block_in_place(|| run(&ws, &moto, &["apply", tasks, "--auto-approve"]));
+    let apply = tokio::task::block_in_place(|| ws.run_on(&moto, &["apply", tasks, "--auto-approve"]));
     assert_eq!(apply.code, Some(0), "{}\n{}", apply.stdout, apply.stderr);
     let done: Vec<&str> =
         apply.stdout.lines().filter(|l| l.starts_with("done") && l.contains("acme-audit-roles")).collect();
@@ -116,9 +101,9 @@ async fn on_moto_producers_go_first_and_prune_deletes_only_when_asked() {
     let start = text.find("KmsKeys:").unwrap();
     let end = text.find("BudgetAlarms:").unwrap();
     std::fs::write(ws.tasks(), format!("{}{}", &text[..start], &text[end..])).unwrap();
-    let kept = tokio::task::block_in_place(|| run(&ws, &moto, &["plan", tasks, "--detailed-exitcode"]));
+    let kept = tokio::task::block_in_place(|| ws.run_on(&moto, &["plan", tasks, "--detailed-exitcode"]));
     assert_eq!(kept.code, Some(0), "without --prune the stacks stay: {}", kept.stdout);
-    tokio::task::block_in_place(|| run(&ws, &moto, &["apply", tasks, "--auto-approve", "--prune"])).ok();
+    tokio::task::block_in_place(|| ws.run_on(&moto, &["apply", tasks, "--auto-approve", "--prune"])).ok();
     let cfn = moto.cloudformation_in(&prod, "eu-central-1").await;
     let left = cfn.describe_stacks().stack_name("acme-kms").send().await;
     let gone = match left {
@@ -126,6 +111,6 @@ async fn on_moto_producers_go_first_and_prune_deletes_only_when_asked() {
         Ok(out) => out.stacks().iter().all(|s| s.stack_status().map(|st| st.as_str()) == Some("DELETE_COMPLETE")),
     };
     assert!(gone, "acme-kms was pruned");
-    let again = tokio::task::block_in_place(|| run(&ws, &moto, &["plan", tasks, "--detailed-exitcode"]));
+    let again = tokio::task::block_in_place(|| ws.run_on(&moto, &["plan", tasks, "--detailed-exitcode"]));
     assert_eq!(again.code, Some(0), "{}", again.stdout);
 }

@@ -54,6 +54,15 @@ impl Workspace {
         Workspace { dir, org, sandbox }
     }
 
+    /// The quickstart pointed at moto's organization: its management account is 123456789012,
+    /// named "master" (moto has no PutAccountName to change that).
+    pub fn quickstart_for_moto() -> Self {
+        let ws = Workspace::quickstart();
+        ws.edit("AccountId: '111111111111'", "AccountId: '123456789012'");
+        ws.edit("AccountName: Acme Management", "AccountName: master");
+        ws
+    }
+
     /// A workspace whose org file is `text` (written as organization.yml).
     pub fn with_file(text: &str) -> Self {
         let ws = Workspace::quickstart();
@@ -73,6 +82,13 @@ impl Workspace {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         }
+    }
+
+    /// orgctl against a moto server.
+    pub fn run_on(&self, moto: &moto::Moto, args: &[&str]) -> Run {
+        let env = moto.env();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.run_env(args, &env)
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
@@ -213,4 +229,16 @@ impl Org {
         names.sort();
         names
     }
+}
+
+/// (check, resource) of every finding of an audit report in JSON.
+pub fn findings(report: &Value) -> std::collections::BTreeSet<(String, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (f["check"].as_str().expect("check").to_string(), f["resource"].as_str().expect("resource").to_string())
+        })
+        .collect()
 }
