@@ -34,22 +34,23 @@ fn a_numeric_account_id_becomes_a_string_and_accounts_default_to_the_root() {
 #[test]
 fn getatt_sub_and_join_compute_values_across_accounts() {
     let loaded = load(&format!(
-        "{HEAD}      Alias: acme-mgmt\n      Tags:\n        team: platform\n  Dev:\n    Type: OC::ORG::Account\n    Properties:\n      AccountName: !Sub '${{Master.AccountName}} Dev'\n      RootEmail: dev@example.com\n      Alias: !Join ['-', [!GetAtt Master.Alias, dev]]\n      Tags:\n        owner: !GetAtt Master.Tags.team\n        management: !Ref Master\n        literal: !Sub '${{!NotAVariable}}'\n"
+        "{HEAD}      Alias: acme-mgmt\n      Tags:\n        team: platform\n  Dev:\n    Type: OC::ORG::Account\n    Properties:\n      AccountName: !Sub '${{Master.AccountName}} Dev ${{!x}}'\n      RootEmail: dev@example.com\n      Alias: !Join ['-', [!GetAtt Master.Alias, dev]]\n      Tags:\n        owner: !GetAtt Master.Tags.team\n        management: !Ref Master\n"
     ));
     assert!(errors(&loaded).is_empty(), "{:?}", errors(&loaded));
     let desired = loaded.desired.unwrap();
     let dev = desired.accounts.iter().find(|a| a.logical_id == "Dev").unwrap();
-    assert_eq!(dev.name.as_deref(), Some("Management Dev"));
+    assert_eq!(dev.name.as_deref(), Some("Management Dev ${x}"));
     assert_eq!(dev.alias.as_deref(), Some("acme-mgmt-dev"));
     let tags = dev.tags.as_ref().unwrap();
     assert_eq!(tags["owner"], "platform");
     assert_eq!(tags["management"], "111111111111");
-    assert_eq!(tags["literal"], "${NotAVariable}");
 }
 
 #[test]
 fn includes_are_relative_to_the_including_file_and_merges_apply() {
     let dir = tempfile::tempdir().unwrap();
+    // A repository: an org file may include files anywhere inside it.
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
     write(dir.path(), "lib/scp.yml", "Type: OC::ORG::ServiceControlPolicy\nProperties:\n  PolicyName: DenyS3\n  PolicyDocument: !Include ./doc.json\n");
     write(
         dir.path(),
@@ -150,4 +151,60 @@ fn limits_can_be_raised() {
     options.limits.set("ou-depth=6").unwrap();
     assert!(spec::load(&path, &options).desired.is_some());
     assert!(options.limits.set("nonsense=1").is_err());
+}
+
+#[test]
+fn an_org_file_written_as_json_with_a_byte_order_mark_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = "\u{feff}{\"AWSTemplateFormatVersion\": \"2010-09-09-OC\", \"Organization\": {\"Master\": {\"Type\": \"OC::ORG::MasterAccount\", \"Properties\": {\"AccountName\": \"Management\", \"AccountId\": \"111111111111\"}}}}";
+    let path = write(dir.path(), "organization.json", json);
+    assert!(!orgctl::tasks::is_task_file(&path, &LoadOptions::default()));
+    let loaded = spec::load(&path, &LoadOptions::default());
+    assert!(errors(&loaded).is_empty(), "{:?}", errors(&loaded));
+    assert_eq!(loaded.desired.unwrap().master_account_id, "111111111111");
+}
+
+#[test]
+fn an_alias_bomb_measured_in_bytes_is_refused_without_exhausting_memory() {
+    // A 1 MB anchor referenced 20,000 times would expand to 20 GB.
+    let big = "x".repeat(1_000_000);
+    let refs = vec!["*a"; 20_000].join(", ");
+    let loaded = load(&format!("{HEAD}Definitions:\n  Big: &a \"{big}\"\n  Many: [{refs}]\n"));
+    let codes: Vec<&str> = loaded.diagnostics.0.iter().map(|d| d.code).collect();
+    assert_eq!(codes, vec!["yaml-too-large"]);
+}
+
+#[test]
+fn an_include_of_a_fifo_is_refused_and_never_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.yml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+    assert!(made, "mkfifo is needed for this test");
+    let path = write(dir.path(), "organization.yml", &format!("{HEAD}  Scp: !Include ./pipe.yml\n"));
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let loaded = spec::load(&path, &LoadOptions::default());
+        let _ = tx.send(loaded.diagnostics.0.iter().map(|d| d.code).collect::<Vec<_>>());
+    });
+    let codes = rx.recv_timeout(std::time::Duration::from_secs(10)).expect("loading a FIFO include hung");
+    assert_eq!(codes, vec!["file-not-regular"]);
+}
+
+#[test]
+fn includes_outside_the_project_are_refused_and_never_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "secret.txt", "AWS_SECRET_ACCESS_KEY=hunter2");
+    let text =
+        format!("{HEAD}      Tags:\n        leak: !Include ../secret.txt\n        env: !Include /proc/self/environ\n");
+    let path = write(dir.path(), "project/organization.yml", &text);
+    let loaded = spec::load(&path, &LoadOptions::default());
+    let codes: Vec<&str> = loaded.diagnostics.0.iter().map(|d| d.code).collect();
+    assert_eq!(codes, vec!["file-outside-project"]);
+    assert!(loaded.sources.find(&dir.path().join("project/../secret.txt")).is_none());
+    let widened = LoadOptions { allowed_paths: vec![dir.path().to_path_buf()], ..Default::default() };
+    let text = format!("{HEAD}      Tags:\n        team: !Include ../team.txt\n");
+    write(dir.path(), "team.txt", "platform");
+    let path = write(dir.path(), "project/organization.yml", &text);
+    let loaded = spec::load(&path, &widened);
+    assert!(errors(&loaded).is_empty(), "{:?}", errors(&loaded));
 }

@@ -69,6 +69,7 @@ fn targets_cross_accounts_with_regions() {
 fn task_dir(tasks: &str) -> (tempfile::TempDir, PathBuf) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
     let qs = dir.path().join("examples/quickstart");
     std::fs::create_dir_all(&qs).unwrap();
     std::fs::copy(root.join("examples/quickstart/organization.yml"), qs.join("organization.yml")).unwrap();
@@ -99,7 +100,7 @@ fn a_task_file_with_includes_parameters_and_bindings() {
         "Parameters:\n  prefix:\n    Type: String\n    Default: acme\n  regions:\n    Type: List<String>\n    Default: [eu-west-1, eu-central-1]\n{ORG}Topics:\n  Type: update-stacks\n  DependsOn: OrganizationUpdate\n  Template: ./template.yml\n  StackName: !Sub '${{prefix}}-topics'\n  DefaultOrganizationBindingRegion: !Ref regions\n  DefaultOrganizationBinding:\n    OrganizationalUnit: !Ref WorkloadsOU\n    ExcludeAccount: !Ref DevelopmentAccount\n  MaxConcurrentStacks: 4\nMore:\n  Type: include\n  DependsOn: Topics\n  Path: ./more-tasks.yml\n"
     );
     let (_dir, path) = task_dir(&tasks);
-    assert!(orgctl::tasks::is_task_file(&path));
+    assert!(orgctl::tasks::is_task_file(&path, &Default::default()));
     let loaded = orgctl::tasks::load(&path, &LoadOptions::default());
     assert!(codes(&loaded).is_empty(), "{:?}", loaded.diagnostics);
     let names: Vec<&str> = loaded.tasks.tasks.iter().map(|t| t.name.as_str()).collect();
@@ -287,4 +288,14 @@ fn target_count_and_enum_target_regions_follow_their_binding() {
     assert_eq!(meta["Targets"], 6, "3 Workloads accounts × 2 regions");
     assert_eq!(meta["Regions"], serde_json::json!(["logs-eu-west-1", "logs-us-east-1"]));
     assert_eq!(meta["Accounts"], serde_json::json!(["Development", "Production", "Shared Services"]));
+}
+
+#[test]
+fn a_task_named_organization_does_not_make_a_task_file_an_org_file() {
+    let tasks = "Organization:\n  Type: update-organization\n  Template: ./organization.yml\nTopics:\n  Type: update-stacks\n  Template: ./template.yml\n  StackName: topics\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref SandboxAccount\n";
+    let (_dir, path) = task_dir(tasks);
+    assert!(orgctl::tasks::is_task_file(&path, &LoadOptions::default()));
+    let loaded = orgctl::tasks::load(&path, &LoadOptions::default());
+    assert!(codes(&loaded).is_empty(), "{:?}", loaded.diagnostics);
+    assert_eq!(loaded.tasks.tasks.len(), 2);
 }

@@ -49,6 +49,10 @@ pub struct FileArgs {
     /// Override an AWS limit (repeatable): ou-depth, scps-per-target, scp-size, ous, scps.
     #[arg(long = "limit", value_name = "NAME=VALUE")]
     pub limits: Vec<String>,
+    /// Also read included files, templates and `!ReadFile` paths from DIR (repeatable). By default
+    /// only files inside the project of FILE are read: its repository, else its directory.
+    #[arg(long = "allow-path", value_name = "DIR")]
+    pub allow_paths: Vec<PathBuf>,
 }
 
 /// Which organization to talk to: AWS (the default), or a sandbox file.

@@ -113,6 +113,7 @@ fn load_options(args: &FileArgs) -> Result<LoadOptions, CliError> {
         let (k, v) = p.split_once('=').ok_or_else(|| CliError::new(format!("--parameter '{p}' is not NAME=VALUE")))?;
         options.parameters.insert(k.trim().to_string(), v.to_string());
     }
+    options.allowed_paths = args.allow_paths.clone();
     for l in &args.limits {
         options.limits.set(l).map_err(|e| CliError::new(format!("--limit: {e}")))?;
     }
@@ -129,7 +130,7 @@ struct Input {
 
 fn load_valid(file: &Path, args: &FileArgs) -> Result<Input, CliError> {
     let options = load_options(args)?;
-    let (org, tasks) = if crate::tasks::is_task_file(file) {
+    let (org, tasks) = if crate::tasks::is_task_file(file, &options) {
         let loaded = crate::tasks::load(file, &options);
         if let Some(org) = &loaded.organization {
             eprint!("{}", diagnostics::render(&org.diagnostics, &org.sources));
@@ -168,7 +169,7 @@ fn load_valid(file: &Path, args: &FileArgs) -> Result<Input, CliError> {
 fn validate(a: ValidateArgs) -> CliResult {
     let options = load_options(&a.file_args)?;
     // A task file brings its organization file along: both are checked.
-    let (reports, summary) = if crate::tasks::is_task_file(&a.file) {
+    let (reports, summary) = if crate::tasks::is_task_file(&a.file, &options) {
         let loaded = crate::tasks::load(&a.file, &options);
         let stacks = loaded
             .tasks

@@ -1,5 +1,6 @@
 //! Reading an org file from disk: the YAML itself, every `!Include`, and the top-level sections.
 
+use super::files::FileError;
 use super::source::Sources;
 use super::yaml::{self, Node, NodeKind};
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -24,13 +25,13 @@ pub fn read_tree(path: &Path, sources: &mut Sources) -> Result<Node, Box<Diagnos
 }
 
 fn read_file(path: &Path, sources: &mut Sources, stack: &mut Vec<PathBuf>) -> Result<Node, Box<Diagnostic>> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Box::new(
-            Diagnostic::error("file-unreadable", format!("cannot read {}: {e}", path.display()))
-                .help("check the path; included paths are relative to the file that includes them"),
-        )
+    let file = sources.read(path).map_err(|e| {
+        let (message, mut help) = e.describe(path);
+        if !stack.is_empty() && matches!(e, FileError::Unreadable(_)) {
+            help.push_str("; included paths are relative to the file that includes them");
+        }
+        Box::new(Diagnostic::error(e.code(), message).help(help))
     })?;
-    let file = sources.add(path.to_path_buf(), text);
     let text = sources.get(file).text.clone();
     let tree = yaml::parse(&text, file, path)?;
     stack.push(path.to_path_buf());

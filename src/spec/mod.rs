@@ -5,6 +5,8 @@
 
 pub mod desired;
 pub mod eval;
+pub mod files;
+pub mod formats;
 pub mod limits;
 pub mod load;
 pub mod model;
@@ -16,10 +18,11 @@ pub mod yaml;
 
 use crate::diagnostic::Diagnostics;
 use desired::DesiredOrg;
+use files::Confinement;
 use limits::Limits;
 use source::Sources;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What loading an org file gives: the desired organization (when the file is valid), every
 /// diagnostic, and the sources to render them with.
@@ -35,11 +38,19 @@ pub struct Loaded {
 pub struct LoadOptions {
     pub parameters: BTreeMap<String, String>,
     pub limits: Limits,
+    /// Directories files may be read from besides the entry file's project (`--allow-path`).
+    pub allowed_paths: Vec<PathBuf>,
 }
 
-/// Reads, validates and resolves an org file.
+/// Reads, validates and resolves an org file given on the command line.
 pub fn load(path: &Path, options: &LoadOptions) -> Loaded {
-    let mut sources = Sources::default();
+    load_confined(path, options, Confinement::for_entry(path, &options.allowed_paths))
+}
+
+/// Reads, validates and resolves an org file, reading files only through `confinement` (a task
+/// file's organization file is confined to the task file's project).
+pub fn load_confined(path: &Path, options: &LoadOptions, confinement: Confinement) -> Loaded {
+    let mut sources = Sources::confined(confinement);
     let mut diagnostics = Diagnostics::default();
     let mut spec = model::OrgSpec::default();
     match load::read_tree(path, &mut sources) {

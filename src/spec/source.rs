@@ -1,6 +1,7 @@
 //! The source files an org file was read from (the file itself and everything it `!Include`s),
 //! kept in memory so that diagnostics can show the offending lines.
 
+use super::files::{Confinement, FileError};
 use crate::diagnostic::Location;
 use std::path::{Path, PathBuf};
 
@@ -24,13 +25,30 @@ pub struct SourceFile {
     pub text: String,
 }
 
-/// Every file read while loading an org file.
+/// Every file read while loading an org file, and where files may be read from.
 #[derive(Debug, Default)]
 pub struct Sources {
     files: Vec<SourceFile>,
+    confinement: Confinement,
 }
 
 impl Sources {
+    /// Sources whose files are read through `confinement`.
+    pub fn confined(confinement: Confinement) -> Self {
+        Sources { files: Vec::new(), confinement }
+    }
+
+    /// Reads a file through the confinement (the first file read is the entry file).
+    pub fn read(&mut self, path: &Path) -> Result<FileId, FileError> {
+        let text = self.confinement.read(path)?;
+        Ok(self.add(path.to_path_buf(), text))
+    }
+
+    /// Where files may be read from, for readers outside the loader (`!ReadFile`).
+    pub fn confinement(&self) -> &Confinement {
+        &self.confinement
+    }
+
     pub fn add(&mut self, path: PathBuf, text: String) -> FileId {
         self.files.push(SourceFile { path, text });
         FileId((self.files.len() - 1) as u32)

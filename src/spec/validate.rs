@@ -1,6 +1,7 @@
 //! Rules that span resources: uniqueness, the OU tree, AWS limits and value formats.
 //! All run before any provider call, and all problems are reported together.
 
+use super::formats;
 use super::limits::Limits;
 use super::model::*;
 use super::report::Reporter;
@@ -46,6 +47,7 @@ pub struct Placement {
 pub fn validate(spec: &OrgSpec, limits: &Limits, sources: &Sources, diags: &mut Diagnostics) -> Placement {
     let mut c = Reporter::new(sources);
     check_accounts(spec, &mut c);
+    check_tags(spec, &mut c);
     let placement = check_tree(spec, limits, &mut c);
     check_policies(spec, limits, &mut c);
     diags.extend(c.diags);
@@ -69,7 +71,7 @@ fn check_accounts(spec: &OrgSpec, c: &mut Reporter) {
             }
         }
         if let Some(email) = &a.email {
-            if !valid_email(&email.value) {
+            if !formats::valid_email(&email.value) {
                 c.error(
                     "invalid-email",
                     email.span,
@@ -77,18 +79,22 @@ fn check_accounts(spec: &OrgSpec, c: &mut Reporter) {
                     Some("RootEmail"),
                     format!("'{}' is not a valid email address", email.value),
                 )
-                .help = Some("AWS needs a 6-64 character address like name+tag@example.com".into());
+                .help = Some(
+                    "AWS needs a 6-64 character ASCII address like name+tag@example.com (no quotes, IP literals or leading dots)"
+                        .into(),
+                );
             }
         }
         if let Some(name) = &a.name {
-            if name.value.is_empty() || name.value.chars().count() > 50 {
+            if !formats::valid_account_name(&name.value) {
                 c.error(
                     "invalid-account-name",
                     name.span,
                     &a.logical_id,
                     Some("AccountName"),
-                    "AccountName must be 1 to 50 characters",
-                );
+                    "AccountName must be 1 to 50 printable ASCII characters",
+                )
+                .help = Some("AWS accepts letters, digits, spaces and ASCII punctuation only".into());
             }
         }
         if let Some(alias) = &a.alias {
@@ -124,15 +130,20 @@ fn check_accounts(spec: &OrgSpec, c: &mut Reporter) {
     c.unique("duplicate-account-name", "AccountName", values(&|a| a.name.as_ref(), false), "AccountName", true);
 }
 
-fn valid_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else { return false };
-    (6..=64).contains(&email.len())
-        && !local.is_empty()
-        && !domain.contains('@')
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !email.chars().any(|c| c.is_whitespace())
+/// Tags on every resource that has them, against AWS's tag rules.
+fn check_tags(spec: &OrgSpec, c: &mut Reporter) {
+    let tagged = spec
+        .accounts
+        .iter()
+        .map(|a| (&a.logical_id, &a.tags))
+        .chain(spec.ous.iter().map(|o| (&o.logical_id, &o.tags)))
+        .chain(spec.policies.iter().map(|p| (&p.logical_id, &p.tags)));
+    for (id, tags) in tagged {
+        let Some(tags) = tags else { continue };
+        if let Some(problem) = formats::tag_problem(&tags.value) {
+            c.error("invalid-tags", tags.span, id, Some("Tags"), problem);
+        }
+    }
 }
 
 fn valid_alias(alias: &str) -> bool {

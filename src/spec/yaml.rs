@@ -73,13 +73,23 @@ impl Node {
 /// Parses `text` (the content of the file `file`) into a located tree.
 /// Returns `Null` for an empty document.
 pub fn parse(text: &str, file: FileId, path: &Path) -> Result<Node, Box<Diagnostic>> {
-    let mut builder = Builder { file, stack: Vec::new(), anchors: HashMap::new(), root: None, error: None, nodes: 0 };
+    let offsets = ByteOffsets::of(text);
+    let mut builder = Builder {
+        file,
+        offsets: offsets.clone(),
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        root: None,
+        error: None,
+        nodes: 0,
+        bytes: 0,
+    };
     let mut parser = Parser::new_from_str(text);
     let at = |m: &Marker| Location {
         file: path.to_path_buf(),
         line: m.line(),
         column: m.col() + 1,
-        offset: m.index(),
+        offset: offsets.byte(m.index()),
         len: 1,
     };
     if let Err(e) = parser.load(&mut builder, false) {
@@ -89,8 +99,15 @@ pub fn parse(text: &str, file: FileId, path: &Path) -> Result<Node, Box<Diagnost
                 .help("fix the YAML syntax at this position (indentation, quoting, a missing ':')"),
         ));
     }
-    if let Some((err, mark)) = builder.error {
-        return Err(Box::new(err.at(Some(at(&mark)))));
+    if let Some((err, span)) = builder.error {
+        let location = Location {
+            file: path.to_path_buf(),
+            line: span.line as usize,
+            column: span.column as usize,
+            offset: span.offset as usize,
+            len: span.len as usize,
+        };
+        return Err(Box::new(err.at(Some(location))));
     }
     Ok(builder.root.unwrap_or(Node {
         kind: NodeKind::Null,
@@ -107,26 +124,71 @@ enum Frame {
 /// Nodes a document may expand to once aliases are resolved: far above any real org file
 /// (a 5,000-account org is about 200,000), far below what would exhaust memory ("billion laughs").
 const MAX_NODES: usize = 1_000_000;
+/// Bytes of text a document may expand to once aliases are resolved: a 1 MB anchor referenced
+/// 20,000 times must be refused, not allocated.
+const MAX_BYTES: usize = 64 * 1024 * 1024;
 /// Nesting depth a document may reach; later stages walk the tree recursively.
 const MAX_DEPTH: usize = 128;
 
-struct Builder {
-    file: FileId,
-    stack: Vec<Frame>,
-    /// Anchored nodes with their size in nodes.
-    anchors: HashMap<usize, (Node, usize)>,
-    root: Option<Node>,
-    /// The first problem the parser itself does not see, and where it is.
-    error: Option<(Diagnostic, Marker)>,
-    nodes: usize,
+/// The parser counts positions in characters; spans (and miette, which highlights them) need
+/// bytes. Identity for ASCII text, else a table from character index to byte offset.
+#[derive(Clone)]
+struct ByteOffsets(Option<std::rc::Rc<Vec<usize>>>);
+
+impl ByteOffsets {
+    fn of(text: &str) -> Self {
+        if text.is_ascii() {
+            return ByteOffsets(None);
+        }
+        let mut table: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
+        table.push(text.len());
+        ByteOffsets(Some(std::rc::Rc::new(table)))
+    }
+
+    fn byte(&self, char_index: usize) -> usize {
+        match &self.0 {
+            None => char_index,
+            Some(table) => table.get(char_index).or(table.last()).copied().unwrap_or(0),
+        }
+    }
 }
 
-fn size(node: &Node) -> usize {
-    1 + match &node.kind {
-        NodeKind::Seq(items) => items.iter().map(size).sum(),
-        NodeKind::Map(entries) => entries.iter().map(|(k, v)| size(k) + size(v)).sum(),
-        _ => 0,
+struct Builder {
+    file: FileId,
+    offsets: ByteOffsets,
+    stack: Vec<Frame>,
+    /// Anchored nodes with their size in nodes and in bytes of text.
+    anchors: HashMap<usize, (Node, Size)>,
+    root: Option<Node>,
+    /// The first problem the parser itself does not see, and where it is.
+    error: Option<(Diagnostic, Span)>,
+    nodes: usize,
+    bytes: usize,
+}
+
+/// How much a node expands to: nodes, and bytes of scalar text.
+#[derive(Clone, Copy, Default)]
+struct Size {
+    nodes: usize,
+    bytes: usize,
+}
+
+fn size(node: &Node) -> Size {
+    let mut total = Size { nodes: 1, bytes: 0 };
+    let mut add = |s: Size| {
+        total.nodes += s.nodes;
+        total.bytes += s.bytes;
+    };
+    match &node.kind {
+        NodeKind::Seq(items) => items.iter().for_each(|i| add(size(i))),
+        NodeKind::Map(entries) => entries.iter().for_each(|(k, v)| {
+            add(size(k));
+            add(size(v));
+        }),
+        NodeKind::Scalar { text, .. } => add(Size { nodes: 0, bytes: text.len() }),
+        NodeKind::Null => {}
     }
+    total
 }
 
 impl Builder {
@@ -135,21 +197,44 @@ impl Builder {
             file: self.file,
             line: mark.line() as u32,
             column: mark.col() as u32 + 1,
-            offset: mark.index() as u32,
+            offset: self.offsets.byte(mark.index()) as u32,
             len: len as u32,
         }
     }
 
     fn fail(&mut self, message: &str, mark: Marker) {
+        let span = self.span(mark, 1);
         self.error.get_or_insert_with(|| {
             let d = Diagnostic::error("yaml-too-large", message.to_string())
                 .help("org files are plain mappings; this looks like an alias bomb or generated nesting");
-            (d, mark)
+            (d, span)
         });
+    }
+
+    /// Refuses a mapping that names a key twice: YAML parsers disagree on which one wins, and
+    /// `Effect: Deny` followed by `Effect: Allow` must not quietly become an Allow.
+    fn check_duplicate_keys(&mut self, entries: &[(Node, Node)]) {
+        let mut seen: HashMap<&str, &Node> = HashMap::new();
+        for (key, _) in entries {
+            let Some(name) = key.as_str() else { continue };
+            if let Some(first) = seen.insert(name, key) {
+                let message = format!(
+                    "duplicate key '{name}' in this mapping (first at line {}, column {})",
+                    first.span.line, first.span.column
+                );
+                let d = Diagnostic::error("yaml-duplicate-key", message)
+                    .help("a key may appear once in a mapping: remove one of them or merge their values");
+                self.error.get_or_insert((d, key.span));
+                return;
+            }
+        }
     }
 
     fn finish(&mut self, node: Node, anchor: usize) {
         self.nodes += 1;
+        if let NodeKind::Scalar { text, .. } = &node.kind {
+            self.bytes += text.len();
+        }
         if anchor > 0 {
             let n = size(&node);
             self.anchors.insert(anchor, (node.clone(), n));
@@ -242,22 +327,31 @@ impl MarkedEventReceiver for Builder {
             }
             Event::MappingEnd => {
                 if let Some(Frame::Map { entries, tag, anchor, span, .. }) = self.stack.pop() {
+                    self.check_duplicate_keys(&entries);
                     let kind = NodeKind::Map(apply_merges(entries));
                     self.finish(Node { kind, tag, span }, anchor);
                 }
             }
             Event::Alias(_) if self.error.is_some() => {}
             Event::Alias(id) => match self.anchors.get(&id).cloned() {
-                Some((_, n)) if self.nodes + n > MAX_NODES => {
+                Some((_, n)) if self.nodes + n.nodes > MAX_NODES => {
                     self.fail(&format!("aliases expand the document past {MAX_NODES} nodes"), mark);
                 }
+                Some((_, n)) if self.bytes + n.bytes > MAX_BYTES => {
+                    self.fail(&format!("aliases expand the document past {} MiB of text", MAX_BYTES >> 20), mark);
+                }
                 Some((node, n)) => {
-                    self.nodes += n - 1;
+                    self.nodes += n.nodes - 1;
+                    self.bytes += n.bytes;
+                    if let NodeKind::Scalar { text, .. } = &node.kind {
+                        self.bytes -= text.len();
+                    }
                     self.finish(node, 0);
                 }
                 None => {
+                    let span = self.span(mark, 1);
                     self.error.get_or_insert_with(|| {
-                        (Diagnostic::error("yaml-syntax", "an alias refers to an unknown anchor"), mark)
+                        (Diagnostic::error("yaml-syntax", "an alias refers to an unknown anchor"), span)
                     });
                 }
             },

@@ -8,6 +8,7 @@ mod parse;
 pub mod render;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::spec::files::Confinement;
 use crate::spec::model::ResourceKind;
 use crate::spec::source::Sources;
 use crate::spec::{self, LoadOptions, Loaded};
@@ -30,11 +31,20 @@ impl LoadedTasks {
     }
 }
 
-/// Whether `path` is a task file rather than an organization file (it has neither
-/// `AWSTemplateFormatVersion` nor `Organization` at the top).
-pub fn is_task_file(path: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(path) else { return false };
-    !text.lines().any(|l| l.starts_with("AWSTemplateFormatVersion:") || l.starts_with("Organization:"))
+/// Whether `path` is a task file rather than an organization file, decided from the parsed
+/// document (so JSON, a byte-order mark or a task named `Organization` do not mislead it): an org
+/// file has `AWSTemplateFormatVersion`, or an `Organization` section that is not itself a task.
+/// A file that does not parse is treated as an org file, whose loader reports the error.
+pub fn is_task_file(path: &Path, options: &LoadOptions) -> bool {
+    let mut sources = Sources::confined(Confinement::for_entry(path, &options.allowed_paths));
+    let Ok(root) = spec::load::read_tree(path, &mut sources) else { return false };
+    let Some(entries) = root.as_map() else { return false };
+    let is_org = entries.iter().any(|(key, value)| match key.as_str() {
+        Some("AWSTemplateFormatVersion") => true,
+        Some("Organization") => value.get("Type").is_none(),
+        _ => false,
+    });
+    !is_org
 }
 
 /// The organization file named by the task file's `update-organization` task, found before the
@@ -49,8 +59,11 @@ fn organization_path(path: &Path, sources: &mut Sources) -> Option<std::path::Pa
 }
 
 pub fn load(path: &Path, options: &LoadOptions) -> LoadedTasks {
-    let mut scratch = Sources::default();
-    let organization = organization_path(path, &mut scratch).filter(|p| p.exists()).map(|p| spec::load(&p, options));
+    let confinement = Confinement::for_entry(path, &options.allowed_paths);
+    let mut scratch = Sources::confined(confinement.clone());
+    let organization = organization_path(path, &mut scratch)
+        .filter(|p| p.exists())
+        .map(|p| spec::load_confined(&p, options, confinement.clone()));
     let kinds: HashMap<String, ResourceKind> = organization
         .as_ref()
         .map(|o| {
@@ -62,7 +75,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> LoadedTasks {
             accounts.chain(ous).collect()
         })
         .unwrap_or_default();
-    let mut sources = Sources::default();
+    let mut sources = Sources::confined(confinement);
     let mut diagnostics = Diagnostics::default();
     let tasks = parse::parse(path, &mut sources, &kinds, &options.parameters, &mut diagnostics);
     if organization.is_none() && !diagnostics.has_errors() {

@@ -61,6 +61,8 @@ pub struct TemplateResource {
 /// An org-formation annotated CloudFormation template, read and checked.
 #[derive(Debug, Clone)]
 pub struct Template {
+    /// Where `!ReadFile` may read from: the task file's project.
+    pub confinement: crate::spec::files::Confinement,
     pub path: PathBuf,
     /// The template's `OrganizationBindings` section.
     pub bindings: BTreeMap<String, Binding>,

@@ -599,6 +599,7 @@ impl Parser<'_> {
             }
         };
         let mut template = Template {
+            confinement: self.sources.confinement().clone(),
             path: path.to_path_buf(),
             bindings: BTreeMap::new(),
             resources: Vec::new(),

@@ -422,10 +422,11 @@ impl Renderer<'_> {
             "ReadFile" => {
                 let base = self.task.template.parent().map(|p| p.to_path_buf()).unwrap_or_default();
                 let path = base.join(arg.as_str().unwrap_or_default());
-                match std::fs::read_to_string(&path) {
+                match self.task.document.confinement.clone().read(&path) {
                     Ok(text) => json!(text),
                     Err(e) => {
-                        self.errors.push(format!("{}: !ReadFile {}: {e}", scope.resource, path.display()));
+                        let (message, help) = e.describe(&path);
+                        self.errors.push(format!("{}: !ReadFile: {message} ({help})", scope.resource));
                         Value::Null
                     }
                 }
