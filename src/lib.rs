@@ -9,6 +9,7 @@ pub mod apply;
 pub mod audit;
 pub mod cli;
 pub mod diagnostic;
+pub mod escape;
 pub mod graph;
 pub mod import;
 pub mod model;

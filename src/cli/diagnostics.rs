@@ -1,6 +1,7 @@
 //! Renders diagnostics for people (source snippet, label, hint, via miette) or as JSON.
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
+use crate::escape::{for_terminal, same_length};
 use crate::spec::source::Sources;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
 use std::fmt;
@@ -19,9 +20,10 @@ impl fmt::Debug for Report<'_> {
 
 impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let message = for_terminal(&self.diagnostic.message);
         match self.diagnostic.subject() {
-            Some(subject) => write!(f, "{subject}: {}", self.diagnostic.message),
-            None => write!(f, "{}", self.diagnostic.message),
+            Some(subject) => write!(f, "{}: {message}", for_terminal(&subject)),
+            None => write!(f, "{message}"),
         }
     }
 }
@@ -41,7 +43,7 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.diagnostic.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.diagnostic.help.as_ref().map(|h| Box::new(for_terminal(h)) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -51,7 +53,12 @@ impl miette::Diagnostic for Report<'_> {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let loc = self.diagnostic.location.as_ref()?;
         self.source.as_ref()?;
-        let label = self.diagnostic.property.clone().or_else(|| self.diagnostic.logical_id.clone());
+        let label = self
+            .diagnostic
+            .property
+            .clone()
+            .or_else(|| self.diagnostic.logical_id.clone())
+            .map(|l| for_terminal(&l).into_owned());
         Some(Box::new(std::iter::once(LabeledSpan::new(label, loc.offset, loc.len.max(1)))))
     }
 }
@@ -63,14 +70,13 @@ pub fn render(diags: &Diagnostics, sources: &Sources) -> String {
     let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
     let mut out = String::new();
     for d in &diags.0 {
-        let source = d
-            .location
-            .as_ref()
-            .and_then(|loc| sources.find(&loc.file))
-            .map(|f| NamedSource::new(format!("{}", f.path.display()), f.text.clone()).with_language("yaml"));
+        let source = d.location.as_ref().and_then(|loc| sources.find(&loc.file)).map(|f| {
+            let name = for_terminal(&f.path.display().to_string()).into_owned();
+            NamedSource::new(name, same_length(&f.text).into_owned()).with_language("yaml")
+        });
         let report = Report { diagnostic: d, source };
         if handler.render_report(&mut out, &report).is_err() {
-            out.push_str(&format!("{}\n", report));
+            out.push_str(&format!("{}\n", for_terminal(&report.diagnostic.to_string())));
         }
         out.push('\n');
     }

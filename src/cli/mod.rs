@@ -3,13 +3,16 @@
 
 mod args;
 mod diagnostics;
+mod output;
 mod progress;
 
 pub use args::Cli;
 use args::*;
+use output::{err, errln, out, outln};
 
 use crate::apply::{self, ApplyOptions, Outcome};
 use crate::diagnostic::Diagnostics;
+use crate::escape::for_terminal;
 use crate::plan::{self as planning, Plan};
 use crate::provider::aws::{AwsOptions, AwsProvider};
 use crate::provider::sandbox::{MasterSeed, SandboxProvider};
@@ -69,7 +72,7 @@ pub fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            errln!("error: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -86,9 +89,9 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             if !e.message.is_empty() {
-                eprintln!("{} {}", style("error:").red().bold(), e.message);
+                errln!("{} {}", style("error:").red().bold(), for_terminal(&e.message));
                 if let Some(help) = e.help {
-                    eprintln!("  {} {help}", style("help:").cyan());
+                    errln!("  {} {}", style("help:").cyan(), for_terminal(&help));
                 }
             }
             ExitCode::FAILURE
@@ -133,13 +136,13 @@ fn load_valid(file: &Path, args: &FileArgs) -> Result<Input, CliError> {
     let (org, tasks) = if crate::tasks::is_task_file(file, &options) {
         let loaded = crate::tasks::load(file, &options);
         if let Some(org) = &loaded.organization {
-            eprint!("{}", diagnostics::render(&org.diagnostics, &org.sources));
+            err!("{}", diagnostics::render(&org.diagnostics, &org.sources));
         }
-        eprint!("{}", diagnostics::render(&loaded.diagnostics, &loaded.sources));
+        err!("{}", diagnostics::render(&loaded.diagnostics, &loaded.sources));
         match (loaded.organization, loaded.diagnostics.has_errors()) {
             (Some(org), false) => (org, Some(loaded.tasks)),
             _ => {
-                eprintln!(
+                errln!(
                     "{} {} has errors; nothing was sent to the organization",
                     style("error:").red().bold(),
                     file.display()
@@ -149,13 +152,13 @@ fn load_valid(file: &Path, args: &FileArgs) -> Result<Input, CliError> {
         }
     } else {
         let org = spec::load(file, &options);
-        eprint!("{}", diagnostics::render(&org.diagnostics, &org.sources));
+        err!("{}", diagnostics::render(&org.diagnostics, &org.sources));
         (org, None)
     };
     match org.desired.clone() {
         Some(desired) => Ok(Input { org, desired, tasks }),
         None => {
-            eprintln!(
+            errln!(
                 "{} {} has {} error(s); nothing was sent to the organization",
                 style("error:").red().bold(),
                 file.display(),
@@ -206,20 +209,20 @@ fn validate(a: ValidateArgs) -> CliResult {
         let all: Vec<serde_json::Value> =
             reports.iter().flat_map(|(d, _)| diagnostics::to_json(d).as_array().cloned().unwrap_or_default()).collect();
         let out = serde_json::json!({ "file": a.file, "valid": errors == 0, "diagnostics": all });
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     } else {
         for (d, sources) in &reports {
-            eprint!("{}", diagnostics::render(d, sources));
+            err!("{}", diagnostics::render(d, sources));
         }
     }
     if errors > 0 {
         if !a.json {
-            eprintln!("{} {} has {} error(s)", style("error:").red().bold(), a.file.display(), errors);
+            errln!("{} {} has {} error(s)", style("error:").red().bold(), a.file.display(), errors);
         }
         return Ok(ExitCode::FAILURE);
     }
     if !a.json {
-        println!("{summary}");
+        outln!("{summary}");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -271,13 +274,13 @@ async fn open_provider(
 /// `--stats`: the API requests the command sent.
 fn print_stats(stats: bool, provider: &dyn Provider) {
     if let (true, Some(n)) = (stats, provider.request_count()) {
-        eprintln!("orgctl: {n} API requests");
+        errln!("orgctl: {n} API requests");
     }
 }
 
 fn plan_errors(diags: Diagnostics) -> CliError {
     let sources = spec::source::Sources::default();
-    eprint!("{}", diagnostics::render(&diags, &sources));
+    err!("{}", diagnostics::render(&diags, &sources));
     CliError::reported()
 }
 
@@ -343,15 +346,15 @@ async fn plan(a: PlanArgs, stats: bool) -> CliResult {
     if a.json {
         let mut value = serde_json::to_value(&plan).unwrap_or_default();
         value["summary"] = serde_json::to_value(plan.summary()).unwrap_or_default();
-        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
     } else {
-        print!("{}", planning::render::render_plan(&plan));
+        out!("{}", planning::render::render_plan(&plan));
     }
     if let Some(out) = &a.out {
         let text = serde_json::to_string_pretty(&plan).map_err(|e| CliError::new(e.to_string()))?;
         std::fs::write(out, text).map_err(|e| CliError::new(format!("cannot write {}: {e}", out.display())))?;
         if !a.json {
-            println!(
+            outln!(
                 "\nSaved the plan to {}. Apply exactly these changes with: orgctl apply {}",
                 out.display(),
                 out.display()
@@ -385,12 +388,12 @@ async fn apply_command(a: ApplyArgs, stats: bool) -> CliResult {
         Some(saved) => {
             let provider = open_provider(&a.target, None, None, Some(saved.access_roles.clone())).await?;
             check_saved_plan(&saved, provider.as_ref()).await?;
-            print!("{}", planning::render::render_plan(&saved));
+            out!("{}", planning::render::render_plan(&saved));
             (saved, provider)
         }
         None => {
             let (plan, provider) = make_plan(&a.file, &a.file_args, &a.target, a.prune).await?;
-            print!("{}", planning::render::render_plan(&plan));
+            out!("{}", planning::render::render_plan(&plan));
             if !plan.is_empty() && !a.auto_approve {
                 confirm()?;
             }
@@ -400,7 +403,7 @@ async fn apply_command(a: ApplyArgs, stats: bool) -> CliResult {
     if plan.is_empty() {
         return Ok(ExitCode::SUCCESS);
     }
-    println!();
+    outln!();
     let options = ApplyOptions::for_provider(provider.as_ref(), usize::from(a.concurrency));
     let progress = Arc::new(progress::ConsoleProgress::new(plan.changes.len()));
     let report = apply::apply(&plan, provider.clone(), &options, progress.clone()).await;
@@ -408,35 +411,35 @@ async fn apply_command(a: ApplyArgs, stats: bool) -> CliResult {
     print_stats(stats, provider.as_ref());
     let done = report.count(|o| matches!(o, Outcome::Done(_)));
     if report.succeeded() {
-        println!("\n{} {done} change(s) made.", style("Apply complete!").green().bold());
+        outln!("\n{} {done} change(s) made.", style("Apply complete!").green().bold());
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(tolerated) = report.tolerated(&plan) {
-        println!(
+        outln!(
             "\n{} {done} change(s) made; {} stack(s) failed or were skipped within their task's FailedStackTolerance:",
             style("Apply complete.").yellow().bold(),
             tolerated.len()
         );
         for id in tolerated {
             let c = &plan.changes[id];
-            println!("  {} {}: {}", style("tolerated").yellow(), c.subject, c.summary);
+            outln!("  {} {}: {}", style("tolerated").yellow(), for_terminal(&c.subject), for_terminal(&c.summary));
         }
         return Ok(ExitCode::SUCCESS);
     }
     let failed = report.count(|o| matches!(o, Outcome::Failed(_)));
     let skipped = report.count(|o| matches!(o, Outcome::Skipped { .. }));
-    eprintln!("\n{} {done} done, {failed} failed, {skipped} skipped.", style("Apply failed:").red().bold());
+    errln!("\n{} {done} done, {failed} failed, {skipped} skipped.", style("Apply failed:").red().bold());
     for (change, outcome) in plan.changes.iter().zip(&report.outcomes) {
         if let Outcome::Failed(e) = outcome {
-            eprintln!(
+            errln!(
                 "  {} #{} {} {}: {}",
                 style("failed").red(),
                 change.id,
                 change.action.symbol(),
-                change.subject,
+                for_terminal(&change.subject),
                 change.summary
             );
-            eprintln!("      {e}");
+            errln!("      {}", for_terminal(&e.to_string()));
         }
     }
     Err(CliError::new("some changes failed; the rest were made")
@@ -455,7 +458,7 @@ async fn import(a: ImportArgs, stats: bool) -> CliResult {
         Some(out) => {
             std::fs::write(out, &imported.yaml)
                 .map_err(|e| CliError::new(format!("cannot write {}: {e}", out.display())))?;
-            eprintln!(
+            errln!(
                 "Wrote {} ({} OUs, {} accounts, {} SCPs).",
                 out.display(),
                 state.ous.len(),
@@ -463,7 +466,7 @@ async fn import(a: ImportArgs, stats: bool) -> CliResult {
                 state.policies.values().filter(|p| !p.aws_managed).count()
             );
         }
-        None => print!("{}", imported.yaml),
+        None => out!("{}", imported.yaml),
     }
     let untagged = crate::import::untagged(&state, &imported);
     if a.no_tag || untagged.is_empty() {
@@ -474,7 +477,7 @@ async fn import(a: ImportArgs, stats: bool) -> CliResult {
         let tags = crate::model::Tags::from([(crate::model::OWNER_TAG.to_string(), lid.to_string())]);
         provider.tag_resource(id, &tags).await?;
     }
-    eprintln!(
+    errln!(
         "Tagged {} resource(s) with {}=<logical id>, so that renames in the file are updates.",
         untagged.len(),
         crate::model::OWNER_TAG
@@ -550,14 +553,16 @@ async fn audit(a: AuditArgs, stats: bool) -> CliResult {
                 .map(|(s, n)| format!("{n} {s}"))
                 .collect();
             let detail = if counts.is_empty() { String::new() } else { format!(": {}", counts.join(", ")) };
-            eprintln!("Wrote {} ({} findings{detail}).", path.display(), report.findings.len());
+            errln!("Wrote {} ({} findings{detail}).", path.display(), report.findings.len());
         }
-        None => print!("{text}"),
+        // On a terminal, Markdown shows names as they are: escape what could rewrite the screen.
+        None if a.format == au::render::Format::Md => out!("{}", crate::escape::lines_for_terminal(&text)),
+        None => out!("{text}"),
     }
     print_stats(stats, provider.as_ref());
     if let (Some(threshold), Some(worst)) = (fail_on, report.worst()) {
         if worst >= threshold {
-            eprintln!("{} findings at or above {} (--fail-on)", style("audit failed:").red().bold(), threshold.name());
+            errln!("{} findings at or above {} (--fail-on)", style("audit failed:").red().bold(), threshold.name());
             return Ok(ExitCode::from(3));
         }
     }
@@ -602,7 +607,7 @@ fn confirm() -> Result<(), CliError> {
         return Err(CliError::new("refusing to apply without confirmation: there is no terminal to ask")
             .help("review the plan above and pass --auto-approve, or save it with `plan --out` and apply the file"));
     }
-    print!("\nDo you want to make these changes? Only 'yes' will be accepted: ");
+    out!("\nDo you want to make these changes? Only 'yes' will be accepted: ");
     let _ = std::io::stdout().flush();
     let mut answer = String::new();
     let _ = std::io::stdin().lock().read_line(&mut answer);

@@ -1,6 +1,8 @@
 //! Apply progress: a bar on a terminal, one line per finished change either way.
 
+use super::output::outln;
 use crate::apply::{Outcome, Progress};
+use crate::escape::for_terminal;
 use crate::plan::Change;
 use console::style;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -27,7 +29,7 @@ impl ConsoleProgress {
     fn line(&self, text: String) {
         match &self.bar {
             Some(bar) => bar.println(text),
-            None => println!("{text}"),
+            None => outln!("{text}"),
         }
     }
 
@@ -41,7 +43,7 @@ impl ConsoleProgress {
 impl Progress for ConsoleProgress {
     fn started(&self, change: &Change) {
         if let Some(bar) = &self.bar {
-            bar.set_message(format!("{} {}", change.subject, change.summary));
+            bar.set_message(format!("{} {}", for_terminal(&change.subject), for_terminal(&change.summary)));
         }
     }
 
@@ -50,11 +52,19 @@ impl Progress for ConsoleProgress {
         if let Some(bar) = &self.bar {
             bar.set_position(n as u64);
         }
-        let what = format!("{} {}: {}", change.action.symbol(), change.subject, change.summary);
+        let what =
+            format!("{} {}: {}", change.action.symbol(), for_terminal(&change.subject), for_terminal(&change.summary));
         let text = match outcome {
             Outcome::Done(Some(id)) => format!("{} [{n}/{}] {what} ({id})", style("done").green(), self.total),
             Outcome::Done(None) => format!("{} [{n}/{}] {what}", style("done").green(), self.total),
-            Outcome::Failed(e) => format!("{} [{n}/{}] {what}: {e}", style("FAILED").red().bold(), self.total),
+            Outcome::Failed(e) => {
+                format!(
+                    "{} [{n}/{}] {what}: {}",
+                    style("FAILED").red().bold(),
+                    self.total,
+                    for_terminal(&e.to_string())
+                )
+            }
             Outcome::Skipped { because } => format!(
                 "{} [{n}/{}] {what} (needs change #{because}, which failed)",
                 style("skipped").yellow(),

@@ -3,6 +3,7 @@
 //! turns off when the output is not a terminal.
 
 use super::change::{Action, Change, Plan, PropertyDiff};
+use crate::escape::{for_terminal, lines_for_terminal};
 use console::style;
 use similar::{ChangeTag, TextDiff};
 use std::fmt::Write;
@@ -32,7 +33,7 @@ pub fn render_plan(plan: &Plan) -> String {
     if !plan.notes.is_empty() || plan.unchanged_stacks > 0 {
         let _ = writeln!(out);
         for note in &plan.notes {
-            let _ = writeln!(out, "{} {}", style("note:").bold(), note.message);
+            let _ = writeln!(out, "{} {}", style("note:").bold(), for_terminal(&note.message));
         }
         if plan.unchanged_stacks > 0 {
             let _ = writeln!(out, "{} {} stack(s) unchanged", style("note:").bold(), plan.unchanged_stacks);
@@ -57,8 +58,8 @@ pub fn summary_line(plan: &Plan) -> String {
 }
 
 fn render_change(out: &mut String, change: &Change) {
-    let head = format!("{} {}", change.action.symbol(), change.subject);
-    let _ = writeln!(out, "  {}: {}", colored(change.action, &head), change.summary);
+    let head = format!("{} {}", change.action.symbol(), for_terminal(&change.subject));
+    let _ = writeln!(out, "  {}: {}", colored(change.action, &head), for_terminal(&change.summary));
     let width = change.diff.iter().filter(|d| !is_multiline(d)).map(|d| d.property.len()).max().unwrap_or(0);
     for diff in &change.diff {
         render_property(out, change.action, diff, width);
@@ -72,10 +73,10 @@ fn is_multiline(d: &PropertyDiff) -> bool {
 
 fn render_property(out: &mut String, action: Action, d: &PropertyDiff, width: usize) {
     if is_multiline(d) {
-        let _ = writeln!(out, "      {}:", d.property);
-        let old = d.old.as_deref().unwrap_or("");
-        let new = d.new.as_deref().unwrap_or("");
-        let diff = TextDiff::from_lines(old, new);
+        let _ = writeln!(out, "      {}:", for_terminal(&d.property));
+        let old = lines_for_terminal(d.old.as_deref().unwrap_or(""));
+        let new = lines_for_terminal(d.new.as_deref().unwrap_or(""));
+        let diff = TextDiff::from_lines(old.as_ref(), new.as_ref());
         for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
             for line in hunk.iter_changes() {
                 let text = line.value().trim_end_matches('\n');
@@ -89,9 +90,11 @@ fn render_property(out: &mut String, action: Action, d: &PropertyDiff, width: us
         }
         return;
     }
-    let value = match (&d.old, &d.new) {
+    let old = d.old.as_deref().map(for_terminal);
+    let new = d.new.as_deref().map(for_terminal);
+    let value = match (&old, &new) {
         (Some(old), Some(new)) => format!("{old} {} {new}", style("→").bold()),
-        (None, Some(new)) => new.clone(),
+        (None, Some(new)) => new.to_string(),
         (Some(old), None) => colored(Action::Remove, &format!("{old} (removed)")),
         (None, None) => "(none)".into(),
     };
@@ -104,7 +107,7 @@ fn render_property(out: &mut String, action: Action, d: &PropertyDiff, width: us
         out,
         "      {} {:width$}  {value}",
         colored(action, marker),
-        format!("{}:", d.property),
+        format!("{}:", for_terminal(&d.property)),
         width = width + 1
     );
 }
