@@ -183,7 +183,7 @@ fn a_stale_saved_plan_is_refused() {
     ws.edit("OrganizationalUnitName: Dev", "OrganizationalUnitName: Development");
     ws.apply(&[]).ok();
     let sandbox = ws.sandbox.to_str().unwrap();
-    let stale = ws.run(&["apply", plan_file.to_str().unwrap(), "--sandbox", sandbox]);
+    let stale = ws.run(&["apply", plan_file.to_str().unwrap(), "--sandbox", sandbox, "--auto-approve"]);
     assert_eq!(stale.code, Some(1));
     assert!(stale.stderr.contains("the organization changed since this plan was made"), "{}", stale.stderr);
 }
@@ -195,7 +195,8 @@ fn a_fresh_saved_plan_is_applied_exactly() {
     ws.edit("OrganizationalUnitName: Prod", "OrganizationalUnitName: Production");
     let plan_file = ws.dir.path().join("plan.json");
     ws.plan(&["--out", plan_file.to_str().unwrap()]).ok();
-    let run = ws.run(&["apply", plan_file.to_str().unwrap(), "--sandbox", ws.sandbox.to_str().unwrap()]);
+    let run =
+        ws.run(&["apply", plan_file.to_str().unwrap(), "--sandbox", ws.sandbox.to_str().unwrap(), "--auto-approve"]);
     run.ok();
     assert!(run.stdout.contains("1 change(s) made"), "{}", run.stdout);
     assert_eq!(ws.plan(&["--detailed-exitcode"]).code, Some(0));

@@ -54,3 +54,157 @@ fn names_never_reach_the_terminal_raw() {
     assert!(!bad.stderr.contains('\u{1b}'), "{}", bad.stderr);
     assert!(bad.stderr.contains("invalid-account-name"), "{}", bad.stderr);
 }
+
+/// A converged quickstart with one pending change, saved as a plan; returns the plan as JSON.
+fn saved_plan(ws: &Workspace, from: &str, to: &str) -> (std::path::PathBuf, serde_json::Value) {
+    ws.converge();
+    let cis = ws.dir.path().join("org-templates/password-policy/cis.yml");
+    let text = std::fs::read_to_string(&cis).unwrap();
+    if text.contains(from) {
+        std::fs::write(&cis, text.replacen(from, to, 1)).unwrap();
+    } else {
+        ws.edit(from, to);
+    }
+    let file = ws.dir.path().join("plan.json");
+    ws.plan(&["--out", file.to_str().unwrap()]).ok();
+    let json = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    (file, json)
+}
+
+/// Writes `plan` back, with its digest recomputed as an attacker who knows the format would.
+fn write_resealed(file: &std::path::Path, mut plan: serde_json::Value) {
+    let typed: orgctl::plan::Plan = serde_json::from_value(plan.clone()).unwrap();
+    plan["digest"] = orgctl::plan::saved::digest(&typed).into();
+    std::fs::write(file, serde_json::to_string_pretty(&plan).unwrap()).unwrap();
+}
+
+fn apply_saved(ws: &Workspace, file: &std::path::Path, extra: &[&str]) -> common::Run {
+    let mut args = vec!["apply", file.to_str().unwrap(), "--sandbox", ws.sandbox.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    ws.run(&args)
+}
+
+fn change_of<'a>(plan: &'a mut serde_json::Value, op_type: &str) -> &'a mut serde_json::Value {
+    let changes = plan["changes"].as_array_mut().unwrap();
+    changes.iter_mut().find(|c| c["operation"]["type"] == op_type).expect("a change of that type")
+}
+
+#[test]
+fn an_edited_saved_plan_is_refused_by_its_digest() {
+    let ws = Workspace::quickstart();
+    let (file, mut plan) = saved_plan(&ws, "MinimumPasswordLength: 14", "MinimumPasswordLength: 16");
+    let before = ws.sandbox_json();
+    change_of(&mut plan, "set_password_policy")["operation"]["policy"]["MinimumPasswordLength"] = 6.into();
+    std::fs::write(&file, serde_json::to_string(&plan).unwrap()).unwrap();
+    let run = apply_saved(&ws, &file, &["--auto-approve"]);
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    assert!(run.stderr.contains("digest does not match"), "{}", run.stderr);
+    assert_eq!(ws.sandbox_json(), before, "nothing may change");
+}
+
+#[test]
+fn apply_shows_what_the_operations_do_not_the_text_stored_in_the_plan() {
+    let ws = Workspace::quickstart();
+    let (file, mut plan) = saved_plan(&ws, "MinimumPasswordLength: 14", "MinimumPasswordLength: 16");
+    let org = ws.state();
+    let dev = org.account("aws+development@example.com")["id"].as_str().unwrap().to_string();
+    let prod = org.account("aws+production@example.com")["id"].as_str().unwrap().to_string();
+    // Weaken the policy and redirect one change to another account, keeping the original text.
+    let changes = plan["changes"].as_array_mut().unwrap();
+    let to_prod = changes
+        .iter_mut()
+        .find(|c| c["operation"]["type"] == "set_password_policy" && c["operation"]["account"]["existing"] == prod)
+        .unwrap();
+    to_prod["operation"]["policy"]["MinimumPasswordLength"] = 6.into();
+    let shown_before = to_prod["diff"].clone();
+    // Add a detach of the region deny from the root, disguised as a password change.
+    let root = org.root_id();
+    let region_deny = org.policy_id("DenyUnapprovedRegions");
+    let mut detach = to_prod.clone();
+    detach["operation"] = serde_json::json!({"type": "detach_policy", "policy_id": region_deny, "target_id": root});
+    let n = changes.len();
+    detach["id"] = n.into();
+    detach["depends_on"] = serde_json::json!([]);
+    changes.push(detach);
+    let dev_change = changes
+        .iter_mut()
+        .find(|c| c["operation"]["type"] == "set_password_policy" && c["operation"]["account"]["existing"] != prod)
+        .unwrap();
+    let redirected_from = dev_change["subject"].as_str().unwrap().to_string();
+    dev_change["operation"]["account"]["existing"] = dev.clone().into();
+    write_resealed(&file, plan);
+
+    // Without a terminal apply refuses, after showing what the operations really do.
+    let run = apply_saved(&ws, &file, &[]);
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    assert!(run.stderr.contains("refusing to apply without confirmation"), "{}", run.stderr);
+    assert!(run.stdout.contains("PasswordPolicy.MinimumPasswordLength:  14 → 6"), "{}\n{shown_before}", run.stdout);
+    assert!(
+        run.stdout.contains("organization root") && run.stdout.contains("detach SCP DenyUnapprovedRegions"),
+        "{}",
+        run.stdout
+    );
+    let dev_lines = run.stdout.matches(&format!("account Development ({dev})")).count();
+    assert!(dev_lines >= 2, "the redirected change ({redirected_from}) must show its real account:\n{}", run.stdout);
+}
+
+#[test]
+fn a_plan_with_duplicated_changes_is_refused_without_panicking() {
+    let ws = Workspace::quickstart();
+    let (file, mut plan) = saved_plan(&ws, "OrganizationalUnitName: Prod", "OrganizationalUnitName: Production");
+    let changes = plan["changes"].as_array_mut().unwrap();
+    let copies = changes.clone();
+    changes.extend(copies);
+    write_resealed(&file, plan);
+    let run = apply_saved(&ws, &file, &["--auto-approve"]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(run.stderr.contains("ids must be 0, 1, 2... in order"), "{}", run.stderr);
+}
+
+#[test]
+fn a_plan_whose_operations_do_not_fit_the_organization_is_refused() {
+    let ws = Workspace::quickstart();
+    let (file, plan) = saved_plan(&ws, "OrganizationalUnitName: Prod", "OrganizationalUnitName: Production");
+    let before = ws.sandbox_json();
+    let org = ws.state();
+    let cases: Vec<(serde_json::Value, &str)> = vec![
+        // Deleting an OU orgctl does not own (its ownership tag removed from the sandbox below).
+        (serde_json::json!({"type": "delete_ou", "ou_id": org.ou("Sandbox")["id"]}), "which orgctl does not own"),
+        (
+            serde_json::json!({"type": "detach_policy", "policy_id": org.policy_id("FullAWSAccess"), "target_id": org.root_id()}),
+            "orgctl never detaches",
+        ),
+        (
+            serde_json::json!({"type": "rename_ou", "ou_id": "ou-nope-12345678", "name": "X"}),
+            "is not an OU of this organization",
+        ),
+        (
+            serde_json::json!({"type": "set_alias", "account": {"new": "Ghost"}, "alias": "ghost"}),
+            "which no change of the plan creates",
+        ),
+    ];
+    // The Sandbox OU loses its ownership tag, as if someone else made it.
+    let mut state = ws.sandbox_json();
+    let sandbox_ou = org.ou("Sandbox")["id"].as_str().unwrap().to_string();
+    state["org"]["ous"][&sandbox_ou]["tags"].as_object_mut().unwrap().remove("orgctl:logical-id");
+    std::fs::write(&ws.sandbox, serde_json::to_string(&state).unwrap()).unwrap();
+    let mut plan = plan;
+    plan["state_fingerprint"] = serde_json::Value::Null;
+    for (op, expected) in cases {
+        let mut tampered = plan.clone();
+        // Plan against the sandbox as it now is, so that only the operation is wrong.
+        let fresh = ws.dir.path().join("fresh.json");
+        ws.plan(&["--out", fresh.to_str().unwrap()]).ok();
+        let fresh: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&fresh).unwrap()).unwrap();
+        tampered["state_fingerprint"] = fresh["state_fingerprint"].clone();
+        tampered["changes"][0]["operation"] = op;
+        write_resealed(&file, tampered);
+        let run = apply_saved(&ws, &file, &["--auto-approve"]);
+        assert_eq!(run.code, Some(1), "{expected}: {}", run.stdout);
+        assert!(run.stderr.contains(expected), "expected '{expected}' in:\n{}", run.stderr);
+    }
+    let mut after = ws.sandbox_json();
+    after["org"]["ous"][&sandbox_ou]["tags"]["orgctl:logical-id"] = "SandboxOU".into();
+    assert_eq!(after["org"], before["org"], "nothing may change");
+}

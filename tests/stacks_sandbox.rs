@@ -187,13 +187,14 @@ fn a_saved_plan_is_refused_when_stacks_changed_since() {
     // The stacks change behind the saved plan's back (here: someone applies first).
     edit(&template, "EnableKeyRotation: false", "EnableKeyRotation: true\n      PendingWindowInDays: 7");
     run_tasks(&ws, "apply", &[], &[]).ok();
-    let stale = ws.run(&["apply", saved.to_str().unwrap(), "--sandbox", ws.sandbox.to_str().unwrap()]);
+    let stale =
+        ws.run(&["apply", saved.to_str().unwrap(), "--sandbox", ws.sandbox.to_str().unwrap(), "--auto-approve"]);
     assert_eq!(stale.code, Some(1), "{}", stale.stdout);
     assert!(stale.stderr.contains("the organization changed since this plan was made"), "{}", stale.stderr);
     // A fresh saved plan goes through.
     edit(&template, "PendingWindowInDays: 7", "PendingWindowInDays: 30");
     run_tasks(&ws, "plan", &["--out", saved.to_str().unwrap()], &[]).ok();
-    ws.run(&["apply", saved.to_str().unwrap(), "--sandbox", ws.sandbox.to_str().unwrap()]).ok();
+    ws.run(&["apply", saved.to_str().unwrap(), "--sandbox", ws.sandbox.to_str().unwrap(), "--auto-approve"]).ok();
     assert_eq!(run_tasks(&ws, "plan", &["--detailed-exitcode"], &[]).code, Some(0));
 }
 

@@ -10,6 +10,7 @@ pub use operation::AccountWait;
 use operation::{execute, CreatedIds};
 use retry::RetryPolicy;
 
+use crate::plan::check::{check_structure, Defect};
 use crate::plan::{Change, Plan};
 use crate::provider::Provider;
 use std::collections::VecDeque;
@@ -88,13 +89,18 @@ impl ApplyReport {
     }
 }
 
-/// Runs the plan's changes in dependency order.
+/// Runs the plan's changes in dependency order. A plan whose structure is broken (ids out of
+/// order, edges to nowhere, a cycle) is refused before anything runs.
 pub async fn apply(
     plan: &Plan,
     provider: Arc<dyn Provider>,
     options: &ApplyOptions,
     progress: Arc<dyn Progress>,
-) -> ApplyReport {
+) -> Result<ApplyReport, Vec<Defect>> {
+    let defects = check_structure(plan);
+    if !defects.is_empty() {
+        return Err(defects);
+    }
     let n = plan.changes.len();
     let mut waiting_on: Vec<usize> = plan.changes.iter().map(|c| c.depends_on.len() + c.after.len()).collect();
     // Hard edges (`depends_on`): skipped when the change fails. Soft ones (`after`): only wait.
@@ -183,7 +189,7 @@ pub async fn apply(
             }
         }
     }
-    ApplyReport {
+    Ok(ApplyReport {
         outcomes: outcomes.into_iter().enumerate().map(|(i, o)| o.unwrap_or(Outcome::Skipped { because: i })).collect(),
-    }
+    })
 }

@@ -351,7 +351,7 @@ async fn plan(a: PlanArgs, stats: bool) -> CliResult {
         out!("{}", planning::render::render_plan(&plan));
     }
     if let Some(out) = &a.out {
-        let text = serde_json::to_string_pretty(&plan).map_err(|e| CliError::new(e.to_string()))?;
+        let text = planning::saved::to_json(&plan).map_err(|e| CliError::new(e.to_string()))?;
         std::fs::write(out, text).map_err(|e| CliError::new(format!("cannot write {}: {e}", out.display())))?;
         if !a.json {
             outln!(
@@ -364,35 +364,51 @@ async fn plan(a: PlanArgs, stats: bool) -> CliResult {
     Ok(if a.detailed_exitcode && !plan.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }
 
-/// A saved plan, if `path` is one (JSON with orgctl's plan format).
+/// A saved plan, if `path` is one (JSON with orgctl's plan format), its digest checked.
 fn read_saved_plan(path: &Path) -> Result<Option<Plan>, CliError> {
-    let Ok(text) = std::fs::read_to_string(path) else { return Ok(None) };
-    if !text.trim_start().starts_with('{') {
+    let Ok(text) = crate::spec::files::read_regular(path) else { return Ok(None) };
+    if !planning::saved::looks_like_plan(&text) {
         return Ok(None);
     }
-    let value: serde_json::Value = match serde_json::from_str(&text) {
-        Ok(v) => v,
-        Err(_) => return Ok(None),
-    };
-    if value.get("format").and_then(|f| f.as_str()) != Some(planning::change::PLAN_FORMAT) {
-        return Ok(None);
-    }
-    serde_json::from_value(value).map(Some).map_err(|e| {
-        CliError::new(format!("{} looks like a saved plan but cannot be read: {e}", path.display()))
-            .help("make the plan again with `orgctl plan --out`")
+    planning::saved::from_json(&text).map(Some).map_err(|e| {
+        CliError::new(format!("{} is not a plan orgctl can apply: {e}", path.display()))
+            .help("nothing was changed; make the plan again with `orgctl plan --out`, review it, and apply that file")
     })
+}
+
+/// Refuses a plan that cannot be carried out as it stands (see `plan::check`).
+fn refuse_defects(defects: Vec<crate::plan::check::Defect>) -> Result<(), CliError> {
+    if defects.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = defects.iter().take(20).map(|d| format!("  - {d}")).collect();
+    Err(CliError::new(format!(
+        "the plan cannot be applied as it stands; nothing was changed:\n{}{}",
+        list.join("\n"),
+        if defects.len() > 20 { format!("\n  ... and {} more", defects.len() - 20) } else { String::new() }
+    ))
+    .help("a saved plan must be applied as `orgctl plan --out` wrote it: make the plan again and review it"))
 }
 
 async fn apply_command(a: ApplyArgs, stats: bool) -> CliResult {
     let (plan, provider) = match read_saved_plan(&a.file)? {
-        Some(saved) => {
+        Some(mut saved) => {
             let provider = open_provider(&a.target, None, None, Some(saved.access_roles.clone())).await?;
-            check_saved_plan(&saved, provider.as_ref()).await?;
+            let (state, stacks) = check_saved_plan(&saved, provider.as_ref()).await?;
+            refuse_defects(planning::check::check(&saved, &state, &stacks))?;
+            // Shown from the operations that will run, never from text stored in the file.
+            planning::describe_from_operations(&mut saved, &state, &stacks);
             out!("{}", planning::render::render_plan(&saved));
+            if !saved.is_empty() && !a.auto_approve {
+                confirm()?;
+            }
             (saved, provider)
         }
         None => {
-            let (plan, provider) = make_plan(&a.file, &a.file_args, &a.target, a.prune).await?;
+            let planned = plan_with_state(&a.file, &a.file_args, &a.target, a.prune).await?;
+            let stacks = planned.stacks.clone().unwrap_or_default();
+            refuse_defects(planning::check::check(&planned.plan, &planned.state, &stacks))?;
+            let (plan, provider) = (planned.plan, planned.provider);
             out!("{}", planning::render::render_plan(&plan));
             if !plan.is_empty() && !a.auto_approve {
                 confirm()?;
@@ -407,6 +423,13 @@ async fn apply_command(a: ApplyArgs, stats: bool) -> CliResult {
     let options = ApplyOptions::for_provider(provider.as_ref(), usize::from(a.concurrency));
     let progress = Arc::new(progress::ConsoleProgress::new(plan.changes.len()));
     let report = apply::apply(&plan, provider.clone(), &options, progress.clone()).await;
+    let report = match report {
+        Ok(report) => report,
+        Err(defects) => {
+            progress.finish();
+            return refuse_defects(defects).map(|_| ExitCode::FAILURE);
+        }
+    };
     progress.finish();
     print_stats(stats, provider.as_ref());
     let done = report.count(|o| matches!(o, Outcome::Done(_)));
@@ -569,7 +592,12 @@ async fn audit(a: AuditArgs, stats: bool) -> CliResult {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn check_saved_plan(plan: &Plan, provider: &dyn Provider) -> Result<(), CliError> {
+/// Checks that a saved plan belongs to this organization as it is now; returns the organization
+/// and the stacks read to check it.
+async fn check_saved_plan(
+    plan: &Plan,
+    provider: &dyn Provider,
+) -> Result<(crate::model::OrgState, Vec<crate::model::StackState>), CliError> {
     if plan.orgctl_version != env!("CARGO_PKG_VERSION") {
         return Err(CliError::new(format!(
             "this plan was made by orgctl {}, this is {}",
@@ -583,23 +611,19 @@ async fn check_saved_plan(plan: &Plan, provider: &dyn Provider) -> Result<(), Cl
             .help("apply it to the organization it was made for"));
     }
     let actual = provider.read().await?;
-    let stacks_changed = match &plan.stacks_fingerprint {
-        Some(expected) => {
-            let mut live = Vec::new();
-            for (account, region) in &plan.stack_places {
-                live.extend(provider.read_stacks(account, region).await?);
-            }
-            &planning::stacks_fingerprint(&live) != expected
-        }
-        None => false,
-    };
+    let mut live = Vec::new();
+    for (account, region) in &plan.stack_places {
+        live.extend(provider.read_stacks(account, region).await?);
+    }
+    let stacks_changed =
+        plan.stacks_fingerprint.as_ref().is_some_and(|expected| &planning::stacks_fingerprint(&live) != expected);
     if actual.fingerprint() != plan.state_fingerprint || stacks_changed {
         return Err(CliError::new(
             "the organization changed since this plan was made; the saved plan is stale and was not applied",
         )
         .help("run `orgctl plan --out PLAN` again, review it, and apply the new plan"));
     }
-    Ok(())
+    Ok((actual, live))
 }
 
 fn confirm() -> Result<(), CliError> {

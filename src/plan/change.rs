@@ -233,6 +233,9 @@ pub struct Plan {
     /// Stacks that are already as the task file wants them.
     #[serde(default)]
     pub unchanged_stacks: usize,
+    /// Set in a saved plan: see [`super::saved::digest`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
 }
 
 /// A stable hash of stacks (in any order).

@@ -74,6 +74,7 @@ pub fn plan(desired: &DesiredOrg, actual: &OrgState, limits: &Limits, provider: 
         stack_places: Vec::new(),
         stacks_fingerprint: None,
         unchanged_stacks: 0,
+        digest: None,
     })
 }
 

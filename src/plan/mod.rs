@@ -1,12 +1,16 @@
 //! Stage 3: the plan, an ordered set of changes from the live organization to the file.
 
 pub mod change;
+pub mod check;
+mod describe;
 mod diff;
 pub mod render;
+pub mod saved;
 pub mod stacks;
 
 pub use change::{
     stacks_fingerprint, Action, Change, Group, Handle, ImportSource, Note, Operation, Plan, PropertyDiff, StackImport,
     Summary,
 };
+pub use describe::describe_from_operations;
 pub use diff::{account_ids, plan};

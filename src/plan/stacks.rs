@@ -438,7 +438,11 @@ fn pretty(v: &serde_json::Value) -> String {
 }
 
 /// Differences between the deployed stack and the wanted one, for the plan output.
-fn stack_diff(live: Option<&StackState>, spec: &StackSpec, parameters: &BTreeMap<String, String>) -> Vec<PropertyDiff> {
+pub(super) fn stack_diff(
+    live: Option<&StackState>,
+    spec: &StackSpec,
+    parameters: &BTreeMap<String, String>,
+) -> Vec<PropertyDiff> {
     let mut diff = Vec::new();
     let wanted: serde_json::Value = serde_json::from_str(&spec.template).unwrap_or_default();
     let shown = |v: &str| {

@@ -219,6 +219,12 @@ impl Org {
         names
     }
 
+    pub fn policy_id(&self, name: &str) -> String {
+        let policies = self.0["policies"].as_object().expect("policies");
+        let found = policies.values().find(|p| p["name"] == name).expect("a policy of that name");
+        found["id"].as_str().expect("id").to_string()
+    }
+
     pub fn policy_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.0["policies"]
             .as_object()

@@ -1,0 +1,294 @@
+//! What a change does, in words, derived from its operation and the live organization alone.
+//!
+//! Applying a saved plan shows this description, never the subjects and diffs stored in the
+//! file: whatever an edited plan claims, the reviewer sees what its operations will do (an SCP
+//! document as sent, the real account a password policy goes to, a detach that was added).
+
+use super::change::{Action, Change, Handle, ImportSource, Operation, Plan, PropertyDiff};
+use crate::model::{user_tags, OrgState, StackState};
+use std::collections::{BTreeMap, HashMap};
+
+/// Replaces every change's action, subject, summary and diff with what its operation does to
+/// `state` (and to `stacks`, the live stacks the plan read). Notes are dropped: they are text.
+pub fn describe_from_operations(plan: &mut Plan, state: &OrgState, stacks: &[StackState]) {
+    let created: HashMap<String, Operation> = plan
+        .changes
+        .iter()
+        .filter_map(|c| match &c.operation {
+            Operation::CreateOu { logical_id, .. }
+            | Operation::CreateAccount { logical_id, .. }
+            | Operation::CreatePolicy { logical_id, .. } => Some((logical_id.clone(), c.operation.clone())),
+            _ => None,
+        })
+        .collect();
+    let live: HashMap<(&str, &str, &str), &StackState> =
+        stacks.iter().map(|s| ((s.account_id.as_str(), s.region.as_str(), s.name.as_str()), s)).collect();
+    let words = Words { state, created: &created };
+    for change in &mut plan.changes {
+        let (action, subject, summary, diff) = words.describe(&change.operation, &live);
+        *change = Change { action, subject, summary, diff, ..change.clone() };
+    }
+    plan.notes.clear();
+}
+
+struct Words<'a> {
+    state: &'a OrgState,
+    created: &'a HashMap<String, Operation>,
+}
+
+fn quoted(s: &str) -> Option<String> {
+    Some(format!("\"{s}\""))
+}
+
+fn pretty(content: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(content)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| content.to_string())
+}
+
+type Described = (Action, String, String, Vec<PropertyDiff>);
+
+impl Words<'_> {
+    /// `account Name (id)`, `organizational unit Name (id)`, `organization root r-1`, `SCP Name`.
+    fn resource(&self, handle: &Handle) -> String {
+        let s = self.state;
+        match handle {
+            Handle::Existing(id) if *id == s.root.id => format!("organization root {id}"),
+            Handle::Existing(id) => {
+                if let Some(a) = s.accounts.get(id) {
+                    let kind = if a.id == s.master_account_id { "management account" } else { "account" };
+                    format!("{kind} {} ({id})", a.name)
+                } else if let Some(ou) = s.ous.get(id) {
+                    format!("organizational unit {} ({id})", ou.name)
+                } else if let Some(p) = s.policies.get(id) {
+                    format!("service control policy {} ({id})", p.name)
+                } else {
+                    format!("unknown resource {id}")
+                }
+            }
+            Handle::New(lid) => match self.created.get(lid) {
+                Some(Operation::CreateAccount { name, .. }) => format!("account {name} ({lid}, new)"),
+                Some(Operation::CreateOu { name, .. }) => format!("organizational unit {name} ({lid}, new)"),
+                Some(Operation::CreatePolicy { name, .. }) => format!("service control policy {name} ({lid}, new)"),
+                _ => format!("{lid} (new)"),
+            },
+        }
+    }
+
+    /// Where an account or OU is: `Root/Workloads/Prod`.
+    fn place(&self, handle: &Handle) -> String {
+        match handle {
+            Handle::Existing(id) => self.state.path_of(id),
+            Handle::New(_) => self.resource(handle),
+        }
+    }
+
+    fn policy_name(&self, handle: &Handle) -> String {
+        match handle {
+            Handle::Existing(id) => {
+                self.state.policies.get(id).map_or_else(|| id.clone(), |p| format!("SCP {}", p.name))
+            }
+            Handle::New(_) => self.resource(handle),
+        }
+    }
+
+    fn tags_of(&self, handle: &Handle) -> BTreeMap<String, String> {
+        let s = self.state;
+        let Some(id) = handle.existing_id() else { return BTreeMap::new() };
+        let tags = if id == s.root.id {
+            Some(&s.root.tags)
+        } else {
+            s.accounts
+                .get(id)
+                .map(|a| &a.tags)
+                .or_else(|| s.ous.get(id).map(|o| &o.tags))
+                .or_else(|| s.policies.get(id).map(|p| &p.tags))
+        };
+        tags.cloned().unwrap_or_default()
+    }
+
+    fn account(&self, handle: &Handle) -> Option<&crate::model::AccountState> {
+        handle.existing_id().and_then(|id| self.state.accounts.get(id))
+    }
+
+    fn describe(&self, op: &Operation, stacks: &HashMap<(&str, &str, &str), &StackState>) -> Described {
+        let s = self.state;
+        let existing = |id: &str| Handle::Existing(id.to_string());
+        match op {
+            Operation::EnableScpPolicyType { root_id } => (
+                Action::Change,
+                self.resource(&existing(root_id)),
+                "enable service control policies".into(),
+                vec![PropertyDiff::new("PolicyTypes", None, Some("SERVICE_CONTROL_POLICY".into()))],
+            ),
+            Operation::CreateOu { logical_id, parent, name, tags } => {
+                let mut diff = vec![
+                    PropertyDiff::new("OrganizationalUnitName", None, quoted(name)),
+                    PropertyDiff::new("Parent", None, Some(self.place(parent))),
+                ];
+                diff.extend(tag_diffs(&BTreeMap::new(), &user_tags(tags)));
+                (Action::Add, format!("organizational unit {name} ({logical_id})"), "create".into(), diff)
+            }
+            Operation::RenameOu { ou_id, name } => {
+                let old = s.ous.get(ou_id).map(|o| o.name.as_str()).unwrap_or_default();
+                let diff = vec![PropertyDiff::new("OrganizationalUnitName", quoted(old), quoted(name))];
+                (Action::Change, self.resource(&existing(ou_id)), "rename".into(), diff)
+            }
+            Operation::DeleteOu { ou_id } => {
+                let parent = s.ous.get(ou_id).map(|o| s.path_of(&o.parent_id));
+                (
+                    Action::Remove,
+                    self.resource(&existing(ou_id)),
+                    "delete".into(),
+                    vec![PropertyDiff::new("Parent", parent, None)],
+                )
+            }
+            Operation::CreateAccount { logical_id, name, email, tags } => {
+                let mut diff = vec![
+                    PropertyDiff::new("AccountName", None, quoted(name)),
+                    PropertyDiff::new("RootEmail", None, quoted(email)),
+                ];
+                diff.extend(tag_diffs(&BTreeMap::new(), &user_tags(tags)));
+                (Action::Add, format!("account {name} ({logical_id})"), "create".into(), diff)
+            }
+            Operation::RenameAccount { account, name } => {
+                let old = self.account(account).map(|a| a.name.as_str()).and_then(quoted);
+                (
+                    Action::Change,
+                    self.resource(account),
+                    "rename".into(),
+                    vec![PropertyDiff::new("AccountName", old, quoted(name))],
+                )
+            }
+            Operation::MoveAccount { account, from, to } => (
+                Action::Move,
+                self.resource(account),
+                "move".into(),
+                vec![PropertyDiff::new("Parent", Some(self.place(from)), Some(self.place(to)))],
+            ),
+            Operation::TagResource { resource, tags } => {
+                let old = self.tags_of(resource);
+                (Action::Change, self.resource(resource), "tag".into(), tag_diffs(&old, tags))
+            }
+            Operation::UntagResource { resource, keys } => {
+                let old = self.tags_of(resource);
+                let diff =
+                    keys.iter().map(|k| PropertyDiff::new(format!("Tags.{k}"), old.get(k).cloned(), None)).collect();
+                (Action::Change, self.resource(resource), "remove tags".into(), diff)
+            }
+            Operation::CreatePolicy { logical_id, name, description, content, .. } => (
+                Action::Add,
+                format!("service control policy {name} ({logical_id})"),
+                "create".into(),
+                vec![
+                    PropertyDiff::new("PolicyName", None, quoted(name)),
+                    PropertyDiff::new("Description", None, quoted(description)),
+                    PropertyDiff::new("PolicyDocument", None, Some(pretty(content))),
+                ],
+            ),
+            Operation::UpdatePolicy { policy_id, name, description, content } => {
+                let live = s.policies.get(policy_id);
+                let mut diff = Vec::new();
+                let old_name = live.map(|p| p.name.as_str()).unwrap_or_default();
+                let old_description = live.map(|p| p.description.as_str()).unwrap_or_default();
+                let old_content = live.map(|p| p.content.as_str()).unwrap_or_default();
+                if old_name != name {
+                    diff.push(PropertyDiff::new("PolicyName", quoted(old_name), quoted(name)));
+                }
+                if old_description != description {
+                    diff.push(PropertyDiff::new("Description", quoted(old_description), quoted(description)));
+                }
+                if pretty(old_content) != pretty(content) {
+                    diff.push(PropertyDiff::new("PolicyDocument", Some(pretty(old_content)), Some(pretty(content))));
+                }
+                (Action::Change, self.resource(&existing(policy_id)), "update".into(), diff)
+            }
+            Operation::DeletePolicy { policy_id } => {
+                let name = s.policies.get(policy_id).map(|p| p.name.as_str()).and_then(quoted);
+                (
+                    Action::Remove,
+                    self.resource(&existing(policy_id)),
+                    "delete".into(),
+                    vec![PropertyDiff::new("PolicyName", name, None)],
+                )
+            }
+            Operation::AttachPolicy { policy, target } => {
+                let name = self.policy_name(policy);
+                let diff = vec![PropertyDiff::new("ServiceControlPolicies", None, Some(name.clone()))];
+                (Action::Change, self.resource(target), format!("attach {name}"), diff)
+            }
+            Operation::DetachPolicy { policy_id, target_id } => {
+                let name = self.policy_name(&existing(policy_id));
+                let diff = vec![PropertyDiff::new("ServiceControlPolicies", Some(name.clone()), None)];
+                (Action::Change, self.resource(&existing(target_id)), format!("detach {name}"), diff)
+            }
+            Operation::SetPasswordPolicy { account, policy } => {
+                let old = self.account(account).and_then(|a| a.password_policy.as_ref()).map(|p| p.fields());
+                let diff = policy
+                    .fields()
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (name, v))| {
+                        let was = old.as_ref().map(|o| o[i].1.clone());
+                        PropertyDiff::new(format!("PasswordPolicy.{name}"), was, Some(v))
+                    })
+                    .filter(|d| d.old != d.new)
+                    .collect();
+                (Action::Change, self.resource(account), "set password policy".into(), diff)
+            }
+            Operation::SetAlias { account, alias } => {
+                let old = self.account(account).and_then(|a| a.alias.as_deref()).and_then(quoted);
+                let diff = vec![PropertyDiff::new("Alias", old, alias.as_deref().and_then(quoted))];
+                (Action::Change, self.resource(account), "set alias".into(), diff)
+            }
+            Operation::CreateStack { account, region, spec, imports, replace_failed } => {
+                let params = with_imports(&spec.parameters, imports, |h| self.resource(h));
+                let summary =
+                    if *replace_failed { "create (replaces a stack that failed to create)" } else { "create" };
+                let subject = format!("stack {} in {} {region}", spec.name, self.resource(account));
+                (Action::Add, subject, summary.into(), super::stacks::stack_diff(None, spec, &params))
+            }
+            Operation::UpdateStack { account_id, region, spec, imports } => {
+                let params = with_imports(&spec.parameters, imports, |h| self.resource(h));
+                let live = stacks.get(&(account_id.as_str(), region.as_str(), spec.name.as_str())).copied();
+                let subject = format!("stack {} in {} {region}", spec.name, self.resource(&existing(account_id)));
+                (Action::Change, subject, "update".into(), super::stacks::stack_diff(live, spec, &params))
+            }
+            Operation::DeleteStack { account_id, region, name } => (
+                Action::Remove,
+                format!("stack {name} in {} {region}", self.resource(&existing(account_id))),
+                "delete".into(),
+                vec![PropertyDiff::new("StackName", Some(name.clone()), None)],
+            ),
+        }
+    }
+}
+
+/// Tag differences, one line per tag that changes.
+fn tag_diffs(old: &BTreeMap<String, String>, new: &BTreeMap<String, String>) -> Vec<PropertyDiff> {
+    new.iter()
+        .filter(|(k, v)| old.get(*k) != Some(v))
+        .map(|(k, v)| PropertyDiff::new(format!("Tags.{k}"), old.get(k).cloned(), Some(v.clone())))
+        .collect()
+}
+
+/// Stack parameters with the values read at apply time shown as where they come from.
+fn with_imports(
+    parameters: &BTreeMap<String, String>,
+    imports: &[super::change::StackImport],
+    resource: impl Fn(&Handle) -> String,
+) -> BTreeMap<String, String> {
+    let mut shown = parameters.clone();
+    for i in imports {
+        let from = match &i.source {
+            ImportSource::Output { stack, output } => format!("output {output} of stack {stack}"),
+            ImportSource::Export { name } => format!("export {name}"),
+        };
+        shown.insert(
+            i.parameter.clone(),
+            format!("({from} in {} {}, read at apply time)", resource(&i.account), i.region),
+        );
+    }
+    shown
+}
