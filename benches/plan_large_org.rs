@@ -204,7 +204,7 @@ fn measure(org: &Path, sandbox: &Path) {
     let loaded = spec::load(org, &LoadOptions::default());
     let desired = loaded.desired.expect("the generated org is valid");
     let t1 = Instant::now();
-    let provider = SandboxProvider::open(sandbox).expect("sandbox");
+    let provider = SandboxProvider::open(sandbox, std::time::Duration::ZERO).expect("sandbox");
     let actual = rt.block_on(provider.read()).expect("read");
     let t2 = Instant::now();
     let plan = orgctl::plan::plan(&desired, &actual, &Default::default(), "bench").expect("plan");

@@ -6,6 +6,7 @@
 //! validation refuses the same mistake before any API call.
 
 mod common;
+use std::time::Duration;
 
 use common::moto::Moto;
 use orgctl::model::{PasswordPolicy, Tags, FULL_AWS_ACCESS_ID};
@@ -41,7 +42,8 @@ async fn fixture(kind: Kind) -> Fixture {
                 name: "master".into(),
                 email: "master@example.com".into(),
             };
-            let provider = SandboxProvider::open_or_create(&dir.path().join("org.json"), &seed).unwrap();
+            let provider =
+                SandboxProvider::open_or_create(&dir.path().join("org.json"), &seed, Duration::ZERO).unwrap();
             Fixture { _dir: Some(dir), _moto: None, provider: Box::new(provider), kind }
         }
         Kind::Moto => {
@@ -343,12 +345,15 @@ async fn every_sandbox_write_is_on_disk_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("org.json");
     let seed = MasterSeed { account_id: "123456789012".into(), name: "m".into(), email: "m@example.com".into() };
-    let provider = SandboxProvider::open_or_create(&path, &seed).unwrap();
+    let provider = SandboxProvider::open_or_create(&path, &seed, Duration::ZERO).unwrap();
     let r = root(&provider).await;
     provider.create_ou(&r, "Persisted", &Tags::new()).await.unwrap();
-    let reopened = SandboxProvider::open(&path).unwrap();
+    drop(provider);
+    let reopened = SandboxProvider::open(&path, Duration::ZERO).unwrap();
     assert!(reopened.read().await.unwrap().ous.values().any(|o| o.name == "Persisted"));
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temp file is left behind");
+    let files: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(files.len(), 2, "the sandbox and its lock file, no temp file: {files:?}");
 }
 
 #[tokio::test]
@@ -356,7 +361,7 @@ async fn a_corrupt_sandbox_file_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("org.json");
     std::fs::write(&path, "{ half a file").unwrap();
-    let err = SandboxProvider::open(&path).err().expect("refused");
+    let err = SandboxProvider::open(&path, Duration::ZERO).err().expect("refused");
     assert_eq!(err.code, "SandboxCorrupt");
     assert!(err.message.contains("is not an orgctl sandbox file"));
 }

@@ -17,7 +17,8 @@ fn env() -> Env {
     let dir = tempfile::tempdir().unwrap();
     let seed =
         MasterSeed { account_id: "111111111111".into(), name: "Management".into(), email: "root@example.com".into() };
-    let provider = SandboxProvider::open_or_create(&dir.path().join("org.json"), &seed).unwrap();
+    let provider =
+        SandboxProvider::open_or_create(&dir.path().join("org.json"), &seed, std::time::Duration::ZERO).unwrap();
     Env { dir, provider }
 }
 

@@ -208,3 +208,76 @@ fn a_plan_whose_operations_do_not_fit_the_organization_is_refused() {
     after["org"]["ous"][&sandbox_ou]["tags"]["orgctl:logical-id"] = "SandboxOU".into();
     assert_eq!(after["org"], before["org"], "nothing may change");
 }
+
+#[test]
+fn a_locked_sandbox_makes_a_second_run_wait_then_fail_after_the_timeout() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let lock = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(ws.dir.path().join("sandbox.json.lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let run = ws.plan(&["--lock-timeout", "1s"]);
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    assert!(run.stderr.contains("waiting for the lock on"), "{}", run.stderr);
+    assert!(run.stderr.contains("is locked by") && run.stderr.contains("--lock-timeout"), "{}", run.stderr);
+    // Released while the next run waits: it goes on.
+    let releaser = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        drop(lock);
+    });
+    let run = ws.plan(&["--lock-timeout", "20s", "--detailed-exitcode"]);
+    releaser.join().unwrap();
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stderr.contains("waiting for the lock on"), "{}", run.stderr);
+}
+
+#[test]
+fn two_applies_on_one_sandbox_at_once_lose_nothing() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    // The same new OUs applied by two runs at the same moment (two CI pipelines): without a lock
+    // each run saves its own copy of the file and the OUs are duplicated or lost.
+    let mut text = std::fs::read_to_string(&ws.org).unwrap();
+    for name in ["Alpha", "Beta"] {
+        text.push_str(&format!(
+            "\n  {name}OU:\n    Type: OC::ORG::OrganizationalUnit\n    Properties:\n      OrganizationalUnitName: {name}\n"
+        ));
+    }
+    let (a, b) = (ws.org.with_file_name("a.yml"), ws.org.with_file_name("b.yml"));
+    std::fs::write(&a, &text).unwrap();
+    std::fs::write(&b, &text).unwrap();
+    let spawn = |file: &std::path::Path| {
+        orgctl()
+            .current_dir(ws.dir.path())
+            .args(["apply", file.to_str().unwrap(), "--sandbox", ws.sandbox.to_str().unwrap(), "--auto-approve"])
+            // Each OU takes half a second to create, so that the two runs overlap.
+            .env("ORGCTL_SANDBOX_FAULTS", "CreateOrganizationalUnit:slow")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (first, second) = (spawn(&a), spawn(&b));
+    let mut reported = String::new();
+    for child in [first, second] {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        reported.push_str(&String::from_utf8_lossy(&out.stdout));
+    }
+    // One run created the OUs; the other waited, planned again and found nothing to do.
+    assert_eq!(reported.matches("Apply complete! 2 change(s) made.").count(), 1, "{reported}");
+    assert_eq!(reported.matches("No changes.").count(), 1, "{reported}");
+    let org = ws.state();
+    for name in ["Alpha", "Beta"] {
+        let id = org.ou(name)["id"].as_str().unwrap().to_string();
+        assert!(
+            reported.contains(&format!("({id})")),
+            "the OU {name} ({id}) is not the one a run reported:\n{reported}"
+        );
+    }
+}

@@ -64,6 +64,10 @@ pub struct TargetArgs {
     /// The AWS profile to use (else aws-config's standard chain: environment, SSO, roles...).
     #[arg(long, env = "AWS_PROFILE", value_name = "NAME", conflicts_with = "sandbox")]
     pub profile: Option<String>,
+    /// How long to wait while another run holds the sandbox, or (apply on AWS) the
+    /// organization's apply lock: 30s, 5m, 1h.
+    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = humantime::parse_duration)]
+    pub lock_timeout: std::time::Duration,
 }
 
 #[derive(Args, Debug)]

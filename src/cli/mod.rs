@@ -263,9 +263,9 @@ async fn open_provider(
                     .as_ref()
                     .map_or_else(|| format!("root+{}@sandbox.invalid", d.master_account_id), |e| e.value.clone()),
             };
-            SandboxProvider::open_or_create(path, &seed)?
+            SandboxProvider::open_or_create(path, &seed, target.lock_timeout)?
         }
-        _ => SandboxProvider::open(path)
+        _ => SandboxProvider::open(path, target.lock_timeout)
             .map_err(|e| CliError::from(e).help("a saved plan is applied to an existing sandbox: check --sandbox"))?,
     };
     Ok(Arc::new(provider))

@@ -3,9 +3,9 @@
 //!
 //! Syntax: comma-separated `Operation:mode[:substring]`, where Operation is the AWS API name
 //! (`CreateAccount`, `AttachPolicy`, ...), mode is `fail` (an error), `throttle` (one retryable
-//! TooManyRequestsException per matching call, the first time) or `exit` (do the call, save,
-//! then exit with code 137 as if killed), and the rule applies only to calls whose arguments
-//! contain the substring.
+//! TooManyRequestsException per matching call, the first time), `exit` (do the call, save,
+//! then exit with code 137 as if killed) or `slow` (wait half a second first, so that two runs
+//! overlap), and the rule applies only to calls whose arguments contain the substring.
 
 use crate::provider::ProviderError;
 use std::collections::HashSet;
@@ -18,6 +18,7 @@ pub enum Mode {
     Fail,
     Throttle,
     Exit,
+    Slow,
 }
 
 #[derive(Debug)]
@@ -45,10 +46,11 @@ impl Faults {
                 Some("fail") => Mode::Fail,
                 Some("throttle") => Mode::Throttle,
                 Some("exit") => Mode::Exit,
+                Some("slow") => Mode::Slow,
                 other => {
                     return Err(ProviderError::new(
                         "InvalidFaultSpec",
-                        format!("{ENV}: mode {other:?} in '{item}' is not fail, throttle or exit"),
+                        format!("{ENV}: mode {other:?} in '{item}' is not fail, throttle, exit or slow"),
                     ));
                 }
             };

@@ -6,6 +6,7 @@
 //! is saved at once, atomically, so a killed apply leaves a consistent organization behind.
 
 pub mod faults;
+mod lock;
 mod stacks;
 mod store;
 
@@ -17,14 +18,18 @@ use crate::model::{
 };
 use async_trait::async_trait;
 use faults::{Faults, Mode};
+use lock::SandboxLock;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::Duration;
 use store::{CreateRequest, SandboxData};
 
 pub struct SandboxProvider {
     path: PathBuf,
     data: Mutex<SandboxData>,
     faults: Faults,
+    /// Held for the provider's life: one run at a time works on the file.
+    _lock: SandboxLock,
 }
 
 fn err(code: &str, message: impl Into<String>) -> ProviderError {
@@ -36,8 +41,10 @@ fn constraint(reason: &str, message: impl Into<String>) -> ProviderError {
 }
 
 impl SandboxProvider {
-    /// Opens the sandbox at `path`, creating a fresh organization there on first use.
-    pub fn open_or_create(path: &Path, seed: &MasterSeed) -> ProviderResult<Self> {
+    /// Opens the sandbox at `path`, creating a fresh organization there on first use. Waits up
+    /// to `lock_timeout` while another run holds the sandbox.
+    pub fn open_or_create(path: &Path, seed: &MasterSeed, lock_timeout: Duration) -> ProviderResult<Self> {
+        let lock = SandboxLock::acquire(path, lock_timeout)?;
         let data = if path.exists() {
             SandboxData::load(path)?
         } else {
@@ -45,7 +52,12 @@ impl SandboxProvider {
             data.save(path)?;
             data
         };
-        Ok(SandboxProvider { path: path.to_path_buf(), data: Mutex::new(data), faults: Faults::from_env()? })
+        Ok(SandboxProvider {
+            path: path.to_path_buf(),
+            data: Mutex::new(data),
+            faults: Faults::from_env()?,
+            _lock: lock,
+        })
     }
 
     /// Writes a sandbox that holds `state` as it is, without going through the API. Benchmarks
@@ -54,10 +66,19 @@ impl SandboxProvider {
         SandboxData::from_state(state).save(path)
     }
 
-    /// Opens an existing sandbox.
-    pub fn open(path: &Path) -> ProviderResult<Self> {
+    /// Opens an existing sandbox, waiting up to `lock_timeout` while another run holds it.
+    pub fn open(path: &Path, lock_timeout: Duration) -> ProviderResult<Self> {
+        if !path.is_file() {
+            return Err(err("SandboxMissing", format!("there is no sandbox organization at {}", path.display())));
+        }
+        let lock = SandboxLock::acquire(path, lock_timeout)?;
         let data = SandboxData::load(path)?;
-        Ok(SandboxProvider { path: path.to_path_buf(), data: Mutex::new(data), faults: Faults::from_env()? })
+        Ok(SandboxProvider {
+            path: path.to_path_buf(),
+            data: Mutex::new(data),
+            faults: Faults::from_env()?,
+            _lock: lock,
+        })
     }
 
     /// Runs one write: injected faults first, then the change, then an atomic save.
@@ -73,6 +94,7 @@ impl SandboxProvider {
                 return Err(err("InjectedFault", format!("{operation} failed (injected by {})", faults::ENV)))
             }
             Some(Mode::Throttle) => return Err(ProviderError::retryable("TooManyRequestsException", "Rate exceeded")),
+            Some(Mode::Slow) => std::thread::sleep(std::time::Duration::from_millis(500)),
             _ => {}
         }
         let mut data = self.data.lock().unwrap_or_else(|e| e.into_inner());

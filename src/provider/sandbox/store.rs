@@ -138,7 +138,8 @@ impl SandboxData {
             _ => Path::new("."),
         };
         std::fs::create_dir_all(dir).map_err(io)?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+        let prefix = super::lock::temp_prefix(path);
+        let mut tmp = tempfile::Builder::new().prefix(&prefix).tempfile_in(dir).map_err(io)?;
         let bytes =
             serde_json::to_vec_pretty(self).map_err(|e| ProviderError::new("SandboxWriteFailed", e.to_string()))?;
         tmp.write_all(&bytes).map_err(io)?;
