@@ -82,9 +82,9 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Response<
             "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User is not authorized to perform: sts:AssumeRole</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>",
         ));
     }
-    if let Some(every) = shared.every.filter(|every| n % every == 0) {
+    if let Some(every) = shared.every.filter(|every| n.is_multiple_of(*every)) {
         shared.stats.injected.fetch_add(1, Ordering::SeqCst);
-        return Ok(if (n / every) % 2 == 0 { throttled(!target.is_empty()) } else { server_error() });
+        return Ok(if (n / every).is_multiple_of(2) { throttled(!target.is_empty()) } else { server_error() });
     }
     let uri = format!("{}{}", shared.upstream, parts.uri.path_and_query().map_or("/", |p| p.as_str()));
     let mut forward = Request::builder().method(parts.method.clone()).uri(uri);
