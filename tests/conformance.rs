@@ -11,8 +11,10 @@ use std::time::Duration;
 use common::moto::Moto;
 use orgctl::model::{PasswordPolicy, Tags, FULL_AWS_ACCESS_ID};
 use orgctl::provider::aws::AwsProvider;
+use orgctl::provider::lock::{self, OrgLock, LOCK_POLICY_NAME};
 use orgctl::provider::sandbox::{MasterSeed, SandboxProvider};
 use orgctl::provider::{CreateAccountStatus, ExistingAccount, Provider};
+use std::sync::Arc;
 
 const DOC: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"}]}"#;
 
@@ -29,7 +31,7 @@ enum Kind {
 struct Fixture {
     _dir: Option<tempfile::TempDir>,
     _moto: Option<Moto>,
-    provider: Box<dyn Provider>,
+    provider: Arc<dyn Provider>,
     kind: Kind,
 }
 
@@ -44,12 +46,12 @@ async fn fixture(kind: Kind) -> Fixture {
             };
             let provider =
                 SandboxProvider::open_or_create(&dir.path().join("org.json"), &seed, Duration::ZERO).unwrap();
-            Fixture { _dir: Some(dir), _moto: None, provider: Box::new(provider), kind }
+            Fixture { _dir: Some(dir), _moto: None, provider: Arc::new(provider), kind }
         }
         Kind::Moto => {
             let moto = Moto::start().await;
             let provider = AwsProvider::connect_with(moto.sdk_config().await, Default::default()).await.unwrap();
-            Fixture { _dir: None, _moto: Some(moto), provider: Box::new(provider), kind }
+            Fixture { _dir: None, _moto: Some(moto), provider: Arc::new(provider), kind }
         }
     }
 }
@@ -316,6 +318,29 @@ async fn tags_password_policies_and_aliases_round_trip(f: Fixture) {
     assert_eq!(state.accounts["123456789012"].alias, None);
 }
 
+/// AWS refuses a second policy with the same name and type (DuplicatePolicyException), which is
+/// what makes the apply lock atomic; one holder at a time on both providers. (The lock also checks
+/// that its policy is the only one, for an endpoint that would accept a duplicate.)
+async fn policy_names_are_unique_and_the_apply_lock_has_one_holder(f: Fixture) {
+    let p = f.provider.clone();
+    p.create_policy("Same", "", DOC, &Tags::new()).await.unwrap();
+    let second = p.create_policy("Same", "", DOC, &Tags::new()).await;
+    // moto 5.2.5 refuses it as AWS does; the sandbox enforces it too.
+    assert_eq!(second.unwrap_err().code, "DuplicatePolicyException");
+    let first = OrgLock::acquire(p.clone(), "first-run", Duration::from_secs(5)).await.unwrap();
+    let err = OrgLock::acquire(p.clone(), "second-run", Duration::from_millis(300)).await.err().expect("refused");
+    assert_eq!(err.code, "OrganizationLocked");
+    assert!(err.message.contains("held by first-run"), "{}", err.message);
+    assert!(
+        !p.read().await.unwrap().policies.values().any(|x| x.name == LOCK_POLICY_NAME),
+        "reads never show the lock"
+    );
+    first.release(p.as_ref()).await;
+    let again = OrgLock::acquire(p.clone(), "second-run", Duration::from_secs(5)).await.unwrap();
+    again.release(p.as_ref()).await;
+    assert!(lock::current(p.as_ref()).await.unwrap().is_empty());
+}
+
 macro_rules! on_every_provider {
     ($($case:ident),* $(,)?) => {
         mod sandbox {
@@ -338,6 +363,7 @@ on_every_provider!(
     an_ou_must_be_empty_before_it_is_deleted,
     moving_an_account_needs_its_real_source_parent,
     tags_password_policies_and_aliases_round_trip,
+    policy_names_are_unique_and_the_apply_lock_has_one_holder,
 );
 
 #[tokio::test]

@@ -281,3 +281,60 @@ fn two_applies_on_one_sandbox_at_once_lose_nothing() {
         );
     }
 }
+
+/// Leaves an apply lock in the sandbox as a run that died would (`expires` in RFC 3339).
+fn leave_lock(ws: &Workspace, holder: &str, expires: &str) {
+    use orgctl::provider::{lock::LOCK_POLICY_NAME, sandbox::SandboxProvider, Provider};
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let provider = SandboxProvider::open(&ws.sandbox, std::time::Duration::ZERO).unwrap();
+        let description = format!("orgctl apply lock; held by {holder}; since 2026-01-01T00:00:00Z; expires {expires}");
+        let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+        provider.create_policy(LOCK_POLICY_NAME, &description, document, &Default::default()).await.unwrap();
+    });
+}
+
+fn lock_policies(ws: &Workspace) -> usize {
+    let state = ws.sandbox_json();
+    let policies = state["org"]["policies"].as_object().unwrap();
+    policies.values().filter(|p| p["name"] == "orgctl-apply-lock").count()
+}
+
+#[test]
+fn a_held_apply_lock_stops_a_second_apply_until_it_is_released() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    assert_eq!(lock_policies(&ws), 0, "a finished apply releases its lock");
+    leave_lock(&ws, "ci@runner-7 (pid 4242)", "2999-01-01T00:00:00Z");
+    ws.edit("OrganizationalUnitName: Prod", "OrganizationalUnitName: Production");
+    let refused = ws.apply(&["--lock-timeout", "1s"]);
+    assert_eq!(refused.code, Some(1), "{}", refused.stdout);
+    assert!(refused.stderr.contains("apply lock is held by ci@runner-7 (pid 4242)"), "{}", refused.stderr);
+    assert!(refused.stderr.contains("orgctl unlock"), "{}", refused.stderr);
+    assert!(ws.state().ou("Prod")["name"] == "Prod", "nothing changed");
+    // Reading is not blocked, and never shows the lock.
+    let plan = ws.plan(&[]);
+    assert!(plan.stdout.contains("Plan: 0 to add, 1 to change"), "{}", plan.stdout);
+    assert!(!plan.stdout.contains("orgctl-apply-lock"), "{}", plan.stdout);
+    let sandbox = ws.sandbox.to_str().unwrap();
+    let imported = ws.run(&["import", "--sandbox", sandbox, "--no-tag"]);
+    assert!(!imported.stdout.contains("orgctl-apply-lock"), "{}", imported.stdout);
+    let unlocked = ws.run(&["unlock", "--sandbox", sandbox]);
+    unlocked.ok();
+    assert!(unlocked.stdout.contains("Removed the apply lock held by ci@runner-7 (pid 4242)"), "{}", unlocked.stdout);
+    ws.apply(&[]).ok();
+    assert_eq!(ws.state().ou("Production")["name"], "Production");
+    assert_eq!(lock_policies(&ws), 0);
+}
+
+#[test]
+fn an_expired_apply_lock_is_taken_over() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    leave_lock(&ws, "gone@old-runner (pid 1)", "2020-01-01T00:30:00Z");
+    ws.edit("OrganizationalUnitName: Prod", "OrganizationalUnitName: Production");
+    let run = ws.apply(&["--lock-timeout", "1s"]);
+    run.ok();
+    assert!(run.stderr.contains("taking over the expired apply lock of gone@old-runner"), "{}", run.stderr);
+    assert_eq!(lock_policies(&ws), 0);
+}

@@ -38,6 +38,14 @@ pub enum Command {
     Import(ImportArgs),
     /// Report on the organization: inventory, drift from the file, good-practice findings.
     Audit(AuditArgs),
+    /// Remove the organization's apply lock left by a run that died (check that none is running).
+    Unlock(UnlockArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct UnlockArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
 /// How an org file is read.

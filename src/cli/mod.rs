@@ -15,6 +15,7 @@ use crate::diagnostic::Diagnostics;
 use crate::escape::for_terminal;
 use crate::plan::{self as planning, Plan};
 use crate::provider::aws::{AwsOptions, AwsProvider};
+use crate::provider::lock::{self, OrgLock};
 use crate::provider::sandbox::{MasterSeed, SandboxProvider};
 use crate::provider::{Provider, ProviderError};
 use crate::spec::desired::{AccessRoles, DesiredOrg};
@@ -83,6 +84,7 @@ pub fn main() -> ExitCode {
             Command::Apply(a) => apply_command(a, cli.stats).await,
             Command::Import(a) => import(a, cli.stats).await,
             Command::Audit(a) => audit(a, cli.stats).await,
+            Command::Unlock(a) => unlock(a).await,
         }
     });
     match result {
@@ -311,8 +313,18 @@ async fn plan_with_state(
     prune: bool,
 ) -> Result<Planned, CliError> {
     let input = load_valid(file, file_args)?;
-    let options = load_options(file_args)?;
     let provider = open_provider(target, Some(&input.desired), Some(&input.org), None).await?;
+    plan_on(input, file_args, provider, prune).await
+}
+
+/// Plans a loaded file against the organization `provider` opens.
+async fn plan_on(
+    input: Input,
+    file_args: &FileArgs,
+    provider: Arc<dyn Provider>,
+    prune: bool,
+) -> Result<Planned, CliError> {
+    let options = load_options(file_args)?;
     let actual = provider.read().await?;
     let mut plan =
         planning::plan(&input.desired, &actual, &options.limits, &provider.describe()).map_err(plan_errors)?;
@@ -391,9 +403,35 @@ fn refuse_defects(defects: Vec<crate::plan::check::Defect>) -> Result<(), CliErr
 }
 
 async fn apply_command(a: ApplyArgs, stats: bool) -> CliResult {
-    let (plan, provider) = match read_saved_plan(&a.file)? {
-        Some(mut saved) => {
-            let provider = open_provider(&a.target, None, None, Some(saved.access_roles.clone())).await?;
+    // Open the organization, take its apply lock, and only then read it: the plan is made from a
+    // state no other apply is changing. The lock is released whatever happens next.
+    let (provider, source) = match read_saved_plan(&a.file)? {
+        Some(plan) => {
+            (open_provider(&a.target, None, None, Some(plan.access_roles.clone())).await?, ApplySource::Saved(plan))
+        }
+        None => {
+            let input = load_valid(&a.file, &a.file_args)?;
+            let provider = open_provider(&a.target, Some(&input.desired), Some(&input.org), None).await?;
+            (provider, ApplySource::File(Box::new(input)))
+        }
+    };
+    let lock = OrgLock::acquire(provider.clone(), &lock::this_run(), a.target.lock_timeout).await?;
+    let result = apply_locked(&a, stats, source, provider.clone()).await;
+    lock.release(provider.as_ref()).await;
+    result
+}
+
+/// What `orgctl apply` was given.
+enum ApplySource {
+    /// A plan saved with `plan --out`.
+    Saved(Plan),
+    /// An org or task file, planned now.
+    File(Box<Input>),
+}
+
+async fn apply_locked(a: &ApplyArgs, stats: bool, source: ApplySource, provider: Arc<dyn Provider>) -> CliResult {
+    let plan = match source {
+        ApplySource::Saved(mut saved) => {
             let (state, stacks) = check_saved_plan(&saved, provider.as_ref()).await?;
             refuse_defects(planning::check::check(&saved, &state, &stacks))?;
             // Shown from the operations that will run, never from text stored in the file.
@@ -402,18 +440,17 @@ async fn apply_command(a: ApplyArgs, stats: bool) -> CliResult {
             if !saved.is_empty() && !a.auto_approve {
                 confirm()?;
             }
-            (saved, provider)
+            saved
         }
-        None => {
-            let planned = plan_with_state(&a.file, &a.file_args, &a.target, a.prune).await?;
+        ApplySource::File(input) => {
+            let planned = plan_on(*input, &a.file_args, provider.clone(), a.prune).await?;
             let stacks = planned.stacks.clone().unwrap_or_default();
             refuse_defects(planning::check::check(&planned.plan, &planned.state, &stacks))?;
-            let (plan, provider) = (planned.plan, planned.provider);
-            out!("{}", planning::render::render_plan(&plan));
-            if !plan.is_empty() && !a.auto_approve {
+            out!("{}", planning::render::render_plan(&planned.plan));
+            if !planned.plan.is_empty() && !a.auto_approve {
                 confirm()?;
             }
-            (plan, provider)
+            planned.plan
         }
     };
     if plan.is_empty() {
@@ -624,6 +661,19 @@ async fn check_saved_plan(
         .help("run `orgctl plan --out PLAN` again, review it, and apply the new plan"));
     }
     Ok((actual, live))
+}
+
+/// `orgctl unlock`: deletes the organization's apply lock left by a run that died.
+async fn unlock(a: UnlockArgs) -> CliResult {
+    let provider = open_provider(&a.target, None, None, None).await?;
+    let removed = lock::force_unlock(provider.as_ref()).await?;
+    if removed.is_empty() {
+        outln!("The organization ({}) has no apply lock.", provider.describe());
+    }
+    for l in removed {
+        outln!("Removed the apply lock held by {}.", for_terminal(&l.describe()));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn confirm() -> Result<(), CliError> {

@@ -2,9 +2,10 @@
 //! through the other calls; the engine never knows whether it talks to AWS or the sandbox.
 
 pub mod aws;
+pub mod lock;
 pub mod sandbox;
 
-use crate::model::{OrgState, PasswordPolicy, StackSpec, StackState, Tags};
+use crate::model::{OrgState, PasswordPolicy, PolicyState, StackSpec, StackState, Tags};
 use async_trait::async_trait;
 
 /// An error from the organization's API, named as AWS names it.
@@ -99,6 +100,9 @@ pub trait Provider: Send + Sync {
     async fn create_policy(&self, name: &str, description: &str, content: &str, tags: &Tags) -> ProviderResult<String>;
     async fn update_policy(&self, policy_id: &str, name: &str, description: &str, content: &str) -> ProviderResult<()>;
     async fn delete_policy(&self, policy_id: &str) -> ProviderResult<()>;
+    /// The service control policies with this name (id, name and description only), for the
+    /// apply lock. `read` leaves the lock out; this is the only way to see it.
+    async fn find_policies_named(&self, name: &str) -> ProviderResult<Vec<PolicyState>>;
     async fn attach_policy(&self, policy_id: &str, target_id: &str) -> ProviderResult<()>;
     async fn detach_policy(&self, policy_id: &str, target_id: &str) -> ProviderResult<()>;
 

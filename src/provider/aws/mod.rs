@@ -349,6 +349,10 @@ impl Provider for AwsProvider {
         o.delete_policy().policy_id(policy_id).send().await.map(|_| ()).map_err(|e| api_error("DeletePolicy", e))
     }
 
+    async fn find_policies_named(&self, name: &str) -> ProviderResult<Vec<crate::model::PolicyState>> {
+        Ok(self.list_policies().await?.into_iter().filter(|p| p.name == name).collect())
+    }
+
     async fn attach_policy(&self, policy_id: &str, target_id: &str) -> ProviderResult<()> {
         let o = &self.clients.organizations;
         o.attach_policy()

@@ -55,7 +55,8 @@ impl AwsProvider {
         let mut tagged: Vec<String> = vec![root_id.clone()];
         tagged.extend(ous.keys().cloned());
         tagged.extend(accounts.keys().cloned());
-        let policies = self.list_policies().await?;
+        let mut policies = self.list_policies().await?;
+        policies.retain(|p| p.name != crate::provider::lock::LOCK_POLICY_NAME);
         tagged.extend(policies.iter().filter(|p| !p.aws_managed).map(|p| p.id.clone()));
         let tags: BTreeMap<String, Tags> = parallel(tagged, |id| async move {
             let tags = self.tags_of(&id).await?;
@@ -157,7 +158,7 @@ impl AwsProvider {
         Ok(tags)
     }
 
-    async fn list_policies(&self) -> ProviderResult<Vec<PolicyState>> {
+    pub(super) async fn list_policies(&self) -> ProviderResult<Vec<PolicyState>> {
         let mut out = Vec::new();
         let mut pages =
             self.clients.organizations.list_policies().filter(PolicyType::ServiceControlPolicy).into_paginator().send();

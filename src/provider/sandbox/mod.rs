@@ -252,6 +252,7 @@ impl Provider for SandboxProvider {
         }
         let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
         let mut state = data.org.clone();
+        state.policies.retain(|_, p| p.name != super::lock::LOCK_POLICY_NAME);
         state.pending_create_requests = data
             .requests
             .values()
@@ -476,6 +477,11 @@ impl Provider for SandboxProvider {
             p.content = content.into();
             Ok(())
         })
+    }
+
+    async fn find_policies_named(&self, name: &str) -> ProviderResult<Vec<PolicyState>> {
+        let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(data.org.policies.values().filter(|p| p.name == name).cloned().collect())
     }
 
     async fn delete_policy(&self, policy_id: &str) -> ProviderResult<()> {
