@@ -407,12 +407,13 @@ async fn apply_command(a: ApplyArgs, stats: bool) -> CliResult {
     // state no other apply is changing. The lock is released whatever happens next.
     let (provider, source) = match read_saved_plan(&a.file)? {
         Some(plan) => {
-            (open_provider(&a.target, None, None, Some(plan.access_roles.clone())).await?, ApplySource::Saved(plan))
+            let provider = open_provider(&a.target, None, None, Some(plan.access_roles.clone())).await?;
+            (provider, ApplySource::Saved(Box::new(plan)))
         }
         None => {
             let input = load_valid(&a.file, &a.file_args)?;
             let provider = open_provider(&a.target, Some(&input.desired), Some(&input.org), None).await?;
-            (provider, ApplySource::File(Box::new(input)))
+            (provider, ApplySource::File(input))
         }
     };
     let lock = OrgLock::acquire(provider.clone(), &lock::this_run(), a.target.lock_timeout).await?;
@@ -424,14 +425,15 @@ async fn apply_command(a: ApplyArgs, stats: bool) -> CliResult {
 /// What `orgctl apply` was given.
 enum ApplySource {
     /// A plan saved with `plan --out`.
-    Saved(Plan),
+    Saved(Box<Plan>),
     /// An org or task file, planned now.
-    File(Box<Input>),
+    File(Input),
 }
 
 async fn apply_locked(a: &ApplyArgs, stats: bool, source: ApplySource, provider: Arc<dyn Provider>) -> CliResult {
     let plan = match source {
-        ApplySource::Saved(mut saved) => {
+        ApplySource::Saved(saved) => {
+            let mut saved = *saved;
             let (state, stacks) = check_saved_plan(&saved, provider.as_ref()).await?;
             refuse_defects(planning::check::check(&saved, &state, &stacks))?;
             // Shown from the operations that will run, never from text stored in the file.
@@ -443,7 +445,7 @@ async fn apply_locked(a: &ApplyArgs, stats: bool, source: ApplySource, provider:
             saved
         }
         ApplySource::File(input) => {
-            let planned = plan_on(*input, &a.file_args, provider.clone(), a.prune).await?;
+            let planned = plan_on(input, &a.file_args, provider.clone(), a.prune).await?;
             let stacks = planned.stacks.clone().unwrap_or_default();
             refuse_defects(planning::check::check(&planned.plan, &planned.state, &stacks))?;
             out!("{}", planning::render::render_plan(&planned.plan));
