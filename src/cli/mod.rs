@@ -413,7 +413,7 @@ async fn apply_command(a: ApplyArgs, stats: bool) -> CliResult {
         None => {
             let input = load_valid(&a.file, &a.file_args)?;
             let provider = open_provider(&a.target, Some(&input.desired), Some(&input.org), None).await?;
-            (provider, ApplySource::File(input))
+            (provider, ApplySource::File(Box::new(input)))
         }
     };
     let lock = OrgLock::acquire(provider.clone(), &lock::this_run(), a.target.lock_timeout).await?;
@@ -427,7 +427,7 @@ enum ApplySource {
     /// A plan saved with `plan --out`.
     Saved(Box<Plan>),
     /// An org or task file, planned now.
-    File(Input),
+    File(Box<Input>),
 }
 
 async fn apply_locked(a: &ApplyArgs, stats: bool, source: ApplySource, provider: Arc<dyn Provider>) -> CliResult {
@@ -445,7 +445,7 @@ async fn apply_locked(a: &ApplyArgs, stats: bool, source: ApplySource, provider:
             saved
         }
         ApplySource::File(input) => {
-            let planned = plan_on(input, &a.file_args, provider.clone(), a.prune).await?;
+            let planned = plan_on(*input, &a.file_args, provider.clone(), a.prune).await?;
             let stacks = planned.stacks.clone().unwrap_or_default();
             refuse_defects(planning::check::check(&planned.plan, &planned.state, &stacks))?;
             out!("{}", planning::render::render_plan(&planned.plan));
