@@ -338,3 +338,68 @@ fn an_expired_apply_lock_is_taken_over() {
     assert!(run.stderr.contains("taking over the expired apply lock of gone@old-runner"), "{}", run.stderr);
     assert_eq!(lock_policies(&ws), 0);
 }
+
+#[test]
+fn a_changed_root_email_is_reported_and_never_creates_accounts() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    // The parameter that feeds every RootEmail changes: 7 accounts keep their identity.
+    let plan = ws.plan(&["-p", "EmailDomain=new.example.org"]);
+    assert_eq!(plan.code, Some(0), "{}\n{}", plan.stdout, plan.stderr);
+    // Only the tags that quote an email follow it.
+    assert!(plan.stdout.contains("Plan: 0 to add, 2 to change, 0 to move, 0 to remove."), "{}", plan.stdout);
+    assert_eq!(plan.stdout.matches("orgctl never changes a root email").count(), 7, "{}", plan.stdout);
+    assert!(plan.stdout.contains("the file's RootEmail is aws+production@new.example.org"), "{}", plan.stdout);
+    let apply = ws.apply(&["-p", "EmailDomain=new.example.org"]);
+    apply.ok();
+    assert_eq!(ws.state().accounts().len(), 7, "no account was created");
+}
+
+#[test]
+fn an_alias_held_by_another_account_is_refused_at_plan_time_unless_it_moves_first() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    ws.edit("Alias: acme-development", "Alias: acme-production");
+    // (The file itself now has a duplicate alias; validation says so first.)
+    let dup = ws.plan(&[]);
+    assert_eq!(dup.code, Some(1));
+    assert!(dup.stderr.contains("duplicate-alias"), "{}", dup.stderr);
+    // Prod gives its alias up in the same plan: Dev takes it after.
+    ws.edit("Alias: acme-production", "Alias: acme-prod");
+    let plan = ws.plan(&["--json"]);
+    plan.ok();
+    let json: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
+    let changes = json["changes"].as_array().unwrap();
+    let set = |alias: &str| changes.iter().find(|c| c["operation"]["alias"] == alias).expect("a SetAlias change");
+    let (to_dev, to_prod) = (set("acme-production"), set("acme-prod"));
+    assert!(to_dev["depends_on"].as_array().unwrap().contains(&to_prod["id"]), "{to_dev}");
+    ws.converge();
+    assert_eq!(ws.state().account("aws+development@example.com")["alias"], "acme-production");
+    // An alias another account keeps: refused before anything runs.
+    let mut state = ws.sandbox_json();
+    let sandbox_id = ws.state().account("aws+sandbox@example.com")["id"].as_str().unwrap().to_string();
+    state["org"]["accounts"][&sandbox_id]["alias"] = "acme-taken".into();
+    std::fs::write(&ws.sandbox, serde_json::to_string(&state).unwrap()).unwrap();
+    ws.edit("Alias: acme-security", "Alias: acme-taken");
+    let taken = ws.plan(&[]);
+    assert_eq!(taken.code, Some(1), "{}", taken.stdout);
+    assert!(
+        taken.stderr.contains("the alias 'acme-taken' is already the alias of account Sandbox"),
+        "{}",
+        taken.stderr
+    );
+}
+
+#[test]
+fn the_lock_of_a_killed_run_on_this_machine_is_taken_over_at_once() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
+    // A pid that no process has (above the kernel's pid_max default range).
+    leave_lock(&ws, &format!("ci@{host} (pid 4194999)"), "2999-01-01T00:00:00Z");
+    ws.edit("OrganizationalUnitName: Prod", "OrganizationalUnitName: Production");
+    let run = ws.apply(&["--lock-timeout", "1s"]);
+    run.ok();
+    assert!(run.stderr.contains("taking over the dead (its process is gone) apply lock"), "{}", run.stderr);
+    assert_eq!(lock_policies(&ws), 0);
+}

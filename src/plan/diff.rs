@@ -57,6 +57,7 @@ pub fn plan(desired: &DesiredOrg, actual: &OrgState, limits: &Limits, provider: 
     p.policies();
     p.ous();
     p.accounts();
+    p.alias_order();
     p.attachments();
     p.removed_policies();
     p.removed_ous();
@@ -84,7 +85,9 @@ pub fn account_ids(desired: &DesiredOrg, actual: &OrgState) -> HashMap<String, S
     match_accounts(desired, actual, &mut ignored).into_iter().map(|(lid, a)| (lid, a.id.clone())).collect()
 }
 
-/// The live account each desired account is, by AccountId, else by RootEmail (any case).
+/// The live account each desired account is: by AccountId, else by orgctl's ownership tag (so a
+/// changed RootEmail never makes a new account), else by RootEmail (any case). A live account is
+/// matched once at most.
 fn match_accounts<'a>(
     desired: &DesiredOrg,
     actual: &'a OrgState,
@@ -92,17 +95,34 @@ fn match_accounts<'a>(
 ) -> HashMap<String, &'a AccountState> {
     let by_email: HashMap<String, &AccountState> =
         actual.accounts.values().map(|a| (a.email.to_lowercase(), a)).collect();
-    let mut out = HashMap::new();
-    for a in &desired.accounts {
-        let found = match &a.account_id {
-            Some(id) => actual.accounts.get(id),
-            None => a.email.as_ref().and_then(|e| by_email.get(&e.to_lowercase()).copied()),
-        };
-        match (found, &a.account_id) {
-            (Some(found), _) => {
-                out.insert(a.logical_id.clone(), found);
-            }
-            (None, Some(id)) => errors.push(
+    let by_owner: HashMap<&str, &AccountState> =
+        actual.accounts.values().filter_map(|a| OrgState::owner_of(&a.tags).map(|lid| (lid, a))).collect();
+    let mut out: HashMap<String, &AccountState> = HashMap::new();
+    let mut taken: HashMap<&str, &str> = HashMap::new();
+    // Ids and ownership tags first: they are certain; emails only for what is left.
+    let certain: Vec<(&crate::spec::desired::DesiredAccount, Option<&AccountState>)> = desired
+        .accounts
+        .iter()
+        .map(|a| {
+            let found = match &a.account_id {
+                Some(id) => actual.accounts.get(id),
+                None => by_owner.get(a.logical_id.as_str()).copied(),
+            };
+            (a, found)
+        })
+        .collect();
+    for (a, found) in &certain {
+        if let Some(live) = found {
+            taken.insert(&live.id, &a.logical_id);
+            out.insert(a.logical_id.clone(), *live);
+        }
+    }
+    for (a, found) in certain {
+        if found.is_some() {
+            continue;
+        }
+        if let Some(id) = &a.account_id {
+            errors.push(
                 Diagnostic::error(
                     "account-not-in-organization",
                     format!("AccountId {id} is not a member of this organization"),
@@ -112,9 +132,29 @@ fn match_accounts<'a>(
                 .help(
                     "invite the account first, or drop AccountId so that orgctl creates a new account from RootEmail",
                 ),
-            ),
-            (None, None) => {}
+            );
+            continue;
         }
+        let Some(live) = a.email.as_ref().and_then(|e| by_email.get(&e.to_lowercase()).copied()) else { continue };
+        if let Some(other) = taken.get(live.id.as_str()) {
+            errors.push(
+                Diagnostic::error(
+                    "account-matched-twice",
+                    format!(
+                        "RootEmail {} is the email of account {} ({}), which the file already manages as {other}",
+                        live.email, live.name, live.id
+                    ),
+                )
+                .resource(&a.logical_id)
+                .property("RootEmail")
+                .help(
+                    "each account appears once in the file: remove one of the two, or give this one its own RootEmail",
+                ),
+            );
+            continue;
+        }
+        taken.insert(&live.id, &a.logical_id);
+        out.insert(a.logical_id.clone(), live);
     }
     out
 }
@@ -476,6 +516,16 @@ impl Planner<'_> {
             };
             let handle = Handle::Existing(live.id.clone());
             self.labels.insert(live.id.clone(), format!("account {display}"));
+            if let Some(email) = a.email.as_ref().filter(|e| !e.eq_ignore_ascii_case(&live.email)) {
+                self.notes.push(Note {
+                    message: format!(
+                        "{subject}: the file's RootEmail is {email}, the account's is {}; orgctl never changes a \
+                         root email (AWS changes it only through the account's own primary-email update, which \
+                         its owner confirms): change it there, or put {} in the file",
+                        live.email, live.email
+                    ),
+                });
+            }
             self.account_handles.insert(a.logical_id.clone(), handle.clone());
             if let Some(name) = a.name.as_ref().filter(|n| **n != live.name) {
                 let diff = vec![PropertyDiff::new("AccountName", quoted(&live.name), quoted(name))];
@@ -631,6 +681,55 @@ impl Planner<'_> {
                 diff,
                 vec![Some(create)],
             );
+        }
+    }
+
+    /// An IAM alias is unique across AWS: one that another account of the organization holds is
+    /// set only after that account's alias changes in the same plan, and refused at plan time
+    /// otherwise (apply would fail halfway).
+    fn alias_order(&mut self) {
+        let account_of = |h: &Handle| h.existing_id().map(str::to_string);
+        let alias_changes: HashMap<String, usize> = self
+            .changes
+            .iter()
+            .filter_map(|c| match &c.operation {
+                Operation::SetAlias { account, .. } => account_of(account).map(|id| (id, c.id)),
+                _ => None,
+            })
+            .collect();
+        let wanted: Vec<(usize, Option<String>, String, String)> = self
+            .changes
+            .iter()
+            .filter_map(|c| match &c.operation {
+                Operation::SetAlias { account, alias: Some(alias) } => {
+                    Some((c.id, account_of(account), alias.clone(), c.subject.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        for (id, account, alias, subject) in wanted {
+            let holder = self
+                .actual
+                .accounts
+                .values()
+                .find(|o| o.alias.as_deref() == Some(alias.as_str()) && Some(&o.id) != account.as_ref());
+            let Some(holder) = holder else { continue };
+            match alias_changes.get(&holder.id) {
+                Some(&first) => self.changes[id].depends_on.push(first),
+                None => self.errors.push(
+                    Diagnostic::error(
+                        "alias-taken",
+                        format!(
+                            "{subject}: the alias '{alias}' is already the alias of account {} ({}), which keeps it",
+                            holder.name, holder.id
+                        ),
+                    )
+                    .property("Alias")
+                    .help(
+                        "an IAM account alias is unique across AWS: choose another, or change that account's alias too",
+                    ),
+                ),
+            }
         }
     }
 

@@ -5,7 +5,8 @@
 //! CreatePolicy refuses a second policy with the same name and type (DuplicatePolicyException),
 //! which makes taking the lock atomic. Its description says who holds it, since when and until
 //! when; the holder renews it while it works and deletes it at the end; a lock past its expiry
-//! (its holder died) is taken over; `orgctl unlock` deletes it by hand. The policy is never
+//! (its holder died), or whose holder ran on this machine and is gone, is taken over; `orgctl
+//! unlock` deletes it by hand. The policy is never
 //! attached (and would allow everything if it were), and reads leave it out, so plans, audits and
 //! imports never see it. On an endpoint that does accept duplicate names (moto), the holder checks
 //! that its policy is the only one and backs off otherwise.
@@ -45,6 +46,17 @@ impl LockInfo {
         self.expires.is_none_or(|e| e < SystemTime::now())
     }
 
+    /// Whether the holder ran on this machine and is no longer running (a killed apply): its lock
+    /// is taken over at once instead of after its expiry, so a re-run can finish the job.
+    fn holder_died_here(&self) -> bool {
+        // The holder is written as `user@host (pid N)` by `this_run`.
+        let Some((who, pid)) = self.holder.rsplit_once(" (pid ") else { return false };
+        let Some(pid) = pid.strip_suffix(')').and_then(|p| p.parse::<u32>().ok()) else { return false };
+        let same_host = who.rsplit_once('@').is_some_and(|(_, host)| host == this_host());
+        let gone = cfg!(target_os = "linux") && !std::path::Path::new(&format!("/proc/{pid}")).exists();
+        same_host && pid != std::process::id() && gone
+    }
+
     /// `alice@ci-1 (pid 42) since 2026-11-21T10:00:00Z, expires ...`
     pub fn describe(&self) -> String {
         let expires = self.expires.map(|e| humantime::format_rfc3339_seconds(e).to_string()).unwrap_or("?".into());
@@ -52,16 +64,19 @@ impl LockInfo {
     }
 }
 
-/// Who this run is, for the lock's description: user, host and process.
-pub fn this_run() -> String {
-    let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
-    let host = std::fs::read_to_string("/etc/hostname")
+fn this_host() -> String {
+    std::fs::read_to_string("/etc/hostname")
         .ok()
         .map(|h| h.trim().to_string())
         .filter(|h| !h.is_empty())
         .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "unknown-host".into());
-    format!("{user}@{host} (pid {})", std::process::id())
+        .unwrap_or_else(|| "unknown-host".into())
+}
+
+/// Who this run is, for the lock's description: `user@host (pid N)`.
+pub fn this_run() -> String {
+    let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
+    format!("{user}@{} (pid {})", this_host(), std::process::id())
 }
 
 fn description(holder: &str, since: SystemTime) -> String {
@@ -105,8 +120,9 @@ impl OrgLock {
                 Err(e) => return Err(e),
             }
             let holders = current(provider.as_ref()).await?;
-            if let Some(dead) = holders.iter().find(|l| l.expired()) {
-                eprintln!("orgctl: taking over the expired apply lock of {}", dead.describe());
+            if let Some(dead) = holders.iter().find(|l| l.expired() || l.holder_died_here()) {
+                let why = if dead.expired() { "expired" } else { "dead (its process is gone)" };
+                eprintln!("orgctl: taking over the {why} apply lock of {}", dead.describe());
                 provider.delete_policy(&dead.policy_id).await?;
                 continue;
             }

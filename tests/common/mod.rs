@@ -60,6 +60,7 @@ impl Workspace {
         let ws = Workspace::quickstart();
         ws.edit("AccountId: '111111111111'", "AccountId: '123456789012'");
         ws.edit("AccountName: Acme Management", "AccountName: master");
+        ws.edit("RootEmail: !Sub 'aws+management@${EmailDomain}'", "RootEmail: master@example.com");
         ws
     }
 
