@@ -403,3 +403,40 @@ fn the_lock_of_a_killed_run_on_this_machine_is_taken_over_at_once() {
     assert!(run.stderr.contains("taking over the dead (its process is gone) apply lock"), "{}", run.stderr);
     assert_eq!(lock_policies(&ws), 0);
 }
+
+#[test]
+fn templates_and_read_file_are_confined_to_the_project() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let dir = ws.dir.path().join("landing-zone");
+    let org = "OrganizationUpdate:\n  Type: update-organization\n  Template: ../examples/quickstart/organization.yml\n";
+    let task = |template: &str| {
+        format!("{org}Leak:\n  Type: update-stacks\n  Template: {template}\n  StackName: leak\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref SandboxAccount\n")
+    };
+    let sandbox = ws.sandbox.to_str().unwrap();
+    // A template outside the project.
+    let tasks = dir.join("leak-tasks.yml");
+    std::fs::write(&tasks, task("/etc/hostname")).unwrap();
+    let run = ws.run(&["plan", tasks.to_str().unwrap(), "--sandbox", sandbox]);
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    assert!(run.stderr.contains("/etc/hostname is outside the project"), "{}", run.stderr);
+    // A template inside that reads a file outside with !ReadFile.
+    let template = "Resources:\n  Param:\n    Type: AWS::SSM::Parameter\n    Properties:\n      Type: String\n      Value: !ReadFile /etc/hostname\n";
+    std::fs::write(dir.join("leak.yml"), template).unwrap();
+    std::fs::write(&tasks, task("./leak.yml")).unwrap();
+    let run = ws.run(&["plan", tasks.to_str().unwrap(), "--sandbox", sandbox]);
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    assert!(run.stderr.contains("/etc/hostname is outside the project"), "{}", run.stderr);
+    let hostname = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
+    assert!(hostname.trim().is_empty() || !run.stdout.contains(hostname.trim()), "{}", run.stdout);
+}
+
+#[test]
+fn temp_files_a_killed_run_left_are_removed() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let stale = ws.dir.path().join(".sandbox.json.orgctl-tmp-AbC123");
+    std::fs::write(&stale, "half a write").unwrap();
+    ws.plan(&[]).ok();
+    assert!(!stale.exists(), "the stale temp file is still there");
+}
