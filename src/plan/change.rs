@@ -170,6 +170,19 @@ impl PropertyDiff {
     }
 }
 
+/// A value in quotes, as the plan shows names.
+pub(super) fn quoted(s: &str) -> Option<String> {
+    Some(format!("\"{s}\""))
+}
+
+/// A policy document pretty-printed, so that the plan can show it as a line diff.
+pub(super) fn pretty(content: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(content)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| content.to_string())
+}
+
 /// One step of the plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {

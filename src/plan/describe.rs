@@ -4,7 +4,7 @@
 //! file: whatever an edited plan claims, the reviewer sees what its operations will do (an SCP
 //! document as sent, the real account a password policy goes to, a detach that was added).
 
-use super::change::{Action, Change, Handle, ImportSource, Operation, Plan, PropertyDiff};
+use super::change::{pretty, quoted, Action, Change, Handle, ImportSource, Operation, Plan, PropertyDiff};
 use crate::model::{user_tags, OrgState, StackState};
 use std::collections::{BTreeMap, HashMap};
 
@@ -34,17 +34,6 @@ pub fn describe_from_operations(plan: &mut Plan, state: &OrgState, stacks: &[Sta
 struct Words<'a> {
     state: &'a OrgState,
     created: &'a HashMap<String, Operation>,
-}
-
-fn quoted(s: &str) -> Option<String> {
-    Some(format!("\"{s}\""))
-}
-
-fn pretty(content: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(content)
-        .ok()
-        .and_then(|v| serde_json::to_string_pretty(&v).ok())
-        .unwrap_or_else(|| content.to_string())
 }
 
 type Described = (Action, String, String, Vec<PropertyDiff>);

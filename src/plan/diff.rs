@@ -234,18 +234,6 @@ struct Planner<'a> {
     errors: Diagnostics,
 }
 
-fn quoted(s: &str) -> Option<String> {
-    Some(format!("\"{s}\""))
-}
-
-/// A policy document pretty-printed, so that the plan can show it as a line diff.
-fn pretty(content: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(content)
-        .ok()
-        .and_then(|v| serde_json::to_string_pretty(&v).ok())
-        .unwrap_or_else(|| content.to_string())
-}
-
 impl Planner<'_> {
     fn push(
         &mut self,
