@@ -7,7 +7,7 @@
 //! most 8 requests per account for a from-scratch apply.
 
 #[allow(dead_code)]
-#[path = "../tests/common/moto.rs"]
+#[path = "../tests/it/common/moto.rs"]
 mod moto;
 
 mod common;

@@ -4,7 +4,7 @@
 //! Run with `cargo bench --bench stacks_moto`.
 
 #[allow(dead_code)]
-#[path = "../tests/common/moto.rs"]
+#[path = "../tests/it/common/moto.rs"]
 mod moto;
 
 mod common;

@@ -1,6 +1,6 @@
 //! What a hostile file, a hostile plan or a hostile environment cannot make orgctl do.
 
-mod common;
+use crate::common;
 use common::Workspace;
 use std::process::{Command, Stdio};
 

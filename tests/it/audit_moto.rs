@@ -1,7 +1,7 @@
 //! `orgctl audit` on the AWS provider against moto: a clean organization passes, and mistakes
 //! made with direct SDK calls fire exactly the expected checks and show as drift.
 
-mod common;
+use crate::common;
 use common::moto::Moto;
 use common::{findings, Workspace};
 use serde_json::Value;

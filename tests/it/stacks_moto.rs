@@ -1,7 +1,7 @@
 //! The landing zone on the AWS provider against moto: stacks deployed through each account's
 //! access role, checked with direct CloudFormation and IAM reads inside every account.
 
-mod common;
+use crate::common;
 use common::moto::Moto;
 use common::Workspace;
 

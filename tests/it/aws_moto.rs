@@ -1,6 +1,6 @@
 //! The AWS provider end to end against a moto server: orgctl applies, direct SDK reads verify.
 
-mod common;
+use crate::common;
 use common::moto::Moto;
 use common::{Run, Workspace};
 

@@ -4,10 +4,10 @@
 //! each round mutates one and feeds it in. Any panic, or a round that takes too long, fails the
 //! test and leaves the input in `target/fuzz-crashes/`.
 //!
-//! CI runs a short bounded round; `ORGCTL_FUZZ_SECONDS=1800 cargo test --test fuzz -- --nocapture`
+//! CI runs a short bounded round; `ORGCTL_FUZZ_SECONDS=1800 cargo test --test it fuzz -- --nocapture`
 //! runs longer (`ORGCTL_FUZZ_SEED` replays a run).
 
-mod common;
+use crate::common;
 
 use orgctl::model::{OrgState, StackState};
 use orgctl::plan::{check, describe_from_operations, render, saved, Plan};

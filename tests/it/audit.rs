@@ -1,7 +1,7 @@
 //! `orgctl audit` on the sandbox: every check fires exactly where it should and nowhere else,
 //! a clean organization passes, drift shows up, and the formats have the promised shape.
 
-mod common;
+use crate::common;
 use common::{findings, Run, Workspace};
 use orgctl::model::*;
 use orgctl::provider::sandbox::SandboxProvider;

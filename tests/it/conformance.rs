@@ -5,7 +5,7 @@
 //! accepts what AWS refuses, the case records that moto accepted it and checks that orgctl's own
 //! validation refuses the same mistake before any API call.
 
-mod common;
+use crate::common;
 use std::time::Duration;
 
 use common::moto::Moto;

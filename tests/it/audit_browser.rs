@@ -1,7 +1,7 @@
 //! The HTML audit report in a real browser (headless Chromium, installed by scripts/test.sh):
 //! its script runs, the tree and the tables are there, and it renders to a picture.
 
-mod common;
+use crate::common;
 use common::Workspace;
 use std::path::PathBuf;
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! Landing-zone tasks on the sandbox: stacks planned, applied in dependency order, values
 //! flowing between accounts, failures contained, and stacks pruned only when asked.
 
-mod common;
+use crate::common;
 use common::{Run, Workspace};
 use serde_json::Value;
 

@@ -1,6 +1,6 @@
 //! End-to-end CLI scenarios on the sandbox organization: what a user does, and what they see.
 
-mod common;
+use crate::common;
 use common::Workspace;
 
 const PROD: &str = "aws+production@example.com";

@@ -1,7 +1,7 @@
 //! Apply against an unreliable AWS (moto behind a fault-injecting proxy, and processes killed
 //! mid-apply) still converges, and never creates a second account for one email.
 
-mod common;
+use crate::common;
 use common::fault_proxy::FaultProxy;
 use common::moto::Moto;
 use common::{Run, Workspace};
