@@ -5,6 +5,7 @@
 //! placeholder that the plan fills from the live organization ([`fill_deferred`]).
 
 use super::model::ResourceKind;
+use super::sub::SubPart;
 use super::yaml::{Node, NodeKind};
 use std::collections::{BTreeMap, HashMap};
 
@@ -77,40 +78,6 @@ fn getatt_parts(arg: &Node) -> Option<(String, String)> {
     }
 }
 
-/// Pieces of a `!Sub` template: literal text and `${name}` variables.
-enum SubPart<'a> {
-    Text(&'a str),
-    Var(&'a str),
-}
-
-fn sub_parts(template: &str) -> Vec<SubPart<'_>> {
-    let mut parts = Vec::new();
-    let mut rest = template;
-    while let Some(start) = rest.find("${") {
-        parts.push(SubPart::Text(&rest[..start]));
-        let after = &rest[start + 2..];
-        match after.find('}') {
-            Some(end) => {
-                let var = &after[..end];
-                if let Some(literal) = var.strip_prefix('!') {
-                    parts.push(SubPart::Text("${"));
-                    parts.push(SubPart::Text(literal));
-                    parts.push(SubPart::Text("}"));
-                } else {
-                    parts.push(SubPart::Var(var.trim()));
-                }
-                rest = &after[end + 1..];
-            }
-            None => {
-                parts.push(SubPart::Text(&rest[start..]));
-                rest = "";
-            }
-        }
-    }
-    parts.push(SubPart::Text(rest));
-    parts
-}
-
 /// Every account attribute that `node` reads, for the dependency graph.
 pub fn collect_refs(node: &Node, kinds: &HashMap<String, ResourceKind>, out: &mut Vec<AttrRef>) {
     let is_account = |id: &str| kinds.get(id).is_some_and(|k| k.is_account());
@@ -131,7 +98,7 @@ pub fn collect_refs(node: &Node, kinds: &HashMap<String, ResourceKind>, out: &mu
                     NodeKind::Seq(items) => items.first().and_then(Node::as_str),
                     _ => arg.as_str(),
                 };
-                for part in sub_parts(template.unwrap_or_default()) {
+                for part in super::sub::parse(template.unwrap_or_default()).unwrap_or_default() {
                     if let SubPart::Var(var) = part {
                         let (target, attribute) = var.split_once('.').unwrap_or((var, "AccountId"));
                         if is_account(target) {
@@ -235,10 +202,17 @@ impl Env<'_> {
         };
         let template =
             template.ok_or_else(|| EvalError::new("bad-intrinsic", "!Sub takes a string or [string, {variables}]"))?;
+        let parts = super::sub::parse(template)
+            .map_err(|_| EvalError::new("bad-intrinsic", "!Sub has a `${` without its closing `}`"))?;
         let mut out = String::new();
-        for part in sub_parts(template) {
+        for part in parts {
             match part {
                 SubPart::Text(t) => out.push_str(t),
+                SubPart::Escaped(e) => {
+                    out.push_str("${");
+                    out.push_str(e);
+                    out.push('}');
+                }
                 SubPart::Var(var) => {
                     if let Some(local) = locals.and_then(|l| l.get(var)) {
                         out.push_str(&self.string(local)?);

@@ -13,6 +13,7 @@ pub mod model;
 pub(crate) mod report;
 mod resources;
 pub mod source;
+pub mod sub;
 mod validate;
 pub mod yaml;
 

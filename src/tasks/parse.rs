@@ -60,6 +60,17 @@ enum Param {
     List(Vec<String>),
     /// An `OrganizationBinding` parameter: the binding as written.
     Binding(Node),
+    /// A default that is an expression (`!Ref MasterAccount`, `!Sub ...`), evaluated where the
+    /// parameter is used, as if written there.
+    Expression(Node),
+}
+
+/// `params` without `name`: an expression default is evaluated without itself in scope, so a
+/// parameter whose default refers to itself (directly or in a loop) ends as an unknown reference.
+fn without(params: &BTreeMap<String, Param>, name: &str) -> BTreeMap<String, Param> {
+    let mut rest = params.clone();
+    rest.remove(name);
+    rest
 }
 
 struct Parser<'a> {
@@ -162,6 +173,7 @@ impl Parser<'_> {
                     Param::List(text.split(',').map(|s| s.trim().to_string()).collect())
                 }
                 (_, Some(text), _) => Param::Text(text),
+                (_, None, Some(d)) if d.tag.is_some() => Param::Expression(d.clone()),
                 (_, None, Some(d)) => match &d.kind {
                     NodeKind::Seq(items) => {
                         Param::List(items.iter().filter_map(Node::as_str).map(str::to_string).collect())
@@ -206,6 +218,10 @@ impl Parser<'_> {
         };
         match (node.tag.as_deref(), node.as_str()) {
             (None, Some(text)) => Some(text.to_string()),
+            (Some("Ref"), Some(name)) if matches!(params.get(name), Some(Param::Expression(_))) => {
+                let Some(Param::Expression(expr)) = params.get(name) else { return None };
+                self.text(expr, task, attribute, &without(params, name))
+            }
             (Some("Ref"), Some(name)) => match lookup(name) {
                 Some(v) => Some(v),
                 None => {
@@ -220,13 +236,19 @@ impl Parser<'_> {
                 }
             },
             (Some("Sub"), Some(template)) => {
-                let mut out = template.to_string();
-                for (name, _) in params.iter() {
-                    if let Some(v) = lookup(name) {
-                        out = out.replace(&format!("${{{name}}}"), &v);
+                // Parameters whose default is an expression are evaluated first.
+                let mut evaluated = BTreeMap::new();
+                for part in crate::spec::sub::parse(template).unwrap_or_default() {
+                    if let crate::spec::sub::SubPart::Var(name) = part {
+                        if let Some(Param::Expression(expr)) = params.get(name) {
+                            let value = self.text(expr, task, attribute, &without(params, name))?;
+                            evaluated.insert(name.to_string(), value);
+                        }
                     }
                 }
-                Some(out)
+                Some(crate::spec::sub::substitute_known(template, |name| {
+                    evaluated.get(name).cloned().or_else(|| lookup(name))
+                }))
             }
             _ => {
                 self.error(
@@ -544,15 +566,20 @@ impl Parser<'_> {
             (Some("Ref"), Some(id)) if self.org_kinds.get(id).is_some_and(|k| k.is_account()) => {
                 Some(StackParam::AccountAttribute { account: Some(id.to_string()), attribute: "AccountId".into() })
             }
+            (Some("Ref"), Some(name)) if matches!(params.get(name), Some(Param::Expression(_))) => {
+                let Some(Param::Expression(expr)) = params.get(name) else { return None };
+                self.stack_param(expr, task, attribute, &without(params, name))
+            }
             (Some("Ref"), Some("CurrentAccount" | "AWSAccount")) => {
                 Some(StackParam::AccountAttribute { account: None, attribute: "AccountId".into() })
             }
             (Some("CopyValue"), _) => {
-                let items: Vec<&Node> = match &node.kind {
-                    NodeKind::Seq(items) => items.iter().collect(),
-                    _ => vec![node],
+                // `!CopyValue name` or `!CopyValue [name, account, region]`, each item possibly an
+                // expression of its own (`[!Sub '${prefix}-bucket', ...]`).
+                let items: Vec<Node> = match &node.kind {
+                    NodeKind::Seq(items) => items.clone(),
+                    _ => vec![Node { tag: None, ..node.clone() }],
                 };
-                let plain = |n: &Node| Node { tag: None, ..n.clone() };
                 let Some(first) = items.first() else {
                     self.error(
                         "invalid-copy-value",
@@ -563,7 +590,7 @@ impl Parser<'_> {
                     );
                     return None;
                 };
-                let export = self.text(&plain(first), task, attribute, params)?;
+                let export = self.text(first, task, attribute, params)?;
                 let account = match items.get(1) {
                     Some(n) => match (n.tag.as_deref(), n.as_str()) {
                         (Some("Ref"), Some(id)) if self.org_kinds.get(id).is_some_and(|k| k.is_account()) => {

@@ -10,6 +10,7 @@ use super::binding::{targets, Target};
 use super::model::{Binding, ResourceBinding, StackTask, TemplateResource};
 use crate::spec::desired::{DesiredAccount, DesiredOrg};
 use crate::spec::eval::deferred_account_id;
+use crate::spec::sub::substitute_known;
 use crate::spec::yaml::{Node, NodeKind};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -270,12 +271,11 @@ impl Renderer<'_> {
                     accounts
                         .iter()
                         .map(|a| {
-                            let id = self.account_id(a);
-                            let mut s = format.replace("${AccountId}", &id).replace("${account}", &id);
-                            for attr in ["AccountName", "Alias", "RootEmail"] {
-                                s = s.replace(&format!("${{{attr}}}"), &self.attribute(a, attr).unwrap_or_default());
-                            }
-                            json!(s)
+                            json!(substitute_known(format, |var| match var {
+                                "AccountId" | "account" => Some(self.account_id(a)),
+                                "AccountName" | "Alias" | "RootEmail" => self.attribute(a, var).or(Some(String::new())),
+                                _ => None,
+                            }))
                         })
                         .collect(),
                 ))
@@ -285,7 +285,12 @@ impl Renderer<'_> {
                 let regions: BTreeSet<String> = t.into_iter().map(|t| t.region).collect();
                 let format = format.unwrap_or("${Region}");
                 Some(Value::Array(
-                    regions.iter().map(|r| json!(format.replace("${Region}", r).replace("${region}", r))).collect(),
+                    regions
+                        .iter()
+                        .map(|r| {
+                            json!(substitute_known(format, |v| matches!(v, "Region" | "region").then(|| r.clone())))
+                        })
+                        .collect(),
                 ))
             }
             "TargetCount" => Some(json!(self.binding_targets(items.first().copied(), scope, "Fn::TargetCount").len())),
@@ -440,7 +445,46 @@ impl Renderer<'_> {
                 None => json!({ "Fn::GetAtt": self.value(arg, scope, imports) }),
             },
             "Condition" => json!({ "Condition": arg.as_str().unwrap_or_default() }),
+            "Sub" => self.sub(arg, scope, imports),
             other => json!({ format!("Fn::{other}"): self.value(arg, scope, imports) }),
+        }
+    }
+}
+
+impl Renderer<'_> {
+    /// `!Sub`: the variables orgctl knows (`${CurrentAccount.AccountId}`, `${OtherAccount.Alias}`,
+    /// `${OtherAccount.Resources.X.Arn}`) are evaluated here; the rest (parameters, resources,
+    /// pseudo parameters, `${!escapes}`) is left to CloudFormation. A template with nothing left
+    /// to substitute becomes plain text.
+    fn sub(&mut self, arg: &Node, scope: &Scope, imports: &mut BTreeSet<Import>) -> Value {
+        let (template, vars) = match &arg.kind {
+            NodeKind::Seq(items) => (items.first().and_then(Node::as_str), items.get(1)),
+            _ => (arg.as_str(), None),
+        };
+        let Some(template) = template else {
+            return json!({ "Fn::Sub": self.value(arg, scope, imports) });
+        };
+        let local: BTreeSet<&str> =
+            vars.and_then(Node::as_map).into_iter().flatten().filter_map(|(k, _)| k.as_str()).collect();
+        let span = arg.span;
+        let text = substitute_known(template, |var| {
+            if local.contains(var) {
+                return None;
+            }
+            let function = if var.contains('.') { "GetAtt" } else { "Ref" };
+            let name = Node { kind: NodeKind::Scalar { text: var.to_string(), quoted: true }, tag: None, span };
+            match self.reference(function, &name, scope, imports)? {
+                Value::String(s) => Some(s),
+                Value::Number(n) => Some(n.to_string()),
+                // A value read at apply time or a pseudo parameter: CloudFormation substitutes it.
+                Value::Object(o) => o.get("Ref").and_then(Value::as_str).map(|parameter| format!("${{{parameter}}}")),
+                _ => None,
+            }
+        });
+        match vars {
+            Some(v) => json!({ "Fn::Sub": [text, self.value(v, scope, imports)] }),
+            None if text.contains("${") => json!({ "Fn::Sub": text }),
+            None => json!(text),
         }
     }
 }

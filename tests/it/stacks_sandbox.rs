@@ -308,3 +308,30 @@ fn a_skipped_update_organization_leaves_the_organization_alone() {
     );
     assert!(!plan.stdout.contains("rename"), "{}", plan.stdout);
 }
+
+/// org-formation's functions are evaluated by orgctl, never sent to CloudFormation as text:
+/// `!Sub` with account attributes in a template, a task parameter whose default is an
+/// expression, and `!CopyValue` whose export name is a `!Sub`.
+#[test]
+fn org_formation_expressions_are_evaluated_not_deployed_as_text() {
+    let ws = Workspace::quickstart();
+    let template = "Parameters:\n  mgmt:\n    Type: String\n  copied:\n    Type: String\nResources:\n  Name:\n    Type: AWS::SSM::Parameter\n    Properties:\n      Type: String\n      Name: !Sub '${CurrentAccount.AccountId}-${CurrentAccount.Alias}-names'\n      Value: !Sub '${AWS::Region} ${!Literal} ${SecurityAccount.AccountName}'\nOutputs:\n  Named:\n    Value: !Sub '${CurrentAccount.AccountName}'\n";
+    let file = custom_tasks(
+        &ws,
+        "Parameters:\n  management:\n    Type: String\n    Default: !Ref ManagementAccount\n  prefix:\n    Type: String\n    Default: producer\nProducers:\n  Type: update-stacks\n  Template: ./topic.yml\n  StackName: producer\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref SecurityAccount\nConsumers:\n  Type: update-stacks\n  DependsOn: Producers\n  Template: ./names.yml\n  StackName: names\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref ProductionAccount\n  Parameters:\n    mgmt: !Ref management\n    copied: !CopyValue [!Sub '${prefix}-topic', !Ref SecurityAccount, eu-west-1]\n",
+        &[("topic.yml", TOPIC), ("names.yml", template)],
+    );
+    run_file(&ws, &file, "apply", &[]).ok();
+    let all = stacks(&ws);
+    let org = ws.state();
+    let prod = org.account("aws+production@example.com")["id"].as_str().unwrap().to_string();
+    let names = all.iter().find(|s| s["name"] == "names").expect("the names stack");
+    let properties = &names["template"]["Resources"]["Name"]["Properties"];
+    assert_eq!(properties["Name"], Value::String(format!("{prod}-acme-production-names")), "{properties}");
+    assert_eq!(properties["Value"]["Fn::Sub"], "${AWS::Region} ${!Literal} Security", "{properties}");
+    assert_eq!(names["template"]["Outputs"]["Named"]["Value"], "Production");
+    assert_eq!(names["parameters"]["mgmt"], "111111111111");
+    let producer = all.iter().find(|s| s["name"] == "producer").expect("the producer stack");
+    assert_eq!(names["parameters"]["copied"], producer["exports"]["producer-topic"]);
+    assert!(run_file(&ws, &file, "plan", &[]).stdout.contains("No changes."));
+}

@@ -4,6 +4,7 @@
 use super::store::SandboxData;
 use crate::model::{StackSpec, StackState};
 use crate::provider::{ProviderError, ProviderResult};
+use crate::spec::sub::SubPart;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -101,26 +102,22 @@ impl Deployed<'_> {
                             Value::Array(a) => (a.first().and_then(Value::as_str).unwrap_or_default(), a.get(1)),
                             _ => (arg.as_str().unwrap_or_default(), None),
                         };
+                        let parts = crate::spec::sub::parse(text)
+                            .map_err(|_| err("Template format error: unterminated ${ in Fn::Sub"))?;
                         let mut out = String::new();
-                        let mut rest = text;
-                        while let Some(start) = rest.find("${") {
-                            out.push_str(&rest[..start]);
-                            let after = &rest[start + 2..];
-                            let end = after
-                                .find('}')
-                                .ok_or_else(|| err("Template format error: unterminated ${ in Fn::Sub"))?;
-                            let var = &after[..end];
-                            let value = match vars.and_then(|v| v.get(var)) {
-                                Some(local) => self.eval(local)?,
-                                None => match var.split_once('.') {
-                                    Some((res, attr)) => self.attribute(res, attr)?,
-                                    None => self.reference(var)?,
-                                },
-                            };
-                            out.push_str(&value);
-                            rest = &after[end + 1..];
+                        for part in parts {
+                            match part {
+                                SubPart::Text(t) => out.push_str(t),
+                                SubPart::Escaped(e) => out.push_str(&format!("${{{e}}}")),
+                                SubPart::Var(var) => out.push_str(&match vars.and_then(|v| v.get(var)) {
+                                    Some(local) => self.eval(local)?,
+                                    None => match var.split_once('.') {
+                                        Some((res, attr)) => self.attribute(res, attr)?,
+                                        None => self.reference(var)?,
+                                    },
+                                }),
+                            }
                         }
-                        out.push_str(rest);
                         Ok(out)
                     }
                     "Fn::Join" => {
