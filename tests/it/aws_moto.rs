@@ -248,5 +248,6 @@ async fn without_an_organization_the_error_says_what_to_do() {
     let run = ws.run_env(&["plan", ws.org.to_str().unwrap()], &env);
     assert_eq!(run.code, Some(1));
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-    assert!(run.stderr.contains("error:"), "{}", run.stderr);
+    assert!(run.stderr.contains("account 123456789012 is not in an organization"), "{}", run.stderr);
+    assert!(run.stderr.contains("aws organizations create-organization"), "{}", run.stderr);
 }

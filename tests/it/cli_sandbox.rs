@@ -238,8 +238,14 @@ fn a_kill_right_after_create_account_never_creates_a_second_account() {
 #[test]
 fn throttling_is_retried_transparently() {
     let ws = Workspace::quickstart();
-    let run = ws.apply_env(&[("ORGCTL_SANDBOX_FAULTS", "CreateOrganizationalUnit:throttle,AttachPolicy:throttle")]);
+    let args = ["apply", ws.org.to_str().unwrap(), "--sandbox", ws.sandbox.to_str().unwrap(), "--auto-approve", "-v"];
+    let run =
+        ws.run_env(&args, &[("ORGCTL_SANDBOX_FAULTS", "CreateOrganizationalUnit:throttle,AttachPolicy:throttle")]);
     run.ok();
+    // The throttles did fire (once for each of the 5 OUs and each attachment) and were retried.
+    let retried =
+        run.stderr.lines().filter(|l| l.contains("retrying") && l.contains("TooManyRequestsException")).count();
+    assert!(retried >= 5, "{retried} throttled calls retried:\n{}", run.stderr);
     assert_eq!(ws.plan(&["--detailed-exitcode"]).code, Some(0));
 }
 

@@ -82,7 +82,8 @@ async fn what_orgctl_does_not_own_is_never_deleted_or_detached() {
     let foreign_ou = e.provider.create_ou(&root, "Legacy", &Tags::new()).await.unwrap();
     let foreign_policy = e.provider.create_policy("Theirs", "", DOC, &Tags::new()).await.unwrap();
     e.provider.attach_policy(&foreign_policy, &root).await.unwrap();
-    let plan = e.plan("").await;
+    // The file wants its own OU and SCP on the root, and says nothing of the others.
+    let plan = e.plan(&format!("  Root:\n    Type: OC::ORG::OrganizationRoot\n    Properties:\n      ServiceControlPolicies: !Ref Mine\n  Mine:\n    Type: OC::ORG::ServiceControlPolicy\n    Properties:\n      PolicyName: Mine\n      PolicyDocument: '{DOC}'\n  Ours:\n    Type: OC::ORG::OrganizationalUnit\n    Properties:\n      OrganizationalUnitName: Ours\n")).await;
     assert!(
         plan.changes.iter().all(|c| !matches!(
             c.operation,
@@ -91,8 +92,22 @@ async fn what_orgctl_does_not_own_is_never_deleted_or_detached() {
         "{:#?}",
         ops(&plan)
     );
-    let state = e.provider.read().await.unwrap();
-    assert!(state.ous.contains_key(&foreign_ou));
+    // Applied, the foreign OU and the foreign policy (still attached) are untouched.
+    struct Quiet;
+    impl orgctl::apply::Progress for Quiet {
+        fn started(&self, _: &orgctl::plan::Change) {}
+        fn finished(&self, _: &orgctl::plan::Change, _: &orgctl::apply::Outcome) {}
+    }
+    let Env { dir: _dir, provider } = e;
+    let provider: std::sync::Arc<dyn Provider> = std::sync::Arc::new(provider);
+    let options = orgctl::apply::ApplyOptions::for_provider(provider.as_ref(), 4);
+    let report = orgctl::apply::apply(&plan, provider.clone(), &options, std::sync::Arc::new(Quiet)).await.unwrap();
+    assert!(report.succeeded(), "{:?}", report.outcomes);
+    let state = provider.read().await.unwrap();
+    assert_eq!(state.ous[&foreign_ou].name, "Legacy");
+    assert!(state.ous.values().any(|o| o.name == "Ours"));
+    assert!(state.policies[&foreign_policy].targets.contains(&root), "the foreign SCP is still attached");
+    assert!(state.policies.values().any(|p| p.name == "Mine" && p.targets.contains(&root)));
 }
 
 #[tokio::test]
