@@ -135,3 +135,18 @@ async fn a_role_that_cannot_be_assumed_is_a_clear_error_naming_account_and_role(
     assert!(plan.stderr.contains("role/OrganizationAccountAccessRole"), "names the role: {}", plan.stderr);
     assert!(plan.stderr.contains("OrganizationAccessRoleName"), "says what to do: {}", plan.stderr);
 }
+
+/// One retry layer: a write the endpoint always throttles is tried by the SDK's standard retry
+/// (6 attempts) and then reported, not retried again by orgctl on top (which made 48 attempts).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_that_is_always_throttled_is_tried_six_times_then_reported() {
+    let moto = Moto::start().await;
+    let ws = Workspace::quickstart_for_moto();
+    let proxy = FaultProxy::throttling(&moto.endpoint, "CreateOrganizationalUnit").await;
+    let applied = run(&ws, args(&["apply", "ORG", "--auto-approve"]), env_for(&proxy.endpoint, &moto)).await;
+    assert_eq!(applied.code, Some(1), "{}", applied.stdout);
+    assert!(applied.stderr.contains("TooManyRequestsException"), "{}", applied.stderr);
+    // The quickstart's three top-level OUs are attempted (the nested ones wait for their parent).
+    let attempts = proxy.stats.injected.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(attempts, 3 * 6, "{attempts} throttled CreateOrganizationalUnit requests");
+}

@@ -1,25 +1,45 @@
-//! SDK errors as provider errors: the AWS exception name, a readable message, and whether a
-//! retry can help (throttling, concurrent modification, 5xx, network trouble).
+//! SDK errors as provider errors: the AWS exception name, a readable message, and whether
+//! orgctl's own retry loop should try again.
+//!
+//! One retry layer each: the SDK's standard retry already handles throttling, 5xx and network
+//! trouble (6 attempts with backoff), so when it gives up the error is final. orgctl retries only
+//! what the SDK cannot know is transient: concurrent modification, and a new account's services
+//! not ready yet. CreateAccount is sent without SDK retries (a retried CreateAccount can create a
+//! second account), so its transient errors go to orgctl's loop, which looks before it resends.
 
 use crate::provider::ProviderError;
 use aws_sdk_organizations::config::http::HttpResponse;
 use aws_sdk_organizations::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
-/// Exception names that mean "try again later".
-const RETRYABLE_CODES: [&str; 8] = [
+/// Exception names that mean "try again later" and that the SDK does not retry.
+const RETRYABLE_BY_ORGCTL: [&str; 3] = [
+    "ConcurrentModificationException",
     // A new account can take minutes before CloudFormation answers.
     "OptInRequired",
     "SubscriptionRequiredException",
-    "TooManyRequestsException",
-    "ThrottlingException",
-    "Throttling",
-    "ConcurrentModificationException",
-    "ServiceException",
-    "RequestLimitExceeded",
 ];
 
-/// Maps any SDK error of operation `operation`.
+/// Transient exception names the SDK's standard retry handles itself.
+const RETRIED_BY_SDK: [&str; 5] =
+    ["TooManyRequestsException", "ThrottlingException", "Throttling", "RequestLimitExceeded", "ServiceException"];
+
+/// Maps an SDK error of `operation`, sent with the SDK's retries on.
 pub fn api_error<E>(operation: &str, error: SdkError<E, HttpResponse>) -> ProviderError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    map_error(operation, error, true)
+}
+
+/// Maps an SDK error of `operation`, sent with the SDK's retries off (CreateAccount).
+pub fn api_error_unretried<E>(operation: &str, error: SdkError<E, HttpResponse>) -> ProviderError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    map_error(operation, error, false)
+}
+
+fn map_error<E>(operation: &str, error: SdkError<E, HttpResponse>, sdk_retried: bool) -> ProviderError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
@@ -29,12 +49,13 @@ where
             let status = service.raw().status();
             let code = err.code().map_or_else(|| format!("Http{}", status.as_u16()), str::to_string);
             let message = err.message().unwrap_or("no message").to_string();
-            let retryable = RETRYABLE_CODES.contains(&code.as_str()) || status.is_server_error();
+            let transient = RETRIED_BY_SDK.contains(&code.as_str()) || status.is_server_error();
+            let retryable = RETRYABLE_BY_ORGCTL.contains(&code.as_str()) || (transient && !sdk_retried);
             ProviderError { code, message: format!("{operation}: {message}"), retryable }
         }
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            let mut e =
-                ProviderError::retryable("NetworkError", format!("{operation}: {}", DisplayErrorContext(&error)));
+            let mut e = ProviderError::new("NetworkError", format!("{operation}: {}", DisplayErrorContext(&error)));
+            e.retryable = !sdk_retried;
             // A 5xx without a modelled error lands here too.
             if let SdkError::ResponseError(_) = &error {
                 e.code = "ResponseError".into();

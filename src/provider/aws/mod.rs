@@ -237,7 +237,7 @@ impl Provider for AwsProvider {
             .config_override(no_retry)
             .send()
             .await
-            .map_err(|e| api_error("CreateAccount", e))?;
+            .map_err(|e| errors::api_error_unretried("CreateAccount", e))?;
         let request_id = out.create_account_status().and_then(|s| s.id()).unwrap_or_default().to_string();
         self.requested.lock().unwrap_or_else(|e| e.into_inner()).insert(request_id.clone(), email.to_lowercase());
         Ok(request_id)

@@ -35,6 +35,8 @@ struct Shared {
     latency: std::time::Duration,
     /// Answer every STS AssumeRole with AccessDenied.
     deny_assume_role: bool,
+    /// Throttle every request for this Organizations operation (`CreateOrganizationalUnit`).
+    always_throttle: Option<&'static str>,
     stats: Arc<Stats>,
     client: Client<HttpConnector, Full<Bytes>>,
 }
@@ -82,6 +84,10 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Response<
             "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User is not authorized to perform: sts:AssumeRole</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>",
         ));
     }
+    if shared.always_throttle.is_some_and(|op| target.ends_with(&format!(".{op}"))) {
+        shared.stats.injected.fetch_add(1, Ordering::SeqCst);
+        return Ok(throttled(true));
+    }
     if let Some(every) = shared.every.filter(|every| n.is_multiple_of(*every)) {
         shared.stats.injected.fetch_add(1, Ordering::SeqCst);
         return Ok(if (n / every).is_multiple_of(2) { throttled(!target.is_empty()) } else { server_error() });
@@ -105,28 +111,38 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Response<
     Ok(Response::from_parts(rp, Full::new(bytes)))
 }
 
+/// How the proxy misbehaves.
+#[derive(Default)]
+struct Behaviour {
+    every: Option<usize>,
+    latency: std::time::Duration,
+    deny_assume_role: bool,
+    always_throttle: Option<&'static str>,
+}
+
 impl FaultProxy {
     /// Faults on every `every`-th request, and one lost CreateAccount response.
     pub async fn start(upstream: &str, every: usize) -> Self {
-        Self::start_with(upstream, Some(every), std::time::Duration::ZERO, false).await
+        Self::start_with(upstream, Behaviour { every: Some(every), ..Default::default() }).await
     }
 
     /// No faults, only `latency` before each request is forwarded.
     pub async fn slow(upstream: &str, latency: std::time::Duration) -> Self {
-        Self::start_with(upstream, None, latency, false).await
+        Self::start_with(upstream, Behaviour { latency, ..Default::default() }).await
     }
 
     /// Every AssumeRole is denied, as when a member account's role is missing or does not trust us.
     pub async fn denying_assume_role(upstream: &str) -> Self {
-        Self::start_with(upstream, None, std::time::Duration::ZERO, true).await
+        Self::start_with(upstream, Behaviour { deny_assume_role: true, ..Default::default() }).await
     }
 
-    async fn start_with(
-        upstream: &str,
-        every: Option<usize>,
-        latency: std::time::Duration,
-        deny_assume_role: bool,
-    ) -> Self {
+    /// Every request for one Organizations operation is throttled, forever.
+    pub async fn throttling(upstream: &str, operation: &'static str) -> Self {
+        Self::start_with(upstream, Behaviour { always_throttle: Some(operation), ..Default::default() }).await
+    }
+
+    async fn start_with(upstream: &str, behaviour: Behaviour) -> Self {
+        let Behaviour { every, latency, deny_assume_role, always_throttle } = behaviour;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the proxy");
         let port = listener.local_addr().expect("address").port();
         let stats = Arc::new(Stats::default());
@@ -135,6 +151,7 @@ impl FaultProxy {
             every,
             latency,
             deny_assume_role,
+            always_throttle,
             stats: stats.clone(),
             client: Client::builder(TokioExecutor::new()).build_http(),
         });
