@@ -77,3 +77,12 @@ where
         _ => ProviderError::new("UnknownError", format!("{operation}: {}", DisplayErrorContext(&error))),
     }
 }
+
+/// A field AWS always sends (an id, an ARN): missing, it is an error here, at the SDK boundary,
+/// never an empty string further in.
+pub fn required(value: Option<&str>, what: &str) -> Result<String, ProviderError> {
+    match value {
+        Some(v) if !v.is_empty() => Ok(v.to_string()),
+        _ => Err(ProviderError::new("IncompleteResponse", format!("AWS's answer has no {what}"))),
+    }
+}

@@ -66,7 +66,7 @@ impl AwsProvider {
     pub async fn connect_with(sdk: aws_config::SdkConfig, roles: AccessRoles) -> ProviderResult<Self> {
         let clients = Clients::new(sdk);
         let caller = clients.sts.get_caller_identity().send().await.map_err(|e| api_error("GetCallerIdentity", e))?;
-        let caller_account = caller.account().unwrap_or_default().to_string();
+        let caller_account = errors::required(caller.account(), "caller account (GetCallerIdentity)")?;
         let org = clients.organizations.describe_organization().send().await.map_err(|e| {
             let e = api_error("DescribeOrganization", e);
             if e.code == "AWSOrganizationsNotInUseException" {
@@ -78,7 +78,8 @@ impl AwsProvider {
         let org = org
             .organization()
             .ok_or_else(|| ProviderError::new("NoOrganization", "DescribeOrganization returned nothing"))?;
-        let master_account_id = org.master_account_id().unwrap_or_default().to_string();
+        let master_account_id =
+            errors::required(org.master_account_id(), "management account id (DescribeOrganization)")?;
         if caller_account != master_account_id {
             return Err(ProviderError::new(
                 "NotManagementAccount",
@@ -88,7 +89,7 @@ impl AwsProvider {
         Ok(AwsProvider {
             clients,
             roles,
-            organization_id: org.id().unwrap_or_default().to_string(),
+            organization_id: errors::required(org.id(), "organization id (DescribeOrganization)")?,
             master_account_id,
             known_accounts: Mutex::new(HashMap::new()),
             requested: Mutex::new(HashMap::new()),
@@ -120,7 +121,9 @@ impl AwsProvider {
         while let Some(page) = pages.next().await {
             for a in page.map_err(|e| api_error("ListAccounts", e))?.accounts() {
                 if a.email().is_some_and(|e| e.eq_ignore_ascii_case(email)) {
-                    return Ok(Some(ExistingAccount::Account { account_id: a.id().unwrap_or_default().to_string() }));
+                    return Ok(Some(ExistingAccount::Account {
+                        account_id: errors::required(a.id(), "account id (ListAccounts)")?,
+                    }));
                 }
             }
         }
@@ -175,7 +178,7 @@ impl Provider for AwsProvider {
             .send()
             .await
             .map_err(|e| api_error("CreateOrganizationalUnit", e))?;
-        Ok(out.organizational_unit().and_then(|o| o.id()).unwrap_or_default().to_string())
+        errors::required(out.organizational_unit().and_then(|o| o.id()), "OU id (CreateOrganizationalUnit)")
     }
 
     async fn rename_ou(&self, ou_id: &str, name: &str) -> ProviderResult<()> {
@@ -255,7 +258,7 @@ impl Provider for AwsProvider {
         let status = out.create_account_status().ok_or_else(|| ProviderError::new("NoStatus", "no status returned"))?;
         Ok(match status.state() {
             Some(CreateAccountState::Succeeded) => {
-                let account_id = status.account_id().unwrap_or_default().to_string();
+                let account_id = errors::required(status.account_id(), "account id (DescribeCreateAccountStatus)")?;
                 if let Some(email) = self.requested.lock().unwrap_or_else(|e| e.into_inner()).get(request_id) {
                     self.known_accounts
                         .lock()
@@ -328,7 +331,7 @@ impl Provider for AwsProvider {
             .send()
             .await
             .map_err(|e| api_error("CreatePolicy", e))?;
-        Ok(out.policy().and_then(|p| p.policy_summary()).and_then(|s| s.id()).unwrap_or_default().to_string())
+        errors::required(out.policy().and_then(|p| p.policy_summary()).and_then(|s| s.id()), "policy id (CreatePolicy)")
     }
 
     async fn update_policy(&self, policy_id: &str, name: &str, description: &str, content: &str) -> ProviderResult<()> {

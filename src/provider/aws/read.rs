@@ -4,7 +4,7 @@
 //! and runs in parallel with a bounded number of requests in flight; the number of requests
 //! grows linearly with accounts (about four per account, plus one per OU and policy).
 
-use super::errors::api_error;
+use super::errors::{api_error, required};
 use super::AwsProvider;
 use crate::model::{AccountState, CreateRequestState, OrgState, OuState, PasswordPolicy, PolicyState, RootState, Tags};
 use crate::provider::{ProviderError, ProviderResult};
@@ -33,7 +33,7 @@ impl AwsProvider {
             roots.extend(page.map_err(|e| api_error("ListRoots", e))?.roots().to_vec());
         }
         let root = roots.first().ok_or_else(|| ProviderError::new("NoRoot", "the organization has no root"))?;
-        let root_id = root.id().unwrap_or_default().to_string();
+        let root_id = required(root.id(), "root id (ListRoots)")?;
         let scp_enabled = root.policy_types().iter().any(|t| {
             t.r#type() == Some(&PolicyType::ServiceControlPolicy) && t.status().map(|s| s.as_str()) == Some("ENABLED")
         });
@@ -121,7 +121,7 @@ impl AwsProvider {
         while let Some(page) = pages.next().await {
             for ou in page.map_err(|e| api_error("ListOrganizationalUnitsForParent", e))?.organizational_units() {
                 ous.push(OuState {
-                    id: ou.id().unwrap_or_default().to_string(),
+                    id: required(ou.id(), "OU id (ListOrganizationalUnitsForParent)")?,
                     name: ou.name().unwrap_or_default().to_string(),
                     parent_id: parent.clone(),
                     tags: Tags::new(),
@@ -133,7 +133,7 @@ impl AwsProvider {
         while let Some(page) = pages.next().await {
             for a in page.map_err(|e| api_error("ListAccountsForParent", e))?.accounts() {
                 accounts.push(AccountState {
-                    id: a.id().unwrap_or_default().to_string(),
+                    id: required(a.id(), "account id (ListAccountsForParent)")?,
                     name: a.name().unwrap_or_default().to_string(),
                     email: a.email().unwrap_or_default().to_string(),
                     parent_id: parent.clone(),
@@ -165,7 +165,7 @@ impl AwsProvider {
         while let Some(page) = pages.next().await {
             for p in page.map_err(|e| api_error("ListPolicies", e))?.policies() {
                 out.push(PolicyState {
-                    id: p.id().unwrap_or_default().to_string(),
+                    id: required(p.id(), "policy id (ListPolicies)")?,
                     name: p.name().unwrap_or_default().to_string(),
                     description: p.description().unwrap_or_default().to_string(),
                     content: String::new(),
@@ -195,7 +195,7 @@ impl AwsProvider {
         let mut pages = self.clients.organizations.list_targets_for_policy().policy_id(id).into_paginator().send();
         while let Some(page) = pages.next().await {
             for t in page.map_err(|e| api_error("ListTargetsForPolicy", e))?.targets() {
-                targets.push(t.target_id().unwrap_or_default().to_string());
+                targets.push(required(t.target_id(), "target id (ListTargetsForPolicy)")?);
             }
         }
         Ok(targets)
@@ -214,7 +214,7 @@ impl AwsProvider {
         while let Some(page) = pages.next().await {
             for r in page.map_err(|e| api_error("ListCreateAccountStatus", e))?.create_account_statuses() {
                 out.push(CreateRequestState {
-                    id: r.id().unwrap_or_default().to_string(),
+                    id: required(r.id(), "request id (ListCreateAccountStatus)")?,
                     email: None,
                     account_name: r.account_name().unwrap_or_default().to_string(),
                     state: r.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
