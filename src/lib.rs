@@ -13,6 +13,7 @@ pub mod escape;
 pub mod graph;
 pub mod import;
 pub mod model;
+pub mod ops;
 pub mod plan;
 pub mod provider;
 pub mod spec;

@@ -161,3 +161,25 @@ async fn an_account_is_matched_by_email_whatever_its_case() {
     let plan = e.plan("  Dev:\n    Type: OC::ORG::Account\n    Properties:\n      AccountName: Dev\n      RootEmail: dev@example.com\n").await;
     assert!(!plan.changes.iter().any(|c| matches!(c.operation, Operation::CreateAccount { .. })), "{:#?}", ops(&plan));
 }
+
+/// The operations layer, without the binary: a saved plan is verified against the organization
+/// as it is now, and described from its operations.
+#[tokio::test]
+async fn a_saved_plan_is_verified_against_the_organization_and_described_from_its_operations() {
+    use orgctl::ops::{self, saved::Refusal};
+    let e = env();
+    let body = "  Prod:\n    Type: OC::ORG::OrganizationalUnit\n    Properties:\n      OrganizationalUnitName: Prod\n";
+    let path = e.dir.path().join("organization.yml");
+    std::fs::write(&path, format!("AWSTemplateFormatVersion: '2010-09-09-OC'\nOrganization:\n  Master:\n    Type: OC::ORG::MasterAccount\n    Properties:\n      AccountId: '111111111111'\n{body}")).unwrap();
+    let desired = spec::load(&path, &LoadOptions::default()).desired.unwrap();
+    let planned = ops::plan(&desired, None, &e.provider, &Limits::default(), false).await.unwrap();
+    let mut saved: Plan =
+        plan::saved::from_json(&plan::saved::to_json(&planned.plan).unwrap()).expect("the digest holds");
+    saved.changes[0].subject = "something else entirely".into();
+    let verified = ops::saved::verify(saved.clone(), &e.provider).await.ok().expect("fresh");
+    assert_eq!(verified.plan.changes[0].subject, "organizational unit Prod (Prod)");
+    // The organization changes: the plan is stale.
+    let root = e.root().await;
+    e.provider.create_ou(&root, "Elsewhere", &Tags::new()).await.unwrap();
+    assert!(matches!(ops::saved::verify(saved, &e.provider).await, Err(Refusal::Stale)));
+}

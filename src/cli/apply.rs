@@ -1,0 +1,129 @@
+//! `orgctl apply`: a file planned now, or a saved plan verified; under the organization's apply
+//! lock, after confirmation, through the rolling pool.
+
+use super::args::*;
+use super::output::{errln, out, outln};
+use super::{CliError, CliResult};
+use crate::apply::{self, ApplyOptions, Outcome};
+use crate::escape::for_terminal;
+use crate::plan::Plan;
+use crate::provider::lock::{self, OrgLock};
+use crate::provider::Provider;
+use console::style;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+pub(super) async fn run(a: ApplyArgs, stats: bool) -> CliResult {
+    // Open the organization, take its apply lock, and only then read it: the plan is made from a
+    // state no other apply is changing. The lock is released whatever happens next.
+    let (provider, source) = match read_saved_plan(&a.file)? {
+        Some(plan) => {
+            let provider = super::open_provider(&a.target, None, None, Some(plan.access_roles.clone())).await?;
+            (provider, ApplySource::Saved(Box::new(plan)))
+        }
+        None => {
+            let input = super::load_valid(&a.file, &a.file_args)?;
+            let provider = super::open_provider(&a.target, Some(&input.desired), Some(&input.org), None).await?;
+            (provider, ApplySource::File(Box::new(input)))
+        }
+    };
+    let lock = OrgLock::acquire(provider.clone(), &lock::this_run(), a.target.lock_timeout).await?;
+    let result = apply_locked(&a, stats, source, provider.clone()).await;
+    lock.release(provider.as_ref()).await;
+    result
+}
+
+/// What `orgctl apply` was given.
+enum ApplySource {
+    /// A plan saved with `plan --out`.
+    Saved(Box<Plan>),
+    /// An org or task file, planned now.
+    File(Box<super::Input>),
+}
+
+async fn apply_locked(a: &ApplyArgs, stats: bool, source: ApplySource, provider: Arc<dyn Provider>) -> CliResult {
+    let plan = match source {
+        ApplySource::Saved(saved) => {
+            let verified = crate::ops::saved::verify(*saved, provider.as_ref()).await?;
+            out!("{}", crate::plan::render::render_plan(&verified.plan));
+            verified.plan
+        }
+        ApplySource::File(input) => {
+            let planned = super::plan_loaded(&input, &a.file_args, provider.as_ref(), a.prune).await?;
+            let stacks = planned.stacks.clone().unwrap_or_default();
+            let defects = crate::plan::check::check(&planned.plan, &planned.state, &stacks);
+            if !defects.is_empty() {
+                return Err(crate::ops::saved::Refusal::Defects(defects).into());
+            }
+            out!("{}", crate::plan::render::render_plan(&planned.plan));
+            planned.plan
+        }
+    };
+    if !plan.is_empty() && !a.auto_approve {
+        super::confirm()?;
+    }
+    if plan.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    outln!();
+    let options = ApplyOptions::for_provider(provider.as_ref(), usize::from(a.concurrency));
+    let progress = Arc::new(super::progress::ConsoleProgress::new(plan.changes.len()));
+    let report = apply::apply(&plan, provider.clone(), &options, progress.clone()).await;
+    let report = match report {
+        Ok(report) => report,
+        Err(defects) => {
+            progress.finish();
+            return Err(crate::ops::saved::Refusal::Defects(defects).into());
+        }
+    };
+    progress.finish();
+    super::print_stats(stats, provider.as_ref());
+    let done = report.count(|o| matches!(o, Outcome::Done(_)));
+    if report.succeeded() {
+        outln!("\n{} {done} change(s) made.", style("Apply complete!").green().bold());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(tolerated) = report.tolerated(&plan) {
+        outln!(
+            "\n{} {done} change(s) made; {} stack(s) failed or were skipped within their task's FailedStackTolerance:",
+            style("Apply complete.").yellow().bold(),
+            tolerated.len()
+        );
+        for id in tolerated {
+            let c = &plan.changes[id];
+            outln!("  {} {}: {}", style("tolerated").yellow(), for_terminal(&c.subject), for_terminal(&c.summary));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let failed = report.count(|o| matches!(o, Outcome::Failed(_)));
+    let skipped = report.count(|o| matches!(o, Outcome::Skipped { .. }));
+    errln!("\n{} {done} done, {failed} failed, {skipped} skipped.", style("Apply failed:").red().bold());
+    for (change, outcome) in plan.changes.iter().zip(&report.outcomes) {
+        if let Outcome::Failed(e) = outcome {
+            errln!(
+                "  {} #{} {} {}: {}",
+                style("failed").red(),
+                change.id,
+                change.action.symbol(),
+                for_terminal(&change.subject),
+                change.summary
+            );
+            errln!("      {}", for_terminal(&e.to_string()));
+        }
+    }
+    Err(CliError::new("some changes failed; the rest were made")
+        .help("fix the cause and run `orgctl apply` again: it plans from the live organization and finishes the job"))
+}
+
+/// A saved plan, if `path` is one (JSON with orgctl's plan format), its digest checked.
+fn read_saved_plan(path: &Path) -> Result<Option<Plan>, CliError> {
+    let Ok(text) = crate::spec::files::read_regular(path) else { return Ok(None) };
+    if !crate::plan::saved::looks_like_plan(&text) {
+        return Ok(None);
+    }
+    crate::plan::saved::from_json(&text).map(Some).map_err(|e| {
+        CliError::new(format!("{} is not a plan orgctl can apply: {e}", path.display()))
+            .help("nothing was changed; make the plan again with `orgctl plan --out`, review it, and apply that file")
+    })
+}

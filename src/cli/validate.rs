@@ -1,0 +1,68 @@
+//! `orgctl validate`: checks a file (and a task file's organization file); touches no organization.
+
+use super::args::*;
+use super::output::{err, errln, outln};
+use super::CliResult;
+use crate::spec;
+use console::style;
+use std::process::ExitCode;
+
+pub(super) fn run(a: ValidateArgs) -> CliResult {
+    let options = super::load_options(&a.file_args)?;
+    // A task file brings its organization file along: both are checked.
+    let (reports, summary) = if crate::tasks::is_task_file(&a.file, &options) {
+        let loaded = crate::tasks::load(&a.file, &options);
+        let stacks = loaded
+            .tasks
+            .tasks
+            .iter()
+            .filter(|t| matches!(t.kind, crate::tasks::model::TaskKind::UpdateStacks(_)))
+            .count();
+        let summary = format!(
+            "{} is valid: {} ({} update-stacks), organization file included.",
+            a.file.display(),
+            super::count(loaded.tasks.tasks.len(), "task", "tasks"),
+            stacks
+        );
+        let mut reports = vec![(loaded.diagnostics, loaded.sources)];
+        if let Some(org) = loaded.organization {
+            reports.insert(0, (org.diagnostics, org.sources));
+        }
+        (reports, summary)
+    } else {
+        let loaded = spec::load(&a.file, &options);
+        let s = &loaded.spec;
+        let summary = format!(
+            "{} is valid: {}, {}, {}, {}.",
+            a.file.display(),
+            super::count(s.ous.len(), "OU", "OUs"),
+            super::count(s.accounts.len(), "account", "accounts"),
+            super::count(s.policies.len(), "SCP", "SCPs"),
+            super::count(s.password_policies.len(), "password policy", "password policies")
+        );
+        (vec![(loaded.diagnostics, loaded.sources)], summary)
+    };
+    let errors: usize = reports.iter().map(|(d, _)| d.error_count()).sum();
+    if a.json {
+        let all: Vec<serde_json::Value> = reports
+            .iter()
+            .flat_map(|(d, _)| super::diagnostics::to_json(d).as_array().cloned().unwrap_or_default())
+            .collect();
+        let out = serde_json::json!({ "file": a.file, "valid": errors == 0, "diagnostics": all });
+        outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    } else {
+        for (d, sources) in &reports {
+            err!("{}", super::diagnostics::render(d, sources));
+        }
+    }
+    if errors > 0 {
+        if !a.json {
+            errln!("{} {} has {} error(s)", style("error:").red().bold(), a.file.display(), errors);
+        }
+        return Ok(ExitCode::FAILURE);
+    }
+    if !a.json {
+        outln!("{summary}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

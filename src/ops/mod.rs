@@ -1,0 +1,89 @@
+//! The operations under the command line (as cargo's `ops`): read the organization, plan a file
+//! against it, verify a saved plan. The CLI parses arguments, calls one of these, renders what
+//! comes back and maps exit codes; tests call them directly, without the binary.
+
+pub mod saved;
+
+use crate::diagnostic::Diagnostics;
+use crate::model::{OrgState, StackState, STACK_REGIONS_TAG};
+use crate::plan::{self, Note, Plan};
+use crate::provider::{Provider, ProviderError};
+use crate::spec::desired::DesiredOrg;
+use crate::spec::limits::Limits;
+use crate::tasks::model::{TaskFile, TaskKind};
+
+/// A plan with what it was made from.
+pub struct Planned {
+    pub plan: Plan,
+    /// The organization as read for the plan.
+    pub state: OrgState,
+    /// The stacks read for a task file's plan (`None` for an org file).
+    pub stacks: Option<Vec<StackState>>,
+}
+
+/// Why no plan could be made.
+#[derive(Debug)]
+pub enum PlanError {
+    /// The file does not fit the organization (another management account, an unknown
+    /// AccountId, an alias taken...).
+    Invalid(Diagnostics),
+    Provider(ProviderError),
+}
+
+impl From<ProviderError> for PlanError {
+    fn from(e: ProviderError) -> Self {
+        PlanError::Provider(e)
+    }
+}
+
+/// Reads the organization once and plans `desired` against it, and for a task file its stacks
+/// too: one plan, organization and stacks in one dependency graph.
+pub async fn plan(
+    desired: &DesiredOrg,
+    tasks: Option<&TaskFile>,
+    provider: &dyn Provider,
+    limits: &Limits,
+    prune: bool,
+) -> Result<Planned, PlanError> {
+    let state = provider.read().await?;
+    let mut plan = plan::plan(desired, &state, limits, &provider.describe()).map_err(PlanError::Invalid)?;
+    let stacks = match tasks {
+        Some(tasks) => {
+            skip_organization_if_asked(tasks, &mut plan);
+            let stacks = plan::stacks::plan_stacks(tasks, desired, &state, &mut plan, provider, prune)
+                .await
+                .map_err(PlanError::Invalid)?;
+            Some(stacks)
+        }
+        None => None,
+    };
+    Ok(Planned { plan, state, stacks })
+}
+
+/// `Skip: true` on the task file's update-organization task: the organization's changes are left
+/// out (and said so); the stacks are still planned.
+fn skip_organization_if_asked(tasks: &TaskFile, plan: &mut Plan) {
+    let skipped = tasks.tasks.iter().any(|t| t.skip && matches!(t.kind, TaskKind::UpdateOrganization { .. }));
+    if skipped && !plan.changes.is_empty() {
+        plan.notes.push(Note {
+            message: format!(
+                "the update-organization task is skipped: {} organization change(s) left out",
+                plan.changes.len()
+            ),
+        });
+        plan.changes.clear();
+    }
+}
+
+/// Where orgctl's stacks can be without a task file to say so: every active account, in every
+/// region orgctl recorded on the root when it deployed stacks.
+pub fn recorded_stack_places(state: &OrgState) -> Vec<(String, String)> {
+    let regions: Vec<&str> =
+        state.root.tags.get(STACK_REGIONS_TAG).map(|r| r.split_whitespace().collect()).unwrap_or_default();
+    state
+        .accounts
+        .values()
+        .filter(|a| a.status == "ACTIVE")
+        .flat_map(|a| regions.iter().map(move |r| (a.id.clone(), r.to_string())))
+        .collect()
+}
