@@ -176,7 +176,7 @@ async fn a_saved_plan_is_verified_against_the_organization_and_described_from_it
     let mut saved: Plan =
         plan::saved::from_json(&plan::saved::to_json(&planned.plan).unwrap()).expect("the digest holds");
     saved.changes[0].subject = "something else entirely".into();
-    let verified = ops::saved::verify(saved.clone(), &e.provider).await.ok().expect("fresh");
+    let verified = ops::saved::verify(saved.clone(), &e.provider).await.unwrap_or_else(|r| panic!("{r}"));
     assert_eq!(verified.plan.changes[0].subject, "organizational unit Prod (Prod)");
     // The organization changes: the plan is stale.
     let root = e.root().await;
