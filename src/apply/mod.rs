@@ -1,4 +1,4 @@
-//! Stage 4: carrying out a plan. A rolling pool runs every change whose dependencies are done,
+//! Carrying out a plan. A rolling pool runs every change whose dependencies are done,
 //! up to `concurrency` at once (no waves: a slow change holds up only what needs it). When a
 //! change fails, everything that depends on it is skipped and the rest still runs; a re-run
 //! plans again from the live organization and finishes the job.

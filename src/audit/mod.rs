@@ -1,4 +1,4 @@
-//! Stage 5: `orgctl audit` — what the organization is (inventory), how it differs from the file
+//! `orgctl audit` — what the organization is (inventory), how it differs from the file
 //! (drift, in the plan's own terms), and where it falls short of good practice (findings).
 
 pub mod checks;

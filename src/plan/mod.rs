@@ -1,4 +1,4 @@
-//! Stage 3: the plan, an ordered set of changes from the live organization to the file.
+//! The plan: an ordered set of changes from the live organization to the file.
 
 pub mod change;
 pub mod check;

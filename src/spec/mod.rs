@@ -1,4 +1,4 @@
-//! Stage 1: org file → validated, typed spec → desired organization.
+//! Reading an org file: org file → validated, typed spec → desired organization.
 //!
 //! Everything here runs before any provider call: a file that does not validate never reaches
 //! the organization.

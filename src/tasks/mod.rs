@@ -1,4 +1,4 @@
-//! Stage 1b: task files (org-formation's `organization-tasks.yml`) — which templates go to which
+//! Task files (org-formation's `organization-tasks.yml`) — which templates go to which
 //! accounts and regions. Loading checks the file and its organization bindings against the
 //! organization file named by its `update-organization` task.
 
