@@ -139,7 +139,7 @@ fn matching_state(desired: &DesiredOrg) -> OrgState {
                 name: a.name.clone().unwrap_or_default(),
                 email: a.email.clone().unwrap_or_default(),
                 parent_id: parent_id(&a.parent),
-                status: "ACTIVE".into(),
+                status: orgctl::model::AccountStatus::Active,
                 tags,
                 alias: a.alias.clone(),
                 password_policy: a.password_policy.clone(),

@@ -89,7 +89,7 @@ pub fn run(state: &OrgState, stacks: &[StackState], unmanaged: Option<&[String]>
 }
 
 fn password_policies(state: &OrgState, t: &Thresholds, out: &mut Vec<Finding>) {
-    for a in state.accounts.values().filter(|a| a.status == "ACTIVE") {
+    for a in state.accounts.values().filter(|a| a.status.is_active()) {
         let resource = account_label(state, &a.id);
         let Some(p) = &a.password_policy else {
             out.push(finding(
@@ -179,7 +179,7 @@ fn scps(state: &OrgState, t: &Thresholds, out: &mut Vec<Finding>) {
     let members: Vec<&str> = state
         .accounts
         .values()
-        .filter(|a| a.status == "ACTIVE" && a.id != state.master_account_id)
+        .filter(|a| a.status.is_active() && a.id != state.master_account_id)
         .map(|a| a.id.as_str())
         .collect();
     let region_deny: HashSet<&str> = state
@@ -314,7 +314,7 @@ fn structure(state: &OrgState, unmanaged: Option<&[String]>, t: &Thresholds, out
                 "place it in an OU",
             ));
         }
-        if a.status == "SUSPENDED" {
+        if a.status == crate::model::AccountStatus::Suspended {
             out.push(finding(
                 "ORGCTL-ORG-002",
                 "Suspended account",

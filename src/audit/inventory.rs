@@ -67,7 +67,7 @@ pub fn build(state: &OrgState, stacks: &[StackState]) -> Inventory {
                 id: a.id.clone(),
                 name: a.name.clone(),
                 email: a.email.clone(),
-                status: a.status.clone(),
+                status: a.status.to_string(),
                 parent_path: state.path_of(&a.parent_id),
                 alias: a.alias.clone(),
                 tags: a.tags.clone(),

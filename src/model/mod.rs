@@ -6,7 +6,7 @@ mod state;
 
 pub use password_policy::PasswordPolicy;
 pub use stack::{StackSpec, StackState, STACK_REGIONS_TAG, STACK_TASK_TAG};
-pub use state::{AccountState, CreateRequestState, OrgState, OuState, PolicyState, RootState};
+pub use state::{AccountState, AccountStatus, CreateRequestState, OrgState, OuState, PolicyState, RootState};
 
 use std::collections::BTreeMap;
 

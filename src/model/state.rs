@@ -21,14 +21,64 @@ pub struct OuState {
     pub tags: Tags,
 }
 
+/// Where an account stands, as AWS Organizations says; `Other` keeps a status a newer API adds.
+/// Written as AWS writes it (`ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum AccountStatus {
+    #[default]
+    Active,
+    Suspended,
+    PendingClosure,
+    Other(String),
+}
+
+impl AccountStatus {
+    pub fn as_str(&self) -> &str {
+        match self {
+            AccountStatus::Active => "ACTIVE",
+            AccountStatus::Suspended => "SUSPENDED",
+            AccountStatus::PendingClosure => "PENDING_CLOSURE",
+            AccountStatus::Other(s) => s,
+        }
+    }
+
+    /// Only active accounts can be reached (password policy, alias, stacks).
+    pub fn is_active(&self) -> bool {
+        *self == AccountStatus::Active
+    }
+}
+
+impl From<String> for AccountStatus {
+    fn from(s: String) -> Self {
+        match s.as_str() {
+            "ACTIVE" => AccountStatus::Active,
+            "SUSPENDED" => AccountStatus::Suspended,
+            "PENDING_CLOSURE" => AccountStatus::PendingClosure,
+            _ => AccountStatus::Other(s),
+        }
+    }
+}
+
+impl From<AccountStatus> for String {
+    fn from(s: AccountStatus) -> Self {
+        s.as_str().to_string()
+    }
+}
+
+impl std::fmt::Display for AccountStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccountState {
     pub id: String,
     pub name: String,
     pub email: String,
     pub parent_id: String,
-    /// ACTIVE, SUSPENDED or PENDING_CLOSURE.
-    pub status: String,
+    pub status: AccountStatus,
     pub tags: Tags,
     pub alias: Option<String>,
     pub password_policy: Option<PasswordPolicy>,

@@ -83,7 +83,7 @@ pub fn recorded_stack_places(state: &OrgState) -> Vec<(String, String)> {
     state
         .accounts
         .values()
-        .filter(|a| a.status == "ACTIVE")
+        .filter(|a| a.status.is_active())
         .flat_map(|a| regions.iter().map(move |r| (a.id.clone(), r.to_string())))
         .collect()
 }

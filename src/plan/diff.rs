@@ -542,7 +542,7 @@ impl Planner<'_> {
                 self.moves_out_of.entry(live.parent_id.clone()).or_default().push(id);
             }
             self.reconcile_tags(&subject, handle.clone(), &a.logical_id, a.tags.as_ref(), &live.tags);
-            if live.status != "ACTIVE" {
+            if live.status != crate::model::AccountStatus::Active {
                 self.notes.push(Note {
                     message: format!(
                         "{subject} is {}: its alias and password policy are left as they are",

@@ -72,7 +72,7 @@ pub async fn plan_stacks(
     let places: Vec<(String, String)> = actual
         .accounts
         .values()
-        .filter(|a| a.status == "ACTIVE")
+        .filter(|a| a.status.is_active())
         .flat_map(|a| regions.iter().map(move |r| (a.id.clone(), r.clone())))
         .collect();
     plan.stack_places = places.clone();

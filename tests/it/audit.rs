@@ -43,7 +43,7 @@ fn account(id: &str, name: &str, parent: &str, status: &str, pw: Option<Password
         name: name.into(),
         email: format!("{}@example.com", name.to_lowercase()),
         parent_id: parent.into(),
-        status: status.into(),
+        status: status.to_string().into(),
         tags: Tags::new(),
         alias: None,
         password_policy: pw,

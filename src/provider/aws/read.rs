@@ -88,7 +88,7 @@ impl AwsProvider {
         .collect();
 
         let active: Vec<(String, String)> =
-            accounts.values().filter(|a| a.status == "ACTIVE").map(|a| (a.id.clone(), a.email.clone())).collect();
+            accounts.values().filter(|a| a.status.is_active()).map(|a| (a.id.clone(), a.email.clone())).collect();
         let member_info = parallel(active, |(id, email)| async move {
             let iam = self.iam_for(&id, &email).await?;
             let (policy, alias) = tokio::try_join!(password_policy(&iam), alias(&iam))?;
@@ -225,13 +225,13 @@ impl AwsProvider {
     }
 }
 
-/// ACTIVE, SUSPENDED, PENDING_CLOSURE, ... (the newer `State` field when present).
-fn account_status(a: &aws_sdk_organizations::types::Account) -> String {
+/// The account's status (the newer `State` field when present, else the deprecated `Status`).
+fn account_status(a: &aws_sdk_organizations::types::Account) -> crate::model::AccountStatus {
     if let Some(state) = a.state() {
-        return state.as_str().to_string();
+        return state.as_str().to_string().into();
     }
     #[allow(deprecated)]
-    a.status().map(|s| s.as_str().to_string()).unwrap_or_else(|| "ACTIVE".to_string())
+    a.status().map(|s| s.as_str().to_string().into()).unwrap_or_default()
 }
 
 /// The account's password policy; `None` when it has none (NoSuchEntity).

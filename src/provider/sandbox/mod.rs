@@ -205,7 +205,7 @@ impl SandboxData {
                     name: request.name.clone(),
                     email: request.email.clone(),
                     parent_id: self.org.root.id.clone(),
-                    status: "ACTIVE".into(),
+                    status: crate::model::AccountStatus::Active,
                     tags: request.tags.clone(),
                     alias: None,
                     password_policy: None,

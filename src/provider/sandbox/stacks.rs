@@ -186,7 +186,7 @@ fn deploy(account: &str, region: &str, spec: &StackSpec) -> ProviderResult<Deplo
 impl SandboxData {
     fn check_account(&self, account_id: &str) -> ProviderResult<()> {
         match self.org.accounts.get(account_id) {
-            Some(a) if a.status == "ACTIVE" => Ok(()),
+            Some(a) if a.status.is_active() => Ok(()),
             Some(_) => Err(ProviderError::new("OptInRequired", format!("account {account_id} is not active"))),
             None => Err(ProviderError::new("InvalidClientTokenId", format!("no account {account_id}"))),
         }

@@ -60,7 +60,7 @@ impl SandboxData {
                 name: master.name.clone(),
                 email: master.email.clone(),
                 parent_id: root_id.clone(),
-                status: "ACTIVE".into(),
+                status: crate::model::AccountStatus::Active,
                 tags: Tags::new(),
                 alias: None,
                 password_policy: None,
