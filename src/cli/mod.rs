@@ -211,8 +211,8 @@ pub(super) async fn open_provider(
         let roles = roles.or_else(|| desired.map(DesiredOrg::access_roles)).unwrap_or_default();
         let options = AwsOptions { profile: target.profile.clone(), roles };
         let provider = AwsProvider::connect(options).await.map_err(|e| {
-            let help = match e.code.as_str() {
-                "NoCredentials" => {
+            let help = match e.kind() {
+                crate::provider::ErrorKind::Credentials => {
                     "configure AWS credentials, or pass --sandbox PATH to work on a local sandbox organization"
                 }
                 _ => "check the credentials and the organization, or pass --sandbox PATH for a local sandbox",

@@ -29,6 +29,53 @@ impl ProviderError {
     }
 }
 
+/// What kind of failure a provider error is, whatever the exact AWS exception name; the name and
+/// message stay in the error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Rate limits: TooManyRequestsException, ThrottlingException, ...
+    Throttled,
+    /// The resource does not exist (an id, a stack, a request).
+    NotFound,
+    /// The caller may not do this (AccessDenied, an unassumable role).
+    AccessDenied,
+    /// Another change is in the way: a duplicate, a concurrent modification, a constraint.
+    Conflict,
+    /// The endpoint does not implement the operation (an emulator, a partition).
+    Unsupported,
+    /// No credentials, or the request could not be built.
+    Credentials,
+    Other,
+}
+
+impl ProviderError {
+    /// The kind of failure, from the AWS exception name.
+    pub fn kind(&self) -> ErrorKind {
+        let code = self.code.as_str();
+        let has = |needle: &str| code.contains(needle);
+        if has("Throttl") || has("TooManyRequests") || has("RequestLimitExceeded") {
+            ErrorKind::Throttled
+        } else if has("NotFound") || has("NoSuchEntity") {
+            ErrorKind::NotFound
+        } else if has("AccessDenied") || has("Unauthorized") {
+            ErrorKind::AccessDenied
+        } else if has("Duplicate")
+            || has("ConcurrentModification")
+            || has("ConstraintViolation")
+            || has("AlreadyExists")
+            || has("Locked")
+        {
+            ErrorKind::Conflict
+        } else if has("NotImplemented") || has("Unsupported") || code == "Http404" {
+            ErrorKind::Unsupported
+        } else if code == "NoCredentials" {
+            ErrorKind::Credentials
+        } else {
+            ErrorKind::Other
+        }
+    }
+}
+
 pub type ProviderResult<T> = Result<T, ProviderError>;
 
 /// Where a CreateAccount request stands.
@@ -128,4 +175,24 @@ pub trait Provider: Send + Sync {
         region: &str,
         name: &str,
     ) -> ProviderResult<std::collections::BTreeMap<String, String>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_follow_the_aws_exception_names() {
+        let kind = |code: &str| ProviderError::new(code, "").kind();
+        assert_eq!(kind("TooManyRequestsException"), ErrorKind::Throttled);
+        assert_eq!(kind("Throttling"), ErrorKind::Throttled);
+        assert_eq!(kind("PolicyNotFoundException"), ErrorKind::NotFound);
+        assert_eq!(kind("NoSuchEntity"), ErrorKind::NotFound);
+        assert_eq!(kind("AccessDenied"), ErrorKind::AccessDenied);
+        assert_eq!(kind("DuplicatePolicyException"), ErrorKind::Conflict);
+        assert_eq!(kind("ConcurrentModificationException"), ErrorKind::Conflict);
+        assert_eq!(kind("Http404"), ErrorKind::Unsupported);
+        assert_eq!(kind("NoCredentials"), ErrorKind::Credentials);
+        assert_eq!(kind("SomethingNew"), ErrorKind::Other);
+    }
 }
