@@ -89,8 +89,8 @@ fn description(holder: &str, since: SystemTime) -> String {
 
 /// A held lock. Release it with [`OrgLock::release`]; if the process dies, it expires.
 pub struct OrgLock {
-    policy_id: String,
-    renewal: tokio::task::JoinHandle<()>,
+    /// The lock policy and the task renewing it; `None` where the organization cannot have one.
+    held: Option<(String, tokio::task::JoinHandle<()>)>,
 }
 
 /// The locks that exist now (normally none or one).
@@ -110,13 +110,21 @@ impl OrgLock {
                 Ok(id) => {
                     if current(provider.as_ref()).await?.len() == 1 {
                         let renewal = renew_in_background(provider.clone(), id.clone(), holder.to_string(), since);
-                        return Ok(OrgLock { policy_id: id, renewal });
+                        return Ok(OrgLock { held: Some((id, renewal)) });
                     }
                     // Another run created one at the same moment on an endpoint that allows
                     // duplicates: step back and try again after a random pause.
                     provider.delete_policy(&id).await?;
                 }
                 Err(e) if e.code == "DuplicatePolicyException" => {}
+                // Only consolidated billing: no policies at all, so no lock either.
+                Err(e) if e.code == "PolicyTypeNotAvailableForOrganizationException" => {
+                    eprintln!(
+                        "orgctl: warning: this organization cannot hold policies (all features are not enabled), \
+                         so apply runs without the apply lock: make sure no other apply runs at the same time"
+                    );
+                    return Ok(OrgLock { held: None });
+                }
                 Err(e) => return Err(e),
             }
             let holders = current(provider.as_ref()).await?;
@@ -148,8 +156,9 @@ impl OrgLock {
 
     /// Deletes the lock; a failure is reported, since the lock would then stay until it expires.
     pub async fn release(self, provider: &dyn Provider) {
-        self.renewal.abort();
-        if let Err(e) = provider.delete_policy(&self.policy_id).await {
+        let Some((policy_id, renewal)) = self.held else { return };
+        renewal.abort();
+        if let Err(e) = provider.delete_policy(&policy_id).await {
             eprintln!(
                 "orgctl: warning: could not release the apply lock ({e}); it expires on its own, or run `orgctl unlock`"
             );
