@@ -149,7 +149,7 @@ impl Env<'_> {
         Ok(match &node.kind {
             NodeKind::Null => Value::Null,
             NodeKind::Scalar { text, quoted: true } => Value::String(text.clone()),
-            NodeKind::Scalar { text, quoted: false } => plain_scalar(text),
+            NodeKind::Scalar { text, quoted: false } => super::yaml::typed_scalar(text),
             NodeKind::Seq(items) => Value::Array(items.iter().map(|n| self.json(n)).collect::<Result<_, _>>()?),
             NodeKind::Map(entries) => {
                 let mut map = serde_json::Map::new();
@@ -282,17 +282,6 @@ impl Env<'_> {
 }
 
 /// Plain YAML scalars keep their type in policy documents (`true`, `12`), everything else is text.
-fn plain_scalar(text: &str) -> serde_json::Value {
-    match text {
-        "true" | "True" | "TRUE" => serde_json::Value::Bool(true),
-        "false" | "False" | "FALSE" => serde_json::Value::Bool(false),
-        _ => match text.parse::<i64>() {
-            Ok(n) if !text.starts_with('0') || text == "0" => serde_json::Value::from(n),
-            _ => serde_json::Value::String(text.to_string()),
-        },
-    }
-}
-
 const DEFERRED_START: char = '\u{E000}';
 const DEFERRED_END: char = '\u{E001}';
 

@@ -70,6 +70,19 @@ impl Node {
     }
 }
 
+/// The value of an unquoted scalar, the one way orgctl types them (YAML 1.2's core schema for
+/// booleans, decimal integers without a leading zero); everything else is text.
+pub fn typed_scalar(text: &str) -> serde_json::Value {
+    match text {
+        "true" | "True" | "TRUE" => serde_json::Value::Bool(true),
+        "false" | "False" | "FALSE" => serde_json::Value::Bool(false),
+        _ => match text.parse::<i64>() {
+            Ok(n) if !text.starts_with('0') || text == "0" => serde_json::Value::from(n),
+            _ => serde_json::Value::String(text.to_string()),
+        },
+    }
+}
+
 /// Parses `text` (the content of the file `file`) into a located tree.
 /// Returns `Null` for an empty document.
 pub fn parse(text: &str, file: FileId, path: &Path) -> Result<Node, Box<Diagnostic>> {
@@ -357,5 +370,20 @@ impl MarkedEventReceiver for Builder {
             },
             Event::StreamStart | Event::StreamEnd | Event::DocumentStart | Event::DocumentEnd | Event::Nothing => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::typed_scalar;
+    use serde_json::json;
+
+    #[test]
+    fn one_typer_for_every_stage() {
+        assert_eq!(typed_scalar("True"), json!(true));
+        assert_eq!(typed_scalar("false"), json!(false));
+        assert_eq!(typed_scalar("42"), json!(42));
+        assert_eq!(typed_scalar("012345678901"), json!("012345678901"), "account ids keep their zeros");
+        assert_eq!(typed_scalar("yes"), json!("yes"), "YAML 1.1 words are text");
     }
 }

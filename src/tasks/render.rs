@@ -382,17 +382,11 @@ impl Renderer<'_> {
                 if let Some(v) = self.enum_string(text, scope) {
                     return v;
                 }
-                if !quoted {
-                    if let Ok(n) = text.parse::<i64>() {
-                        if !text.starts_with('0') || text == "0" {
-                            return json!(n);
-                        }
-                    }
-                    if let Ok(b) = text.parse::<bool>() {
-                        return json!(b);
-                    }
+                if *quoted {
+                    json!(text)
+                } else {
+                    crate::spec::yaml::typed_scalar(text)
                 }
-                json!(text)
             }
             NodeKind::Seq(items) => Value::Array(items.iter().map(|i| self.value(i, scope, imports)).collect()),
             NodeKind::Map(entries) => {
