@@ -51,11 +51,6 @@ async fn apply_locked(a: &ApplyArgs, stats: bool, source: ApplySource, provider:
         }
         ApplySource::File(input) => {
             let planned = super::plan_loaded(&input, &a.file_args, provider.as_ref(), a.prune).await?;
-            let stacks = planned.stacks.clone().unwrap_or_default();
-            let defects = crate::plan::check::check(&planned.plan, &planned.state, &stacks);
-            if !defects.is_empty() {
-                return Err(crate::ops::saved::Refusal::Defects(defects).into());
-            }
             out!("{}", crate::plan::render::render_plan(&planned.plan));
             planned.plan
         }

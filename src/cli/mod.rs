@@ -65,6 +65,11 @@ impl From<PlanError> for CliError {
     fn from(e: PlanError) -> Self {
         match e {
             PlanError::Provider(e) => CliError::from(e),
+            PlanError::Defects(defects) => {
+                let list: Vec<String> = defects.iter().map(|d| format!("\n  - {d}")).collect();
+                CliError::new(format!("orgctl made a plan it cannot apply; nothing was changed:{}", list.concat()))
+                    .help("this is a bug in orgctl: please report it with the file that caused it")
+            }
             PlanError::Invalid(diags) => {
                 err!("{}", diagnostics::render(&diags, &spec::source::Sources::default()));
                 CliError::reported()

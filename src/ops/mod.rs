@@ -28,6 +28,9 @@ pub enum PlanError {
     /// AccountId, an alias taken...).
     Invalid(Diagnostics),
     Provider(ProviderError),
+    /// The plan made does not pass the checks a saved plan must pass: a bug in orgctl, refused
+    /// rather than applied.
+    Defects(Vec<plan::check::Defect>),
 }
 
 impl From<ProviderError> for PlanError {
@@ -57,6 +60,11 @@ pub async fn plan(
         }
         None => None,
     };
+    // Every plan passes the same checks as a saved plan before anyone sees it.
+    let defects = plan::check::check(&plan, &state, stacks.as_deref().unwrap_or_default());
+    if !defects.is_empty() {
+        return Err(PlanError::Defects(defects));
+    }
     Ok(Planned { plan, state, stacks })
 }
 
