@@ -10,6 +10,7 @@ pub mod audit;
 pub mod cli;
 pub mod diagnostic;
 pub mod escape;
+pub mod expr;
 pub mod graph;
 pub mod import;
 pub mod model;

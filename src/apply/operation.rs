@@ -2,6 +2,7 @@
 //! the run filled in, and the CreateAccount flow that never creates an account twice.
 
 use super::retry::RetryPolicy;
+use crate::expr::{Text, Unknown};
 use crate::model::StackSpec;
 use crate::plan::{Handle, ImportSource, Operation, StackImport};
 use crate::provider::{CreateAccountStatus, ExistingAccount, Provider, ProviderError, ProviderResult};
@@ -129,12 +130,16 @@ pub async fn execute(
 /// The stack as it can be sent now: values imported from producer stacks, and the AccountIds of
 /// accounts created earlier in this run filled in.
 async fn complete_spec(
-    spec: &StackSpec,
+    spec: &StackSpec<Text>,
     imports: &[StackImport],
     provider: &dyn Provider,
     ids: &CreatedIds,
 ) -> ProviderResult<StackSpec> {
-    let mut spec = spec.clone();
+    let mut spec = spec
+        .resolve(|unknown| match unknown {
+            Unknown::AccountId(lid) => ids.get(lid),
+        })
+        .map_err(|unknown| ProviderError::new("UnknownValue", format!("{unknown} is still unknown")))?;
     for import in imports {
         let account = ids.resolve(&import.account)?;
         let value = match &import.source {
@@ -152,13 +157,6 @@ async fn complete_spec(
             })?,
         };
         spec.parameters.insert(import.parameter.clone(), value);
-    }
-    let lookup = |lid: &str| ids.get(lid);
-    let unknown =
-        |lid: String| ProviderError::new("UnknownAccountId", format!("the AccountId of {lid} is still unknown"));
-    spec.template = crate::spec::eval::fill_deferred(&spec.template, lookup).map_err(unknown)?;
-    for value in spec.parameters.values_mut() {
-        *value = crate::spec::eval::fill_deferred(value, lookup).map_err(unknown)?;
     }
     Ok(spec)
 }

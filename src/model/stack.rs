@@ -1,6 +1,7 @@
 //! CloudFormation stacks as orgctl deploys and reads them.
 
 use super::Tags;
+use crate::expr::{Text, Unknown};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -47,19 +48,37 @@ impl StackState {
     }
 }
 
-/// What a stack should be.
+/// What a stack should be. A plan holds it with [`Text`] values (an AccountId may be known only
+/// after apply); the provider gets it with every value known.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StackSpec {
+pub struct StackSpec<T = String> {
     pub name: String,
     /// The template as JSON text.
-    pub template: String,
-    pub parameters: BTreeMap<String, String>,
+    pub template: T,
+    pub parameters: BTreeMap<String, T>,
     pub tags: Tags,
     pub termination_protection: bool,
     /// The role CloudFormation uses (`CloudFormationRoleName`), as an ARN.
-    pub role_arn: Option<String>,
+    pub role_arn: Option<T>,
     /// The role orgctl assumes in the account to deploy (`TaskRoleName`), instead of the
     /// organization access role.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_role: Option<String>,
+}
+
+impl StackSpec<Text> {
+    /// The spec with every unknown filled by `value`; the first it cannot fill is the error.
+    pub fn resolve(&self, value: impl Fn(&Unknown) -> Option<String>) -> Result<StackSpec, Unknown> {
+        let parameters =
+            self.parameters.iter().map(|(k, v)| Ok((k.clone(), v.resolve(&value)?))).collect::<Result<_, _>>()?;
+        Ok(StackSpec {
+            name: self.name.clone(),
+            template: self.template.resolve(&value)?,
+            parameters,
+            tags: self.tags.clone(),
+            termination_protection: self.termination_protection,
+            role_arn: self.role_arn.as_ref().map(|r| r.resolve(&value)).transpose()?,
+            access_role: self.access_role.clone(),
+        })
+    }
 }

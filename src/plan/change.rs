@@ -139,14 +139,14 @@ pub enum Operation {
     CreateStack {
         account: Handle,
         region: String,
-        spec: StackSpec,
+        spec: StackSpec<crate::expr::Text>,
         imports: Vec<StackImport>,
         replace_failed: bool,
     },
     UpdateStack {
         account_id: String,
         region: String,
-        spec: StackSpec,
+        spec: StackSpec<crate::expr::Text>,
         imports: Vec<StackImport>,
     },
     DeleteStack {

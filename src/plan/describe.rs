@@ -264,11 +264,11 @@ fn tag_diffs(old: &BTreeMap<String, String>, new: &BTreeMap<String, String>) -> 
 
 /// Stack parameters with the values read at apply time shown as where they come from.
 fn with_imports(
-    parameters: &BTreeMap<String, String>,
+    parameters: &BTreeMap<String, crate::expr::Text>,
     imports: &[super::change::StackImport],
     resource: impl Fn(&Handle) -> String,
 ) -> BTreeMap<String, String> {
-    let mut shown = parameters.clone();
+    let mut shown: BTreeMap<String, String> = parameters.iter().map(|(k, v)| (k.clone(), v.shown())).collect();
     for i in imports {
         let from = match &i.source {
             ImportSource::Output { stack, output } => format!("output {output} of stack {stack}"),

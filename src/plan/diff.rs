@@ -4,9 +4,9 @@
 
 use super::change::*;
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::expr::Unknown;
 use crate::model::{user_tags, AccountState, OrgState, OuState, Tags, OWNER_TAG};
 use crate::spec::desired::{DesiredOrg, Parent};
-use crate::spec::eval::fill_deferred;
 use crate::spec::limits::Limits;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -166,47 +166,27 @@ fn resolve_deferred(
     errors: &mut Diagnostics,
 ) -> DesiredOrg {
     let mut out = desired.clone();
-    let mut fill = |text: &mut String, owner: &str, property: &str| match fill_deferred(text, |id| {
-        matches.get(id).map(|a| a.id.clone())
-    }) {
-        Ok(filled) => *text = filled,
-        Err(missing) => errors.push(
-            Diagnostic::error(
-                "account-id-unknown",
-                format!("needs the AccountId of {missing}, which does not exist yet"),
-            )
-            .resource(owner)
-            .property(property)
-            .help(format!(
-                "apply once without this reference so that {missing} is created, or give {missing} an AccountId"
-            )),
-        ),
-    };
-    let fill_tags = |tags: &mut Option<Tags>, owner: &str, fill: &mut dyn FnMut(&mut String, &str, &str)| {
-        if let Some(tags) = tags {
-            for (k, v) in tags.iter_mut() {
-                fill(v, owner, &format!("Tags.{k}"));
-            }
+    for pending in &desired.pending {
+        let filled = pending.value.resolve(|unknown| match unknown {
+            Unknown::AccountId(id) => matches.get(id).map(|a| a.id.clone()),
+        });
+        match (filled, out.field_mut(&pending.owner, &pending.property)) {
+            (Ok(text), Some(field)) => *field = text,
+            (Ok(_), None) => {}
+            (Err(Unknown::AccountId(missing)), _) => errors.push(
+                Diagnostic::error(
+                    "account-id-unknown",
+                    format!("needs the AccountId of {missing}, which does not exist yet"),
+                )
+                .resource(&pending.owner)
+                .property(&pending.property)
+                .help(format!(
+                    "apply once without this reference so that {missing} is created, or give {missing} an AccountId"
+                )),
+            ),
         }
-    };
-    for p in &mut out.policies {
-        fill(&mut p.name, &p.logical_id, "PolicyName");
-        fill(&mut p.description, &p.logical_id, "Description");
-        fill(&mut p.content, &p.logical_id, "PolicyDocument");
-        fill_tags(&mut p.tags, &p.logical_id, &mut fill);
     }
-    for ou in &mut out.ous {
-        fill(&mut ou.name, &ou.logical_id, "OrganizationalUnitName");
-        fill_tags(&mut ou.tags, &ou.logical_id, &mut fill);
-    }
-    for a in &mut out.accounts {
-        for (value, property) in [(&mut a.name, "AccountName"), (&mut a.alias, "Alias"), (&mut a.email, "RootEmail")] {
-            if let Some(v) = value {
-                fill(v, &a.logical_id, property);
-            }
-        }
-        fill_tags(&mut a.tags, &a.logical_id, &mut fill);
-    }
+    out.pending.clear();
     out
 }
 

@@ -7,18 +7,17 @@
 
 use super::change::*;
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::expr::{EvalError, Text, Unknown, Value, KNOWN_AFTER_APPLY};
 use crate::model::{OrgState, StackSpec, StackState, Tags, STACK_REGIONS_TAG, STACK_TASK_TAG};
 use crate::provider::Provider;
+use crate::spec::desired::AccountsOf;
 use crate::spec::desired::DesiredOrg;
-use crate::spec::eval::deferred_account_id;
 use crate::tasks::binding::Target;
+use crate::tasks::instantiate::{instantiate, StackInstance};
 use crate::tasks::model::{StackParam, StackTask, TaskFile, TaskKind};
-use crate::tasks::render::{render, RenderContext, RenderedStack};
+use crate::tasks::scope::{TargetNames, TaskScope};
 use futures::{stream, StreamExt, TryStreamExt};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-
-/// Shown for values that only exist once apply has run.
-pub const KNOWN_AFTER_APPLY: &str = "(known after apply)";
 
 /// The stacks orgctl owns in each (account, region), read in parallel (16 at a time).
 pub async fn read_stacks_in(
@@ -42,15 +41,18 @@ pub async fn plan_stacks(
     let mut errors = Diagnostics::default();
     let account_ids = super::diff::account_ids(desired, actual);
     let lookup = |lid: &str| account_ids.get(lid).cloned();
-    let ctx = RenderContext { org: desired, account_id: &lookup };
-    let mut rendered: Vec<(&str, &StackTask, Vec<RenderedStack>)> = Vec::new();
+    let mut rendered: Vec<(&str, &StackTask, Vec<StackInstance>)> = Vec::new();
     for task in tasks.tasks.iter().filter(|t| !t.skip) {
         let TaskKind::UpdateStacks(stack) = &task.kind else { continue };
-        match render(stack, &ctx) {
+        match instantiate(stack, desired, &lookup) {
             Ok(stacks) => rendered.push((&task.name, stack, stacks)),
-            Err(messages) => {
-                for m in messages {
-                    errors.push(Diagnostic::error("template-error", m).resource(&task.name).property("Template"));
+            Err(problems) => {
+                for p in problems {
+                    let mut d = Diagnostic::error("template-error", format!("{}: {}", p.resource, p.error.message))
+                        .resource(&task.name)
+                        .property("Template");
+                    d.help = p.error.help;
+                    errors.push(d);
                 }
             }
         }
@@ -122,10 +124,14 @@ pub async fn plan_stacks(
                 label(&stack.target.account),
                 stack.target.region
             );
-            let spec = match stack_spec(task, task_name, stack, desired, &account_ids) {
+            let spec = match stack_spec(task, task_name, stack, desired, actual, &lookup) {
                 Ok(spec) => spec,
-                Err(m) => {
-                    errors.push(Diagnostic::error("stack-parameter", m).resource(*task_name).property("Parameters"));
+                Err((parameter, e)) => {
+                    let mut d = Diagnostic::error(e.code, format!("{}: {}", label(&stack.target.account), e.message))
+                        .resource(task_name.to_string())
+                        .property(format!("Parameters.{parameter}"));
+                    d.help = e.help;
+                    errors.push(d);
                     continue;
                 }
             };
@@ -140,7 +146,7 @@ pub async fn plan_stacks(
                 })
                 .collect();
             // `!CopyValue`: exports, read when the stack deploys (and now, to show the value).
-            let mut copied: BTreeMap<String, String> = BTreeMap::new();
+            let mut copied: BTreeMap<String, Option<String>> = BTreeMap::new();
             for (parameter, value) in &task.parameters {
                 let StackParam::CopyValue { export, account, region } = value else { continue };
                 let source_account = match account.as_deref() {
@@ -155,7 +161,7 @@ pub async fn plan_stacks(
                     Some(id) => provider.export_value(id, &source_region, export).await.ok().flatten(),
                     None => None,
                 };
-                copied.insert(parameter.clone(), now.unwrap_or_else(|| KNOWN_AFTER_APPLY.to_string()));
+                copied.insert(parameter.clone(), now);
                 imports.push(StackImport {
                     parameter: parameter.clone(),
                     account: source_account,
@@ -170,21 +176,23 @@ pub async fn plan_stacks(
                 wanted.insert((id.clone(), stack.target.region.clone(), task.stack_name.clone()));
             }
             // Import values as they would be now, from the producers' current outputs.
-            let import_values: BTreeMap<String, String> = stack
+            let import_values: BTreeMap<String, Option<String>> = stack
                 .imports
                 .iter()
                 .map(|i| {
                     let value = account_ids
                         .get(&i.producer.account)
                         .and_then(|pid| live.get(&(pid.clone(), i.producer.region.clone(), task.stack_name.clone())))
-                        .and_then(|p| p.outputs.get(&i.output).cloned())
-                        .unwrap_or_else(|| KNOWN_AFTER_APPLY.to_string());
+                        .and_then(|p| p.outputs.get(&i.output).cloned());
                     (i.parameter.clone(), value)
                 })
                 .collect();
-            let mut shown = spec.parameters.clone();
-            shown.extend(import_values.clone());
-            shown.extend(copied.clone());
+            // Values read at apply time are shown as they would be now.
+            let mut shown: BTreeMap<String, String> =
+                spec.parameters.iter().map(|(k, v)| (k.clone(), v.shown())).collect();
+            for (k, v) in import_values.iter().chain(&copied) {
+                shown.insert(k.clone(), v.clone().unwrap_or_else(|| KNOWN_AFTER_APPLY.to_string()));
+            }
             let id = match current {
                 Some(live) if live.is_stuck() => {
                     errors.push(
@@ -196,8 +204,7 @@ pub async fn plan_stacks(
                 }
                 Some(live) if !live.is_failed_creation() => {
                     let diff = stack_diff(Some(live), &spec, &shown);
-                    let producers_changing =
-                        import_values.values().chain(copied.values()).any(|v| v == KNOWN_AFTER_APPLY);
+                    let producers_changing = import_values.values().chain(copied.values()).any(Option::is_none);
                     if diff.is_empty() && !producers_changing {
                         unchanged += 1;
                         continue;
@@ -382,55 +389,71 @@ fn push_change(
     id
 }
 
-/// The stack a target should have (imports not yet filled in).
+/// The stack a target should have (imports not yet filled in); an error names the parameter.
 fn stack_spec(
     task: &StackTask,
     task_name: &str,
-    stack: &RenderedStack,
+    stack: &StackInstance,
     desired: &DesiredOrg,
-    ids: &HashMap<String, String>,
-) -> Result<StackSpec, String> {
+    actual: &OrgState,
+    ids: &dyn Fn(&str) -> Option<String>,
+) -> Result<StackSpec<Text>, (String, EvalError)> {
+    let accounts = AccountsOf { org: desired, ids };
+    let management = desired.accounts.iter().find(|a| a.is_master).map(|a| a.logical_id.as_str());
     let mut parameters = BTreeMap::new();
     for (name, value) in &task.parameters {
-        let text = match value {
-            StackParam::CopyValue { .. } => continue,
-            StackParam::Text(t) => t.clone(),
-            StackParam::AccountAttribute { account, attribute } => {
-                let lid = account.as_deref().unwrap_or(&stack.target.account);
-                let a =
-                    desired.accounts.iter().find(|a| a.logical_id == lid).ok_or_else(|| format!("no account {lid}"))?;
-                match attribute.as_str() {
-                    "AccountId" => ids
-                        .get(lid)
-                        .cloned()
-                        .or_else(|| a.account_id.clone())
-                        .unwrap_or_else(|| deferred_account_id(lid)),
-                    "AccountName" => a.name.clone().unwrap_or_default(),
-                    "Alias" => a.alias.clone().unwrap_or_default(),
-                    "RootEmail" => a.email.clone().unwrap_or_default(),
-                    other => other
-                        .strip_prefix("Tags.")
-                        .and_then(|k| a.tags.as_ref()?.get(k).cloned())
-                        .ok_or_else(|| format!("parameter {name}: account {lid} has no {other}"))?,
-                }
-            }
+        let StackParam::Value(node) = value else { continue };
+        let target = TargetNames {
+            accounts: &accounts,
+            account: &stack.target.account,
+            region: &stack.target.region,
+            management,
+            organization_id: Some(actual.organization_id.as_str()).filter(|id| !id.is_empty()),
         };
-        parameters.insert(name.clone(), text);
+        let value = crate::expr::evaluate(node, &mut TaskScope::for_target(&task.values, target))
+            .and_then(|v| parameter_text(&v))
+            .map_err(|e| (name.clone(), e))?;
+        parameters.insert(name.clone(), value);
     }
     let mut tags: Tags = task.tags.clone();
     tags.insert(STACK_TASK_TAG.into(), task_name.to_string());
+    let account_id = match ids(&stack.target.account) {
+        Some(id) => Text::known(id),
+        None => Text::unknown(Unknown::AccountId(stack.target.account.clone())),
+    };
     Ok(StackSpec {
         name: task.stack_name.clone(),
-        template: serde_json::to_string(&stack.template).unwrap_or_default(),
+        template: stack.template.to_json_text(),
         parameters,
         tags,
         termination_protection: task.termination_protection,
         access_role: task.task_role_name.clone(),
-        role_arn: task.cloudformation_role_name.as_ref().map(|r| match ids.get(&stack.target.account) {
-            Some(id) => format!("arn:aws:iam::{id}:role/{r}"),
-            None => format!("arn:aws:iam::{}:role/{r}", deferred_account_id(&stack.target.account)),
+        role_arn: task.cloudformation_role_name.as_ref().map(|r| {
+            let mut arn = Text::known("arn:aws:iam::");
+            arn.push_text(&account_id);
+            arn.push_str(&format!(":role/{r}"));
+            arn
         }),
     })
+}
+
+/// A stack parameter's value as CloudFormation takes it: text, or a list joined with commas.
+fn parameter_text(value: &Value) -> Result<Text, EvalError> {
+    let items = match value {
+        Value::List(items) => items.as_slice(),
+        other => std::slice::from_ref(other),
+    };
+    let mut out = Text::default();
+    for (i, item) in items.iter().enumerate() {
+        let text = item.as_text().ok_or_else(|| {
+            EvalError::new("expected-string", format!("a stack parameter is text, found {}", item.describe()))
+        })?;
+        if i > 0 {
+            out.push_str(",");
+        }
+        out.push_text(&text);
+    }
+    Ok(out)
 }
 
 fn pretty(v: &serde_json::Value) -> String {
@@ -440,19 +463,15 @@ fn pretty(v: &serde_json::Value) -> String {
 /// Differences between the deployed stack and the wanted one, for the plan output.
 pub(super) fn stack_diff(
     live: Option<&StackState>,
-    spec: &StackSpec,
+    spec: &StackSpec<Text>,
     parameters: &BTreeMap<String, String>,
 ) -> Vec<PropertyDiff> {
     let mut diff = Vec::new();
-    let wanted: serde_json::Value = serde_json::from_str(&spec.template).unwrap_or_default();
-    let shown = |v: &str| {
-        crate::spec::eval::fill_deferred(v, |lid| Some(format!("<AccountId of {lid}, {KNOWN_AFTER_APPLY}>")))
-            .unwrap_or_else(|_| v.to_string())
-    };
+    let wanted: serde_json::Value = serde_json::from_str(&spec.template.shown()).unwrap_or_default();
     let old_params = live.map(|l| l.parameters.clone()).unwrap_or_default();
     for (k, v) in parameters {
         if old_params.get(k) != Some(v) || live.is_none() {
-            diff.push(PropertyDiff::new(format!("Parameters.{k}"), old_params.get(k).cloned(), Some(shown(v))));
+            diff.push(PropertyDiff::new(format!("Parameters.{k}"), old_params.get(k).cloned(), Some(v.clone())));
         }
     }
     for k in old_params.keys().filter(|k| !parameters.contains_key(*k)) {
@@ -471,7 +490,7 @@ pub(super) fn stack_diff(
             diff.push(PropertyDiff::new("Resources", None, Some(format!("{}\n", resources.join("\n")))));
         }
         Some(l) if l.template != wanted => {
-            diff.push(PropertyDiff::new("Template", Some(pretty(&l.template)), Some(shown(&pretty(&wanted)))));
+            diff.push(PropertyDiff::new("Template", Some(pretty(&l.template)), Some(pretty(&wanted))));
         }
         Some(_) => {}
     }

@@ -59,9 +59,39 @@ pub struct DesiredOrg {
     pub ous: Vec<DesiredOu>,
     pub accounts: Vec<DesiredAccount>,
     pub policies: Vec<DesiredPolicy>,
+    /// Values that name accounts not created yet, by the field they fill.
+    pub pending: Vec<super::eval::PendingValue>,
 }
 
 impl DesiredOrg {
+    /// The text field `property` of the resource `owner`, as [`PendingValue`](super::eval::PendingValue)s name them.
+    pub fn field_mut(&mut self, owner: &str, property: &str) -> Option<&mut String> {
+        fn tag<'t>(tags: &'t mut Option<Tags>, property: &str) -> Option<&'t mut String> {
+            tags.as_mut()?.get_mut(property.strip_prefix("Tags.")?)
+        }
+        if let Some(p) = self.policies.iter_mut().find(|p| p.logical_id == owner) {
+            return match property {
+                "PolicyName" => Some(&mut p.name),
+                "Description" => Some(&mut p.description),
+                "PolicyDocument" => Some(&mut p.content),
+                _ => tag(&mut p.tags, property),
+            };
+        }
+        if let Some(ou) = self.ous.iter_mut().find(|o| o.logical_id == owner) {
+            return match property {
+                "OrganizationalUnitName" => Some(&mut ou.name),
+                _ => tag(&mut ou.tags, property),
+            };
+        }
+        let a = self.accounts.iter_mut().find(|a| a.logical_id == owner)?;
+        match property {
+            "AccountName" => a.name.as_mut(),
+            "Alias" => a.alias.as_mut(),
+            "RootEmail" => a.email.as_mut(),
+            _ => tag(&mut a.tags, property),
+        }
+    }
+
     /// Which role reaches which account: keys `id:<AccountId>` and `email:<lowercase email>`.
     pub fn access_roles(&self) -> AccessRoles {
         let mut roles = AccessRoles {
@@ -172,5 +202,48 @@ pub fn build(spec: &OrgSpec, placement: &Placement) -> DesiredOrg {
                 tags: p.tags.as_ref().map(|t| t.value.clone()),
             })
             .collect(),
+        pending: spec.pending.clone(),
+    }
+}
+
+/// The accounts of a desired organization, with the AccountIds known so far (from the file or
+/// the live organization), as expressions read them.
+pub struct AccountsOf<'a> {
+    pub org: &'a DesiredOrg,
+    pub ids: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl AccountsOf<'_> {
+    fn account(&self, logical_id: &str) -> Option<&DesiredAccount> {
+        self.org.accounts.iter().find(|a| a.logical_id == logical_id)
+    }
+}
+
+impl crate::expr::AccountFacts for AccountsOf<'_> {
+    fn is_account(&self, account: &str) -> bool {
+        self.account(account).is_some()
+    }
+
+    fn account_id(&self, account: &str) -> Option<String> {
+        (self.ids)(account).or_else(|| self.account(account)?.account_id.clone())
+    }
+
+    fn attribute(&self, account: &str, attribute: &crate::expr::AccountAttribute) -> Option<String> {
+        use crate::expr::AccountAttribute as A;
+        let a = self.account(account)?;
+        match attribute {
+            A::AccountId => self.account_id(account),
+            A::AccountName => a.name.clone(),
+            A::RootEmail => a.email.clone(),
+            A::Alias => a.alias.clone(),
+            A::Tag(key) => a.tags.as_ref()?.get(key).cloned(),
+            A::OrganizationAccessRoleName => Some(
+                a.access_role_name
+                    .clone()
+                    .or_else(|| self.org.default_access_role_name.clone())
+                    .unwrap_or_else(|| DEFAULT_ACCESS_ROLE.to_string()),
+            ),
+            A::BuildAccessRoleName => None,
+        }
     }
 }

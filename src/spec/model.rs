@@ -169,6 +169,8 @@ pub struct OrgSpec {
     pub root: Option<RootSpec>,
     pub policies: Vec<PolicySpec>,
     pub password_policies: Vec<PasswordPolicySpec>,
+    /// Values that name accounts not created yet (shown with their unknowns in the fields above).
+    pub pending: Vec<super::eval::PendingValue>,
 }
 
 impl OrgSpec {

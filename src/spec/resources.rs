@@ -1,13 +1,14 @@
 //! Turns the `Organization:` section into typed resources: types and properties checked,
 //! references checked, values evaluated (account attributes in dependency order).
 
-use super::eval::{collect_refs, Env, EvalError};
+use super::eval::{collect_refs, Env};
 use super::load::suggest;
 use super::model::*;
 use super::report::Reporter;
 use super::source::{Sources, Span};
 use super::yaml::{Node, NodeKind};
 use crate::diagnostic::Diagnostics;
+use crate::expr::{EvalError, Value};
 use crate::graph::DependencyGraph;
 use crate::model::{PasswordPolicy, Tags};
 use std::collections::{BTreeMap, HashMap};
@@ -43,7 +44,7 @@ pub fn parse_organization(
     let mut r = Reporter::new(sources);
     let raws = index_resources(org, &mut r);
     let kinds: HashMap<String, ResourceKind> = raws.iter().map(|raw| (raw.logical_id.clone(), raw.kind)).collect();
-    let mut env = Env { parameters, kinds: &kinds, account_values: HashMap::new() };
+    let mut env = Env::new(parameters, &kinds);
     evaluate_account_attributes(&raws, &mut env, &mut r);
 
     let mut spec = OrgSpec::default();
@@ -105,6 +106,7 @@ pub fn parse_organization(
             }
         }
     }
+    spec.pending = env.pending.into_inner();
     diags.extend(r.diags);
     spec
 }
@@ -256,7 +258,7 @@ fn evaluate_account_attributes(raws: &[RawResource], env: &mut Env, r: &mut Repo
             continue;
         }
         let Some(node) = nodes.get(&slot) else { continue };
-        match env.string(node) {
+        match env.text(node) {
             Ok(value) => {
                 env.account_values.insert(slot, value);
             }
@@ -267,7 +269,7 @@ fn evaluate_account_attributes(raws: &[RawResource], env: &mut Env, r: &mut Repo
 
 fn string(raw: &RawResource, name: &str, env: &Env, r: &mut Reporter) -> Option<Located<String>> {
     let node = raw.prop(name)?;
-    match env.string(node) {
+    match env.string(node, &raw.logical_id, name) {
         Ok(value) => Some(Located { value, span: node.span }),
         Err(e) => {
             r.eval_error(e, node.span, &raw.logical_id, name);
@@ -393,9 +395,12 @@ fn tags(raw: &RawResource, env: &Env, r: &mut Reporter) -> Option<Located<Tags>>
         let key = k.as_str().unwrap_or_default().to_string();
         let property = format!("Tags.{key}");
         let value = if raw.kind.is_account() {
-            env.account_values.get(&(raw.logical_id.clone(), property.clone())).cloned()
+            let value = env.account_values.get(&(raw.logical_id.clone(), property.clone())).cloned();
+            value.map(|t| env.settle(t, &raw.logical_id, &property))
         } else {
-            env.string(v).map_err(|e| r.eval_error(e, v.span, &raw.logical_id, &property)).ok()
+            env.string(v, &raw.logical_id, &property)
+                .map_err(|e| r.eval_error(e, v.span, &raw.logical_id, &property))
+                .ok()
         };
         if key.is_empty() || key.len() > 128 || key.starts_with("aws:") || key.starts_with("orgctl:") {
             r.error(
@@ -428,7 +433,7 @@ fn account(raw: &RawResource, env: &Env, r: &mut Reporter) -> AccountSpec {
     let slot = |attr: &str| {
         let node = raw.prop(attr)?;
         let value = env.account_values.get(&(raw.logical_id.clone(), attr.to_string()))?;
-        Some(Located { value: value.clone(), span: node.span })
+        Some(Located { value: env.settle(value.clone(), &raw.logical_id, attr), span: node.span })
     };
     if is_master {
         required(raw, "AccountId", r);
@@ -478,7 +483,7 @@ fn policy(raw: &RawResource, env: &Env, r: &mut Reporter) -> PolicySpec {
     required(raw, "PolicyName", r);
     required(raw, "PolicyDocument", r);
     let content = raw.prop("PolicyDocument").and_then(|node| {
-        let value = match env.json(node) {
+        let value = match env.value(node) {
             Ok(v) => v,
             Err(e) => {
                 r.eval_error(e, node.span, &raw.logical_id, "PolicyDocument");
@@ -487,8 +492,19 @@ fn policy(raw: &RawResource, env: &Env, r: &mut Reporter) -> PolicySpec {
         };
         // A document given as a JSON string is parsed, so that it is minified like a YAML one.
         let value = match value {
-            serde_json::Value::String(text) => match serde_json::from_str::<serde_json::Value>(&text) {
-                Ok(v) => v,
+            Value::Text(text) => match serde_json::from_str::<serde_json::Value>(&text.shown()) {
+                Ok(v) if text.is_known() => Value::from(v),
+                Ok(_) => {
+                    r.error(
+                        "invalid-policy-json",
+                        node.span,
+                        &raw.logical_id,
+                        Some("PolicyDocument"),
+                        "a policy written as JSON text cannot name an account that does not exist yet",
+                    )
+                    .help = Some("write the document as YAML: its values may use !Ref and !Sub".into());
+                    return None;
+                }
                 Err(e) => {
                     r.error(
                         "invalid-policy-json",
@@ -503,12 +519,12 @@ fn policy(raw: &RawResource, env: &Env, r: &mut Reporter) -> PolicySpec {
             },
             v => v,
         };
-        if let Err(problem) = check_policy_shape(&value) {
+        if let Err(problem) = check_policy_shape(&value.shown()) {
             r.error("invalid-policy", node.span, &raw.logical_id, Some("PolicyDocument"), problem).help =
                 Some("an SCP is {Version: '2012-10-17', Statement: [{Effect, Action|NotAction, Resource}]}".into());
             return None;
         }
-        let minified = serde_json::to_string(&value).unwrap_or_default();
+        let minified = env.settle(value.to_json_text(), &raw.logical_id, "PolicyDocument");
         Some(Located { value: minified, span: node.span })
     });
     PolicySpec {
@@ -554,7 +570,10 @@ fn password_policy(raw: &RawResource, env: &Env, r: &mut Reporter) -> PasswordPo
     let mut policy = PasswordPolicy::default();
     let mut number = |name: &str, min: u32, max: u32| -> Option<u32> {
         let node = raw.prop(name)?;
-        let text = env.string(node).map_err(|e| r.eval_error(e, node.span, &raw.logical_id, name)).ok()?;
+        let text = env
+            .string(node, &raw.logical_id, name)
+            .map_err(|e| r.eval_error(e, node.span, &raw.logical_id, name))
+            .ok()?;
         match text.trim().parse::<u32>() {
             Ok(n) if (min..=max).contains(&n) => Some(n),
             _ => {
@@ -577,7 +596,7 @@ fn password_policy(raw: &RawResource, env: &Env, r: &mut Reporter) -> PasswordPo
     policy.password_reuse_prevention = number("PasswordReusePrevention", 1, 24);
     let mut flag = |name: &str| -> bool {
         let Some(node) = raw.prop(name) else { return false };
-        match env.string(node).map(|t| t.to_ascii_lowercase()) {
+        match env.string(node, &raw.logical_id, name).map(|t| t.to_ascii_lowercase()) {
             Ok(t) if t == "true" => true,
             Ok(t) if t == "false" => false,
             Ok(t) => {

@@ -3,9 +3,10 @@
 //! organization file named by its `update-organization` task.
 
 pub mod binding;
+pub mod instantiate;
 pub mod model;
 mod parse;
-pub mod render;
+pub mod scope;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::spec::files::Confinement;

@@ -71,22 +71,37 @@ pub struct Template {
     pub sections: Vec<(String, Node)>,
 }
 
-/// A stack parameter's value, known once the target is.
-#[derive(Debug, Clone, PartialEq)]
-pub enum StackParam {
+/// A task-file parameter's value.
+#[derive(Debug, Clone)]
+pub enum TaskParameter {
     Text(String),
-    /// `!GetAtt CurrentAccount.Tags.x` (account `None`) or `!GetAtt SomeAccount.AccountId`, ...
-    AccountAttribute {
-        account: Option<String>,
-        attribute: String,
-    },
+    List(Vec<String>),
+    /// An `OrganizationBinding` parameter: the binding as written.
+    Binding(Node),
+    /// A default that is an expression (`!Ref MasterAccount`, `!Sub ...`), evaluated where the
+    /// parameter is used, as if written there.
+    Expression(Node),
+}
+
+/// What the values of one task file may name: its parameters and `Mappings`, and where its
+/// relative paths (`!ReadFile`, `!Cmd`) start.
+#[derive(Debug, Clone)]
+pub struct TaskValues {
+    pub parameters: BTreeMap<String, TaskParameter>,
+    pub mappings: Option<Node>,
+    pub dir: PathBuf,
+    pub confinement: crate::spec::files::Confinement,
+}
+
+/// A stack parameter's value.
+#[derive(Debug, Clone)]
+pub enum StackParam {
+    /// An expression evaluated for each target (`!GetAtt CurrentAccount.Tags.x`,
+    /// `!FindInMap [Map, Key, !Ref CurrentAccount]`, plain text).
+    Value(Node),
     /// `!CopyValue [exportName, account, region]`: a CloudFormation export's value, read from
     /// the target's own account and region unless given.
-    CopyValue {
-        export: String,
-        account: Option<String>,
-        region: Option<String>,
-    },
+    CopyValue { export: String, account: Option<String>, region: Option<String> },
 }
 
 /// An `update-stacks` task.
@@ -100,6 +115,8 @@ pub struct StackTask {
     pub stack_description: Option<String>,
     /// Stack parameters: evaluated per target (account, region) when planning.
     pub parameters: BTreeMap<String, StackParam>,
+    /// The task file's parameters and mappings, which stack parameters may name.
+    pub values: TaskValues,
     pub default_binding: Option<Binding>,
     /// `DefaultOrganizationBindingRegion`: the regions of every binding that names none.
     pub default_regions: Vec<String>,

@@ -3,7 +3,9 @@
 //! (unknown names, loops), and organization bindings checked against the organization file.
 
 use super::model::*;
+use super::scope::TaskScope;
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::expr::{evaluate, EvalError, Value};
 use crate::graph::DependencyGraph;
 use crate::model::Tags;
 use crate::spec::load::{read_tree, suggest};
@@ -52,26 +54,6 @@ const BINDING_KEYS: [&str; 7] = [
     "AccountsWithTag",
     "Region",
 ];
-
-/// A task-file parameter's value.
-#[derive(Debug, Clone)]
-enum Param {
-    Text(String),
-    List(Vec<String>),
-    /// An `OrganizationBinding` parameter: the binding as written.
-    Binding(Node),
-    /// A default that is an expression (`!Ref MasterAccount`, `!Sub ...`), evaluated where the
-    /// parameter is used, as if written there.
-    Expression(Node),
-}
-
-/// `params` without `name`: an expression default is evaluated without itself in scope, so a
-/// parameter whose default refers to itself (directly or in a loop) ends as an unknown reference.
-fn without(params: &BTreeMap<String, Param>, name: &str) -> BTreeMap<String, Param> {
-    let mut rest = params.clone();
-    rest.remove(name);
-    rest
-}
 
 struct Parser<'a> {
     sources: &'a mut Sources,
@@ -142,11 +124,14 @@ impl Parser<'_> {
             return Vec::new();
         };
         self.stack.push(path.to_path_buf());
-        let params = entries
-            .iter()
-            .find(|(k, _)| k.as_str() == Some("Parameters"))
-            .map(|(_, v)| self.parameters(v, passed))
-            .unwrap_or_default();
+        let section = |name: &str| entries.iter().find(|(k, _)| k.as_str() == Some(name)).map(|(_, v)| v);
+        let parameters = section("Parameters").map(|v| self.parameters(v, passed)).unwrap_or_default();
+        let params = TaskValues {
+            parameters,
+            mappings: section("Mappings").cloned(),
+            dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            confinement: self.sources.confinement().clone(),
+        };
         let mut tasks = Vec::new();
         for (key, value) in entries {
             let name = key.as_str().unwrap_or_default();
@@ -160,7 +145,7 @@ impl Parser<'_> {
         tasks
     }
 
-    fn parameters(&mut self, node: &Node, passed: &BTreeMap<String, String>) -> BTreeMap<String, Param> {
+    fn parameters(&mut self, node: &Node, passed: &BTreeMap<String, String>) -> BTreeMap<String, TaskParameter> {
         let mut out = BTreeMap::new();
         for (key, decl) in node.as_map().unwrap_or_default() {
             let name = key.as_str().unwrap_or_default().to_string();
@@ -168,17 +153,17 @@ impl Parser<'_> {
             let given = passed.get(&name).or_else(|| self.overrides.get(&name)).cloned();
             let default = decl.get("Default");
             let value = match (kind.as_str(), given, default) {
-                ("OrganizationBinding", _, Some(d)) => Param::Binding(d.clone()),
+                ("OrganizationBinding", _, Some(d)) => TaskParameter::Binding(d.clone()),
                 (k, Some(text), _) if k.contains("List") => {
-                    Param::List(text.split(',').map(|s| s.trim().to_string()).collect())
+                    TaskParameter::List(text.split(',').map(|s| s.trim().to_string()).collect())
                 }
-                (_, Some(text), _) => Param::Text(text),
-                (_, None, Some(d)) if d.tag.is_some() => Param::Expression(d.clone()),
+                (_, Some(text), _) => TaskParameter::Text(text),
+                (_, None, Some(d)) if d.tag.is_some() => TaskParameter::Expression(d.clone()),
                 (_, None, Some(d)) => match &d.kind {
                     NodeKind::Seq(items) => {
-                        Param::List(items.iter().filter_map(Node::as_str).map(str::to_string).collect())
+                        TaskParameter::List(items.iter().filter_map(Node::as_str).map(str::to_string).collect())
                     }
-                    _ => Param::Text(d.as_str().unwrap_or_default().to_string()),
+                    _ => TaskParameter::Text(d.as_str().unwrap_or_default().to_string()),
                 },
                 (_, None, None) => {
                     self.error(
@@ -209,73 +194,60 @@ impl Parser<'_> {
         out
     }
 
-    /// A scalar attribute, through `!Ref` / `!Sub` of the file's parameters.
-    fn text(&mut self, node: &Node, task: &str, attribute: &str, params: &BTreeMap<String, Param>) -> Option<String> {
-        let lookup = |name: &str| match params.get(name) {
-            Some(Param::Text(t)) => Some(t.clone()),
-            Some(Param::List(l)) => Some(l.join(",")),
-            _ => None,
-        };
-        match (node.tag.as_deref(), node.as_str()) {
-            (None, Some(text)) => Some(text.to_string()),
-            (Some("Ref"), Some(name)) if matches!(params.get(name), Some(Param::Expression(_))) => {
-                let Some(Param::Expression(expr)) = params.get(name) else { return None };
-                self.text(expr, task, attribute, &without(params, name))
-            }
-            (Some("Ref"), Some(name)) => match lookup(name) {
-                Some(v) => Some(v),
-                None => {
-                    self.error(
-                        "unknown-reference",
-                        node.span,
-                        task,
-                        Some(attribute),
-                        format!("!Ref {name}: no such parameter"),
-                    );
-                    None
-                }
-            },
-            (Some("Sub"), Some(template)) => {
-                // Parameters whose default is an expression are evaluated first.
-                let mut evaluated = BTreeMap::new();
-                for part in crate::spec::sub::parse(template).unwrap_or_default() {
-                    if let crate::spec::sub::SubPart::Var(name) = part {
-                        if let Some(Param::Expression(expr)) = params.get(name) {
-                            let value = self.text(expr, task, attribute, &without(params, name))?;
-                            evaluated.insert(name.to_string(), value);
-                        }
-                    }
-                }
-                Some(crate::spec::sub::substitute_known(template, |name| {
-                    evaluated.get(name).cloned().or_else(|| lookup(name))
-                }))
-            }
-            _ => {
+    /// Reports an evaluation error at `span`.
+    fn eval_error(&mut self, e: EvalError, span: Span, task: &str, attribute: &str) {
+        let help = e.help.clone();
+        self.error(e.code, span, task, Some(attribute), e.message).help = help;
+    }
+
+    /// An attribute's value, known when the file is read.
+    fn value(&mut self, node: &Node, task: &str, attribute: &str, params: &TaskValues) -> Option<Value> {
+        let mut scope = TaskScope::reading(params, self.org_kinds);
+        match evaluate(node, &mut scope) {
+            Ok(v) if v.unknowns().is_empty() => Some(v),
+            Ok(_) => {
                 self.error(
-                    "expected-string",
+                    "depends-on-target",
                     node.span,
                     task,
                     Some(attribute),
-                    format!("{attribute} must be text, found {}", node.describe()),
-                );
+                    format!("{attribute} must be known when the task file is read, not per account"),
+                )
+                .help = Some("only stack Parameters may use CurrentAccount or account attributes".into());
+                None
+            }
+            Err(e) => {
+                self.eval_error(e, node.span, task, attribute);
                 None
             }
         }
     }
 
-    fn strings(&mut self, node: &Node, task: &str, attribute: &str, params: &BTreeMap<String, Param>) -> Vec<String> {
-        if let (Some("Ref"), Some(Param::List(l))) = (node.tag.as_deref(), node.as_str().and_then(|n| params.get(n))) {
-            return l.clone();
+    /// A scalar attribute (parameters and functions of the file evaluated).
+    fn text(&mut self, node: &Node, task: &str, attribute: &str, params: &TaskValues) -> Option<String> {
+        let value = self.value(node, task, attribute, params)?;
+        self.as_text(&value, node, task, attribute, "text")
+    }
+
+    /// `value` as text, or an error saying it should be `expected`.
+    fn as_text(&mut self, value: &Value, node: &Node, task: &str, attribute: &str, expected: &str) -> Option<String> {
+        let text = value.as_text().map(|t| t.shown());
+        if text.is_none() {
+            let message = format!("{attribute} must be {expected}, found {}", value.describe());
+            self.error("expected-string", node.span, task, Some(attribute), message);
         }
-        match &node.kind {
-            NodeKind::Seq(items) if node.tag.is_none() => {
-                items.iter().filter_map(|i| self.text(i, task, attribute, params)).collect()
-            }
-            _ => self.text(node, task, attribute, params).into_iter().collect(),
+        text
+    }
+
+    fn strings(&mut self, node: &Node, task: &str, attribute: &str, params: &TaskValues) -> Vec<String> {
+        match self.value(node, task, attribute, params) {
+            Some(Value::List(items)) => items.iter().filter_map(|i| i.as_text()).map(|t| t.shown()).collect(),
+            Some(Value::Null) | None => Vec::new(),
+            Some(v) => self.as_text(&v, node, task, attribute, "text or a list").into_iter().collect(),
         }
     }
 
-    fn flag(&mut self, node: &Node, task: &str, attribute: &str, params: &BTreeMap<String, Param>) -> bool {
+    fn flag(&mut self, node: &Node, task: &str, attribute: &str, params: &TaskValues) -> bool {
         let text = self.text(node, task, attribute, params).unwrap_or_default();
         as_bool(&text).unwrap_or_else(|| {
             self.error(
@@ -296,7 +268,7 @@ impl Parser<'_> {
         span: Span,
         node: &Node,
         file: &Path,
-        params: &BTreeMap<String, Param>,
+        params: &TaskValues,
     ) -> Vec<Task> {
         let Some(type_node) = node.get("Type") else {
             self.error("missing-type", span, name, Some("Type"), "task has no Type").help =
@@ -430,7 +402,7 @@ impl Parser<'_> {
         node: &Node,
         depends_on: Vec<String>,
         skip: bool,
-        params: &BTreeMap<String, Param>,
+        params: &TaskValues,
         path_of: impl Fn(&mut Self, &str) -> Option<PathBuf>,
     ) -> Option<Task> {
         let template = path_of(self, "Template");
@@ -515,6 +487,7 @@ impl Parser<'_> {
         let template = template?;
         let document = self.template(&template, name, params)?;
         let stack = StackTask {
+            values: params.clone(),
             template,
             document,
             stack_name: stack_name?,
@@ -535,89 +508,70 @@ impl Parser<'_> {
         Some(Task { name: name.into(), span, depends_on, skip, kind: TaskKind::UpdateStacks(Box::new(stack)) })
     }
 
-    /// A stack parameter: text (parameters of the file substituted), or an account attribute
-    /// evaluated per target.
-    fn stack_param(
-        &mut self,
-        node: &Node,
-        task: &str,
-        attribute: &str,
-        params: &BTreeMap<String, Param>,
-    ) -> Option<StackParam> {
-        match (node.tag.as_deref(), node.as_str()) {
-            (Some("GetAtt"), Some(text)) => {
-                let (head, attr) = text.split_once('.').unwrap_or((text, "AccountId"));
-                let account = match head {
-                    "CurrentAccount" | "AWSAccount" => None,
-                    other if self.org_kinds.get(other).is_some_and(|k| k.is_account()) => Some(other.to_string()),
-                    other => {
-                        self.error(
-                            "unknown-reference",
-                            node.span,
-                            task,
-                            Some(attribute),
-                            format!("!GetAtt {other}: not an account of the organization (or CurrentAccount)"),
-                        );
-                        return None;
-                    }
-                };
-                Some(StackParam::AccountAttribute { account, attribute: attr.to_string() })
-            }
-            (Some("Ref"), Some(id)) if self.org_kinds.get(id).is_some_and(|k| k.is_account()) => {
-                Some(StackParam::AccountAttribute { account: Some(id.to_string()), attribute: "AccountId".into() })
-            }
-            (Some("Ref"), Some(name)) if matches!(params.get(name), Some(Param::Expression(_))) => {
-                let Some(Param::Expression(expr)) = params.get(name) else { return None };
-                self.stack_param(expr, task, attribute, &without(params, name))
-            }
-            (Some("Ref"), Some("CurrentAccount" | "AWSAccount")) => {
-                Some(StackParam::AccountAttribute { account: None, attribute: "AccountId".into() })
-            }
-            (Some("CopyValue"), _) => {
-                // `!CopyValue name` or `!CopyValue [name, account, region]`, each item possibly an
-                // expression of its own (`[!Sub '${prefix}-bucket', ...]`).
-                let items: Vec<Node> = match &node.kind {
-                    NodeKind::Seq(items) => items.clone(),
-                    _ => vec![Node { tag: None, ..node.clone() }],
-                };
-                let Some(first) = items.first() else {
-                    self.error(
-                        "invalid-copy-value",
-                        node.span,
-                        task,
-                        Some(attribute),
-                        "!CopyValue takes an export name, or [name, account, region]",
-                    );
-                    return None;
-                };
-                let export = self.text(first, task, attribute, params)?;
-                let account = match items.get(1) {
-                    Some(n) => match (n.tag.as_deref(), n.as_str()) {
-                        (Some("Ref"), Some(id)) if self.org_kinds.get(id).is_some_and(|k| k.is_account()) => {
-                            Some(id.to_string())
-                        }
-                        _ => Some(self.text(n, task, attribute, params)?),
-                    },
-                    None => None,
-                };
-                let region = match items.get(2) {
-                    Some(n) => Some(self.text(n, task, attribute, params)?),
-                    None => None,
-                };
-                Some(StackParam::CopyValue { export, account, region })
-            }
-            (Some(tag @ ("Cmd" | "MD5" | "JsonString" | "FindInMap" | "Select")), _) => {
-                self.error("unsupported-construct", node.span, task, Some(attribute), format!("!{tag} is not supported by orgctl yet"))
-                    .help = Some("pass the value as a parameter, or reference the producing resource from the template (orgctl wires outputs to parameters)".into());
+    /// A stack parameter: `!CopyValue` (read when the stack deploys), or an expression checked
+    /// now and evaluated for each target when planning.
+    fn stack_param(&mut self, node: &Node, task: &str, attribute: &str, params: &TaskValues) -> Option<StackParam> {
+        if node.tag.as_deref() == Some("CopyValue") {
+            return self.copy_value(node, task, attribute, params);
+        }
+        let mut scope = TaskScope::reading(params, self.org_kinds);
+        match evaluate(node, &mut scope) {
+            // Other failures may come from placeholder account values: the plan reports them.
+            Err(e)
+                if matches!(
+                    e.code,
+                    "unknown-reference"
+                        | "bad-intrinsic"
+                        | "unsupported-intrinsic"
+                        | "invalid-copy-value"
+                        | "reference-not-a-value"
+                        | "unknown-attribute"
+                ) =>
+            {
+                self.eval_error(e, node.span, task, attribute);
                 None
             }
-            _ => self.text(node, task, attribute, params).map(StackParam::Text),
+            _ => Some(StackParam::Value(node.clone())),
         }
+    }
+
+    /// `!CopyValue name` or `!CopyValue [name, account, region]`, each item possibly an
+    /// expression of its own (`[!Sub '${prefix}-bucket', ...]`).
+    fn copy_value(&mut self, node: &Node, task: &str, attribute: &str, params: &TaskValues) -> Option<StackParam> {
+        let items: Vec<Node> = match &node.kind {
+            NodeKind::Seq(items) => items.clone(),
+            _ => vec![Node { tag: None, ..node.clone() }],
+        };
+        let Some(first) = items.first() else {
+            self.error(
+                "invalid-copy-value",
+                node.span,
+                task,
+                Some(attribute),
+                "!CopyValue takes an export name, or [name, account, region]",
+            );
+            return None;
+        };
+        let export = self.text(first, task, attribute, params)?;
+        let account = match items.get(1) {
+            Some(n) => match (n.tag.as_deref(), n.as_str()) {
+                (Some("Ref"), Some(id)) if self.org_kinds.get(id).is_some_and(|k| k.is_account()) => {
+                    Some(id.to_string())
+                }
+                _ => Some(self.text(n, task, attribute, params)?),
+            },
+            None => None,
+        };
+        let region = match items.get(2) {
+            Some(n) => Some(self.text(n, task, attribute, params)?),
+            None => None,
+        };
+        Some(StackParam::CopyValue { export, account, region })
     }
 
     /// Reads an annotated template: its `OrganizationBindings` section and each resource's
     /// `OrganizationBinding` / `ForeachAccount`, checked against the organization.
-    fn template(&mut self, path: &Path, task: &str, params: &BTreeMap<String, Param>) -> Option<Template> {
+    fn template(&mut self, path: &Path, task: &str, params: &TaskValues) -> Option<Template> {
         let root = match read_tree(path, self.sources) {
             Ok(root) => root,
             Err(d) => {
@@ -682,7 +636,7 @@ impl Parser<'_> {
         id: &str,
         node: &Node,
         task: &str,
-        params: &BTreeMap<String, Param>,
+        params: &TaskValues,
     ) -> Option<TemplateResource> {
         let Some(entries) = node.as_map() else {
             self.error(
@@ -809,9 +763,9 @@ impl Parser<'_> {
         Ok(out)
     }
 
-    fn binding(&mut self, node: &Node, task: &str, attribute: &str, params: &BTreeMap<String, Param>) -> Binding {
-        if let (Some("Ref"), Some(Param::Binding(b))) =
-            (node.tag.as_deref(), node.as_str().and_then(|n| params.get(n)).cloned().as_ref())
+    fn binding(&mut self, node: &Node, task: &str, attribute: &str, params: &TaskValues) -> Binding {
+        if let (Some("Ref"), Some(TaskParameter::Binding(b))) =
+            (node.tag.as_deref(), node.as_str().and_then(|n| params.parameters.get(n)).cloned().as_ref())
         {
             return self.binding(b, task, attribute, params);
         }

@@ -109,10 +109,14 @@ fn an_unknown_account_id_is_deferred_to_the_plan() {
         "{HEAD}  Dev:\n    Type: OC::ORG::Account\n    Properties:\n      AccountName: Dev\n      RootEmail: dev@example.com\n  Scp:\n    Type: OC::ORG::ServiceControlPolicy\n    Properties:\n      PolicyName: TrustDev\n      PolicyDocument:\n        Statement:\n          Effect: Deny\n          Action: 'iam:*'\n          Resource: !Sub 'arn:aws:iam::${{Dev}}:role/x'\n"
     ));
     assert!(errors(&loaded).is_empty(), "{:?}", errors(&loaded));
-    let content = &loaded.desired.unwrap().policies[0].content;
-    let filled = spec::eval::fill_deferred(content, |id| (id == "Dev").then(|| "222222222222".to_string())).unwrap();
+    let desired = loaded.desired.unwrap();
+    assert!(desired.policies[0].content.contains("<AccountId of Dev, (known after apply)>"));
+    let [pending] = desired.pending.as_slice() else { panic!("one pending value: {:?}", desired.pending) };
+    assert_eq!((pending.owner.as_str(), pending.property.as_str()), ("Scp", "PolicyDocument"));
+    let dev = orgctl::expr::Unknown::AccountId("Dev".into());
+    let filled = pending.value.resolve(|u| (u == &dev).then(|| "222222222222".to_string())).unwrap();
     assert!(filled.contains("arn:aws:iam::222222222222:role/x"));
-    assert_eq!(spec::eval::fill_deferred(content, |_| None).unwrap_err(), "Dev");
+    assert_eq!(pending.value.resolve(|_| None).unwrap_err(), dev);
 }
 
 #[test]

@@ -335,3 +335,32 @@ fn org_formation_expressions_are_evaluated_not_deployed_as_text() {
     assert_eq!(names["parameters"]["copied"], producer["exports"]["producer-topic"]);
     assert!(run_file(&ws, &file, "plan", &[]).stdout.contains("No changes."));
 }
+
+/// The task file's own functions, evaluated for each target: `!FindInMap` over the file's
+/// Mappings keyed by the target account, `!Select`/`!Split`, `!MD5`, `!JsonString`, `!Cmd`, and
+/// the pseudo references.
+#[test]
+fn task_file_functions_are_evaluated_for_each_target() {
+    let ws = Workspace::quickstart();
+    let template = "Parameters:\n  size: {Type: String}\n  third: {Type: String}\n  digest: {Type: String}\n  json: {Type: String}\n  who: {Type: String}\n  where: {Type: String}\nResources:\n  Topic:\n    Type: AWS::SNS::Topic\n";
+    let file = custom_tasks(
+        &ws,
+        "Mappings:\n  Sizes:\n    Production: {Size: large}\n    Development: {Size: small}\nTopics:\n  Type: update-stacks\n  Template: ./sized.yml\n  StackName: sized\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: [!Ref ProductionAccount, !Ref DevelopmentAccount]\n  Parameters:\n    size: !FindInMap [Sizes, !GetAtt CurrentAccount.AccountName, Size]\n    third: !Select [2, !Split [',', 'a,b,c']]\n    digest: !MD5 abc\n    json: !JsonString {a: [1, true]}\n    who: !Cmd 'echo deployed-by-$((40 + 2))'\n    where: !Sub '${AWS::Region}/${ORG::StateBucketName}'\n",
+        &[("sized.yml", template)],
+    );
+    let run = run_file(&ws, &file, "apply", &[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let all = stacks(&ws);
+    let sized = named(&all, "sized");
+    assert_eq!(sized.len(), 2);
+    let mut sizes: Vec<&str> = sized.iter().map(|s| s["parameters"]["size"].as_str().unwrap()).collect();
+    sizes.sort();
+    assert_eq!(sizes, ["large", "small"], "each target reads its own row of the mapping");
+    let p = &sized[0]["parameters"];
+    assert_eq!(p["third"], "c");
+    assert_eq!(p["digest"], "900150983cd24fb0d6963f7d28e17f72");
+    assert_eq!(p["json"], r#"{"a":[1,true]}"#);
+    assert_eq!(p["who"], "deployed-by-42");
+    assert_eq!(p["where"], "eu-west-1/organization-formation-111111111111");
+    assert!(run_file(&ws, &file, "plan", &[]).stdout.contains("No changes."));
+}

@@ -170,9 +170,17 @@ fn orgctl_validate_checks_a_task_file_and_its_organization() {
 
 mod landing_zone {
     use orgctl::spec::LoadOptions;
+    use orgctl::tasks::binding::Target;
+    use orgctl::tasks::instantiate::{instantiate, Import};
     use orgctl::tasks::model::{StackTask, TaskKind};
-    use orgctl::tasks::render::{render, RenderContext, RenderedStack};
     use std::path::Path;
+
+    /// A stack instance with its template as plain JSON (every account here has an id).
+    struct RenderedStack {
+        target: Target,
+        template: serde_json::Value,
+        imports: Vec<Import>,
+    }
 
     fn loaded() -> orgctl::tasks::LoadedTasks {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("landing-zone/organization-tasks.yml");
@@ -192,7 +200,6 @@ mod landing_zone {
             .map(|(i, a)| (a.logical_id.clone(), format!("{:012}", 200000000000u64 + i as u64)))
             .collect();
         let lookup = move |lid: &str| ids.iter().find(|(l, _)| l == lid).map(|(_, id)| id.clone());
-        let ctx = RenderContext { org: &org, account_id: &lookup };
         let stack: &StackTask = loaded
             .tasks
             .tasks
@@ -202,7 +209,15 @@ mod landing_zone {
                 _ => None,
             })
             .expect("task");
-        render(stack, &ctx).unwrap_or_else(|e| panic!("{e:?}"))
+        instantiate(stack, &org, &lookup)
+            .unwrap_or_else(|e| panic!("{e:?}"))
+            .into_iter()
+            .map(|s| RenderedStack {
+                template: s.template.known().expect("every account has an id"),
+                target: s.target,
+                imports: s.imports,
+            })
+            .collect()
     }
 
     fn of<'a>(stacks: &'a [RenderedStack], account: &str) -> &'a RenderedStack {
@@ -261,8 +276,8 @@ mod landing_zone {
         assert_eq!(accounts, vec!["DevelopmentAccount", "ProductionAccount", "SandboxAccount"]);
         assert!(budgets.iter().all(|s| s.target.region == "us-east-1"));
         let name = &of(&budgets, "ProductionAccount").template["Resources"]["MonthlyBudget"]["Properties"]["Budget"]
-            ["BudgetName"]["Fn::Sub"][1]["name"];
-        assert_eq!(name, "Production", "CurrentAccount is the target account");
+            ["BudgetName"];
+        assert_eq!(name, "monthly-Production", "CurrentAccount is the target account, substituted by orgctl");
     }
 }
 
@@ -280,11 +295,11 @@ fn target_count_and_enum_target_regions_follow_their_binding() {
     assert!(codes(&loaded).is_empty(), "{:?}", loaded.diagnostics);
     let org = loaded.organization.as_ref().unwrap().desired.clone().unwrap();
     let none = |_: &str| None;
-    let ctx = orgctl::tasks::render::RenderContext { org: &org, account_id: &none };
     let TaskKind::UpdateStacks(task) = &loaded.tasks.tasks[1].kind else { panic!() };
-    let stacks = orgctl::tasks::render::render(task, &ctx).unwrap();
+    let stacks = orgctl::tasks::instantiate::instantiate(task, &org, &none).unwrap();
     assert_eq!(stacks.len(), 1, "only the Security account gets the (default-bound) topic");
-    let meta = &stacks[0].template["Metadata"];
+    let template = stacks[0].template.known().expect("names no AccountId");
+    let meta = &template["Metadata"];
     assert_eq!(meta["Targets"], 6, "3 Workloads accounts × 2 regions");
     assert_eq!(meta["Regions"], serde_json::json!(["logs-eu-west-1", "logs-us-east-1"]));
     assert_eq!(meta["Accounts"], serde_json::json!(["Development", "Production", "Shared Services"]));

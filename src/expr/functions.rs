@@ -1,0 +1,81 @@
+//! org-formation's own functions and `!FindInMap`'s lookup: pure apart from reading files and
+//! running `!Cmd`.
+
+use super::error::EvalError;
+use super::value::Value;
+use crate::spec::files::Confinement;
+use crate::spec::yaml::Node;
+use md5::{Digest, Md5};
+use std::path::Path;
+
+/// `!MD5`: the hex digest of text, or of the compact JSON of anything else (as org-formation).
+pub fn md5(value: &Value) -> Result<String, EvalError> {
+    let input = match value {
+        Value::Text(t) => t.as_known().map(str::to_string),
+        other => other.known().map(|j| j.to_string()),
+    }
+    .ok_or_else(|| EvalError::new("unknown-at-plan", "!MD5 of a value known only after apply"))?;
+    Ok(Md5::digest(input.as_bytes()).iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// `!JsonString`: JSON text of a value; text is read as JSON first (and so minified).
+pub fn json_string(value: &Value, pretty: bool) -> Result<String, EvalError> {
+    let json = match value {
+        Value::Text(t) => {
+            let text = t
+                .as_known()
+                .ok_or_else(|| EvalError::new("unknown-at-plan", "!JsonString of a value known only after apply"))?;
+            serde_json::from_str(text)
+                .map_err(|e| EvalError::new("bad-intrinsic", format!("!JsonString: the text is not JSON ({e})")))?
+        }
+        other => other
+            .known()
+            .ok_or_else(|| EvalError::new("unknown-at-plan", "!JsonString of a value known only after apply"))?,
+    };
+    let text = if pretty { serde_json::to_string_pretty(&json) } else { serde_json::to_string(&json) };
+    text.map_err(|e| EvalError::new("bad-intrinsic", format!("!JsonString: {e}")))
+}
+
+/// `!ReadFile`: a file inside the project, relative to the file that names it.
+pub fn read_file(dir: &Path, confinement: &Confinement, relative: &str) -> Result<String, EvalError> {
+    let path = dir.join(relative);
+    confinement.clone().read(&path).map_err(|e| {
+        let (message, help) = e.describe(&path);
+        EvalError::new(e.code(), format!("!ReadFile: {message}")).help(help)
+    })
+}
+
+/// `!Cmd`: the standard output of a shell command run in the file's directory, without its
+/// trailing whitespace (as org-formation).
+pub fn command(dir: &Path, command: &str) -> Result<String, EvalError> {
+    let output = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(if dir.as_os_str().is_empty() { Path::new(".") } else { dir })
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| EvalError::new("command-failed", format!("!Cmd could not start sh: {e}")))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let last = stderr.lines().last().unwrap_or_default();
+        return Err(EvalError::new(
+            "command-failed",
+            format!("!Cmd `{command}` failed ({}): {}", output.status, crate::escape::for_terminal(last)),
+        )
+        .help("run the command in a shell to see why"));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).trim_end().to_string())
+}
+
+/// `!FindInMap [map, top, second]` in a `Mappings` section.
+pub fn find_in_map<'a>(mappings: &'a Node, keys: &[String]) -> Result<&'a Node, EvalError> {
+    let missing = |what: &str, name: &str, within: Option<&Node>| {
+        let known: Vec<&str> =
+            within.and_then(Node::as_map).unwrap_or_default().iter().filter_map(|(k, _)| k.as_str()).collect();
+        EvalError::new("unknown-mapping", format!("!FindInMap: no {what} '{name}'"))
+            .help(format!("known: {}", if known.is_empty() { "none".to_string() } else { known.join(", ") }))
+    };
+    let map = mappings.get(&keys[0]).ok_or_else(|| missing("map", &keys[0], Some(mappings)))?;
+    let top = map.get(&keys[1]).ok_or_else(|| missing("key", &keys[1], Some(map)))?;
+    top.get(&keys[2]).ok_or_else(|| missing("second-level key", &keys[2], Some(top)))
+}

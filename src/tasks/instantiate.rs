@@ -1,0 +1,417 @@
+//! Instantiating an annotated template for each of its targets: the CloudFormation template
+//! that goes to one (account, region), and the values it takes from other stacks.
+//!
+//! A resource goes to the targets of its binding. References to a resource that lives in
+//! another target (`!GetAtt Account.Resources.Bucket.Arn`, or `!Ref Bucket` / `!GetAtt
+//! Bucket.Arn` when Bucket has a single target) become a stack parameter of the consumer, fed at
+//! apply time from an output added to the producer: no CloudFormation exports involved.
+//! Everything else is evaluated by [`crate::expr`] with the template's names in scope.
+
+use super::binding::{targets, Target};
+use super::model::{Binding, ResourceBinding, StackTask, TemplateResource};
+use crate::expr::{account_attribute, evaluate, AccountFacts, EvalError, Scope, Text, Value};
+use crate::spec::desired::{AccountsOf, DesiredOrg};
+use crate::spec::files::Confinement;
+use crate::spec::sub::SubPart;
+use crate::spec::yaml::{Node, NodeKind};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// A stack parameter whose value is another stack's output.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Import {
+    pub parameter: String,
+    pub producer: Target,
+    pub output: String,
+}
+
+/// The template for one target.
+#[derive(Debug, Clone)]
+pub struct StackInstance {
+    pub target: Target,
+    pub template: Value,
+    pub imports: Vec<Import>,
+    /// Targets of the same task to deploy first (`DependsOnAccount`, `DependsOnRegion`).
+    pub depends_on: Vec<Target>,
+}
+
+/// A template problem, with the resource it is in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateError {
+    pub resource: String,
+    pub error: EvalError,
+}
+
+struct Instantiator<'a> {
+    task: &'a StackTask,
+    accounts: AccountsOf<'a>,
+    bindings: BTreeMap<String, Vec<Target>>,
+    /// Targets of each resource.
+    placement: BTreeMap<String, Vec<Target>>,
+    errors: Vec<TemplateError>,
+    /// Outputs each producer target must declare: output name → value.
+    exports: BTreeMap<Target, BTreeMap<String, Value>>,
+    /// The template's directory, where `!ReadFile` starts.
+    dir: PathBuf,
+}
+
+/// Instantiates `task`'s template for every target. `account_id` gives the AccountId of an
+/// account by logical id when it exists.
+pub fn instantiate(
+    task: &StackTask,
+    org: &DesiredOrg,
+    account_id: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<StackInstance>, Vec<TemplateError>> {
+    let default_regions = &task.default_regions;
+    let with_regions = |b: &Binding| {
+        let mut b = b.clone();
+        if b.regions.is_empty() {
+            b.regions = default_regions.clone();
+        }
+        targets(&b, org)
+    };
+    let mut named: BTreeMap<&String, &Binding> = task.document.bindings.iter().collect();
+    named.extend(task.bindings.iter());
+    let bindings: BTreeMap<String, Vec<Target>> =
+        named.into_iter().map(|(n, b)| (n.clone(), with_regions(b))).collect();
+    let default_targets = task.default_binding.as_ref().map(|b| targets(b, org)).unwrap_or_default();
+    let placement = task
+        .document
+        .resources
+        .iter()
+        .map(|res| {
+            let t = match &res.binding {
+                ResourceBinding::Default => default_targets.clone(),
+                ResourceBinding::Named(n) => bindings.get(n).cloned().unwrap_or_default(),
+                ResourceBinding::Inline(b) => with_regions(b),
+            };
+            (res.logical_id.clone(), t)
+        })
+        .collect();
+    let mut it = Instantiator {
+        task,
+        accounts: AccountsOf { org, ids: account_id },
+        bindings,
+        placement,
+        errors: Vec::new(),
+        exports: BTreeMap::new(),
+        dir: task.template.parent().map(Path::to_path_buf).unwrap_or_default(),
+    };
+    let all: BTreeSet<Target> = it.placement.values().flatten().cloned().collect();
+    let mut stacks: Vec<StackInstance> = all.into_iter().map(|t| it.stack(t)).collect();
+    for stack in &mut stacks {
+        let Some(outputs) = it.exports.get(&stack.target) else { continue };
+        let outputs =
+            outputs.iter().map(|(name, value)| (name.clone(), Value::Map(vec![("Value".into(), value.clone())])));
+        section(&mut stack.template, "Outputs").extend(outputs);
+    }
+    if it.errors.is_empty() {
+        Ok(stacks)
+    } else {
+        it.errors.sort_by(|a, b| (&a.resource, &a.error.message).cmp(&(&b.resource, &b.error.message)));
+        it.errors.dedup();
+        Err(it.errors)
+    }
+}
+
+/// The entries of the top-level `name` section of a template, created when missing.
+fn section<'v>(template: &'v mut Value, name: &str) -> &'v mut Vec<(String, Value)> {
+    let Value::Map(entries) = template else { unreachable!("a template is a map") };
+    let at = match entries.iter().position(|(k, _)| k == name) {
+        Some(i) => i,
+        None => {
+            entries.push((name.to_string(), Value::Map(Vec::new())));
+            entries.len() - 1
+        }
+    };
+    if !matches!(entries[at].1, Value::Map(_)) {
+        entries[at].1 = Value::Map(Vec::new());
+    }
+    match &mut entries[at].1 {
+        Value::Map(inner) => inner,
+        _ => unreachable!("just made a map"),
+    }
+}
+
+fn alnum(s: &str) -> String {
+    s.chars().filter(|c| c.is_ascii_alphanumeric()).collect()
+}
+
+impl Instantiator<'_> {
+    fn stack(&mut self, target: Target) -> StackInstance {
+        let mut imports = BTreeSet::new();
+        let here: Vec<&TemplateResource> = self
+            .task
+            .document
+            .resources
+            .iter()
+            .filter(|r| self.placement.get(&r.logical_id).is_some_and(|t| t.contains(&target)))
+            .collect();
+        let local: BTreeSet<String> = here.iter().map(|r| r.logical_id.clone()).collect();
+        let depends_on = self.depends_on(&here, &target);
+        let mut resources = Vec::new();
+        for res in here {
+            let copies: Vec<(String, String)> = match &res.foreach {
+                Some(b) => {
+                    let accounts: BTreeSet<String> =
+                        self.bindings.get(b).into_iter().flatten().map(|t| t.account.clone()).collect();
+                    accounts.into_iter().map(|a| (format!("{}{}", res.logical_id, alnum(&a)), a)).collect()
+                }
+                None => vec![(res.logical_id.clone(), target.account.clone())],
+            };
+            for (id, current) in copies {
+                let value = self.value(&res.body, &target, &current, &local, &res.logical_id, &mut imports);
+                resources.push((id, value));
+            }
+        }
+        let mut template = vec![("AWSTemplateFormatVersion".to_string(), Value::from("2010-09-09"))];
+        for (name, node) in &self.task.document.sections {
+            if name != "AWSTemplateFormatVersion" {
+                let value = self.value(node, &target, &target.account, &local, name, &mut imports);
+                template.push((name.clone(), value));
+            }
+        }
+        let mut template = Value::Map(template);
+        if let Some(d) = &self.task.stack_description {
+            let Value::Map(entries) = &mut template else { unreachable!("built as a map") };
+            entries.retain(|(k, _)| k != "Description");
+            entries.push(("Description".into(), Value::from(d.as_str())));
+        }
+        if !imports.is_empty() {
+            let parameters = section(&mut template, "Parameters");
+            for i in &imports {
+                let declaration = serde_json::json!({
+                    "Type": "String",
+                    "Description": format!("{} of {}/{}", i.output, i.producer.account, i.producer.region),
+                });
+                parameters.push((i.parameter.clone(), Value::from(declaration)));
+            }
+        }
+        let Value::Map(entries) = &mut template else { unreachable!("built as a map") };
+        entries.push(("Resources".into(), Value::Map(resources)));
+        StackInstance { target, template, imports: imports.into_iter().collect(), depends_on }
+    }
+
+    /// `DependsOnAccount` / `DependsOnRegion` of the resources placed in `target`.
+    fn depends_on(&self, here: &[&TemplateResource], target: &Target) -> Vec<Target> {
+        let all: BTreeSet<&Target> = self.placement.values().flatten().collect();
+        let mut depends_on: BTreeSet<Target> = BTreeSet::new();
+        for res in here {
+            for account in &res.depends_on_accounts {
+                let theirs: Vec<&&Target> = all.iter().filter(|t| &t.account == account).collect();
+                let same_region: Vec<&&Target> = theirs.iter().copied().filter(|t| t.region == target.region).collect();
+                let chosen = if same_region.is_empty() { theirs } else { same_region };
+                depends_on.extend(chosen.into_iter().map(|t| (*t).clone()));
+            }
+            for region in &res.depends_on_regions {
+                depends_on.extend(
+                    all.iter().filter(|t| t.account == target.account && &t.region == region).map(|t| (*t).clone()),
+                );
+            }
+        }
+        depends_on.remove(target);
+        depends_on.into_iter().collect()
+    }
+
+    fn value(
+        &mut self,
+        node: &Node,
+        target: &Target,
+        current: &str,
+        local: &BTreeSet<String>,
+        resource: &str,
+        imports: &mut BTreeSet<Import>,
+    ) -> Value {
+        let mut scope = TemplateScope { it: self, target, current, local, imports };
+        match evaluate(node, &mut scope) {
+            Ok(v) => v,
+            Err(error) => {
+                self.errors.push(TemplateError { resource: resource.to_string(), error });
+                Value::Null
+            }
+        }
+    }
+
+    /// A reference to `resource`'s `attribute` (None: `Ref`) living in another target.
+    fn cross(
+        &mut self,
+        target: &Target,
+        account: Option<&str>,
+        resource: &str,
+        attribute: Option<&str>,
+        imports: &mut BTreeSet<Import>,
+    ) -> Result<Value, EvalError> {
+        let placed = self.placement.get(resource).cloned().unwrap_or_default();
+        let candidates: Vec<&Target> = placed.iter().filter(|t| account.is_none_or(|a| t.account == a)).collect();
+        let producer = match candidates.as_slice() {
+            [one] => (*one).clone(),
+            [] => {
+                return Err(EvalError::new(
+                    "not-deployed",
+                    format!("{resource} is not deployed to {}", account.unwrap_or("any target")),
+                ))
+            }
+            many => match many.iter().find(|t| t.region == target.region) {
+                Some(same_region) => (*same_region).clone(),
+                None => {
+                    return Err(EvalError::new(
+                        "ambiguous-reference",
+                        format!("{resource} is deployed to {} targets", many.len()),
+                    )
+                    .help(format!("say which with !GetAtt <Account>.Resources.{resource}.<Attribute>")))
+                }
+            },
+        };
+        let output = format!("Orgctl{}{}", alnum(resource), alnum(attribute.unwrap_or("Ref")));
+        let parameter = format!("{output}{}{}", alnum(&producer.account), alnum(&producer.region));
+        let value = match attribute {
+            Some(a) => Value::call("Fn::GetAtt", Value::List(vec![resource.into(), a.into()])),
+            None => Value::call("Ref", resource.into()),
+        };
+        self.exports.entry(producer.clone()).or_default().insert(output.clone(), value);
+        imports.insert(Import { parameter: parameter.clone(), producer, output });
+        Ok(Value::call("Ref", parameter.into()))
+    }
+
+    /// The targets of the binding an Enum function names (`Binding` or `!Ref Binding`).
+    fn binding_targets(&self, arg: Option<&Node>, function: &str) -> Result<Vec<Target>, EvalError> {
+        let name = arg.and_then(Node::as_str).unwrap_or_default();
+        self.bindings.get(name).cloned().ok_or_else(|| {
+            EvalError::new("unknown-binding", format!("{function} names binding '{name}', which is not declared"))
+        })
+    }
+
+    /// `Fn::EnumTargetAccounts`, `Fn::EnumTargetRegions`, `Fn::TargetCount`.
+    fn enum_function(&self, name: &str, arg: &Node) -> Option<Result<Value, EvalError>> {
+        let items: Vec<&Node> = match &arg.kind {
+            NodeKind::Seq(items) => items.iter().collect(),
+            _ => vec![arg],
+        };
+        let format = items.get(1).and_then(|n| n.as_str());
+        let function = format!("Fn::{name}");
+        let targets = match name {
+            "EnumTargetAccounts" | "EnumTargetRegions" | "TargetCount" => {
+                self.binding_targets(items.first().copied(), &function)
+            }
+            _ => return None,
+        };
+        let targets = match targets {
+            Ok(t) => t,
+            Err(e) => return Some(Err(e)),
+        };
+        Some(match name {
+            "EnumTargetAccounts" => {
+                let accounts: BTreeSet<String> = targets.into_iter().map(|t| t.account).collect();
+                let format = format.unwrap_or("${AccountId}");
+                accounts
+                    .iter()
+                    .map(|a| self.format_account(format, a).map(Value::Text))
+                    .collect::<Result<_, _>>()
+                    .map(Value::List)
+            }
+            "EnumTargetRegions" => {
+                let regions: BTreeSet<String> = targets.into_iter().map(|t| t.region).collect();
+                let format = format.unwrap_or("${Region}");
+                Ok(Value::List(
+                    regions
+                        .iter()
+                        .map(|r| {
+                            let text = crate::spec::sub::substitute_known(format, |v| {
+                                matches!(v, "Region" | "region").then(|| r.clone())
+                            });
+                            Value::from(text)
+                        })
+                        .collect(),
+                ))
+            }
+            _ => Ok(Value::from(serde_json::json!(targets.len()))),
+        })
+    }
+
+    /// An Enum format (`arn:aws:iam::${AccountId}:root`) for one account.
+    fn format_account(&self, format: &str, account: &str) -> Result<Text, EvalError> {
+        let parts = crate::spec::sub::parse(format)
+            .map_err(|_| EvalError::new("bad-intrinsic", "the format has a `${` without its closing `}`"))?;
+        let mut out = Text::default();
+        for part in parts {
+            match part {
+                SubPart::Text(t) => out.push_str(t),
+                SubPart::Escaped(e) => out.push_str(&format!("${{!{e}}}")),
+                SubPart::Var("account") => out.push_text(&account_attribute(&self.accounts, account, None)?),
+                SubPart::Var(var @ ("AccountName" | "Alias" | "RootEmail")) => {
+                    // An account without an alias formats as empty text, as in org-formation.
+                    out.push_text(&account_attribute(&self.accounts, account, Some(var)).unwrap_or_default())
+                }
+                SubPart::Var(var) => out.push_text(&account_attribute(&self.accounts, account, Some(var))?),
+            }
+        }
+        Ok(out)
+    }
+
+    /// org-formation's string form: `Fn::EnumTargetAccounts Binding 'format'`.
+    fn enum_string(&self, text: &str) -> Option<Result<Value, EvalError>> {
+        let (name, args) = text.strip_prefix("Fn::")?.split_once(' ')?;
+        let mut parts = args.trim().splitn(2, ' ');
+        let binding = parts.next().unwrap_or_default().to_string();
+        let format = parts.next().map(|f| f.trim().trim_matches('\'').trim_matches('"').to_string());
+        let span =
+            crate::spec::source::Span { file: crate::spec::source::FileId(0), line: 0, column: 0, offset: 0, len: 0 };
+        let scalar = |t: String| Node { kind: NodeKind::Scalar { text: t, quoted: true }, tag: None, span };
+        let mut items = vec![scalar(binding)];
+        items.extend(format.map(scalar));
+        self.enum_function(name, &Node { kind: NodeKind::Seq(items), tag: None, span })
+    }
+}
+
+/// Where a template value is evaluated: one target, the account `CurrentAccount` means there
+/// (the target's, or the one a `ForeachAccount` visits), the resources present in the target.
+struct TemplateScope<'s, 'a> {
+    it: &'s mut Instantiator<'a>,
+    target: &'s Target,
+    current: &'s str,
+    local: &'s BTreeSet<String>,
+    imports: &'s mut BTreeSet<Import>,
+}
+
+impl Scope for TemplateScope<'_, '_> {
+    fn reference(&mut self, name: &str, attribute: Option<&str>) -> Option<Result<Value, EvalError>> {
+        let current_alias = matches!(name, "CurrentAccount" | "AWSAccount");
+        let account =
+            if current_alias { Some(self.current) } else { self.it.accounts.is_account(name).then_some(name) };
+        if let Some(account) = account {
+            return Some(match attribute {
+                // The target's own account: CloudFormation knows it.
+                None if current_alias && self.current == self.target.account => {
+                    Ok(Value::call("Ref", "AWS::AccountId".into()))
+                }
+                Some(a) if a.starts_with("Resources.") => {
+                    let mut parts = a["Resources.".len()..].splitn(2, '.');
+                    let resource = parts.next().unwrap_or_default().to_string();
+                    let attr = parts.next().map(str::to_string);
+                    self.it.cross(self.target, Some(account), &resource, attr.as_deref(), self.imports)
+                }
+                _ => account_attribute(&self.it.accounts, account, attribute).map(Value::Text),
+            });
+        }
+        if self.it.placement.contains_key(name) && !self.local.contains(name) {
+            return Some(self.it.cross(self.target, None, name, attribute, self.imports));
+        }
+        None
+    }
+
+    fn function(&mut self, name: &str, arg: &Node) -> Option<Result<Value, EvalError>> {
+        self.it.enum_function(name, arg)
+    }
+
+    fn scalar(&mut self, text: &str) -> Option<Result<Value, EvalError>> {
+        self.it.enum_string(text)
+    }
+
+    fn cloudformation(&self) -> bool {
+        true
+    }
+
+    fn files(&self) -> Option<(&Path, &Confinement)> {
+        Some((&self.it.dir, &self.it.task.document.confinement))
+    }
+}

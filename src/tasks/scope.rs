@@ -1,0 +1,181 @@
+//! What names mean in a task file: its parameters, the organization's accounts, the target's
+//! `CurrentAccount`, and the pseudo references (`AWS::AccountId`, `AWS::Region`,
+//! `AWS::Partition`, `ORG::PrincipalOrgID`, `ORG::StateBucketName`).
+//!
+//! A task file is read before any target is known; then account values are placeholders and
+//! only the shape of each expression is checked. Stack parameters are evaluated again for each
+//! target when planning.
+
+use super::model::{TaskParameter, TaskValues};
+use crate::expr::{account_attribute, evaluate, AccountFacts, EvalError, Scope, Text, Unknown, Value};
+use crate::spec::files::Confinement;
+use crate::spec::model::ResourceKind;
+use crate::spec::yaml::Node;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// One target being planned.
+pub struct TargetNames<'a> {
+    pub accounts: &'a dyn AccountFacts,
+    /// Logical id of the target's account.
+    pub account: &'a str,
+    pub region: &'a str,
+    /// Logical id of the management account.
+    pub management: Option<&'a str>,
+    pub organization_id: Option<&'a str>,
+}
+
+enum Names<'a> {
+    /// Reading the file: the organization's resources by kind.
+    File(&'a HashMap<String, ResourceKind>),
+    Target(TargetNames<'a>),
+}
+
+pub struct TaskScope<'a> {
+    values: &'a TaskValues,
+    /// Parameters whose expression is being evaluated: they do not see themselves.
+    evaluating: Vec<String>,
+    names: Names<'a>,
+}
+
+impl<'a> TaskScope<'a> {
+    /// While reading the file: account values are placeholders.
+    pub fn reading(values: &'a TaskValues, org_kinds: &'a HashMap<String, ResourceKind>) -> Self {
+        TaskScope { values, evaluating: Vec::new(), names: Names::File(org_kinds) }
+    }
+
+    /// For one target of a plan.
+    pub fn for_target(values: &'a TaskValues, target: TargetNames<'a>) -> Self {
+        TaskScope { values, evaluating: Vec::new(), names: Names::Target(target) }
+    }
+
+    fn parameter(&mut self, name: &str) -> Option<Result<Value, EvalError>> {
+        if self.evaluating.iter().any(|n| n == name) {
+            return None;
+        }
+        Some(match self.values.parameters.get(name)? {
+            TaskParameter::Text(t) => Ok(Value::from(t.as_str())),
+            TaskParameter::List(items) => Ok(Value::List(items.iter().map(|i| Value::from(i.as_str())).collect())),
+            TaskParameter::Binding(_) => Err(EvalError::new(
+                "reference-not-a-value",
+                format!("{name} is an OrganizationBinding parameter and has no value to use here"),
+            )),
+            TaskParameter::Expression(node) => {
+                let node = node.clone();
+                self.evaluating.push(name.to_string());
+                let value = evaluate(&node, self);
+                self.evaluating.pop();
+                value
+            }
+        })
+    }
+
+    fn account(&self, account: &str, attribute: Option<&str>) -> Result<Value, EvalError> {
+        match &self.names {
+            Names::Target(t) => account_attribute(t.accounts, account, attribute).map(Value::Text),
+            Names::File(_) => Ok(placeholder(account)),
+        }
+    }
+}
+
+/// A value known once the target is: while reading the file, only its shape matters.
+fn placeholder(account: &str) -> Value {
+    Value::Text(Text::unknown(Unknown::AccountId(account.to_string())))
+}
+
+impl Scope for TaskScope<'_> {
+    fn reference(&mut self, name: &str, attribute: Option<&str>) -> Option<Result<Value, EvalError>> {
+        if attribute.is_none() {
+            if let Some(v) = self.parameter(name) {
+                return Some(v);
+            }
+        }
+        let target = match &self.names {
+            Names::Target(t) => Some(t),
+            Names::File(_) => None,
+        };
+        let value = match name {
+            "CurrentAccount" | "AWSAccount" => match target {
+                Some(t) => self.account(t.account, attribute),
+                None => Ok(placeholder(name)),
+            },
+            "AWS::AccountId" => match target {
+                Some(t) => self.account(t.account, None),
+                None => Ok(placeholder(name)),
+            },
+            "AWS::Region" => Ok(Value::from(target.map_or("", |t| t.region))),
+            "AWS::Partition" => Ok(Value::from("aws")),
+            "ORG::PrincipalOrgID" => match target {
+                Some(t) => t.organization_id.map(Value::from).ok_or_else(|| {
+                    EvalError::new("unknown-at-plan", "ORG::PrincipalOrgID: the organization does not exist yet")
+                }),
+                None => Ok(Value::from("o-placeholder")),
+            },
+            // org-formation's state bucket, named after the management account.
+            "ORG::StateBucketName" => {
+                let management = match target {
+                    Some(t) => t.management.map(|m| self.account(m, None)),
+                    None => Some(Ok(placeholder(name))),
+                };
+                let id = match management {
+                    Some(Ok(v)) => v.as_text().unwrap_or_default(),
+                    Some(Err(e)) => return Some(Err(e)),
+                    None => {
+                        return Some(Err(EvalError::new(
+                            "unknown-reference",
+                            "the organization has no management account",
+                        )))
+                    }
+                };
+                let mut text = Text::known("organization-formation-");
+                text.push_text(&id);
+                Ok(Value::Text(text))
+            }
+            other => {
+                let is_account = match &self.names {
+                    Names::Target(t) => t.accounts.is_account(other),
+                    Names::File(kinds) => kinds.get(other).is_some_and(|k| k.is_account()),
+                };
+                if !is_account {
+                    return None;
+                }
+                self.account(other, attribute)
+            }
+        };
+        Some(value)
+    }
+
+    fn function(&mut self, name: &str, _arg: &Node) -> Option<Result<Value, EvalError>> {
+        (name == "CopyValue").then(|| {
+            Err(EvalError::new(
+                "invalid-copy-value",
+                "!CopyValue is read when the stack deploys: use it as a whole parameter value",
+            )
+            .help("Parameters: {Name: !CopyValue [ExportName, !Ref Account, region]}"))
+        })
+    }
+
+    fn mappings(&self) -> Option<&Node> {
+        self.values.mappings.as_ref()
+    }
+
+    fn files(&self) -> Option<(&Path, &Confinement)> {
+        Some((&self.values.dir, &self.values.confinement))
+    }
+
+    fn unknown_reference(&self, name: &str) -> EvalError {
+        let mut candidates: Vec<&str> = self.values.parameters.keys().map(String::as_str).collect();
+        if let Names::File(kinds) = &self.names {
+            candidates.extend(kinds.iter().filter(|(_, k)| k.is_account()).map(|(n, _)| n.as_str()));
+        }
+        let help = match crate::spec::load::suggest(name, candidates.into_iter()) {
+            Some(s) => format!("did you mean '{s}'?"),
+            None => "refer to a parameter of the task file, an account of the organization, or CurrentAccount".into(),
+        };
+        EvalError::new("unknown-reference", format!("'{name}' is not a parameter or account")).help(help)
+    }
+
+    fn context(&self) -> &'static str {
+        "a task file"
+    }
+}
