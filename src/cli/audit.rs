@@ -38,7 +38,7 @@ pub(super) async fn run(a: AuditArgs, stats: bool) -> CliResult {
         Some(stacks) => stacks,
         None => {
             let places = crate::ops::recorded_stack_places(&state);
-            crate::plan::stacks::read_stacks_in(provider.as_ref(), &places).await?
+            crate::ops::read::stacks_in(provider.as_ref(), &places).await?
         }
     };
     let file = planned.as_ref().map(|(name, desired, p)| {

@@ -2,6 +2,7 @@
 //! against it, verify a saved plan. The CLI parses arguments, calls one of these, renders what
 //! comes back and maps exit codes; tests call them directly, without the binary.
 
+pub mod read;
 pub mod saved;
 
 use crate::diagnostic::Diagnostics;
@@ -53,10 +54,11 @@ pub async fn plan(
     let stacks = match tasks {
         Some(tasks) => {
             skip_organization_if_asked(tasks, &mut plan);
-            let stacks = plan::stacks::plan_stacks(tasks, desired, &state, &mut plan, provider, prune)
-                .await
+            let targets = plan::stacks::stack_targets(tasks, desired, &state).map_err(PlanError::Invalid)?;
+            let snapshot = read::snapshot(provider, &targets).await?;
+            plan::stacks::plan_stacks(&targets, &snapshot, tasks, desired, &state, &mut plan, prune)
                 .map_err(PlanError::Invalid)?;
-            Some(stacks)
+            Some(snapshot.stacks)
         }
         None => None,
     };

@@ -9,43 +9,50 @@ use super::change::*;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr::{EvalError, Text, Unknown, Value, KNOWN_AFTER_APPLY};
 use crate::model::{OrgState, StackSpec, StackState, Tags, STACK_REGIONS_TAG, STACK_TASK_TAG};
-use crate::provider::Provider;
 use crate::spec::desired::AccountsOf;
 use crate::spec::desired::DesiredOrg;
 use crate::tasks::binding::Target;
 use crate::tasks::instantiate::{instantiate, StackInstance};
 use crate::tasks::model::{StackParam, StackTask, TaskFile, TaskKind};
 use crate::tasks::scope::{TargetNames, TaskScope};
-use futures::{stream, StreamExt, TryStreamExt};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// The stacks orgctl owns in each (account, region), read in parallel (16 at a time).
-pub async fn read_stacks_in(
-    provider: &dyn Provider,
-    places: &[(String, String)],
-) -> crate::provider::ProviderResult<Vec<StackState>> {
-    let stacks: Vec<Vec<StackState>> =
-        stream::iter(places.iter().map(|(a, r)| provider.read_stacks(a, r))).buffer_unordered(16).try_collect().await?;
-    Ok(stacks.into_iter().flatten().collect())
+/// An export `!CopyValue` reads: (AccountId, region, export name).
+pub type ExportKey = (String, String, String);
+
+/// The task file's stacks instantiated for every target, and what must be read to plan them.
+pub struct StackTargets<'t> {
+    instances: Vec<(&'t str, &'t StackTask, Vec<StackInstance>)>,
+    /// Every (AccountId, region) that may hold orgctl's stacks: each active account in every
+    /// region a task uses or orgctl recorded on the root.
+    pub places: Vec<(String, String)>,
+    /// The exports `!CopyValue` reads, as (AccountId, region, export name).
+    pub exports: BTreeSet<ExportKey>,
+    used_regions: BTreeSet<String>,
+    recorded_regions: BTreeSet<String>,
 }
 
-/// Adds the stack changes of `tasks` to `plan`; returns the stacks it read.
-pub async fn plan_stacks(
-    tasks: &TaskFile,
+/// What is deployed: orgctl's stacks in the places, and the exports `!CopyValue` names.
+#[derive(Debug, Default)]
+pub struct StackSnapshot {
+    pub stacks: Vec<StackState>,
+    pub exports: BTreeMap<ExportKey, String>,
+}
+
+/// Instantiates every task's template for its targets (pure).
+pub fn stack_targets<'t>(
+    tasks: &'t TaskFile,
     desired: &DesiredOrg,
     actual: &OrgState,
-    plan: &mut Plan,
-    provider: &dyn Provider,
-    prune: bool,
-) -> Result<Vec<StackState>, Diagnostics> {
+) -> Result<StackTargets<'t>, Diagnostics> {
     let mut errors = Diagnostics::default();
     let account_ids = super::diff::account_ids(desired, actual);
     let lookup = |lid: &str| account_ids.get(lid).cloned();
-    let mut rendered: Vec<(&str, &StackTask, Vec<StackInstance>)> = Vec::new();
+    let mut instances: Vec<(&str, &StackTask, Vec<StackInstance>)> = Vec::new();
     for task in tasks.tasks.iter().filter(|t| !t.skip) {
         let TaskKind::UpdateStacks(stack) = &task.kind else { continue };
         match instantiate(stack, desired, &lookup) {
-            Ok(stacks) => rendered.push((&task.name, stack, stacks)),
+            Ok(stacks) => instances.push((&task.name, stack, stacks)),
             Err(problems) => {
                 for p in problems {
                     let mut d = Diagnostic::error("template-error", format!("{}: {}", p.resource, p.error.message))
@@ -60,33 +67,71 @@ pub async fn plan_stacks(
     if errors.has_errors() {
         return Err(errors);
     }
-    // Read what is deployed: every active account in every region a task uses, and every region
-    // orgctl recorded on the root as having stacks.
-    let used: BTreeSet<String> =
-        rendered.iter().flat_map(|(_, _, s)| s.iter().map(|s| s.target.region.clone())).collect();
-    let recorded: BTreeSet<String> = actual
+    let used_regions: BTreeSet<String> =
+        instances.iter().flat_map(|(_, _, s)| s.iter().map(|s| s.target.region.clone())).collect();
+    let recorded_regions: BTreeSet<String> = actual
         .root
         .tags
         .get(STACK_REGIONS_TAG)
         .map(|r| r.split_whitespace().map(str::to_string).collect())
         .unwrap_or_default();
-    let regions: BTreeSet<String> = used.union(&recorded).cloned().collect();
-    let places: Vec<(String, String)> = actual
+    let regions: BTreeSet<&String> = used_regions.union(&recorded_regions).collect();
+    let places = actual
         .accounts
         .values()
         .filter(|a| a.status.is_active())
-        .flat_map(|a| regions.iter().map(move |r| (a.id.clone(), r.clone())))
+        .flat_map(|a| regions.iter().map(move |r| (a.id.clone(), r.to_string())))
         .collect();
-    plan.stack_places = places.clone();
-    let read = read_stacks_in(provider, &places).await.map_err(|e| {
-        let mut d = Diagnostics::default();
-        d.push(Diagnostic::error("read-failed", format!("reading stacks: {e}")));
-        d
-    })?;
-    plan.stacks_fingerprint = Some(stacks_fingerprint(&read));
-    let live = &read;
+    let mut exports = BTreeSet::new();
+    for (_, task, stacks) in &instances {
+        for stack in stacks {
+            for value in task.parameters.values() {
+                let StackParam::CopyValue { export, account, region } = value else { continue };
+                let source = copy_value_source(account.as_deref(), &stack.target, &account_ids);
+                if let Some(id) = source.existing_id() {
+                    let region = region.clone().unwrap_or_else(|| stack.target.region.clone());
+                    exports.insert((id.to_string(), region, export.clone()));
+                }
+            }
+        }
+    }
+    Ok(StackTargets { instances, places, exports, used_regions, recorded_regions })
+}
+
+/// The account a `!CopyValue` reads from: the target's, an AccountId, or an account by logical id.
+fn copy_value_source(account: Option<&str>, target: &Target, ids: &HashMap<String, String>) -> Handle {
+    let handle = |lid: &str| match ids.get(lid) {
+        Some(id) => Handle::Existing(id.clone()),
+        None => Handle::New(lid.to_string()),
+    };
+    match account {
+        None => handle(&target.account),
+        Some(a) if a.len() == 12 && a.chars().all(|c| c.is_ascii_digit()) => Handle::Existing(a.to_string()),
+        Some(lid) => handle(lid),
+    }
+}
+
+/// Adds the stack changes of `targets` to `plan`, against what `snapshot` says is deployed
+/// (pure: nothing is read here).
+pub fn plan_stacks(
+    targets: &StackTargets,
+    snapshot: &StackSnapshot,
+    tasks: &TaskFile,
+    desired: &DesiredOrg,
+    actual: &OrgState,
+    plan: &mut Plan,
+    prune: bool,
+) -> Result<(), Diagnostics> {
+    let mut errors = Diagnostics::default();
+    let account_ids = super::diff::account_ids(desired, actual);
+    let lookup = |lid: &str| account_ids.get(lid).cloned();
+    let rendered = &targets.instances;
+    let used = &targets.used_regions;
+    let recorded = &targets.recorded_regions;
+    plan.stack_places = targets.places.clone();
+    plan.stacks_fingerprint = Some(stacks_fingerprint(&snapshot.stacks));
     let live: HashMap<(String, String, String), &StackState> =
-        live.iter().map(|s| ((s.account_id.clone(), s.region.clone(), s.name.clone()), s)).collect();
+        snapshot.stacks.iter().map(|s| ((s.account_id.clone(), s.region.clone(), s.name.clone()), s)).collect();
 
     let org_changes: Vec<usize> = plan.changes.iter().map(|c| c.id).collect();
     let creations: HashMap<String, usize> = plan
@@ -115,7 +160,7 @@ pub async fn plan_stacks(
     let mut wanted: BTreeSet<(String, String, String)> = BTreeSet::new();
     let mut unchanged = 0usize;
     let mut pending_edges: Vec<(usize, Vec<(String, Target)>)> = Vec::new();
-    for (task_name, task, stacks) in &rendered {
+    for (task_name, task, stacks) in rendered {
         for stack in stacks {
             let account_id = account_ids.get(&stack.target.account).cloned();
             let subject = format!(
@@ -149,18 +194,11 @@ pub async fn plan_stacks(
             let mut copied: BTreeMap<String, Option<String>> = BTreeMap::new();
             for (parameter, value) in &task.parameters {
                 let StackParam::CopyValue { export, account, region } = value else { continue };
-                let source_account = match account.as_deref() {
-                    None => handle(&stack.target.account),
-                    Some(a) if a.len() == 12 && a.chars().all(|c| c.is_ascii_digit()) => {
-                        Handle::Existing(a.to_string())
-                    }
-                    Some(lid) => handle(lid),
-                };
+                let source_account = copy_value_source(account.as_deref(), &stack.target, &account_ids);
                 let source_region = region.clone().unwrap_or_else(|| stack.target.region.clone());
-                let now = match source_account.existing_id() {
-                    Some(id) => provider.export_value(id, &source_region, export).await.ok().flatten(),
-                    None => None,
-                };
+                let now = source_account.existing_id().and_then(|id| {
+                    snapshot.exports.get(&(id.to_string(), source_region.clone(), export.clone())).cloned()
+                });
                 copied.insert(parameter.clone(), now);
                 imports.push(StackImport {
                     parameter: parameter.clone(),
@@ -315,7 +353,7 @@ pub async fn plan_stacks(
         );
         plan.changes[id].depends_on.extend(&org_changes);
     }
-    if still_there != recorded && !still_there.is_empty() {
+    if &still_there != recorded && !still_there.is_empty() {
         let value = still_there.iter().cloned().collect::<Vec<_>>().join(" ");
         let tags = Tags::from([(STACK_REGIONS_TAG.to_string(), value.clone())]);
         let diff = vec![PropertyDiff::new(
@@ -344,7 +382,7 @@ pub async fn plan_stacks(
     if errors.has_errors() {
         return Err(errors);
     }
-    Ok(read)
+    Ok(())
 }
 
 fn push(
