@@ -61,7 +61,7 @@ fn denies_leaving(s: &Value) -> bool {
 }
 
 fn account_label(state: &OrgState, id: &str) -> String {
-    state.accounts.get(id).map_or_else(|| format!("account {id}"), |a| format!("account {} ({})", a.id, a.name))
+    state.accounts.get(id).map_or_else(|| format!("account {id}"), |a| format!("account {} ({})", a.name, a.id))
 }
 
 /// Every finding for `state` (and its stacks). `unmanaged` lists accounts the file does not
@@ -84,7 +84,12 @@ pub fn run(state: &OrgState, stacks: &[StackState], unmanaged: Option<&[String]>
             ));
         }
     }
-    out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.check.cmp(b.check)).then(a.resource.cmp(&b.resource)));
+    out.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.check.cmp(b.check))
+            .then_with(|| super::order::natural(&a.resource, &b.resource))
+    });
     out
 }
 

@@ -1,6 +1,7 @@
 //! The inventory part of the report, from the state `plan` reads (no second reading path).
 
 use super::model::*;
+use super::order::natural;
 use crate::model::{OrgState, StackState};
 
 /// Ids of the targets whose SCPs apply to `target_id`: itself, every ancestor OU and the root.
@@ -32,6 +33,17 @@ pub fn effective_policy_ids(state: &OrgState, account_id: &str) -> Vec<String> {
     ids
 }
 
+/// Root first, then OUs by path, then accounts by name: the order a reader looks for them in.
+fn target_order(state: &OrgState, id: &str) -> (u8, String) {
+    if id == state.root.id {
+        (0, String::new())
+    } else if state.accounts.contains_key(id) {
+        (2, target_label(state, id))
+    } else {
+        (1, state.path_of(id))
+    }
+}
+
 fn target_label(state: &OrgState, id: &str) -> String {
     if id == state.root.id {
         return "Root".into();
@@ -43,7 +55,7 @@ fn target_label(state: &OrgState, id: &str) -> String {
 }
 
 pub fn build(state: &OrgState, stacks: &[StackState]) -> Inventory {
-    let ous = state
+    let mut ous: Vec<OuEntry> = state
         .ous
         .values()
         .map(|o| OuEntry {
@@ -54,7 +66,7 @@ pub fn build(state: &OrgState, stacks: &[StackState]) -> Inventory {
             parent_id: o.parent_id.clone(),
         })
         .collect();
-    let accounts = state
+    let mut accounts: Vec<AccountEntry> = state
         .accounts
         .values()
         .map(|a| {
@@ -77,18 +89,31 @@ pub fn build(state: &OrgState, stacks: &[StackState]) -> Inventory {
             }
         })
         .collect();
-    let policies = state
+    let mut policies: Vec<PolicyEntry> = state
         .policies
         .values()
-        .map(|p| PolicyEntry {
-            id: p.id.clone(),
-            name: p.name.clone(),
-            aws_managed: p.aws_managed,
-            size: p.content.chars().count(),
-            attached_to: p.targets.iter().map(|t| target_label(state, t)).collect(),
+        .map(|p| {
+            let mut targets: Vec<(u8, String, &String)> =
+                p.targets.iter().map(|t| (target_order(state, t).0, target_order(state, t).1, t)).collect();
+            targets.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| natural(&a.1, &b.1)));
+            PolicyEntry {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                aws_managed: p.aws_managed,
+                size: p.content.chars().count(),
+                attached_to: targets.into_iter().map(|(_, _, t)| target_label(state, t)).collect(),
+            }
         })
         .collect();
-    let stacks = stacks
+    ous.sort_by(|a, b| natural(&a.path, &b.path));
+    accounts.sort_by(|a, b| {
+        b.is_management
+            .cmp(&a.is_management)
+            .then_with(|| natural(&a.parent_path, &b.parent_path))
+            .then_with(|| natural(&a.name, &b.name))
+    });
+    policies.sort_by(|a, b| a.aws_managed.cmp(&b.aws_managed).then_with(|| natural(&a.name, &b.name)));
+    let mut stacks: Vec<StackEntry> = stacks
         .iter()
         .map(|s| StackEntry {
             account_id: s.account_id.clone(),
@@ -98,5 +123,6 @@ pub fn build(state: &OrgState, stacks: &[StackState]) -> Inventory {
             task: s.task().map(str::to_string),
         })
         .collect();
+    stacks.sort_by(|a, b| (&a.name, &a.region, &a.account_id).cmp(&(&b.name, &b.region, &b.account_id)));
     Inventory { root_id: state.root.id.clone(), scp_enabled: state.root.scp_enabled, ous, accounts, policies, stacks }
 }

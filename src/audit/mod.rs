@@ -4,6 +4,7 @@
 pub mod checks;
 pub mod inventory;
 pub mod model;
+pub mod order;
 pub mod render;
 pub mod thresholds;
 

@@ -67,7 +67,7 @@ async fn audit_on_moto_passes_a_clean_org_and_catches_changes_made_behind_its_ba
     assert_eq!(audit.code, Some(3), "high findings gate the pipeline: {}", audit.stderr);
     let report: Value = serde_json::from_str(&audit.stdout).unwrap();
     let found = findings(&report);
-    let dev_label = format!("account {dev} (Development)");
+    let dev_label = format!("account Development ({dev})");
     assert!(found.contains(&("ORGCTL-PWD-001".to_string(), dev_label)), "{found:#?}");
     assert_eq!(found.iter().filter(|(c, _)| c == "ORGCTL-PWD-001").count(), 1, "only where it was deleted");
     assert!(found.contains(&("ORGCTL-SCP-008".to_string(), format!("policy {region_deny} (DenyUnapprovedRegions)"))));

@@ -14,6 +14,7 @@ mod corpus;
 mod fuzz;
 mod plan;
 mod safety;
+mod snapshots;
 mod spec;
 mod stacks_moto;
 mod stacks_sandbox;

@@ -72,13 +72,13 @@ fn tree_svg(r: &Report, worst: &HashMap<String, Severity>) -> String {
     ) {
         let inv = &r.inventory;
         let mut accounts: Vec<_> = inv.accounts.iter().filter(|a| a.parent_path == path_of(parent, r)).collect();
-        accounts.sort_by(|a, b| a.name.cmp(&b.name));
+        accounts.sort_by(|a, b| crate::audit::order::natural(&a.name, &b.name));
         for a in accounts {
             let label = format!("{} · {}", a.name, a.id);
             rows.push((depth, label, a.id.clone(), worst.get(&a.id).copied(), true));
         }
         let mut ous: Vec<_> = inv.ous.iter().filter(|o| o.parent_id == parent).collect();
-        ous.sort_by(|a, b| a.name.cmp(&b.name));
+        ous.sort_by(|a, b| crate::audit::order::natural(&a.name, &b.name));
         for ou in ous {
             rows.push((depth, ou.name.clone(), ou.id.clone(), None, false));
             walk(&ou.id, depth + 1, r, worst, rows);

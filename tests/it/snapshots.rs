@@ -1,0 +1,45 @@
+//! The output users read, snapshotted: a plan, a diagnostic, an audit report. A change to any
+//! of them shows up as a diff to review (`cargo insta review`), never slips through.
+
+use crate::common::Workspace;
+
+/// Account ids the sandbox makes up and temp paths vary between runs.
+fn stable(text: &str, ws: &Workspace) -> String {
+    let dir = ws.dir.path().to_string_lossy().to_string();
+    text.replace(&dir, "[WORKSPACE]")
+}
+
+fn settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.add_filter(r"\b[0-9]{12}\b", "[ACCOUNT-ID]");
+    s.add_filter(r"\b(ou|r|p)-[0-9a-z]{4,}(-[0-9a-z]{8,})?\b", "[$1-ID]");
+    s.add_filter(r"\bo-[0-9a-z]{10}\b", "[ORG-ID]");
+    s.set_prepend_module_to_snapshot(false);
+    s
+}
+
+#[test]
+fn the_quickstart_plan_from_an_empty_organization() {
+    let ws = Workspace::quickstart();
+    let run = ws.plan(&[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    settings().bind(|| insta::assert_snapshot!("quickstart_plan", stable(&run.stdout, &ws)));
+}
+
+#[test]
+fn a_diagnostic_with_its_source_snippet() {
+    let ws = Workspace::quickstart();
+    ws.edit("OrganizationalUnitName: Workloads", "OrganizationalUnitName: Workloads\n      Acounts: []");
+    let run = ws.run(&["validate", "examples/quickstart/organization.yml"]);
+    assert_eq!(run.code, Some(1));
+    settings().bind(|| insta::assert_snapshot!("unknown_property_diagnostic", stable(&run.stderr, &ws)));
+}
+
+#[test]
+fn the_audit_report_of_the_applied_quickstart() {
+    let ws = Workspace::quickstart();
+    ws.apply(&[]).ok();
+    let run = ws.run(&["audit", "examples/quickstart/organization.yml", "--sandbox", ws.sandbox.to_str().unwrap()]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    settings().bind(|| insta::assert_snapshot!("quickstart_audit", stable(&run.stdout, &ws)));
+}
