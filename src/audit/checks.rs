@@ -72,7 +72,7 @@ pub fn run(state: &OrgState, stacks: &[StackState], unmanaged: Option<&[String]>
     scps(state, t, &mut out);
     structure(state, unmanaged, t, &mut out);
     for s in stacks {
-        let failed = s.status.contains("FAILED") || s.status.contains("ROLLBACK");
+        let failed = s.status.is_failed();
         if failed {
             out.push(finding(
                 "ORGCTL-STK-001",

@@ -119,7 +119,7 @@ pub fn build(state: &OrgState, stacks: &[StackState]) -> Inventory {
             account_id: s.account_id.clone(),
             region: s.region.clone(),
             name: s.name.clone(),
-            status: s.status.clone(),
+            status: s.status.to_string(),
             task: s.task().map(str::to_string),
         })
         .collect();

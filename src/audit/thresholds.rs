@@ -50,8 +50,18 @@ impl Default for Thresholds {
 }
 
 impl Thresholds {
-    pub fn load(path: &std::path::Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    pub fn load(path: &std::path::Path) -> Result<Self, ThresholdsError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ThresholdsError::Read { path: path.to_path_buf(), source })?;
+        serde_yaml::from_str(&text).map_err(|source| ThresholdsError::Parse { path: path.to_path_buf(), source })
     }
+}
+
+/// Why an audit configuration file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ThresholdsError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: std::path::PathBuf, source: std::io::Error },
+    #[error("{}: {source}", path.display())]
+    Parse { path: std::path::PathBuf, source: serde_yaml::Error },
 }

@@ -10,7 +10,7 @@ pub(super) async fn run(a: AuditArgs, stats: bool) -> CliResult {
     use crate::audit::{self as au, model::Severity};
     let thresholds = match &a.config {
         Some(path) => au::thresholds::Thresholds::load(path)
-            .map_err(|e| CliError::new(e).help("see README for the keys of the audit config"))?,
+            .map_err(|e| CliError::new(e.to_string()).help("see README for the keys of the audit config"))?,
         None => au::thresholds::Thresholds::default(),
     };
     let fail_on = a

@@ -3,10 +3,13 @@
 mod password_policy;
 mod stack;
 mod state;
+#[macro_use]
+mod status;
 
 pub use password_policy::PasswordPolicy;
 pub use stack::{StackSpec, StackState, STACK_REGIONS_TAG, STACK_TASK_TAG};
-pub use state::{AccountState, AccountStatus, CreateRequestState, OrgState, OuState, PolicyState, RootState};
+pub use state::{AccountState, CreateRequestState, OrgState, OuState, PolicyState, RootState};
+pub use status::{AccountStatus, CreateRequestStatus, StackStatus};
 
 use std::collections::BTreeMap;
 

@@ -18,8 +18,7 @@ pub struct StackState {
     pub account_id: String,
     pub region: String,
     pub name: String,
-    /// CREATE_COMPLETE, UPDATE_COMPLETE, ROLLBACK_COMPLETE, ...
-    pub status: String,
+    pub status: super::StackStatus,
     /// The deployed template (JSON); `Null` when it could not be parsed.
     pub template: serde_json::Value,
     pub parameters: BTreeMap<String, String>,
@@ -39,12 +38,13 @@ impl StackState {
 
     /// A stack that failed to create and was rolled back: it holds nothing and can be replaced.
     pub fn is_failed_creation(&self) -> bool {
-        self.status == "ROLLBACK_COMPLETE"
+        self.status == super::StackStatus::RollbackComplete
     }
 
     /// A stack in a state that needs a person (orgctl never deletes a stack with data to recover).
     pub fn is_stuck(&self) -> bool {
-        matches!(self.status.as_str(), "UPDATE_ROLLBACK_FAILED" | "DELETE_FAILED" | "ROLLBACK_FAILED")
+        use super::StackStatus as S;
+        matches!(self.status, S::UpdateRollbackFailed | S::DeleteFailed | S::RollbackFailed)
     }
 }
 

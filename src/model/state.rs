@@ -1,7 +1,7 @@
 //! The live organization as a provider reads it. Plans are diffs against this, and a saved
 //! plan records its fingerprint so that `apply` can refuse a plan made against another state.
 
-use super::{PasswordPolicy, Tags, OWNER_TAG};
+use super::{AccountStatus, PasswordPolicy, Tags, OWNER_TAG};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -19,57 +19,6 @@ pub struct OuState {
     pub name: String,
     pub parent_id: String,
     pub tags: Tags,
-}
-
-/// Where an account stands, as AWS Organizations says; `Other` keeps a status a newer API adds.
-/// Written as AWS writes it (`ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum AccountStatus {
-    #[default]
-    Active,
-    Suspended,
-    PendingClosure,
-    Other(String),
-}
-
-impl AccountStatus {
-    pub fn as_str(&self) -> &str {
-        match self {
-            AccountStatus::Active => "ACTIVE",
-            AccountStatus::Suspended => "SUSPENDED",
-            AccountStatus::PendingClosure => "PENDING_CLOSURE",
-            AccountStatus::Other(s) => s,
-        }
-    }
-
-    /// Only active accounts can be reached (password policy, alias, stacks).
-    pub fn is_active(&self) -> bool {
-        *self == AccountStatus::Active
-    }
-}
-
-impl From<String> for AccountStatus {
-    fn from(s: String) -> Self {
-        match s.as_str() {
-            "ACTIVE" => AccountStatus::Active,
-            "SUSPENDED" => AccountStatus::Suspended,
-            "PENDING_CLOSURE" => AccountStatus::PendingClosure,
-            _ => AccountStatus::Other(s),
-        }
-    }
-}
-
-impl From<AccountStatus> for String {
-    fn from(s: AccountStatus) -> Self {
-        s.as_str().to_string()
-    }
-}
-
-impl std::fmt::Display for AccountStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -104,7 +53,7 @@ pub struct CreateRequestState {
     /// Known to the sandbox; AWS only reports the account name of a request.
     pub email: Option<String>,
     pub account_name: String,
-    pub state: String,
+    pub state: super::CreateRequestStatus,
 }
 
 /// Everything orgctl manages in an organization, keyed by AWS id.

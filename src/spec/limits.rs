@@ -27,22 +27,32 @@ impl Limits {
     pub const NAMES: [&'static str; 5] = ["ou-depth", "scps-per-target", "scp-size", "ous", "scps"];
 
     /// Applies one `name=value` override.
-    pub fn set(&mut self, assignment: &str) -> Result<(), String> {
-        let (name, value) =
-            assignment.split_once('=').ok_or_else(|| format!("expected NAME=VALUE, got '{assignment}'"))?;
-        let value: usize =
-            value.trim().parse().map_err(|_| format!("limit '{name}' needs a whole number, got '{value}'"))?;
+    pub fn set(&mut self, assignment: &str) -> Result<(), LimitError> {
+        let (name, value) = assignment.split_once('=').ok_or_else(|| LimitError::Syntax(assignment.to_string()))?;
+        let value: usize = value
+            .trim()
+            .parse()
+            .map_err(|_| LimitError::NotANumber { name: name.to_string(), value: value.to_string() })?;
         let slot = match name.trim() {
             "ou-depth" => &mut self.ou_depth,
             "scps-per-target" => &mut self.scps_per_target,
             "scp-size" => &mut self.scp_size,
             "ous" => &mut self.ous,
             "scps" => &mut self.scps,
-            other => {
-                return Err(format!("unknown limit '{other}' (known: {})", Self::NAMES.join(", ")));
-            }
+            other => return Err(LimitError::Unknown(other.to_string())),
         };
         *slot = value;
         Ok(())
     }
+}
+
+/// Why a `--limit` override was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum LimitError {
+    #[error("expected NAME=VALUE, got '{0}'")]
+    Syntax(String),
+    #[error("limit '{name}' needs a whole number, got '{value}'")]
+    NotANumber { name: String, value: String },
+    #[error("unknown limit '{0}' (known: ou-depth, scps-per-target, scp-size, ous, scps)")]
+    Unknown(String),
 }

@@ -519,7 +519,7 @@ fn policy(raw: &RawResource, env: &Env, r: &mut Reporter) -> PolicySpec {
             },
             v => v,
         };
-        if let Err(problem) = check_policy_shape(&value.shown()) {
+        if let Err(ShapeProblem(problem)) = check_policy_shape(&value.shown()) {
             r.error("invalid-policy", node.span, &raw.logical_id, Some("PolicyDocument"), problem).help =
                 Some("an SCP is {Version: '2012-10-17', Statement: [{Effect, Action|NotAction, Resource}]}".into());
             return None;
@@ -537,12 +537,21 @@ fn policy(raw: &RawResource, env: &Env, r: &mut Reporter) -> PolicySpec {
     }
 }
 
+/// What is wrong with a policy document's structure, said to the user.
+struct ShapeProblem(String);
+
+impl<T: Into<String>> From<T> for ShapeProblem {
+    fn from(message: T) -> Self {
+        ShapeProblem(message.into())
+    }
+}
+
 /// The structural rules AWS applies to an SCP document (moto does not check them).
-fn check_policy_shape(doc: &serde_json::Value) -> Result<(), String> {
+fn check_policy_shape(doc: &serde_json::Value) -> Result<(), ShapeProblem> {
     let obj = doc.as_object().ok_or("the policy document must be a JSON object")?;
     if let Some(v) = obj.get("Version") {
         if v != "2012-10-17" && v != "2008-10-17" {
-            return Err(format!("Version must be '2012-10-17', found {v}"));
+            return Err(format!("Version must be '2012-10-17', found {v}").into());
         }
     }
     let statements = match obj.get("Statement") {
@@ -557,10 +566,10 @@ fn check_policy_shape(doc: &serde_json::Value) -> Result<(), String> {
         let s = s.as_object().ok_or(format!("Statement[{i}] must be an object"))?;
         match s.get("Effect").and_then(|e| e.as_str()) {
             Some("Allow" | "Deny") => {}
-            _ => return Err(format!("Statement[{i}] needs Effect: Allow or Deny")),
+            _ => return Err(format!("Statement[{i}] needs Effect: Allow or Deny").into()),
         }
         if !s.contains_key("Action") && !s.contains_key("NotAction") {
-            return Err(format!("Statement[{i}] needs Action or NotAction"));
+            return Err(format!("Statement[{i}] needs Action or NotAction").into());
         }
     }
     Ok(())

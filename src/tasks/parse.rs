@@ -55,6 +55,21 @@ const BINDING_KEYS: [&str; 7] = [
     "Region",
 ];
 
+/// References to the organization's resources, or `'*'` where allowed.
+enum OrgRefs {
+    Star,
+    Ids(Vec<String>),
+}
+
+impl OrgRefs {
+    fn ids(self) -> Vec<String> {
+        match self {
+            OrgRefs::Star => Vec::new(),
+            OrgRefs::Ids(ids) => ids,
+        }
+    }
+}
+
 struct Parser<'a> {
     sources: &'a mut Sources,
     diags: Diagnostics,
@@ -681,7 +696,7 @@ impl Parser<'_> {
                 "DependsOnAccount" => {
                     let accounts = [ResourceKind::Account, ResourceKind::MasterAccount];
                     let at = format!("Resources.{id}.DependsOnAccount");
-                    depends_on_accounts = self.org_refs(v, task, &at, &accounts, false).unwrap_or_default();
+                    depends_on_accounts = self.org_refs(v, task, &at, &accounts, false).ids();
                 }
                 "DependsOnRegion" => {
                     let at = format!("Resources.{id}.DependsOnRegion");
@@ -703,14 +718,7 @@ impl Parser<'_> {
     }
 
     /// A reference to the organization's `expected` kinds, or `'*'` where `star` allows it.
-    fn org_refs(
-        &mut self,
-        node: &Node,
-        task: &str,
-        attribute: &str,
-        expected: &[ResourceKind],
-        star: bool,
-    ) -> Result<Vec<String>, ()> {
+    fn org_refs(&mut self, node: &Node, task: &str, attribute: &str, expected: &[ResourceKind], star: bool) -> OrgRefs {
         let items: Vec<&Node> = match &node.kind {
             NodeKind::Seq(items) if node.tag.is_none() => items.iter().collect(),
             _ => vec![node],
@@ -718,7 +726,7 @@ impl Parser<'_> {
         let mut out = Vec::new();
         for item in items {
             match (item.tag.as_deref(), item.as_str()) {
-                (None, Some("*")) if star => return Err(()),
+                (None, Some("*")) if star => return OrgRefs::Star,
                 (Some("Ref"), Some(id)) => match self.org_kinds.get(id) {
                     Some(k) if expected.contains(k) => out.push(id.to_string()),
                     Some(k) => {
@@ -760,7 +768,7 @@ impl Parser<'_> {
                 }
             }
         }
-        Ok(out)
+        OrgRefs::Ids(out)
     }
 
     fn binding(&mut self, node: &Node, task: &str, attribute: &str, params: &TaskValues) -> Binding {
@@ -787,20 +795,17 @@ impl Parser<'_> {
             match key {
                 "Account" => {
                     binding.accounts = match self.org_refs(v, task, &attr, &accounts, true) {
-                        Err(()) => AccountSelector::All,
-                        Ok(ids) => AccountSelector::Some(ids),
+                        OrgRefs::Star => AccountSelector::All,
+                        OrgRefs::Ids(ids) => AccountSelector::Some(ids),
                     }
                 }
                 "OrganizationalUnit" => {
-                    binding.ous =
-                        self.org_refs(v, task, &attr, &[ResourceKind::OrganizationalUnit], false).unwrap_or_default()
+                    binding.ous = self.org_refs(v, task, &attr, &[ResourceKind::OrganizationalUnit], false).ids()
                 }
-                "ExcludeAccount" => {
-                    binding.exclude_accounts = self.org_refs(v, task, &attr, &accounts, false).unwrap_or_default()
-                }
+                "ExcludeAccount" => binding.exclude_accounts = self.org_refs(v, task, &attr, &accounts, false).ids(),
                 "ExcludeOrganizationalUnit" => {
                     binding.exclude_ous =
-                        self.org_refs(v, task, &attr, &[ResourceKind::OrganizationalUnit], false).unwrap_or_default()
+                        self.org_refs(v, task, &attr, &[ResourceKind::OrganizationalUnit], false).ids()
                 }
                 "IncludeMasterAccount" => binding.include_master = self.flag(v, task, &attr, params),
                 "AccountsWithTag" => binding.accounts_with_tag = self.text(v, task, &attr, params),

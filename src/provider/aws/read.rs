@@ -217,7 +217,7 @@ impl AwsProvider {
                     id: required(r.id(), "request id (ListCreateAccountStatus)")?,
                     email: None,
                     account_name: r.account_name().unwrap_or_default().to_string(),
-                    state: r.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                    state: r.state().map(|s| s.as_str()).unwrap_or_default().into(),
                 });
             }
         }
@@ -231,7 +231,7 @@ fn account_status(a: &aws_sdk_organizations::types::Account) -> crate::model::Ac
         return state.as_str().to_string().into();
     }
     #[allow(deprecated)]
-    a.status().map(|s| s.as_str().to_string().into()).unwrap_or_default()
+    a.status().map_or(crate::model::AccountStatus::Other(String::new()), |s| s.as_str().into())
 }
 
 /// The account's password policy; `None` when it has none (NoSuchEntity).

@@ -3,7 +3,7 @@
 
 use super::errors::api_error;
 use super::AwsProvider;
-use crate::model::{StackSpec, StackState, STACK_TASK_TAG};
+use crate::model::{StackSpec, StackState, StackStatus, STACK_TASK_TAG};
 use crate::provider::{ProviderError, ProviderResult};
 use aws_sdk_cloudformation::types::{Capability, Parameter, Tag, TemplateStage};
 use std::collections::BTreeMap;
@@ -38,7 +38,7 @@ impl AwsProvider {
             account_id: account_id.into(),
             region: region.into(),
             name: s.stack_name().unwrap_or_default().into(),
-            status: s.stack_status().map(|st| st.as_str().to_string()).unwrap_or_default(),
+            status: s.stack_status().map(|st| st.as_str()).unwrap_or_default().into(),
             template: serde_json::Value::Null,
             parameters: s
                 .parameters()
@@ -78,7 +78,7 @@ impl AwsProvider {
         while let Some(page) = pages.next().await {
             for s in page.map_err(|e| api_error("DescribeStacks", e))?.stacks() {
                 let state = self.stack_state(account_id, region, s);
-                if state.tags.contains_key(STACK_TASK_TAG) && state.status != "DELETE_COMPLETE" {
+                if state.tags.contains_key(STACK_TASK_TAG) && state.status != StackStatus::DeleteComplete {
                     out.push(state);
                 }
             }
@@ -130,7 +130,7 @@ impl AwsProvider {
         loop {
             let state = self.describe(cfn, account_id, region, name).await?;
             match &state {
-                Some(s) if s.status.ends_with("_IN_PROGRESS") => {}
+                Some(s) if s.status.is_in_progress() => {}
                 _ => return Ok(state),
             }
             if started.elapsed() > STACK_TIMEOUT {
@@ -230,7 +230,7 @@ impl AwsProvider {
         let cfn = self.cfn(account_id, region).await?;
         cfn.delete_stack().stack_name(name).send().await.map_err(|e| api_error("DeleteStack", e))?;
         let state = self.wait(&cfn, account_id, region, name).await?;
-        Self::settled(name, account_id, region, state.filter(|s| s.status != "DELETE_COMPLETE"), &[])
+        Self::settled(name, account_id, region, state.filter(|s| s.status != StackStatus::DeleteComplete), &[])
     }
 
     pub(super) async fn export_of(&self, account_id: &str, region: &str, name: &str) -> ProviderResult<Option<String>> {

@@ -14,7 +14,8 @@ pub use store::MasterSeed;
 
 use super::{CreateAccountStatus, ExistingAccount, Provider, ProviderError, ProviderResult};
 use crate::model::{
-    AccountState, OrgState, OuState, PasswordPolicy, PolicyState, StackSpec, StackState, Tags, FULL_AWS_ACCESS_ID,
+    AccountState, CreateRequestStatus, OrgState, OuState, PasswordPolicy, PolicyState, StackSpec, StackState, Tags,
+    FULL_AWS_ACCESS_ID,
 };
 use async_trait::async_trait;
 use faults::{Faults, Mode};
@@ -180,11 +181,13 @@ impl SandboxData {
             .get(request_id)
             .cloned()
             .ok_or_else(|| err("CreateAccountStatusNotFoundException", format!("no request {request_id}")))?;
-        match request.state.as_str() {
-            "SUCCEEDED" => {
+        match request.state {
+            CreateRequestStatus::Succeeded => {
                 return Ok(CreateAccountStatus::Succeeded { account_id: request.account_id.unwrap_or_default() })
             }
-            "FAILED" => return Ok(CreateAccountStatus::Failed { reason: request.failure_reason.unwrap_or_default() }),
+            CreateRequestStatus::Failed => {
+                return Ok(CreateAccountStatus::Failed { reason: request.failure_reason.unwrap_or_default() })
+            }
             _ => {}
         }
         if request.polls_left > 0 {
@@ -195,7 +198,7 @@ impl SandboxData {
         }
         let email_taken = self.org.accounts.values().any(|a| a.email.eq_ignore_ascii_case(&request.email));
         let (state, account_id, reason) = if email_taken {
-            ("FAILED", None, Some("EMAIL_ALREADY_EXISTS".to_string()))
+            (CreateRequestStatus::Failed, None, Some("EMAIL_ALREADY_EXISTS".to_string()))
         } else {
             let id = self.new_id("account");
             self.org.accounts.insert(
@@ -212,10 +215,10 @@ impl SandboxData {
                 },
             );
             self.attach_default(&id);
-            ("SUCCEEDED", Some(id), None)
+            (CreateRequestStatus::Succeeded, Some(id), None)
         };
         if let Some(r) = self.requests.get_mut(request_id) {
-            r.state = state.into();
+            r.state = state;
             r.account_id = account_id.clone();
             r.failure_reason = reason.clone();
         }
@@ -256,7 +259,7 @@ impl Provider for SandboxProvider {
         state.pending_create_requests = data
             .requests
             .values()
-            .filter(|r| r.state == "IN_PROGRESS")
+            .filter(|r| r.state == CreateRequestStatus::InProgress)
             .map(|r| crate::model::CreateRequestState {
                 id: r.id.clone(),
                 email: Some(r.email.clone()),
@@ -367,7 +370,7 @@ impl Provider for SandboxProvider {
         Ok(data
             .requests
             .values()
-            .find(|r| r.state == "IN_PROGRESS" && r.email.eq_ignore_ascii_case(email))
+            .find(|r| r.state == CreateRequestStatus::InProgress && r.email.eq_ignore_ascii_case(email))
             .map(|r| ExistingAccount::Request { request_id: r.id.clone() }))
     }
 
@@ -382,7 +385,7 @@ impl Provider for SandboxProvider {
                 email: email.into(),
                 name: name.into(),
                 tags: tags.clone(),
-                state: "IN_PROGRESS".into(),
+                state: CreateRequestStatus::InProgress,
                 account_id: None,
                 failure_reason: None,
                 polls_left: 1,

@@ -19,7 +19,7 @@ pub struct CreateRequest {
     pub email: String,
     pub name: String,
     pub tags: Tags,
-    pub state: String,
+    pub state: crate::model::CreateRequestStatus,
     pub account_id: Option<String>,
     pub failure_reason: Option<String>,
     /// Status polls left before the request completes.
