@@ -78,12 +78,25 @@ fn expand_includes(
         NodeKind::Seq(items) => NodeKind::Seq(
             items.into_iter().map(|n| expand_includes(n, path, sources, stack)).collect::<Result<_, _>>()?,
         ),
-        NodeKind::Map(entries) => NodeKind::Map(
-            entries
+        NodeKind::Map(entries) => {
+            let entries: Vec<(Node, Node)> = entries
                 .into_iter()
                 .map(|(k, v)| Ok((k, expand_includes(v, path, sources, stack)?)))
-                .collect::<Result<_, Box<Diagnostic>>>()?,
-        ),
+                .collect::<Result<_, Box<Diagnostic>>>()?;
+            let entries = yaml::apply_merges(entries);
+            // A merge that is still there has nothing to merge: refused, never dropped.
+            if let Some((key, value)) = entries.iter().find(|(k, _)| yaml::is_merge_key(k)) {
+                return Err(Box::new(
+                    Diagnostic::error(
+                        "invalid-merge",
+                        format!("`<<:` merges a mapping into this one, but its value is {}", value.describe()),
+                    )
+                    .at(Some(sources.location(key.span)))
+                    .help("write `<<: *anchor`, `<<: [*a, *b]` or `<<: !Include file.yml` of a file holding a mapping"),
+                ));
+            }
+            NodeKind::Map(entries)
+        }
         other => other,
     };
     Ok(Node { kind, tag, span })

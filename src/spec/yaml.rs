@@ -272,12 +272,24 @@ fn tag_name(tag: Option<Tag>) -> Option<String> {
     Some(tag.suffix)
 }
 
-/// Applies `<<:` merge keys: keys written in the mapping win over merged ones.
-fn apply_merges(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
-    if !entries.iter().any(|(k, _)| is_merge_key(k)) {
+/// Applies `<<:` merge keys: keys written in the mapping win over merged ones. A merge whose
+/// value is not a mapping yet (`<<: !Include defaults.yml`) stays for the loader to apply once
+/// the file is included.
+pub fn apply_merges(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
+    let mergeable = |(k, v): &(Node, Node)| {
+        is_merge_key(k)
+            && match &v.kind {
+                NodeKind::Map(_) => v.tag.is_none(),
+                NodeKind::Seq(items) => {
+                    v.tag.is_none() && items.iter().all(|i| i.tag.is_none() && i.as_map().is_some())
+                }
+                _ => false,
+            }
+    };
+    if !entries.iter().any(mergeable) {
         return entries;
     }
-    let (merges, mut own): (Vec<_>, Vec<_>) = entries.into_iter().partition(|(k, _)| is_merge_key(k));
+    let (merges, mut own): (Vec<_>, Vec<_>) = entries.into_iter().partition(mergeable);
     for (_, value) in merges {
         let sources = match value.kind {
             NodeKind::Seq(items) => items,
@@ -296,7 +308,7 @@ fn apply_merges(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
     own
 }
 
-fn is_merge_key(node: &Node) -> bool {
+pub fn is_merge_key(node: &Node) -> bool {
     matches!(&node.kind, NodeKind::Scalar { text, quoted: false } if text == "<<")
 }
 

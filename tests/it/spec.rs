@@ -212,3 +212,38 @@ fn includes_outside_the_project_are_refused_and_never_shown() {
     let loaded = spec::load(&path, &widened);
     assert!(errors(&loaded).is_empty(), "{:?}", errors(&loaded));
 }
+
+/// `<<: !Include` merges an included mapping (accounts into `Organization:`, default tags into
+/// `Tags:`), keys written in place winning; `Organization: !Include` reads the whole section.
+#[test]
+fn merge_keys_of_included_files_are_applied_never_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "default-tags.yml", "Department: Engineering\nProject: Infrastructure\n");
+    let mut accounts = String::new();
+    for i in 1..=10 {
+        accounts.push_str(&format!("Account{i}:\n  Type: OC::ORG::Account\n  Properties:\n    AccountName: acc-{i}\n    RootEmail: acc-{i}@example.com\n    Tags:\n      <<: !Include ../default-tags.yml\n      Project: Own\n"));
+    }
+    write(dir.path(), "accounts/all.yml", &accounts);
+    let body = format!(
+        "{}  <<: !Include ./accounts/all.yml\n",
+        &HEAD["AWSTemplateFormatVersion: '2010-09-09-OC'\nOrganization:\n".len()..]
+    );
+    write(dir.path(), "body.yml", &body.lines().map(|l| &l[2..]).collect::<Vec<_>>().join("\n"));
+    let path = write(
+        dir.path(),
+        "organization.yml",
+        "AWSTemplateFormatVersion: '2010-09-09-OC'\nOrganization: !Include ./body.yml\n",
+    );
+    let loaded = spec::load(&path, &LoadOptions::default());
+    assert!(errors(&loaded).is_empty(), "{:?}", errors(&loaded));
+    let desired = loaded.desired.unwrap();
+    assert_eq!(desired.accounts.len(), 11, "the management account and the 10 merged ones");
+    let tags = desired.accounts.iter().find(|a| a.logical_id == "Account7").unwrap().tags.clone().unwrap();
+    assert_eq!(tags.get("Department").map(String::as_str), Some("Engineering"));
+    assert_eq!(tags.get("Project").map(String::as_str), Some("Own"), "keys written in place win");
+
+    write(dir.path(), "list.yml", "- a\n- b\n");
+    let bad = write(dir.path(), "bad.yml", &format!("{HEAD}  <<: !Include ./list.yml\n"));
+    let loaded = spec::load(&bad, &LoadOptions::default());
+    assert_eq!(loaded.diagnostics.0[0].code, "invalid-merge", "{:?}", errors(&loaded));
+}
