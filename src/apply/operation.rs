@@ -64,6 +64,7 @@ pub async fn execute(
         }
         Operation::RenameOu { ou_id, name } => retry.run(|| provider.rename_ou(ou_id, name)).await.map(|_| None),
         Operation::DeleteOu { ou_id } => retry.run(|| provider.delete_ou(ou_id)).await.map(|_| None),
+        Operation::CloseAccount { account_id } => retry.run(|| provider.close_account(account_id)).await.map(|_| None),
         Operation::CreateAccount { logical_id, name, email, tags } => {
             let id = create_account(provider, name, email, tags, retry, wait).await?;
             ids.record(logical_id, &id);

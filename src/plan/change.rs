@@ -90,6 +90,10 @@ pub enum Operation {
         account: Handle,
         name: String,
     },
+    /// `CloseAccountsOnRemoval`: an account orgctl created or adopted, removed from the file.
+    CloseAccount {
+        account_id: String,
+    },
     MoveAccount {
         account: Handle,
         from: Handle,

@@ -214,6 +214,19 @@ impl<'a> Checker<'a> {
                 Some(_) => {}
             },
             Operation::CreateAccount { .. } => {}
+            Operation::CloseAccount { account_id } => match state.accounts.get(account_id) {
+                None => self.fail(c.id, format!("closes {account_id}, which is not an account of this organization")),
+                Some(_) if *account_id == state.master_account_id => {
+                    self.fail(c.id, "closes the management account".to_string());
+                }
+                Some(a) if !Self::owned(&a.tags) => {
+                    self.fail(
+                        c.id,
+                        format!("closes account {account_id}, which orgctl does not own (no {OWNER_TAG} tag)"),
+                    );
+                }
+                Some(_) => {}
+            },
             Operation::RenameAccount { account, .. }
             | Operation::SetPasswordPolicy { account, .. }
             | Operation::SetAlias { account, .. } => self.handle(c, account, Kind::Account),

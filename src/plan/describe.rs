@@ -8,6 +8,10 @@ use super::change::{pretty, quoted, Action, Change, Handle, ImportSource, Operat
 use crate::model::{user_tags, OrgState, StackState};
 use std::collections::{BTreeMap, HashMap};
 
+/// How a plan says an account is closed: it cannot be undone for 90 days.
+pub const CLOSE_SUMMARY: &str =
+    "close (CloseAccountsOnRemoval; the account can be reopened within 90 days only by AWS Support)";
+
 /// Replaces every change's action, subject, summary and diff with what its operation does to
 /// `state` (and to `stacks`, the live stacks the plan read). Notes are dropped: they are text.
 pub fn describe_from_operations(plan: &mut Plan, state: &OrgState, stacks: &[StackState]) {
@@ -123,6 +127,11 @@ impl Words<'_> {
                 let old = s.ous.get(ou_id).map(|o| o.name.as_str()).unwrap_or_default();
                 let diff = vec![PropertyDiff::new("OrganizationalUnitName", quoted(old), quoted(name))];
                 (Action::Change, self.resource(&existing(ou_id)), "rename".into(), diff)
+            }
+            Operation::CloseAccount { account_id } => {
+                let status = s.accounts.get(account_id).map(|a| a.status.to_string());
+                let diff = vec![PropertyDiff::new("Status", status, Some("CLOSED".into()))];
+                (Action::Remove, self.resource(&existing(account_id)), CLOSE_SUMMARY.into(), diff)
             }
             Operation::DeleteOu { ou_id } => {
                 let parent = s.ous.get(ou_id).map(|o| s.path_of(&o.parent_id));

@@ -571,8 +571,18 @@ impl Planner<'_> {
         }
         let managed: HashSet<&str> = self.account_matches.values().map(|a| a.id.as_str()).collect();
         let mut unmanaged = 0;
+        let mut closing: Vec<&AccountState> = Vec::new();
         for live in self.actual.accounts.values().filter(|a| !managed.contains(a.id.as_str())) {
             match OrgState::owner_of(&live.tags) {
+                Some(_) if self.desired.close_accounts_on_removal && live.status.is_active() => {
+                    closing.push(live);
+                }
+                Some(lid) if !live.status.is_active() => self.notes.push(Note {
+                    message: format!(
+                        "account {} ({}, was {lid}) is no longer in the file and is {}",
+                        live.name, live.id, live.status
+                    ),
+                }),
                 Some(lid) => self.notes.push(Note {
                     message: format!(
                         "account {} ({}, was {lid}) is no longer in the file: it stays in {} and is not closed",
@@ -590,6 +600,38 @@ impl Planner<'_> {
                     "{unmanaged} account(s) of the organization are not in the file and are left as they are"
                 ),
             });
+        }
+        self.close_accounts(closing);
+    }
+
+    /// `CloseAccountsOnRemoval`: each owned account removed from the file is closed, within
+    /// AWS's quota (10% of the member accounts per 30 days, at least 10, at most 1,000).
+    fn close_accounts(&mut self, closing: Vec<&AccountState>) {
+        let members = self.actual.accounts.len().saturating_sub(1);
+        let quota = (members / 10).clamp(10, 1000);
+        if closing.len() > quota {
+            self.errors.push(
+                Diagnostic::error(
+                    "close-quota",
+                    format!("{} accounts would be closed, but AWS closes at most {quota} per 30 days", closing.len()),
+                )
+                .resource("OrganizationRoot")
+                .property("CloseAccountsOnRemoval")
+                .help("remove fewer accounts from the file at a time, or put some back"),
+            );
+            return;
+        }
+        for live in closing {
+            let subject = format!("account {} ({})", live.name, live.id);
+            let diff = vec![PropertyDiff::new("Status", Some(live.status.to_string()), Some("CLOSED".into()))];
+            self.push(
+                Action::Remove,
+                subject,
+                crate::plan::describe::CLOSE_SUMMARY,
+                Operation::CloseAccount { account_id: live.id.clone() },
+                diff,
+                vec![],
+            );
         }
     }
 

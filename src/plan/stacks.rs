@@ -174,7 +174,7 @@ pub fn plan_stacks(
                 Err((parameter, e)) => {
                     let mut d = Diagnostic::error(e.code, format!("{}: {}", label(&stack.target.account), e.message))
                         .resource(task_name.to_string())
-                        .property(format!("Parameters.{parameter}"));
+                        .property(parameter);
                     d.help = e.help;
                     errors.push(d);
                     continue;
@@ -438,21 +438,31 @@ fn stack_spec(
 ) -> Result<StackSpec<Text>, (String, EvalError)> {
     let accounts = AccountsOf { org: desired, ids };
     let management = desired.accounts.iter().find(|a| a.is_master).map(|a| a.logical_id.as_str());
+    let target = || TargetNames {
+        accounts: &accounts,
+        account: &stack.target.account,
+        region: &stack.target.region,
+        management,
+        organization_id: Some(actual.organization_id.as_str()).filter(|id| !id.is_empty()),
+    };
+    let evaluate = |name: &str, node: &crate::spec::yaml::Node| {
+        crate::expr::evaluate(node, &mut TaskScope::for_target(&task.values, target()))
+            .and_then(|v| parameter_text(&v))
+            .map_err(|e| (name.to_string(), e))
+    };
     let mut parameters = BTreeMap::new();
     for (name, value) in &task.parameters {
         let StackParam::Value(node) = value else { continue };
-        let target = TargetNames {
-            accounts: &accounts,
-            account: &stack.target.account,
-            region: &stack.target.region,
-            management,
-            organization_id: Some(actual.organization_id.as_str()).filter(|id| !id.is_empty()),
-        };
-        let value = crate::expr::evaluate(node, &mut TaskScope::for_target(&task.values, target))
-            .and_then(|v| parameter_text(&v))
-            .map_err(|e| (name.clone(), e))?;
-        parameters.insert(name.clone(), value);
+        parameters.insert(name.clone(), evaluate(&format!("Parameters.{name}"), node)?);
     }
+    let access_role = match &task.task_role_name {
+        Some(StackParam::Value(node)) => Some(evaluate("TaskRoleName", node)?.shown()),
+        _ => desired
+            .accounts
+            .iter()
+            .find(|a| a.logical_id == stack.target.account)
+            .and_then(|a| a.build_role_name.clone().or_else(|| desired.default_build_role_name.clone())),
+    };
     let mut tags: Tags = task.tags.clone();
     tags.insert(STACK_TASK_TAG.into(), task_name.to_string());
     let account_id = match ids(&stack.target.account) {
@@ -465,7 +475,7 @@ fn stack_spec(
         parameters,
         tags,
         termination_protection: task.termination_protection,
-        access_role: task.task_role_name.clone(),
+        access_role,
         role_arn: task.cloudformation_role_name.as_ref().map(|r| {
             let mut arn = Text::known("arn:aws:iam::");
             arn.push_text(&account_id);

@@ -134,6 +134,8 @@ pub trait Provider: Send + Sync {
     async fn create_account(&self, name: &str, email: &str, tags: &Tags) -> ProviderResult<String>;
     async fn create_account_status(&self, request_id: &str) -> ProviderResult<CreateAccountStatus>;
     async fn rename_account(&self, account_id: &str, name: &str) -> ProviderResult<()>;
+    /// CloseAccount: the account goes to PENDING_CLOSURE, then SUSPENDED.
+    async fn close_account(&self, account_id: &str) -> ProviderResult<()>;
     async fn move_account(
         &self,
         account_id: &str,

@@ -36,6 +36,8 @@ pub struct DesiredAccount {
     pub password_policy: Option<PasswordPolicy>,
     /// The role orgctl assumes to reach the account (and that CreateAccount creates in it).
     pub access_role_name: Option<String>,
+    /// The role tasks assume to deploy into the account (`BuildAccessRoleName`).
+    pub build_role_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -56,6 +58,10 @@ pub struct DesiredOrg {
     pub master_account_id: String,
     pub root_scps: Vec<String>,
     pub default_access_role_name: Option<String>,
+    /// `DefaultBuildAccessRoleName`: the role tasks assume where nothing else says.
+    pub default_build_role_name: Option<String>,
+    /// `CloseAccountsOnRemoval`: accounts removed from the file are closed.
+    pub close_accounts_on_removal: bool,
     pub ous: Vec<DesiredOu>,
     pub accounts: Vec<DesiredAccount>,
     pub policies: Vec<DesiredPolicy>,
@@ -64,6 +70,25 @@ pub struct DesiredOrg {
 }
 
 impl DesiredOrg {
+    /// The role orgctl assumes to set up `account`: its own, the organization's default, AWS's.
+    pub fn access_role_of(&self, account: &DesiredAccount) -> String {
+        account
+            .access_role_name
+            .clone()
+            .or_else(|| self.default_access_role_name.clone())
+            .unwrap_or_else(|| DEFAULT_ACCESS_ROLE.to_string())
+    }
+
+    /// The role tasks assume to deploy into `account`: its `BuildAccessRoleName`, the
+    /// organization's `DefaultBuildAccessRoleName`, else the access role (as org-formation).
+    pub fn build_role_of(&self, account: &DesiredAccount) -> String {
+        account
+            .build_role_name
+            .clone()
+            .or_else(|| self.default_build_role_name.clone())
+            .unwrap_or_else(|| self.access_role_of(account))
+    }
+
     /// The text field `property` of the resource `owner`, as [`PendingValue`](super::eval::PendingValue)s name them.
     pub fn field_mut(&mut self, owner: &str, property: &str) -> Option<&mut String> {
         fn tag<'t>(tags: &'t mut Option<Tags>, property: &str) -> Option<&'t mut String> {
@@ -173,6 +198,8 @@ pub fn build(spec: &OrgSpec, placement: &Placement) -> DesiredOrg {
             .unwrap_or_default(),
         root_scps: spec.root.as_ref().map(|r| targets(&r.scps)).unwrap_or_default(),
         default_access_role_name: spec.root.as_ref().and_then(|r| r.default_access_role_name.clone()),
+        default_build_role_name: spec.root.as_ref().and_then(|r| r.default_build_role_name.clone()),
+        close_accounts_on_removal: spec.root.as_ref().is_some_and(|r| r.close_accounts_on_removal),
         ous,
         accounts: spec
             .accounts
@@ -189,6 +216,7 @@ pub fn build(spec: &OrgSpec, placement: &Placement) -> DesiredOrg {
                 scps: targets(&a.scps),
                 password_policy: password_policy(&a.password_policy),
                 access_role_name: a.access_role_name.clone(),
+                build_role_name: a.build_role_name.clone(),
             })
             .collect(),
         policies: spec
@@ -237,13 +265,8 @@ impl crate::expr::AccountFacts for AccountsOf<'_> {
             A::RootEmail => a.email.clone(),
             A::Alias => a.alias.clone(),
             A::Tag(key) => a.tags.as_ref()?.get(key).cloned(),
-            A::OrganizationAccessRoleName => Some(
-                a.access_role_name
-                    .clone()
-                    .or_else(|| self.org.default_access_role_name.clone())
-                    .unwrap_or_else(|| DEFAULT_ACCESS_ROLE.to_string()),
-            ),
-            A::BuildAccessRoleName => None,
+            A::OrganizationAccessRoleName => Some(self.org.access_role_of(a)),
+            A::BuildAccessRoleName => Some(self.org.build_role_of(a)),
         }
     }
 }

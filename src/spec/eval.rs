@@ -161,7 +161,8 @@ impl AccountFacts for Env<'_> {
             AccountAttribute::RootEmail => "RootEmail".to_string(),
             AccountAttribute::Alias => "Alias".to_string(),
             AccountAttribute::Tag(k) => format!("Tags.{k}"),
-            AccountAttribute::OrganizationAccessRoleName | AccountAttribute::BuildAccessRoleName => return None,
+            AccountAttribute::OrganizationAccessRoleName => "OrganizationAccessRoleName".to_string(),
+            AccountAttribute::BuildAccessRoleName => "BuildAccessRoleName".to_string(),
         };
         self.account_values.get(&(account.to_string(), name)).map(Text::shown)
     }

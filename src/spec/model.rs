@@ -56,11 +56,22 @@ impl ResourceKind {
                 "ServiceControlPolicies",
                 "PasswordPolicy",
                 "OrganizationAccessRoleName",
+                "BuildAccessRoleName",
+                "SupportLevel",
+                "PartitionAccountId",
+                "PartitionAlias",
             ],
             ResourceKind::OrganizationalUnit => {
                 &["OrganizationalUnitName", "Accounts", "OrganizationalUnits", "ServiceControlPolicies", "Tags"]
             }
-            ResourceKind::OrganizationRoot => &["ServiceControlPolicies", "DefaultOrganizationAccessRoleName"],
+            ResourceKind::OrganizationRoot => &[
+                "ServiceControlPolicies",
+                "DefaultOrganizationAccessRoleName",
+                "DefaultBuildAccessRoleName",
+                "DefaultDevelopmentBuildAccessRoleName",
+                "CloseAccountsOnRemoval",
+                "MirrorInPartition",
+            ],
             ResourceKind::ServiceControlPolicy => &["PolicyName", "Description", "PolicyDocument", "Tags"],
             ResourceKind::PasswordPolicy => &[
                 "MaxPasswordAge",
@@ -118,6 +129,8 @@ pub struct AccountSpec {
     pub scps_span: Option<Span>,
     pub password_policy: Option<ResourceRef>,
     pub access_role_name: Option<String>,
+    /// The role tasks assume to deploy into this account (`BuildAccessRoleName`).
+    pub build_role_name: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -139,6 +152,10 @@ pub struct RootSpec {
     pub scps: Vec<ResourceRef>,
     pub scps_span: Option<Span>,
     pub default_access_role_name: Option<String>,
+    /// The role tasks assume in every account that names none (`DefaultBuildAccessRoleName`).
+    pub default_build_role_name: Option<String>,
+    /// `CloseAccountsOnRemoval: true`: accounts removed from the file are closed.
+    pub close_accounts_on_removal: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -7,7 +7,7 @@ use super::model::*;
 use super::report::Reporter;
 use super::source::{Sources, Span};
 use super::yaml::{Node, NodeKind};
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr::{EvalError, Value};
 use crate::graph::DependencyGraph;
 use crate::model::{PasswordPolicy, Tags};
@@ -61,7 +61,16 @@ pub fn parse_organization(
                     scps_span: raw.prop("ServiceControlPolicies").map(|n| n.span),
                     default_access_role_name: string(raw, "DefaultOrganizationAccessRoleName", &env, &mut r)
                         .map(|l| l.value),
+                    default_build_role_name: string(raw, "DefaultBuildAccessRoleName", &env, &mut r).map(|l| l.value),
+                    close_accounts_on_removal: flag(raw, "CloseAccountsOnRemoval", &env, &mut r),
                 };
+                unbuilt(raw, "MirrorInPartition", &env, &mut r, "orgctl does not mirror an organization into another partition (GovCloud); remove MirrorInPartition or keep using org-formation for the mirror");
+                if raw.prop("DefaultDevelopmentBuildAccessRoleName").is_some() {
+                    let d = Diagnostic::warning("not-used", "DefaultDevelopmentBuildAccessRoleName is only used by org-formation's --dev flag, which orgctl does not have")
+                        .help("orgctl deploys with DefaultBuildAccessRoleName (or the task's TaskRoleName)");
+                    let span = raw.prop("DefaultDevelopmentBuildAccessRoleName").map_or(raw.span, |n| n.span);
+                    r.report(d, span, &raw.logical_id, Some("DefaultDevelopmentBuildAccessRoleName"));
+                }
                 if let Some(first) = &spec.root {
                     r.error(
                         "duplicate-root",
@@ -208,10 +217,11 @@ fn check_property_names(raw: &RawResource, r: &mut Reporter) {
 
 /// Names of the account attributes that have a value node, with the node.
 fn account_slots<'a>(raw: &RawResource<'a>) -> Vec<(String, &'a Node)> {
-    let mut slots: Vec<(String, &Node)> = ["AccountId", "AccountName", "RootEmail", "Alias"]
-        .into_iter()
-        .filter_map(|attr| raw.prop(attr).map(|n| (attr.to_string(), n)))
-        .collect();
+    let mut slots: Vec<(String, &Node)> =
+        ["AccountId", "AccountName", "RootEmail", "Alias", "OrganizationAccessRoleName", "BuildAccessRoleName"]
+            .into_iter()
+            .filter_map(|attr| raw.prop(attr).map(|n| (attr.to_string(), n)))
+            .collect();
     if let Some(entries) = raw.prop("Tags").and_then(Node::as_map) {
         for (k, v) in entries {
             slots.push((format!("Tags.{}", k.as_str().unwrap_or_default()), v));
@@ -430,6 +440,20 @@ fn tags(raw: &RawResource, env: &Env, r: &mut Reporter) -> Option<Located<Tags>>
 
 fn account(raw: &RawResource, env: &Env, r: &mut Reporter) -> AccountSpec {
     let is_master = raw.kind == ResourceKind::MasterAccount;
+    let unused = [
+        (
+            "SupportLevel",
+            "orgctl does not change support plans (org-formation opens a support case for it); ask AWS Support",
+        ),
+        ("PartitionAccountId", "only used to mirror the organization into another partition, which orgctl does not do"),
+        ("PartitionAlias", "only used to mirror the organization into another partition, which orgctl does not do"),
+    ];
+    for (name, why) in unused {
+        if let Some(node) = raw.prop(name) {
+            let d = Diagnostic::warning("not-used", format!("{name} is read but not acted on")).help(why);
+            r.report(d, node.span, &raw.logical_id, Some(name));
+        }
+    }
     let slot = |attr: &str| {
         let node = raw.prop(attr)?;
         let value = env.account_values.get(&(raw.logical_id.clone(), attr.to_string()))?;
@@ -462,6 +486,41 @@ fn account(raw: &RawResource, env: &Env, r: &mut Reporter) -> AccountSpec {
         scps_span: raw.prop("ServiceControlPolicies").map(|n| n.span),
         password_policy: refs(raw, "PasswordPolicy", &[ResourceKind::PasswordPolicy], env.kinds, r).into_iter().next(),
         access_role_name: string(raw, "OrganizationAccessRoleName", env, r).map(|l| l.value),
+        build_role_name: string(raw, "BuildAccessRoleName", env, r).map(|l| l.value),
+    }
+}
+
+/// A boolean property (false when absent).
+fn flag(raw: &RawResource, name: &str, env: &Env, r: &mut Reporter) -> bool {
+    let Some(node) = raw.prop(name) else { return false };
+    match env.string(node, &raw.logical_id, name).map(|t| t.to_ascii_lowercase()) {
+        Ok(t) if t == "true" => true,
+        Ok(t) if t == "false" => false,
+        Ok(t) => {
+            r.error(
+                "expected-boolean",
+                node.span,
+                &raw.logical_id,
+                Some(name),
+                format!("{name} must be true or false, found '{t}'"),
+            );
+            false
+        }
+        Err(e) => {
+            r.eval_error(e, node.span, &raw.logical_id, name);
+            false
+        }
+    }
+}
+
+/// A property orgctl understands but does not carry out: an error when it asks for something
+/// (`true`, or any value), so that nothing is accepted and ignored.
+fn unbuilt(raw: &RawResource, name: &str, env: &Env, r: &mut Reporter, why: &str) {
+    let Some(node) = raw.prop(name) else { return };
+    let asks = env.string(node, &raw.logical_id, name).map(|t| !t.eq_ignore_ascii_case("false") && !t.is_empty());
+    if asks.unwrap_or(true) {
+        r.error("not-supported", node.span, &raw.logical_id, Some(name), format!("{name} is not supported")).help =
+            Some(why.to_string());
     }
 }
 

@@ -126,7 +126,9 @@ pub struct StackTask {
     pub max_concurrent_stacks: Option<u32>,
     pub failed_stack_tolerance: u32,
     pub cloudformation_role_name: Option<String>,
-    pub task_role_name: Option<String>,
+    /// `TaskRoleName`: the role to deploy with, evaluated per target (it may read
+    /// `CurrentAccount`); else the account's build role.
+    pub task_role_name: Option<StackParam>,
 }
 
 #[derive(Debug, Clone)]

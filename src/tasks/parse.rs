@@ -518,7 +518,7 @@ impl Parser<'_> {
             max_concurrent_stacks,
             failed_stack_tolerance,
             cloudformation_role_name: text_opt(self, "CloudFormationRoleName"),
-            task_role_name: text_opt(self, "TaskRoleName"),
+            task_role_name: node.get("TaskRoleName").and_then(|n| self.stack_param(n, name, "TaskRoleName", params)),
         };
         Some(Task { name: name.into(), span, depends_on, skip, kind: TaskKind::UpdateStacks(Box::new(stack)) })
     }

@@ -307,3 +307,44 @@ fn the_starter_layout_applies_and_converges() {
     );
     assert_eq!(org.scps_on(org.ou("Workloads")["id"].as_str().unwrap()), vec!["DenyRootUser", "FullAWSAccess"]);
 }
+
+/// `CloseAccountsOnRemoval: true`: an account orgctl manages that leaves the file is closed,
+/// shown as a removal; accounts orgctl does not own are never closed.
+#[test]
+fn close_accounts_on_removal_closes_only_owned_accounts_removed_from_the_file() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let foreign = {
+        let mut data: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&ws.sandbox).unwrap()).unwrap();
+        let accounts = data["org"]["accounts"].as_object_mut().unwrap();
+        let mut copy = accounts.values().next().unwrap().clone();
+        copy["id"] = "999999999999".into();
+        copy["name"] = "Foreign".into();
+        copy["email"] = "foreign@example.com".into();
+        copy["tags"] = serde_json::json!({});
+        accounts.insert("999999999999".into(), copy);
+        std::fs::write(&ws.sandbox, serde_json::to_string(&data).unwrap()).unwrap();
+        "999999999999"
+    };
+    ws.edit(
+        "      DefaultOrganizationAccessRoleName: OrganizationAccountAccessRole",
+        "      DefaultOrganizationAccessRoleName: OrganizationAccountAccessRole\n      CloseAccountsOnRemoval: true",
+    );
+    ws.remove_resource("SandboxOU");
+    ws.remove_resource("SandboxAccount");
+    let plan = ws.plan(&[]);
+    assert!(plan.stdout.contains("- account Sandbox ("), "{}", plan.stdout);
+    assert!(plan.stdout.contains("close (CloseAccountsOnRemoval"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("Status:  \"ACTIVE\" → \"CLOSED\"") || plan.stdout.contains("CLOSED"),
+        "{}",
+        plan.stdout
+    );
+    assert!(plan.stdout.contains("1 to remove"), "{}", plan.stdout);
+    assert!(!plan.stdout.contains("account Foreign (999999999999): close"), "{}", plan.stdout);
+    ws.converge();
+    let org = ws.state();
+    assert_eq!(org.account(SANDBOX)["status"], "SUSPENDED");
+    let data: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&ws.sandbox).unwrap()).unwrap();
+    assert_eq!(data["org"]["accounts"][foreign]["status"], "ACTIVE", "an account orgctl does not own stays open");
+}

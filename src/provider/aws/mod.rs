@@ -192,6 +192,11 @@ impl Provider for AwsProvider {
             .map_err(|e| api_error("UpdateOrganizationalUnit", e))
     }
 
+    async fn close_account(&self, account_id: &str) -> ProviderResult<()> {
+        let o = &self.clients.organizations;
+        o.close_account().account_id(account_id).send().await.map(|_| ()).map_err(|e| api_error("CloseAccount", e))
+    }
+
     async fn delete_ou(&self, ou_id: &str) -> ProviderResult<()> {
         let o = &self.clients.organizations;
         o.delete_organizational_unit()

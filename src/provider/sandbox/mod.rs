@@ -340,6 +340,33 @@ impl Provider for SandboxProvider {
         })
     }
 
+    async fn close_account(&self, account_id: &str) -> ProviderResult<()> {
+        self.write("CloseAccount", &[account_id], |d| {
+            if account_id == d.org.master_account_id {
+                return Err(err("ConstraintViolationException", "the management account cannot be closed this way"));
+            }
+            let members = d.org.accounts.len().saturating_sub(1);
+            let quota = (members / 10).clamp(10, 1000);
+            let closed = d.org.accounts.values().filter(|a| !a.status.is_active()).count();
+            let account = d
+                .org
+                .accounts
+                .get_mut(account_id)
+                .ok_or_else(|| err("AccountNotFoundException", format!("no account {account_id}")))?;
+            if !account.status.is_active() {
+                return Err(err("AccountAlreadyClosedException", format!("{account_id} is already closed")));
+            }
+            if closed >= quota {
+                return Err(err(
+                    "ConstraintViolationException",
+                    format!("CLOSE_ACCOUNT_QUOTA_EXCEEDED: at most {quota} accounts may be closed per 30 days"),
+                ));
+            }
+            account.status = crate::model::AccountStatus::Suspended;
+            Ok(())
+        })
+    }
+
     async fn delete_ou(&self, ou_id: &str) -> ProviderResult<()> {
         self.write("DeleteOrganizationalUnit", &[ou_id], |d| {
             if !d.org.ous.contains_key(ou_id) {
