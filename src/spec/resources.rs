@@ -662,27 +662,7 @@ fn password_policy(raw: &RawResource, env: &Env, r: &mut Reporter) -> PasswordPo
     }
     policy.max_password_age = number("MaxPasswordAge", 1, 1095);
     policy.password_reuse_prevention = number("PasswordReusePrevention", 1, 24);
-    let mut flag = |name: &str| -> bool {
-        let Some(node) = raw.prop(name) else { return false };
-        match env.string(node, &raw.logical_id, name).map(|t| t.to_ascii_lowercase()) {
-            Ok(t) if t == "true" => true,
-            Ok(t) if t == "false" => false,
-            Ok(t) => {
-                r.error(
-                    "expected-boolean",
-                    node.span,
-                    &raw.logical_id,
-                    Some(name),
-                    format!("{name} must be true or false, found '{t}'"),
-                );
-                false
-            }
-            Err(e) => {
-                r.eval_error(e, node.span, &raw.logical_id, name);
-                false
-            }
-        }
-    };
+    let mut flag = |name: &str| flag(raw, name, env, r);
     policy.require_lowercase_characters = flag("RequireLowercaseCharacters");
     policy.require_uppercase_characters = flag("RequireUppercaseCharacters");
     policy.require_numbers = flag("RequireNumbers");
