@@ -28,6 +28,9 @@ pub struct StackState {
     pub exports: BTreeMap<String, String>,
     pub tags: Tags,
     pub termination_protection: bool,
+    /// The stack policy, where the provider reads it (the sandbox does; AWS reads are spared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack_policy: Option<String>,
 }
 
 impl StackState {
@@ -64,6 +67,15 @@ pub struct StackSpec<T = String> {
     /// organization access role.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_role: Option<String>,
+    /// `TaskViaRoleArn`: the role assumed first, from which `access_role` is assumed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via_role_arn: Option<String>,
+    /// `StackPolicy` (or `UpdateProtection`'s deny-all-updates policy), as JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack_policy: Option<String>,
+    /// `DisableStackRollbacks`: a failed stack is left as it failed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub disable_rollback: bool,
 }
 
 impl StackSpec<Text> {
@@ -79,6 +91,9 @@ impl StackSpec<Text> {
             termination_protection: self.termination_protection,
             role_arn: self.role_arn.as_ref().map(|r| r.resolve(&value)).transpose()?,
             access_role: self.access_role.clone(),
+            via_role_arn: self.via_role_arn.clone(),
+            stack_policy: self.stack_policy.clone(),
+            disable_rollback: self.disable_rollback,
         })
     }
 }

@@ -476,6 +476,9 @@ fn stack_spec(
         tags,
         termination_protection: task.termination_protection,
         access_role,
+        via_role_arn: task.via_role_arn.clone(),
+        stack_policy: task.stack_policy.clone(),
+        disable_rollback: task.disable_rollback,
         role_arn: task.cloudformation_role_name.as_ref().map(|r| {
             let mut arn = Text::known("arn:aws:iam::");
             arn.push_text(&account_id);
@@ -548,6 +551,9 @@ pub(super) fn stack_diff(
             live.map(|l| l.termination_protection.to_string()),
             Some(spec.termination_protection.to_string()),
         ));
+    }
+    if let Some(l) = live.filter(|l| l.stack_policy.is_some() && l.stack_policy != spec.stack_policy) {
+        diff.push(PropertyDiff::new("StackPolicy", l.stack_policy.clone(), spec.stack_policy.clone()));
     }
     if live.is_some_and(|l| l.tags != spec.tags) {
         diff.push(PropertyDiff::new("Tags", live.map(|l| format!("{:?}", l.tags)), Some(format!("{:?}", spec.tags))));

@@ -103,12 +103,7 @@ fn expand_includes(
 }
 
 /// Checks the top-level keys and resolves parameter values (defaults, then `overrides`).
-pub fn read_document(
-    root: Node,
-    overrides: &BTreeMap<String, String>,
-    sources: &Sources,
-    diags: &mut Diagnostics,
-) -> Document {
+pub fn read_document(root: Node, options: &super::LoadOptions, sources: &Sources, diags: &mut Diagnostics) -> Document {
     let mut doc = Document { description: None, parameters: BTreeMap::new(), organization: None };
     let Some(entries) = root.as_map() else {
         diags.push(
@@ -133,7 +128,7 @@ pub fn read_document(
                 }
             }
             "Description" => doc.description = value.as_str().map(str::to_string),
-            "Parameters" => doc.parameters = read_parameters(value, overrides, sources, diags),
+            "Parameters" => doc.parameters = read_parameters(value, &options.parameters, sources, diags),
             "Organization" => doc.organization = Some(value.clone()),
             "Definitions" | "Metadata" => {}
             other => diags.push(
@@ -148,8 +143,8 @@ pub fn read_document(
             ),
         }
     }
-    for name in overrides.keys() {
-        if !doc.parameters.contains_key(name) {
+    for name in options.parameters.keys() {
+        if !doc.parameters.contains_key(name) && !options.declared_elsewhere.contains(name) {
             diags.push(
                 Diagnostic::error(
                     "unknown-parameter",

@@ -41,6 +41,9 @@ pub struct LoadOptions {
     pub limits: Limits,
     /// Directories files may be read from besides the entry file's project (`--allow-path`).
     pub allowed_paths: Vec<PathBuf>,
+    /// Parameters another file declares (the task file around this org file): a `--parameter`
+    /// for one of them is not an unknown parameter here.
+    pub declared_elsewhere: std::collections::BTreeSet<String>,
 }
 
 /// Reads, validates and resolves an org file given on the command line.
@@ -57,7 +60,7 @@ pub fn load_confined(path: &Path, options: &LoadOptions, confinement: Confinemen
     match load::read_tree(path, &mut sources) {
         Err(d) => diagnostics.push(*d),
         Ok(tree) => {
-            let doc = load::read_document(tree, &options.parameters, &sources, &mut diagnostics);
+            let doc = load::read_document(tree, options, &sources, &mut diagnostics);
             if let Some(org) = &doc.organization {
                 spec = resources::parse_organization(org, &doc.parameters, &sources, &mut diagnostics);
                 spec.description = doc.description;

@@ -48,6 +48,14 @@ pub fn is_task_file(path: &Path, options: &LoadOptions) -> bool {
     !is_org
 }
 
+/// The parameters a task file declares, read before the full parse so that a `--parameter` for
+/// one of them is not reported as unknown by the organization file.
+fn declared_parameters(path: &Path, sources: &mut Sources) -> std::collections::BTreeSet<String> {
+    let Ok(root) = spec::load::read_tree(path, sources) else { return Default::default() };
+    let names = root.get("Parameters").and_then(|p| p.as_map()).unwrap_or_default();
+    names.iter().filter_map(|(k, _)| k.as_str().map(str::to_string)).collect()
+}
+
 /// The organization file named by the task file's `update-organization` task, found before the
 /// full parse so that bindings can be checked against it.
 fn organization_path(path: &Path, sources: &mut Sources) -> Option<std::path::PathBuf> {
@@ -62,9 +70,10 @@ fn organization_path(path: &Path, sources: &mut Sources) -> Option<std::path::Pa
 pub fn load(path: &Path, options: &LoadOptions) -> LoadedTasks {
     let confinement = Confinement::for_entry(path, &options.allowed_paths);
     let mut scratch = Sources::confined(confinement.clone());
-    let organization = organization_path(path, &mut scratch)
-        .filter(|p| p.exists())
-        .map(|p| spec::load_confined(&p, options, confinement.clone()));
+    let mut org_options = options.clone();
+    org_options.declared_elsewhere = declared_parameters(path, &mut scratch);
+    let organization_file = organization_path(path, &mut scratch).filter(|p| p.exists());
+    let organization = organization_file.as_ref().map(|p| spec::load_confined(p, &org_options, confinement.clone()));
     let kinds: HashMap<String, ResourceKind> = organization
         .as_ref()
         .map(|o| {
@@ -78,7 +87,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> LoadedTasks {
         .unwrap_or_default();
     let mut sources = Sources::confined(confinement);
     let mut diagnostics = Diagnostics::default();
-    let tasks = parse::parse(path, &mut sources, &kinds, &options.parameters, &mut diagnostics);
+    let tasks = parse::parse(path, &mut sources, &kinds, &options.parameters, organization_file, &mut diagnostics);
     if organization.is_none() && !diagnostics.has_errors() {
         diagnostics.push(
             Diagnostic::error("missing-update-organization", "the task file has no update-organization task with an existing Template")

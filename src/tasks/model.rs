@@ -66,6 +66,10 @@ pub struct Template {
     pub path: PathBuf,
     /// The template's `OrganizationBindings` section.
     pub bindings: BTreeMap<String, Binding>,
+    /// The template's `DefaultOrganizationBinding` and `DefaultOrganizationBindingRegion`
+    /// (the task's, when given, lead).
+    pub default_binding: Option<Binding>,
+    pub default_regions: Vec<String>,
     pub resources: Vec<TemplateResource>,
     /// Every top-level section but `Resources` and `OrganizationBindings`, as written.
     pub sections: Vec<(String, Node)>,
@@ -129,6 +133,12 @@ pub struct StackTask {
     /// `TaskRoleName`: the role to deploy with, evaluated per target (it may read
     /// `CurrentAccount`); else the account's build role.
     pub task_role_name: Option<StackParam>,
+    /// `TaskViaRoleArn`: assumed first, to assume the task role from (role chaining).
+    pub via_role_arn: Option<String>,
+    /// `StackPolicy` as JSON, or `UpdateProtection`'s deny-all-updates policy.
+    pub stack_policy: Option<String>,
+    /// `DisableStackRollbacks`.
+    pub disable_rollback: bool,
 }
 
 #[derive(Debug, Clone)]

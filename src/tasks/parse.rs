@@ -28,7 +28,7 @@ const UNSUPPORTED_TYPES: [&str; 7] = [
     "update-scps",
 ];
 const COMMON: [&str; 4] = ["Type", "DependsOn", "Skip", "LogVerbose"];
-const STACK_ATTRIBUTES: [&str; 15] = [
+const STACK_ATTRIBUTES: [&str; 21] = [
     "Template",
     "StackName",
     "StackDescription",
@@ -44,7 +44,17 @@ const STACK_ATTRIBUTES: [&str; 15] = [
     "TaskRoleName",
     "OrganizationFile",
     "TemplatingContext",
+    "TaskViaRoleArn",
+    "StackPolicy",
+    "UpdateProtection",
+    "DisableStackRollbacks",
+    "MaxConcurrentTasks",
+    "FailedTaskTolerance",
 ];
+
+/// What `UpdateProtection: true` sets: no resource of the stack may be changed by CloudFormation.
+const UPDATE_PROTECTION_POLICY: &str =
+    r#"{"Statement":[{"Effect":"Deny","Action":"Update:*","Principal":"*","Resource":"*"}]}"#;
 const BINDING_KEYS: [&str; 7] = [
     "Account",
     "OrganizationalUnit",
@@ -77,6 +87,16 @@ struct Parser<'a> {
     org_kinds: &'a HashMap<String, ResourceKind>,
     overrides: &'a BTreeMap<String, String>,
     stack: Vec<PathBuf>,
+    /// The organization file of the update-organization task.
+    organization_file: Option<PathBuf>,
+}
+
+/// Whether two paths name the same file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
 }
 
 /// Reads `path` and everything it includes. `org_kinds` are the organization's resources.
@@ -85,9 +105,11 @@ pub fn parse(
     sources: &mut Sources,
     org_kinds: &HashMap<String, ResourceKind>,
     overrides: &BTreeMap<String, String>,
+    organization_file: Option<PathBuf>,
     diags: &mut Diagnostics,
 ) -> TaskFile {
-    let mut p = Parser { sources, diags: Diagnostics::default(), org_kinds, overrides, stack: Vec::new() };
+    let mut p =
+        Parser { sources, diags: Diagnostics::default(), org_kinds, overrides, stack: Vec::new(), organization_file };
     let tasks = p.file(path, "", &BTreeMap::new());
     let file = TaskFile { tasks };
     p.check_dependencies(&file);
@@ -364,6 +386,11 @@ impl Parser<'_> {
                 return None;
             };
             let text = this.text(n, name, attribute, params)?;
+            if text.starts_with("s3://") || text.starts_with("https://") || text.starts_with("http://") {
+                this.error("template-url", n.span, name, Some(attribute), format!("{attribute} is a URL ({text})"))
+                    .help = Some("orgctl reads templates from the repository only (plans must be reproducible): download it next to the task file".into());
+                return None;
+            }
             let full = base.join(&text);
             if !full.exists() {
                 this.error(
@@ -420,6 +447,7 @@ impl Parser<'_> {
         params: &TaskValues,
         path_of: impl Fn(&mut Self, &str) -> Option<PathBuf>,
     ) -> Option<Task> {
+        let errors_before = self.diags.0.iter().filter(|d| d.is_error()).count();
         let template = path_of(self, "Template");
         let stack_name = match node.get("StackName") {
             Some(n) => self.text(n, name, "StackName", params),
@@ -453,13 +481,8 @@ impl Parser<'_> {
             }
             None => Vec::new(),
         };
-        let default_binding = node.get("DefaultOrganizationBinding").map(|b| {
-            let mut binding = self.binding(b, name, "DefaultOrganizationBinding", params);
-            if binding.regions.is_empty() {
-                binding.regions = regions.clone();
-            }
-            binding
-        });
+        let default_binding =
+            node.get("DefaultOrganizationBinding").map(|b| self.binding(b, name, "DefaultOrganizationBinding", params));
         let mut bindings = BTreeMap::new();
         for (k, v) in node.get("OrganizationBindings").and_then(Node::as_map).unwrap_or_default() {
             let key = k.as_str().unwrap_or_default().to_string();
@@ -500,9 +523,68 @@ impl Parser<'_> {
         let text_opt =
             |this: &mut Self, attribute: &str| node.get(attribute).and_then(|n| this.text(n, name, attribute, params));
         let template = template?;
-        let document = self.template(&template, name, params)?;
+        let document = self.template(&template, name, params, &bindings)?;
+        // The task's values lead; the template's apply where the task says nothing.
+        let regions = if regions.is_empty() { document.default_regions.clone() } else { regions };
+        let default_binding = default_binding.or_else(|| document.default_binding.clone()).map(|mut b| {
+            if b.regions.is_empty() {
+                b.regions = regions.clone();
+            }
+            b
+        });
+        // One mistake, one error: a binding already reported is not reported again for its region.
+        if self.diags.0.iter().filter(|d| d.is_error()).count() == errors_before {
+            self.check_bindings_have_regions(name, span, &regions, default_binding.as_ref(), &bindings, &document);
+        }
+        let flag_of = |this: &mut Self, attribute: &str| {
+            node.get(attribute).is_some_and(|n| this.flag(n, name, attribute, params))
+        };
+        let update_protection = flag_of(self, "UpdateProtection");
+        let disable_rollback = flag_of(self, "DisableStackRollbacks");
+        let stack_policy = match (node.get("StackPolicy"), update_protection) {
+            (Some(n), true) => {
+                self.error(
+                    "conflicting-attributes",
+                    n.span,
+                    name,
+                    Some("StackPolicy"),
+                    "StackPolicy and UpdateProtection both set the stack policy",
+                )
+                .help = Some("keep one: UpdateProtection: true is a policy that denies every update".into());
+                None
+            }
+            (Some(n), false) => self.value(n, name, "StackPolicy", params).and_then(|v| match v.known()? {
+                serde_json::Value::String(text) => Some(text),
+                json => Some(json.to_string()),
+            }),
+            (None, true) => Some(UPDATE_PROTECTION_POLICY.to_string()),
+            (None, false) => None,
+        };
+        for attribute in ["MaxConcurrentTasks", "FailedTaskTolerance"] {
+            if let Some(n) = node.get(attribute) {
+                let d = Diagnostic::warning(
+                    "not-used",
+                    format!("{attribute} applies to tasks run together; orgctl runs all changes in one graph"),
+                )
+                .help("use --concurrency for the whole run, and MaxConcurrentStacks / FailedStackTolerance per task");
+                self.diags.push(locate(d, self.sources, n.span, name, Some(attribute)));
+            }
+        }
+        if let Some(n) = node.get("OrganizationFile") {
+            if let Some(file) = self.text(n, name, "OrganizationFile", params) {
+                let path = params.dir.join(&file);
+                let same = self.organization_file.as_ref().is_some_and(|o| same_file(o, &path));
+                if !same {
+                    self.error("organization-file-differs", n.span, name, Some("OrganizationFile"), format!("OrganizationFile names {file}, not the organization file of the update-organization task"))
+                        .help = Some("orgctl plans every task against one organization: point OrganizationFile at the same file or remove it".into());
+                }
+            }
+        }
         let stack = StackTask {
             values: params.clone(),
+            via_role_arn: text_opt(self, "TaskViaRoleArn"),
+            stack_policy,
+            disable_rollback,
             template,
             document,
             stack_name: stack_name?,
@@ -521,6 +603,49 @@ impl Parser<'_> {
             task_role_name: node.get("TaskRoleName").and_then(|n| self.stack_param(n, name, "TaskRoleName", params)),
         };
         Some(Task { name: name.into(), span, depends_on, skip, kind: TaskKind::UpdateStacks(Box::new(stack)) })
+    }
+
+    /// A binding without a Region, with no default region to take, deploys nothing: refused, as
+    /// org-formation does, instead of planning zero stacks.
+    fn check_bindings_have_regions(
+        &mut self,
+        task: &str,
+        span: Span,
+        default_regions: &[String],
+        default_binding: Option<&Binding>,
+        bindings: &BTreeMap<String, Binding>,
+        template: &Template,
+    ) {
+        if !default_regions.is_empty() {
+            return;
+        }
+        let used_default = template.resources.iter().any(|r| r.binding == ResourceBinding::Default);
+        let mut unbound: Vec<String> = Vec::new();
+        if used_default && default_binding.is_some_and(|b| b.regions.is_empty()) {
+            unbound.push("DefaultOrganizationBinding".into());
+        }
+        for r in &template.resources {
+            let binding = match &r.binding {
+                ResourceBinding::Named(n) => bindings.get(n).or_else(|| template.bindings.get(n)),
+                ResourceBinding::Inline(b) => Some(b),
+                ResourceBinding::Default => None,
+            };
+            if binding.is_some_and(|b| b.regions.is_empty()) {
+                unbound.push(format!("the binding of {}", r.logical_id));
+            }
+        }
+        if !unbound.is_empty() {
+            unbound.dedup();
+            self.error(
+                "binding-without-region",
+                span,
+                task,
+                Some("DefaultOrganizationBindingRegion"),
+                format!("{} has no Region, and there is no DefaultOrganizationBindingRegion", unbound.join(", ")),
+            )
+            .help =
+                Some("give the binding a Region, or the task (or template) a DefaultOrganizationBindingRegion".into());
+        }
     }
 
     /// A stack parameter: `!CopyValue` (read when the stack deploys), or an expression checked
@@ -586,7 +711,13 @@ impl Parser<'_> {
 
     /// Reads an annotated template: its `OrganizationBindings` section and each resource's
     /// `OrganizationBinding` / `ForeachAccount`, checked against the organization.
-    fn template(&mut self, path: &Path, task: &str, params: &TaskValues) -> Option<Template> {
+    fn template(
+        &mut self,
+        path: &Path,
+        task: &str,
+        params: &TaskValues,
+        task_bindings: &BTreeMap<String, Binding>,
+    ) -> Option<Template> {
         let root = match read_tree(path, self.sources) {
             Ok(root) => root,
             Err(d) => {
@@ -598,6 +729,8 @@ impl Parser<'_> {
             confinement: self.sources.confinement().clone(),
             path: path.to_path_buf(),
             bindings: BTreeMap::new(),
+            default_binding: None,
+            default_regions: Vec::new(),
             resources: Vec::new(),
             sections: Vec::new(),
         };
@@ -610,6 +743,15 @@ impl Parser<'_> {
                         template.bindings.insert(binding_name, binding);
                     }
                 }
+                "DefaultOrganizationBinding" => {
+                    template.default_binding = Some(self.binding(value, task, "DefaultOrganizationBinding", params));
+                }
+                "DefaultOrganizationBindingRegion" => {
+                    template.default_regions = self.strings(value, task, "DefaultOrganizationBindingRegion", params);
+                    self.check_regions(&template.default_regions, value.span, task, "DefaultOrganizationBindingRegion");
+                }
+                // org-formation's own sections: the organization comes from the task file.
+                "Organization" | "Definitions" => {}
                 "Resources" => {
                     for (k, v) in value.as_map().unwrap_or_default() {
                         let id = k.as_str().unwrap_or_default().to_string();
@@ -634,8 +776,8 @@ impl Parser<'_> {
                 _ => None,
             };
             for name in named.into_iter().chain(r.foreach.as_ref()) {
-                if !template.bindings.contains_key(name) {
-                    let d = Diagnostic::error("unknown-binding", format!("resource {} refers to binding '{name}', which the template's OrganizationBindings does not declare", r.logical_id))
+                if !template.bindings.contains_key(name) && !task_bindings.contains_key(name) {
+                    let d = Diagnostic::error("unknown-binding", format!("resource {} refers to binding '{name}', which neither the template's nor the task's OrganizationBindings declares", r.logical_id))
                         .at(Some(self.sources.location(r.body.span)))
                         .resource(task)
                         .property(format!("Resources.{}", r.logical_id));

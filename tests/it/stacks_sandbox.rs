@@ -364,3 +364,81 @@ fn task_file_functions_are_evaluated_for_each_target() {
     assert_eq!(p["where"], "eu-west-1/organization-formation-111111111111");
     assert!(run_file(&ws, &file, "plan", &[]).stdout.contains("No changes."));
 }
+
+/// What a template may say for itself (`Organization:`, `DefaultOrganizationBinding*`) is
+/// consumed, never deployed; the task's own bindings reach the template's resources; the
+/// stack options (StackPolicy / UpdateProtection, DisableStackRollbacks) reach the stack; a
+/// `--parameter` sets a task file parameter.
+#[test]
+fn template_sections_task_bindings_and_stack_options_are_honoured() {
+    let ws = Workspace::quickstart();
+    let template = "AWSTemplateFormatVersion: '2010-09-09-OC'\nOrganization: !Include ../examples/quickstart/organization.yml\nDefaultOrganizationBindingRegion: eu-central-1\nDefaultOrganizationBinding:\n  Account: !Ref SandboxAccount\nParameters:\n  suffix: {Type: String}\nResources:\n  Topic:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Sub 'topic-${suffix}'\n  Queue:\n    Type: AWS::SQS::Queue\n    OrganizationBinding: !Ref Workloads\n";
+    let file = custom_tasks(
+        &ws,
+        "Parameters:\n  suffix:\n    Type: String\n    Default: one\nOptions:\n  Type: update-stacks\n  Template: ./annotated.yml\n  StackName: annotated\n  UpdateProtection: true\n  DisableStackRollbacks: true\n  Parameters:\n    suffix: !Ref suffix\n  OrganizationBindings:\n    Workloads:\n      Account: !Ref ProductionAccount\n      Region: us-east-1\n",
+        &[("annotated.yml", template)],
+    );
+    let run = ws.run(&[
+        "apply",
+        file.to_str().unwrap(),
+        "--sandbox",
+        ws.sandbox.to_str().unwrap(),
+        "--auto-approve",
+        "-p",
+        "suffix=two",
+    ]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let all = stacks(&ws);
+    let annotated = named(&all, "annotated");
+    let places: Vec<(&str, &str)> = annotated
+        .iter()
+        .map(|s| {
+            (
+                s["region"].as_str().unwrap(),
+                s["template"]["Resources"].as_object().unwrap().keys().next().unwrap().as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(annotated.len(), 2, "the template's default binding and the task's named binding: {places:?}");
+    assert!(places.contains(&("eu-central-1", "Topic")) && places.contains(&("us-east-1", "Queue")), "{places:?}");
+    for s in &annotated {
+        let sections: Vec<&str> = s["template"].as_object().unwrap().keys().map(String::as_str).collect();
+        assert!(!sections.iter().any(|k| k.starts_with("DefaultOrganization") || *k == "Organization"), "{sections:?}");
+        assert_eq!(s["template"]["AWSTemplateFormatVersion"], "2010-09-09");
+        assert!(s["stack_policy"].as_str().unwrap().contains("Update:*"), "{}", s["stack_policy"]);
+    }
+    let topic = annotated.iter().find(|s| s["region"] == "eu-central-1").unwrap();
+    assert_eq!(topic["parameters"]["suffix"], "two", "--parameter reaches the task file");
+}
+
+/// Task attributes orgctl cannot honour are refused by name, never accepted and ignored.
+#[test]
+fn task_attributes_orgctl_cannot_honour_are_refused_by_name() {
+    let ws = Workspace::quickstart();
+    let cases = [
+        ("Template: s3://bucket/template.yml", "template-url"),
+        ("Template: ./t.yml\n  StackPolicy: {Statement: []}\n  UpdateProtection: true", "conflicting-attributes"),
+        ("Template: ./t.yml\n  OrganizationFile: ./other.yml", "organization-file-differs"),
+    ];
+    for (attributes, code) in cases {
+        let file = custom_tasks(
+            &ws,
+            &format!("T:\n  Type: update-stacks\n  {attributes}\n  StackName: t\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref SandboxAccount\n"),
+            &[("t.yml", TOPIC), ("other.yml", "x: 1\n")],
+        );
+        let run = ws.run(&["validate", file.to_str().unwrap()]);
+        assert_eq!(run.code, Some(1), "{attributes}: {}", run.stderr);
+        assert!(run.stderr.contains(code), "{attributes}: {}", run.stderr);
+    }
+    let file = custom_tasks(
+        &ws,
+        "T:\n  Type: update-stacks\n  Template: ./t.yml\n  StackName: t\n  DefaultOrganizationBinding:\n    Account: !Ref SandboxAccount\n",
+        &[("t.yml", TOPIC)],
+    );
+    let run = ws.run(&["validate", file.to_str().unwrap()]);
+    assert!(
+        run.stderr.contains("binding-without-region"),
+        "a binding that deploys nowhere is an error: {}",
+        run.stderr
+    );
+}

@@ -82,22 +82,33 @@ impl Clients {
         Clients { sdk, counter, organizations, account, sts, iam, members: Mutex::new(HashMap::new()) }
     }
 
-    /// Credentials in a member account, assuming `role` there once per run.
+    /// Credentials in a member account, assuming `role` there once per run; through the role
+    /// `via` first when given (`TaskViaRoleArn`: role chaining).
     pub async fn member_credentials(
         &self,
         account_id: &str,
         role: &str,
+        via: Option<&str>,
     ) -> ProviderResult<aws_sdk_iam::config::Credentials> {
+        let arn = format!("arn:aws:iam::{account_id}:role/{role}");
         let cell = {
             let mut members = self.members.lock().unwrap_or_else(|e| e.into_inner());
-            members.entry(format!("{account_id}/{role}")).or_default().clone()
+            members.entry(format!("{arn} via {}", via.unwrap_or("-"))).or_default().clone()
         };
-        cell.get_or_try_init(|| self.assume(account_id, role)).await.cloned()
+        cell.get_or_try_init(|| async {
+            let through = match via {
+                Some(via) => Some(self.assume(via, None, account_id).await?),
+                None => None,
+            };
+            self.assume(&arn, through, account_id).await
+        })
+        .await
+        .cloned()
     }
 
     /// IAM in a member account.
     pub async fn member_iam(&self, account_id: &str, role: &str) -> ProviderResult<aws_sdk_iam::Client> {
-        let credentials = self.member_credentials(account_id, role).await?;
+        let credentials = self.member_credentials(account_id, role, None).await?;
         let config = aws_sdk_iam::config::Builder::from(&self.sdk)
             .region(Region::new(ORGANIZATIONS_REGION))
             .credentials_provider(credentials)
@@ -121,12 +132,20 @@ impl Clients {
         aws_sdk_cloudformation::Client::from_conf(builder.build())
     }
 
-    async fn assume(&self, account_id: &str, role: &str) -> ProviderResult<aws_sdk_iam::config::Credentials> {
-        let arn = format!("arn:aws:iam::{account_id}:role/{role}");
-        let out = self
-            .sts
+    /// AssumeRole into `arn`, as the caller or with `through` (credentials of an earlier role).
+    async fn assume(
+        &self,
+        arn: &str,
+        through: Option<aws_sdk_iam::config::Credentials>,
+        account_id: &str,
+    ) -> ProviderResult<aws_sdk_iam::config::Credentials> {
+        let sts = match through {
+            None => self.sts.clone(),
+            Some(c) => aws_sdk_sts::Client::from_conf(self.sts.config().to_builder().credentials_provider(c).build()),
+        };
+        let out = sts
             .assume_role()
-            .role_arn(&arn)
+            .role_arn(arn)
             .role_session_name("orgctl")
             .duration_seconds(3600)
             .send()

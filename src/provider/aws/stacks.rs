@@ -19,18 +19,21 @@ impl AwsProvider {
         account_id: &str,
         region: &str,
         role: Option<&str>,
+        via: Option<&str>,
     ) -> ProviderResult<aws_sdk_cloudformation::Client> {
         let email = self.email_of(account_id);
-        let credentials = match role {
-            None if account_id == self.master_account_id => None,
-            None => Some(self.clients.member_credentials(account_id, self.roles.role_for(account_id, &email)).await?),
-            Some(role) => Some(self.clients.member_credentials(account_id, role).await?),
+        let credentials = match (role, via) {
+            (None, None) if account_id == self.master_account_id => None,
+            (None, _) => {
+                Some(self.clients.member_credentials(account_id, self.roles.role_for(account_id, &email), via).await?)
+            }
+            (Some(role), _) => Some(self.clients.member_credentials(account_id, role, via).await?),
         };
         Ok(self.clients.cloudformation(region, credentials))
     }
 
     async fn cfn(&self, account_id: &str, region: &str) -> ProviderResult<aws_sdk_cloudformation::Client> {
-        self.cfn_as(account_id, region, None).await
+        self.cfn_as(account_id, region, None, None).await
     }
 
     fn stack_state(&self, account_id: &str, region: &str, s: &aws_sdk_cloudformation::types::Stack) -> StackState {
@@ -68,6 +71,7 @@ impl AwsProvider {
                 .map(|t| (t.key().unwrap_or_default().to_string(), t.value().unwrap_or_default().to_string()))
                 .collect(),
             termination_protection: s.enable_termination_protection().unwrap_or(false),
+            stack_policy: None,
         }
     }
 
@@ -171,7 +175,7 @@ impl AwsProvider {
         spec: &StackSpec,
         create: bool,
     ) -> ProviderResult<()> {
-        let cfn = self.cfn_as(account_id, region, spec.access_role.as_deref()).await?;
+        let cfn = self.cfn_as(account_id, region, spec.access_role.as_deref(), spec.via_role_arn.as_deref()).await?;
         let parameters: Vec<Parameter> = spec
             .parameters
             .iter()
@@ -189,6 +193,8 @@ impl AwsProvider {
                 .set_capabilities(Some(capabilities))
                 .enable_termination_protection(spec.termination_protection)
                 .set_role_arn(spec.role_arn.clone())
+                .set_stack_policy_body(spec.stack_policy.clone())
+                .set_on_failure(spec.disable_rollback.then_some(aws_sdk_cloudformation::types::OnFailure::DoNothing))
                 .send()
                 .await
                 .map_err(|e| api_error("CreateStack", e))?;
@@ -203,6 +209,8 @@ impl AwsProvider {
             .set_tags(Some(tags))
             .set_capabilities(Some(capabilities))
             .set_role_arn(spec.role_arn.clone())
+            .set_stack_policy_body(spec.stack_policy.clone())
+            .disable_rollback(spec.disable_rollback)
             .send()
             .await;
         match updated {

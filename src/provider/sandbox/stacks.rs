@@ -216,6 +216,7 @@ impl SandboxData {
             exports,
             tags: spec.tags.clone(),
             termination_protection: spec.termination_protection,
+            stack_policy: spec.stack_policy.clone(),
         };
         self.stacks.insert(k, state);
         Ok(())
@@ -227,13 +228,15 @@ impl SandboxData {
             account_id: account.into(),
             region: region.into(),
             name: spec.name.clone(),
-            status: "ROLLBACK_COMPLETE".into(),
+            // DisableStackRollbacks leaves the failed stack as it failed.
+            status: if spec.disable_rollback { "CREATE_FAILED".into() } else { "ROLLBACK_COMPLETE".into() },
             template: serde_json::from_str(&spec.template).unwrap_or(Value::Null),
             parameters: spec.parameters.clone(),
             outputs: BTreeMap::new(),
             exports: BTreeMap::new(),
             tags: spec.tags.clone(),
             termination_protection: false,
+            stack_policy: spec.stack_policy.clone(),
         };
         self.stacks.insert(key(account, region, &spec.name), state);
     }
@@ -246,7 +249,13 @@ impl SandboxData {
             return Err(err(format!("Stack [{}] is in {} state and can not be updated.", spec.name, existing.status)));
         }
         let (template, outputs, exports) = deploy(account, region, spec)?;
+        if denies_updates(existing.stack_policy.as_deref())
+            && existing.template.get("Resources") != template.get("Resources")
+        {
+            return Err(err(format!("Action denied by stack policy: Stack [{}] is update-protected", spec.name)));
+        }
         if let Some(s) = self.stacks.get_mut(&k) {
+            s.stack_policy = spec.stack_policy.clone();
             s.exports = exports;
             s.template = template;
             s.parameters = spec.parameters.clone();
@@ -271,4 +280,18 @@ impl SandboxData {
             }
         }
     }
+}
+
+/// Whether a stack policy denies every update (what `UpdateProtection` sets).
+fn denies_updates(policy: Option<&str>) -> bool {
+    let Some(policy) = policy.and_then(|p| serde_json::from_str::<Value>(p).ok()) else { return false };
+    let statements = policy.get("Statement").and_then(Value::as_array).cloned().unwrap_or_default();
+    statements.iter().any(|s| {
+        let has = |key: &str, want: &str| match s.get(key) {
+            Some(Value::String(v)) => v == want,
+            Some(Value::Array(items)) => items.iter().any(|i| i == want),
+            _ => false,
+        };
+        s.get("Effect") == Some(&Value::from("Deny")) && has("Action", "Update:*") && has("Resource", "*")
+    })
 }
