@@ -24,14 +24,50 @@ pub fn read_tree(path: &Path, sources: &mut Sources) -> Result<Node, Box<Diagnos
     read_file(path, sources, &mut Vec::new())
 }
 
-fn read_file(path: &Path, sources: &mut Sources, stack: &mut Vec<PathBuf>) -> Result<Node, Box<Diagnostic>> {
-    let file = sources.read(path).map_err(|e| {
-        let (message, mut help) = e.describe(path);
-        if !stack.is_empty() && matches!(e, FileError::Unreadable(_)) {
-            help.push_str("; included paths are relative to the file that includes them");
-        }
-        Box::new(Diagnostic::error(e.code(), message).help(help))
+/// Like [`read_tree`], the file first rendered as a nunjucks template (org-formation's
+/// `TemplatingContext`, or a `.njk` file) with `context`.
+pub fn read_tree_templated(
+    path: &Path,
+    sources: &mut Sources,
+    context: &serde_json::Value,
+) -> Result<Node, Box<Diagnostic>> {
+    let text = sources.confinement().clone().read(path).map_err(|e| file_error(&e, path, false))?;
+    let rendered = super::templating::render(&text, context).map_err(|e| {
+        // The snippet shows the template as written, at the line that failed.
+        let offset: usize = text.split_inclusive('\n').take(e.line.saturating_sub(1)).map(str::len).sum();
+        let len = text[offset..].find('\n').unwrap_or(text.len() - offset).max(1);
+        sources.add(path.to_path_buf(), text.clone());
+        let location = crate::diagnostic::Location { file: path.to_path_buf(), line: e.line, column: 1, offset, len };
+        Box::new(
+            Diagnostic::error("templating", format!("the template does not render: {}", e.message))
+                .at(Some(location))
+                .help("TemplatingContext templates use nunjucks syntax: {{ name }}, {% for x in list %}...{% endfor %}, {% if %}"),
+        )
     })?;
+    let file = sources.add(path.to_path_buf(), rendered);
+    let mut stack = Vec::new();
+    parse_and_expand(file, path, sources, &mut stack)
+}
+
+fn file_error(e: &FileError, path: &Path, included: bool) -> Box<Diagnostic> {
+    let (message, mut help) = e.describe(path);
+    if included && matches!(e, FileError::Unreadable(_)) {
+        help.push_str("; included paths are relative to the file that includes them");
+    }
+    Box::new(Diagnostic::error(e.code(), message).help(help))
+}
+
+fn read_file(path: &Path, sources: &mut Sources, stack: &mut Vec<PathBuf>) -> Result<Node, Box<Diagnostic>> {
+    let file = sources.read(path).map_err(|e| file_error(&e, path, !stack.is_empty()))?;
+    parse_and_expand(file, path, sources, stack)
+}
+
+fn parse_and_expand(
+    file: super::source::FileId,
+    path: &Path,
+    sources: &mut Sources,
+    stack: &mut Vec<PathBuf>,
+) -> Result<Node, Box<Diagnostic>> {
     let text = sources.get(file).text.clone();
     let tree = yaml::parse(&text, file, path)?;
     stack.push(path.to_path_buf());

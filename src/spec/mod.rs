@@ -14,6 +14,7 @@ pub(crate) mod report;
 mod resources;
 pub mod source;
 pub mod sub;
+pub mod templating;
 mod validate;
 pub mod yaml;
 
@@ -44,6 +45,8 @@ pub struct LoadOptions {
     /// Parameters another file declares (the task file around this org file): a `--parameter`
     /// for one of them is not an unknown parameter here.
     pub declared_elsewhere: std::collections::BTreeSet<String>,
+    /// The update-organization task's `TemplatingContext`: the org file is a nunjucks template.
+    pub templating_context: Option<serde_json::Value>,
 }
 
 /// Reads, validates and resolves an org file given on the command line.
@@ -57,7 +60,12 @@ pub fn load_confined(path: &Path, options: &LoadOptions, confinement: Confinemen
     let mut sources = Sources::confined(confinement);
     let mut diagnostics = Diagnostics::default();
     let mut spec = model::OrgSpec::default();
-    match load::read_tree(path, &mut sources) {
+    let read = match &options.templating_context {
+        Some(context) => load::read_tree_templated(path, &mut sources, context),
+        None if templating::is_template(path) => load::read_tree_templated(path, &mut sources, &serde_json::json!({})),
+        None => load::read_tree(path, &mut sources),
+    };
+    match read {
         Err(d) => diagnostics.push(*d),
         Ok(tree) => {
             let doc = load::read_document(tree, options, &sources, &mut diagnostics);

@@ -56,15 +56,31 @@ fn declared_parameters(path: &Path, sources: &mut Sources) -> std::collections::
     names.iter().filter_map(|(k, _)| k.as_str().map(str::to_string)).collect()
 }
 
-/// The organization file named by the task file's `update-organization` task, found before the
-/// full parse so that bindings can be checked against it.
-fn organization_path(path: &Path, sources: &mut Sources) -> Option<std::path::PathBuf> {
+/// The organization file named by the task file's `update-organization` task, with its
+/// `TemplatingContext`, found before the full parse so that bindings can be checked against it.
+fn organization_path(path: &Path, sources: &mut Sources) -> Option<(std::path::PathBuf, Option<serde_json::Value>)> {
     let root = spec::load::read_tree(path, sources).ok()?;
-    let template = root.as_map()?.iter().find_map(|(_, task)| {
-        (task.get("Type").and_then(|t| t.as_str()) == Some("update-organization"))
-            .then(|| task.get("Template")?.as_str())?
-    })?;
-    Some(path.parent().unwrap_or(Path::new(".")).join(template))
+    let task = root
+        .as_map()?
+        .iter()
+        .map(|(_, task)| task)
+        .find(|task| task.get("Type").and_then(|t| t.as_str()) == Some("update-organization"))?;
+    let template = task.get("Template")?.as_str()?;
+    let context = task.get("TemplatingContext").and_then(|c| crate::expr::evaluate(c, &mut NoNames).ok()?.known());
+    Some((path.parent().unwrap_or(Path::new(".")).join(template), context))
+}
+
+/// A scope without names: plain values only.
+struct NoNames;
+
+impl crate::expr::Scope for NoNames {
+    fn reference(
+        &mut self,
+        _name: &str,
+        _attribute: Option<&str>,
+    ) -> Option<Result<crate::expr::Value, crate::expr::EvalError>> {
+        None
+    }
 }
 
 pub fn load(path: &Path, options: &LoadOptions) -> LoadedTasks {
@@ -72,7 +88,9 @@ pub fn load(path: &Path, options: &LoadOptions) -> LoadedTasks {
     let mut scratch = Sources::confined(confinement.clone());
     let mut org_options = options.clone();
     org_options.declared_elsewhere = declared_parameters(path, &mut scratch);
-    let organization_file = organization_path(path, &mut scratch).filter(|p| p.exists());
+    let found = organization_path(path, &mut scratch).filter(|(p, _)| p.exists());
+    org_options.templating_context = found.as_ref().and_then(|(_, c)| c.clone());
+    let organization_file = found.map(|(p, _)| p);
     let organization = organization_file.as_ref().map(|p| spec::load_confined(p, &org_options, confinement.clone()));
     let kinds: HashMap<String, ResourceKind> = organization
         .as_ref()

@@ -523,7 +523,11 @@ impl Parser<'_> {
         let text_opt =
             |this: &mut Self, attribute: &str| node.get(attribute).and_then(|n| this.text(n, name, attribute, params));
         let template = template?;
-        let document = self.template(&template, name, params, &bindings)?;
+        let templating = node
+            .get("TemplatingContext")
+            .and_then(|n| self.value(n, name, "TemplatingContext", params))
+            .and_then(|v| v.known());
+        let document = self.template(&template, name, params, &bindings, templating.as_ref())?;
         // The task's values lead; the template's apply where the task says nothing.
         let regions = if regions.is_empty() { document.default_regions.clone() } else { regions };
         let default_binding = default_binding.or_else(|| document.default_binding.clone()).map(|mut b| {
@@ -717,8 +721,16 @@ impl Parser<'_> {
         task: &str,
         params: &TaskValues,
         task_bindings: &BTreeMap<String, Binding>,
+        templating: Option<&serde_json::Value>,
     ) -> Option<Template> {
-        let root = match read_tree(path, self.sources) {
+        let read = match templating {
+            Some(context) => crate::spec::load::read_tree_templated(path, self.sources, context),
+            None if crate::spec::templating::is_template(path) => {
+                crate::spec::load::read_tree_templated(path, self.sources, &serde_json::json!({}))
+            }
+            None => read_tree(path, self.sources),
+        };
+        let root = match read {
             Ok(root) => root,
             Err(d) => {
                 self.diags.push(*d);

@@ -442,3 +442,29 @@ fn task_attributes_orgctl_cannot_honour_are_refused_by_name() {
         run.stderr
     );
 }
+
+/// `TemplatingContext`: the template is a nunjucks template rendered before it is read.
+#[test]
+fn templating_context_renders_the_template_before_it_is_read() {
+    let ws = Workspace::quickstart();
+    let template = "Resources:\n{% for t in topics %}\n  Topic{{ t }}:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: {{ prefix }}-{{ t | lower }}\n{% endfor %}\n";
+    let file = custom_tasks(
+        &ws,
+        "Topics:\n  Type: update-stacks\n  Template: ./topics.njk\n  StackName: templated\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref SandboxAccount\n  TemplatingContext:\n    prefix: acme\n    topics: [Alpha, Beta]\n",
+        &[("topics.njk", template)],
+    );
+    run_file(&ws, &file, "apply", &[]).ok();
+    let all = stacks(&ws);
+    let stack = named(&all, "templated")[0];
+    let resources = &stack["template"]["Resources"];
+    assert_eq!(resources["TopicAlpha"]["Properties"]["TopicName"], "acme-alpha");
+    assert_eq!(resources["TopicBeta"]["Properties"]["TopicName"], "acme-beta");
+    let broken = custom_tasks(
+        &ws,
+        "Topics:\n  Type: update-stacks\n  Template: ./topics.njk\n  StackName: templated\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref SandboxAccount\n  TemplatingContext:\n    prefix: acme\n",
+        &[("topics.njk", template)],
+    );
+    let run = ws.run(&["validate", broken.to_str().unwrap()]);
+    assert_eq!(run.code, Some(1));
+    assert!(run.stderr.contains("templating") && run.stderr.contains("topics.njk"), "{}", run.stderr);
+}
