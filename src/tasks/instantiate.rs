@@ -62,32 +62,7 @@ pub fn instantiate(
     org: &DesiredOrg,
     account_id: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Vec<StackInstance>, Vec<TemplateError>> {
-    let default_regions = &task.default_regions;
-    let with_regions = |b: &Binding| {
-        let mut b = b.clone();
-        if b.regions.is_empty() {
-            b.regions = default_regions.clone();
-        }
-        targets(&b, org)
-    };
-    let mut named: BTreeMap<&String, &Binding> = task.document.bindings.iter().collect();
-    named.extend(task.bindings.iter());
-    let bindings: BTreeMap<String, Vec<Target>> =
-        named.into_iter().map(|(n, b)| (n.clone(), with_regions(b))).collect();
-    let default_targets = task.default_binding.as_ref().map(|b| targets(b, org)).unwrap_or_default();
-    let placement = task
-        .document
-        .resources
-        .iter()
-        .map(|res| {
-            let t = match &res.binding {
-                ResourceBinding::Default => default_targets.clone(),
-                ResourceBinding::Named(n) => bindings.get(n).cloned().unwrap_or_default(),
-                ResourceBinding::Inline(b) => with_regions(b),
-            };
-            (res.logical_id.clone(), t)
-        })
-        .collect();
+    let (bindings, placement) = placement(task, org);
     let mut it = Instantiator {
         task,
         accounts: AccountsOf { org, ids: account_id },
@@ -112,6 +87,44 @@ pub fn instantiate(
         it.errors.dedup();
         Err(it.errors)
     }
+}
+
+/// Every (account, region) the task's stacks go to.
+pub fn stack_targets(task: &StackTask, org: &DesiredOrg) -> BTreeSet<Target> {
+    placement(task, org).1.into_values().flatten().collect()
+}
+
+/// The targets of each named binding (the task's lead over the template's), and of each resource.
+type Placement = (BTreeMap<String, Vec<Target>>, BTreeMap<String, Vec<Target>>);
+
+fn placement(task: &StackTask, org: &DesiredOrg) -> Placement {
+    let default_regions = &task.default_regions;
+    let with_regions = |b: &Binding| {
+        let mut b = b.clone();
+        if b.regions.is_empty() {
+            b.regions = default_regions.clone();
+        }
+        targets(&b, org)
+    };
+    let mut named: BTreeMap<&String, &Binding> = task.document.bindings.iter().collect();
+    named.extend(task.bindings.iter());
+    let bindings: BTreeMap<String, Vec<Target>> =
+        named.into_iter().map(|(n, b)| (n.clone(), with_regions(b))).collect();
+    let default_targets = task.default_binding.as_ref().map(|b| targets(b, org)).unwrap_or_default();
+    let placement: BTreeMap<String, Vec<Target>> = task
+        .document
+        .resources
+        .iter()
+        .map(|res| {
+            let t = match &res.binding {
+                ResourceBinding::Default => default_targets.clone(),
+                ResourceBinding::Named(n) => bindings.get(n).cloned().unwrap_or_default(),
+                ResourceBinding::Inline(b) => with_regions(b),
+            };
+            (res.logical_id.clone(), t)
+        })
+        .collect();
+    (bindings, placement)
 }
 
 /// The entries of the top-level `name` section of a template, created when missing.

@@ -112,6 +112,51 @@ pub fn load(path: &Path, options: &LoadOptions) -> LoadedTasks {
                 .help("add `OrganizationUpdate: {Type: update-organization, Template: ./organization.yml}`: bindings refer to its accounts and OUs"),
         );
     }
+    if let Some(org) = organization.as_ref().and_then(|o| o.desired.as_ref()) {
+        check_one_stack_per_target(&tasks, org, &sources, &mut diagnostics);
+    }
     diagnostics.sort();
     LoadedTasks { sources, diagnostics, tasks, organization }
+}
+
+/// Two tasks deploying a stack of the same name to the same account and region would replace
+/// each other on every run and never converge: refused, as org-formation does.
+fn check_one_stack_per_target(
+    tasks: &model::TaskFile,
+    org: &spec::desired::DesiredOrg,
+    sources: &Sources,
+    diagnostics: &mut Diagnostics,
+) {
+    let mut owner: std::collections::BTreeMap<(String, binding::Target), &str> = Default::default();
+    for task in tasks.tasks.iter().filter(|t| !t.skip) {
+        let model::TaskKind::UpdateStacks(stack) = &task.kind else { continue };
+        for target in instantiate::stack_targets(stack, org) {
+            let key = (stack.stack_name.clone(), target);
+            match owner.get(&key) {
+                Some(first) if *first != task.name => {
+                    let (name, target) = &key;
+                    diagnostics.push(
+                        spec::report::locate(
+                            Diagnostic::error(
+                                "duplicate-stack",
+                                format!(
+                                    "stack {name} in {} {} is also deployed by task {first}",
+                                    target.account, target.region
+                                ),
+                            ),
+                            sources,
+                            task.span,
+                            &task.name,
+                            Some("StackName"),
+                        )
+                        .help("give one of the two tasks another StackName, or bind them to different accounts or regions"),
+                    );
+                    return;
+                }
+                _ => {
+                    owner.insert(key, &task.name);
+                }
+            }
+        }
+    }
 }

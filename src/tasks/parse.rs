@@ -111,7 +111,8 @@ pub fn parse(
     let mut p =
         Parser { sources, diags: Diagnostics::default(), org_kinds, overrides, stack: Vec::new(), organization_file };
     let tasks = p.file(path, "", &BTreeMap::new());
-    let file = TaskFile { tasks };
+    let mut file = TaskFile { tasks };
+    p.resolve_dependencies(&mut file);
     p.check_dependencies(&file);
     diags.extend(p.diags);
     file
@@ -1002,8 +1003,58 @@ impl Parser<'_> {
     }
 
     /// Unknown `DependsOn` names and dependency loops.
+    /// Resolves each `DependsOn` name to tasks: the task itself; every task of an `include` of
+    /// that name; for a task of an included file, a task of an enclosing file. A name that is
+    /// none of these is a warning, as in org-formation, and is dropped.
+    fn resolve_dependencies(&mut self, file: &mut TaskFile) {
+        let names: Vec<String> = file.tasks.iter().map(|t| t.name.clone()).collect();
+        let resolve = |name: &str| -> Vec<String> {
+            let mut candidate = name.to_string();
+            loop {
+                if names.contains(&candidate) {
+                    return vec![candidate];
+                }
+                let inside: Vec<String> =
+                    names.iter().filter(|n| n.starts_with(&format!("{candidate}/"))).cloned().collect();
+                if !inside.is_empty() {
+                    return inside;
+                }
+                // `Include/Task` naming `Other`: try `Other` one level up.
+                let Some((prefix, last)) = candidate.rsplit_once('/') else { return Vec::new() };
+                candidate = match prefix.rsplit_once('/') {
+                    Some((outer, _)) => format!("{outer}/{last}"),
+                    None => last.to_string(),
+                };
+            }
+        };
+        for t in &mut file.tasks {
+            let mut resolved = Vec::new();
+            for d in std::mem::take(&mut t.depends_on) {
+                let found = resolve(&d);
+                if found.is_empty() {
+                    let shown = d.rsplit('/').next().unwrap_or(&d).to_string();
+                    let guess = suggest(&shown, names.iter().map(|n| n.rsplit('/').next().unwrap_or(n)));
+                    let d = Diagnostic::warning(
+                        "unknown-task",
+                        format!(
+                            "DependsOn names '{shown}', which is not a task of this file; the dependency is ignored"
+                        ),
+                    )
+                    .help(
+                        guess
+                            .map_or_else(|| "name a task of this file".to_string(), |g| format!("did you mean '{g}'?")),
+                    );
+                    self.diags.push(locate(d, self.sources, t.span, &t.name, Some("DependsOn")));
+                }
+                resolved.extend(found.into_iter().filter(|f| f != &t.name));
+            }
+            resolved.sort();
+            resolved.dedup();
+            t.depends_on = resolved;
+        }
+    }
+
     fn check_dependencies(&mut self, file: &TaskFile) {
-        let names: Vec<&str> = file.tasks.iter().map(|t| t.name.as_str()).collect();
         let mut seen = HashMap::new();
         for t in &file.tasks {
             if let Some(first) = seen.insert(t.name.as_str(), t.span) {
@@ -1020,22 +1071,7 @@ impl Parser<'_> {
         for t in &file.tasks {
             graph.add_node(t.name.clone());
             for d in &t.depends_on {
-                if names.contains(&d.as_str()) {
-                    graph.add_edge(t.name.clone(), d.clone());
-                } else {
-                    let guess = suggest(d, names.iter().copied());
-                    self.error(
-                        "unknown-task",
-                        t.span,
-                        &t.name,
-                        Some("DependsOn"),
-                        format!("DependsOn names '{d}', which is not a task of this file"),
-                    )
-                    .help = Some(
-                        guess
-                            .map_or_else(|| "name a task of this file".to_string(), |g| format!("did you mean '{g}'?")),
-                    );
-                }
+                graph.add_edge(t.name.clone(), d.clone());
             }
         }
         for cycle in graph.cycles() {
