@@ -5,6 +5,7 @@
 
 mod operation;
 pub mod retry;
+mod workload;
 
 pub use operation::AccountWait;
 use operation::{execute, CreatedIds};

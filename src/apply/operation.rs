@@ -122,6 +122,44 @@ pub async fn execute(
             let spec = complete_spec(spec, imports, provider, ids).await?;
             retry.run(|| provider.update_stack(account_id, region, &spec)).await.map(|_| None)
         }
+        Operation::RunWorkload {
+            account,
+            region,
+            directory,
+            commands,
+            environment,
+            role,
+            record,
+            record_exists,
+            ..
+        } => {
+            let account = r(account)?;
+            let fill = |t: &Text| {
+                t.resolve(|u| match u {
+                    Unknown::AccountId(lid) => ids.get(lid),
+                })
+                .map_err(|u| ProviderError::new("UnknownValue", format!("{u} is still unknown")))
+            };
+            let commands = commands.iter().map(fill).collect::<Result<Vec<_>, _>>()?;
+            let mut env: Vec<(String, String)> =
+                environment.iter().map(|(k, v)| Ok((k.clone(), fill(v)?))).collect::<Result<_, ProviderError>>()?;
+            env.extend(provider.workload_credentials(&account, role.as_deref()).await?);
+            super::workload::run_commands(directory, &commands, &env).await?;
+            let record = record.resolve(|_| None).map_err(|u| ProviderError::new("UnknownValue", format!("{u}")))?;
+            if *record_exists {
+                retry.run(|| provider.update_stack(&account, region, &record)).await.map(|_| None)
+            } else {
+                retry.run(|| provider.create_stack(&account, region, &record)).await.map(|_| None)
+            }
+        }
+        Operation::RemoveWorkload {
+            account_id, region, directory, commands, environment, role, record_name, ..
+        } => {
+            let mut env: Vec<(String, String)> = environment.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            env.extend(provider.workload_credentials(account_id, role.as_deref()).await?);
+            super::workload::run_commands(directory, commands, &env).await?;
+            retry.run(|| provider.delete_stack(account_id, region, record_name)).await.map(|_| None)
+        }
         Operation::DeleteStack { account_id, region, name } => {
             retry.run(|| provider.delete_stack(account_id, region, name)).await.map(|_| None)
         }

@@ -2,6 +2,7 @@
 
 use crate::model::{PasswordPolicy, StackSpec, Tags};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// A resource that exists (its AWS id) or that an earlier change of the plan creates (its
 /// logical id, filled in at apply time).
@@ -152,6 +153,30 @@ pub enum Operation {
         region: String,
         spec: StackSpec<crate::expr::Text>,
         imports: Vec<StackImport>,
+    },
+    /// A workload task's commands in one target, then its record stack (with the inputs' hash)
+    /// written, so that the next plan skips the target while nothing changed.
+    RunWorkload {
+        account: Handle,
+        region: String,
+        task: String,
+        directory: std::path::PathBuf,
+        commands: Vec<crate::expr::Text>,
+        environment: BTreeMap<String, crate::expr::Text>,
+        role: Option<String>,
+        record: StackSpec<crate::expr::Text>,
+        record_exists: bool,
+    },
+    /// A target left a workload task's binding: its remove command, then its record deleted.
+    RemoveWorkload {
+        account_id: String,
+        region: String,
+        task: String,
+        directory: std::path::PathBuf,
+        commands: Vec<String>,
+        environment: BTreeMap<String, String>,
+        role: Option<String>,
+        record_name: String,
     },
     DeleteStack {
         account_id: String,

@@ -285,6 +285,18 @@ impl<'a> Checker<'a> {
                 self.handle(c, &Handle::Existing(account_id.clone()), Kind::Account);
                 self.region(c, region);
             }
+            Operation::RunWorkload { account, record, .. } => {
+                self.handle(c, account, Kind::Account);
+                if !record.name.starts_with("orgctl-workload-") {
+                    self.fail(c.id, format!("writes {}, which is not a workload record", record.name));
+                }
+            }
+            Operation::RemoveWorkload { account_id, region, record_name, .. } => {
+                match stacks.get(&(account_id.as_str(), region.as_str(), record_name.as_str())) {
+                    Some(s) if crate::plan::workloads::record_of(s).is_some() => {}
+                    _ => self.fail(c.id, format!("removes workload record {record_name} in {account_id}/{region}, which the plan did not read")),
+                }
+            }
             Operation::DeleteStack { account_id, region, name } => {
                 match stacks.get(&(account_id.as_str(), region.as_str(), name.as_str())) {
                     None => self.fail(

@@ -253,6 +253,23 @@ impl Words<'_> {
                 let subject = format!("stack {} in {} {region}", spec.name, self.resource(&existing(account_id)));
                 (Action::Change, subject, "update".into(), super::stacks::stack_diff(live, spec, &params))
             }
+            Operation::RunWorkload { account, region, task, directory, commands, record_exists, .. } => {
+                let mut diff: Vec<PropertyDiff> =
+                    commands.iter().map(|c| PropertyDiff::new("Command", None, Some(c.shown()))).collect();
+                diff.push(PropertyDiff::new("Directory", None, Some(directory.display().to_string())));
+                let summary = if *record_exists { "run again (its inputs changed)" } else { "run" };
+                (
+                    Action::Change,
+                    format!("workload {task} in {} {region}", self.resource(account)),
+                    summary.into(),
+                    diff,
+                )
+            }
+            Operation::RemoveWorkload { account_id, region, task, commands, .. } => {
+                let diff = commands.iter().map(|c| PropertyDiff::new("Command", None, Some(c.clone()))).collect();
+                let subject = format!("workload {task} in {} {region}", self.resource(&existing(account_id)));
+                (Action::Remove, subject, "remove (the target left the binding)".into(), diff)
+            }
             Operation::DeleteStack { account_id, region, name } => (
                 Action::Remove,
                 format!("stack {name} in {} {region}", self.resource(&existing(account_id))),

@@ -7,6 +7,7 @@ mod diff;
 pub mod render;
 pub mod saved;
 pub mod stacks;
+pub mod workloads;
 
 pub use change::{
     stacks_fingerprint, Action, Change, Group, Handle, ImportSource, Note, Operation, Plan, PropertyDiff, StackImport,

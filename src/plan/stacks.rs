@@ -67,8 +67,13 @@ pub fn stack_targets<'t>(
     if errors.has_errors() {
         return Err(errors);
     }
-    let used_regions: BTreeSet<String> =
+    let mut used_regions: BTreeSet<String> =
         instances.iter().flat_map(|(_, _, s)| s.iter().map(|s| s.target.region.clone())).collect();
+    for task in tasks.tasks.iter().filter(|t| !t.skip) {
+        if let TaskKind::Workload(w) = &task.kind {
+            used_regions.extend(super::workloads::workload_targets(w, desired).into_iter().map(|t| t.region));
+        }
+    }
     let recorded_regions: BTreeSet<String> = actual
         .root
         .tags
@@ -146,14 +151,7 @@ pub fn plan_stacks(
         Some(id) => Handle::Existing(id.clone()),
         None => Handle::New(lid.to_string()),
     };
-    let label = |lid: &str| {
-        desired
-            .accounts
-            .iter()
-            .find(|a| a.logical_id == lid)
-            .and_then(|a| a.name.clone())
-            .unwrap_or_else(|| lid.to_string())
-    };
+    let label = |lid: &str| desired.account_label(lid);
 
     let mut by_task: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut by_target: HashMap<(&str, Target), usize> = HashMap::new();
@@ -280,6 +278,24 @@ pub fn plan_stacks(
             pending_edges.push((id, before));
         }
     }
+    let organization_id = Some(actual.organization_id.as_str()).filter(|id| !id.is_empty());
+    let workloads = super::workloads::plan_workloads(
+        tasks,
+        desired,
+        &account_ids,
+        organization_id,
+        &snapshot.stacks,
+        plan,
+        &mut errors,
+    );
+    for (task, id, account) in &workloads.changes {
+        let mut deps = org_changes.clone();
+        deps.extend(account.as_ref().and_then(|a| creations.get(a)));
+        plan.changes[*id].depends_on.extend(deps);
+        by_task.entry(task.as_str()).or_default().push(*id);
+    }
+    wanted.extend(workloads.kept);
+    unchanged += workloads.unchanged;
     // Producers before consumers, and DependsOn between tasks.
     for (id, producers) in pending_edges {
         for (task, target) in producers {
@@ -403,7 +419,7 @@ fn push(
     push_change(plan, action, subject, summary.to_string(), op, diff, Some(group))
 }
 
-fn push_change(
+pub(super) fn push_change(
     plan: &mut Plan,
     action: Action,
     subject: String,
@@ -444,6 +460,7 @@ fn stack_spec(
         region: &stack.target.region,
         management,
         organization_id: Some(actual.organization_id.as_str()).filter(|id| !id.is_empty()),
+        current_task: None,
     };
     let evaluate = |name: &str, node: &crate::spec::yaml::Node| {
         crate::expr::evaluate(node, &mut TaskScope::for_target(&task.values, target()))

@@ -162,6 +162,10 @@ pub trait Provider: Send + Sync {
 
     /// The stacks orgctl owns (tagged with their task) in one account and region.
     async fn read_stacks(&self, account_id: &str, region: &str) -> ProviderResult<Vec<StackState>>;
+    /// Credentials in `account_id` (through `role`, else the account's access role) as the
+    /// environment variables a workload's commands read. Never printed.
+    async fn workload_credentials(&self, account_id: &str, role: Option<&str>)
+        -> ProviderResult<Vec<(String, String)>>;
     /// Creates a stack and waits until it is complete (or failed, as an error).
     async fn create_stack(&self, account_id: &str, region: &str, spec: &StackSpec) -> ProviderResult<()>;
     /// Updates a stack and waits; a stack already as asked is not an error.

@@ -70,6 +70,15 @@ pub struct DesiredOrg {
 }
 
 impl DesiredOrg {
+    /// How messages name an account: its AccountName, else its logical id.
+    pub fn account_label(&self, logical_id: &str) -> String {
+        self.accounts
+            .iter()
+            .find(|a| a.logical_id == logical_id)
+            .and_then(|a| a.name.clone())
+            .unwrap_or_else(|| logical_id.to_string())
+    }
+
     /// The role orgctl assumes to set up `account`: its own, the organization's default, AWS's.
     pub fn access_role_of(&self, account: &DesiredAccount) -> String {
         account

@@ -141,10 +141,60 @@ pub struct StackTask {
     pub disable_rollback: bool,
 }
 
+/// Which tool a workload task runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WorkloadTool {
+    /// `update-cdk`: `npx cdk deploy`, parameters as `-c key=value`.
+    Cdk { run_npm_build: bool },
+    /// `update-serverless.com`: `npx sls deploy`, parameters as `--key value` (v2) or
+    /// `--param="key=value"` (v3 and later).
+    Serverless { version: u32, stage: Option<String>, config: Option<String> },
+    /// `apply-tf`: `terraform init` then `terraform apply`, parameters as `-var`.
+    Terraform,
+}
+
+impl WorkloadTool {
+    /// The task type as written in the file.
+    pub fn task_type(&self) -> &'static str {
+        match self {
+            WorkloadTool::Cdk { .. } => "update-cdk",
+            WorkloadTool::Serverless { .. } => "update-serverless.com",
+            WorkloadTool::Terraform => "apply-tf",
+        }
+    }
+}
+
+/// A workload task (`update-cdk`, `update-serverless.com`, `apply-tf`): commands run in a
+/// directory once per bound account and region, with that target's credentials.
+#[derive(Debug, Clone)]
+pub struct WorkloadTask {
+    pub tool: WorkloadTool,
+    /// The workload's directory.
+    pub path: PathBuf,
+    pub binding: Binding,
+    /// `Parameters`, evaluated per target.
+    pub parameters: BTreeMap<String, StackParam>,
+    /// `BackendConfig` (Terraform), evaluated per target.
+    pub backend_config: BTreeMap<String, StackParam>,
+    /// `CustomDeployCommand` / `CustomRemoveCommand` / `CustomInitCommand`, evaluated per
+    /// target with `CurrentTask.*` in scope.
+    pub deploy_command: Option<Node>,
+    pub remove_command: Option<Node>,
+    pub init_command: Option<Node>,
+    pub run_npm_install: bool,
+    /// Names or `*` patterns of files left out of the directory's hash.
+    pub ignore_file_changes: Vec<String>,
+    pub task_role_name: Option<StackParam>,
+    pub values: TaskValues,
+    pub max_concurrent: Option<u32>,
+    pub failed_tolerance: u32,
+}
+
 #[derive(Debug, Clone)]
 pub enum TaskKind {
     UpdateOrganization { template: PathBuf },
     UpdateStacks(Box<StackTask>),
+    Workload(Box<WorkloadTask>),
 }
 
 #[derive(Debug, Clone)]
@@ -168,7 +218,7 @@ impl TaskFile {
     pub fn organization_template(&self) -> Option<&PathBuf> {
         self.tasks.iter().find_map(|t| match &t.kind {
             TaskKind::UpdateOrganization { template } => Some(template),
-            TaskKind::UpdateStacks(_) => None,
+            TaskKind::UpdateStacks(_) | TaskKind::Workload(_) => None,
         })
     }
 }

@@ -16,16 +16,27 @@ use crate::spec::yaml::{Node, NodeKind};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-const TASK_TYPES: [&str; 3] = ["update-organization", "update-stacks", "include"];
+const TASK_TYPES: [&str; 6] =
+    ["update-organization", "update-stacks", "include", "update-cdk", "update-serverless.com", "apply-tf"];
+/// Attributes of the workload tasks, beyond the common ones.
+const WORKLOAD_ATTRIBUTES: [&str; 10] = [
+    "Path",
+    "OrganizationBinding",
+    "Parameters",
+    "CustomDeployCommand",
+    "CustomRemoveCommand",
+    "IgnoreFileChanges",
+    "RunNpmInstall",
+    "TaskRoleName",
+    "MaxConcurrentTasks",
+    "FailedTaskTolerance",
+];
 /// org-formation task types orgctl does not run: named so that the error says so plainly.
-const UNSUPPORTED_TYPES: [&str; 7] = [
-    "annotate-organization",
-    "update-serverless.com",
-    "copy-to-s3",
-    "update-cdk",
-    "apply-tf",
-    "register-type",
-    "update-scps",
+const UNSUPPORTED_TYPES: [(&str, &str); 4] = [
+    ("annotate-organization", "it hands account creation to another account factory; orgctl manages the organization itself (use update-organization)"),
+    ("copy-to-s3", "orgctl does not write to S3; upload the file from your pipeline, or deploy it with a stack (AWS::S3::Object is not a CloudFormation type)"),
+    ("register-type", "register the CloudFormation type with a stack (AWS::CloudFormation::ResourceVersion and AWS::CloudFormation::ResourceDefaultVersion)"),
+    ("update-scps", "it is a legacy alias; declare the SCPs in the organization file"),
 ];
 const COMMON: [&str; 4] = ["Type", "DependsOn", "Skip", "LogVerbose"];
 const STACK_ATTRIBUTES: [&str; 21] = [
@@ -314,16 +325,15 @@ impl Parser<'_> {
             return Vec::new();
         };
         let kind = type_node.as_str().unwrap_or_default();
-        if UNSUPPORTED_TYPES.contains(&kind) {
+        if let Some((_, why)) = UNSUPPORTED_TYPES.iter().find(|(t, _)| *t == kind) {
             self.error(
                 "unsupported-task-type",
                 type_node.span,
                 name,
                 Some("Type"),
-                format!("orgctl does not run '{kind}' tasks"),
+                format!("orgctl does not run '{kind}' tasks: {why}"),
             )
-            .help =
-                Some(format!("orgctl runs {}; remove the task or run it with org-formation", TASK_TYPES.join(", ")));
+            .help = Some(format!("orgctl runs {}", TASK_TYPES.join(", ")));
             return Vec::new();
         }
         if !TASK_TYPES.contains(&kind) {
@@ -346,6 +356,16 @@ impl Parser<'_> {
                 .iter()
                 .copied()
                 .chain(["Path", "Parameters", "MaxConcurrentTasks", "FailedTaskTolerance"])
+                .collect(),
+            "update-cdk" => COMMON.iter().copied().chain(WORKLOAD_ATTRIBUTES).chain(["RunNpmBuild"]).collect(),
+            "update-serverless.com" => {
+                COMMON.iter().copied().chain(WORKLOAD_ATTRIBUTES).chain(["Config", "Stage", "SLSVersion"]).collect()
+            }
+            "apply-tf" => COMMON
+                .iter()
+                .copied()
+                .chain(WORKLOAD_ATTRIBUTES)
+                .chain(["BackendConfig", "CustomInitCommand"])
                 .collect(),
             _ => COMMON.iter().copied().chain(STACK_ATTRIBUTES).collect(),
         };
@@ -432,6 +452,14 @@ impl Parser<'_> {
                     t.skip |= skip;
                 }
                 tasks
+            }
+            "update-cdk" | "update-serverless.com" | "apply-tf" => {
+                let Some(dir) = path_of(self, "Path") else { return Vec::new() };
+                let workload = self.workload_task(kind, name, span, node, dir, params);
+                workload
+                    .map(|w| Task { name: name.into(), span, depends_on, skip, kind: TaskKind::Workload(Box::new(w)) })
+                    .into_iter()
+                    .collect()
             }
             _ => self.stack_task(name, span, node, depends_on, skip, params, path_of).into_iter().collect(),
         }
@@ -608,6 +636,107 @@ impl Parser<'_> {
             task_role_name: node.get("TaskRoleName").and_then(|n| self.stack_param(n, name, "TaskRoleName", params)),
         };
         Some(Task { name: name.into(), span, depends_on, skip, kind: TaskKind::UpdateStacks(Box::new(stack)) })
+    }
+
+    /// A workload task: its directory, binding, parameters and commands (checked now, evaluated
+    /// per target when planning).
+    fn workload_task(
+        &mut self,
+        kind: &str,
+        name: &str,
+        span: Span,
+        node: &Node,
+        path: PathBuf,
+        params: &TaskValues,
+    ) -> Option<WorkloadTask> {
+        if !path.is_dir() {
+            let at = node.get("Path").map_or(span, |n| n.span);
+            self.error("not-a-directory", at, name, Some("Path"), format!("{} is not a directory", path.display()))
+                .help = Some("Path names the workload's directory, relative to the task file".into());
+            return None;
+        }
+        let flag = |this: &mut Self, attribute: &str| {
+            node.get(attribute).is_some_and(|n| this.flag(n, name, attribute, params))
+        };
+        let text =
+            |this: &mut Self, attribute: &str| node.get(attribute).and_then(|n| this.text(n, name, attribute, params));
+        let number = |this: &mut Self, attribute: &str| {
+            let n = node.get(attribute)?;
+            let t = this.text(n, name, attribute, params)?;
+            t.parse::<u32>().ok().or_else(|| {
+                this.error(
+                    "expected-number",
+                    n.span,
+                    name,
+                    Some(attribute),
+                    format!("{attribute} must be a whole number, found '{t}'"),
+                );
+                None
+            })
+        };
+        let tool = match kind {
+            "update-cdk" => WorkloadTool::Cdk { run_npm_build: flag(self, "RunNpmBuild") },
+            "update-serverless.com" => WorkloadTool::Serverless {
+                version: number(self, "SLSVersion").unwrap_or(2),
+                stage: text(self, "Stage"),
+                config: text(self, "Config"),
+            },
+            _ => WorkloadTool::Terraform,
+        };
+        let Some(binding_node) = node.get("OrganizationBinding") else {
+            self.error(
+                "missing-attribute",
+                span,
+                name,
+                Some("OrganizationBinding"),
+                format!("a {kind} task needs OrganizationBinding"),
+            )
+            .help = Some("say which accounts and regions the workload goes to".into());
+            return None;
+        };
+        let binding = self.binding(binding_node, name, "OrganizationBinding", params);
+        if binding.regions.is_empty() {
+            self.error(
+                "binding-without-region",
+                binding_node.span,
+                name,
+                Some("OrganizationBinding"),
+                "the OrganizationBinding has no Region",
+            )
+            .help = Some("a workload runs once per account and region: give the binding a Region".into());
+        }
+        let map_of = |this: &mut Self, attribute: &str| {
+            let mut out = BTreeMap::new();
+            for (k, v) in node.get(attribute).and_then(Node::as_map).unwrap_or_default() {
+                let key = k.as_str().unwrap_or_default().to_string();
+                if let Some(value) = this.stack_param(v, name, &format!("{attribute}.{key}"), params) {
+                    out.insert(key, value);
+                }
+            }
+            out
+        };
+        let parameters = map_of(self, "Parameters");
+        let backend_config = map_of(self, "BackendConfig");
+        let ignore_file_changes = node
+            .get("IgnoreFileChanges")
+            .map(|n| self.strings(n, name, "IgnoreFileChanges", params))
+            .unwrap_or_default();
+        Some(WorkloadTask {
+            tool,
+            path,
+            binding,
+            parameters,
+            backend_config,
+            deploy_command: node.get("CustomDeployCommand").cloned(),
+            remove_command: node.get("CustomRemoveCommand").cloned(),
+            init_command: node.get("CustomInitCommand").cloned(),
+            run_npm_install: flag(self, "RunNpmInstall"),
+            ignore_file_changes,
+            task_role_name: node.get("TaskRoleName").and_then(|n| self.stack_param(n, name, "TaskRoleName", params)),
+            values: params.clone(),
+            max_concurrent: number(self, "MaxConcurrentTasks"),
+            failed_tolerance: number(self, "FailedTaskTolerance").unwrap_or(0),
+        })
     }
 
     /// A binding without a Region, with no default region to take, deploys nothing: refused, as

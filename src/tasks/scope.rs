@@ -23,6 +23,8 @@ pub struct TargetNames<'a> {
     /// Logical id of the management account.
     pub management: Option<&'a str>,
     pub organization_id: Option<&'a str>,
+    /// A workload task's `CurrentTask.*` values (and serverless' `region`, `stage`, `config`).
+    pub current_task: Option<&'a std::collections::BTreeMap<String, Text>>,
 }
 
 enum Names<'a> {
@@ -94,6 +96,16 @@ impl Scope for TaskScope<'_> {
             Names::Target(t) => Some(t),
             Names::File(_) => None,
         };
+        if let Some(values) = target.and_then(|t| t.current_task) {
+            let key = match (name, attribute) {
+                ("CurrentTask", Some(a)) => Some(a),
+                (n, None) if matches!(n, "region" | "stage" | "config") => Some(n),
+                _ => None,
+            };
+            if let Some(value) = key.and_then(|k| values.get(k)) {
+                return Some(Ok(Value::Text(value.clone())));
+            }
+        }
         let value = match name {
             "CurrentAccount" | "AWSAccount" => match target {
                 Some(t) => self.account(t.account, attribute),

@@ -468,3 +468,98 @@ fn templating_context_renders_the_template_before_it_is_read() {
     assert_eq!(run.code, Some(1));
     assert!(run.stderr.contains("templating") && run.stderr.contains("topics.njk"), "{}", run.stderr);
 }
+
+/// Stand-ins for `npx` and `terraform` that append what they were given (arguments, directory,
+/// credentials and region from the environment) to `calls.log`.
+fn stand_in_tools(ws: &Workspace) -> (std::path::PathBuf, std::path::PathBuf) {
+    let bin = ws.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let log = ws.dir.path().join("calls.log");
+    for tool in ["npx", "terraform"] {
+        let script = format!(
+            "#!/bin/sh\necho \"{tool} $* | dir=$(basename \"$PWD\") key=$AWS_ACCESS_KEY_ID region=$AWS_REGION cdk=$CDK_DEFAULT_ACCOUNT\" >> {}\n",
+            log.display()
+        );
+        let path = bin.join(tool);
+        std::fs::write(&path, script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    (bin, log)
+}
+
+fn calls(log: &std::path::Path) -> Vec<String> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    std::fs::remove_file(log).ok();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines.sort();
+    lines
+}
+
+/// Workload tasks run the documented commands once per bound account and region, with that
+/// target's credentials; unchanged targets are skipped; a target leaving the binding gets the
+/// remove command.
+#[test]
+fn workload_tasks_run_per_target_skip_when_unchanged_and_remove_when_unbound() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let (bin, log) = stand_in_tools(&ws);
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let env = [("PATH", path.as_str())];
+    let dir = ws.dir.path().join("landing-zone");
+    for app in ["cdk-app", "tf-app"] {
+        std::fs::create_dir_all(dir.join(app)).unwrap();
+        std::fs::write(dir.join(app).join("main.txt"), "v1").unwrap();
+    }
+    let tasks = |accounts: &str| {
+        format!("Cdk:\n  Type: update-cdk\n  Path: ./cdk-app\n  OrganizationBinding:\n    Account: [{accounts}]\n    Region: eu-west-1\n  Parameters:\n    prefix: acme\n    owner: !GetAtt CurrentAccount.AccountName\nTf:\n  Type: apply-tf\n  DependsOn: Cdk\n  Path: ./tf-app\n  OrganizationBinding:\n    Account: !Ref SandboxAccount\n    Region: us-east-1\n  BackendConfig:\n    bucket: state\n  Parameters:\n    size: '2'\n")
+    };
+    let file = custom_tasks(&ws, &tasks("!Ref ProductionAccount, !Ref DevelopmentAccount"), &[]);
+    let org = ws.state();
+    let id = |email: &str| org.account(email)["id"].as_str().unwrap().to_string();
+    let (prod, dev, sandbox) =
+        (id("aws+production@example.com"), id("aws+development@example.com"), id("aws+sandbox@example.com"));
+    let plan = run_file(&ws, &file, "plan", &env);
+    assert!(plan.stdout.contains("update-cdk Cdk in Production/eu-west-1"), "{}", plan.stdout);
+    assert!(!log.exists(), "planning runs nothing");
+    let run = run_file(&ws, &file, "apply", &env);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        calls(&log),
+        vec![
+            format!("npx cdk deploy --all --require-approval=never -c owner=Development -c prefix=acme | dir=cdk-app key=ASIASANDBOX{dev} region=eu-west-1 cdk={dev}"),
+            format!("npx cdk deploy --all --require-approval=never -c owner=Production -c prefix=acme | dir=cdk-app key=ASIASANDBOX{prod} region=eu-west-1 cdk={prod}"),
+            format!("terraform apply -var size=2 -auto-approve | dir=tf-app key=ASIASANDBOX{sandbox} region=us-east-1 cdk="),
+            format!("terraform init -reconfigure -backend-config=bucket=state | dir=tf-app key=ASIASANDBOX{sandbox} region=us-east-1 cdk="),
+        ]
+    );
+    let again = run_file(&ws, &file, "plan", &env);
+    assert!(again.stdout.contains("No changes."), "unchanged targets are skipped: {}", again.stdout);
+    std::fs::write(dir.join("tf-app/main.txt"), "v2").unwrap();
+    let changed = run_file(&ws, &file, "plan", &env);
+    assert!(
+        changed.stdout.contains("apply-tf Tf in Sandbox/us-east-1") && changed.stdout.contains("run again"),
+        "{}",
+        changed.stdout
+    );
+    assert!(!changed.stdout.contains("update-cdk Cdk"), "{}", changed.stdout);
+    std::fs::write(
+        &file,
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .replace("!Ref ProductionAccount, !Ref DevelopmentAccount", "!Ref ProductionAccount"),
+    )
+    .unwrap();
+    let run = run_file(&ws, &file, "apply", &env);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let made = calls(&log);
+    assert!(made.contains(&format!("npx cdk destroy --all --force -c owner=Development -c prefix=acme | dir=cdk-app key=ASIASANDBOX{dev} region=eu-west-1 cdk={dev}")), "{made:#?}");
+    assert!(!made.iter().any(|c| c.contains("cdk deploy")), "{made:#?}");
+    let records: Vec<String> = stacks(&ws)
+        .iter()
+        .filter(|s| s["name"] == "orgctl-workload-Cdk")
+        .map(|s| s["account_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(records, vec![prod.clone()], "the removed target's record is gone");
+    assert!(run_file(&ws, &file, "plan", &env).stdout.contains("No changes."));
+}

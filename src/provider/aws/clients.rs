@@ -106,6 +106,18 @@ impl Clients {
         .cloned()
     }
 
+    /// The caller's own credentials (the management account), for a workload run there.
+    pub async fn own_credentials(&self) -> ProviderResult<aws_sdk_iam::config::Credentials> {
+        use aws_sdk_sts::config::ProvideCredentials;
+        let provider = self.sdk.credentials_provider().ok_or_else(|| {
+            ProviderError::new("NoCredentials", "no credentials to run the workload in the management account")
+        })?;
+        provider
+            .provide_credentials()
+            .await
+            .map_err(|e| ProviderError::new("NoCredentials", format!("credentials for the workload: {e}")))
+    }
+
     /// IAM in a member account.
     pub async fn member_iam(&self, account_id: &str, role: &str) -> ProviderResult<aws_sdk_iam::Client> {
         let credentials = self.member_credentials(account_id, role, None).await?;

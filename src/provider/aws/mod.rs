@@ -425,6 +425,29 @@ impl Provider for AwsProvider {
         Ok(())
     }
 
+    async fn workload_credentials(
+        &self,
+        account_id: &str,
+        role: Option<&str>,
+    ) -> ProviderResult<Vec<(String, String)>> {
+        let credentials = match role {
+            None if account_id == self.master_account_id => self.clients.own_credentials().await?,
+            None => {
+                let email = self.email_of(account_id);
+                self.clients.member_credentials(account_id, self.roles.role_for(account_id, &email), None).await?
+            }
+            Some(role) => self.clients.member_credentials(account_id, role, None).await?,
+        };
+        let mut env = vec![
+            ("AWS_ACCESS_KEY_ID".to_string(), credentials.access_key_id().to_string()),
+            ("AWS_SECRET_ACCESS_KEY".to_string(), credentials.secret_access_key().to_string()),
+        ];
+        if let Some(token) = credentials.session_token() {
+            env.push(("AWS_SESSION_TOKEN".to_string(), token.to_string()));
+        }
+        Ok(env)
+    }
+
     async fn read_stacks(&self, account_id: &str, region: &str) -> ProviderResult<Vec<StackState>> {
         self.list_stacks(account_id, region).await
     }

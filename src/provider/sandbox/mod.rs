@@ -602,6 +602,32 @@ impl Provider for SandboxProvider {
         })
     }
 
+    /// Stand-in credentials that name the account and role, so that tests see which target a
+    /// command ran for.
+    async fn workload_credentials(
+        &self,
+        account_id: &str,
+        role: Option<&str>,
+    ) -> ProviderResult<Vec<(String, String)>> {
+        let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        let account = data
+            .org
+            .accounts
+            .get(account_id)
+            .ok_or_else(|| err("AccountNotFoundException", format!("no account {account_id}")))?;
+        if !account.status.is_active() {
+            return Err(err("AccessDenied", format!("account {account_id} is {}", account.status)));
+        }
+        Ok(vec![
+            ("AWS_ACCESS_KEY_ID".into(), format!("ASIASANDBOX{account_id}")),
+            ("AWS_SECRET_ACCESS_KEY".into(), "sandbox-secret".into()),
+            (
+                "AWS_SESSION_TOKEN".into(),
+                format!("sandbox-session/{}", role.unwrap_or("OrganizationAccountAccessRole")),
+            ),
+        ])
+    }
+
     async fn read_stacks(&self, account_id: &str, region: &str) -> ProviderResult<Vec<StackState>> {
         let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
         let prefix = format!("{account_id}/{region}/");

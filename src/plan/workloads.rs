@@ -1,0 +1,416 @@
+//! Workload tasks in the plan (`update-cdk`, `update-serverless.com`, `apply-tf`): one run of
+//! the tool's commands per bound (account, region), with that target's credentials.
+//!
+//! Each target keeps a record: a stack named after the task holding a hash of everything that
+//! decides the run (the directory's files, the commands, the environment). A target whose hash
+//! did not change is skipped; a target that left the binding gets the remove command and loses
+//! its record. The record is an ordinary orgctl stack, so it is read, fingerprinted and checked
+//! like every other.
+
+use super::change::*;
+use crate::expr::{EvalError, Text, Unknown};
+use crate::model::{StackSpec, StackState, Tags, STACK_TASK_TAG};
+use crate::spec::desired::{AccountsOf, DesiredOrg};
+use crate::tasks::binding::{targets, Target};
+use crate::tasks::model::{StackParam, WorkloadTask, WorkloadTool};
+use crate::tasks::scope::{TargetNames, TaskScope};
+use md5::{Digest, Md5};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+/// Tag of a record stack: the hash of the inputs of the last run.
+pub const HASH_TAG: &str = "orgctl:workload-hash";
+
+/// The record stack's template: a resource that costs nothing and does nothing.
+const RECORD_TEMPLATE: &str = r#"{"AWSTemplateFormatVersion":"2010-09-09","Description":"orgctl workload record","Resources":{"Record":{"Type":"AWS::CloudFormation::WaitConditionHandle"}}}"#;
+
+/// The record stack of a task in each of its targets.
+pub fn record_name(task: &str) -> String {
+    let clean: String = task.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    format!("orgctl-workload-{}", clean.trim_matches('-')).chars().take(128).collect()
+}
+
+/// Every (account, region) a workload runs in.
+pub fn workload_targets(task: &WorkloadTask, org: &DesiredOrg) -> Vec<Target> {
+    targets(&task.binding, org)
+}
+
+/// One target's run, computed for the plan.
+pub struct Run {
+    pub commands: Vec<Text>,
+    pub environment: BTreeMap<String, Text>,
+    pub role: Option<String>,
+    pub hash: String,
+}
+
+/// The commands of `task` in `target`: deploy (`remove` false) or remove.
+pub fn run_for(
+    task: &WorkloadTask,
+    target: &Target,
+    desired: &DesiredOrg,
+    ids: &dyn Fn(&str) -> Option<String>,
+    organization_id: Option<&str>,
+    remove: bool,
+) -> Result<Run, (String, EvalError)> {
+    let accounts = AccountsOf { org: desired, ids };
+    let management = desired.accounts.iter().find(|a| a.is_master).map(|a| a.logical_id.as_str());
+    let account_id = match ids(&target.account) {
+        Some(id) => Text::known(id),
+        None => Text::unknown(Unknown::AccountId(target.account.clone())),
+    };
+    let evaluate = |attribute: &str, node: &crate::spec::yaml::Node, current: Option<&BTreeMap<String, Text>>| {
+        let names = TargetNames {
+            accounts: &accounts,
+            account: &target.account,
+            region: &target.region,
+            management,
+            organization_id,
+            current_task: current,
+        };
+        crate::expr::evaluate(node, &mut TaskScope::for_target(&task.values, names))
+            .and_then(|v| {
+                v.as_text().ok_or_else(|| EvalError::new("expected-string", format!("{attribute} must be text")))
+            })
+            .map_err(|e| (attribute.to_string(), e))
+    };
+    let arguments = |map: &BTreeMap<String, StackParam>, attribute: &str| -> Result<Vec<(String, Text)>, _> {
+        let mut out = Vec::new();
+        for (k, v) in map {
+            if let StackParam::Value(node) = v {
+                out.push((k.clone(), evaluate(&format!("{attribute}.{k}"), node, None)?));
+            }
+        }
+        Ok(out)
+    };
+    let joined = |pairs: &[(String, Text)], form: &dyn Fn(&str, &Text) -> Text| {
+        let mut out = Text::default();
+        for (k, v) in pairs {
+            out.push_text(&form(k, v));
+        }
+        out
+    };
+    let form = |pattern: [&'static str; 3]| {
+        move |k: &str, v: &Text| {
+            let mut t = Text::known(format!("{}{k}{}", pattern[0], pattern[1]));
+            t.push_text(v);
+            t.push_str(pattern[2]);
+            t
+        }
+    };
+    let parameters = arguments(&task.parameters, "Parameters")?;
+    let backend = arguments(&task.backend_config, "BackendConfig")?;
+    let mut current: BTreeMap<String, Text> = BTreeMap::new();
+    current.insert("AccountId".into(), account_id.clone());
+    current.insert("Region".into(), Text::known(target.region.clone()));
+    current.insert("region".into(), Text::known(target.region.clone()));
+    let parameter_text = match &task.tool {
+        WorkloadTool::Cdk { .. } => joined(&parameters, &form([" -c '", "=", "'"])),
+        WorkloadTool::Serverless { version, .. } if *version >= 3 => {
+            joined(&parameters, &form([" --param=\"", "=", "\""]))
+        }
+        WorkloadTool::Serverless { .. } => joined(&parameters, &form([" --", " \"", "\""])),
+        WorkloadTool::Terraform => joined(&parameters, &form([" -var \"", "=", "\""])),
+    };
+    current.insert("Parameters".into(), parameter_text.clone());
+    current.insert("BackendConfig".into(), joined(&backend, &form([" -backend-config=", "=", ""])));
+    if let WorkloadTool::Serverless { stage, config, .. } = &task.tool {
+        let option = |flag: &str, v: &Option<String>| v.as_ref().map_or(String::new(), |v| format!("--{flag} {v}"));
+        current.insert("Stage".into(), Text::known(stage.clone().unwrap_or_default()));
+        current.insert("stage".into(), Text::known(stage.clone().unwrap_or_default()));
+        current.insert("Config".into(), Text::known(config.clone().unwrap_or_default()));
+        current.insert("config".into(), Text::known(config.clone().unwrap_or_default()));
+        current.insert("StageOption".into(), Text::known(option("stage", stage)));
+        current.insert("ConfigOption".into(), Text::known(option("config", config)));
+        current.insert("RegionOption".into(), Text::known(format!("--region {}", target.region)));
+    }
+    let custom = if remove { &task.remove_command } else { &task.deploy_command };
+    let main = match custom {
+        Some(node) => {
+            evaluate(if remove { "CustomRemoveCommand" } else { "CustomDeployCommand" }, node, Some(&current))?
+        }
+        None => default_command(task, &current, remove),
+    };
+    let mut commands = Vec::new();
+    if task.tool == WorkloadTool::Terraform {
+        commands.push(match &task.init_command {
+            Some(node) => evaluate("CustomInitCommand", node, Some(&current))?,
+            None => {
+                let mut init = Text::known("terraform init -reconfigure");
+                init.push_text(&current["BackendConfig"]);
+                init
+            }
+        });
+    }
+    commands.push(main);
+    let mut environment = BTreeMap::new();
+    environment.insert("AWS_REGION".to_string(), Text::known(target.region.clone()));
+    environment.insert("AWS_DEFAULT_REGION".to_string(), Text::known(target.region.clone()));
+    if let WorkloadTool::Cdk { .. } = task.tool {
+        for key in ["CDK_DEFAULT_ACCOUNT", "CDK_DEPLOY_ACCOUNT"] {
+            environment.insert(key.to_string(), account_id.clone());
+        }
+        for key in ["CDK_DEFAULT_REGION", "CDK_DEPLOY_REGION"] {
+            environment.insert(key.to_string(), Text::known(target.region.clone()));
+        }
+    }
+    let role = match &task.task_role_name {
+        Some(StackParam::Value(node)) => Some(evaluate("TaskRoleName", node, None)?.shown()),
+        _ => desired
+            .accounts
+            .iter()
+            .find(|a| a.logical_id == target.account)
+            .and_then(|a| a.build_role_name.clone().or_else(|| desired.default_build_role_name.clone())),
+    };
+    let mut hasher = Md5::new();
+    hasher.update(directory_hash(&task.path, &task.ignore_file_changes).as_bytes());
+    for c in &commands {
+        hasher.update(c.shown().as_bytes());
+        hasher.update([0]);
+    }
+    for (k, v) in &environment {
+        hasher.update(format!("{k}={}\0", v.shown()).as_bytes());
+    }
+    hasher.update(role.clone().unwrap_or_default().as_bytes());
+    let hash = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    Ok(Run { commands, environment, role, hash })
+}
+
+/// The documented command of the tool (org-formation's defaults).
+fn default_command(task: &WorkloadTask, current: &BTreeMap<String, Text>, remove: bool) -> Text {
+    let text = |k: &str| current.get(k).map(Text::shown).unwrap_or_default();
+    let mut prefix = String::new();
+    if task.run_npm_install {
+        let lock = task.path.join("package-lock.json").exists();
+        prefix.push_str(if lock { "npm ci && " } else { "npm i && " });
+    }
+    let (head, tail) = match &task.tool {
+        WorkloadTool::Cdk { run_npm_build } => {
+            if *run_npm_build {
+                prefix.push_str("npm run build && ");
+            }
+            let verb =
+                if remove { "npx cdk destroy --all --force" } else { "npx cdk deploy --all --require-approval=never" };
+            (format!("{prefix}{verb}"), String::new())
+        }
+        WorkloadTool::Serverless { .. } => {
+            let verb = if remove { "npx sls remove" } else { "npx sls deploy" };
+            let options = [text("ConfigOption"), text("StageOption"), text("RegionOption")]
+                .into_iter()
+                .filter(|o| !o.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            (format!("{prefix}{verb}"), format!(" {options} --conceal"))
+        }
+        WorkloadTool::Terraform => {
+            let verb = if remove { "terraform destroy" } else { "terraform apply" };
+            (format!("{prefix}{verb}"), " -auto-approve".to_string())
+        }
+    };
+    let mut command = Text::known(head);
+    command.push_text(&current["Parameters"]);
+    command.push_str(&tail);
+    command
+}
+
+/// A hash of the directory's files (names and content), leaving out `ignored` names or `*`
+/// patterns and what tools write there themselves (`node_modules`, `.terraform`, `cdk.out`,
+/// `.serverless`, `.git`).
+pub fn directory_hash(dir: &Path, ignored: &[String]) -> String {
+    const GENERATED: [&str; 5] = ["node_modules", ".terraform", "cdk.out", ".serverless", ".git"];
+    let skip = |name: &str| {
+        GENERATED.contains(&name)
+            || ignored.iter().any(|p| match p.split_once('*') {
+                Some((start, end)) => {
+                    name.starts_with(start) && name.ends_with(end) && name.len() >= start.len() + end.len()
+                }
+                None => p == name,
+            })
+    };
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            if skip(&name) {
+                continue;
+            }
+            let path = entry.path();
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => pending.push(path),
+                Ok(t) if t.is_file() => files.push(path),
+                _ => {}
+            }
+        }
+    }
+    files.sort();
+    let mut hasher = Md5::new();
+    for f in files {
+        hasher.update(f.strip_prefix(dir).unwrap_or(&f).to_string_lossy().as_bytes());
+        hasher.update(std::fs::read(&f).unwrap_or_default());
+    }
+    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The record stack a run leaves in its target.
+pub fn record_spec(task: &str, hash: &str) -> StackSpec<Text> {
+    let tags = Tags::from([(STACK_TASK_TAG.to_string(), task.to_string()), (HASH_TAG.to_string(), hash.to_string())]);
+    StackSpec {
+        name: record_name(task),
+        template: Text::known(RECORD_TEMPLATE),
+        parameters: BTreeMap::new(),
+        tags,
+        termination_protection: false,
+        role_arn: None,
+        access_role: None,
+        via_role_arn: None,
+        stack_policy: None,
+        disable_rollback: false,
+    }
+}
+
+/// Whether a live stack is a workload record, and of which task.
+pub fn record_of(stack: &StackState) -> Option<&str> {
+    (stack.tags.contains_key(HASH_TAG) && stack.name.starts_with("orgctl-workload-")).then(|| stack.task()).flatten()
+}
+
+/// Live record stacks by (AccountId, region, task).
+pub fn live_records(stacks: &[StackState]) -> HashMap<(String, String, String), &StackState> {
+    stacks
+        .iter()
+        .filter_map(|s| Some(((s.account_id.clone(), s.region.clone(), record_of(s)?.to_string()), s)))
+        .collect()
+}
+
+/// What planning the workloads gives the stack planner: the changes made (by task), the
+/// record stacks that stay, and how many targets are unchanged.
+#[derive(Default)]
+pub struct Planned {
+    pub changes: Vec<(String, usize, Option<String>)>,
+    pub kept: Vec<(String, String, String)>,
+    pub unchanged: usize,
+}
+
+/// Adds each workload task's runs (and removals) to `plan`.
+pub fn plan_workloads(
+    tasks: &crate::tasks::model::TaskFile,
+    desired: &DesiredOrg,
+    account_ids: &HashMap<String, String>,
+    organization_id: Option<&str>,
+    live: &[StackState],
+    plan: &mut Plan,
+    errors: &mut crate::diagnostic::Diagnostics,
+) -> Planned {
+    let ids = |lid: &str| account_ids.get(lid).cloned();
+    let logical_of: HashMap<&str, &str> = account_ids.iter().map(|(lid, id)| (id.as_str(), lid.as_str())).collect();
+    let records = live_records(live);
+    let label = |lid: &str| desired.account_label(lid);
+    let mut out = Planned::default();
+    for t in tasks.tasks.iter().filter(|t| !t.skip) {
+        let crate::tasks::model::TaskKind::Workload(task) = &t.kind else { continue };
+        let group = Group {
+            name: t.name.clone(),
+            limit: task.max_concurrent.map_or(usize::MAX, |l| l as usize),
+            tolerance: task.failed_tolerance as usize,
+        };
+        let kind = task.tool.task_type();
+        let mut fail = |target: &Target, (attribute, e): (String, EvalError)| {
+            let mut d =
+                crate::diagnostic::Diagnostic::error(e.code, format!("{}: {}", label(&target.account), e.message))
+                    .resource(t.name.clone())
+                    .property(attribute);
+            d.help = e.help;
+            errors.push(d);
+        };
+        let wanted = workload_targets(task, desired);
+        for target in &wanted {
+            let run = match run_for(task, target, desired, &ids, organization_id, false) {
+                Ok(run) => run,
+                Err(e) => {
+                    fail(target, e);
+                    continue;
+                }
+            };
+            let account_id = ids(&target.account);
+            let record =
+                account_id.as_ref().and_then(|id| records.get(&(id.clone(), target.region.clone(), t.name.clone())));
+            if let Some(id) = &account_id {
+                out.kept.push((id.clone(), target.region.clone(), record_name(&t.name)));
+            }
+            if record.is_some_and(|r| r.tags.get(HASH_TAG) == Some(&run.hash)) {
+                out.unchanged += 1;
+                continue;
+            }
+            let subject = format!("{kind} {} in {}/{}", t.name, label(&target.account), target.region);
+            let mut diff: Vec<PropertyDiff> =
+                run.commands.iter().map(|c| PropertyDiff::new("Command", None, Some(c.shown()))).collect();
+            diff.push(PropertyDiff::new("Directory", None, Some(task.path.display().to_string())));
+            let summary = if record.is_some() { "run again (its inputs changed)" } else { "run" };
+            let operation = Operation::RunWorkload {
+                account: account_id.clone().map_or_else(|| Handle::New(target.account.clone()), Handle::Existing),
+                region: target.region.clone(),
+                task: t.name.clone(),
+                directory: task.path.clone(),
+                commands: run.commands,
+                environment: run.environment,
+                role: run.role,
+                record: record_spec(&t.name, &run.hash),
+                record_exists: record.is_some(),
+            };
+            let id = super::stacks::push_change(
+                plan,
+                Action::Change,
+                subject,
+                summary.into(),
+                operation,
+                diff,
+                Some(group.clone()),
+            );
+            out.changes.push((t.name.clone(), id, Some(target.account.clone())));
+        }
+        // Targets that left the binding: the remove command, then the record goes.
+        for ((account_id, region, task_name), stack) in &records {
+            if task_name != &t.name {
+                continue;
+            }
+            let Some(lid) = logical_of.get(account_id.as_str()) else { continue };
+            let target = Target { account: lid.to_string(), region: region.clone() };
+            if wanted.contains(&target) {
+                continue;
+            }
+            let run = match run_for(task, &target, desired, &ids, organization_id, true) {
+                Ok(run) => run,
+                Err(e) => {
+                    fail(&target, e);
+                    continue;
+                }
+            };
+            let resolve = |t: &Text| t.resolve(|_| None).unwrap_or_else(|_| t.shown());
+            let operation = Operation::RemoveWorkload {
+                account_id: account_id.clone(),
+                region: region.clone(),
+                task: t.name.clone(),
+                directory: task.path.clone(),
+                commands: run.commands.iter().map(resolve).collect(),
+                environment: run.environment.iter().map(|(k, v)| (k.clone(), resolve(v))).collect(),
+                role: run.role,
+                record_name: stack.name.clone(),
+            };
+            let diff = run.commands.iter().map(|c| PropertyDiff::new("Command", None, Some(c.shown()))).collect();
+            let subject = format!("{kind} {} in {}/{region}", t.name, label(lid));
+            let summary = "remove (the target left the binding)".to_string();
+            let id = super::stacks::push_change(
+                plan,
+                Action::Remove,
+                subject,
+                summary,
+                operation,
+                diff,
+                Some(group.clone()),
+            );
+            out.changes.push((t.name.clone(), id, None));
+            out.kept.push((account_id.clone(), region.clone(), stack.name.clone()));
+        }
+    }
+    out
+}
