@@ -61,6 +61,10 @@ pub struct FileArgs {
     /// only files inside the project of FILE are read: its repository, else its directory.
     #[arg(long = "allow-path", value_name = "DIR")]
     pub allow_paths: Vec<PathBuf>,
+    /// The organization file of a task file (else its update-organization task, else
+    /// `organizationFile` in `.org-formationrc`).
+    #[arg(long = "organization-file", value_name = "FILE")]
+    pub organization_file: Option<PathBuf>,
 }
 
 /// Which organization to talk to: AWS (the default), or a sandbox file.

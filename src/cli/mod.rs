@@ -148,6 +148,7 @@ pub(super) fn load_options(args: &FileArgs) -> Result<LoadOptions, CliError> {
         options.parameters.insert(k.trim().to_string(), v.to_string());
     }
     options.allowed_paths = args.allow_paths.clone();
+    options.organization_file = args.organization_file.clone();
     for l in &args.limits {
         options.limits.set(l).map_err(|e| CliError::new(format!("--limit: {e}")))?;
     }

@@ -70,17 +70,19 @@ pub async fn plan(
     Ok(Planned { plan, state, stacks })
 }
 
-/// `Skip: true` on the task file's update-organization task: the organization's changes are left
-/// out (and said so); the stacks are still planned.
+/// `Skip: true` on the task file's update-organization task, or no such task (the organization
+/// file came from --organization-file or `.org-formationrc`): the organization's changes are
+/// left out (and said so); the stacks are still planned.
 fn skip_organization_if_asked(tasks: &TaskFile, plan: &mut Plan) {
-    let skipped = tasks.tasks.iter().any(|t| t.skip && matches!(t.kind, TaskKind::UpdateOrganization { .. }));
-    if skipped && !plan.changes.is_empty() {
-        plan.notes.push(Note {
-            message: format!(
-                "the update-organization task is skipped: {} organization change(s) left out",
-                plan.changes.len()
-            ),
-        });
+    let updates: Vec<bool> =
+        tasks.tasks.iter().filter(|t| matches!(t.kind, TaskKind::UpdateOrganization { .. })).map(|t| t.skip).collect();
+    let why = match updates.as_slice() {
+        [] => "the task file has no update-organization task",
+        u if u.iter().all(|skip| *skip) => "the update-organization task is skipped",
+        _ => return,
+    };
+    if !plan.changes.is_empty() {
+        plan.notes.push(Note { message: format!("{why}: {} organization change(s) left out", plan.changes.len()) });
         plan.changes.clear();
     }
 }

@@ -47,6 +47,8 @@ pub struct LoadOptions {
     pub declared_elsewhere: std::collections::BTreeSet<String>,
     /// The update-organization task's `TemplatingContext`: the org file is a nunjucks template.
     pub templating_context: Option<serde_json::Value>,
+    /// `--organization-file`: the organization file of a task file that names none.
+    pub organization_file: Option<PathBuf>,
 }
 
 /// Reads, validates and resolves an org file given on the command line.

@@ -6,6 +6,7 @@ pub mod binding;
 pub mod instantiate;
 pub mod model;
 mod parse;
+pub mod rc;
 pub mod scope;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -56,18 +57,32 @@ fn declared_parameters(path: &Path, sources: &mut Sources) -> std::collections::
     names.iter().filter_map(|(k, _)| k.as_str().map(str::to_string)).collect()
 }
 
-/// The organization file named by the task file's `update-organization` task, with its
-/// `TemplatingContext`, found before the full parse so that bindings can be checked against it.
-fn organization_path(path: &Path, sources: &mut Sources) -> Option<(std::path::PathBuf, Option<serde_json::Value>)> {
+/// The organization file named by an `update-organization` task (in this file or a file it
+/// includes), with its `TemplatingContext`, found before the full parse so that bindings can be
+/// checked against it.
+fn organization_path(
+    path: &Path,
+    sources: &mut Sources,
+    depth: usize,
+) -> Option<(std::path::PathBuf, Option<serde_json::Value>)> {
     let root = spec::load::read_tree(path, sources).ok()?;
-    let task = root
-        .as_map()?
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tasks: Vec<&spec::yaml::Node> = root.as_map()?.iter().map(|(_, task)| task).collect();
+    let kind = |task: &spec::yaml::Node| task.get("Type").and_then(|t| t.as_str()).map(str::to_string);
+    if let Some(task) = tasks.iter().find(|t| kind(t).as_deref() == Some("update-organization")) {
+        let template = task.get("Template")?.as_str()?;
+        let context = task.get("TemplatingContext").and_then(|c| crate::expr::evaluate(c, &mut NoNames).ok()?.known());
+        return Some((dir.join(template), context));
+    }
+    if depth >= 8 {
+        return None;
+    }
+    let includes: Vec<std::path::PathBuf> = tasks
         .iter()
-        .map(|(_, task)| task)
-        .find(|task| task.get("Type").and_then(|t| t.as_str()) == Some("update-organization"))?;
-    let template = task.get("Template")?.as_str()?;
-    let context = task.get("TemplatingContext").and_then(|c| crate::expr::evaluate(c, &mut NoNames).ok()?.known());
-    Some((path.parent().unwrap_or(Path::new(".")).join(template), context))
+        .filter(|t| kind(t).as_deref() == Some("include"))
+        .filter_map(|t| Some(dir.join(t.get("Path")?.as_str()?)))
+        .collect();
+    includes.iter().find_map(|p| organization_path(p, sources, depth + 1))
 }
 
 /// A scope without names: plain values only.
@@ -88,7 +103,16 @@ pub fn load(path: &Path, options: &LoadOptions) -> LoadedTasks {
     let mut scratch = Sources::confined(confinement.clone());
     let mut org_options = options.clone();
     org_options.declared_elsewhere = declared_parameters(path, &mut scratch);
-    let found = organization_path(path, &mut scratch).filter(|(p, _)| p.exists());
+    // Where the organization file is, as org-formation looks: --organization-file, an
+    // update-organization task (here or in an included file), then `.org-formationrc`.
+    let rc = rc::find(path.parent().unwrap_or(Path::new(".")));
+    let found = options
+        .organization_file
+        .clone()
+        .map(|p| (p, None))
+        .or_else(|| organization_path(path, &mut scratch, 0))
+        .or_else(|| rc.organization_file.clone().map(|p| (p, None)))
+        .filter(|(p, _)| p.exists());
     org_options.templating_context = found.as_ref().and_then(|(_, c)| c.clone());
     let organization_file = found.map(|(p, _)| p);
     let organization = organization_file.as_ref().map(|p| spec::load_confined(p, &org_options, confinement.clone()));
@@ -106,10 +130,12 @@ pub fn load(path: &Path, options: &LoadOptions) -> LoadedTasks {
     let mut sources = Sources::confined(confinement);
     let mut diagnostics = Diagnostics::default();
     let tasks = parse::parse(path, &mut sources, &kinds, &options.parameters, organization_file, &mut diagnostics);
-    if organization.is_none() && !diagnostics.has_errors() {
+    if organization.is_none() {
+        // Without the organization every binding reference is unknown: one error says why.
+        diagnostics.0.retain(|d| d.code != "unknown-reference");
         diagnostics.push(
-            Diagnostic::error("missing-update-organization", "the task file has no update-organization task with an existing Template")
-                .help("add `OrganizationUpdate: {Type: update-organization, Template: ./organization.yml}`: bindings refer to its accounts and OUs"),
+            Diagnostic::error("missing-update-organization", "no organization file: the task file has no update-organization task with an existing Template, and neither --organization-file nor .org-formationrc names one")
+                .help("add `OrganizationUpdate: {Type: update-organization, Template: ./organization.yml}`, or pass --organization-file: bindings refer to its accounts and OUs"),
         );
     }
     if let Some(org) = organization.as_ref().and_then(|o| o.desired.as_ref()) {

@@ -319,3 +319,28 @@ fn a_task_named_organization_does_not_make_a_task_file_an_org_file() {
     assert!(codes(&loaded).is_empty(), "{:?}", loaded.diagnostics);
     assert_eq!(loaded.tasks.tasks.len(), 2);
 }
+
+/// The organization file is found as org-formation finds it: `--organization-file`, an
+/// update-organization task in an included file, or `organizationFile` in `.org-formationrc`.
+#[test]
+fn the_organization_file_is_found_like_org_formation_finds_it() {
+    let body = "A:\n  Type: update-stacks\n  Template: ./template.yml\n  StackName: a\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref SandboxAccount\n";
+    let (dir, path) = task_dir(body);
+    let loaded = orgctl::tasks::load(&path, &LoadOptions::default());
+    assert_eq!(codes(&loaded), vec!["missing-update-organization"]);
+
+    let options =
+        LoadOptions { organization_file: Some(path.with_file_name("organization.yml")), ..Default::default() };
+    assert!(codes(&orgctl::tasks::load(&path, &options)).is_empty(), "--organization-file");
+
+    std::fs::write(dir.path().join(".org-formationrc"), "organizationFile = ./examples/quickstart/organization.yml\n")
+        .unwrap();
+    let loaded = orgctl::tasks::load(&path, &LoadOptions::default());
+    assert!(codes(&loaded).is_empty(), ".org-formationrc: {:?}", loaded.diagnostics);
+    std::fs::remove_file(dir.path().join(".org-formationrc")).unwrap();
+
+    std::fs::write(path.with_file_name("org-tasks.yml"), ORG).unwrap();
+    std::fs::write(&path, format!("Org:\n  Type: include\n  Path: ./org-tasks.yml\n{body}")).unwrap();
+    let loaded = orgctl::tasks::load(&path, &LoadOptions::default());
+    assert!(codes(&loaded).is_empty(), "an update-organization task in an included file: {:?}", loaded.diagnostics);
+}
