@@ -1076,6 +1076,9 @@ impl Parser<'_> {
         for (k, v) in entries {
             let key = k.as_str().unwrap_or_default();
             let attr = format!("{attribute}.{key}");
+            let refers =
+                matches!(key, "Account" | "OrganizationalUnit" | "ExcludeAccount" | "ExcludeOrganizationalUnit");
+            let v = &if refers { through_parameters(v, params) } else { v.clone() };
             match key {
                 "Account" => {
                     binding.accounts = match self.org_refs(v, task, &attr, &accounts, true) {
@@ -1218,5 +1221,34 @@ impl Parser<'_> {
             self.diags
                 .push(Diagnostic::error("duplicate-update-organization", "more than one update-organization task"));
         }
+    }
+}
+
+/// A binding value with the task file's parameters that stand for accounts or OUs replaced by
+/// what they stand for: a parameter whose default is `!Ref Account`, or whose value is a logical
+/// id (or a list of them).
+fn through_parameters(node: &Node, params: &TaskValues) -> Node {
+    let reference = |id: &str, span: Span| Node {
+        kind: NodeKind::Scalar { text: id.to_string(), quoted: false },
+        tag: Some("Ref".into()),
+        span,
+    };
+    match (&node.kind, node.tag.as_deref(), node.as_str()) {
+        (_, Some("Ref"), Some(name)) => match params.parameters.get(name) {
+            Some(TaskParameter::Expression(e)) if e.tag.as_deref() == Some("Ref") => through_parameters(e, params),
+            Some(TaskParameter::Text(id)) => reference(id, node.span),
+            Some(TaskParameter::List(ids)) => Node {
+                kind: NodeKind::Seq(ids.iter().map(|id| reference(id, node.span)).collect()),
+                tag: None,
+                span: node.span,
+            },
+            _ => node.clone(),
+        },
+        (NodeKind::Seq(items), None, _) => Node {
+            kind: NodeKind::Seq(items.iter().map(|i| through_parameters(i, params)).collect()),
+            tag: None,
+            span: node.span,
+        },
+        _ => node.clone(),
     }
 }

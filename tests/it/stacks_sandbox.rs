@@ -563,3 +563,27 @@ fn workload_tasks_run_per_target_skip_when_unchanged_and_remove_when_unbound() {
     assert_eq!(records, vec![prod.clone()], "the removed target's record is gone");
     assert!(run_file(&ws, &file, "plan", &env).stdout.contains("No changes."));
 }
+
+/// Conditions and `Fn::If` work in the sandbox as in CloudFormation; an output about a
+/// resource a target does not have is left out of that target's stack.
+#[test]
+fn conditions_work_and_outputs_follow_their_resources() {
+    let ws = Workspace::quickstart();
+    let template = "OrganizationBindings:\n  Both:\n    Account: [!Ref SandboxAccount, !Ref SecurityAccount]\n  OnlySecurity:\n    Account: !Ref SecurityAccount\nParameters:\n  env: {Type: String, Default: prod}\nConditions:\n  IsProd: !Equals [!Ref env, prod]\n  NotProd: !Not [!Condition IsProd]\nResources:\n  Topic:\n    Type: AWS::SNS::Topic\n    OrganizationBinding: !Ref Both\n  Queue:\n    Type: AWS::SQS::Queue\n    OrganizationBinding: !Ref OnlySecurity\nOutputs:\n  Size:\n    Value: !If [IsProd, large, small]\n  Debug:\n    Condition: NotProd\n    Value: yes\n  QueueUrl:\n    Value: !Ref Queue\n";
+    let file = custom_tasks(
+        &ws,
+        "Conditional:\n  Type: update-stacks\n  Template: ./conditional.yml\n  StackName: conditional\n  DefaultOrganizationBindingRegion: eu-west-1\n",
+        &[("conditional.yml", template)],
+    );
+    let run = run_file(&ws, &file, "apply", &[]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let all = stacks(&ws);
+    let deployed = named(&all, "conditional");
+    assert_eq!(deployed.len(), 2);
+    for s in &deployed {
+        assert_eq!(s["outputs"]["Size"], "large", "{}", s["outputs"]);
+        assert!(s["outputs"].get("Debug").is_none(), "an output whose condition is false is not there");
+        let has_queue = s["template"]["Resources"].get("Queue").is_some();
+        assert_eq!(s["template"]["Outputs"].get("QueueUrl").is_some(), has_queue, "{}", s["template"]);
+    }
+}

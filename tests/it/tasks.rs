@@ -344,3 +344,25 @@ fn the_organization_file_is_found_like_org_formation_finds_it() {
     let loaded = orgctl::tasks::load(&path, &LoadOptions::default());
     assert!(codes(&loaded).is_empty(), "an update-organization task in an included file: {:?}", loaded.diagnostics);
 }
+
+/// A task file parameter can stand for an account in a binding: by default `!Ref Account`, or
+/// by value (a logical id, or a list of them given with --parameter).
+#[test]
+fn a_parameter_can_stand_for_an_account_in_a_binding() {
+    let tasks = format!("Parameters:\n  target:\n    Type: String\n    Default: !Ref SandboxAccount\n  others:\n    Type: CommaDelimitedList\n    Default: [ProductionAccount]\n{ORG}A:\n  Type: update-stacks\n  Template: ./template.yml\n  StackName: a\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref target\n    ExcludeAccount: !Ref others\n");
+    let (_dir, path) = task_dir(&tasks);
+    let loaded = orgctl::tasks::load(&path, &LoadOptions::default());
+    assert!(codes(&loaded).is_empty(), "{:?}", loaded.diagnostics);
+    let TaskKind::UpdateStacks(task) = &loaded.tasks.tasks[1].kind else { panic!() };
+    let binding = task.default_binding.clone().unwrap();
+    assert_eq!(binding.accounts, orgctl::tasks::model::AccountSelector::Some(vec!["SandboxAccount".into()]));
+    assert_eq!(binding.exclude_accounts, vec!["ProductionAccount".to_string()]);
+    let mut options = LoadOptions::default();
+    options.parameters.insert("target".into(), "DevelopmentAccount".into());
+    let loaded = orgctl::tasks::load(&path, &options);
+    let TaskKind::UpdateStacks(task) = &loaded.tasks.tasks[1].kind else { panic!() };
+    assert_eq!(
+        task.default_binding.clone().unwrap().accounts,
+        orgctl::tasks::model::AccountSelector::Some(vec!["DevelopmentAccount".into()])
+    );
+}

@@ -77,6 +77,35 @@ impl Deployed<'_> {
     }
 
     /// Evaluates an output value: strings, Ref, Fn::GetAtt, Fn::Sub, Fn::Join, Fn::Select.
+    /// A named condition of the template's `Conditions` section.
+    fn condition(&self, name: &str) -> ProviderResult<bool> {
+        let c = self
+            .template
+            .get("Conditions")
+            .and_then(|c| c.get(name))
+            .ok_or_else(|| err(format!("Template error: unresolved condition dependency {name}")))?;
+        self.truth(c)
+    }
+
+    /// `Fn::Equals`, `Fn::Not`, `Fn::And`, `Fn::Or` and `Condition`, as CloudFormation evaluates them.
+    fn truth(&self, v: &Value) -> ProviderResult<bool> {
+        let Some((k, arg)) = v.as_object().filter(|m| m.len() == 1).and_then(|m| m.iter().next()) else {
+            return Err(err("Template error: a condition must be a condition function"));
+        };
+        let items = || arg.as_array().cloned().unwrap_or_default();
+        match k.as_str() {
+            "Fn::Equals" => {
+                let a = items();
+                Ok(a.len() == 2 && self.eval(&a[0])? == self.eval(&a[1])?)
+            }
+            "Fn::Not" => Ok(!self.truth(items().first().unwrap_or(&Value::Null))?),
+            "Fn::And" => items().iter().try_fold(true, |acc, c| Ok(acc && self.truth(c)?)),
+            "Fn::Or" => items().iter().try_fold(false, |acc, c| Ok(acc || self.truth(c)?)),
+            "Condition" => self.condition(arg.as_str().unwrap_or_default()),
+            other => Err(err(format!("Template error: {other} is not a condition function"))),
+        }
+    }
+
     fn eval(&self, v: &Value) -> ProviderResult<String> {
         match v {
             Value::String(s) => Ok(s.clone()),
@@ -137,6 +166,14 @@ impl Deployed<'_> {
                             .ok_or_else(|| err("Fn::Select index out of range"))?;
                         self.eval(item)
                     }
+                    "Fn::If" => {
+                        let a = arg
+                            .as_array()
+                            .filter(|a| a.len() == 3)
+                            .ok_or_else(|| err("Fn::If takes [condition, then, else]"))?;
+                        let chosen = if self.condition(a[0].as_str().unwrap_or_default())? { &a[1] } else { &a[2] };
+                        self.eval(chosen)
+                    }
                     other => Err(err(format!("the sandbox cannot evaluate {other} in an output"))),
                 }
             }
@@ -174,6 +211,11 @@ fn deploy(account: &str, region: &str, spec: &StackSpec) -> ProviderResult<Deplo
     let mut outputs = BTreeMap::new();
     let mut exports = BTreeMap::new();
     for (name, output) in template.get("Outputs").and_then(Value::as_object).into_iter().flatten() {
+        if let Some(condition) = output.get("Condition").and_then(Value::as_str) {
+            if !d.condition(condition)? {
+                continue;
+            }
+        }
         let value = d.eval(output.get("Value").unwrap_or(&Value::Null))?;
         if let Some(export) = output.get("Export").and_then(|e| e.get("Name")) {
             exports.insert(d.eval(export)?, value.clone());
