@@ -325,9 +325,9 @@ fn with_a_task_file_stacks_are_inventoried_and_their_drift_reported() {
     let tasks = tasks.to_str().unwrap();
     ws.run(&["apply", tasks, "--sandbox", ws.sandbox.to_str().unwrap(), "--auto-approve"]).ok();
     let report: Value = serde_json::from_str(&audit(&ws, &[tasks, "--format", "json"]).stdout).unwrap();
-    assert_eq!(report["inventory"]["stacks"].as_array().unwrap().len(), 25);
+    assert_eq!(report["inventory"]["stacks"].as_array().unwrap().len(), 48);
     assert_eq!(report["drift"], json!([]));
-    let template = ws.dir.path().join("landing-zone/templates/kms-key.yml");
+    let template = ws.dir.path().join("landing-zone/encryption/kms-key.yml");
     let text =
         std::fs::read_to_string(&template).unwrap().replace("EnableKeyRotation: true", "EnableKeyRotation: false");
     std::fs::write(&template, text).unwrap();

@@ -38,6 +38,10 @@ async fn the_landing_zone_deploys_on_moto_into_the_right_accounts_and_regions() 
         let role = iam.get_role().role_name("OrgctlAudit").send().await.unwrap_or_else(|e| panic!("{id}: {e:?}"));
         let trust = urlencoding_free(role.role().unwrap().assume_role_policy_document().unwrap_or_default());
         assert!(trust.contains(&format!("arn:aws:iam::{security}:")), "{id} trusts: {trust}");
+        // The build role pipelines deploy with, trusting the management account.
+        let build = iam.get_role().role_name("OrgctlBuild").send().await.unwrap_or_else(|e| panic!("{id}: {e:?}"));
+        let trust = urlencoding_free(build.role().unwrap().assume_role_policy_document().unwrap_or_default());
+        assert!(trust.contains("arn:aws:iam::123456789012:root"), "{id} build role trusts: {trust}");
         // A KMS key stack in both regions.
         for region in ["eu-west-1", "eu-central-1"] {
             let cfn = moto.cloudformation_in(id, region).await;
@@ -97,10 +101,11 @@ async fn on_moto_producers_go_first_and_prune_deletes_only_when_asked() {
         .to_string();
 
     // Without the KMS task, --prune deletes its stacks; they are gone from every account.
-    let text = std::fs::read_to_string(ws.tasks()).unwrap();
-    let start = text.find("KmsKeys:").unwrap();
-    let end = text.find("BudgetAlarms:").unwrap();
-    std::fs::write(ws.tasks(), format!("{}{}", &text[..start], &text[end..])).unwrap();
+    let mut text = std::fs::read_to_string(ws.tasks()).unwrap();
+    let start = text.find("Encryption:\n").unwrap();
+    let end = text[start..].find("\n\n").map_or(text.len(), |e| start + e + 2);
+    text.replace_range(start..end, "");
+    std::fs::write(ws.tasks(), text).unwrap();
     let kept = tokio::task::block_in_place(|| ws.run_on(&moto, &["plan", tasks, "--detailed-exitcode"]));
     assert_eq!(kept.code, Some(0), "without --prune the stacks stay: {}", kept.stdout);
     tokio::task::block_in_place(|| ws.run_on(&moto, &["apply", tasks, "--auto-approve", "--prune"])).ok();

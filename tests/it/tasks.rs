@@ -231,7 +231,7 @@ mod landing_zone {
 
     #[test]
     fn the_log_archive_bucket_policy_lists_every_account() {
-        let stacks = rendered("LogArchive");
+        let stacks = rendered("Logging/LogArchive");
         assert_eq!(stacks.len(), 1);
         assert_eq!(stacks[0].target.account, "LogArchiveAccount");
         assert_eq!(stacks[0].target.region, "eu-west-1");
@@ -249,7 +249,7 @@ mod landing_zone {
 
     #[test]
     fn the_audit_role_in_every_account_imports_the_auditor_role_of_the_security_account() {
-        let stacks = rendered("AuditRoles");
+        let stacks = rendered("Security/AuditRoles");
         assert_eq!(stacks.len(), 7);
         let security = of(&stacks, "SecurityAccount");
         assert!(security.template["Resources"].get("AuditorRole").is_some());
@@ -275,8 +275,8 @@ mod landing_zone {
 
     #[test]
     fn kms_keys_go_to_every_account_and_region_and_budgets_follow_the_tag() {
-        assert_eq!(rendered("KmsKeys").len(), 14);
-        let budgets = rendered("BudgetAlarms");
+        assert_eq!(rendered("Encryption/KmsKeys").len(), 14);
+        let budgets = rendered("Cost/BudgetAlarms");
         let accounts: Vec<&str> = budgets.iter().map(|s| s.target.account.as_str()).collect();
         assert_eq!(accounts, vec!["DevelopmentAccount", "ProductionAccount", "SandboxAccount"]);
         assert!(budgets.iter().all(|s| s.target.region == "us-east-1"));
