@@ -14,8 +14,8 @@ rm -f "$sandbox"
 echo "==> orgctl validate $file"
 "$orgctl" validate "$file"
 echo
-echo "==> orgctl plan $file --sandbox $sandbox"
-"$orgctl" plan "$file" --sandbox "$sandbox"
+echo "==> orgctl plan $file --sandbox $sandbox --create-sandbox"
+"$orgctl" plan "$file" --sandbox "$sandbox" --create-sandbox
 echo "==> orgctl apply $file --sandbox $sandbox --auto-approve"
 "$orgctl" apply "$file" --sandbox "$sandbox" --auto-approve
 echo

@@ -70,9 +70,14 @@ pub struct FileArgs {
 /// Which organization to talk to: AWS (the default), or a sandbox file.
 #[derive(Args, Debug, Clone)]
 pub struct TargetArgs {
-    /// Use the sandbox organization stored in this JSON file (created on first use) instead of AWS.
+    /// Use the sandbox organization stored in this JSON file instead of AWS.
     #[arg(long, env = "ORGCTL_SANDBOX", value_name = "PATH")]
     pub sandbox: Option<PathBuf>,
+    /// Create the --sandbox file when it does not exist yet, with the file's MasterAccount (a
+    /// missing sandbox is otherwise an error: a mistyped path must not plan against an empty
+    /// organization).
+    #[arg(long, env = "ORGCTL_CREATE_SANDBOX", requires = "sandbox")]
+    pub create_sandbox: bool,
     /// The AWS profile to use (else aws-config's standard chain: environment, SSO, roles...).
     #[arg(long, env = "AWS_PROFILE", value_name = "NAME", conflicts_with = "sandbox")]
     pub profile: Option<String>,

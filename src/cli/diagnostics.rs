@@ -20,10 +20,13 @@ impl fmt::Debug for Report<'_> {
 
 impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The code in brackets on the message line (as cargo's `error[E0308]`), not on a line of
+        // its own above it.
         let message = for_terminal(&self.diagnostic.message);
+        let code = self.diagnostic.code;
         match self.diagnostic.subject() {
-            Some(subject) => write!(f, "{}: {message}", for_terminal(&subject)),
-            None => write!(f, "{message}"),
+            Some(subject) => write!(f, "[{code}] {}: {message}", for_terminal(&subject)),
+            None => write!(f, "[{code}] {message}"),
         }
     }
 }
@@ -31,10 +34,6 @@ impl fmt::Display for Report<'_> {
 impl std::error::Error for Report<'_> {}
 
 impl miette::Diagnostic for Report<'_> {
-    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(self.diagnostic.code))
-    }
-
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.diagnostic.severity {
             Severity::Error => miette::Severity::Error,

@@ -227,8 +227,12 @@ pub(super) async fn open_provider(
         })?;
         return Ok(Arc::new(provider));
     };
+    if !path.exists() && !target.create_sandbox {
+        return Err(CliError::new(format!("the sandbox {} does not exist", crate::escape::for_terminal(&path.display().to_string())))
+            .help("check the path for a typo, or pass --create-sandbox to create a new sandbox organization from the file's MasterAccount"));
+    }
     let provider = match (desired, loaded.and_then(|l| l.spec.master())) {
-        (Some(d), Some(master)) => {
+        (Some(d), Some(master)) if target.create_sandbox => {
             let seed = MasterSeed {
                 account_id: d.master_account_id.clone(),
                 name: master.name.as_ref().map_or_else(|| "Management Account".to_string(), |n| n.value.clone()),

@@ -348,3 +348,28 @@ fn close_accounts_on_removal_closes_only_owned_accounts_removed_from_the_file() 
     let data: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&ws.sandbox).unwrap()).unwrap();
     assert_eq!(data["org"]["accounts"][foreign]["status"], "ACTIVE", "an account orgctl does not own stays open");
 }
+
+/// A mistyped --sandbox path is an error naming it, never a plan against a new empty
+/// organization; creating a sandbox is explicit (--create-sandbox).
+#[test]
+fn a_missing_sandbox_is_an_error_unless_its_creation_is_asked_for() {
+    let ws = Workspace::quickstart();
+    let org = ws.org.to_str().unwrap();
+    let typo = ws.dir.path().join("sandbx.json");
+    for command in ["plan", "audit"] {
+        let run =
+            ws.run_env(&[command, org, "--sandbox", typo.to_str().unwrap()], &[("ORGCTL_CREATE_SANDBOX", "false")]);
+        assert_eq!(run.code, Some(1), "{command}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("sandbx.json does not exist") && run.stderr.contains("--create-sandbox"),
+            "{}",
+            run.stderr
+        );
+        assert!(!typo.exists(), "{command} left a file behind");
+    }
+    let import = ws.run_env(&["import", "--sandbox", typo.to_str().unwrap()], &[("ORGCTL_CREATE_SANDBOX", "false")]);
+    assert_eq!(import.code, Some(1), "{}", import.stderr);
+    let created = ws.run_env(&["plan", org, "--sandbox", typo.to_str().unwrap(), "--create-sandbox"], &[]);
+    assert_eq!(created.code, Some(0), "{}", created.stderr);
+    assert!(typo.exists());
+}

@@ -28,7 +28,7 @@ fn run_with_closed_stdout(ws: &Workspace, args: &[&str]) -> (Option<i32>, String
 fn a_closed_pipe_ends_output_quietly_and_never_panics() {
     let ws = Workspace::quickstart();
     let (org, sandbox) = (ws.org.to_str().unwrap(), ws.sandbox.to_str().unwrap());
-    let (code, stderr) = run_with_closed_stdout(&ws, &["plan", org, "--sandbox", sandbox]);
+    let (code, stderr) = run_with_closed_stdout(&ws, &["plan", org, "--sandbox", sandbox, "--create-sandbox"]);
     assert_eq!(code, Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     ws.converge();

@@ -74,6 +74,10 @@ impl Workspace {
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut cmd = Command::cargo_bin("orgctl").expect("orgctl binary");
         cmd.current_dir(self.dir.path()).env_remove("ORGCTL_SANDBOX_FAULTS").env_remove("ORGCTL_SANDBOX");
+        // Tests start from an empty sandbox; the test of a missing sandbox turns this off.
+        if args.contains(&"--sandbox") {
+            cmd.env("ORGCTL_CREATE_SANDBOX", "true");
+        }
         for (k, v) in env {
             cmd.env(k, v);
         }
