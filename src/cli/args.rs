@@ -40,6 +40,17 @@ pub enum Command {
     Audit(AuditArgs),
     /// Remove the organization's apply lock left by a run that died (check that none is running).
     Unlock(UnlockArgs),
+    /// Print a shell completion script: `orgctl completions bash > /etc/bash_completion.d/orgctl`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff): `orgctl man > /usr/local/share/man/man1/orgctl.1`.
+    Man,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Args, Debug)]

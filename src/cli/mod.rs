@@ -11,6 +11,7 @@ mod import;
 mod output;
 mod plan;
 mod progress;
+mod shell;
 mod unlock;
 mod validate;
 
@@ -114,6 +115,8 @@ pub fn main() -> ExitCode {
             Command::Import(a) => import::run(a, cli.stats).await,
             Command::Audit(a) => audit::run(a, cli.stats).await,
             Command::Unlock(a) => unlock::run(a).await,
+            Command::Completions(a) => shell::completions(a.shell),
+            Command::Man => shell::man(),
         }
     });
     match result {

@@ -373,3 +373,23 @@ fn a_missing_sandbox_is_an_error_unless_its_creation_is_asked_for() {
     assert_eq!(created.code, Some(0), "{}", created.stderr);
     assert!(typo.exists());
 }
+
+/// Shell completions and the man page come from the clap definitions: every command is there.
+#[test]
+fn completions_and_man_page_cover_every_command() {
+    let ws = Workspace::quickstart();
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let run = ws.run(&["completions", shell]);
+        assert_eq!(run.code, Some(0), "{shell}: {}", run.stderr);
+        for command in ["validate", "plan", "apply", "import", "audit", "unlock"] {
+            assert!(run.stdout.contains(command), "{shell} completion lacks {command}");
+        }
+    }
+    let man = ws.run(&["man"]);
+    assert!(
+        man.stdout.starts_with(".ie") && man.stdout.contains(".TH orgctl 1"),
+        "{}",
+        &man.stdout[..200.min(man.stdout.len())]
+    );
+    assert!(man.stdout.contains("plan") && man.stdout.contains("audit"));
+}
