@@ -40,10 +40,21 @@ pub enum Command {
     Audit(AuditArgs),
     /// Remove the organization's apply lock left by a run that died (check that none is running).
     Unlock(UnlockArgs),
+    /// Show a plan saved with `plan --out` (its digest checked), as plan printed it or as JSON.
+    Show(ShowArgs),
     /// Print a shell completion script: `orgctl completions bash > /etc/bash_completion.d/orgctl`.
     Completions(CompletionsArgs),
     /// Print the man page (roff): `orgctl man > /usr/local/share/man/man1/orgctl.1`.
     Man,
+}
+
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    /// The plan file.
+    pub plan: PathBuf,
+    /// Print the plan as JSON (its operations included).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]

@@ -115,6 +115,7 @@ pub fn main() -> ExitCode {
             Command::Import(a) => import::run(a, cli.stats).await,
             Command::Audit(a) => audit::run(a, cli.stats).await,
             Command::Unlock(a) => unlock::run(a).await,
+            Command::Show(a) => plan::show(a),
             Command::Completions(a) => shell::completions(a.shell),
             Command::Man => shell::man(),
         }

@@ -9,13 +9,7 @@ pub(super) async fn run(a: PlanArgs, stats: bool) -> CliResult {
     let (_, provider, planned) = super::plan_file(&a.file, &a.file_args, &a.target, a.prune).await?;
     let plan = planned.plan;
     super::print_stats(stats, provider.as_ref());
-    if a.json {
-        let mut value = serde_json::to_value(&plan).unwrap_or_default();
-        value["summary"] = serde_json::to_value(plan.summary()).unwrap_or_default();
-        outln!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
-    } else {
-        out!("{}", crate::plan::render::render_plan(&plan));
-    }
+    print(&plan, a.json);
     if let Some(out) = &a.out {
         let text = crate::plan::saved::to_json(&plan).map_err(|e| CliError::new(e.to_string()))?;
         std::fs::write(out, text).map_err(|e| CliError::new(format!("cannot write {}: {e}", out.display())))?;
@@ -28,4 +22,27 @@ pub(super) async fn run(a: PlanArgs, stats: bool) -> CliResult {
         }
     }
     Ok(if a.detailed_exitcode && !plan.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS })
+}
+
+/// A plan as `plan` prints it, or as JSON with its summary.
+fn print(plan: &crate::plan::Plan, json: bool) {
+    if json {
+        let mut value = serde_json::to_value(plan).unwrap_or_default();
+        value["summary"] = serde_json::to_value(plan.summary()).unwrap_or_default();
+        outln!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+    } else {
+        out!("{}", crate::plan::render::render_plan(plan));
+    }
+}
+
+/// `orgctl show PLAN.json`: a saved plan, read and its digest checked, without any organization.
+pub(super) fn show(a: ShowArgs) -> CliResult {
+    let text = std::fs::read_to_string(&a.plan)
+        .map_err(|e| CliError::new(format!("cannot read {}: {e}", a.plan.display())))?;
+    let plan = crate::plan::saved::from_json(&text).map_err(|e| {
+        CliError::new(format!("{} is not a plan orgctl can show: {e}", a.plan.display()))
+            .help("save a plan with `orgctl plan FILE --out PLAN.json`")
+    })?;
+    print(&plan, a.json);
+    Ok(ExitCode::SUCCESS)
 }

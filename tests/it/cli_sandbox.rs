@@ -393,3 +393,25 @@ fn completions_and_man_page_cover_every_command() {
     );
     assert!(man.stdout.contains("plan") && man.stdout.contains("audit"));
 }
+
+/// `orgctl show PLAN.json` prints a saved plan as `plan` printed it (or as JSON), and refuses a
+/// file edited after it was saved.
+#[test]
+fn show_prints_a_saved_plan_and_refuses_an_edited_one() {
+    let ws = Workspace::quickstart();
+    let saved = ws.dir.path().join("plan.json");
+    let plan = ws.plan(&["--out", saved.to_str().unwrap()]);
+    assert_eq!(plan.code, Some(0), "{}", plan.stderr);
+    let shown = ws.run(&["show", saved.to_str().unwrap()]);
+    assert_eq!(shown.code, Some(0), "{}", shown.stderr);
+    let printed = plan.stdout.split("\nSaved the plan to").next().unwrap();
+    assert_eq!(shown.stdout, printed, "show prints what plan printed");
+    let json = ws.run(&["show", saved.to_str().unwrap(), "--json"]);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert!(value["summary"]["add"].as_u64().unwrap() > 0, "{}", value["summary"]);
+    let text = std::fs::read_to_string(&saved).unwrap();
+    std::fs::write(&saved, text.replace("aws+security@", "aws+attacker@")).unwrap();
+    let edited = ws.run(&["show", saved.to_str().unwrap()]);
+    assert_eq!(edited.code, Some(1));
+    assert!(edited.stderr.contains("digest"), "{}", edited.stderr);
+}
