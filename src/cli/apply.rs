@@ -107,7 +107,13 @@ async fn apply_locked(a: &ApplyArgs, stats: bool, source: ApplySource, provider:
             errln!("      {}", for_terminal(&e.to_string()));
         }
     }
-    Err(CliError::new("some changes failed; the rest were made")
+    let summary = match (done, skipped) {
+        (0, 0) => "every change failed; nothing was made".to_string(),
+        (0, _) => "changes failed and the ones that depend on them were skipped; nothing was made".to_string(),
+        (_, 0) => format!("some changes failed; the other {done} were made"),
+        _ => format!("some changes failed and {skipped} that depend on them were skipped; {done} were made"),
+    };
+    Err(CliError::new(summary)
         .help("fix the cause and run `orgctl apply` again: it plans from the live organization and finishes the job"))
 }
 

@@ -142,6 +142,14 @@ fn expand_includes(
 pub fn read_document(root: Node, options: &super::LoadOptions, sources: &Sources, diags: &mut Diagnostics) -> Document {
     let mut doc = Document { description: None, parameters: BTreeMap::new(), organization: None };
     let Some(entries) = root.as_map() else {
+        if root.is_null() {
+            diags.push(
+                Diagnostic::error("empty-file", "the org file is empty (nothing but comments or blank lines)")
+                    .at(Some(sources.location(root.span)))
+                    .help("an org file starts with `AWSTemplateFormatVersion: '2010-09-09-OC'` and an `Organization:` section"),
+            );
+            return doc;
+        }
         diags.push(
             Diagnostic::error("not-a-mapping", format!("the org file must be a mapping, found {}", root.describe()))
                 .at(Some(sources.location(root.span)))

@@ -167,8 +167,12 @@ impl Parser<'_> {
             }
         };
         let Some(entries) = root.as_map() else {
-            let d = Diagnostic::error("not-a-mapping", "a task file is a mapping of task names to tasks")
-                .at(Some(self.sources.location(root.span)));
+            let d = if root.is_null() {
+                Diagnostic::error("empty-file", "the task file is empty (nothing but comments or blank lines)")
+            } else {
+                Diagnostic::error("not-a-mapping", "a task file is a mapping of task names to tasks")
+            }
+            .at(Some(self.sources.location(root.span)));
             self.diags.push(d);
             return Vec::new();
         };
