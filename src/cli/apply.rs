@@ -19,7 +19,13 @@ pub(super) async fn run(a: ApplyArgs, stats: bool) -> CliResult {
     // state no other apply is changing. The lock is released whatever happens next.
     let (provider, source) = match read_saved_plan(&a.file)? {
         Some(plan) => {
-            let provider = super::open_provider(&a.target, None, None, Some(plan.access_roles.clone())).await?;
+            // A saved plan goes where it was made: its sandbox, unless --sandbox says otherwise
+            // (then the plan's check refuses a different organization, naming both).
+            let mut target = a.target.clone();
+            if target.sandbox.is_none() {
+                target.sandbox = plan.provider.strip_prefix("sandbox ").map(std::path::PathBuf::from);
+            }
+            let provider = super::open_provider(&target, None, None, Some(plan.access_roles.clone())).await?;
             (provider, ApplySource::Saved(Box::new(plan)))
         }
         None => {

@@ -415,3 +415,23 @@ fn show_prints_a_saved_plan_and_refuses_an_edited_one() {
     assert_eq!(edited.code, Some(1));
     assert!(edited.stderr.contains("digest"), "{}", edited.stderr);
 }
+
+/// A saved plan remembers where it belongs: `orgctl apply PLAN.json` goes there without flags
+/// (from any directory), and refuses another organization, naming both.
+#[test]
+fn a_saved_plan_goes_where_it_was_made() {
+    let ws = Workspace::quickstart();
+    let saved = ws.dir.path().join("plan.json");
+    ws.plan(&["--out", saved.to_str().unwrap()]).ok();
+    let other = ws.dir.path().join("other.json");
+    let elsewhere = ws.run(&["plan", ws.org.to_str().unwrap(), "--sandbox", other.to_str().unwrap()]);
+    assert_eq!(elsewhere.code, Some(0), "{}", elsewhere.stderr);
+    let refused = ws.run(&["apply", saved.to_str().unwrap(), "--sandbox", other.to_str().unwrap(), "--auto-approve"]);
+    assert_eq!(refused.code, Some(1));
+    assert!(refused.stderr.contains("sandbox.json") && refused.stderr.contains("other.json"), "{}", refused.stderr);
+    let mut cmd = assert_cmd::Command::cargo_bin("orgctl").unwrap();
+    let out = cmd.current_dir("/").args(["apply", saved.to_str().unwrap(), "--auto-approve"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Apply complete!"));
+    assert_eq!(ws.state().accounts().len(), 7, "the plan's own sandbox got the accounts");
+}

@@ -41,6 +41,11 @@ fn constraint(reason: &str, message: impl Into<String>) -> ProviderError {
     err("ConstraintViolationException", format!("{reason}: {}", message.into()))
 }
 
+/// The sandbox's path as a saved plan records it: the same file whatever the working directory.
+fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
 impl SandboxProvider {
     /// Opens the sandbox at `path`, creating a fresh organization there on first use. Waits up
     /// to `lock_timeout` while another run holds the sandbox.
@@ -53,12 +58,7 @@ impl SandboxProvider {
             data.save(path)?;
             data
         };
-        Ok(SandboxProvider {
-            path: path.to_path_buf(),
-            data: Mutex::new(data),
-            faults: Faults::from_env()?,
-            _lock: lock,
-        })
+        Ok(SandboxProvider { path: canonical(path), data: Mutex::new(data), faults: Faults::from_env()?, _lock: lock })
     }
 
     /// Writes a sandbox that holds `state` as it is, without going through the API. Benchmarks
@@ -74,12 +74,7 @@ impl SandboxProvider {
         }
         let lock = SandboxLock::acquire(path, lock_timeout)?;
         let data = SandboxData::load(path)?;
-        Ok(SandboxProvider {
-            path: path.to_path_buf(),
-            data: Mutex::new(data),
-            faults: Faults::from_env()?,
-            _lock: lock,
-        })
+        Ok(SandboxProvider { path: canonical(path), data: Mutex::new(data), faults: Faults::from_env()?, _lock: lock })
     }
 
     /// Runs one write: injected faults first, then the change, then an atomic save.
