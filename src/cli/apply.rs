@@ -50,37 +50,47 @@ enum ApplySource {
 
 async fn apply_locked(a: &ApplyArgs, stats: bool, source: ApplySource, provider: Arc<dyn Provider>) -> CliResult {
     let plan = match source {
-        ApplySource::Saved(saved) => {
-            let verified = crate::ops::saved::verify(*saved, provider.as_ref()).await?;
-            out!("{}", crate::plan::render::render_plan(&verified.plan));
-            verified.plan
-        }
-        ApplySource::File(input) => {
-            let planned = super::plan_loaded(&input, &a.file_args, provider.as_ref(), a.prune).await?;
-            out!("{}", crate::plan::render::render_plan(&planned.plan));
-            planned.plan
-        }
+        ApplySource::Saved(saved) => crate::ops::saved::verify(*saved, provider.as_ref()).await?.plan,
+        ApplySource::File(input) => super::plan_loaded(&input, &a.file_args, provider.as_ref(), a.prune).await?.plan,
     };
+    if a.json {
+        let value = serde_json::json!({"event": "plan", "summary": plan.summary(), "changes": plan.changes.len()});
+        outln!("{value}");
+    } else {
+        out!("{}", crate::plan::render::render_plan(&plan));
+    }
     if !plan.is_empty() && !a.auto_approve {
         super::confirm()?;
     }
     if plan.is_empty() {
         return Ok(ExitCode::SUCCESS);
     }
-    outln!();
+    if !a.json {
+        outln!();
+    }
     let options = ApplyOptions::for_provider(provider.as_ref(), usize::from(a.concurrency));
-    let progress = Arc::new(super::progress::ConsoleProgress::new(plan.changes.len()));
-    let report = apply::apply(&plan, provider.clone(), &options, progress.clone()).await;
-    let report = match report {
-        Ok(report) => report,
-        Err(defects) => {
-            progress.finish();
-            return Err(crate::ops::saved::Refusal::Defects(defects).into());
-        }
-    };
-    progress.finish();
+    let console = Arc::new(super::progress::ConsoleProgress::new(plan.changes.len()));
+    let progress: Arc<dyn apply::Progress> =
+        if a.json { Arc::new(super::progress::JsonProgress) } else { console.clone() };
+    let report = apply::apply(&plan, provider.clone(), &options, progress).await;
+    console.finish();
+    let report = report.map_err(crate::ops::saved::Refusal::Defects)?;
     super::print_stats(stats, provider.as_ref());
     let done = report.count(|o| matches!(o, Outcome::Done(_)));
+    if a.json {
+        let failed = report.count(|o| matches!(o, Outcome::Failed(_)));
+        let skipped = report.count(|o| matches!(o, Outcome::Skipped { .. }));
+        let ok = report.succeeded() || report.tolerated(&plan).is_some();
+        outln!(
+            "{}",
+            serde_json::json!({"event": "summary", "done": done, "failed": failed, "skipped": skipped, "succeeded": ok})
+        );
+        return if ok {
+            Ok(ExitCode::SUCCESS)
+        } else {
+            Err(CliError::new(format!("{failed} change(s) failed, {skipped} skipped")))
+        };
+    }
     if report.succeeded() {
         outln!("\n{} {done} change(s) made.", style("Apply complete!").green().bold());
         return Ok(ExitCode::SUCCESS);

@@ -162,6 +162,10 @@ pub struct ApplyArgs {
     /// Delete stacks (owned by orgctl) that no task targets any more.
     #[arg(long)]
     pub prune: bool,
+    /// Print one JSON object per line instead of text: the plan, then an event per change
+    /// started, done, failed or skipped, then a summary (for CI logs). Needs --auto-approve.
+    #[arg(long, requires = "auto_approve")]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]

@@ -74,3 +74,37 @@ impl Progress for ConsoleProgress {
         self.line(text);
     }
 }
+
+/// `apply --json`: one JSON object per line and per event, for CI logs.
+pub struct JsonProgress;
+
+fn event(kind: &str, change: &Change) -> serde_json::Value {
+    serde_json::json!({
+        "event": kind,
+        "change": change.id,
+        "action": change.action,
+        "subject": change.subject,
+        "summary": change.summary,
+    })
+}
+
+impl Progress for JsonProgress {
+    fn started(&self, change: &Change) {
+        outln!("{}", event("started", change));
+    }
+
+    fn finished(&self, change: &Change, outcome: &Outcome) {
+        let mut e = match outcome {
+            Outcome::Done(_) => event("done", change),
+            Outcome::Failed(_) => event("failed", change),
+            Outcome::Skipped { .. } => event("skipped", change),
+        };
+        match outcome {
+            Outcome::Done(Some(id)) => e["created"] = serde_json::json!(id),
+            Outcome::Failed(err) => e["error"] = serde_json::json!(err.to_string()),
+            Outcome::Skipped { because } => e["because"] = serde_json::json!(because),
+            Outcome::Done(None) => {}
+        }
+        outln!("{e}");
+    }
+}

@@ -435,3 +435,24 @@ fn a_saved_plan_goes_where_it_was_made() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("Apply complete!"));
     assert_eq!(ws.state().accounts().len(), 7, "the plan's own sandbox got the accounts");
 }
+
+/// `apply --json`: one JSON object per line: the plan, an event per change started and done
+/// (or failed, or skipped), then the summary.
+#[test]
+fn apply_json_prints_one_event_per_line_for_ci_logs() {
+    let ws = Workspace::quickstart();
+    let run = ws.apply(&["--json"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let events: Vec<serde_json::Value> =
+        run.stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    let kinds = |k: &str| events.iter().filter(|e| e["event"] == k).count();
+    let changes = events[0]["changes"].as_u64().unwrap() as usize;
+    assert_eq!(events[0]["event"], "plan");
+    assert_eq!((kinds("started"), kinds("done"), kinds("failed")), (changes, changes, 0));
+    let last = events.last().unwrap();
+    assert_eq!(
+        (last["event"].as_str(), last["done"].as_u64(), last["succeeded"].as_bool()),
+        (Some("summary"), Some(changes as u64), Some(true))
+    );
+    assert!(events.iter().any(|e| e["event"] == "done" && e["created"].is_string()), "created ids are reported");
+}
