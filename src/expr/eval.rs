@@ -167,7 +167,7 @@ fn call(name: &str, arg: &Node, scope: &mut dyn Scope) -> Result<Value, EvalErro
             let value = evaluate(if items.len() == 2 && pretty { items[0] } else { arg }, scope)?;
             functions::json_string(&value, pretty).map(Value::from)
         }
-        "ReadFile" | "Cmd" | "MD5File" => {
+        "ReadFile" | "Cmd" | "MD5File" | "MD5Dir" => {
             let argument = evaluate_text(arg, scope)?;
             let argument = argument
                 .as_known()
@@ -181,6 +181,16 @@ fn call(name: &str, arg: &Node, scope: &mut dyn Scope) -> Result<Value, EvalErro
                 "MD5File" => functions::read_file(dir, confinement, &argument)
                     .and_then(|content| functions::md5(&Value::from(content)))
                     .map(Value::from),
+                "MD5Dir" => {
+                    let path = dir.join(&argument);
+                    if !confinement.contains(&path) || !path.is_dir() {
+                        return Err(EvalError::new(
+                            "file-outside-project",
+                            format!("!MD5Dir: {} is not a directory inside the project", path.display()),
+                        ));
+                    }
+                    Ok(Value::from(functions::directory_hash(&path, &[])))
+                }
                 _ => functions::command(dir, &argument).map(Value::from),
             }
         }

@@ -79,3 +79,43 @@ pub fn find_in_map<'a>(mappings: &'a Node, keys: &[String]) -> Result<&'a Node, 
     let top = map.get(&keys[1]).ok_or_else(|| missing("key", &keys[1], Some(map)))?;
     top.get(&keys[2]).ok_or_else(|| missing("second-level key", &keys[2], Some(top)))
 }
+
+/// A hash of the directory's files (names and content), leaving out `ignored` names or `*`
+/// patterns and what tools write there themselves (`node_modules`, `.terraform`, `cdk.out`,
+/// `.serverless`, `.git`).
+pub fn directory_hash(dir: &Path, ignored: &[String]) -> String {
+    const GENERATED: [&str; 5] = ["node_modules", ".terraform", "cdk.out", ".serverless", ".git"];
+    let skip = |name: &str| {
+        GENERATED.contains(&name)
+            || ignored.iter().any(|p| match p.split_once('*') {
+                Some((start, end)) => {
+                    name.starts_with(start) && name.ends_with(end) && name.len() >= start.len() + end.len()
+                }
+                None => p == name,
+            })
+    };
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            if skip(&name) {
+                continue;
+            }
+            let path = entry.path();
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => pending.push(path),
+                Ok(t) if t.is_file() => files.push(path),
+                _ => {}
+            }
+        }
+    }
+    files.sort();
+    let mut hasher = Md5::new();
+    for f in files {
+        hasher.update(f.strip_prefix(dir).unwrap_or(&f).to_string_lossy().as_bytes());
+        hasher.update(std::fs::read(&f).unwrap_or_default());
+    }
+    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -16,7 +16,6 @@ use crate::tasks::model::{StackParam, WorkloadTask, WorkloadTool};
 use crate::tasks::scope::{TargetNames, TaskScope};
 use md5::{Digest, Md5};
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 
 /// Tag of a record stack: the hash of the inputs of the last run.
 pub const HASH_TAG: &str = "orgctl:workload-hash";
@@ -162,7 +161,7 @@ pub fn run_for(
             .and_then(|a| a.build_role_name.clone().or_else(|| desired.default_build_role_name.clone())),
     };
     let mut hasher = Md5::new();
-    hasher.update(directory_hash(&task.path, &task.ignore_file_changes).as_bytes());
+    hasher.update(crate::expr::directory_hash(&task.path, &task.ignore_file_changes).as_bytes());
     for c in &commands {
         hasher.update(c.shown().as_bytes());
         hasher.update([0]);
@@ -210,46 +209,6 @@ fn default_command(task: &WorkloadTask, current: &BTreeMap<String, Text>, remove
     command.push_text(&current["Parameters"]);
     command.push_str(&tail);
     command
-}
-
-/// A hash of the directory's files (names and content), leaving out `ignored` names or `*`
-/// patterns and what tools write there themselves (`node_modules`, `.terraform`, `cdk.out`,
-/// `.serverless`, `.git`).
-pub fn directory_hash(dir: &Path, ignored: &[String]) -> String {
-    const GENERATED: [&str; 5] = ["node_modules", ".terraform", "cdk.out", ".serverless", ".git"];
-    let skip = |name: &str| {
-        GENERATED.contains(&name)
-            || ignored.iter().any(|p| match p.split_once('*') {
-                Some((start, end)) => {
-                    name.starts_with(start) && name.ends_with(end) && name.len() >= start.len() + end.len()
-                }
-                None => p == name,
-            })
-    };
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(d) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().to_string();
-            if skip(&name) {
-                continue;
-            }
-            let path = entry.path();
-            match entry.file_type() {
-                Ok(t) if t.is_dir() => pending.push(path),
-                Ok(t) if t.is_file() => files.push(path),
-                _ => {}
-            }
-        }
-    }
-    files.sort();
-    let mut hasher = Md5::new();
-    for f in files {
-        hasher.update(f.strip_prefix(dir).unwrap_or(&f).to_string_lossy().as_bytes());
-        hasher.update(std::fs::read(&f).unwrap_or_default());
-    }
-    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The record stack a run leaves in its target.

@@ -115,6 +115,11 @@ impl Confinement {
         }
     }
 
+    /// Whether `path` (which must exist) is inside the project.
+    pub fn contains(&self, path: &Path) -> bool {
+        path.canonicalize().is_ok_and(|c| self.roots.iter().any(|r| c.starts_with(r)))
+    }
+
     /// Reads `path` as text. The first file read sets the project; every later one must be inside it.
     pub fn read(&mut self, path: &Path) -> Result<String, FileError> {
         let canonical = path.canonicalize().map_err(|e| FileError::Unreadable(e.to_string()))?;

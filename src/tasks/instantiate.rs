@@ -290,12 +290,16 @@ impl Instantiator<'_> {
                 }
             },
         };
-        let output = format!("Orgctl{}{}", alnum(resource), alnum(attribute.unwrap_or("Ref")));
-        let parameter = format!("{output}{}{}", alnum(&producer.account), alnum(&producer.region));
         let value = match attribute {
             Some(a) => Value::call("Fn::GetAtt", Value::List(vec![resource.into(), a.into()])),
             None => Value::call("Ref", resource.into()),
         };
+        // `!GetAtt ThisAccount.Resources.X.Arn` for an X in this very stack: a plain reference.
+        if producer == *target {
+            return Ok(value);
+        }
+        let output = format!("Orgctl{}{}", alnum(resource), alnum(attribute.unwrap_or("Ref")));
+        let parameter = format!("{output}{}{}", alnum(&producer.account), alnum(&producer.region));
         self.exports.entry(producer.clone()).or_default().insert(output.clone(), value);
         imports.insert(Import { parameter: parameter.clone(), producer, output });
         Ok(Value::call("Ref", parameter.into()))
@@ -331,11 +335,7 @@ impl Instantiator<'_> {
             "EnumTargetAccounts" => {
                 let accounts: BTreeSet<String> = targets.into_iter().map(|t| t.account).collect();
                 let format = format.unwrap_or("${AccountId}");
-                accounts
-                    .iter()
-                    .map(|a| self.format_account(format, a).map(Value::Text))
-                    .collect::<Result<_, _>>()
-                    .map(Value::List)
+                accounts.iter().map(|a| self.format_account(format, a)).collect::<Result<_, _>>().map(Value::List)
             }
             "EnumTargetRegions" => {
                 let regions: BTreeSet<String> = targets.into_iter().map(|t| t.region).collect();
@@ -356,11 +356,14 @@ impl Instantiator<'_> {
         })
     }
 
-    /// An Enum format (`arn:aws:iam::${AccountId}:root`) for one account.
-    fn format_account(&self, format: &str, account: &str) -> Result<Text, EvalError> {
+    /// An Enum format (`arn:aws:iam::${account}:role/${roleName}`) for one account: account
+    /// attributes filled in; anything else (a template parameter) left to CloudFormation, in
+    /// which case the item is a `Fn::Sub`.
+    fn format_account(&self, format: &str, account: &str) -> Result<Value, EvalError> {
         let parts = crate::spec::sub::parse(format)
             .map_err(|_| EvalError::new("bad-intrinsic", "the format has a `${` without its closing `}`"))?;
         let mut out = Text::default();
+        let mut kept = false;
         for part in parts {
             match part {
                 SubPart::Text(t) => out.push_str(t),
@@ -370,10 +373,16 @@ impl Instantiator<'_> {
                     // An account without an alias formats as empty text, as in org-formation.
                     out.push_text(&account_attribute(&self.accounts, account, Some(var)).unwrap_or_default())
                 }
-                SubPart::Var(var) => out.push_text(&account_attribute(&self.accounts, account, Some(var))?),
+                SubPart::Var(var) if crate::expr::AccountAttribute::parse(var).is_some() => {
+                    out.push_text(&account_attribute(&self.accounts, account, Some(var))?)
+                }
+                SubPart::Var(var) => {
+                    kept = true;
+                    out.push_str(&format!("${{{var}}}"));
+                }
             }
         }
-        Ok(out)
+        Ok(if kept { Value::call("Fn::Sub", Value::Text(out)) } else { Value::Text(out) })
     }
 
     /// org-formation's string form: `Fn::EnumTargetAccounts Binding 'format'`.

@@ -100,6 +100,9 @@ struct Parser<'a> {
     stack: Vec<PathBuf>,
     /// The organization file of the update-organization task.
     organization_file: Option<PathBuf>,
+    /// While a template's bindings are read: its parameters' values (the task's, else the
+    /// defaults), which a binding may name (`Account: !Ref functionAccount`).
+    template_parameters: BTreeMap<String, Node>,
 }
 
 /// Whether two paths name the same file.
@@ -119,8 +122,15 @@ pub fn parse(
     organization_file: Option<PathBuf>,
     diags: &mut Diagnostics,
 ) -> TaskFile {
-    let mut p =
-        Parser { sources, diags: Diagnostics::default(), org_kinds, overrides, stack: Vec::new(), organization_file };
+    let mut p = Parser {
+        sources,
+        diags: Diagnostics::default(),
+        org_kinds,
+        overrides,
+        stack: Vec::new(),
+        organization_file,
+        template_parameters: BTreeMap::new(),
+    };
     let tasks = p.file(path, "", &BTreeMap::new());
     let mut file = TaskFile { tasks };
     p.resolve_dependencies(&mut file);
@@ -152,7 +162,7 @@ impl Parser<'_> {
     }
 
     /// The tasks of one file; `prefix` names the include it comes from.
-    fn file(&mut self, path: &Path, prefix: &str, passed: &BTreeMap<String, String>) -> Vec<Task> {
+    fn file(&mut self, path: &Path, prefix: &str, passed: &BTreeMap<String, TaskParameter>) -> Vec<Task> {
         if self.stack.iter().any(|p| p == path) {
             let chain: Vec<String> =
                 self.stack.iter().chain([&path.to_path_buf()]).map(|p| p.display().to_string()).collect();
@@ -198,12 +208,17 @@ impl Parser<'_> {
         tasks
     }
 
-    fn parameters(&mut self, node: &Node, passed: &BTreeMap<String, String>) -> BTreeMap<String, TaskParameter> {
+    fn parameters(&mut self, node: &Node, passed: &BTreeMap<String, TaskParameter>) -> BTreeMap<String, TaskParameter> {
         let mut out = BTreeMap::new();
         for (key, decl) in node.as_map().unwrap_or_default() {
             let name = key.as_str().unwrap_or_default().to_string();
             let kind = decl.get("Type").and_then(Node::as_str).unwrap_or("String").to_string();
-            let given = passed.get(&name).or_else(|| self.overrides.get(&name)).cloned();
+            // A value an include passes in (a list stays a list) wins over --parameter.
+            if let Some(value) = passed.get(&name) {
+                out.insert(name, value.clone());
+                continue;
+            }
+            let given = self.overrides.get(&name).cloned();
             let default = decl.get("Default");
             let value = match (kind.as_str(), given, default) {
                 ("OrganizationBinding", _, Some(d)) => TaskParameter::Binding(d.clone()),
@@ -446,7 +461,17 @@ impl Parser<'_> {
                 let mut passed = BTreeMap::new();
                 for (k, v) in node.get("Parameters").and_then(Node::as_map).unwrap_or_default() {
                     let key = k.as_str().unwrap_or_default().to_string();
-                    if let Some(value) = self.text(v, name, &format!("Parameters.{key}"), params) {
+                    let attribute = format!("Parameters.{key}");
+                    let value = match self.value(v, name, &attribute, params) {
+                        Some(Value::List(items)) => Some(TaskParameter::List(
+                            items.iter().filter_map(Value::as_text).map(|t| t.shown()).collect(),
+                        )),
+                        Some(other) => {
+                            self.as_text(&other, v, name, &attribute, "text or a list").map(TaskParameter::Text)
+                        }
+                        None => None,
+                    };
+                    if let Some(value) = value {
                         passed.insert(key, value);
                     }
                 }
@@ -560,7 +585,9 @@ impl Parser<'_> {
             .get("TemplatingContext")
             .and_then(|n| self.value(n, name, "TemplatingContext", params))
             .and_then(|v| v.known());
-        let document = self.template(&template, name, params, &bindings, templating.as_ref())?;
+        let document = self.template(&template, name, params, &bindings, templating.as_ref(), node.get("Parameters"));
+        self.template_parameters.clear();
+        let document = document?;
         // The task's values lead; the template's apply where the task says nothing.
         let regions = if regions.is_empty() { document.default_regions.clone() } else { regions };
         let default_binding = default_binding.or_else(|| document.default_binding.clone()).map(|mut b| {
@@ -856,6 +883,7 @@ impl Parser<'_> {
         params: &TaskValues,
         task_bindings: &BTreeMap<String, Binding>,
         templating: Option<&serde_json::Value>,
+        stack_parameters: Option<&Node>,
     ) -> Option<Template> {
         let read = match templating {
             Some(context) => crate::spec::load::read_tree_templated(path, self.sources, context),
@@ -880,6 +908,17 @@ impl Parser<'_> {
             resources: Vec::new(),
             sections: Vec::new(),
         };
+        self.template_parameters = root
+            .get("Parameters")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|(k, decl)| {
+                let name = k.as_str()?;
+                let value = stack_parameters.and_then(|p| p.get(name)).or_else(|| decl.get("Default"))?;
+                Some((name.to_string(), value.clone()))
+            })
+            .collect();
         for (key, value) in root.as_map().unwrap_or_default() {
             match key.as_str().unwrap_or_default() {
                 "OrganizationBindings" => {
@@ -1066,6 +1105,10 @@ impl Parser<'_> {
             return self.binding(b, task, attribute, params);
         }
         let mut binding = Binding::default();
+        // An empty binding (`Name:` with nothing under it) binds nothing, as in org-formation.
+        if node.is_null() {
+            return binding;
+        }
         let Some(entries) = node.as_map() else {
             self.error(
                 "invalid-binding",
@@ -1082,7 +1125,7 @@ impl Parser<'_> {
             let attr = format!("{attribute}.{key}");
             let refers =
                 matches!(key, "Account" | "OrganizationalUnit" | "ExcludeAccount" | "ExcludeOrganizationalUnit");
-            let v = &if refers { through_parameters(v, params) } else { v.clone() };
+            let v = &if refers { through_parameters(v, params, &self.template_parameters) } else { v.clone() };
             match key {
                 "Account" => {
                     binding.accounts = match self.org_refs(v, task, &attr, &accounts, true) {
@@ -1231,15 +1274,22 @@ impl Parser<'_> {
 /// A binding value with the task file's parameters that stand for accounts or OUs replaced by
 /// what they stand for: a parameter whose default is `!Ref Account`, or whose value is a logical
 /// id (or a list of them).
-fn through_parameters(node: &Node, params: &TaskValues) -> Node {
+fn through_parameters(node: &Node, params: &TaskValues, template_parameters: &BTreeMap<String, Node>) -> Node {
     let reference = |id: &str, span: Span| Node {
         kind: NodeKind::Scalar { text: id.to_string(), quoted: false },
         tag: Some("Ref".into()),
         span,
     };
     match (&node.kind, node.tag.as_deref(), node.as_str()) {
+        (_, Some("Ref"), Some(name)) if template_parameters.contains_key(name) => {
+            let mut without = template_parameters.clone();
+            let value = without.remove(name).unwrap_or_else(|| node.clone());
+            through_parameters(&value, params, &without)
+        }
         (_, Some("Ref"), Some(name)) => match params.parameters.get(name) {
-            Some(TaskParameter::Expression(e)) if e.tag.as_deref() == Some("Ref") => through_parameters(e, params),
+            Some(TaskParameter::Expression(e)) if e.tag.as_deref() == Some("Ref") => {
+                through_parameters(e, params, template_parameters)
+            }
             Some(TaskParameter::Text(id)) => reference(id, node.span),
             Some(TaskParameter::List(ids)) => Node {
                 kind: NodeKind::Seq(ids.iter().map(|id| reference(id, node.span)).collect()),
@@ -1249,7 +1299,7 @@ fn through_parameters(node: &Node, params: &TaskValues) -> Node {
             _ => node.clone(),
         },
         (NodeKind::Seq(items), None, _) => Node {
-            kind: NodeKind::Seq(items.iter().map(|i| through_parameters(i, params)).collect()),
+            kind: NodeKind::Seq(items.iter().map(|i| through_parameters(i, params, template_parameters)).collect()),
             tag: None,
             span: node.span,
         },

@@ -591,3 +591,38 @@ fn conditions_work_and_outputs_follow_their_resources() {
         assert_eq!(s["template"]["Outputs"].get("QueueUrl").is_some(), has_queue, "{}", s["template"]);
     }
 }
+
+/// A template parameter may stand for an account in the template's bindings (its default, or
+/// the task's value); an Enum format may keep template parameters for CloudFormation; a
+/// reference to a resource of the same stack through `Account.Resources` stays local; an empty
+/// binding binds nothing.
+#[test]
+fn template_parameters_reach_bindings_and_enum_formats() {
+    let ws = Workspace::quickstart();
+    let template = "Parameters:\n  target:\n    Type: String\n    Default: !Ref SandboxAccount\n  roleName:\n    Type: String\n    Default: Reader\nOrganizationBindings:\n  TargetBinding:\n    Account: !Ref target\n  Everyone:\n    Account: '*'\n  Nobody:\nResources:\n  Topic:\n    Type: AWS::SNS::Topic\n    OrganizationBinding: !Ref TargetBinding\n    Properties:\n      TopicName: !GetAtt SecurityAccount.Resources.Topic.TopicName\n  Unbound:\n    Type: AWS::SQS::Queue\n    OrganizationBinding: !Ref Nobody\nOutputs:\n  Readers:\n    Value: !Join\n      - ','\n      - Fn::EnumTargetAccounts Everyone 'arn:aws:iam::${account}:role/${roleName}'\n";
+    let tasks = |target: &str| {
+        format!("Targeted:\n  Type: update-stacks\n  Template: ./targeted.yml\n  StackName: targeted\n  DefaultOrganizationBindingRegion: eu-west-1\n  Parameters:\n    target: {target}\n")
+    };
+    let file = custom_tasks(&ws, &tasks("!Ref SecurityAccount"), &[("targeted.yml", template)]);
+    let run = run_file(&ws, &file, "apply", &[]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let org = ws.state();
+    let security = org.account("aws+security@example.com")["id"].as_str().unwrap().to_string();
+    let all = stacks(&ws);
+    let targeted = named(&all, "targeted");
+    assert_eq!(targeted.len(), 1, "only the account the task's parameter names");
+    assert_eq!(targeted[0]["account_id"], security.as_str());
+    let template = &targeted[0]["template"];
+    assert_eq!(
+        template["Resources"]["Topic"]["Properties"]["TopicName"],
+        serde_json::json!({"Fn::GetAtt": ["Topic", "TopicName"]})
+    );
+    assert!(template["Resources"].get("Unbound").is_none(), "an empty binding binds nothing");
+    let readers = template["Outputs"]["Readers"]["Value"]["Fn::Join"][1].as_array().unwrap();
+    assert_eq!(readers.len(), 6);
+    assert!(
+        readers.iter().all(|r| r["Fn::Sub"].as_str().is_some_and(|s| s.ends_with(":role/${roleName}"))),
+        "{readers:?}"
+    );
+    assert_eq!(targeted[0]["outputs"]["Readers"].as_str().unwrap().matches(":role/Reader").count(), 6);
+}
