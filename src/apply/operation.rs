@@ -131,6 +131,7 @@ pub async fn execute(
             role,
             record,
             record_exists,
+            register_type,
             ..
         } => {
             let account = r(account)?;
@@ -145,6 +146,9 @@ pub async fn execute(
                 environment.iter().map(|(k, v)| Ok((k.clone(), fill(v)?))).collect::<Result<_, ProviderError>>()?;
             env.extend(provider.workload_credentials(&account, role.as_deref()).await?);
             super::workload::run_commands(directory, &commands, &env).await?;
+            if let Some((type_name, package)) = register_type {
+                retry.run(|| provider.register_type(&account, region, role.as_deref(), type_name, package)).await?;
+            }
             let record = record.resolve(|_| None).map_err(|u| ProviderError::new("UnknownValue", format!("{u}")))?;
             if *record_exists {
                 retry.run(|| provider.update_stack(&account, region, &record)).await.map(|_| None)
@@ -153,11 +157,22 @@ pub async fn execute(
             }
         }
         Operation::RemoveWorkload {
-            account_id, region, directory, commands, environment, role, record_name, ..
+            account_id,
+            region,
+            directory,
+            commands,
+            environment,
+            role,
+            record_name,
+            deregister_type,
+            ..
         } => {
             let mut env: Vec<(String, String)> = environment.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
             env.extend(provider.workload_credentials(account_id, role.as_deref()).await?);
             super::workload::run_commands(directory, commands, &env).await?;
+            if let Some(type_name) = deregister_type {
+                retry.run(|| provider.deregister_type(account_id, region, role.as_deref(), type_name)).await?;
+            }
             retry.run(|| provider.delete_stack(account_id, region, record_name)).await.map(|_| None)
         }
         Operation::DeleteStack { account_id, region, name } => {

@@ -166,6 +166,9 @@ pub enum Operation {
         role: Option<String>,
         record: StackSpec<crate::expr::Text>,
         record_exists: bool,
+        /// `register-type`: the type and its handler package, registered instead of commands.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        register_type: Option<(String, String)>,
     },
     /// A target left a workload task's binding: its remove command, then its record deleted.
     RemoveWorkload {
@@ -177,6 +180,9 @@ pub enum Operation {
         environment: BTreeMap<String, String>,
         role: Option<String>,
         record_name: String,
+        /// `register-type`: the type to deregister.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        deregister_type: Option<String>,
     },
     DeleteStack {
         account_id: String,

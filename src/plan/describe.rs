@@ -253,10 +253,18 @@ impl Words<'_> {
                 let subject = format!("stack {} in {} {region}", spec.name, self.resource(&existing(account_id)));
                 (Action::Change, subject, "update".into(), super::stacks::stack_diff(live, spec, &params))
             }
-            Operation::RunWorkload { account, region, task, directory, commands, record_exists, .. } => {
+            Operation::RunWorkload {
+                account, region, task, directory, commands, record_exists, register_type, ..
+            } => {
                 let mut diff: Vec<PropertyDiff> =
                     commands.iter().map(|c| PropertyDiff::new("Command", None, Some(c.shown()))).collect();
-                diff.push(PropertyDiff::new("Directory", None, Some(directory.display().to_string())));
+                match register_type {
+                    Some((type_name, package)) => {
+                        diff.push(PropertyDiff::new("ResourceType", None, Some(type_name.clone())));
+                        diff.push(PropertyDiff::new("SchemaHandlerPackage", None, Some(package.clone())));
+                    }
+                    None => diff.push(PropertyDiff::new("Directory", None, Some(directory.display().to_string()))),
+                }
                 let summary = if *record_exists { "run again (its inputs changed)" } else { "run" };
                 (
                     Action::Change,

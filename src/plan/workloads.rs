@@ -109,6 +109,7 @@ pub fn run_for(
         }
         WorkloadTool::Serverless { .. } => joined(&parameters, &form([" --", " \"", "\""])),
         WorkloadTool::Terraform => joined(&parameters, &form([" -var \"", "=", "\""])),
+        WorkloadTool::RegisterType { .. } => Text::default(),
     };
     current.insert("Parameters".into(), parameter_text.clone());
     current.insert("BackendConfig".into(), joined(&backend, &form([" -backend-config=", "=", ""])));
@@ -123,6 +124,7 @@ pub fn run_for(
         current.insert("RegionOption".into(), Text::known(format!("--region {}", target.region)));
     }
     let custom = if remove { &task.remove_command } else { &task.deploy_command };
+    let registers = matches!(task.tool, WorkloadTool::RegisterType { .. });
     let main = match custom {
         Some(node) => {
             evaluate(if remove { "CustomRemoveCommand" } else { "CustomDeployCommand" }, node, Some(&current))?
@@ -140,7 +142,9 @@ pub fn run_for(
             }
         });
     }
-    commands.push(main);
+    if !registers {
+        commands.push(main);
+    }
     let mut environment = BTreeMap::new();
     environment.insert("AWS_REGION".to_string(), Text::known(target.region.clone()));
     environment.insert("AWS_DEFAULT_REGION".to_string(), Text::known(target.region.clone()));
@@ -161,7 +165,12 @@ pub fn run_for(
             .and_then(|a| a.build_role_name.clone().or_else(|| desired.default_build_role_name.clone())),
     };
     let mut hasher = Md5::new();
-    hasher.update(crate::expr::directory_hash(&task.path, &task.ignore_file_changes).as_bytes());
+    match &task.tool {
+        WorkloadTool::RegisterType { type_name, package } => {
+            hasher.update(format!("{type_name}\0{package}").as_bytes())
+        }
+        _ => hasher.update(crate::expr::directory_hash(&task.path, &task.ignore_file_changes).as_bytes()),
+    }
     for c in &commands {
         hasher.update(c.shown().as_bytes());
         hasher.update([0]);
@@ -204,6 +213,8 @@ fn default_command(task: &WorkloadTask, current: &BTreeMap<String, Text>, remove
             let verb = if remove { "terraform destroy" } else { "terraform apply" };
             (format!("{prefix}{verb}"), " -auto-approve".to_string())
         }
+        // No command: the type is registered through the CloudFormation API.
+        WorkloadTool::RegisterType { .. } => (String::new(), String::new()),
     };
     let mut command = Text::known(head);
     command.push_text(&current["Parameters"]);
@@ -303,7 +314,13 @@ pub fn plan_workloads(
             let subject = format!("{kind} {} in {}/{}", t.name, label(&target.account), target.region);
             let mut diff: Vec<PropertyDiff> =
                 run.commands.iter().map(|c| PropertyDiff::new("Command", None, Some(c.shown()))).collect();
-            diff.push(PropertyDiff::new("Directory", None, Some(task.path.display().to_string())));
+            match &task.tool {
+                WorkloadTool::RegisterType { type_name, package } => {
+                    diff.push(PropertyDiff::new("ResourceType", None, Some(type_name.clone())));
+                    diff.push(PropertyDiff::new("SchemaHandlerPackage", None, Some(package.clone())));
+                }
+                _ => diff.push(PropertyDiff::new("Directory", None, Some(task.path.display().to_string()))),
+            }
             let summary = if record.is_some() { "run again (its inputs changed)" } else { "run" };
             let operation = Operation::RunWorkload {
                 account: account_id.clone().map_or_else(|| Handle::New(target.account.clone()), Handle::Existing),
@@ -315,6 +332,10 @@ pub fn plan_workloads(
                 role: run.role,
                 record: record_spec(&t.name, &run.hash),
                 record_exists: record.is_some(),
+                register_type: match &task.tool {
+                    WorkloadTool::RegisterType { type_name, package } => Some((type_name.clone(), package.clone())),
+                    _ => None,
+                },
             };
             let id = super::stacks::push_change(
                 plan,
@@ -354,6 +375,10 @@ pub fn plan_workloads(
                 environment: run.environment.iter().map(|(k, v)| (k.clone(), resolve(v))).collect(),
                 role: run.role,
                 record_name: stack.name.clone(),
+                deregister_type: match &task.tool {
+                    WorkloadTool::RegisterType { type_name, .. } => Some(type_name.clone()),
+                    _ => None,
+                },
             };
             let diff = run.commands.iter().map(|c| PropertyDiff::new("Command", None, Some(c.shown()))).collect();
             let subject = format!("{kind} {} in {}/{region}", t.name, label(lid));

@@ -164,6 +164,23 @@ pub trait Provider: Send + Sync {
     async fn read_stacks(&self, account_id: &str, region: &str) -> ProviderResult<Vec<StackState>>;
     /// Credentials in `account_id` (through `role`, else the account's access role) as the
     /// environment variables a workload's commands read. Never printed.
+    /// RegisterType (and make the new version the default), waiting until it is registered.
+    async fn register_type(
+        &self,
+        account_id: &str,
+        region: &str,
+        role: Option<&str>,
+        type_name: &str,
+        package: &str,
+    ) -> ProviderResult<()>;
+    /// DeregisterType (every version).
+    async fn deregister_type(
+        &self,
+        account_id: &str,
+        region: &str,
+        role: Option<&str>,
+        type_name: &str,
+    ) -> ProviderResult<()>;
     async fn workload_credentials(&self, account_id: &str, role: Option<&str>)
         -> ProviderResult<Vec<(String, String)>>;
     /// Creates a stack and waits until it is complete (or failed, as an error).

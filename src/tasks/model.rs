@@ -151,6 +151,8 @@ pub enum WorkloadTool {
     Serverless { version: u32, stage: Option<String>, config: Option<String> },
     /// `apply-tf`: `terraform init` then `terraform apply`, parameters as `-var`.
     Terraform,
+    /// `register-type`: a CloudFormation resource type registered from its handler package.
+    RegisterType { type_name: String, package: String },
 }
 
 impl WorkloadTool {
@@ -160,6 +162,7 @@ impl WorkloadTool {
             WorkloadTool::Cdk { .. } => "update-cdk",
             WorkloadTool::Serverless { .. } => "update-serverless.com",
             WorkloadTool::Terraform => "apply-tf",
+            WorkloadTool::RegisterType { .. } => "register-type",
         }
     }
 }

@@ -16,8 +16,15 @@ use crate::spec::yaml::{Node, NodeKind};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-const TASK_TYPES: [&str; 6] =
-    ["update-organization", "update-stacks", "include", "update-cdk", "update-serverless.com", "apply-tf"];
+const TASK_TYPES: [&str; 7] = [
+    "update-organization",
+    "update-stacks",
+    "include",
+    "update-cdk",
+    "update-serverless.com",
+    "apply-tf",
+    "register-type",
+];
 /// Attributes of the workload tasks, beyond the common ones.
 const WORKLOAD_ATTRIBUTES: [&str; 10] = [
     "Path",
@@ -32,10 +39,9 @@ const WORKLOAD_ATTRIBUTES: [&str; 10] = [
     "FailedTaskTolerance",
 ];
 /// org-formation task types orgctl does not run: named so that the error says so plainly.
-const UNSUPPORTED_TYPES: [(&str, &str); 4] = [
+const UNSUPPORTED_TYPES: [(&str, &str); 3] = [
     ("annotate-organization", "it hands account creation to another account factory; orgctl manages the organization itself (use update-organization)"),
     ("copy-to-s3", "orgctl does not write to S3; upload the file from your pipeline, or deploy it with a stack (AWS::S3::Object is not a CloudFormation type)"),
-    ("register-type", "register the CloudFormation type with a stack (AWS::CloudFormation::ResourceVersion and AWS::CloudFormation::ResourceDefaultVersion)"),
     ("update-scps", "it is a legacy alias; declare the SCPs in the organization file"),
 ];
 const COMMON: [&str; 4] = ["Type", "DependsOn", "Skip", "LogVerbose"];
@@ -386,6 +392,18 @@ impl Parser<'_> {
                 .chain(WORKLOAD_ATTRIBUTES)
                 .chain(["BackendConfig", "CustomInitCommand"])
                 .collect(),
+            "register-type" => COMMON
+                .iter()
+                .copied()
+                .chain([
+                    "ResourceType",
+                    "SchemaHandlerPackage",
+                    "OrganizationBinding",
+                    "TaskRoleName",
+                    "MaxConcurrentTasks",
+                    "FailedTaskTolerance",
+                ])
+                .collect(),
             _ => COMMON.iter().copied().chain(STACK_ATTRIBUTES).collect(),
         };
         for (k, _) in node.as_map().unwrap_or_default() {
@@ -482,8 +500,14 @@ impl Parser<'_> {
                 }
                 tasks
             }
-            "update-cdk" | "update-serverless.com" | "apply-tf" => {
-                let Some(dir) = path_of(self, "Path") else { return Vec::new() };
+            "update-cdk" | "update-serverless.com" | "apply-tf" | "register-type" => {
+                let dir = match kind {
+                    "register-type" => params.dir.clone(),
+                    _ => match path_of(self, "Path") {
+                        Some(dir) => dir,
+                        None => return Vec::new(),
+                    },
+                };
                 let workload = self.workload_task(kind, name, span, node, dir, params);
                 workload
                     .map(|w| Task { name: name.into(), span, depends_on, skip, kind: TaskKind::Workload(Box::new(w)) })
@@ -712,6 +736,38 @@ impl Parser<'_> {
                 stage: text(self, "Stage"),
                 config: text(self, "Config"),
             },
+            "register-type" => {
+                let required = |this: &mut Self, attribute: &str| {
+                    let value = text(this, attribute);
+                    if value.is_none() && node.get(attribute).is_none() {
+                        this.error(
+                            "missing-attribute",
+                            span,
+                            name,
+                            Some(attribute),
+                            format!("a register-type task needs {attribute}"),
+                        );
+                    }
+                    value
+                };
+                let type_name = required(self, "ResourceType")?;
+                let package = required(self, "SchemaHandlerPackage")?;
+                if !package.starts_with("s3://") {
+                    let at = node.get("SchemaHandlerPackage").map_or(span, |n| n.span);
+                    self.error(
+                        "invalid-package",
+                        at,
+                        name,
+                        Some("SchemaHandlerPackage"),
+                        format!("{package} is not an s3:// URL"),
+                    )
+                    .help = Some(
+                        "CloudFormation registers a type from its handler package in S3: s3://bucket/type.zip".into(),
+                    );
+                    return None;
+                }
+                WorkloadTool::RegisterType { type_name, package }
+            }
             _ => WorkloadTool::Terraform,
         };
         let Some(binding_node) = node.get("OrganizationBinding") else {

@@ -626,3 +626,38 @@ fn template_parameters_reach_bindings_and_enum_formats() {
     );
     assert_eq!(targeted[0]["outputs"]["Readers"].as_str().unwrap().matches(":role/Reader").count(), 6);
 }
+
+/// `register-type`: the type registered in every bound account and region, skipped while
+/// unchanged, deregistered when a target leaves the binding.
+#[test]
+fn register_type_registers_per_target_and_deregisters_when_unbound() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let tasks = |accounts: &str| {
+        format!("Delay:\n  Type: register-type\n  ResourceType: Community::CloudFormation::Delay\n  SchemaHandlerPackage: s3://catalog/community-cloudformation-delay-0.1.0.zip\n  OrganizationBinding:\n    Account: [{accounts}]\n    Region: [eu-west-1, us-east-1]\n")
+    };
+    let file = custom_tasks(&ws, &tasks("!Ref ProductionAccount, !Ref DevelopmentAccount"), &[]);
+    let plan = run_file(&ws, &file, "plan", &[]);
+    assert_eq!(plan.stdout.matches("register-type Delay in").count(), 4, "{}", plan.stdout);
+    assert!(plan.stdout.contains("s3://catalog/community-cloudformation-delay-0.1.0.zip"), "{}", plan.stdout);
+    let run = run_file(&ws, &file, "apply", &[]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let types = |ws: &Workspace| -> Vec<String> {
+        let data: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&ws.sandbox).unwrap()).unwrap();
+        data["types"].as_object().unwrap().keys().cloned().collect()
+    };
+    assert_eq!(types(&ws).len(), 4);
+    assert!(run_file(&ws, &file, "plan", &[]).stdout.contains("No changes."));
+    std::fs::write(
+        &file,
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .replace("!Ref ProductionAccount, !Ref DevelopmentAccount", "!Ref ProductionAccount"),
+    )
+    .unwrap();
+    run_file(&ws, &file, "apply", &[]).ok();
+    assert_eq!(types(&ws).len(), 2, "the development account's registrations are gone");
+    let bad = custom_tasks(&ws, "Bad:\n  Type: register-type\n  ResourceType: A::B::C\n  SchemaHandlerPackage: https://example.com/x.zip\n  OrganizationBinding:\n    Account: !Ref SandboxAccount\n    Region: eu-west-1\n", &[]);
+    let run = ws.run(&["validate", bad.to_str().unwrap()]);
+    assert!(run.stderr.contains("invalid-package"), "{}", run.stderr);
+}

@@ -425,6 +425,27 @@ impl Provider for AwsProvider {
         Ok(())
     }
 
+    async fn register_type(
+        &self,
+        account_id: &str,
+        region: &str,
+        role: Option<&str>,
+        type_name: &str,
+        package: &str,
+    ) -> ProviderResult<()> {
+        self.put_type(account_id, region, role, type_name, package).await
+    }
+
+    async fn deregister_type(
+        &self,
+        account_id: &str,
+        region: &str,
+        role: Option<&str>,
+        type_name: &str,
+    ) -> ProviderResult<()> {
+        self.remove_type(account_id, region, role, type_name).await
+    }
+
     async fn workload_credentials(
         &self,
         account_id: &str,

@@ -265,4 +265,82 @@ impl AwsProvider {
             ProviderError::new("StackNotFound", format!("stack {name} does not exist in {account_id}/{region}"))
         })
     }
+
+    /// RegisterType, waiting for the registration, then the new version made the default.
+    pub(super) async fn put_type(
+        &self,
+        account_id: &str,
+        region: &str,
+        role: Option<&str>,
+        type_name: &str,
+        package: &str,
+    ) -> ProviderResult<()> {
+        use aws_sdk_cloudformation::types::{RegistrationStatus, RegistryType};
+        let cfn = self.cfn_as(account_id, region, role, None).await?;
+        let token = cfn
+            .register_type()
+            .r#type(RegistryType::Resource)
+            .type_name(type_name)
+            .schema_handler_package(package)
+            .send()
+            .await
+            .map_err(|e| api_error("RegisterType", e))?
+            .registration_token
+            .ok_or_else(|| crate::provider::ProviderError::new("RegisterType", "no registration token"))?;
+        let mut delay = std::time::Duration::from_secs(2);
+        for _ in 0..120 {
+            let status = cfn
+                .describe_type_registration()
+                .registration_token(&token)
+                .send()
+                .await
+                .map_err(|e| api_error("DescribeTypeRegistration", e))?;
+            match status.progress_status() {
+                Some(RegistrationStatus::Complete) => {
+                    if let Some(arn) = status.type_version_arn() {
+                        cfn.set_type_default_version()
+                            .arn(arn)
+                            .send()
+                            .await
+                            .map_err(|e| api_error("SetTypeDefaultVersion", e))?;
+                    }
+                    return Ok(());
+                }
+                Some(RegistrationStatus::Failed) => {
+                    return Err(crate::provider::ProviderError::new(
+                        "RegisterTypeFailed",
+                        format!(
+                            "registering {type_name} in {account_id}/{region} failed: {}",
+                            status.description().unwrap_or("no reason given")
+                        ),
+                    ))
+                }
+                _ => {
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(std::time::Duration::from_secs(15));
+                }
+            }
+        }
+        Err(crate::provider::ProviderError::new(
+            "RegisterTypeTimeout",
+            format!("{type_name} in {account_id}/{region} was still registering after 30 minutes"),
+        ))
+    }
+
+    pub(super) async fn remove_type(
+        &self,
+        account_id: &str,
+        region: &str,
+        role: Option<&str>,
+        type_name: &str,
+    ) -> ProviderResult<()> {
+        let cfn = self.cfn_as(account_id, region, role, None).await?;
+        cfn.deregister_type()
+            .r#type(aws_sdk_cloudformation::types::RegistryType::Resource)
+            .type_name(type_name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api_error("DeregisterType", e))
+    }
 }

@@ -597,6 +597,39 @@ impl Provider for SandboxProvider {
         })
     }
 
+    async fn register_type(
+        &self,
+        account_id: &str,
+        region: &str,
+        _role: Option<&str>,
+        type_name: &str,
+        package: &str,
+    ) -> ProviderResult<()> {
+        self.write("RegisterType", &[account_id, region, type_name], |d| {
+            if !package.starts_with("s3://") {
+                return Err(err("ValidationException", format!("SchemaHandlerPackage {package} is not an s3:// URL")));
+            }
+            if type_name.split("::").count() != 3 {
+                return Err(err("ValidationException", format!("{type_name} is not Organization::Service::Resource")));
+            }
+            d.types.insert(format!("{account_id}/{region}/{type_name}"), package.to_string());
+            Ok(())
+        })
+    }
+
+    async fn deregister_type(
+        &self,
+        account_id: &str,
+        region: &str,
+        _role: Option<&str>,
+        type_name: &str,
+    ) -> ProviderResult<()> {
+        self.write("DeregisterType", &[account_id, region, type_name], |d| {
+            d.types.remove(&format!("{account_id}/{region}/{type_name}"));
+            Ok(())
+        })
+    }
+
     /// Stand-in credentials that name the account and role, so that tests see which target a
     /// command ran for.
     async fn workload_credentials(

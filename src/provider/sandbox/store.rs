@@ -38,6 +38,9 @@ pub struct SandboxData {
     /// Stacks by `account/region/name`.
     #[serde(default)]
     pub stacks: BTreeMap<String, crate::model::StackState>,
+    /// Registered CloudFormation types, `account/region/type` → handler package.
+    #[serde(default)]
+    pub types: BTreeMap<String, String>,
 }
 
 /// The management account a new sandbox organization starts with.
@@ -95,6 +98,7 @@ impl SandboxData {
             },
             requests: BTreeMap::new(),
             stacks: BTreeMap::new(),
+            types: BTreeMap::new(),
         }
     }
 
@@ -109,6 +113,7 @@ impl SandboxData {
             org,
             requests: BTreeMap::new(),
             stacks: BTreeMap::new(),
+            types: BTreeMap::new(),
         }
     }
 
