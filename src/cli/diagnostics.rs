@@ -69,9 +69,15 @@ pub fn render(diags: &Diagnostics, sources: &Sources) -> String {
     let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
     let mut out = String::new();
     for d in &diags.0 {
-        let source = d.location.as_ref().and_then(|loc| sources.find(&loc.file)).map(|f| {
-            let name = for_terminal(&f.path.display().to_string()).into_owned();
-            NamedSource::new(name, same_length(&f.text).into_owned()).with_language("yaml")
+        // A diagnostic of a later stage (a template while planning) names a file that was read
+        // when the input was loaded; it is read again to show the snippet.
+        let source = d.location.as_ref().and_then(|loc| {
+            let (path, text) = match sources.find(&loc.file) {
+                Some(f) => (f.path.clone(), f.text.clone()),
+                None => (loc.file.clone(), crate::spec::files::read_regular(&loc.file).ok()?),
+            };
+            let name = for_terminal(&path.display().to_string()).into_owned();
+            Some(NamedSource::new(name, same_length(&text).into_owned()).with_language("yaml"))
         });
         let report = Report { diagnostic: d, source };
         if handler.render_report(&mut out, &report).is_err() {

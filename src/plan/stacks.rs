@@ -56,6 +56,7 @@ pub fn stack_targets<'t>(
             Err(problems) => {
                 for p in problems {
                     let mut d = Diagnostic::error("template-error", format!("{}: {}", p.resource, p.error.message))
+                        .at(Some(p.location))
                         .resource(&task.name)
                         .property("Template");
                     d.help = p.error.help;

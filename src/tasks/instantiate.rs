@@ -40,6 +40,8 @@ pub struct StackInstance {
 pub struct TemplateError {
     pub resource: String,
     pub error: EvalError,
+    /// Where in the template: the resource (or section) being instantiated.
+    pub location: crate::diagnostic::Location,
 }
 
 struct Instantiator<'a> {
@@ -254,7 +256,14 @@ impl Instantiator<'_> {
         match evaluate(node, &mut scope) {
             Ok(v) => v,
             Err(error) => {
-                self.errors.push(TemplateError { resource: resource.to_string(), error });
+                let location = crate::diagnostic::Location {
+                    file: self.task.template.clone(),
+                    line: node.span.line as usize,
+                    column: node.span.column as usize,
+                    offset: node.span.offset as usize,
+                    len: node.span.len as usize,
+                };
+                self.errors.push(TemplateError { resource: resource.to_string(), error, location });
                 Value::Null
             }
         }
