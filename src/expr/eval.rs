@@ -59,16 +59,32 @@ pub trait Scope {
     }
 }
 
+/// A function's argument: the node itself for `!Sub x` (whose tag is the function, not part of
+/// the argument), or the value of `{Fn::Sub: x}`.
+#[derive(Clone, Copy)]
+pub struct Arg<'n> {
+    pub node: &'n Node,
+    /// The node's tag named the function: evaluating the argument ignores it.
+    tagged: bool,
+}
+
+impl std::ops::Deref for Arg<'_> {
+    type Target = Node;
+    fn deref(&self) -> &Node {
+        self.node
+    }
+}
+
 /// The function a node calls, in either form (`!Sub x` or `{Fn::Sub: x}`), with its argument.
-pub fn intrinsic(node: &Node) -> Option<(&str, Node)> {
+pub fn intrinsic(node: &Node) -> Option<(&str, Arg<'_>)> {
     if let Some(tag) = node.tag.as_deref() {
-        return Some((tag, Node { tag: None, ..node.clone() }));
+        return Some((tag, Arg { node, tagged: true }));
     }
     match node.as_map()? {
         [(key, value)] => {
             let key = key.as_str()?;
             let name = if key == "Ref" || key == "Condition" { key } else { key.strip_prefix("Fn::")? };
-            Some((name, value.clone()))
+            Some((name, Arg { node: value, tagged: false }))
         }
         _ => None,
     }
@@ -77,8 +93,22 @@ pub fn intrinsic(node: &Node) -> Option<(&str, Node)> {
 /// Evaluates `node` in `scope`.
 pub fn evaluate(node: &Node, scope: &mut dyn Scope) -> Result<Value, EvalError> {
     if let Some((name, arg)) = intrinsic(node) {
-        return call(name, &arg, scope);
+        return call(name, arg, scope);
     }
+    evaluate_body(node, scope)
+}
+
+/// Evaluates a function's argument as a value.
+fn evaluate_arg(arg: Arg, scope: &mut dyn Scope) -> Result<Value, EvalError> {
+    if arg.tagged {
+        evaluate_body(arg.node, scope)
+    } else {
+        evaluate(arg.node, scope)
+    }
+}
+
+/// Evaluates what `node` holds, its tag aside.
+fn evaluate_body(node: &Node, scope: &mut dyn Scope) -> Result<Value, EvalError> {
     Ok(match &node.kind {
         NodeKind::Null => Value::Null,
         NodeKind::Scalar { text, quoted } => {
@@ -132,8 +162,8 @@ pub fn getatt_parts(arg: &Node) -> Option<(String, String)> {
     }
 }
 
-fn call(name: &str, arg: &Node, scope: &mut dyn Scope) -> Result<Value, EvalError> {
-    if let Some(v) = scope.function(name, arg) {
+fn call(name: &str, arg: Arg, scope: &mut dyn Scope) -> Result<Value, EvalError> {
+    if let Some(v) = scope.function(name, arg.node) {
         return v;
     }
     match name {
@@ -146,7 +176,7 @@ fn call(name: &str, arg: &Node, scope: &mut dyn Scope) -> Result<Value, EvalErro
             }
         }
         "GetAtt" => {
-            let (target, attribute) = getatt_parts(arg).ok_or_else(|| bad("GetAtt", "`Name.Attribute`"))?;
+            let (target, attribute) = getatt_parts(&arg).ok_or_else(|| bad("GetAtt", "`Name.Attribute`"))?;
             match scope.reference(&target, Some(&attribute)) {
                 Some(v) => v,
                 None if scope.cloudformation() => {
@@ -155,20 +185,23 @@ fn call(name: &str, arg: &Node, scope: &mut dyn Scope) -> Result<Value, EvalErro
                 None => Err(scope.unknown_reference(&target)),
             }
         }
-        "Sub" => sub(arg, scope),
-        "Join" => join(arg, scope),
-        "Select" => select(arg, scope),
-        "Split" => split(arg, scope),
-        "FindInMap" => find_in_map(arg, scope),
-        "MD5" => functions::md5(&evaluate(arg, scope)?).map(Value::from),
+        "Sub" => sub(&arg, scope),
+        "Join" => join(&arg, scope),
+        "Select" => select(&arg, scope),
+        "Split" => split(&arg, scope),
+        "FindInMap" => find_in_map(&arg, scope),
+        "MD5" => functions::md5(&evaluate_arg(arg, scope)?).map(Value::from),
         "JsonString" => {
-            let items = args(arg);
+            let items = args(&arg);
             let pretty = items.get(1).and_then(|n| n.as_str()) == Some("pretty-print");
-            let value = evaluate(if items.len() == 2 && pretty { items[0] } else { arg }, scope)?;
+            let value = if items.len() == 2 && pretty { evaluate(items[0], scope)? } else { evaluate_arg(arg, scope)? };
             functions::json_string(&value, pretty).map(Value::from)
         }
         "ReadFile" | "Cmd" | "MD5File" | "MD5Dir" => {
-            let argument = evaluate_text(arg, scope)?;
+            let argument = evaluate_arg(arg, scope)?;
+            let argument = argument.as_text().ok_or_else(|| {
+                EvalError::new("expected-string", format!("!{name} takes text, found {}", argument.describe()))
+            })?;
             let argument = argument
                 .as_known()
                 .ok_or_else(|| EvalError::new("unknown-at-plan", format!("!{name} needs a value known before apply")))?
@@ -195,7 +228,7 @@ fn call(name: &str, arg: &Node, scope: &mut dyn Scope) -> Result<Value, EvalErro
             }
         }
         "Include" => Err(EvalError::new("bad-intrinsic", "!Include takes a file path and is read with the file")),
-        other if scope.cloudformation() => Ok(Value::call(cloudformation_key(other), evaluate(arg, scope)?)),
+        other if scope.cloudformation() => Ok(Value::call(cloudformation_key(other), evaluate_arg(arg, scope)?)),
         other => Err(EvalError::new(
             "unsupported-intrinsic",
             format!("!{other} is evaluated by CloudFormation and cannot be used in {}", scope.context()),

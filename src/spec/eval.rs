@@ -51,7 +51,7 @@ pub fn collect_refs(node: &Node, kinds: &HashMap<String, ResourceKind>, out: &mu
                 }
             }
             "GetAtt" => {
-                if let Some((target, attribute)) = crate::expr::getatt_parts(&arg).filter(|(t, _)| is_account(t)) {
+                if let Some((target, attribute)) = crate::expr::getatt_parts(arg.node).filter(|(t, _)| is_account(t)) {
                     out.push(AttrRef { target, attribute, span: node.span });
                 }
             }
@@ -72,7 +72,7 @@ pub fn collect_refs(node: &Node, kinds: &HashMap<String, ResourceKind>, out: &mu
                     items.iter().skip(1).for_each(|n| collect_refs(n, kinds, out));
                 }
             }
-            _ => collect_children(&arg, kinds, out),
+            _ => collect_children(arg.node, kinds, out),
         }
         return;
     }

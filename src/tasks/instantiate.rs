@@ -467,7 +467,7 @@ fn referenced_names(node: &Node, out: &mut Vec<String>) {
     if let Some((function, arg)) = crate::expr::intrinsic(node) {
         match function {
             "Ref" => out.extend(arg.as_str().map(str::to_string)),
-            "GetAtt" => out.extend(crate::expr::getatt_parts(&arg).map(|(name, _)| name)),
+            "GetAtt" => out.extend(crate::expr::getatt_parts(arg.node).map(|(name, _)| name)),
             "Sub" => {
                 let template = match &arg.kind {
                     NodeKind::Seq(items) => items.first().and_then(Node::as_str),
@@ -481,7 +481,7 @@ fn referenced_names(node: &Node, out: &mut Vec<String>) {
             }
             _ => {}
         }
-        return referenced_names_in(&arg, out);
+        return referenced_names_in(arg.node, out);
     }
     referenced_names_in(node, out);
 }
