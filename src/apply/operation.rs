@@ -135,11 +135,10 @@ pub async fn execute(
             ..
         } => {
             let account = r(account)?;
+            let known = known_values(commands.iter().chain(environment.values()), provider, ids).await?;
             let fill = |t: &Text| {
-                t.resolve(|u| match u {
-                    Unknown::AccountId(lid) => ids.get(lid),
-                })
-                .map_err(|u| ProviderError::new("UnknownValue", format!("{u} is still unknown")))
+                t.resolve(|u| known.get(u).cloned())
+                    .map_err(|u| ProviderError::new("UnknownValue", format!("{u} is still unknown")))
             };
             let commands = commands.iter().map(fill).collect::<Result<Vec<_>, _>>()?;
             let mut env: Vec<(String, String)> =
@@ -181,6 +180,39 @@ pub async fn execute(
     }
 }
 
+/// The values of every unknown in `texts`, now that the changes before this one are made: the
+/// AccountIds of accounts created in this run, and the exports `!CopyValue` reads (from the
+/// account and region named, where the stack that exports it now runs).
+async fn known_values(
+    texts: impl Iterator<Item = &Text>,
+    provider: &dyn Provider,
+    ids: &CreatedIds,
+) -> ProviderResult<std::collections::HashMap<Unknown, String>> {
+    let wanted: std::collections::BTreeSet<Unknown> = texts.flat_map(|t| t.unknowns().cloned()).collect();
+    let mut known = std::collections::HashMap::new();
+    for unknown in wanted {
+        let value = match &unknown {
+            Unknown::AccountId(lid) => ids.get(lid),
+            Unknown::Export { account, region, name } => {
+                let is_id = account.len() == 12 && account.chars().all(|c| c.is_ascii_digit());
+                let account_id = if is_id { Some(account.clone()) } else { ids.get(account) };
+                let Some(account_id) = account_id else { continue };
+                let value = provider.export_value(&account_id, region, name).await?;
+                Some(value.ok_or_else(|| {
+                    ProviderError::new(
+                        "MissingExport",
+                        format!("no export named {name} in {account_id}/{region}: deploy the stack that exports it first (DependsOn)"),
+                    )
+                })?)
+            }
+        };
+        if let Some(value) = value {
+            known.insert(unknown, value);
+        }
+    }
+    Ok(known)
+}
+
 /// The stack as it can be sent now: values imported from producer stacks, and the AccountIds of
 /// accounts created earlier in this run filled in.
 async fn complete_spec(
@@ -189,10 +221,10 @@ async fn complete_spec(
     provider: &dyn Provider,
     ids: &CreatedIds,
 ) -> ProviderResult<StackSpec> {
+    let texts = std::iter::once(&spec.template).chain(spec.parameters.values()).chain(spec.role_arn.as_ref());
+    let known = known_values(texts, provider, ids).await?;
     let mut spec = spec
-        .resolve(|unknown| match unknown {
-            Unknown::AccountId(lid) => ids.get(lid),
-        })
+        .resolve(|unknown| known.get(unknown).cloned())
         .map_err(|unknown| ProviderError::new("UnknownValue", format!("{unknown} is still unknown")))?;
     for import in imports {
         let account = ids.resolve(&import.account)?;
@@ -200,15 +232,12 @@ async fn complete_spec(
             ImportSource::Output { stack, output } => {
                 let outputs = provider.stack_outputs(&account, &import.region, stack).await?;
                 outputs.get(output).cloned().ok_or_else(|| {
-                    ProviderError::new("MissingOutput", format!("stack {stack} in {account}/{} has no output {output}", import.region))
+                    ProviderError::new(
+                        "MissingOutput",
+                        format!("stack {stack} in {account}/{} has no output {output}", import.region),
+                    )
                 })?
             }
-            ImportSource::Export { name } => provider.export_value(&account, &import.region, name).await?.ok_or_else(|| {
-                ProviderError::new(
-                    "MissingExport",
-                    format!("no export named {name} in {account}/{}: deploy the stack that exports it first (DependsOn)", import.region),
-                )
-            })?,
         };
         spec.parameters.insert(import.parameter.clone(), value);
     }

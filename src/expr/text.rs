@@ -16,12 +16,18 @@ pub const KNOWN_AFTER_APPLY: &str = "(known after apply)";
 pub enum Unknown {
     /// The AccountId of an account (by logical id) that this apply creates.
     AccountId(String),
+    /// The value of a CloudFormation export (`!CopyValue`) not there yet: read when the stack
+    /// deploys. `account` is an AccountId, or the logical id of an account this apply creates.
+    Export { account: String, region: String, name: String },
 }
 
 impl fmt::Display for Unknown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Unknown::AccountId(account) => write!(f, "<AccountId of {account}, {KNOWN_AFTER_APPLY}>"),
+            Unknown::Export { account, region, name } => {
+                write!(f, "<export {name} of {account}/{region}, {KNOWN_AFTER_APPLY}>")
+            }
         }
     }
 }

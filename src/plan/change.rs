@@ -55,10 +55,9 @@ pub struct StackImport {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ImportSource {
-    /// Another stack's output (a cross-account reference in a template).
+    /// Another stack's output (a cross-account reference in a template). (`!CopyValue`'s
+    /// exports are [`crate::expr::Unknown::Export`] pieces of the parameter's value.)
     Output { stack: String, output: String },
-    /// A CloudFormation export (`!CopyValue`).
-    Export { name: String },
 }
 
 /// One call to the provider.

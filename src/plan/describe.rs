@@ -306,7 +306,6 @@ fn with_imports(
     for i in imports {
         let from = match &i.source {
             ImportSource::Output { stack, output } => format!("output {output} of stack {stack}"),
-            ImportSource::Export { name } => format!("export {name}"),
         };
         shown.insert(
             i.parameter.clone(),

@@ -169,10 +169,17 @@ fn resolve_deferred(
     for pending in &desired.pending {
         let filled = pending.value.resolve(|unknown| match unknown {
             Unknown::AccountId(id) => matches.get(id).map(|a| a.id.clone()),
+            // Org files have no !CopyValue.
+            Unknown::Export { .. } => None,
         });
         match (filled, out.field_mut(&pending.owner, &pending.property)) {
             (Ok(text), Some(field)) => *field = text,
             (Ok(_), None) => {}
+            (Err(Unknown::Export { name, .. }), _) => errors.push(
+                Diagnostic::error("unknown-at-plan", format!("needs export {name}, which an org file cannot read"))
+                    .resource(&pending.owner)
+                    .property(&pending.property),
+            ),
             (Err(Unknown::AccountId(missing)), _) => errors.push(
                 Diagnostic::error(
                     "account-id-unknown",

@@ -13,12 +13,11 @@ use crate::spec::desired::AccountsOf;
 use crate::spec::desired::DesiredOrg;
 use crate::tasks::binding::Target;
 use crate::tasks::instantiate::{instantiate, StackInstance};
-use crate::tasks::model::{StackParam, StackTask, TaskFile, TaskKind};
+use crate::tasks::model::{StackTask, TaskFile, TaskKind};
 use crate::tasks::scope::{TargetNames, TaskScope};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// An export `!CopyValue` reads: (AccountId, region, export name).
-pub type ExportKey = (String, String, String);
+pub use crate::tasks::scope::ExportKey;
 
 /// The task file's stacks instantiated for every target, and what must be read to plan them.
 pub struct StackTargets<'t> {
@@ -88,33 +87,19 @@ pub fn stack_targets<'t>(
         .filter(|a| a.status.is_active())
         .flat_map(|a| regions.iter().map(move |r| (a.id.clone(), r.to_string())))
         .collect();
-    let mut exports = BTreeSet::new();
-    for (_, task, stacks) in &instances {
+    // The exports `!CopyValue` names, to read with the stacks (errors are reported when planning).
+    let wanted = std::cell::RefCell::new(BTreeSet::new());
+    for (name, task, stacks) in &instances {
         for stack in stacks {
-            for value in task.parameters.values() {
-                let StackParam::CopyValue { export, account, region } = value else { continue };
-                let source = copy_value_source(account.as_deref(), &stack.target, &account_ids);
-                if let Some(id) = source.existing_id() {
-                    let region = region.clone().unwrap_or_else(|| stack.target.region.clone());
-                    exports.insert((id.to_string(), region, export.clone()));
-                }
-            }
+            let _ = stack_spec(task, name, stack, desired, actual, &lookup, None, Some(&wanted));
         }
     }
+    let exports = wanted.into_inner().into_iter().filter(|(account, _, _)| is_account_id(account)).collect();
     Ok(StackTargets { instances, places, exports, used_regions, recorded_regions })
 }
 
-/// The account a `!CopyValue` reads from: the target's, an AccountId, or an account by logical id.
-fn copy_value_source(account: Option<&str>, target: &Target, ids: &HashMap<String, String>) -> Handle {
-    let handle = |lid: &str| match ids.get(lid) {
-        Some(id) => Handle::Existing(id.clone()),
-        None => Handle::New(lid.to_string()),
-    };
-    match account {
-        None => handle(&target.account),
-        Some(a) if a.len() == 12 && a.chars().all(|c| c.is_ascii_digit()) => Handle::Existing(a.to_string()),
-        Some(lid) => handle(lid),
-    }
+fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.chars().all(|c| c.is_ascii_digit())
 }
 
 /// Adds the stack changes of `targets` to `plan`, against what `snapshot` says is deployed
@@ -168,7 +153,8 @@ pub fn plan_stacks(
                 label(&stack.target.account),
                 stack.target.region
             );
-            let spec = match stack_spec(task, task_name, stack, desired, actual, &lookup) {
+            let spec = match stack_spec(task, task_name, stack, desired, actual, &lookup, Some(&snapshot.exports), None)
+            {
                 Ok(spec) => spec,
                 Err((parameter, e)) => {
                     let mut d = Diagnostic::error(e.code, format!("{}: {}", label(&stack.target.account), e.message))
@@ -179,7 +165,7 @@ pub fn plan_stacks(
                     continue;
                 }
             };
-            let mut imports: Vec<StackImport> = stack
+            let imports: Vec<StackImport> = stack
                 .imports
                 .iter()
                 .map(|i| StackImport {
@@ -189,23 +175,6 @@ pub fn plan_stacks(
                     source: ImportSource::Output { stack: task.stack_name.clone(), output: i.output.clone() },
                 })
                 .collect();
-            // `!CopyValue`: exports, read when the stack deploys (and now, to show the value).
-            let mut copied: BTreeMap<String, Option<String>> = BTreeMap::new();
-            for (parameter, value) in &task.parameters {
-                let StackParam::CopyValue { export, account, region } = value else { continue };
-                let source_account = copy_value_source(account.as_deref(), &stack.target, &account_ids);
-                let source_region = region.clone().unwrap_or_else(|| stack.target.region.clone());
-                let now = source_account.existing_id().and_then(|id| {
-                    snapshot.exports.get(&(id.to_string(), source_region.clone(), export.clone())).cloned()
-                });
-                copied.insert(parameter.clone(), now);
-                imports.push(StackImport {
-                    parameter: parameter.clone(),
-                    account: source_account,
-                    region: source_region,
-                    source: ImportSource::Export { name: export.clone() },
-                });
-            }
             let current = account_id
                 .as_ref()
                 .and_then(|id| live.get(&(id.clone(), stack.target.region.clone(), task.stack_name.clone())));
@@ -227,7 +196,7 @@ pub fn plan_stacks(
             // Values read at apply time are shown as they would be now.
             let mut shown: BTreeMap<String, String> =
                 spec.parameters.iter().map(|(k, v)| (k.clone(), v.shown())).collect();
-            for (k, v) in import_values.iter().chain(&copied) {
+            for (k, v) in &import_values {
                 shown.insert(k.clone(), v.clone().unwrap_or_else(|| KNOWN_AFTER_APPLY.to_string()));
             }
             let id = match current {
@@ -241,7 +210,8 @@ pub fn plan_stacks(
                 }
                 Some(live) if !live.is_failed_creation() => {
                     let diff = stack_diff(Some(live), &spec, &shown);
-                    let producers_changing = import_values.values().chain(copied.values()).any(Option::is_none);
+                    let producers_changing =
+                        import_values.values().any(Option::is_none) || spec.parameters.values().any(|p| !p.is_known());
                     if diff.is_empty() && !producers_changing {
                         unchanged += 1;
                         continue;
@@ -445,6 +415,9 @@ pub(super) fn push_change(
 }
 
 /// The stack a target should have (imports not yet filled in); an error names the parameter.
+/// `exports` are the exports read (a `!CopyValue` of one is its value); `wanted` collects the
+/// exports `!CopyValue` names, before they are read.
+#[allow(clippy::too_many_arguments)]
 fn stack_spec(
     task: &StackTask,
     task_name: &str,
@@ -452,6 +425,8 @@ fn stack_spec(
     desired: &DesiredOrg,
     actual: &OrgState,
     ids: &dyn Fn(&str) -> Option<String>,
+    exports: Option<&BTreeMap<ExportKey, String>>,
+    wanted: Option<&std::cell::RefCell<BTreeSet<ExportKey>>>,
 ) -> Result<StackSpec<Text>, (String, EvalError)> {
     let accounts = AccountsOf { org: desired, ids };
     let management = desired.accounts.iter().find(|a| a.is_master).map(|a| a.logical_id.as_str());
@@ -462,6 +437,8 @@ fn stack_spec(
         management,
         organization_id: Some(actual.organization_id.as_str()).filter(|id| !id.is_empty()),
         current_task: None,
+        exports,
+        wanted_exports: wanted,
     };
     let evaluate = |name: &str, node: &crate::spec::yaml::Node| {
         crate::expr::evaluate(node, &mut TaskScope::for_target(&task.values, target()))
@@ -470,12 +447,12 @@ fn stack_spec(
     };
     let mut parameters = BTreeMap::new();
     for (name, value) in &task.parameters {
-        let StackParam::Value(node) = value else { continue };
+        let node = value;
         parameters.insert(name.clone(), evaluate(&format!("Parameters.{name}"), node)?);
     }
     let access_role = match &task.task_role_name {
-        Some(StackParam::Value(node)) => Some(evaluate("TaskRoleName", node)?.shown()),
-        _ => desired
+        Some(node) => Some(evaluate("TaskRoleName", node)?.shown()),
+        None => desired
             .accounts
             .iter()
             .find(|a| a.logical_id == stack.target.account)

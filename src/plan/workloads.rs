@@ -65,6 +65,8 @@ pub fn run_for(
             management,
             organization_id,
             current_task: current,
+            exports: None,
+            wanted_exports: None,
         };
         crate::expr::evaluate(node, &mut TaskScope::for_target(&task.values, names))
             .and_then(|v| {
@@ -75,9 +77,7 @@ pub fn run_for(
     let arguments = |map: &BTreeMap<String, StackParam>, attribute: &str| -> Result<Vec<(String, Text)>, _> {
         let mut out = Vec::new();
         for (k, v) in map {
-            if let StackParam::Value(node) = v {
-                out.push((k.clone(), evaluate(&format!("{attribute}.{k}"), node, None)?));
-            }
+            out.push((k.clone(), evaluate(&format!("{attribute}.{k}"), v, None)?));
         }
         Ok(out)
     };
@@ -157,8 +157,8 @@ pub fn run_for(
         }
     }
     let role = match &task.task_role_name {
-        Some(StackParam::Value(node)) => Some(evaluate("TaskRoleName", node, None)?.shown()),
-        _ => desired
+        Some(node) => Some(evaluate("TaskRoleName", node, None)?.shown()),
+        None => desired
             .accounts
             .iter()
             .find(|a| a.logical_id == target.account)

@@ -97,16 +97,10 @@ pub struct TaskValues {
     pub confinement: crate::spec::files::Confinement,
 }
 
-/// A stack parameter's value.
-#[derive(Debug, Clone)]
-pub enum StackParam {
-    /// An expression evaluated for each target (`!GetAtt CurrentAccount.Tags.x`,
-    /// `!FindInMap [Map, Key, !Ref CurrentAccount]`, plain text).
-    Value(Node),
-    /// `!CopyValue [exportName, account, region]`: a CloudFormation export's value, read from
-    /// the target's own account and region unless given.
-    CopyValue { export: String, account: Option<String>, region: Option<String> },
-}
+/// A stack parameter's value: an expression evaluated for each target
+/// (`!GetAtt CurrentAccount.Tags.x`, `!FindInMap [Map, Key, !Ref CurrentAccount]`,
+/// `!CopyValue [exportName, account, region]`, plain text), checked when the file is read.
+pub type StackParam = Node;
 
 /// An `update-stacks` task.
 #[derive(Debug, Clone)]

@@ -869,12 +869,9 @@ impl Parser<'_> {
         }
     }
 
-    /// A stack parameter: `!CopyValue` (read when the stack deploys), or an expression checked
-    /// now and evaluated for each target when planning.
+    /// A stack parameter: an expression checked now and evaluated for each target when planning
+    /// (`!CopyValue` included: its export is read then, or when the stack deploys).
     fn stack_param(&mut self, node: &Node, task: &str, attribute: &str, params: &TaskValues) -> Option<StackParam> {
-        if node.tag.as_deref() == Some("CopyValue") {
-            return self.copy_value(node, task, attribute, params);
-        }
         let mut scope = TaskScope::reading(params, self.org_kinds);
         match evaluate(node, &mut scope) {
             // Other failures may come from placeholder account values: the plan reports them.
@@ -892,42 +889,8 @@ impl Parser<'_> {
                 self.eval_error(e, node.span, task, attribute);
                 None
             }
-            _ => Some(StackParam::Value(node.clone())),
+            _ => Some(node.clone()),
         }
-    }
-
-    /// `!CopyValue name` or `!CopyValue [name, account, region]`, each item possibly an
-    /// expression of its own (`[!Sub '${prefix}-bucket', ...]`).
-    fn copy_value(&mut self, node: &Node, task: &str, attribute: &str, params: &TaskValues) -> Option<StackParam> {
-        let items: Vec<Node> = match &node.kind {
-            NodeKind::Seq(items) => items.clone(),
-            _ => vec![Node { tag: None, ..node.clone() }],
-        };
-        let Some(first) = items.first() else {
-            self.error(
-                "invalid-copy-value",
-                node.span,
-                task,
-                Some(attribute),
-                "!CopyValue takes an export name, or [name, account, region]",
-            );
-            return None;
-        };
-        let export = self.text(first, task, attribute, params)?;
-        let account = match items.get(1) {
-            Some(n) => match (n.tag.as_deref(), n.as_str()) {
-                (Some("Ref"), Some(id)) if self.org_kinds.get(id).is_some_and(|k| k.is_account()) => {
-                    Some(id.to_string())
-                }
-                _ => Some(self.text(n, task, attribute, params)?),
-            },
-            None => None,
-        };
-        let region = match items.get(2) {
-            Some(n) => Some(self.text(n, task, attribute, params)?),
-            None => None,
-        };
-        Some(StackParam::CopyValue { export, account, region })
     }
 
     /// Reads an annotated template: its `OrganizationBindings` section and each resource's

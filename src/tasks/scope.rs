@@ -25,7 +25,14 @@ pub struct TargetNames<'a> {
     pub organization_id: Option<&'a str>,
     /// A workload task's `CurrentTask.*` values (and serverless' `region`, `stage`, `config`).
     pub current_task: Option<&'a std::collections::BTreeMap<String, Text>>,
+    /// The exports read before planning (`!CopyValue` of one that exists is its value).
+    pub exports: Option<&'a std::collections::BTreeMap<ExportKey, String>>,
+    /// Where the exports `!CopyValue` names are collected, before they are read.
+    pub wanted_exports: Option<&'a std::cell::RefCell<std::collections::BTreeSet<ExportKey>>>,
 }
+
+/// An export `!CopyValue` reads: (AccountId, region, export name).
+pub type ExportKey = (String, String, String);
 
 enum Names<'a> {
     /// Reading the file: the organization's resources by kind.
@@ -77,6 +84,65 @@ impl<'a> TaskScope<'a> {
             Names::Target(t) => account_attribute(t.accounts, account, attribute).map(Value::Text),
             Names::File(_) => Ok(placeholder(account)),
         }
+    }
+}
+
+impl TaskScope<'_> {
+    /// `!CopyValue name` or `!CopyValue [name, account, region]`: the export's value when it
+    /// exists now, else an [`Unknown::Export`] read when the stack deploys.
+    fn copy_value(&mut self, arg: &Node) -> Result<Value, EvalError> {
+        let items: Vec<&Node> = match &arg.kind {
+            crate::spec::yaml::NodeKind::Seq(items) => items.iter().collect(),
+            _ => vec![arg],
+        };
+        let usage = || {
+            EvalError::new("invalid-copy-value", "!CopyValue takes an export name, or [name, account, region]")
+                .help("Parameters: {Name: !CopyValue [ExportName, !Ref Account, region]}")
+        };
+        if items.is_empty() || items.len() > 3 {
+            return Err(usage());
+        }
+        let text = |this: &mut Self, node: &Node| -> Result<Text, EvalError> {
+            // `!CopyValue name`: the argument is the function's own node, a plain name.
+            let value = if std::ptr::eq(node, arg) {
+                Value::from(node.as_str().ok_or_else(usage)?)
+            } else {
+                evaluate(node, this)?
+            };
+            value.as_text().ok_or_else(usage)
+        };
+        let name = text(self, items[0])?;
+        let account = items.get(1).map(|n| text(self, n)).transpose()?;
+        let region = items.get(2).map(|n| text(self, n)).transpose()?;
+        let Names::Target(t) = &self.names else { return Ok(placeholder("CopyValue")) };
+        let known = |t: &Text| -> Option<String> {
+            t.as_known().map(str::to_string).or_else(|| {
+                t.unknowns().find_map(|u| match u {
+                    Unknown::AccountId(lid) => Some(lid.clone()),
+                    Unknown::Export { .. } => None,
+                })
+            })
+        };
+        let name = name
+            .as_known()
+            .map(str::to_string)
+            .ok_or_else(|| EvalError::new("unknown-at-plan", "!CopyValue needs an export name known before apply"))?;
+        let account = match account {
+            Some(a) => known(&a).ok_or_else(usage)?,
+            None => t.accounts.account_id(t.account).unwrap_or_else(|| t.account.to_string()),
+        };
+        let region = match region {
+            Some(r) => r.as_known().map(str::to_string).ok_or_else(usage)?,
+            None => t.region.to_string(),
+        };
+        let key = (account.clone(), region.clone(), name.clone());
+        if let Some(value) = t.exports.and_then(|e| e.get(&key)) {
+            return Ok(Value::from(value.as_str()));
+        }
+        if let Some(wanted) = t.wanted_exports {
+            wanted.borrow_mut().insert(key);
+        }
+        Ok(Value::Text(Text::unknown(Unknown::Export { account, region, name })))
     }
 }
 
@@ -157,14 +223,8 @@ impl Scope for TaskScope<'_> {
         Some(value)
     }
 
-    fn function(&mut self, name: &str, _arg: &Node) -> Option<Result<Value, EvalError>> {
-        (name == "CopyValue").then(|| {
-            Err(EvalError::new(
-                "invalid-copy-value",
-                "!CopyValue is read when the stack deploys: use it as a whole parameter value",
-            )
-            .help("Parameters: {Name: !CopyValue [ExportName, !Ref Account, region]}"))
-        })
+    fn function(&mut self, name: &str, arg: &Node) -> Option<Result<Value, EvalError>> {
+        (name == "CopyValue").then(|| self.copy_value(arg))
     }
 
     fn mappings(&self) -> Option<&Node> {

@@ -273,7 +273,13 @@ fn copy_value_reads_an_export_from_the_same_or_another_account() {
         &[("topic.yml", TOPIC), ("consumer.yml", consumer)],
     );
     let plan = run_file(&ws, &file, "plan", &[]);
-    assert!(plan.stdout.contains("Parameters.local:   (known after apply)"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains(
+            "Parameters.local:   <export producer-topic of ProductionAccount/eu-west-1, (known after apply)>"
+        ),
+        "{}",
+        plan.stdout
+    );
     run_file(&ws, &file, "apply", &[]).ok();
     let all = stacks(&ws);
     let org = ws.state();
@@ -660,4 +666,31 @@ fn register_type_registers_per_target_and_deregisters_when_unbound() {
     let bad = custom_tasks(&ws, "Bad:\n  Type: register-type\n  ResourceType: A::B::C\n  SchemaHandlerPackage: https://example.com/x.zip\n  OrganizationBinding:\n    Account: !Ref SandboxAccount\n    Region: eu-west-1\n", &[]);
     let run = ws.run(&["validate", bad.to_str().unwrap()]);
     assert!(run.stderr.contains("invalid-package"), "{}", run.stderr);
+}
+
+/// `!CopyValue` anywhere in a parameter (in a list, in a `!Sub`): its export is a value known
+/// after apply, read when the stack deploys; once the export exists, the plan shows its value.
+#[test]
+fn copy_value_inside_lists_and_sub_is_read_when_the_stack_deploys() {
+    let ws = Workspace::quickstart();
+    let consumer = "Parameters:\n  arns:\n    Type: CommaDelimitedList\n  named:\n    Type: String\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n";
+    let file = custom_tasks(
+        &ws,
+        "Producers:\n  Type: update-stacks\n  Template: ./topic.yml\n  StackName: producer\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref SecurityAccount\nConsumers:\n  Type: update-stacks\n  DependsOn: Producers\n  Template: ./consumer.yml\n  StackName: consumer\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref ProductionAccount\n  Parameters:\n    arns:\n    - arn:aws:iam::aws:policy/ReadOnlyAccess\n    - !CopyValue [producer-topic, !Ref SecurityAccount]\n    named: !Sub ['${topic}-alarm', {topic: !CopyValue [producer-topic, !Ref SecurityAccount]}]\n",
+        &[("topic.yml", TOPIC), ("consumer.yml", consumer)],
+    );
+    let run = run_file(&ws, &file, "apply", &[]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let all = stacks(&ws);
+    let export = all.iter().find(|s| s["name"] == "producer").unwrap()["exports"]["producer-topic"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let consumer = all.iter().find(|s| s["name"] == "consumer").unwrap();
+    assert_eq!(
+        consumer["parameters"]["arns"],
+        Value::String(format!("arn:aws:iam::aws:policy/ReadOnlyAccess,{export}"))
+    );
+    assert_eq!(consumer["parameters"]["named"], Value::String(format!("{export}-alarm")));
+    assert!(run_file(&ws, &file, "plan", &[]).stdout.contains("No changes."));
 }
