@@ -136,7 +136,9 @@ pub fn main() -> ExitCode {
 
 fn init_logging(verbose: u8) {
     let level = match verbose {
-        0 => "warn",
+        // orgctl's own warnings; the SDK's chatter (a region looked up from instance metadata)
+        // only with -v or ORGCTL_LOG.
+        0 => "orgctl=warn",
         1 => "orgctl=debug",
         _ => "orgctl=trace",
     };
@@ -223,7 +225,7 @@ pub(super) async fn open_provider(
         let provider = AwsProvider::connect(options).await.map_err(|e| {
             let help = match e.kind() {
                 crate::provider::ErrorKind::Credentials => {
-                    "configure AWS credentials, or pass --sandbox PATH to work on a local sandbox organization"
+                    "or pass --sandbox PATH to work on a local sandbox organization"
                 }
                 _ => "check the credentials and the organization, or pass --sandbox PATH for a local sandbox",
             };

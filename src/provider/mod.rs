@@ -68,7 +68,7 @@ impl ProviderError {
             ErrorKind::Conflict
         } else if has("NotImplemented") || has("Unsupported") || code == "Http404" {
             ErrorKind::Unsupported
-        } else if code == "NoCredentials" {
+        } else if code == "NoCredentials" || code == "EndpointUnreachable" {
             ErrorKind::Credentials
         } else {
             ErrorKind::Other

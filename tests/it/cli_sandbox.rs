@@ -456,3 +456,45 @@ fn apply_json_prints_one_event_per_line_for_ci_logs() {
     );
     assert!(events.iter().any(|e| e["event"] == "done" && e["created"].is_string()), "created ids are reported");
 }
+
+/// AWS failures of the setup read as sentences with what to do, never SDK debug dumps, and an
+/// unreachable endpoint is reported within seconds.
+#[test]
+fn missing_credentials_and_an_unreachable_endpoint_are_sentences() {
+    let ws = Workspace::quickstart();
+    let org = ws.org.to_str().unwrap();
+    let isolated = [
+        ("AWS_ACCESS_KEY_ID", ""),
+        ("AWS_SECRET_ACCESS_KEY", ""),
+        ("AWS_SESSION_TOKEN", ""),
+        ("AWS_PROFILE", ""),
+        ("AWS_CONFIG_FILE", "/nonexistent/config"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    let run = ws.run_env(&["plan", org], &isolated);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.contains("no AWS credentials were found") && run.stderr.contains("aws sso login"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("DispatchFailure("), "{}", run.stderr);
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let endpoint = format!("http://{closed}");
+    let started = std::time::Instant::now();
+    let run = ws.run_env(
+        &["plan", org],
+        &[
+            ("AWS_ACCESS_KEY_ID", "x"),
+            ("AWS_SECRET_ACCESS_KEY", "y"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ENDPOINT_URL", &endpoint),
+        ],
+    );
+    assert_eq!(run.code, Some(1));
+    assert!(started.elapsed() < std::time::Duration::from_secs(12), "took {:?}", started.elapsed());
+    assert!(run.stderr.contains("EndpointUnreachable") && !run.stderr.contains("DispatchFailure("), "{}", run.stderr);
+}

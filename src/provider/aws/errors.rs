@@ -53,8 +53,12 @@ where
             let retryable = RETRYABLE_BY_ORGCTL.contains(&code.as_str()) || (transient && !sdk_retried);
             ProviderError { code, message: format!("{operation}: {message}"), retryable }
         }
+        SdkError::DispatchFailure(_) if unreachable_or_unauthenticated(&error).is_some() => {
+            let (code, message) = unreachable_or_unauthenticated(&error).unwrap_or_default();
+            ProviderError { code: code.into(), message: format!("{operation}: {message}"), retryable: false }
+        }
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            let mut e = ProviderError::new("NetworkError", format!("{operation}: {}", DisplayErrorContext(&error)));
+            let mut e = ProviderError::new("NetworkError", format!("{operation}: {}", without_debug(&error)));
             e.retryable = !sdk_retried;
             // A 5xx without a modelled error lands here too.
             if let SdkError::ResponseError(_) = &error {
@@ -85,4 +89,57 @@ pub fn required(value: Option<&str>, what: &str) -> Result<String, ProviderError
         Some(v) if !v.is_empty() => Ok(v.to_string()),
         _ => Err(ProviderError::new("IncompleteResponse", format!("AWS's answer has no {what}"))),
     }
+}
+
+/// The SDK's error chain as a sentence, without the debug dump it appends.
+fn without_debug<E, R>(error: &SdkError<E, R>) -> String
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let text = DisplayErrorContext(error).to_string();
+    match text
+        .find(" (DispatchFailure(")
+        .or_else(|| text.find(" (TimeoutError("))
+        .or_else(|| text.find(" (ResponseError("))
+    {
+        Some(cut) => text[..cut].to_string(),
+        None => text,
+    }
+}
+
+/// Failures that are not the network's fault but the setup's, said plainly with what to do:
+/// no credentials, an expired SSO session, an endpoint that cannot be reached.
+fn unreachable_or_unauthenticated<E, R>(error: &SdkError<E, R>) -> Option<(&'static str, String)>
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let text = without_debug(error);
+    let lower = text.to_lowercase();
+    if lower.contains("no credentials found")
+        || lower.contains("credentialsnotloaded")
+        || lower.contains("no credentials")
+    {
+        return Some((
+            "NoCredentials",
+            "no AWS credentials were found (environment, profile, SSO, web identity, container and instance roles were tried): pass --profile, run `aws sso login`, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY".into(),
+        ));
+    }
+    if lower.contains("expired") || lower.contains("sso session") {
+        return Some((
+            "NoCredentials",
+            "the AWS session has expired: run `aws sso login` (or refresh the credentials) and try again".into(),
+        ));
+    }
+    if lower.contains("profile") && (lower.contains("not found") || lower.contains("could not find")) {
+        return Some(("NoCredentials", format!("the AWS profile is not configured: {text}")));
+    }
+    let reason = ["connection refused", "dns error", "timed out", "tcp connect error", "no route to host"]
+        .into_iter()
+        .find(|r| lower.contains(r))?;
+    Some((
+        "EndpointUnreachable",
+        format!("cannot reach the AWS endpoint ({reason}): check the network, a proxy, or AWS_ENDPOINT_URL"),
+    ))
 }

@@ -65,7 +65,17 @@ impl AwsProvider {
     /// Connects with an explicit SDK configuration (tests point it at an emulator).
     pub async fn connect_with(sdk: aws_config::SdkConfig, roles: AccessRoles) -> ProviderResult<Self> {
         let clients = Clients::new(sdk);
-        let caller = clients.sts.get_caller_identity().send().await.map_err(|e| api_error("GetCallerIdentity", e))?;
+        // The first call says within seconds whether AWS can be reached at all, instead of
+        // retrying in silence.
+        let caller = tokio::time::timeout(std::time::Duration::from_secs(5), clients.sts.get_caller_identity().send())
+            .await
+            .map_err(|_| {
+                ProviderError::new(
+                    "EndpointUnreachable",
+                    "GetCallerIdentity: no answer from AWS within 5 s: check the network, a proxy, or AWS_ENDPOINT_URL",
+                )
+            })?
+            .map_err(|e| api_error("GetCallerIdentity", e))?;
         let caller_account = errors::required(caller.account(), "caller account (GetCallerIdentity)")?;
         let org = clients.organizations.describe_organization().send().await.map_err(|e| {
             let e = api_error("DescribeOrganization", e);
