@@ -80,7 +80,9 @@ pub fn instantiate(
         let Some(outputs) = it.exports.get(&stack.target) else { continue };
         let outputs =
             outputs.iter().map(|(name, value)| (name.clone(), Value::Map(vec![("Value".into(), value.clone())])));
-        section(&mut stack.template, "Outputs").extend(outputs);
+        if let Value::Map(entries) = &mut stack.template {
+            add_to_section(entries, "Outputs", outputs);
+        }
     }
     if it.errors.is_empty() {
         Ok(stacks)
@@ -129,22 +131,17 @@ fn placement(task: &StackTask, org: &DesiredOrg) -> Placement {
     (bindings, placement)
 }
 
-/// The entries of the top-level `name` section of a template, created when missing.
-fn section<'v>(template: &'v mut Value, name: &str) -> &'v mut Vec<(String, Value)> {
-    let Value::Map(entries) = template else { unreachable!("a template is a map") };
-    let at = match entries.iter().position(|(k, _)| k == name) {
-        Some(i) => i,
-        None => {
-            entries.push((name.to_string(), Value::Map(Vec::new())));
-            entries.len() - 1
-        }
+/// Adds `items` to the top-level `name` section of a template's entries (created when missing).
+fn add_to_section(entries: &mut Vec<(String, Value)>, name: &str, items: impl IntoIterator<Item = (String, Value)>) {
+    let at = entries.iter().position(|(k, _)| k == name);
+    let mut section = match at.map(|i| std::mem::replace(&mut entries[i].1, Value::Null)) {
+        Some(Value::Map(existing)) => existing,
+        _ => Vec::new(),
     };
-    if !matches!(entries[at].1, Value::Map(_)) {
-        entries[at].1 = Value::Map(Vec::new());
-    }
-    match &mut entries[at].1 {
-        Value::Map(inner) => inner,
-        _ => unreachable!("just made a map"),
+    section.extend(items);
+    match at {
+        Some(i) => entries[i].1 = Value::Map(section),
+        None => entries.push((name.to_string(), Value::Map(section))),
     }
 }
 
@@ -201,25 +198,22 @@ impl Instantiator<'_> {
             let value = self.value(node, &target, &target.account, &local, name, &mut imports);
             template.push((name.clone(), value));
         }
-        let mut template = Value::Map(template);
         if let Some(d) = &self.task.stack_description {
-            let Value::Map(entries) = &mut template else { unreachable!("built as a map") };
-            entries.retain(|(k, _)| k != "Description");
-            entries.push(("Description".into(), Value::from(d.as_str())));
+            template.retain(|(k, _)| k != "Description");
+            template.push(("Description".into(), Value::from(d.as_str())));
         }
+        let declarations = imports.iter().map(|i| {
+            let declaration = serde_json::json!({
+                "Type": "String",
+                "Description": format!("{} of {}/{}", i.output, i.producer.account, i.producer.region),
+            });
+            (i.parameter.clone(), Value::from(declaration))
+        });
         if !imports.is_empty() {
-            let parameters = section(&mut template, "Parameters");
-            for i in &imports {
-                let declaration = serde_json::json!({
-                    "Type": "String",
-                    "Description": format!("{} of {}/{}", i.output, i.producer.account, i.producer.region),
-                });
-                parameters.push((i.parameter.clone(), Value::from(declaration)));
-            }
+            add_to_section(&mut template, "Parameters", declarations);
         }
-        let Value::Map(entries) = &mut template else { unreachable!("built as a map") };
-        entries.push(("Resources".into(), Value::Map(resources)));
-        StackInstance { target, template, imports: imports.into_iter().collect(), depends_on }
+        template.push(("Resources".into(), Value::Map(resources)));
+        StackInstance { target, template: Value::Map(template), imports: imports.into_iter().collect(), depends_on }
     }
 
     /// `DependsOnAccount` / `DependsOnRegion` of the resources placed in `target`.
