@@ -149,7 +149,7 @@ fn matching_state(desired: &DesiredOrg) -> OrgState {
     policies.insert(full.id.clone(), full);
     OrgState {
         organization_id: "o-bench".into(),
-        master_account_id: desired.master_account_id.clone(),
+        management_account_id: desired.management_account_id.clone(),
         root: RootState { id: root_id, scp_enabled: true, tags: Tags::new() },
         ous,
         accounts,
@@ -163,7 +163,7 @@ fn matching_state(desired: &DesiredOrg) -> OrgState {
 fn drift(state: &mut OrgState) {
     let ou_ids: Vec<String> = state.ous.keys().cloned().collect();
     for (n, account) in
-        state.accounts.values_mut().filter(|a| a.id != state.master_account_id).enumerate().take(ACCOUNTS / 100)
+        state.accounts.values_mut().filter(|a| a.id != state.management_account_id).enumerate().take(ACCOUNTS / 100)
     {
         match n % 3 {
             0 => {

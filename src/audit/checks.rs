@@ -184,7 +184,7 @@ fn scps(state: &OrgState, t: &Thresholds, out: &mut Vec<Finding>) {
     let members: Vec<&str> = state
         .accounts
         .values()
-        .filter(|a| a.status.is_active() && a.id != state.master_account_id)
+        .filter(|a| a.status.is_active() && a.id != state.management_account_id)
         .map(|a| a.id.as_str())
         .collect();
     let region_deny: HashSet<&str> = state
@@ -309,7 +309,7 @@ fn scps(state: &OrgState, t: &Thresholds, out: &mut Vec<Finding>) {
 fn structure(state: &OrgState, unmanaged: Option<&[String]>, t: &Thresholds, out: &mut Vec<Finding>) {
     for a in state.accounts.values() {
         let label = account_label(state, &a.id);
-        if a.parent_id == state.root.id && a.id != state.master_account_id {
+        if a.parent_id == state.root.id && a.id != state.management_account_id {
             out.push(finding(
                 "ORGCTL-ORG-001",
                 "Account directly under the root",

@@ -85,7 +85,7 @@ pub fn build(state: &OrgState, stacks: &[StackState]) -> Inventory {
                 tags: a.tags.clone(),
                 password_policy: a.password_policy.clone(),
                 effective_scps: effective,
-                is_management: a.id == state.master_account_id,
+                is_management: a.id == state.management_account_id,
             }
         })
         .collect();

@@ -22,7 +22,7 @@ use output::{err, errln, out};
 use crate::escape::for_terminal;
 use crate::ops::{self, PlanError, Planned};
 use crate::provider::aws::{AwsOptions, AwsProvider};
-use crate::provider::sandbox::{MasterSeed, SandboxProvider};
+use crate::provider::sandbox::{ManagementSeed, SandboxProvider};
 use crate::provider::{Provider, ProviderError};
 use crate::spec::desired::{AccessRoles, DesiredOrg};
 use crate::spec::{self, LoadOptions, Loaded};
@@ -237,15 +237,15 @@ pub(super) async fn open_provider(
         return Err(CliError::new(format!("the sandbox {} does not exist", crate::escape::for_terminal(&path.display().to_string())))
             .help("check the path for a typo, or pass --create-sandbox to create a new sandbox organization from the file's MasterAccount"));
     }
-    let provider = match (desired, loaded.and_then(|l| l.spec.master())) {
-        (Some(d), Some(master)) if target.create_sandbox => {
-            let seed = MasterSeed {
-                account_id: d.master_account_id.clone(),
-                name: master.name.as_ref().map_or_else(|| "Management Account".to_string(), |n| n.value.clone()),
-                email: master
+    let provider = match (desired, loaded.and_then(|l| l.spec.management())) {
+        (Some(d), Some(management)) if target.create_sandbox => {
+            let seed = ManagementSeed {
+                account_id: d.management_account_id.clone(),
+                name: management.name.as_ref().map_or_else(|| "Management Account".to_string(), |n| n.value.clone()),
+                email: management
                     .email
                     .as_ref()
-                    .map_or_else(|| format!("root+{}@sandbox.invalid", d.master_account_id), |e| e.value.clone()),
+                    .map_or_else(|| format!("root+{}@sandbox.invalid", d.management_account_id), |e| e.value.clone()),
             };
             SandboxProvider::open_or_create(path, &seed, target.lock_timeout)?
         }

@@ -60,8 +60,8 @@ fn password_policy_value(p: &PasswordPolicy) -> Value {
 /// Describes `state` as an org file.
 pub fn import(state: &OrgState) -> Imported {
     let mut ids = LogicalIds::default();
-    let master = state.accounts.get(&state.master_account_id);
-    let master_lid = ids.assign(&state.master_account_id, master.map(|a| &a.tags), "Management", "Account");
+    let management = state.accounts.get(&state.management_account_id);
+    let management_lid = ids.assign(&state.management_account_id, management.map(|a| &a.tags), "Management", "Account");
     let policies: Vec<_> = state.policies.values().filter(|p| !p.aws_managed).collect();
     for p in &policies {
         ids.assign(&p.id, Some(&p.tags), &p.name, "SCP");
@@ -69,7 +69,7 @@ pub fn import(state: &OrgState) -> Imported {
     for ou in state.ous.values() {
         ids.assign(&ou.id, Some(&ou.tags), &ou.name, "OU");
     }
-    for a in state.accounts.values().filter(|a| a.id != state.master_account_id) {
+    for a in state.accounts.values().filter(|a| a.id != state.management_account_id) {
         ids.assign(&a.id, Some(&a.tags), &a.name, "Account");
     }
     let mut password_policies: Vec<(&PasswordPolicy, String)> = Vec::new();
@@ -87,10 +87,11 @@ pub fn import(state: &OrgState) -> Imported {
     };
 
     let mut org = Mapping::new();
-    for a in
-        std::iter::once(master).flatten().chain(state.accounts.values().filter(|a| a.id != state.master_account_id))
+    for a in std::iter::once(management)
+        .flatten()
+        .chain(state.accounts.values().filter(|a| a.id != state.management_account_id))
     {
-        let is_master = a.id == state.master_account_id;
+        let is_management = a.id == state.management_account_id;
         let mut p = Mapping::new();
         p.insert("AccountName".into(), a.name.clone().into());
         p.insert("AccountId".into(), a.id.clone().into());
@@ -110,8 +111,8 @@ pub fn import(state: &OrgState) -> Imported {
                 p.insert("PasswordPolicy".into(), reference(lid));
             }
         }
-        let type_name = if is_master { "OC::ORG::MasterAccount" } else { "OC::ORG::Account" };
-        let lid = if is_master { master_lid.clone() } else { ids.get(&a.id) };
+        let type_name = if is_management { "OC::ORG::MasterAccount" } else { "OC::ORG::Account" };
+        let lid = if is_management { management_lid.clone() } else { ids.get(&a.id) };
         org.insert(lid.into(), resource(type_name, p));
     }
     let root_scps = scps_on(&state.root.id);

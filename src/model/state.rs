@@ -60,7 +60,9 @@ pub struct CreateRequestState {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrgState {
     pub organization_id: String,
-    pub master_account_id: String,
+    /// The management account (org-formation's `MasterAccount`).
+    #[serde(alias = "master_account_id")]
+    pub management_account_id: String,
     pub root: RootState,
     pub ous: BTreeMap<String, OuState>,
     pub accounts: BTreeMap<String, AccountState>,

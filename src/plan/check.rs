@@ -216,7 +216,7 @@ impl<'a> Checker<'a> {
             Operation::CreateAccount { .. } => {}
             Operation::CloseAccount { account_id } => match state.accounts.get(account_id) {
                 None => self.fail(c.id, format!("closes {account_id}, which is not an account of this organization")),
-                Some(_) if *account_id == state.master_account_id => {
+                Some(_) if *account_id == state.management_account_id => {
                     self.fail(c.id, "closes the management account".to_string());
                 }
                 Some(a) if !Self::owned(&a.tags) => {

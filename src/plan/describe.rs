@@ -50,7 +50,7 @@ impl Words<'_> {
             Handle::Existing(id) if *id == s.root.id => format!("organization root {id}"),
             Handle::Existing(id) => {
                 if let Some(a) = s.accounts.get(id) {
-                    let kind = if a.id == s.master_account_id { "management account" } else { "account" };
+                    let kind = if a.id == s.management_account_id { "management account" } else { "account" };
                     format!("{kind} {} ({id})", a.name)
                 } else if let Some(ou) = s.ous.get(id) {
                     format!("organizational unit {} ({id})", ou.name)

@@ -13,13 +13,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// Computes the plan that takes `actual` to `desired`.
 pub fn plan(desired: &DesiredOrg, actual: &OrgState, limits: &Limits, provider: &str) -> Result<Plan, Diagnostics> {
     let mut errors = Diagnostics::default();
-    if desired.master_account_id != actual.master_account_id {
+    if desired.management_account_id != actual.management_account_id {
         errors.push(
             Diagnostic::error(
                 "wrong-organization",
                 format!(
                     "the file's MasterAccount is {}, but this organization's management account is {}",
-                    desired.master_account_id, actual.master_account_id
+                    desired.management_account_id, actual.management_account_id
                 ),
             )
             .resource("MasterAccount")
@@ -479,7 +479,7 @@ impl Planner<'_> {
             let display = a.name.clone().unwrap_or_else(|| a.logical_id.clone());
             let subject = format!(
                 "{} {} ({})",
-                if a.is_master { "management account" } else { "account" },
+                if a.is_management { "management account" } else { "account" },
                 display,
                 a.logical_id
             );

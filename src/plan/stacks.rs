@@ -429,7 +429,7 @@ fn stack_spec(
     wanted: Option<&std::cell::RefCell<BTreeSet<ExportKey>>>,
 ) -> Result<StackSpec<Text>, (String, EvalError)> {
     let accounts = AccountsOf { org: desired, ids };
-    let management = desired.accounts.iter().find(|a| a.is_master).map(|a| a.logical_id.as_str());
+    let management = desired.accounts.iter().find(|a| a.is_management).map(|a| a.logical_id.as_str());
     let target = || TargetNames {
         accounts: &accounts,
         account: &stack.target.account,

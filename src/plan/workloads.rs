@@ -52,7 +52,7 @@ pub fn run_for(
     remove: bool,
 ) -> Result<Run, (String, EvalError)> {
     let accounts = AccountsOf { org: desired, ids };
-    let management = desired.accounts.iter().find(|a| a.is_master).map(|a| a.logical_id.as_str());
+    let management = desired.accounts.iter().find(|a| a.is_management).map(|a| a.logical_id.as_str());
     let account_id = match ids(&target.account) {
         Some(id) => Text::known(id),
         None => Text::unknown(Unknown::AccountId(target.account.clone())),

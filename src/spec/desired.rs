@@ -25,7 +25,7 @@ pub struct DesiredOu {
 #[derive(Debug, Clone, Serialize)]
 pub struct DesiredAccount {
     pub logical_id: String,
-    pub is_master: bool,
+    pub is_management: bool,
     pub name: Option<String>,
     pub email: Option<String>,
     pub account_id: Option<String>,
@@ -55,7 +55,7 @@ pub const DEFAULT_ACCESS_ROLE: &str = "OrganizationAccountAccessRole";
 /// The org file, resolved. OUs are ordered parents first.
 #[derive(Debug, Clone, Serialize)]
 pub struct DesiredOrg {
-    pub master_account_id: String,
+    pub management_account_id: String,
     pub root_scps: Vec<String>,
     pub default_access_role_name: Option<String>,
     /// `DefaultBuildAccessRoleName`: the role tasks assume where nothing else says.
@@ -200,8 +200,8 @@ pub fn build(spec: &OrgSpec, placement: &Placement) -> DesiredOrg {
             .map(|p| p.policy.clone())
     };
     DesiredOrg {
-        master_account_id: spec
-            .master()
+        management_account_id: spec
+            .management()
             .and_then(|m| m.account_id.as_ref())
             .map(|id| id.value.clone())
             .unwrap_or_default(),
@@ -215,7 +215,7 @@ pub fn build(spec: &OrgSpec, placement: &Placement) -> DesiredOrg {
             .iter()
             .map(|a| DesiredAccount {
                 logical_id: a.logical_id.clone(),
-                is_master: a.is_master,
+                is_management: a.is_management,
                 name: a.name.as_ref().map(|n| n.value.clone()),
                 email: a.email.as_ref().map(|e| e.value.clone()),
                 account_id: a.account_id.as_ref().map(|i| i.value.clone()),

@@ -118,7 +118,7 @@ pub struct ResourceRef {
 pub struct AccountSpec {
     pub logical_id: String,
     pub span: Span,
-    pub is_master: bool,
+    pub is_management: bool,
     pub name: Option<Located<String>>,
     pub account_id: Option<Located<String>>,
     pub email: Option<Located<String>>,
@@ -180,7 +180,7 @@ pub struct PasswordPolicySpec {
 #[derive(Debug, Clone, Default)]
 pub struct OrgSpec {
     pub description: Option<String>,
-    /// Every account, the management account included (`is_master`).
+    /// Every account, the management account included (`is_management`).
     pub accounts: Vec<AccountSpec>,
     pub ous: Vec<OuSpec>,
     pub root: Option<RootSpec>,
@@ -191,7 +191,7 @@ pub struct OrgSpec {
 }
 
 impl OrgSpec {
-    pub fn master(&self) -> Option<&AccountSpec> {
-        self.accounts.iter().find(|a| a.is_master)
+    pub fn management(&self) -> Option<&AccountSpec> {
+        self.accounts.iter().find(|a| a.is_management)
     }
 }

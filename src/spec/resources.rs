@@ -88,7 +88,7 @@ pub fn parse_organization(
             ResourceKind::PasswordPolicy => spec.password_policies.push(password_policy(raw, &env, &mut r)),
         }
     }
-    match spec.accounts.iter().filter(|a| a.is_master).count() {
+    match spec.accounts.iter().filter(|a| a.is_management).count() {
         0 => {
             r.error(
                 "missing-master-account",
@@ -103,7 +103,7 @@ pub fn parse_organization(
         }
         1 => {}
         _ => {
-            for extra in spec.accounts.iter().filter(|a| a.is_master).skip(1) {
+            for extra in spec.accounts.iter().filter(|a| a.is_management).skip(1) {
                 r.error(
                     "duplicate-master-account",
                     extra.span,
@@ -439,7 +439,7 @@ fn tags(raw: &RawResource, env: &Env, r: &mut Reporter) -> Option<Located<Tags>>
 }
 
 fn account(raw: &RawResource, env: &Env, r: &mut Reporter) -> AccountSpec {
-    let is_master = raw.kind == ResourceKind::MasterAccount;
+    let is_management = raw.kind == ResourceKind::MasterAccount;
     let unused = [
         (
             "SupportLevel",
@@ -459,7 +459,7 @@ fn account(raw: &RawResource, env: &Env, r: &mut Reporter) -> AccountSpec {
         let value = env.account_values.get(&(raw.logical_id.clone(), attr.to_string()))?;
         Some(Located { value: env.settle(value.clone(), &raw.logical_id, attr), span: node.span })
     };
-    if is_master {
+    if is_management {
         required(raw, "AccountId", r);
     } else {
         required(raw, "AccountName", r);
@@ -476,7 +476,7 @@ fn account(raw: &RawResource, env: &Env, r: &mut Reporter) -> AccountSpec {
     AccountSpec {
         logical_id: raw.logical_id.clone(),
         span: raw.span,
-        is_master,
+        is_management,
         name: slot("AccountName"),
         account_id: slot("AccountId"),
         email: slot("RootEmail"),

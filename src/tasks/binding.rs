@@ -47,12 +47,12 @@ pub fn accounts(binding: &Binding, org: &DesiredOrg) -> BTreeSet<String> {
         let id = a.logical_id.as_str();
         let by_account = match &binding.accounts {
             AccountSelector::None => false,
-            AccountSelector::All => !a.is_master,
+            AccountSelector::All => !a.is_management,
             AccountSelector::Some(ids) => ids.iter().any(|x| x == id),
         };
         let by_tag =
             binding.accounts_with_tag.as_ref().is_some_and(|k| a.tags.as_ref().is_some_and(|t| t.contains_key(k)));
-        if by_account || by_tag || in_any(id, &binding.ous) || (binding.include_master && a.is_master) {
+        if by_account || by_tag || in_any(id, &binding.ous) || (binding.include_master && a.is_management) {
             selected.insert(id.to_string());
         }
     }

@@ -121,7 +121,10 @@ pub fn load(path: &Path, options: &LoadOptions) -> LoadedTasks {
         .map(|o| {
             let spec = &o.spec;
             let accounts = spec.accounts.iter().map(|a| {
-                (a.logical_id.clone(), if a.is_master { ResourceKind::MasterAccount } else { ResourceKind::Account })
+                (
+                    a.logical_id.clone(),
+                    if a.is_management { ResourceKind::MasterAccount } else { ResourceKind::Account },
+                )
             });
             let ous = spec.ous.iter().map(|ou| (ou.logical_id.clone(), ResourceKind::OrganizationalUnit));
             accounts.chain(ous).collect()

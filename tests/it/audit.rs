@@ -99,7 +99,7 @@ fn broken() -> OrgState {
     .collect();
     OrgState {
         organization_id: "o-broken".into(),
-        master_account_id: "111111111111".into(),
+        management_account_id: "111111111111".into(),
         root: RootState {
             id: "r-root".into(),
             scp_enabled: true,

@@ -12,7 +12,7 @@ use common::moto::Moto;
 use orgctl::model::{PasswordPolicy, Tags, FULL_AWS_ACCESS_ID};
 use orgctl::provider::aws::AwsProvider;
 use orgctl::provider::lock::{self, OrgLock, LOCK_POLICY_NAME};
-use orgctl::provider::sandbox::{MasterSeed, SandboxProvider};
+use orgctl::provider::sandbox::{ManagementSeed, SandboxProvider};
 use orgctl::provider::{CreateAccountStatus, ExistingAccount, Provider};
 use std::sync::Arc;
 
@@ -39,7 +39,7 @@ async fn fixture(kind: Kind) -> Fixture {
     match kind {
         Kind::Sandbox => {
             let dir = tempfile::tempdir().unwrap();
-            let seed = MasterSeed {
+            let seed = ManagementSeed {
                 account_id: "123456789012".into(),
                 name: "master".into(),
                 email: "master@example.com".into(),
@@ -370,7 +370,7 @@ on_every_provider!(
 async fn every_sandbox_write_is_on_disk_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("org.json");
-    let seed = MasterSeed { account_id: "123456789012".into(), name: "m".into(), email: "m@example.com".into() };
+    let seed = ManagementSeed { account_id: "123456789012".into(), name: "m".into(), email: "m@example.com".into() };
     let provider = SandboxProvider::open_or_create(&path, &seed, Duration::ZERO).unwrap();
     let r = root(&provider).await;
     provider.create_ou(&r, "Persisted", &Tags::new()).await.unwrap();

@@ -2,7 +2,7 @@
 
 use orgctl::model::Tags;
 use orgctl::plan::{self, Action, Operation, Plan};
-use orgctl::provider::sandbox::{MasterSeed, SandboxProvider};
+use orgctl::provider::sandbox::{ManagementSeed, SandboxProvider};
 use orgctl::provider::{CreateAccountStatus, Provider};
 use orgctl::spec::{self, limits::Limits, LoadOptions};
 
@@ -15,8 +15,11 @@ struct Env {
 
 fn env() -> Env {
     let dir = tempfile::tempdir().unwrap();
-    let seed =
-        MasterSeed { account_id: "111111111111".into(), name: "Management".into(), email: "root@example.com".into() };
+    let seed = ManagementSeed {
+        account_id: "111111111111".into(),
+        name: "Management".into(),
+        email: "root@example.com".into(),
+    };
     let provider =
         SandboxProvider::open_or_create(&dir.path().join("org.json"), &seed, std::time::Duration::ZERO).unwrap();
     Env { dir, provider }

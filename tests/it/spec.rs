@@ -27,7 +27,7 @@ fn a_numeric_account_id_becomes_a_string_and_accounts_default_to_the_root() {
     let loaded = load(&format!("{HEAD}  Dev:\n    Type: OC::ORG::Account\n    Properties:\n      AccountName: Dev\n      RootEmail: dev@example.com\n"));
     assert!(errors(&loaded).is_empty(), "{:?}", errors(&loaded));
     let desired = loaded.desired.unwrap();
-    assert_eq!(desired.master_account_id, "111111111111");
+    assert_eq!(desired.management_account_id, "111111111111");
     assert_eq!(desired.accounts.iter().find(|a| a.logical_id == "Dev").unwrap().parent, Parent::Root);
 }
 
@@ -165,7 +165,7 @@ fn an_org_file_written_as_json_with_a_byte_order_mark_is_read() {
     assert!(!orgctl::tasks::is_task_file(&path, &LoadOptions::default()));
     let loaded = spec::load(&path, &LoadOptions::default());
     assert!(errors(&loaded).is_empty(), "{:?}", errors(&loaded));
-    assert_eq!(loaded.desired.unwrap().master_account_id, "111111111111");
+    assert_eq!(loaded.desired.unwrap().management_account_id, "111111111111");
 }
 
 #[test]

@@ -33,7 +33,7 @@ pub struct AwsProvider {
     clients: Clients,
     roles: AccessRoles,
     organization_id: String,
-    master_account_id: String,
+    management_account_id: String,
     /// Account ids by lowercase email, from the last read and from accounts created since, so
     /// that a first CreateAccount attempt needs no extra call and new accounts get their role.
     known_accounts: Mutex<HashMap<String, String>>,
@@ -88,19 +88,19 @@ impl AwsProvider {
         let org = org
             .organization()
             .ok_or_else(|| ProviderError::new("NoOrganization", "DescribeOrganization returned nothing"))?;
-        let master_account_id =
+        let management_account_id =
             errors::required(org.master_account_id(), "management account id (DescribeOrganization)")?;
-        if caller_account != master_account_id {
+        if caller_account != management_account_id {
             return Err(ProviderError::new(
                 "NotManagementAccount",
-                format!("these credentials are for account {caller_account}, but orgctl must run in the organization's management account {master_account_id}: use credentials (or a profile) of the management account"),
+                format!("these credentials are for account {caller_account}, but orgctl must run in the organization's management account {management_account_id}: use credentials (or a profile) of the management account"),
             ));
         }
         Ok(AwsProvider {
             clients,
             roles,
             organization_id: errors::required(org.id(), "organization id (DescribeOrganization)")?,
-            master_account_id,
+            management_account_id,
             known_accounts: Mutex::new(HashMap::new()),
             requested: Mutex::new(HashMap::new()),
             pending: Mutex::new(Vec::new()),
@@ -114,7 +114,7 @@ impl AwsProvider {
 
     /// IAM in `account_id`: the caller's own for the management account, else through its role.
     async fn iam_for(&self, account_id: &str, email: &str) -> ProviderResult<aws_sdk_iam::Client> {
-        if account_id == self.master_account_id {
+        if account_id == self.management_account_id {
             return Ok(self.clients.iam.clone());
         }
         self.clients.member_iam(account_id, self.roles.role_for(account_id, email)).await
@@ -149,7 +149,7 @@ impl AwsProvider {
 #[async_trait]
 impl Provider for AwsProvider {
     fn describe(&self) -> String {
-        format!("AWS organization {} (management account {})", self.organization_id, self.master_account_id)
+        format!("AWS organization {} (management account {})", self.organization_id, self.management_account_id)
     }
 
     fn request_count(&self) -> Option<u64> {
@@ -293,7 +293,7 @@ impl Provider for AwsProvider {
         // PutAccountName names the caller's own account without AccountId, a member account with it
         // (which needs trusted access for AWS Account Management in the organization).
         let mut call = self.clients.account.put_account_name().account_name(name);
-        if account_id != self.master_account_id {
+        if account_id != self.management_account_id {
             call = call.account_id(account_id);
         }
         call.send().await.map(|_| ()).map_err(|e| api_error("PutAccountName", e))
@@ -462,7 +462,7 @@ impl Provider for AwsProvider {
         role: Option<&str>,
     ) -> ProviderResult<Vec<(String, String)>> {
         let credentials = match role {
-            None if account_id == self.master_account_id => self.clients.own_credentials().await?,
+            None if account_id == self.management_account_id => self.clients.own_credentials().await?,
             None => {
                 let email = self.email_of(account_id);
                 self.clients.member_credentials(account_id, self.roles.role_for(account_id, &email), None).await?

@@ -104,7 +104,7 @@ impl AwsProvider {
 
         Ok(OrgState {
             organization_id: self.organization_id.clone(),
-            master_account_id: self.master_account_id.clone(),
+            management_account_id: self.management_account_id.clone(),
             root: RootState { id: root_id.clone(), scp_enabled, tags: tags_of(&root_id) },
             ous,
             accounts,

@@ -23,7 +23,7 @@ impl AwsProvider {
     ) -> ProviderResult<aws_sdk_cloudformation::Client> {
         let email = self.email_of(account_id);
         let credentials = match (role, via) {
-            (None, None) if account_id == self.master_account_id => None,
+            (None, None) if account_id == self.management_account_id => None,
             (None, _) => {
                 Some(self.clients.member_credentials(account_id, self.roles.role_for(account_id, &email), via).await?)
             }

@@ -10,7 +10,7 @@ mod lock;
 mod stacks;
 mod store;
 
-pub use store::MasterSeed;
+pub use store::ManagementSeed;
 
 use super::{CreateAccountStatus, ExistingAccount, Provider, ProviderError, ProviderResult};
 use crate::model::{
@@ -49,7 +49,7 @@ fn canonical(path: &Path) -> PathBuf {
 impl SandboxProvider {
     /// Opens the sandbox at `path`, creating a fresh organization there on first use. Waits up
     /// to `lock_timeout` while another run holds the sandbox.
-    pub fn open_or_create(path: &Path, seed: &MasterSeed, lock_timeout: Duration) -> ProviderResult<Self> {
+    pub fn open_or_create(path: &Path, seed: &ManagementSeed, lock_timeout: Duration) -> ProviderResult<Self> {
         let lock = SandboxLock::acquire(path, lock_timeout)?;
         let data = if path.exists() {
             SandboxData::load(path)?
@@ -337,7 +337,7 @@ impl Provider for SandboxProvider {
 
     async fn close_account(&self, account_id: &str) -> ProviderResult<()> {
         self.write("CloseAccount", &[account_id], |d| {
-            if account_id == d.org.master_account_id {
+            if account_id == d.org.management_account_id {
                 return Err(err("ConstraintViolationException", "the management account cannot be closed this way"));
             }
             let members = d.org.accounts.len().saturating_sub(1);

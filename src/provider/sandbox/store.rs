@@ -44,7 +44,7 @@ pub struct SandboxData {
 }
 
 /// The management account a new sandbox organization starts with.
-pub struct MasterSeed {
+pub struct ManagementSeed {
     pub account_id: String,
     pub name: String,
     pub email: String,
@@ -52,16 +52,16 @@ pub struct MasterSeed {
 
 impl SandboxData {
     /// A fresh organization: the management account under its root, SCPs not yet enabled.
-    pub fn new(master: &MasterSeed) -> Self {
-        let seed = format!("{:x}", Sha256::digest(master.account_id.as_bytes()));
+    pub fn new(management: &ManagementSeed) -> Self {
+        let seed = format!("{:x}", Sha256::digest(management.account_id.as_bytes()));
         let root_id = format!("r-{}", &seed[..4]);
         let mut accounts = BTreeMap::new();
         accounts.insert(
-            master.account_id.clone(),
+            management.account_id.clone(),
             AccountState {
-                id: master.account_id.clone(),
-                name: master.name.clone(),
-                email: master.email.clone(),
+                id: management.account_id.clone(),
+                name: management.name.clone(),
+                email: management.email.clone(),
                 parent_id: root_id.clone(),
                 status: crate::model::AccountStatus::Active,
                 tags: Tags::new(),
@@ -89,7 +89,7 @@ impl SandboxData {
             next_id: 1,
             org: OrgState {
                 organization_id: format!("o-{}", &seed[4..14]),
-                master_account_id: master.account_id.clone(),
+                management_account_id: management.account_id.clone(),
                 root: RootState { id: root_id, scp_enabled: false, tags: Tags::new() },
                 ous: BTreeMap::new(),
                 accounts,
