@@ -90,6 +90,50 @@ pub fn intrinsic(node: &Node) -> Option<(&str, Arg<'_>)> {
     }
 }
 
+/// A name a value refers to: `!Ref X` (no attribute), `!GetAtt X.Attr`, `${X}` or `${X.Attr}`
+/// in a `!Sub`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reference {
+    pub name: String,
+    pub attribute: Option<String>,
+}
+
+/// Every reference in `node`, in order, without evaluating anything (for dependency graphs).
+pub fn references(node: &Node, out: &mut Vec<Reference>) {
+    let Some((function, arg)) = intrinsic(node) else {
+        return references_within(node, out);
+    };
+    match function {
+        "Ref" => out.extend(arg.as_str().map(|name| Reference { name: name.to_string(), attribute: None })),
+        "GetAtt" => out.extend(getatt_parts(&arg).map(|(name, a)| Reference { name, attribute: Some(a) })),
+        "Sub" => {
+            let template = match &arg.kind {
+                NodeKind::Seq(items) => items.first().and_then(Node::as_str),
+                _ => arg.as_str(),
+            };
+            for part in crate::spec::sub::parse(template.unwrap_or_default()).unwrap_or_default() {
+                if let SubPart::Var(var) = part {
+                    let (name, attribute) = match var.split_once('.') {
+                        Some((n, a)) => (n, Some(a.to_string())),
+                        None => (var, None),
+                    };
+                    out.push(Reference { name: name.to_string(), attribute });
+                }
+            }
+        }
+        _ => {}
+    }
+    references_within(arg.node, out);
+}
+
+fn references_within(node: &Node, out: &mut Vec<Reference>) {
+    match &node.kind {
+        NodeKind::Seq(items) => items.iter().for_each(|i| references(i, out)),
+        NodeKind::Map(entries) => entries.iter().for_each(|(_, v)| references(v, out)),
+        _ => {}
+    }
+}
+
 /// Evaluates `node` in `scope`.
 pub fn evaluate(node: &Node, scope: &mut dyn Scope) -> Result<Value, EvalError> {
     if let Some((name, arg)) = intrinsic(node) {

@@ -10,7 +10,7 @@ mod value;
 
 pub use accounts::{account_attribute, AccountAttribute, AccountFacts, ACCOUNT_ATTRIBUTES};
 pub use error::EvalError;
-pub use eval::{evaluate, evaluate_text, getatt_parts, intrinsic, Scope};
+pub use eval::{evaluate, evaluate_text, getatt_parts, intrinsic, references, Reference, Scope};
 pub use functions::directory_hash;
 pub use text::{Text, Unknown, KNOWN_AFTER_APPLY};
 pub use value::Value;

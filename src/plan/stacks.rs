@@ -89,9 +89,13 @@ pub fn stack_targets<'t>(
         .collect();
     // The exports `!CopyValue` names, to read with the stacks (errors are reported when planning).
     let wanted = std::cell::RefCell::new(BTreeSet::new());
-    for (name, task, stacks) in &instances {
+    for (_, task, stacks) in &instances {
         for stack in stacks {
-            let _ = stack_spec(task, name, stack, desired, actual, &lookup, None, Some(&wanted));
+            let values = TargetEvaluation {
+                wanted: Some(&wanted),
+                ..TargetEvaluation::new(task, &stack.target, desired, actual, &lookup)
+            };
+            let _ = values.parameters();
         }
     }
     let exports = wanted.into_inner().into_iter().filter(|(account, _, _)| is_account_id(account)).collect();
@@ -153,8 +157,11 @@ pub fn plan_stacks(
                 label(&stack.target.account),
                 stack.target.region
             );
-            let spec = match stack_spec(task, task_name, stack, desired, actual, &lookup, Some(&snapshot.exports), None)
-            {
+            let values = TargetEvaluation {
+                exports: Some(&snapshot.exports),
+                ..TargetEvaluation::new(task, &stack.target, desired, actual, &lookup)
+            };
+            let spec = match stack_spec(task_name, stack, desired, &values) {
                 Ok(spec) => spec,
                 Err((parameter, e)) => {
                     let mut d = Diagnostic::error(e.code, format!("{}: {}", label(&stack.target.account), e.message))
@@ -414,44 +421,77 @@ pub(super) fn push_change(
     id
 }
 
+/// A task's expressions evaluated for one target. `exports` are the exports read (a
+/// `!CopyValue` of one is its value); `wanted` collects the exports `!CopyValue` names, before
+/// they are read.
+struct TargetEvaluation<'a> {
+    task: &'a StackTask,
+    target: &'a Target,
+    accounts: AccountsOf<'a>,
+    management: Option<&'a str>,
+    organization_id: Option<&'a str>,
+    exports: Option<&'a BTreeMap<ExportKey, String>>,
+    wanted: Option<&'a std::cell::RefCell<BTreeSet<ExportKey>>>,
+}
+
+impl<'a> TargetEvaluation<'a> {
+    fn new(
+        task: &'a StackTask,
+        target: &'a Target,
+        desired: &'a DesiredOrg,
+        actual: &'a OrgState,
+        ids: &'a dyn Fn(&str) -> Option<String>,
+    ) -> Self {
+        TargetEvaluation {
+            task,
+            target,
+            accounts: AccountsOf { org: desired, ids },
+            management: desired.accounts.iter().find(|a| a.is_management).map(|a| a.logical_id.as_str()),
+            organization_id: Some(actual.organization_id.as_str()).filter(|id| !id.is_empty()),
+            exports: None,
+            wanted: None,
+        }
+    }
+
+    /// One expression as a stack parameter value; an error names `attribute`.
+    fn text(&self, attribute: &str, node: &crate::spec::yaml::Node) -> Result<Text, (String, EvalError)> {
+        let names = TargetNames {
+            accounts: &self.accounts,
+            account: &self.target.account,
+            region: &self.target.region,
+            management: self.management,
+            organization_id: self.organization_id,
+            current_task: None,
+            exports: self.exports,
+            wanted_exports: self.wanted,
+        };
+        crate::expr::evaluate(node, &mut TaskScope::for_target(&self.task.values, names))
+            .and_then(|v| parameter_text(&v))
+            .map_err(|e| (attribute.to_string(), e))
+    }
+
+    /// The task's stack parameters.
+    fn parameters(&self) -> Result<BTreeMap<String, Text>, (String, EvalError)> {
+        self.task
+            .parameters
+            .iter()
+            .map(|(name, node)| Ok((name.clone(), self.text(&format!("Parameters.{name}"), node)?)))
+            .collect()
+    }
+}
+
 /// The stack a target should have (imports not yet filled in); an error names the parameter.
-/// `exports` are the exports read (a `!CopyValue` of one is its value); `wanted` collects the
-/// exports `!CopyValue` names, before they are read.
-#[allow(clippy::too_many_arguments)]
 fn stack_spec(
-    task: &StackTask,
     task_name: &str,
     stack: &StackInstance,
     desired: &DesiredOrg,
-    actual: &OrgState,
-    ids: &dyn Fn(&str) -> Option<String>,
-    exports: Option<&BTreeMap<ExportKey, String>>,
-    wanted: Option<&std::cell::RefCell<BTreeSet<ExportKey>>>,
+    values: &TargetEvaluation,
 ) -> Result<StackSpec<Text>, (String, EvalError)> {
-    let accounts = AccountsOf { org: desired, ids };
-    let management = desired.accounts.iter().find(|a| a.is_management).map(|a| a.logical_id.as_str());
-    let target = || TargetNames {
-        accounts: &accounts,
-        account: &stack.target.account,
-        region: &stack.target.region,
-        management,
-        organization_id: Some(actual.organization_id.as_str()).filter(|id| !id.is_empty()),
-        current_task: None,
-        exports,
-        wanted_exports: wanted,
-    };
-    let evaluate = |name: &str, node: &crate::spec::yaml::Node| {
-        crate::expr::evaluate(node, &mut TaskScope::for_target(&task.values, target()))
-            .and_then(|v| parameter_text(&v))
-            .map_err(|e| (name.to_string(), e))
-    };
-    let mut parameters = BTreeMap::new();
-    for (name, value) in &task.parameters {
-        let node = value;
-        parameters.insert(name.clone(), evaluate(&format!("Parameters.{name}"), node)?);
-    }
+    let task = values.task;
+    let ids = values.accounts.ids;
+    let parameters = values.parameters()?;
     let access_role = match &task.task_role_name {
-        Some(node) => Some(evaluate("TaskRoleName", node)?.shown()),
+        Some(node) => Some(values.text("TaskRoleName", node)?.shown()),
         None => desired
             .accounts
             .iter()

@@ -6,8 +6,7 @@
 //! the plan fills from the live organization.
 
 use super::model::ResourceKind;
-use super::sub::SubPart;
-use super::yaml::{Node, NodeKind};
+use super::yaml::Node;
 use crate::expr::{account_attribute, AccountAttribute, AccountFacts, EvalError, Scope, Text, Value};
 use serde::Serialize;
 use std::cell::RefCell;
@@ -32,59 +31,15 @@ pub struct Env<'a> {
     pub pending: RefCell<Vec<PendingValue>>,
 }
 
-/// An attribute reference found in a value: `target.attribute`, where it is written.
-#[derive(Debug, Clone)]
-pub struct AttrRef {
-    pub target: String,
-    pub attribute: String,
-    pub span: super::source::Span,
-}
-
-/// Every account attribute that `node` reads, for the dependency graph.
-pub fn collect_refs(node: &Node, kinds: &HashMap<String, ResourceKind>, out: &mut Vec<AttrRef>) {
-    let is_account = |id: &str| kinds.get(id).is_some_and(|k| k.is_account());
-    if let Some((name, arg)) = crate::expr::intrinsic(node) {
-        match name {
-            "Ref" => {
-                if let Some(target) = arg.as_str().filter(|t| is_account(t)) {
-                    out.push(AttrRef { target: target.to_string(), attribute: "AccountId".into(), span: node.span });
-                }
-            }
-            "GetAtt" => {
-                if let Some((target, attribute)) = crate::expr::getatt_parts(arg.node).filter(|(t, _)| is_account(t)) {
-                    out.push(AttrRef { target, attribute, span: node.span });
-                }
-            }
-            "Sub" => {
-                let template = match &arg.kind {
-                    NodeKind::Seq(items) => items.first().and_then(Node::as_str),
-                    _ => arg.as_str(),
-                };
-                for part in super::sub::parse(template.unwrap_or_default()).unwrap_or_default() {
-                    if let SubPart::Var(var) = part {
-                        let (target, attribute) = var.split_once('.').unwrap_or((var, "AccountId"));
-                        if is_account(target) {
-                            out.push(AttrRef { target: target.into(), attribute: attribute.into(), span: node.span });
-                        }
-                    }
-                }
-                if let NodeKind::Seq(items) = &arg.kind {
-                    items.iter().skip(1).for_each(|n| collect_refs(n, kinds, out));
-                }
-            }
-            _ => collect_children(arg.node, kinds, out),
-        }
-        return;
-    }
-    collect_children(node, kinds, out);
-}
-
-fn collect_children(node: &Node, kinds: &HashMap<String, ResourceKind>, out: &mut Vec<AttrRef>) {
-    match &node.kind {
-        NodeKind::Seq(items) => items.iter().for_each(|n| collect_refs(n, kinds, out)),
-        NodeKind::Map(entries) => entries.iter().for_each(|(_, v)| collect_refs(v, kinds, out)),
-        _ => {}
-    }
+/// Every account attribute that `node` reads, as (logical id, attribute), for the dependency
+/// graph of account values (`!Ref Account` reads its AccountId).
+pub fn account_attributes_read(node: &Node, kinds: &HashMap<String, ResourceKind>) -> Vec<(String, String)> {
+    let mut refs = Vec::new();
+    crate::expr::references(node, &mut refs);
+    refs.into_iter()
+        .filter(|r| kinds.get(&r.name).is_some_and(|k| k.is_account()))
+        .map(|r| (r.name, r.attribute.unwrap_or_else(|| "AccountId".to_string())))
+        .collect()
 }
 
 impl<'a> Env<'a> {

@@ -1,7 +1,7 @@
 //! Turns the `Organization:` section into typed resources: types and properties checked,
 //! references checked, values evaluated (account attributes in dependency order).
 
-use super::eval::{collect_refs, Env};
+use super::eval::{account_attributes_read, Env};
 use super::load::suggest;
 use super::model::*;
 use super::report::Reporter;
@@ -239,10 +239,8 @@ fn evaluate_account_attributes(raws: &[RawResource], env: &mut Env, r: &mut Repo
         for (attr, node) in account_slots(raw) {
             let slot = (raw.logical_id.clone(), attr);
             graph.add_node(slot.clone());
-            let mut refs = Vec::new();
-            collect_refs(node, env.kinds, &mut refs);
-            for dep in refs {
-                graph.add_edge(slot.clone(), (dep.target, dep.attribute));
+            for dep in account_attributes_read(node, env.kinds) {
+                graph.add_edge(slot.clone(), dep);
             }
             nodes.insert(slot, node);
         }

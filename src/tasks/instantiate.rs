@@ -186,9 +186,9 @@ impl Instantiator<'_> {
             let node = match (name.as_str(), node.as_map()) {
                 ("Outputs", Some(entries)) => {
                     let elsewhere = |n: &Node| {
-                        let mut names = Vec::new();
-                        referenced_names(n, &mut names);
-                        names.iter().any(|r| self.placement.contains_key(r) && !local.contains(r))
+                        let mut refs = Vec::new();
+                        crate::expr::references(n, &mut refs);
+                        refs.iter().any(|r| self.placement.contains_key(&r.name) && !local.contains(&r.name))
                     };
                     let kept = entries.iter().filter(|(_, v)| !elsewhere(v)).cloned().collect();
                     &Node { kind: NodeKind::Map(kept), ..node.clone() }
@@ -453,37 +453,5 @@ impl Scope for TemplateScope<'_, '_> {
 
     fn files(&self) -> Option<(&Path, &Confinement)> {
         Some((&self.it.dir, &self.it.task.document.confinement))
-    }
-}
-
-/// The names a value refers to: `!Ref X`, `!GetAtt X.Attr`, `${X}` and `${X.Attr}` in `!Sub`.
-fn referenced_names(node: &Node, out: &mut Vec<String>) {
-    if let Some((function, arg)) = crate::expr::intrinsic(node) {
-        match function {
-            "Ref" => out.extend(arg.as_str().map(str::to_string)),
-            "GetAtt" => out.extend(crate::expr::getatt_parts(arg.node).map(|(name, _)| name)),
-            "Sub" => {
-                let template = match &arg.kind {
-                    NodeKind::Seq(items) => items.first().and_then(Node::as_str),
-                    _ => arg.as_str(),
-                };
-                for part in crate::spec::sub::parse(template.unwrap_or_default()).unwrap_or_default() {
-                    if let SubPart::Var(var) = part {
-                        out.push(var.split('.').next().unwrap_or(var).to_string());
-                    }
-                }
-            }
-            _ => {}
-        }
-        return referenced_names_in(arg.node, out);
-    }
-    referenced_names_in(node, out);
-}
-
-fn referenced_names_in(node: &Node, out: &mut Vec<String>) {
-    match &node.kind {
-        NodeKind::Seq(items) => items.iter().for_each(|i| referenced_names(i, out)),
-        NodeKind::Map(entries) => entries.iter().for_each(|(_, v)| referenced_names(v, out)),
-        _ => {}
     }
 }
