@@ -49,23 +49,33 @@ pub fn is_task_file(path: &Path, options: &LoadOptions) -> bool {
     !is_org
 }
 
-/// The parameters a task file declares, read before the full parse so that a `--parameter` for
-/// one of them is not reported as unknown by the organization file.
-fn declared_parameters(path: &Path, sources: &mut Sources) -> std::collections::BTreeSet<String> {
-    let Ok(root) = spec::load::read_tree(path, sources) else { return Default::default() };
-    let names = root.get("Parameters").and_then(|p| p.as_map()).unwrap_or_default();
-    names.iter().filter_map(|(k, _)| k.as_str().map(str::to_string)).collect()
+/// What is read of a task file before the full parse: the parameters it declares (a
+/// `--parameter` for one is not unknown to the organization file), and the organization file
+/// named by an `update-organization` task (so that bindings can be checked against it).
+struct Prescan {
+    declared: std::collections::BTreeSet<String>,
+    organization: Option<(std::path::PathBuf, Option<serde_json::Value>)>,
 }
 
-/// The organization file named by an `update-organization` task (in this file or a file it
-/// includes), with its `TemplatingContext`, found before the full parse so that bindings can be
-/// checked against it.
+fn prescan(path: &Path, sources: &mut Sources) -> Prescan {
+    let Ok(root) = spec::load::read_tree(path, sources) else {
+        return Prescan { declared: Default::default(), organization: None };
+    };
+    let names = root.get("Parameters").and_then(|p| p.as_map()).unwrap_or_default();
+    Prescan {
+        declared: names.iter().filter_map(|(k, _)| k.as_str().map(str::to_string)).collect(),
+        organization: organization_path(&root, path, sources, 0),
+    }
+}
+
+/// The organization file named by an `update-organization` task (in `root`, the file at `path`,
+/// or a file it includes), with its `TemplatingContext`.
 fn organization_path(
+    root: &spec::yaml::Node,
     path: &Path,
     sources: &mut Sources,
     depth: usize,
 ) -> Option<(std::path::PathBuf, Option<serde_json::Value>)> {
-    let root = spec::load::read_tree(path, sources).ok()?;
     let dir = path.parent().unwrap_or(Path::new("."));
     let tasks: Vec<&spec::yaml::Node> = root.as_map()?.iter().map(|(_, task)| task).collect();
     let kind = |task: &spec::yaml::Node| task.get("Type").and_then(|t| t.as_str()).map(str::to_string);
@@ -82,7 +92,10 @@ fn organization_path(
         .filter(|t| kind(t).as_deref() == Some("include"))
         .filter_map(|t| Some(dir.join(t.get("Path")?.as_str()?)))
         .collect();
-    includes.iter().find_map(|p| organization_path(p, sources, depth + 1))
+    includes.iter().find_map(|p| {
+        let child = spec::load::read_tree(p, sources).ok()?;
+        organization_path(&child, p, sources, depth + 1)
+    })
 }
 
 /// A scope without names: plain values only.
@@ -102,7 +115,8 @@ pub fn load(path: &Path, options: &LoadOptions) -> LoadedTasks {
     let confinement = Confinement::for_entry(path, &options.allowed_paths);
     let mut scratch = Sources::confined(confinement.clone());
     let mut org_options = options.clone();
-    org_options.declared_elsewhere = declared_parameters(path, &mut scratch);
+    let scan = prescan(path, &mut scratch);
+    org_options.declared_elsewhere = scan.declared;
     // Where the organization file is, as org-formation looks: --organization-file, an
     // update-organization task (here or in an included file), then `.org-formationrc`.
     let rc = rc::find(path.parent().unwrap_or(Path::new(".")));
@@ -110,7 +124,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> LoadedTasks {
         .organization_file
         .clone()
         .map(|p| (p, None))
-        .or_else(|| organization_path(path, &mut scratch, 0))
+        .or(scan.organization)
         .or_else(|| rc.organization_file.clone().map(|p| (p, None)))
         .filter(|(p, _)| p.exists());
     org_options.templating_context = found.as_ref().and_then(|(_, c)| c.clone());
