@@ -4,7 +4,7 @@
 use super::retry::RetryPolicy;
 use crate::expr::{Text, Unknown};
 use crate::model::StackSpec;
-use crate::plan::{Handle, ImportSource, Operation, StackImport};
+use crate::plan::{Handle, ImportSource, Operation, RemovalCall, StackImport, WorkloadCall};
 use crate::provider::{CreateAccountStatus, ExistingAccount, Provider, ProviderError, ProviderResult};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -131,11 +131,15 @@ pub async fn execute(
             role,
             record,
             record_exists,
-            register_type,
+            call,
             ..
         } => {
             let account = r(account)?;
-            let known = known_values(commands.iter().chain(environment.values()), provider, ids).await?;
+            let remote = match call.as_deref() {
+                Some(WorkloadCall::PutObject { remote, .. }) => Some(remote),
+                _ => None,
+            };
+            let known = known_values(commands.iter().chain(environment.values()).chain(remote), provider, ids).await?;
             let fill = |t: &Text| {
                 t.resolve(|u| known.get(u).cloned())
                     .map_err(|u| ProviderError::new("UnknownValue", format!("{u} is still unknown")))
@@ -145,10 +149,50 @@ pub async fn execute(
                 environment.iter().map(|(k, v)| Ok((k.clone(), fill(v)?))).collect::<Result<_, ProviderError>>()?;
             env.extend(provider.workload_credentials(&account, role.as_deref()).await?);
             super::workload::run_commands(directory, &commands, &env).await?;
-            if let Some((type_name, package)) = register_type {
-                retry.run(|| provider.register_type(&account, region, role.as_deref(), type_name, package)).await?;
+            let mut record =
+                record.resolve(|_| None).map_err(|u| ProviderError::new("UnknownValue", format!("{u}")))?;
+            match call.as_deref() {
+                Some(WorkloadCall::RegisterType { type_name, package }) => {
+                    retry.run(|| provider.register_type(&account, region, role.as_deref(), type_name, package)).await?
+                }
+                Some(WorkloadCall::PutObject {
+                    remote,
+                    file,
+                    templating,
+                    md5,
+                    server_side_encryption,
+                    replaces,
+                    ..
+                }) => {
+                    let object = upload_target(&fill(remote)?)?;
+                    let body = crate::tasks::upload::content(file, templating.as_ref())
+                        .map_err(|e| ProviderError::new("UnreadableFile", e))?;
+                    if crate::tasks::upload::md5_hex(&body) != *md5 {
+                        return Err(ProviderError::new(
+                            "ChangedSincePlan",
+                            format!(
+                                "{} changed since the plan: plan again to see what would be uploaded",
+                                file.display()
+                            ),
+                        ));
+                    }
+                    let put = crate::provider::PutObject {
+                        bucket: &object.bucket,
+                        key: &object.key,
+                        body: &body,
+                        server_side_encryption: server_side_encryption.as_deref(),
+                    };
+                    retry.run(|| provider.put_object(&account, region, role.as_deref(), &put)).await?;
+                    if let Some(old) = replaces {
+                        let old = upload_target(old)?;
+                        retry
+                            .run(|| provider.delete_object(&account, region, role.as_deref(), &old.bucket, &old.key))
+                            .await?;
+                    }
+                    record.tags.insert(crate::plan::workloads::OBJECT_TAG.to_string(), object.to_string());
+                }
+                None => {}
             }
-            let record = record.resolve(|_| None).map_err(|u| ProviderError::new("UnknownValue", format!("{u}")))?;
             if *record_exists {
                 retry.run(|| provider.update_stack(&account, region, &record)).await.map(|_| None)
             } else {
@@ -163,14 +207,25 @@ pub async fn execute(
             environment,
             role,
             record_name,
-            deregister_type,
+            call,
             ..
         } => {
             let mut env: Vec<(String, String)> = environment.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
             env.extend(provider.workload_credentials(account_id, role.as_deref()).await?);
             super::workload::run_commands(directory, commands, &env).await?;
-            if let Some(type_name) = deregister_type {
-                retry.run(|| provider.deregister_type(account_id, region, role.as_deref(), type_name)).await?;
+            match call {
+                Some(RemovalCall::DeregisterType { type_name }) => {
+                    retry.run(|| provider.deregister_type(account_id, region, role.as_deref(), type_name)).await?
+                }
+                Some(RemovalCall::DeleteObject { remote }) => {
+                    let object = upload_target(remote)?;
+                    retry
+                        .run(|| {
+                            provider.delete_object(account_id, region, role.as_deref(), &object.bucket, &object.key)
+                        })
+                        .await?
+                }
+                None => {}
             }
             retry.run(|| provider.delete_stack(account_id, region, record_name)).await.map(|_| None)
         }
@@ -303,4 +358,9 @@ async fn create_account(
             }
         }
     }
+}
+
+/// The `s3://bucket/key` of an upload, checked again (a saved plan may have been edited).
+fn upload_target(remote: &str) -> ProviderResult<crate::tasks::upload::S3Location> {
+    crate::tasks::upload::S3Location::parse(remote).map_err(|e| ProviderError::new("InvalidRemotePath", e))
 }

@@ -29,8 +29,7 @@ pub(super) async fn run(a: ApplyArgs, stats: bool) -> CliResult {
             (provider, ApplySource::Saved(Box::new(plan)))
         }
         None => {
-            let input = super::load_valid(&a.file, &a.file_args)?;
-            let provider = super::open_provider(&a.target, Some(&input.desired), Some(&input.org), None).await?;
+            let (input, provider) = super::load_and_open(&a.file, &a.file_args, &a.target).await?;
             (provider, ApplySource::File(Box::new(input)))
         }
     };

@@ -169,8 +169,25 @@ pub(super) struct Input {
     pub tasks: Option<crate::tasks::model::TaskFile>,
 }
 
-pub(super) fn load_valid(file: &Path, args: &FileArgs) -> Result<Input, CliError> {
-    let options = load_options(args)?;
+/// Loads a file and opens the organization it describes. A task file with an
+/// `annotate-organization` task needs the organization first: it is read, the file loaded
+/// against it, and the organization opened again with the roles the file names.
+pub(super) async fn load_and_open(
+    file: &Path,
+    args: &FileArgs,
+    target: &TargetArgs,
+) -> Result<(Input, Arc<dyn Provider>), CliError> {
+    let mut options = load_options(args)?;
+    if crate::tasks::is_task_file(file, &options) && crate::tasks::needs_live_organization(file, &options) {
+        let provider = open_provider(target, None, None, None).await?;
+        options.live_organization = Some(Arc::new(provider.read().await?));
+    }
+    let input = load_valid(file, options)?;
+    let provider = open_provider(target, Some(&input.desired), Some(&input.org), None).await?;
+    Ok((input, provider))
+}
+
+fn load_valid(file: &Path, options: LoadOptions) -> Result<Input, CliError> {
     let (org, tasks) = if crate::tasks::is_task_file(file, &options) {
         let loaded = crate::tasks::load(file, &options);
         if let Some(org) = &loaded.organization {
@@ -269,8 +286,7 @@ pub(super) async fn plan_file(
     target: &TargetArgs,
     prune: bool,
 ) -> Result<(Input, Arc<dyn Provider>, Planned), CliError> {
-    let input = load_valid(file, file_args)?;
-    let provider = open_provider(target, Some(&input.desired), Some(&input.org), None).await?;
+    let (input, provider) = load_and_open(file, file_args, target).await?;
     let planned = plan_loaded(&input, file_args, provider.as_ref(), prune).await?;
     Ok((input, provider, planned))
 }

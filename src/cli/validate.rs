@@ -18,8 +18,13 @@ pub(super) fn run(a: ValidateArgs) -> CliResult {
             .iter()
             .filter(|t| matches!(t.kind, crate::tasks::model::TaskKind::UpdateStacks(_)))
             .count();
+        let organization = if loaded.organization.is_some() {
+            "organization file included"
+        } else {
+            "accounts from the live organization (annotate-organization): bindings are checked when planning"
+        };
         let summary = format!(
-            "{} is valid: {} ({} update-stacks), organization file included.",
+            "{} is valid: {} ({} update-stacks), {organization}.",
             a.file.display(),
             super::count(loaded.tasks.tasks.len(), "task", "tasks"),
             stacks

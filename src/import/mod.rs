@@ -57,9 +57,29 @@ fn password_policy_value(p: &PasswordPolicy) -> Value {
     resource("OC::ORG::PasswordPolicy", m)
 }
 
+/// How an import names and leaves out accounts (`annotate-organization` chooses both).
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// AWS account id → logical id, given before any other name.
+    pub account_names: BTreeMap<String, String>,
+    /// Accounts left out of the file.
+    pub excluded: std::collections::BTreeSet<String>,
+    /// `DefaultOrganizationAccessRoleName` on the organization root.
+    pub access_role: Option<String>,
+}
+
 /// Describes `state` as an org file.
 pub fn import(state: &OrgState) -> Imported {
+    import_with(state, &ImportOptions::default())
+}
+
+/// Describes `state` as an org file, named and filtered as `options` say.
+pub fn import_with(state: &OrgState, options: &ImportOptions) -> Imported {
     let mut ids = LogicalIds::default();
+    for (id, lid) in &options.account_names {
+        ids.reserve(id, lid);
+    }
+    let included = |a: &&crate::model::AccountState| !options.excluded.contains(&a.id);
     let management = state.accounts.get(&state.management_account_id);
     let management_lid = ids.assign(&state.management_account_id, management.map(|a| &a.tags), "Management", "Account");
     let policies: Vec<_> = state.policies.values().filter(|p| !p.aws_managed).collect();
@@ -69,11 +89,11 @@ pub fn import(state: &OrgState) -> Imported {
     for ou in state.ous.values() {
         ids.assign(&ou.id, Some(&ou.tags), &ou.name, "OU");
     }
-    for a in state.accounts.values().filter(|a| a.id != state.management_account_id) {
+    for a in state.accounts.values().filter(|a| a.id != state.management_account_id).filter(included) {
         ids.assign(&a.id, Some(&a.tags), &a.name, "Account");
     }
     let mut password_policies: Vec<(&PasswordPolicy, String)> = Vec::new();
-    for a in state.accounts.values() {
+    for a in state.accounts.values().filter(included) {
         if let Some(p) = &a.password_policy {
             if !password_policies.iter().any(|(q, _)| *q == p) {
                 let lid = ids.fresh("PasswordPolicy", "");
@@ -89,7 +109,7 @@ pub fn import(state: &OrgState) -> Imported {
     let mut org = Mapping::new();
     for a in std::iter::once(management)
         .flatten()
-        .chain(state.accounts.values().filter(|a| a.id != state.management_account_id))
+        .chain(state.accounts.values().filter(|a| a.id != state.management_account_id).filter(included))
     {
         let is_management = a.id == state.management_account_id;
         let mut p = Mapping::new();
@@ -116,9 +136,14 @@ pub fn import(state: &OrgState) -> Imported {
         org.insert(lid.into(), resource(type_name, p));
     }
     let root_scps = scps_on(&state.root.id);
-    if !root_scps.is_empty() {
+    if !root_scps.is_empty() || options.access_role.is_some() {
         let mut p = Mapping::new();
-        p.insert("ServiceControlPolicies".into(), refs(root_scps));
+        if !root_scps.is_empty() {
+            p.insert("ServiceControlPolicies".into(), refs(root_scps));
+        }
+        if let Some(role) = &options.access_role {
+            p.insert("DefaultOrganizationAccessRoleName".into(), role.clone().into());
+        }
         org.insert(root_lid.into(), resource("OC::ORG::OrganizationRoot", p));
     }
     for ou in state.ous.values() {
@@ -130,7 +155,7 @@ pub fn import(state: &OrgState) -> Imported {
             p.insert("OrganizationalUnits".into(), refs(children));
         }
         let accounts: Vec<String> =
-            state.accounts.values().filter(|a| a.parent_id == ou.id).map(|a| ids.get(&a.id)).collect();
+            state.accounts.values().filter(included).filter(|a| a.parent_id == ou.id).map(|a| ids.get(&a.id)).collect();
         if !accounts.is_empty() {
             p.insert("Accounts".into(), refs(accounts));
         }

@@ -47,6 +47,9 @@ impl LogicalIds {
 
     /// Gives `aws_id` its logical id: the ownership tag if valid and free, else a fresh one.
     pub fn assign(&mut self, aws_id: &str, tags: Option<&Tags>, name: &str, suffix: &str) -> String {
+        if let Some(lid) = self.by_aws_id.get(aws_id) {
+            return lid.clone();
+        }
         let owned = tags.and_then(|t| t.get(OWNER_TAG)).filter(|lid| {
             !lid.is_empty() && lid.chars().all(|c| c.is_ascii_alphanumeric()) && !self.taken.contains(*lid)
         });
@@ -59,6 +62,16 @@ impl LogicalIds {
         };
         self.by_aws_id.insert(aws_id.to_string(), lid.clone());
         lid
+    }
+
+    /// Gives `aws_id` the logical id `lid` (chosen by the user), unless `lid` is taken.
+    pub fn reserve(&mut self, aws_id: &str, lid: &str) -> bool {
+        if self.taken.contains(lid) || self.by_aws_id.contains_key(aws_id) {
+            return false;
+        }
+        self.taken.insert(lid.to_string());
+        self.by_aws_id.insert(aws_id.to_string(), lid.to_string());
+        true
     }
 
     pub fn get(&self, aws_id: &str) -> String {

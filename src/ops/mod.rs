@@ -76,12 +76,19 @@ pub async fn plan(
 fn skip_organization_if_asked(tasks: &TaskFile, plan: &mut Plan) {
     let updates: Vec<bool> =
         tasks.tasks.iter().filter(|t| matches!(t.kind, TaskKind::UpdateOrganization { .. })).map(|t| t.skip).collect();
+    let annotated = tasks.tasks.iter().any(|t| matches!(t.kind, TaskKind::AnnotateOrganization(_)));
     let why = match updates.as_slice() {
+        _ if annotated => {
+            "annotate-organization: another account factory manages the organization, so orgctl leaves it as it is"
+        }
         [] => "the task file has no update-organization task",
         u if u.iter().all(|skip| *skip) => "the update-organization task is skipped",
         _ => return,
     };
-    if !plan.changes.is_empty() {
+    if annotated {
+        plan.notes.push(Note { message: why.to_string() });
+        plan.changes.clear();
+    } else if !plan.changes.is_empty() {
         plan.notes.push(Note { message: format!("{why}: {} organization change(s) left out", plan.changes.len()) });
         plan.changes.clear();
     }

@@ -165,9 +165,9 @@ pub enum Operation {
         role: Option<String>,
         record: StackSpec<crate::expr::Text>,
         record_exists: bool,
-        /// `register-type`: the type and its handler package, registered instead of commands.
+        /// What the run asks of an AWS API instead of commands (register-type, copy-to-s3).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        register_type: Option<(String, String)>,
+        call: Option<Box<WorkloadCall>>,
     },
     /// A target left a workload task's binding: its remove command, then its record deleted.
     RemoveWorkload {
@@ -179,9 +179,9 @@ pub enum Operation {
         environment: BTreeMap<String, String>,
         role: Option<String>,
         record_name: String,
-        /// `register-type`: the type to deregister.
+        /// What the removal asks of an AWS API (deregister the type, delete the object).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        deregister_type: Option<String>,
+        call: Option<RemovalCall>,
     },
     DeleteStack {
         account_id: String,
@@ -321,4 +321,40 @@ impl Plan {
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
     }
+}
+
+/// The AWS call a workload run makes instead of commands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "call")]
+pub enum WorkloadCall {
+    /// `register-type`: RegisterType from the handler package, made the default version.
+    RegisterType { type_name: String, package: String },
+    /// `copy-to-s3`: PutObject of the file (templated with `templating`) at `remote`
+    /// (`s3://bucket/key`); `md5` is the content the plan showed, checked again at apply.
+    PutObject {
+        remote: crate::expr::Text,
+        file: std::path::PathBuf,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        templating: Option<serde_json::Value>,
+        md5: String,
+        size: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        server_side_encryption: Option<String>,
+        /// The object the last run wrote, when RemotePath moved: deleted after the upload.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        replaces: Option<String>,
+    },
+}
+
+/// The AWS call removing what a workload run made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "call")]
+pub enum RemovalCall {
+    DeregisterType {
+        type_name: String,
+    },
+    /// `copy-to-s3`: DeleteObject at `remote` (`s3://bucket/key`).
+    DeleteObject {
+        remote: String,
+    },
 }

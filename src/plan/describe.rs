@@ -253,18 +253,8 @@ impl Words<'_> {
                 let subject = format!("stack {} in {} {region}", spec.name, self.resource(&existing(account_id)));
                 (Action::Change, subject, "update".into(), super::stacks::stack_diff(live, spec, &params))
             }
-            Operation::RunWorkload {
-                account, region, task, directory, commands, record_exists, register_type, ..
-            } => {
-                let mut diff: Vec<PropertyDiff> =
-                    commands.iter().map(|c| PropertyDiff::new("Command", None, Some(c.shown()))).collect();
-                match register_type {
-                    Some((type_name, package)) => {
-                        diff.push(PropertyDiff::new("ResourceType", None, Some(type_name.clone())));
-                        diff.push(PropertyDiff::new("SchemaHandlerPackage", None, Some(package.clone())));
-                    }
-                    None => diff.push(PropertyDiff::new("Directory", None, Some(directory.display().to_string()))),
-                }
+            Operation::RunWorkload { account, region, task, directory, commands, record_exists, call, .. } => {
+                let diff = super::workloads::run_diff(commands, call.as_deref(), directory);
                 let summary = if *record_exists { "run again (its inputs changed)" } else { "run" };
                 (
                     Action::Change,
@@ -273,8 +263,8 @@ impl Words<'_> {
                     diff,
                 )
             }
-            Operation::RemoveWorkload { account_id, region, task, commands, .. } => {
-                let diff = commands.iter().map(|c| PropertyDiff::new("Command", None, Some(c.clone()))).collect();
+            Operation::RemoveWorkload { account_id, region, task, commands, call, .. } => {
+                let diff = super::workloads::removal_diff(commands, call.as_ref());
                 let subject = format!("workload {task} in {} {region}", self.resource(&existing(account_id)));
                 (Action::Remove, subject, "remove (the target left the binding)".into(), diff)
             }

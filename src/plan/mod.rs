@@ -10,8 +10,8 @@ pub mod stacks;
 pub mod workloads;
 
 pub use change::{
-    stacks_fingerprint, Action, Change, Group, Handle, ImportSource, Note, Operation, Plan, PropertyDiff, StackImport,
-    Summary,
+    stacks_fingerprint, Action, Change, Group, Handle, ImportSource, Note, Operation, Plan, PropertyDiff, RemovalCall,
+    StackImport, Summary, WorkloadCall,
 };
 pub use describe::describe_from_operations;
 pub use diff::{account_ids, plan};

@@ -14,6 +14,7 @@ use crate::spec::desired::{AccountsOf, DesiredOrg};
 use crate::tasks::binding::{targets, Target};
 use crate::tasks::model::{StackParam, WorkloadTask, WorkloadTool};
 use crate::tasks::scope::{TargetNames, TaskScope};
+use crate::tasks::upload::{self, S3Location};
 use md5::{Digest, Md5};
 use std::collections::{BTreeMap, HashMap};
 
@@ -34,11 +35,17 @@ pub fn workload_targets(task: &WorkloadTask, org: &DesiredOrg) -> Vec<Target> {
     targets(&task.binding, org)
 }
 
+/// Tag of a `copy-to-s3` record stack: the object the last run wrote, so that the object is
+/// deleted when its target leaves the binding, or replaced when RemotePath moves.
+pub const OBJECT_TAG: &str = "orgctl:object";
+
 /// One target's run, computed for the plan.
 pub struct Run {
     pub commands: Vec<Text>,
     pub environment: BTreeMap<String, Text>,
     pub role: Option<String>,
+    /// What the run asks of an AWS API (register-type, copy-to-s3).
+    pub call: Option<WorkloadCall>,
     pub hash: String,
 }
 
@@ -109,7 +116,7 @@ pub fn run_for(
         }
         WorkloadTool::Serverless { .. } => joined(&parameters, &form([" --", " \"", "\""])),
         WorkloadTool::Terraform => joined(&parameters, &form([" -var \"", "=", "\""])),
-        WorkloadTool::RegisterType { .. } => Text::default(),
+        WorkloadTool::RegisterType { .. } | WorkloadTool::CopyToS3 { .. } => Text::default(),
     };
     current.insert("Parameters".into(), parameter_text.clone());
     current.insert("BackendConfig".into(), joined(&backend, &form([" -backend-config=", "=", ""])));
@@ -124,7 +131,6 @@ pub fn run_for(
         current.insert("RegionOption".into(), Text::known(format!("--region {}", target.region)));
     }
     let custom = if remove { &task.remove_command } else { &task.deploy_command };
-    let registers = matches!(task.tool, WorkloadTool::RegisterType { .. });
     let main = match custom {
         Some(node) => {
             evaluate(if remove { "CustomRemoveCommand" } else { "CustomDeployCommand" }, node, Some(&current))?
@@ -132,7 +138,7 @@ pub fn run_for(
         None => default_command(task, &current, remove),
     };
     let mut commands = Vec::new();
-    if task.tool == WorkloadTool::Terraform {
+    if matches!(task.tool, WorkloadTool::Terraform) {
         commands.push(match &task.init_command {
             Some(node) => evaluate("CustomInitCommand", node, Some(&current))?,
             None => {
@@ -142,7 +148,7 @@ pub fn run_for(
             }
         });
     }
-    if !registers {
+    if task.tool.runs_commands() {
         commands.push(main);
     }
     let mut environment = BTreeMap::new();
@@ -165,12 +171,39 @@ pub fn run_for(
             .and_then(|a| a.build_role_name.clone().or_else(|| desired.default_build_role_name.clone())),
     };
     let mut hasher = Md5::new();
-    match &task.tool {
+    let call = match &task.tool {
         WorkloadTool::RegisterType { type_name, package } => {
-            hasher.update(format!("{type_name}\0{package}").as_bytes())
+            hasher.update(format!("{type_name}\0{package}").as_bytes());
+            Some(WorkloadCall::RegisterType { type_name: type_name.clone(), package: package.clone() })
         }
-        _ => hasher.update(crate::expr::directory_hash(&task.path, &task.ignore_file_changes).as_bytes()),
-    }
+        WorkloadTool::CopyToS3 { file, remote_path, server_side_encryption, templating } => {
+            let remote = evaluate("RemotePath", remote_path, None)?;
+            if remote.as_known().is_some_and(|r| S3Location::parse(r).is_err()) || !remote.shown().starts_with("s3://")
+            {
+                let problem = S3Location::parse(&remote.shown()).err().unwrap_or_default();
+                return Err(("RemotePath".into(), EvalError::new("invalid-remote-path", problem)));
+            }
+            let bytes = upload::content(file, templating.as_ref())
+                .map_err(|e| ("LocalPath".to_string(), EvalError::new("unreadable-file", e)))?;
+            let md5 = upload::md5_hex(&bytes);
+            // The location is not hashed: it is compared with the recorded object instead, which
+            // holds it resolved (an account created in the same run has no id yet here).
+            hasher.update(format!("{md5}\0{server_side_encryption:?}").as_bytes());
+            Some(WorkloadCall::PutObject {
+                remote,
+                file: file.clone(),
+                templating: templating.clone(),
+                md5,
+                size: bytes.len() as u64,
+                server_side_encryption: server_side_encryption.clone(),
+                replaces: None,
+            })
+        }
+        _ => {
+            hasher.update(crate::expr::directory_hash(&task.path, &task.ignore_file_changes).as_bytes());
+            None
+        }
+    };
     for c in &commands {
         hasher.update(c.shown().as_bytes());
         hasher.update([0]);
@@ -180,7 +213,7 @@ pub fn run_for(
     }
     hasher.update(role.clone().unwrap_or_default().as_bytes());
     let hash = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    Ok(Run { commands, environment, role, hash })
+    Ok(Run { commands, environment, role, call, hash })
 }
 
 /// The documented command of the tool (org-formation's defaults).
@@ -213,8 +246,8 @@ fn default_command(task: &WorkloadTask, current: &BTreeMap<String, Text>, remove
             let verb = if remove { "terraform destroy" } else { "terraform apply" };
             (format!("{prefix}{verb}"), " -auto-approve".to_string())
         }
-        // No command: the type is registered through the CloudFormation API.
-        WorkloadTool::RegisterType { .. } => (String::new(), String::new()),
+        // No command: the type is registered, the file uploaded, through the AWS API.
+        WorkloadTool::RegisterType { .. } | WorkloadTool::CopyToS3 { .. } => (String::new(), String::new()),
     };
     let mut command = Text::known(head);
     command.push_text(&current["Parameters"]);
@@ -222,7 +255,7 @@ fn default_command(task: &WorkloadTask, current: &BTreeMap<String, Text>, remove
     command
 }
 
-/// The record stack a run leaves in its target.
+/// The record stack a run leaves in its target (the apply adds the object a copy-to-s3 wrote).
 pub fn record_spec(task: &str, hash: &str) -> StackSpec<Text> {
     let tags = Tags::from([(STACK_TASK_TAG.to_string(), task.to_string()), (HASH_TAG.to_string(), hash.to_string())]);
     StackSpec {
@@ -307,20 +340,18 @@ pub fn plan_workloads(
             if let Some(id) = &account_id {
                 out.kept.push((id.clone(), target.region.clone(), record_name(&t.name)));
             }
-            if record.is_some_and(|r| r.tags.get(HASH_TAG) == Some(&run.hash)) {
+            let recorded_object = record.and_then(|r| r.tags.get(OBJECT_TAG));
+            let mut call = run.call;
+            if let Some(WorkloadCall::PutObject { remote, replaces, .. }) = &mut call {
+                *replaces = recorded_object.filter(|o| remote.as_known() != Some(o.as_str())).cloned();
+            }
+            let moved = matches!(&call, Some(WorkloadCall::PutObject { replaces: Some(_), .. }));
+            if !moved && record.is_some_and(|r| r.tags.get(HASH_TAG) == Some(&run.hash)) {
                 out.unchanged += 1;
                 continue;
             }
             let subject = format!("{kind} {} in {}/{}", t.name, label(&target.account), target.region);
-            let mut diff: Vec<PropertyDiff> =
-                run.commands.iter().map(|c| PropertyDiff::new("Command", None, Some(c.shown()))).collect();
-            match &task.tool {
-                WorkloadTool::RegisterType { type_name, package } => {
-                    diff.push(PropertyDiff::new("ResourceType", None, Some(type_name.clone())));
-                    diff.push(PropertyDiff::new("SchemaHandlerPackage", None, Some(package.clone())));
-                }
-                _ => diff.push(PropertyDiff::new("Directory", None, Some(task.path.display().to_string()))),
-            }
+            let diff = run_diff(&run.commands, call.as_ref(), &task.path);
             let summary = if record.is_some() { "run again (its inputs changed)" } else { "run" };
             let operation = Operation::RunWorkload {
                 account: account_id.clone().map_or_else(|| Handle::New(target.account.clone()), Handle::Existing),
@@ -332,10 +363,7 @@ pub fn plan_workloads(
                 role: run.role,
                 record: record_spec(&t.name, &run.hash),
                 record_exists: record.is_some(),
-                register_type: match &task.tool {
-                    WorkloadTool::RegisterType { type_name, package } => Some((type_name.clone(), package.clone())),
-                    _ => None,
-                },
+                call: call.map(Box::new),
             };
             let id = super::stacks::push_change(
                 plan,
@@ -366,21 +394,28 @@ pub fn plan_workloads(
                 }
             };
             let resolve = |t: &Text| t.resolve(|_| None).unwrap_or_else(|_| t.shown());
+            let commands: Vec<String> = run.commands.iter().map(resolve).collect();
+            let call = match (&task.tool, stack.tags.get(OBJECT_TAG)) {
+                (WorkloadTool::RegisterType { type_name, .. }, _) => {
+                    Some(RemovalCall::DeregisterType { type_name: type_name.clone() })
+                }
+                (WorkloadTool::CopyToS3 { .. }, Some(object)) => {
+                    Some(RemovalCall::DeleteObject { remote: object.clone() })
+                }
+                _ => None,
+            };
+            let diff = removal_diff(&commands, call.as_ref());
             let operation = Operation::RemoveWorkload {
                 account_id: account_id.clone(),
                 region: region.clone(),
                 task: t.name.clone(),
                 directory: task.path.clone(),
-                commands: run.commands.iter().map(resolve).collect(),
+                commands,
                 environment: run.environment.iter().map(|(k, v)| (k.clone(), resolve(v))).collect(),
                 role: run.role,
                 record_name: stack.name.clone(),
-                deregister_type: match &task.tool {
-                    WorkloadTool::RegisterType { type_name, .. } => Some(type_name.clone()),
-                    _ => None,
-                },
+                call,
             };
-            let diff = run.commands.iter().map(|c| PropertyDiff::new("Command", None, Some(c.shown()))).collect();
             let subject = format!("{kind} {} in {}/{region}", t.name, label(lid));
             let summary = "remove (the target left the binding)".to_string();
             let id = super::stacks::push_change(
@@ -397,4 +432,42 @@ pub fn plan_workloads(
         }
     }
     out
+}
+
+/// What the plan shows of a run: its commands, and the API call or the directory.
+pub fn run_diff(commands: &[Text], call: Option<&WorkloadCall>, directory: &std::path::Path) -> Vec<PropertyDiff> {
+    let mut diff: Vec<PropertyDiff> =
+        commands.iter().map(|c| PropertyDiff::new("Command", None, Some(c.shown()))).collect();
+    match call {
+        Some(WorkloadCall::RegisterType { type_name, package }) => {
+            diff.push(PropertyDiff::new("ResourceType", None, Some(type_name.clone())));
+            diff.push(PropertyDiff::new("SchemaHandlerPackage", None, Some(package.clone())));
+        }
+        Some(WorkloadCall::PutObject { remote, file, md5, size, server_side_encryption, replaces, .. }) => {
+            diff.push(PropertyDiff::new("Object", replaces.clone(), Some(remote.shown())));
+            diff.push(PropertyDiff::new("LocalPath", None, Some(file.display().to_string())));
+            diff.push(PropertyDiff::new("Content", None, Some(format!("{size} bytes, MD5 {md5}"))));
+            if let Some(sse) = server_side_encryption {
+                diff.push(PropertyDiff::new("ServerSideEncryption", None, Some(sse.clone())));
+            }
+        }
+        None => diff.push(PropertyDiff::new("Directory", None, Some(directory.display().to_string()))),
+    }
+    diff
+}
+
+/// What the plan shows of a removal: its commands and the API call.
+pub fn removal_diff(commands: &[String], call: Option<&RemovalCall>) -> Vec<PropertyDiff> {
+    let mut diff: Vec<PropertyDiff> =
+        commands.iter().map(|c| PropertyDiff::new("Command", None, Some(c.clone()))).collect();
+    match call {
+        Some(RemovalCall::DeregisterType { type_name }) => {
+            diff.push(PropertyDiff::new("ResourceType", Some(type_name.clone()), None))
+        }
+        Some(RemovalCall::DeleteObject { remote }) => {
+            diff.push(PropertyDiff::new("Object", Some(remote.clone()), None))
+        }
+        None => {}
+    }
+    diff
 }

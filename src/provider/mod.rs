@@ -181,6 +181,23 @@ pub trait Provider: Send + Sync {
         role: Option<&str>,
         type_name: &str,
     ) -> ProviderResult<()>;
+    /// PutObject in the target account (through `role`, else its access role), in `region`.
+    async fn put_object(
+        &self,
+        account_id: &str,
+        region: &str,
+        role: Option<&str>,
+        object: &PutObject<'_>,
+    ) -> ProviderResult<()>;
+    /// DeleteObject; an object already gone is not an error.
+    async fn delete_object(
+        &self,
+        account_id: &str,
+        region: &str,
+        role: Option<&str>,
+        bucket: &str,
+        key: &str,
+    ) -> ProviderResult<()>;
     async fn workload_credentials(&self, account_id: &str, role: Option<&str>)
         -> ProviderResult<Vec<(String, String)>>;
     /// Creates a stack and waits until it is complete (or failed, as an error).
@@ -198,6 +215,15 @@ pub trait Provider: Send + Sync {
         region: &str,
         name: &str,
     ) -> ProviderResult<std::collections::BTreeMap<String, String>>;
+}
+
+/// An object a `copy-to-s3` task writes.
+pub struct PutObject<'a> {
+    pub bucket: &'a str,
+    pub key: &'a str,
+    pub body: &'a [u8],
+    /// `AES256`, `aws:kms` or `aws:kms:dsse`; the bucket's default when `None`.
+    pub server_side_encryption: Option<&'a str>,
 }
 
 #[cfg(test)]

@@ -155,6 +155,12 @@ pub fn read_regular(path: &Path) -> Result<String, FileError> {
     })
 }
 
+/// `target` (as written in a file) relative to the folder `base`, without `./` steps, so that
+/// the same file always has the same path in messages and comparisons.
+pub fn beside(base: &Path, target: &str) -> PathBuf {
+    base.join(target).components().filter(|c| !matches!(c, std::path::Component::CurDir)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

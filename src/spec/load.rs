@@ -57,6 +57,12 @@ fn file_error(e: &FileError, path: &Path, included: bool) -> Box<Diagnostic> {
     Box::new(Diagnostic::error(e.code(), message).help(help))
 }
 
+/// Like [`read_tree`], for a document orgctl wrote itself (`path` names it in messages).
+pub fn read_text(path: &Path, text: String, sources: &mut Sources) -> Result<Node, Box<Diagnostic>> {
+    let file = sources.add(path.to_path_buf(), text);
+    parse_and_expand(file, path, sources, &mut Vec::new())
+}
+
 fn read_file(path: &Path, sources: &mut Sources, stack: &mut Vec<PathBuf>) -> Result<Node, Box<Diagnostic>> {
     let file = sources.read(path).map_err(|e| file_error(&e, path, !stack.is_empty()))?;
     parse_and_expand(file, path, sources, stack)
@@ -91,8 +97,7 @@ fn expand_includes(
             ));
         };
         let base = path.parent().unwrap_or(Path::new("."));
-        let included: PathBuf =
-            base.join(target).components().filter(|c| !matches!(c, std::path::Component::CurDir)).collect();
+        let included = super::files::beside(base, target);
         if stack.iter().any(|p| p == &included) {
             let chain: Vec<String> = stack.iter().chain([&included]).map(|p| p.display().to_string()).collect();
             return Err(Box::new(

@@ -49,6 +49,9 @@ pub struct LoadOptions {
     pub templating_context: Option<serde_json::Value>,
     /// `--organization-file`: the organization file of a task file that names none.
     pub organization_file: Option<PathBuf>,
+    /// The organization as read, for a task file whose `annotate-organization` task takes its
+    /// accounts from the live organization instead of a file.
+    pub live_organization: Option<std::sync::Arc<crate::model::OrgState>>,
 }
 
 /// Reads, validates and resolves an org file given on the command line.
@@ -60,13 +63,29 @@ pub fn load(path: &Path, options: &LoadOptions) -> Loaded {
 /// file's organization file is confined to the task file's project).
 pub fn load_confined(path: &Path, options: &LoadOptions, confinement: Confinement) -> Loaded {
     let mut sources = Sources::confined(confinement);
-    let mut diagnostics = Diagnostics::default();
-    let mut spec = model::OrgSpec::default();
     let read = match &options.templating_context {
         Some(context) => load::read_tree_templated(path, &mut sources, context),
         None if templating::is_template(path) => load::read_tree_templated(path, &mut sources, &serde_json::json!({})),
         None => load::read_tree(path, &mut sources),
     };
+    resolve(read, sources, options)
+}
+
+/// Validates and resolves an org file orgctl wrote itself (the live organization described for
+/// `annotate-organization`); `path` names it in messages.
+pub fn load_text(path: &Path, text: String, options: &LoadOptions) -> Loaded {
+    let mut sources = Sources::confined(Confinement::allowing(&[]));
+    let read = load::read_text(path, text, &mut sources);
+    resolve(read, sources, options)
+}
+
+fn resolve(
+    read: Result<yaml::Node, Box<crate::diagnostic::Diagnostic>>,
+    sources: Sources,
+    options: &LoadOptions,
+) -> Loaded {
+    let mut diagnostics = Diagnostics::default();
+    let mut spec = model::OrgSpec::default();
     match read {
         Err(d) => diagnostics.push(*d),
         Ok(tree) => {

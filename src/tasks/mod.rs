@@ -8,6 +8,7 @@ pub mod model;
 mod parse;
 pub mod rc;
 pub mod scope;
+pub mod upload;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::spec::files::Confinement;
@@ -54,7 +55,15 @@ pub fn is_task_file(path: &Path, options: &LoadOptions) -> bool {
 /// named by an `update-organization` task (so that bindings can be checked against it).
 struct Prescan {
     declared: std::collections::BTreeSet<String>,
-    organization: Option<(std::path::PathBuf, Option<serde_json::Value>)>,
+    organization: Option<OrganizationSource>,
+}
+
+/// Where a task file's organization comes from.
+enum OrganizationSource {
+    /// An `update-organization` task's file, with its `TemplatingContext`.
+    File(std::path::PathBuf, Option<serde_json::Value>),
+    /// An `annotate-organization` task: the live organization.
+    Live(model::Annotation),
 }
 
 fn prescan(path: &Path, sources: &mut Sources) -> Prescan {
@@ -64,25 +73,36 @@ fn prescan(path: &Path, sources: &mut Sources) -> Prescan {
     let names = root.get("Parameters").and_then(|p| p.as_map()).unwrap_or_default();
     Prescan {
         declared: names.iter().filter_map(|(k, _)| k.as_str().map(str::to_string)).collect(),
-        organization: organization_path(&root, path, sources, 0),
+        organization: organization_source(&root, path, sources, 0),
     }
 }
 
-/// The organization file named by an `update-organization` task (in `root`, the file at `path`,
-/// or a file it includes), with its `TemplatingContext`.
-fn organization_path(
+/// Whether the task file at `path` takes its organization from the live one
+/// (`annotate-organization`), so that the organization must be read before the file is loaded.
+pub fn needs_live_organization(path: &Path, options: &LoadOptions) -> bool {
+    let mut sources = Sources::confined(Confinement::for_entry(path, &options.allowed_paths));
+    options.organization_file.is_none()
+        && matches!(prescan(path, &mut sources).organization, Some(OrganizationSource::Live(_)))
+}
+
+/// The organization of an `update-organization` or `annotate-organization` task (in `root`, the
+/// file at `path`, or a file it includes).
+fn organization_source(
     root: &spec::yaml::Node,
     path: &Path,
     sources: &mut Sources,
     depth: usize,
-) -> Option<(std::path::PathBuf, Option<serde_json::Value>)> {
+) -> Option<OrganizationSource> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let tasks: Vec<&spec::yaml::Node> = root.as_map()?.iter().map(|(_, task)| task).collect();
     let kind = |task: &spec::yaml::Node| task.get("Type").and_then(|t| t.as_str()).map(str::to_string);
     if let Some(task) = tasks.iter().find(|t| kind(t).as_deref() == Some("update-organization")) {
         let template = task.get("Template")?.as_str()?;
         let context = task.get("TemplatingContext").and_then(|c| crate::expr::evaluate(c, &mut NoNames).ok()?.known());
-        return Some((dir.join(template), context));
+        return Some(OrganizationSource::File(dir.join(template), context));
+    }
+    if let Some(task) = tasks.iter().find(|t| kind(t).as_deref() == Some("annotate-organization")) {
+        return Some(OrganizationSource::Live(model::Annotation::read(task)));
     }
     if depth >= 8 {
         return None;
@@ -94,7 +114,7 @@ fn organization_path(
         .collect();
     includes.iter().find_map(|p| {
         let child = spec::load::read_tree(p, sources).ok()?;
-        organization_path(&child, p, sources, depth + 1)
+        organization_source(&child, p, sources, depth + 1)
     })
 }
 
@@ -120,16 +140,20 @@ pub fn load(path: &Path, options: &LoadOptions) -> LoadedTasks {
     // Where the organization file is, as org-formation looks: --organization-file, an
     // update-organization task (here or in an included file), then `.org-formationrc`.
     let rc = rc::find(path.parent().unwrap_or(Path::new(".")));
-    let found = options
-        .organization_file
-        .clone()
-        .map(|p| (p, None))
-        .or(scan.organization)
-        .or_else(|| rc.organization_file.clone().map(|p| (p, None)))
-        .filter(|(p, _)| p.exists());
+    let (file, annotation) = match scan.organization {
+        _ if options.organization_file.is_some() => (options.organization_file.clone().map(|p| (p, None)), None),
+        Some(OrganizationSource::File(p, context)) => (Some((p, context)), None),
+        Some(OrganizationSource::Live(annotation)) => (None, Some(annotation)),
+        None => (rc.organization_file.clone().map(|p| (p, None)), None),
+    };
+    let found = file.filter(|(p, _)| p.exists());
     org_options.templating_context = found.as_ref().and_then(|(_, c)| c.clone());
     let organization_file = found.map(|(p, _)| p);
-    let organization = organization_file.as_ref().map(|p| spec::load_confined(p, &org_options, confinement.clone()));
+    let organization = match (&organization_file, &annotation, &options.live_organization) {
+        (Some(p), _, _) => Some(spec::load_confined(p, &org_options, confinement.clone())),
+        (None, Some(annotation), Some(live)) => Some(annotated_organization(annotation, live, &org_options)),
+        _ => None,
+    };
     let kinds: HashMap<String, ResourceKind> = organization
         .as_ref()
         .map(|o| {
@@ -147,7 +171,10 @@ pub fn load(path: &Path, options: &LoadOptions) -> LoadedTasks {
     let mut sources = Sources::confined(confinement);
     let mut diagnostics = Diagnostics::default();
     let tasks = parse::parse(path, &mut sources, &kinds, &options.parameters, organization_file, &mut diagnostics);
-    if organization.is_none() {
+    if organization.is_none() && annotation.is_some() {
+        // Bindings name live accounts: they are checked when the organization is read (plan).
+        diagnostics.0.retain(|d| d.code != "unknown-reference");
+    } else if organization.is_none() {
         // Without the organization every binding reference is unknown: one error says why.
         diagnostics.0.retain(|d| d.code != "unknown-reference");
         diagnostics.push(
@@ -160,6 +187,33 @@ pub fn load(path: &Path, options: &LoadOptions) -> LoadedTasks {
     }
     diagnostics.sort();
     LoadedTasks { sources, diagnostics, tasks, organization }
+}
+
+/// The live organization as an organization file, for `annotate-organization`: accounts named
+/// by `AccountMapping`, else by their name (as org-formation does, made a valid logical id),
+/// `ExcludeAccounts` left out.
+fn annotated_organization(
+    annotation: &model::Annotation,
+    live: &crate::model::OrgState,
+    options: &LoadOptions,
+) -> Loaded {
+    let mut import = crate::import::ImportOptions {
+        excluded: annotation.excluded.iter().cloned().collect(),
+        access_role: annotation.access_role.clone(),
+        ..Default::default()
+    };
+    for (lid, id) in &annotation.account_mapping {
+        import.account_names.insert(id.clone(), lid.clone());
+    }
+    for account in live.accounts.values() {
+        let plain = !account.name.is_empty() && account.name.chars().all(|c| c.is_ascii_alphanumeric());
+        if plain && !import.account_names.values().any(|l| l == &account.name) {
+            import.account_names.entry(account.id.clone()).or_insert_with(|| account.name.clone());
+        }
+    }
+    let imported = crate::import::import_with(live, &import);
+    let name = format!("<organization {} (annotate-organization)>", live.organization_id);
+    spec::load_text(Path::new(&name), imported.yaml, options)
 }
 
 /// Two tasks deploying a stack of the same name to the same account and region would replace

@@ -136,7 +136,7 @@ pub struct StackTask {
 }
 
 /// Which tool a workload task runs.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum WorkloadTool {
     /// `update-cdk`: `npx cdk deploy`, parameters as `-c key=value`.
     Cdk { run_npm_build: bool },
@@ -147,6 +147,14 @@ pub enum WorkloadTool {
     Terraform,
     /// `register-type`: a CloudFormation resource type registered from its handler package.
     RegisterType { type_name: String, package: String },
+    /// `copy-to-s3`: one file (templated first when `TemplatingContext` is given) put at
+    /// `RemotePath` with the target's credentials.
+    CopyToS3 {
+        file: PathBuf,
+        remote_path: StackParam,
+        server_side_encryption: Option<String>,
+        templating: Option<serde_json::Value>,
+    },
 }
 
 impl WorkloadTool {
@@ -157,7 +165,13 @@ impl WorkloadTool {
             WorkloadTool::Serverless { .. } => "update-serverless.com",
             WorkloadTool::Terraform => "apply-tf",
             WorkloadTool::RegisterType { .. } => "register-type",
+            WorkloadTool::CopyToS3 { .. } => "copy-to-s3",
         }
+    }
+
+    /// Whether the tool runs commands in a directory (rather than calling an AWS API only).
+    pub fn runs_commands(&self) -> bool {
+        !matches!(self, WorkloadTool::RegisterType { .. } | WorkloadTool::CopyToS3 { .. })
     }
 }
 
@@ -187,9 +201,46 @@ pub struct WorkloadTask {
     pub failed_tolerance: u32,
 }
 
+/// `annotate-organization`: the organization is another account factory's (Control Tower, say);
+/// orgctl takes its accounts from the live organization and never changes it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Annotation {
+    /// `DefaultOrganizationAccessRoleName`.
+    pub access_role: Option<String>,
+    /// `ExcludeAccounts`: account ids neither bound nor referable.
+    pub excluded: Vec<String>,
+    /// `AccountMapping`: logical name → account id; other accounts are named by their name.
+    pub account_mapping: BTreeMap<String, String>,
+}
+
+impl Annotation {
+    /// Reads the task's attributes as written (plain values; the full parse reports mistakes).
+    pub fn read(task: &Node) -> Annotation {
+        let text = |n: &Node| n.as_str().map(str::to_string);
+        let excluded = match task.get("ExcludeAccounts").map(|n| &n.kind) {
+            Some(crate::spec::yaml::NodeKind::Seq(items)) => items.iter().filter_map(text).collect(),
+            Some(crate::spec::yaml::NodeKind::Scalar { text, .. }) => vec![text.clone()],
+            _ => Vec::new(),
+        };
+        let account_mapping = task
+            .get("AccountMapping")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|(k, v)| Some((text(k)?, text(v)?)))
+            .collect();
+        Annotation {
+            access_role: task.get("DefaultOrganizationAccessRoleName").and_then(text),
+            excluded,
+            account_mapping,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum TaskKind {
     UpdateOrganization { template: PathBuf },
+    AnnotateOrganization(Annotation),
     UpdateStacks(Box<StackTask>),
     Workload(Box<WorkloadTask>),
 }
@@ -215,7 +266,7 @@ impl TaskFile {
     pub fn organization_template(&self) -> Option<&PathBuf> {
         self.tasks.iter().find_map(|t| match &t.kind {
             TaskKind::UpdateOrganization { template } => Some(template),
-            TaskKind::UpdateStacks(_) | TaskKind::Workload(_) => None,
+            TaskKind::AnnotateOrganization(_) | TaskKind::UpdateStacks(_) | TaskKind::Workload(_) => None,
         })
     }
 }

@@ -16,14 +16,16 @@ use crate::spec::yaml::{Node, NodeKind};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-const TASK_TYPES: [&str; 7] = [
+const TASK_TYPES: [&str; 9] = [
     "update-organization",
+    "annotate-organization",
     "update-stacks",
     "include",
     "update-cdk",
     "update-serverless.com",
     "apply-tf",
     "register-type",
+    "copy-to-s3",
 ];
 /// Attributes of the workload tasks, beyond the common ones.
 const WORKLOAD_ATTRIBUTES: [&str; 10] = [
@@ -39,11 +41,8 @@ const WORKLOAD_ATTRIBUTES: [&str; 10] = [
     "FailedTaskTolerance",
 ];
 /// org-formation task types orgctl does not run: named so that the error says so plainly.
-const UNSUPPORTED_TYPES: [(&str, &str); 3] = [
-    ("annotate-organization", "it hands account creation to another account factory; orgctl manages the organization itself (use update-organization)"),
-    ("copy-to-s3", "orgctl does not write to S3; upload the file from your pipeline, or deploy it with a stack (AWS::S3::Object is not a CloudFormation type)"),
-    ("update-scps", "it is a legacy alias; declare the SCPs in the organization file"),
-];
+const UNSUPPORTED_TYPES: [(&str, &str); 1] =
+    [("update-scps", "it is a legacy alias; declare the SCPs in the organization file")];
 const COMMON: [&str; 4] = ["Type", "DependsOn", "Skip", "LogVerbose"];
 const STACK_ATTRIBUTES: [&str; 21] = [
     "Template",
@@ -377,6 +376,11 @@ impl Parser<'_> {
         }
         let allowed: Vec<&str> = match kind {
             "update-organization" => COMMON.iter().copied().chain(["Template", "TemplatingContext"]).collect(),
+            "annotate-organization" => COMMON
+                .iter()
+                .copied()
+                .chain(["DefaultOrganizationAccessRoleName", "ExcludeAccounts", "AccountMapping"])
+                .collect(),
             "include" => COMMON
                 .iter()
                 .copied()
@@ -398,6 +402,21 @@ impl Parser<'_> {
                 .chain([
                     "ResourceType",
                     "SchemaHandlerPackage",
+                    "OrganizationBinding",
+                    "TaskRoleName",
+                    "MaxConcurrentTasks",
+                    "FailedTaskTolerance",
+                ])
+                .collect(),
+            "copy-to-s3" => COMMON
+                .iter()
+                .copied()
+                .chain([
+                    "LocalPath",
+                    "RemotePath",
+                    "ServerSideEncryption",
+                    "TemplatingContext",
+                    "ZipBeforePut",
                     "OrganizationBinding",
                     "TaskRoleName",
                     "MaxConcurrentTasks",
@@ -449,7 +468,7 @@ impl Parser<'_> {
                     .help = Some("orgctl reads templates from the repository only (plans must be reproducible): download it next to the task file".into());
                 return None;
             }
-            let full = base.join(&text);
+            let full = crate::spec::files::beside(base, &text);
             if !full.exists() {
                 this.error(
                     "file-not-found",
@@ -474,6 +493,31 @@ impl Parser<'_> {
                 }],
                 None => Vec::new(),
             },
+            "annotate-organization" => {
+                let annotation = Annotation::read(node);
+                let ids = annotation.excluded.iter().map(|id| ("ExcludeAccounts", id));
+                for (attribute, id) in ids.chain(annotation.account_mapping.values().map(|id| ("AccountMapping", id))) {
+                    if id.len() != 12 || !id.chars().all(|c| c.is_ascii_digit()) {
+                        let at = node.get(attribute).map_or(span, |n| n.span);
+                        self.error(
+                            "invalid-account-id",
+                            at,
+                            name,
+                            Some(attribute),
+                            format!("'{id}' is not a 12-digit account id"),
+                        )
+                        .help =
+                            Some("quote account ids ('012345678901') so that YAML keeps their leading zeros".into());
+                    }
+                }
+                vec![Task {
+                    name: name.into(),
+                    span,
+                    depends_on,
+                    skip,
+                    kind: TaskKind::AnnotateOrganization(annotation),
+                }]
+            }
             "include" => {
                 let Some(child) = path_of(self, "Path") else { return Vec::new() };
                 let mut passed = BTreeMap::new();
@@ -500,9 +544,13 @@ impl Parser<'_> {
                 }
                 tasks
             }
-            "update-cdk" | "update-serverless.com" | "apply-tf" | "register-type" => {
+            "update-cdk" | "update-serverless.com" | "apply-tf" | "register-type" | "copy-to-s3" => {
                 let dir = match kind {
                     "register-type" => params.dir.clone(),
+                    "copy-to-s3" => match path_of(self, "LocalPath") {
+                        Some(file) => file,
+                        None => return Vec::new(),
+                    },
                     _ => match path_of(self, "Path") {
                         Some(dir) => dir,
                         None => return Vec::new(),
@@ -704,7 +752,13 @@ impl Parser<'_> {
         path: PathBuf,
         params: &TaskValues,
     ) -> Option<WorkloadTask> {
-        if !path.is_dir() {
+        if kind == "copy-to-s3" && !path.is_file() {
+            let at = node.get("LocalPath").map_or(span, |n| n.span);
+            self.error("not-a-file", at, name, Some("LocalPath"), format!("{} is not a file", path.display())).help =
+                Some("LocalPath names the one file to upload, relative to the task file".into());
+            return None;
+        }
+        if kind != "copy-to-s3" && !path.is_dir() {
             let at = node.get("Path").map_or(span, |n| n.span);
             self.error("not-a-directory", at, name, Some("Path"), format!("{} is not a directory", path.display()))
                 .help = Some("Path names the workload's directory, relative to the task file".into());
@@ -768,6 +822,7 @@ impl Parser<'_> {
                 }
                 WorkloadTool::RegisterType { type_name, package }
             }
+            "copy-to-s3" => self.copy_to_s3(name, span, node, &path, params)?,
             _ => WorkloadTool::Terraform,
         };
         let Some(binding_node) = node.get("OrganizationBinding") else {
@@ -808,6 +863,11 @@ impl Parser<'_> {
             .get("IgnoreFileChanges")
             .map(|n| self.strings(n, name, "IgnoreFileChanges", params))
             .unwrap_or_default();
+        // An upload has no directory of its own: its file's folder stands in (nothing runs there).
+        let path = match &tool {
+            WorkloadTool::CopyToS3 { file, .. } => file.parent().map_or(path.clone(), Path::to_path_buf),
+            _ => path,
+        };
         Some(WorkloadTask {
             tool,
             path,
@@ -824,6 +884,66 @@ impl Parser<'_> {
             max_concurrent: number(self, "MaxConcurrentTasks"),
             failed_tolerance: number(self, "FailedTaskTolerance").unwrap_or(0),
         })
+    }
+
+    /// A `copy-to-s3` task's upload: the file, where it goes, how it is encrypted and templated.
+    /// `ZipBeforePut` is refused by name rather than ignored.
+    fn copy_to_s3(
+        &mut self,
+        name: &str,
+        span: Span,
+        node: &Node,
+        file: &Path,
+        params: &TaskValues,
+    ) -> Option<WorkloadTool> {
+        if let Some(zip) = node.get("ZipBeforePut") {
+            if self.flag(zip, name, "ZipBeforePut", params) {
+                self.error(
+                    "unsupported-attribute",
+                    zip.span,
+                    name,
+                    Some("ZipBeforePut"),
+                    "orgctl does not zip before the upload",
+                )
+                .help = Some("zip the files in your pipeline and name the .zip as LocalPath".into());
+                return None;
+            }
+        }
+        let Some(remote) = node.get("RemotePath") else {
+            self.error("missing-attribute", span, name, Some("RemotePath"), "a copy-to-s3 task needs RemotePath")
+                .help = Some("the object to write: s3://bucket/key".into());
+            return None;
+        };
+        let remote_path = self.stack_param(remote, name, "RemotePath", params)?;
+        let server_side_encryption =
+            node.get("ServerSideEncryption").and_then(|n| self.text(n, name, "ServerSideEncryption", params));
+        if let Some(sse) = &server_side_encryption {
+            const KNOWN: [&str; 3] = ["AES256", "aws:kms", "aws:kms:dsse"];
+            if !KNOWN.contains(&sse.as_str()) {
+                let at = node.get("ServerSideEncryption").map_or(span, |n| n.span);
+                self.error(
+                    "invalid-value",
+                    at,
+                    name,
+                    Some("ServerSideEncryption"),
+                    format!("'{sse}' is not an S3 server-side encryption"),
+                )
+                .help = Some(format!("one of: {}", KNOWN.join(", ")));
+                return None;
+            }
+        }
+        let templating = node
+            .get("TemplatingContext")
+            .and_then(|n| self.value(n, name, "TemplatingContext", params))
+            .and_then(|v| v.known());
+        if let Some(context) = &templating {
+            if let Err(e) = crate::tasks::upload::content(file, Some(context)) {
+                let at = node.get("LocalPath").map_or(span, |n| n.span);
+                self.error("templating", at, name, Some("LocalPath"), e);
+                return None;
+            }
+        }
+        Some(WorkloadTool::CopyToS3 { file: file.to_path_buf(), remote_path, server_side_encryption, templating })
     }
 
     /// A binding without a Region, with no default region to take, deploys nothing: refused, as
@@ -1283,9 +1403,28 @@ impl Parser<'_> {
                 );
             }
         }
-        if file.tasks.iter().filter(|t| matches!(t.kind, TaskKind::UpdateOrganization { .. })).count() > 1 {
+        let count = |annotate: bool| {
+            file.tasks
+                .iter()
+                .filter(|t| match t.kind {
+                    TaskKind::UpdateOrganization { .. } => !annotate,
+                    TaskKind::AnnotateOrganization(_) => annotate,
+                    _ => false,
+                })
+                .count()
+        };
+        if count(false) > 1 {
             self.diags
                 .push(Diagnostic::error("duplicate-update-organization", "more than one update-organization task"));
+        }
+        if count(true) > 1 || (count(true) == 1 && count(false) > 0) {
+            self.diags.push(
+                Diagnostic::error(
+                    "annotate-and-update-organization",
+                    "annotate-organization goes instead of update-organization, and only once",
+                )
+                .help("annotate-organization takes the accounts from the live organization, which another account factory manages; update-organization manages it from a file: keep one"),
+            );
         }
     }
 }

@@ -58,6 +58,12 @@ async fn the_landing_zone_deploys_on_moto_into_the_right_accounts_and_regions() 
     assert!(auditor.is_ok(), "the auditor role lives in the Security account");
 }
 
+/// The id of the account with `email` in moto's organization.
+async fn account_id(moto: &Moto, email: &str) -> String {
+    let accounts = moto.organizations().await.list_accounts().send().await.unwrap().accounts().to_vec();
+    accounts.iter().find(|a| a.email() == Some(email)).and_then(|a| a.id()).unwrap().to_string()
+}
+
 /// IAM returns policy documents URL-encoded.
 fn urlencoding_free(text: &str) -> String {
     let mut out = String::new();
@@ -91,14 +97,7 @@ async fn on_moto_producers_go_first_and_prune_deletes_only_when_asked() {
 
     // (A changed producer output reaching its consumers is tested on the sandbox: moto cannot
     // replace the IAM role on a stack update, see shared/AWS-FACTS.md.)
-    let orgs = moto.organizations().await;
-    let accounts = orgs.list_accounts().send().await.unwrap().accounts().to_vec();
-    let prod = accounts
-        .iter()
-        .find(|a| a.email() == Some("aws+production@example.com"))
-        .and_then(|a| a.id())
-        .unwrap()
-        .to_string();
+    let prod = account_id(&moto, "aws+production@example.com").await;
 
     // Without the KMS task, --prune deletes its stacks; they are gone from every account.
     let mut text = std::fs::read_to_string(ws.tasks()).unwrap();
@@ -118,4 +117,48 @@ async fn on_moto_producers_go_first_and_prune_deletes_only_when_asked() {
     assert!(gone, "acme-kms was pruned");
     let again = tokio::task::block_in_place(|| ws.run_on(&moto, &["plan", tasks, "--detailed-exitcode"]));
     assert_eq!(again.code, Some(0), "{}", again.stdout);
+}
+
+/// `copy-to-s3` on the AWS provider: the bucket made by a stack first (DependsOn), then the
+/// templated file put into it with the target account's credentials; moving RemotePath deletes
+/// the object written before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copy_to_s3_puts_the_file_into_the_bucket_of_each_target_on_moto() {
+    let moto = Moto::start().await;
+    let ws = Workspace::quickstart_for_moto();
+    let dir = ws.dir.path().join("landing-zone");
+    std::fs::write(
+        dir.join("bucket.yml"),
+        "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Sub 'orgctl-upload-${AWS::AccountId}'\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("hello.txt"), "hello {{ who }}\n").unwrap();
+    let tasks = dir.join("upload-tasks.yml");
+    std::fs::write(
+        &tasks,
+        "OrganizationUpdate:\n  Type: update-organization\n  Template: ../examples/quickstart/organization.yml\nBucket:\n  Type: update-stacks\n  Template: ./bucket.yml\n  StackName: upload-bucket\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref ProductionAccount\nUpload:\n  Type: copy-to-s3\n  DependsOn: Bucket\n  LocalPath: ./hello.txt\n  RemotePath: !Sub s3://orgctl-upload-${AWS::AccountId}/greetings/hello.txt\n  TemplatingContext:\n    who: moto\n  OrganizationBinding:\n    Account: !Ref ProductionAccount\n    Region: eu-west-1\n",
+    )
+    .unwrap();
+    let tasks = tasks.to_str().unwrap();
+    let apply = tokio::task::block_in_place(|| ws.run_on(&moto, &["apply", tasks, "--auto-approve"]));
+    assert_eq!(apply.code, Some(0), "{}\n{}", apply.stdout, apply.stderr);
+    let prod = account_id(&moto, "aws+production@example.com").await;
+    let s3 = moto.s3_in(&prod, "eu-west-1").await;
+    let bucket = format!("orgctl-upload-{prod}");
+    let object = s3.get_object().bucket(&bucket).key("greetings/hello.txt").send().await.unwrap();
+    let body = object.body.collect().await.unwrap().into_bytes();
+    assert_eq!(&body[..], b"hello moto\n");
+    let again = tokio::task::block_in_place(|| ws.run_on(&moto, &["plan", tasks, "--detailed-exitcode"]));
+    assert_eq!(again.code, Some(0), "{}\n{}", again.stdout, again.stderr);
+
+    std::fs::write(
+        dir.join("upload-tasks.yml"),
+        std::fs::read_to_string(tasks).unwrap().replace("greetings/", "moved/"),
+    )
+    .unwrap();
+    let apply = tokio::task::block_in_place(|| ws.run_on(&moto, &["apply", tasks, "--auto-approve"]));
+    assert_eq!(apply.code, Some(0), "{}\n{}", apply.stdout, apply.stderr);
+    let listed = s3.list_objects_v2().bucket(&bucket).send().await.unwrap();
+    let keys: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
+    assert_eq!(keys, ["moved/hello.txt"]);
 }

@@ -694,3 +694,119 @@ fn copy_value_inside_lists_and_sub_is_read_when_the_stack_deploys() {
     assert_eq!(consumer["parameters"]["named"], Value::String(format!("{export}-alarm")));
     assert!(run_file(&ws, &file, "plan", &[]).stdout.contains("No changes."));
 }
+
+/// `copy-to-s3`: the file (templated with `TemplatingContext`) put at each target's
+/// `RemotePath`; skipped while unchanged; uploaded again when the file changes; the old object
+/// deleted when `RemotePath` moves, and the object deleted when its target leaves the binding.
+#[test]
+fn copy_to_s3_uploads_per_target_and_cleans_up_what_it_wrote() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let task = "Upload:\n  Type: copy-to-s3\n  LocalPath: ./settings.json\n  RemotePath: !Sub s3://config-${AWS::AccountId}/settings/${AWS::Region}.json\n  ServerSideEncryption: AES256\n  TemplatingContext:\n    owner: platform\n  OrganizationBinding:\n    Account: [!Ref ProductionAccount, !Ref DevelopmentAccount]\n    Region: eu-west-1\n";
+    let file = custom_tasks(&ws, task, &[("settings.json", "{\"owner\": \"{{ owner }}\"}\n")]);
+    let objects = |ws: &Workspace| -> serde_json::Map<String, Value> {
+        let data: Value = serde_json::from_str(&std::fs::read_to_string(&ws.sandbox).unwrap()).unwrap();
+        data["objects"].as_object().cloned().unwrap_or_default()
+    };
+    let plan = run_file(&ws, &file, "plan", &[]);
+    assert_eq!(plan.stdout.matches("copy-to-s3 Upload in").count(), 2, "{}", plan.stdout);
+    assert!(plan.stdout.contains("/settings/eu-west-1.json"), "{}", plan.stdout);
+    let run = run_file(&ws, &file, "apply", &[]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let written = objects(&ws);
+    assert_eq!(written.len(), 2, "{written:?}");
+    for (location, object) in &written {
+        assert!(location.starts_with("s3://config-") && location.ends_with("/settings/eu-west-1.json"), "{location}");
+        assert_eq!(object["text"], "{\"owner\": \"platform\"}\n", "templated before the upload");
+        assert_eq!(object["server_side_encryption"], "AES256");
+        assert!(location.contains(object["account_id"].as_str().unwrap()), "written with the target's own account");
+    }
+    assert!(run_file(&ws, &file, "plan", &[]).stdout.contains("No changes."));
+    // The file changes: both targets again.
+    std::fs::write(file.with_file_name("settings.json"), "{\"owner\": \"{{ owner }}\", \"v\": 2}\n").unwrap();
+    let plan = run_file(&ws, &file, "plan", &[]);
+    assert_eq!(plan.stdout.matches("copy-to-s3 Upload in").count(), 2, "{}", plan.stdout);
+    // RemotePath moves: the new object is written and the old one deleted.
+    let edit = |from: &str, to: &str| {
+        std::fs::write(&file, std::fs::read_to_string(&file).unwrap().replace(from, to)).unwrap();
+    };
+    edit("/settings/", "/moved/");
+    let run = run_file(&ws, &file, "apply", &[]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let written = objects(&ws);
+    assert_eq!(written.len(), 2, "{written:?}");
+    assert!(written.keys().all(|k| k.contains("/moved/")), "{written:?}");
+    // A target leaves the binding: its object goes.
+    edit("[!Ref ProductionAccount, !Ref DevelopmentAccount]", "!Ref ProductionAccount");
+    let plan = run_file(&ws, &file, "plan", &[]);
+    assert!(plan.stdout.contains("remove (the target left the binding)"), "{}", plan.stdout);
+    run_file(&ws, &file, "apply", &[]).ok();
+    assert_eq!(objects(&ws).len(), 1);
+    // What orgctl does not do is refused by name.
+    let zipped = custom_tasks(
+        &ws,
+        &task.replace("  ServerSideEncryption", "  ZipBeforePut: true\n  ServerSideEncryption"),
+        &[("settings.json", "{}")],
+    );
+    let run = ws.run(&["validate", zipped.to_str().unwrap()]);
+    assert!(run.stderr.contains("ZipBeforePut") && run.stderr.contains("unsupported-attribute"), "{}", run.stderr);
+    let bad = custom_tasks(&ws, &task.replace("s3://config-", "s3://Config_"), &[("settings.json", "{}")]);
+    let run = run_file(&ws, &bad, "plan", &[]);
+    assert!(run.stderr.contains("not an S3 bucket name"), "{}", run.stderr);
+}
+
+/// `annotate-organization`: no organization file; the accounts are the live organization's,
+/// named by `AccountMapping` or by their names, `ExcludeAccounts` out of every binding, and the
+/// organization itself never changed.
+#[test]
+fn annotate_organization_binds_the_live_accounts_and_leaves_the_organization_alone() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let id_of = |email: &str| ws.state().account(email)["id"].as_str().unwrap().to_string();
+    let (production, sandbox) = (id_of("aws+production@example.com"), id_of("aws+sandbox@example.com"));
+    let dir = ws.dir.path().join("landing-zone");
+    std::fs::write(dir.join("topic.yml"), TOPIC).unwrap();
+    let file = dir.join("annotated-tasks.yml");
+    std::fs::write(
+        &file,
+        format!("Annotate:\n  Type: annotate-organization\n  ExcludeAccounts: ['{sandbox}']\n  AccountMapping:\n    Prod: '{production}'\nTopics:\n  Type: update-stacks\n  Template: ./topic.yml\n  StackName: topics\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: '*'\nProdOnly:\n  Type: update-stacks\n  Template: ./topic.yml\n  StackName: prod-topic\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: [!Ref Prod, !Ref Development]\n"),
+    )
+    .unwrap();
+    let run = ws.run(&["validate", file.to_str().unwrap()]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("live organization"), "{}", run.stdout);
+    // (orgctl's own bookkeeping, the regions it has stacks in, is a tag on the root.)
+    let structure = |ws: &Workspace| {
+        let org = ws.sandbox_json()["org"].clone();
+        (org["ous"].clone(), org["accounts"].clone(), org["policies"].clone())
+    };
+    let before = structure(&ws);
+    let plan = run_file(&ws, &file, "plan", &[]);
+    assert_eq!(plan.code, Some(0), "{}{}", plan.stdout, plan.stderr);
+    assert!(plan.stdout.contains("annotate-organization"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("stack prod-topic in Production/eu-west-1"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("stack prod-topic in Development/eu-west-1"), "{}", plan.stdout);
+    assert!(!plan.stdout.contains("in Sandbox/"), "an excluded account is in no binding: {}", plan.stdout);
+    let run = run_file(&ws, &file, "apply", &[]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert!(structure(&ws) == before, "the organization is not changed");
+    assert!(run_file(&ws, &file, "plan", &[]).stdout.contains("No changes."));
+    let deployed: Vec<String> = stacks(&ws)
+        .iter()
+        .filter(|s| s["name"] == "topics")
+        .map(|s| s["account_id"].as_str().unwrap().into())
+        .collect();
+    assert_eq!(deployed.len(), 5, "every member account but the excluded one: {deployed:?}");
+    assert!(!deployed.contains(&sandbox));
+    // Both kinds of organization task in one file: refused.
+    std::fs::write(
+        &file,
+        format!(
+            "{}OrganizationUpdate:\n  Type: update-organization\n  Template: ../examples/quickstart/organization.yml\n",
+            std::fs::read_to_string(&file).unwrap()
+        ),
+    )
+    .unwrap();
+    let run = ws.run(&["validate", file.to_str().unwrap()]);
+    assert!(run.stderr.contains("annotate-and-update-organization"), "{}", run.stderr);
+}

@@ -121,7 +121,8 @@ fn a_task_file_with_includes_parameters_and_bindings() {
 fn task_file_mistakes_are_reported_with_their_task() {
     let cases = [
         (format!("{ORG}A:\n  Type: update-stack\n"), "unknown-task-type"),
-        (format!("{ORG}A:\n  Type: copy-to-s3\n"), "unsupported-task-type"),
+        (format!("{ORG}A:\n  Type: update-scps\n"), "unsupported-task-type"),
+        (format!("{ORG}A:\n  Type: copy-to-s3\n  LocalPath: ./template.yml\n"), "missing-attribute"),
         (format!("{ORG}A:\n  Type: update-stacks\n  Template: ./template.yml\n"), "missing-attribute"),
         (format!("{ORG}A:\n  Type: update-stacks\n  Template: ./missing.yml\n  StackName: a\n"), "file-not-found"),
         (format!("{ORG}A:\n  Type: update-stacks\n  Template: ./template.yml\n  StackName: a\n  DependsOn: B\nB:\n  Type: update-stacks\n  Template: ./template.yml\n  StackName: b\n  DependsOn: A\n"), "task-cycle"),

@@ -144,6 +144,19 @@ impl Clients {
         aws_sdk_cloudformation::Client::from_conf(builder.build())
     }
 
+    /// S3 in `region`, as the caller or with `credentials`; path-style addressing when an
+    /// endpoint is set (a local emulator has no per-bucket host names).
+    pub fn s3(&self, region: &str, credentials: Option<aws_sdk_iam::config::Credentials>) -> aws_sdk_s3::Client {
+        let mut builder = aws_sdk_s3::config::Builder::from(&self.sdk)
+            .region(Region::new(region.to_string()))
+            .force_path_style(self.sdk.endpoint_url().is_some())
+            .interceptor(self.counter.clone());
+        if let Some(c) = credentials {
+            builder = builder.credentials_provider(c);
+        }
+        aws_sdk_s3::Client::from_conf(builder.build())
+    }
+
     /// AssumeRole into `arn`, as the caller or with `through` (credentials of an earlier role).
     async fn assume(
         &self,

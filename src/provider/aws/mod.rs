@@ -456,6 +456,37 @@ impl Provider for AwsProvider {
         self.remove_type(account_id, region, role, type_name).await
     }
 
+    async fn put_object(
+        &self,
+        account_id: &str,
+        region: &str,
+        role: Option<&str>,
+        object: &crate::provider::PutObject<'_>,
+    ) -> ProviderResult<()> {
+        let s3 = self.clients.s3(region, self.credentials_in(account_id, role, None).await?);
+        let mut put = s3
+            .put_object()
+            .bucket(object.bucket)
+            .key(object.key)
+            .body(aws_sdk_s3::primitives::ByteStream::from(object.body.to_vec()));
+        if let Some(sse) = object.server_side_encryption {
+            put = put.server_side_encryption(aws_sdk_s3::types::ServerSideEncryption::from(sse));
+        }
+        put.send().await.map(|_| ()).map_err(|e| api_error("PutObject", e))
+    }
+
+    async fn delete_object(
+        &self,
+        account_id: &str,
+        region: &str,
+        role: Option<&str>,
+        bucket: &str,
+        key: &str,
+    ) -> ProviderResult<()> {
+        let s3 = self.clients.s3(region, self.credentials_in(account_id, role, None).await?);
+        s3.delete_object().bucket(bucket).key(key).send().await.map(|_| ()).map_err(|e| api_error("DeleteObject", e))
+    }
+
     async fn workload_credentials(
         &self,
         account_id: &str,

@@ -21,15 +21,26 @@ impl AwsProvider {
         role: Option<&str>,
         via: Option<&str>,
     ) -> ProviderResult<aws_sdk_cloudformation::Client> {
+        let credentials = self.credentials_in(account_id, role, via).await?;
+        Ok(self.clients.cloudformation(region, credentials))
+    }
+
+    /// The credentials to act in `account_id`: the caller's own in the management account (no
+    /// role named), else `role` (or the account's access role) assumed, through `via` if given.
+    pub(super) async fn credentials_in(
+        &self,
+        account_id: &str,
+        role: Option<&str>,
+        via: Option<&str>,
+    ) -> ProviderResult<Option<aws_sdk_iam::config::Credentials>> {
         let email = self.email_of(account_id);
-        let credentials = match (role, via) {
+        Ok(match (role, via) {
             (None, None) if account_id == self.management_account_id => None,
             (None, _) => {
                 Some(self.clients.member_credentials(account_id, self.roles.role_for(account_id, &email), via).await?)
             }
             (Some(role), _) => Some(self.clients.member_credentials(account_id, role, via).await?),
-        };
-        Ok(self.clients.cloudformation(region, credentials))
+        })
     }
 
     async fn cfn(&self, account_id: &str, region: &str) -> ProviderResult<aws_sdk_cloudformation::Client> {
@@ -213,17 +224,24 @@ impl AwsProvider {
             .disable_rollback(spec.disable_rollback)
             .send()
             .await;
-        match updated {
+        let state = match updated {
             Ok(_) => {
                 let state = self.wait(&cfn, account_id, region, &spec.name).await?;
-                Self::settled(&spec.name, account_id, region, state, &["UPDATE_COMPLETE"])?;
+                Self::settled(&spec.name, account_id, region, state.clone(), &["UPDATE_COMPLETE"])?;
+                state
             }
             Err(e) => {
                 let e = api_error("UpdateStack", e);
                 if !e.message.contains("No updates are to be performed") {
                     return Err(e);
                 }
+                self.describe(&cfn, account_id, region, &spec.name).await?
             }
+        };
+        // Only a change of the setting is sent (one call fewer per stack, and emulators without
+        // UpdateTerminationProtection keep working).
+        if state.is_some_and(|s| s.termination_protection == spec.termination_protection) {
+            return Ok(());
         }
         cfn.update_termination_protection()
             .stack_name(&spec.name)

@@ -630,6 +630,49 @@ impl Provider for SandboxProvider {
         })
     }
 
+    async fn put_object(
+        &self,
+        account_id: &str,
+        region: &str,
+        _role: Option<&str>,
+        object: &crate::provider::PutObject<'_>,
+    ) -> ProviderResult<()> {
+        let location = format!("s3://{}/{}", object.bucket, object.key);
+        self.write("PutObject", &[account_id, region, &location], |d| {
+            d.account_mut(account_id)?;
+            if object.key.len() > 1024 {
+                return Err(err("KeyTooLongError", "the object key is longer than 1,024 bytes"));
+            }
+            d.objects.insert(
+                location.clone(),
+                store::SandboxObject {
+                    account_id: account_id.to_string(),
+                    region: region.to_string(),
+                    md5: crate::tasks::upload::md5_hex(object.body),
+                    size: object.body.len() as u64,
+                    server_side_encryption: object.server_side_encryption.map(str::to_string),
+                    text: String::from_utf8(object.body.to_vec()).ok(),
+                },
+            );
+            Ok(())
+        })
+    }
+
+    async fn delete_object(
+        &self,
+        account_id: &str,
+        region: &str,
+        _role: Option<&str>,
+        bucket: &str,
+        key: &str,
+    ) -> ProviderResult<()> {
+        let location = format!("s3://{bucket}/{key}");
+        self.write("DeleteObject", &[account_id, region, &location], |d| {
+            d.objects.remove(&location);
+            Ok(())
+        })
+    }
+
     /// Stand-in credentials that name the account and role, so that tests see which target a
     /// command ran for.
     async fn workload_credentials(

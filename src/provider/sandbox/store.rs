@@ -41,6 +41,23 @@ pub struct SandboxData {
     /// Registered CloudFormation types, `account/region/type` → handler package.
     #[serde(default)]
     pub types: BTreeMap<String, String>,
+    /// Objects written by `copy-to-s3` tasks, by `s3://bucket/key`.
+    #[serde(default)]
+    pub objects: BTreeMap<String, SandboxObject>,
+}
+
+/// An S3 object in the sandbox: who wrote it, from where, and what it holds.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SandboxObject {
+    pub account_id: String,
+    pub region: String,
+    pub md5: String,
+    pub size: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_side_encryption: Option<String>,
+    /// The content when it is UTF-8 text (so that tests and users can read it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
 }
 
 /// The management account a new sandbox organization starts with.
@@ -99,6 +116,7 @@ impl SandboxData {
             requests: BTreeMap::new(),
             stacks: BTreeMap::new(),
             types: BTreeMap::new(),
+            objects: BTreeMap::new(),
         }
     }
 
@@ -114,6 +132,7 @@ impl SandboxData {
             requests: BTreeMap::new(),
             stacks: BTreeMap::new(),
             types: BTreeMap::new(),
+            objects: BTreeMap::new(),
         }
     }
 

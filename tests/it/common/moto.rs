@@ -151,6 +151,12 @@ impl Moto {
         aws_sdk_cloudformation::Client::new(&self.config_in(account_id, region).await)
     }
 
+    pub async fn s3_in(&self, account_id: &str, region: &str) -> aws_sdk_s3::Client {
+        let config =
+            aws_sdk_s3::config::Builder::from(&self.config_in(account_id, region).await).force_path_style(true);
+        aws_sdk_s3::Client::from_conf(config.build())
+    }
+
     /// SDK configuration acting inside `account_id` (the management account's own, else assumed).
     async fn config_in(&self, account_id: &str, region: &str) -> aws_config::SdkConfig {
         let sts = aws_sdk_sts::Client::new(&self.sdk_config().await);
