@@ -167,6 +167,8 @@ pub(super) struct Input {
     pub org: Loaded,
     pub desired: DesiredOrg,
     pub tasks: Option<crate::tasks::model::TaskFile>,
+    /// Templates fetched from URLs, kept until the plan is made (they are read while planning).
+    pub _fetched: Option<crate::ops::fetch::Fetched>,
 }
 
 /// Loads a file and opens the organization it describes. A task file with an
@@ -178,11 +180,25 @@ pub(super) async fn load_and_open(
     target: &TargetArgs,
 ) -> Result<(Input, Arc<dyn Provider>), CliError> {
     let mut options = load_options(args)?;
-    if crate::tasks::is_task_file(file, &options) && crate::tasks::needs_live_organization(file, &options) {
-        let provider = open_provider(target, None, None, None).await?;
-        options.live_organization = Some(Arc::new(provider.read().await?));
+    let mut fetched = None;
+    if crate::tasks::is_task_file(file, &options) {
+        let live = crate::tasks::needs_live_organization(file, &options);
+        let urls = crate::tasks::template_urls(file, &options);
+        if live || !urls.is_empty() {
+            let provider = open_provider(target, None, None, None).await?;
+            if live {
+                options.live_organization = Some(Arc::new(provider.read().await?));
+            }
+            if !urls.is_empty() {
+                let got = crate::ops::fetch::fetch(&urls, provider.as_ref()).await?;
+                options.allowed_paths.push(got.dir.path().to_path_buf());
+                options.fetched_templates = got.files.clone();
+                fetched = Some(got);
+            }
+        }
     }
-    let input = load_valid(file, options)?;
+    let mut input = load_valid(file, options)?;
+    input._fetched = fetched;
     let provider = open_provider(target, Some(&input.desired), Some(&input.org), None).await?;
     Ok((input, provider))
 }
@@ -211,7 +227,7 @@ fn load_valid(file: &Path, options: LoadOptions) -> Result<Input, CliError> {
         (org, None)
     };
     match org.desired.clone() {
-        Some(desired) => Ok(Input { org, desired, tasks }),
+        Some(desired) => Ok(Input { org, desired, tasks, _fetched: None }),
         None => {
             errln!(
                 "{} {} has {} error(s); nothing was sent to the organization",

@@ -189,6 +189,8 @@ pub trait Provider: Send + Sync {
         role: Option<&str>,
         object: &PutObject<'_>,
     ) -> ProviderResult<()>;
+    /// GetObject as the management account (a template named by an `s3://` URL).
+    async fn get_object(&self, bucket: &str, key: &str) -> ProviderResult<Vec<u8>>;
     /// DeleteObject; an object already gone is not an error.
     async fn delete_object(
         &self,

@@ -52,6 +52,9 @@ pub struct LoadOptions {
     /// The organization as read, for a task file whose `annotate-organization` task takes its
     /// accounts from the live organization instead of a file.
     pub live_organization: Option<std::sync::Arc<crate::model::OrgState>>,
+    /// Templates a task file names by URL (`s3://`, `https://`), fetched before it is read:
+    /// URL → local copy.
+    pub fetched_templates: BTreeMap<String, PathBuf>,
 }
 
 /// Reads, validates and resolves an org file given on the command line.

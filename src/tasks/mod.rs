@@ -56,6 +56,8 @@ pub fn is_task_file(path: &Path, options: &LoadOptions) -> bool {
 struct Prescan {
     declared: std::collections::BTreeSet<String>,
     organization: Option<OrganizationSource>,
+    /// `update-stacks` templates named by URL.
+    urls: Vec<String>,
 }
 
 /// Where a task file's organization comes from.
@@ -68,13 +70,28 @@ enum OrganizationSource {
 
 fn prescan(path: &Path, sources: &mut Sources) -> Prescan {
     let Ok(root) = spec::load::read_tree(path, sources) else {
-        return Prescan { declared: Default::default(), organization: None };
+        return Prescan { declared: Default::default(), organization: None, urls: Vec::new() };
     };
     let names = root.get("Parameters").and_then(|p| p.as_map()).unwrap_or_default();
-    Prescan {
-        declared: names.iter().filter_map(|(k, _)| k.as_str().map(str::to_string)).collect(),
-        organization: organization_source(&root, path, sources, 0),
-    }
+    let mut tasks = Vec::new();
+    every_task(&root, path, sources, 0, &mut tasks);
+    let kind = |task: &spec::yaml::Node| task.get("Type").and_then(|t| t.as_str()).map(str::to_string);
+    let of_kind = |wanted: &str| tasks.iter().find(|(t, _)| kind(t).as_deref() == Some(wanted));
+    let organization = match (of_kind("update-organization"), of_kind("annotate-organization")) {
+        (Some((task, file)), _) => task.get("Template").and_then(|t| t.as_str()).map(|template| {
+            let context =
+                task.get("TemplatingContext").and_then(|c| crate::expr::evaluate(c, &mut NoNames).ok()?.known());
+            OrganizationSource::File(file.parent().unwrap_or(Path::new(".")).join(template), context)
+        }),
+        (None, Some((task, _))) => Some(OrganizationSource::Live(model::Annotation::read(task))),
+        (None, None) => None,
+    };
+    let urls = tasks
+        .iter()
+        .filter(|(t, _)| kind(t).as_deref() == Some("update-stacks"))
+        .filter_map(|(t, _)| t.get("Template")?.as_str().filter(|u| crate::ops::fetch::is_url(u)).map(str::to_string))
+        .collect();
+    Prescan { declared: names.iter().filter_map(|(k, _)| k.as_str().map(str::to_string)).collect(), organization, urls }
 }
 
 /// Whether the task file at `path` takes its organization from the live one
@@ -85,37 +102,34 @@ pub fn needs_live_organization(path: &Path, options: &LoadOptions) -> bool {
         && matches!(prescan(path, &mut sources).organization, Some(OrganizationSource::Live(_)))
 }
 
-/// The organization of an `update-organization` or `annotate-organization` task (in `root`, the
-/// file at `path`, or a file it includes).
-fn organization_source(
+/// The templates the task file at `path` (and the files it includes) names by URL, to be fetched
+/// before it is loaded.
+pub fn template_urls(path: &Path, options: &LoadOptions) -> Vec<String> {
+    let mut sources = Sources::confined(Confinement::for_entry(path, &options.allowed_paths));
+    prescan(path, &mut sources).urls
+}
+
+/// Every task of the file `root` (read from `path`) and of the files it includes, in order, each
+/// with the file it is in. (Unreadable includes are skipped: the full parse reports them.)
+fn every_task(
     root: &spec::yaml::Node,
     path: &Path,
     sources: &mut Sources,
     depth: usize,
-) -> Option<OrganizationSource> {
+    out: &mut Vec<(spec::yaml::Node, std::path::PathBuf)>,
+) {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let tasks: Vec<&spec::yaml::Node> = root.as_map()?.iter().map(|(_, task)| task).collect();
-    let kind = |task: &spec::yaml::Node| task.get("Type").and_then(|t| t.as_str()).map(str::to_string);
-    if let Some(task) = tasks.iter().find(|t| kind(t).as_deref() == Some("update-organization")) {
-        let template = task.get("Template")?.as_str()?;
-        let context = task.get("TemplatingContext").and_then(|c| crate::expr::evaluate(c, &mut NoNames).ok()?.known());
-        return Some(OrganizationSource::File(dir.join(template), context));
-    }
-    if let Some(task) = tasks.iter().find(|t| kind(t).as_deref() == Some("annotate-organization")) {
-        return Some(OrganizationSource::Live(model::Annotation::read(task)));
-    }
+    let tasks: Vec<&spec::yaml::Node> = root.as_map().unwrap_or_default().iter().map(|(_, task)| task).collect();
+    out.extend(tasks.iter().map(|t| ((*t).clone(), path.to_path_buf())));
     if depth >= 8 {
-        return None;
+        return;
     }
-    let includes: Vec<std::path::PathBuf> = tasks
-        .iter()
-        .filter(|t| kind(t).as_deref() == Some("include"))
-        .filter_map(|t| Some(dir.join(t.get("Path")?.as_str()?)))
-        .collect();
-    includes.iter().find_map(|p| {
-        let child = spec::load::read_tree(p, sources).ok()?;
-        organization_source(&child, p, sources, depth + 1)
-    })
+    for task in tasks.iter().filter(|t| t.get("Type").and_then(|k| k.as_str()) == Some("include")) {
+        let Some(child) = task.get("Path").and_then(|p| p.as_str()).map(|p| dir.join(p)) else { continue };
+        if let Ok(node) = spec::load::read_tree(&child, sources) {
+            every_task(&node, &child, sources, depth + 1, out);
+        }
+    }
 }
 
 /// A scope without names: plain values only.
@@ -170,7 +184,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> LoadedTasks {
         .unwrap_or_default();
     let mut sources = Sources::confined(confinement);
     let mut diagnostics = Diagnostics::default();
-    let tasks = parse::parse(path, &mut sources, &kinds, &options.parameters, organization_file, &mut diagnostics);
+    let tasks = parse::parse(path, &mut sources, &kinds, options, organization_file, &mut diagnostics);
     if organization.is_none() && annotation.is_some() {
         // Bindings name live accounts: they are checked when the organization is read (plan).
         diagnostics.0.retain(|d| d.code != "unknown-reference");

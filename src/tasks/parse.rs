@@ -102,6 +102,8 @@ struct Parser<'a> {
     /// Resource kinds of the organization file, by logical id, to check binding references.
     org_kinds: &'a HashMap<String, ResourceKind>,
     overrides: &'a BTreeMap<String, String>,
+    /// Templates named by URL, fetched before parsing: URL → local copy.
+    fetched: &'a BTreeMap<String, PathBuf>,
     stack: Vec<PathBuf>,
     /// The organization file of the update-organization task.
     organization_file: Option<PathBuf>,
@@ -123,7 +125,7 @@ pub fn parse(
     path: &Path,
     sources: &mut Sources,
     org_kinds: &HashMap<String, ResourceKind>,
-    overrides: &BTreeMap<String, String>,
+    options: &crate::spec::LoadOptions,
     organization_file: Option<PathBuf>,
     diags: &mut Diagnostics,
 ) -> TaskFile {
@@ -131,7 +133,8 @@ pub fn parse(
         sources,
         diags: Diagnostics::default(),
         org_kinds,
-        overrides,
+        overrides: &options.parameters,
+        fetched: &options.fetched_templates,
         stack: Vec::new(),
         organization_file,
         template_parameters: BTreeMap::new(),
@@ -463,9 +466,34 @@ impl Parser<'_> {
                 return None;
             };
             let text = this.text(n, name, attribute, params)?;
-            if text.starts_with("s3://") || text.starts_with("https://") || text.starts_with("http://") {
-                this.error("template-url", n.span, name, Some(attribute), format!("{attribute} is a URL ({text})"))
-                    .help = Some("orgctl reads templates from the repository only (plans must be reproducible): download it next to the task file".into());
+            if crate::ops::fetch::is_url(&text) {
+                if attribute != "Template" || kind != "update-stacks" {
+                    this.error(
+                        "url-not-allowed",
+                        n.span,
+                        name,
+                        Some(attribute),
+                        format!("{attribute} is a URL ({text})"),
+                    )
+                    .help = Some(format!(
+                        "a {kind} task reads {attribute} from the repository: name a file next to the task file"
+                    ));
+                    return None;
+                }
+                if let Some(local) = this.fetched.get(&text) {
+                    return Some(local.clone());
+                }
+                let d = this.error(
+                    "template-not-fetched",
+                    n.span,
+                    name,
+                    Some(attribute),
+                    format!("the template {text} is read when planning, so it is not checked here"),
+                );
+                d.severity = crate::diagnostic::Severity::Warning;
+                d.help = Some(
+                    "`orgctl plan` fetches it (S3 through the management account's credentials) and checks it".into(),
+                );
                 return None;
             }
             let full = crate::spec::files::beside(base, &text);

@@ -426,7 +426,6 @@ fn template_sections_task_bindings_and_stack_options_are_honoured() {
 fn task_attributes_orgctl_cannot_honour_are_refused_by_name() {
     let ws = Workspace::quickstart();
     let cases = [
-        ("Template: s3://bucket/template.yml", "template-url"),
         ("Template: ./t.yml\n  StackPolicy: {Statement: []}\n  UpdateProtection: true", "conflicting-attributes"),
         ("Template: ./t.yml\n  OrganizationFile: ./other.yml", "organization-file-differs"),
     ];
@@ -809,4 +808,72 @@ fn annotate_organization_binds_the_live_accounts_and_leaves_the_organization_alo
     .unwrap();
     let run = ws.run(&["validate", file.to_str().unwrap()]);
     assert!(run.stderr.contains("annotate-and-update-organization"), "{}", run.stderr);
+}
+
+/// Serves `body` to every HTTP request on a free 127.0.0.1 port, counting requests.
+fn serve(body: &'static str) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let served = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = served.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut stream = stream;
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let answer =
+                format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    (address, served)
+}
+
+/// `Template: s3://…` and `Template: https://…`: fetched when planning (S3 as the management
+/// account), checked and deployed like a file; `validate` says it cannot check them.
+#[test]
+fn templates_named_by_url_are_fetched_when_planning() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let (url, served) = serve(TOPIC);
+    // A template put in S3 by a copy-to-s3 task of a first run.
+    let upload = custom_tasks(
+        &ws,
+        "Upload:\n  Type: copy-to-s3\n  LocalPath: ./topic.yml\n  RemotePath: s3://acme-templates/topic.yml\n  OrganizationBinding:\n    IncludeMasterAccount: true\n    Region: eu-west-1\n",
+        &[("topic.yml", TOPIC)],
+    );
+    assert_eq!(run_file(&ws, &upload, "apply", &[]).code, Some(0));
+    let file = custom_tasks(
+        &ws,
+        &format!("FromS3:\n  Type: update-stacks\n  Template: s3://acme-templates/topic.yml\n  StackName: from-s3\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref ProductionAccount\nFromWeb:\n  Type: update-stacks\n  Template: {url}/templates/topic.yml\n  StackName: from-web\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref ProductionAccount\n"),
+        &[],
+    );
+    let run = ws.run(&["validate", file.to_str().unwrap()]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.stderr.matches("template-not-fetched").count(), 2, "{}", run.stderr);
+    let run = run_file(&ws, &file, "apply", &[]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let all = stacks(&ws);
+    for name in ["from-s3", "from-web"] {
+        let deployed = named(&all, name);
+        assert_eq!(deployed.len(), 1, "{name}");
+        assert!(
+            deployed[0]["template"]["Resources"]["Topic"]["Type"] == "AWS::SNS::Topic",
+            "{name}: {:?}",
+            deployed[0]
+        );
+    }
+    assert!(served.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+    assert!(run_file(&ws, &file, "plan", &[]).stdout.contains("No changes."));
+    // A missing object is an error naming it, before anything is sent.
+    std::fs::write(
+        &file,
+        std::fs::read_to_string(&file).unwrap().replace("acme-templates/topic.yml", "acme-templates/none.yml"),
+    )
+    .unwrap();
+    let run = run_file(&ws, &file, "plan", &[]);
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("s3://acme-templates/none.yml"), "{}", run.stderr);
 }

@@ -122,6 +122,7 @@ fn task_file_mistakes_are_reported_with_their_task() {
     let cases = [
         (format!("{ORG}A:\n  Type: update-stack\n"), "unknown-task-type"),
         (format!("{ORG}A:\n  Type: update-scps\n"), "unsupported-task-type"),
+        (format!("{ORG}A:\n  Type: include\n  Path: https://example.com/tasks.yml\n"), "url-not-allowed"),
         (format!("{ORG}A:\n  Type: copy-to-s3\n  LocalPath: ./template.yml\n"), "missing-attribute"),
         (format!("{ORG}A:\n  Type: update-stacks\n  Template: ./template.yml\n"), "missing-attribute"),
         (format!("{ORG}A:\n  Type: update-stacks\n  Template: ./missing.yml\n  StackName: a\n"), "file-not-found"),

@@ -144,6 +144,12 @@ impl Clients {
         aws_sdk_cloudformation::Client::from_conf(builder.build())
     }
 
+    /// The region of the caller's configuration (else us-east-1): where S3 reads as the
+    /// management account go.
+    pub fn home_region(&self) -> String {
+        self.sdk.region().map_or_else(|| ORGANIZATIONS_REGION.to_string(), |r| r.to_string())
+    }
+
     /// S3 in `region`, as the caller or with `credentials`; path-style addressing when an
     /// endpoint is set (a local emulator has no per-bucket host names).
     pub fn s3(&self, region: &str, credentials: Option<aws_sdk_iam::config::Credentials>) -> aws_sdk_s3::Client {

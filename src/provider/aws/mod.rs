@@ -475,6 +475,25 @@ impl Provider for AwsProvider {
         put.send().await.map(|_| ()).map_err(|e| api_error("PutObject", e))
     }
 
+    async fn get_object(&self, bucket: &str, key: &str) -> ProviderResult<Vec<u8>> {
+        let region = self.clients.home_region();
+        let object = self
+            .clients
+            .s3(&region, None)
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| api_error("GetObject", e))?;
+        let body = object
+            .body
+            .collect()
+            .await
+            .map_err(|e| ProviderError::new("GetObject", format!("reading s3://{bucket}/{key}: {e}")))?;
+        Ok(body.into_bytes().to_vec())
+    }
+
     async fn delete_object(
         &self,
         account_id: &str,

@@ -658,6 +658,19 @@ impl Provider for SandboxProvider {
         })
     }
 
+    async fn get_object(&self, bucket: &str, key: &str) -> ProviderResult<Vec<u8>> {
+        let location = format!("s3://{bucket}/{key}");
+        let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        match data.objects.get(&location) {
+            Some(object) => object
+                .text
+                .clone()
+                .map(String::into_bytes)
+                .ok_or_else(|| err("InvalidObjectState", format!("{location} is not text the sandbox kept"))),
+            None => Err(err("NoSuchKey", format!("{location} does not exist in the sandbox"))),
+        }
+    }
+
     async fn delete_object(
         &self,
         account_id: &str,
