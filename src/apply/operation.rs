@@ -156,16 +156,10 @@ pub async fn execute(
                     retry.run(|| provider.register_type(&account, region, role.as_deref(), type_name, package)).await?
                 }
                 Some(WorkloadCall::PutObject {
-                    remote,
-                    file,
-                    templating,
-                    md5,
-                    server_side_encryption,
-                    replaces,
-                    ..
+                    remote, file, packing, md5, server_side_encryption, replaces, ..
                 }) => {
                     let object = upload_target(&fill(remote)?)?;
-                    let body = crate::tasks::upload::content(file, templating.as_ref())
+                    let body = crate::tasks::upload::content(file, packing)
                         .map_err(|e| ProviderError::new("UnreadableFile", e))?;
                     if crate::tasks::upload::md5_hex(&body) != *md5 {
                         return Err(ProviderError::new(

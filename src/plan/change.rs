@@ -329,13 +329,12 @@ impl Plan {
 pub enum WorkloadCall {
     /// `register-type`: RegisterType from the handler package, made the default version.
     RegisterType { type_name: String, package: String },
-    /// `copy-to-s3`: PutObject of the file (templated with `templating`) at `remote`
+    /// `copy-to-s3`: PutObject of the file (packed as `packing` says) at `remote`
     /// (`s3://bucket/key`); `md5` is the content the plan showed, checked again at apply.
     PutObject {
         remote: crate::expr::Text,
         file: std::path::PathBuf,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        templating: Option<serde_json::Value>,
+        packing: crate::tasks::upload::Packing,
         md5: String,
         size: u64,
         #[serde(default, skip_serializing_if = "Option::is_none")]

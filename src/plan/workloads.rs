@@ -14,7 +14,7 @@ use crate::spec::desired::{AccountsOf, DesiredOrg};
 use crate::tasks::binding::{targets, Target};
 use crate::tasks::model::{StackParam, WorkloadTask, WorkloadTool};
 use crate::tasks::scope::{TargetNames, TaskScope};
-use crate::tasks::upload::{self, S3Location};
+use crate::tasks::upload::S3Location;
 use md5::{Digest, Md5};
 use std::collections::{BTreeMap, HashMap};
 
@@ -176,25 +176,22 @@ pub fn run_for(
             hasher.update(format!("{type_name}\0{package}").as_bytes());
             Some(WorkloadCall::RegisterType { type_name: type_name.clone(), package: package.clone() })
         }
-        WorkloadTool::CopyToS3 { file, remote_path, server_side_encryption, templating } => {
+        WorkloadTool::CopyToS3 { file, remote_path, server_side_encryption, packing, md5, size } => {
             let remote = evaluate("RemotePath", remote_path, None)?;
             if remote.as_known().is_some_and(|r| S3Location::parse(r).is_err()) || !remote.shown().starts_with("s3://")
             {
                 let problem = S3Location::parse(&remote.shown()).err().unwrap_or_default();
                 return Err(("RemotePath".into(), EvalError::new("invalid-remote-path", problem)));
             }
-            let bytes = upload::content(file, templating.as_ref())
-                .map_err(|e| ("LocalPath".to_string(), EvalError::new("unreadable-file", e)))?;
-            let md5 = upload::md5_hex(&bytes);
             // The location is not hashed: it is compared with the recorded object instead, which
             // holds it resolved (an account created in the same run has no id yet here).
             hasher.update(format!("{md5}\0{server_side_encryption:?}").as_bytes());
             Some(WorkloadCall::PutObject {
                 remote,
                 file: file.clone(),
-                templating: templating.clone(),
-                md5,
-                size: bytes.len() as u64,
+                packing: packing.clone(),
+                md5: md5.clone(),
+                size: *size,
                 server_side_encryption: server_side_encryption.clone(),
                 replaces: None,
             })
@@ -443,10 +440,15 @@ pub fn run_diff(commands: &[Text], call: Option<&WorkloadCall>, directory: &std:
             diff.push(PropertyDiff::new("ResourceType", None, Some(type_name.clone())));
             diff.push(PropertyDiff::new("SchemaHandlerPackage", None, Some(package.clone())));
         }
-        Some(WorkloadCall::PutObject { remote, file, md5, size, server_side_encryption, replaces, .. }) => {
+        Some(WorkloadCall::PutObject { remote, file, packing, md5, size, server_side_encryption, replaces }) => {
             diff.push(PropertyDiff::new("Object", replaces.clone(), Some(remote.shown())));
             diff.push(PropertyDiff::new("LocalPath", None, Some(file.display().to_string())));
-            diff.push(PropertyDiff::new("Content", None, Some(format!("{size} bytes, MD5 {md5}"))));
+            let packed = match packing {
+                crate::tasks::upload::Packing::AsIs => "",
+                crate::tasks::upload::Packing::Templated(_) => "templated, ",
+                crate::tasks::upload::Packing::Zipped => "zipped, ",
+            };
+            diff.push(PropertyDiff::new("Content", None, Some(format!("{packed}{size} bytes, MD5 {md5}"))));
             if let Some(sse) = server_side_encryption {
                 diff.push(PropertyDiff::new("ServerSideEncryption", None, Some(sse.clone())));
             }

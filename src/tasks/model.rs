@@ -147,13 +147,16 @@ pub enum WorkloadTool {
     Terraform,
     /// `register-type`: a CloudFormation resource type registered from its handler package.
     RegisterType { type_name: String, package: String },
-    /// `copy-to-s3`: one file (templated first when `TemplatingContext` is given) put at
-    /// `RemotePath` with the target's credentials.
+    /// `copy-to-s3`: one file (templated first when `TemplatingContext` is given, or a
+    /// directory zipped with `ZipBeforePut`) put at `RemotePath` with the target's credentials.
     CopyToS3 {
         file: PathBuf,
         remote_path: StackParam,
         server_side_encryption: Option<String>,
-        templating: Option<serde_json::Value>,
+        packing: crate::tasks::upload::Packing,
+        /// The content's MD5 and size, read once when the file is loaded.
+        md5: String,
+        size: u64,
     },
 }
 

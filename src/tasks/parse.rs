@@ -4,6 +4,7 @@
 
 use super::model::*;
 use super::scope::TaskScope;
+use super::upload::Packing;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr::{evaluate, EvalError, Value};
 use crate::graph::DependencyGraph;
@@ -780,12 +781,6 @@ impl Parser<'_> {
         path: PathBuf,
         params: &TaskValues,
     ) -> Option<WorkloadTask> {
-        if kind == "copy-to-s3" && !path.is_file() {
-            let at = node.get("LocalPath").map_or(span, |n| n.span);
-            self.error("not-a-file", at, name, Some("LocalPath"), format!("{} is not a file", path.display())).help =
-                Some("LocalPath names the one file to upload, relative to the task file".into());
-            return None;
-        }
         if kind != "copy-to-s3" && !path.is_dir() {
             let at = node.get("Path").map_or(span, |n| n.span);
             self.error("not-a-directory", at, name, Some("Path"), format!("{} is not a directory", path.display()))
@@ -914,29 +909,17 @@ impl Parser<'_> {
         })
     }
 
-    /// A `copy-to-s3` task's upload: the file, where it goes, how it is encrypted and templated.
-    /// `ZipBeforePut` is refused by name rather than ignored.
+    /// A `copy-to-s3` task's upload: the file (or zipped directory), where it goes, how it is
+    /// encrypted and packed.
     fn copy_to_s3(
         &mut self,
         name: &str,
         span: Span,
         node: &Node,
-        file: &Path,
+        path: &Path,
         params: &TaskValues,
     ) -> Option<WorkloadTool> {
-        if let Some(zip) = node.get("ZipBeforePut") {
-            if self.flag(zip, name, "ZipBeforePut", params) {
-                self.error(
-                    "unsupported-attribute",
-                    zip.span,
-                    name,
-                    Some("ZipBeforePut"),
-                    "orgctl does not zip before the upload",
-                )
-                .help = Some("zip the files in your pipeline and name the .zip as LocalPath".into());
-                return None;
-            }
-        }
+        let zipped = node.get("ZipBeforePut").is_some_and(|n| self.flag(n, name, "ZipBeforePut", params));
         let Some(remote) = node.get("RemotePath") else {
             self.error("missing-attribute", span, name, Some("RemotePath"), "a copy-to-s3 task needs RemotePath")
                 .help = Some("the object to write: s3://bucket/key".into());
@@ -964,14 +947,43 @@ impl Parser<'_> {
             .get("TemplatingContext")
             .and_then(|n| self.value(n, name, "TemplatingContext", params))
             .and_then(|v| v.known());
-        if let Some(context) = &templating {
-            if let Err(e) = crate::tasks::upload::content(file, Some(context)) {
-                let at = node.get("LocalPath").map_or(span, |n| n.span);
-                self.error("templating", at, name, Some("LocalPath"), e);
+        let at = node.get("LocalPath").map_or(span, |n| n.span);
+        let packing = match (templating, zipped) {
+            (Some(_), true) => {
+                self.error(
+                    "conflicting-attributes",
+                    at,
+                    name,
+                    Some("ZipBeforePut"),
+                    "a copy-to-s3 task cannot both template and zip",
+                )
+                .help = Some("drop TemplatingContext or ZipBeforePut".into());
                 return None;
             }
+            (Some(context), false) => Packing::Templated(context),
+            (None, true) => Packing::Zipped,
+            (None, false) => Packing::AsIs,
+        };
+        if path.is_dir() && !zipped {
+            self.error("not-a-file", at, name, Some("LocalPath"), format!("{} is a directory", path.display())).help =
+                Some("set ZipBeforePut: true to upload the directory as one zip, or name one file".into());
+            return None;
         }
-        Some(WorkloadTool::CopyToS3 { file: file.to_path_buf(), remote_path, server_side_encryption, templating })
+        let bytes = match crate::tasks::upload::content(path, &packing) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                self.error("unreadable-file", at, name, Some("LocalPath"), e);
+                return None;
+            }
+        };
+        Some(WorkloadTool::CopyToS3 {
+            file: path.to_path_buf(),
+            remote_path,
+            server_side_encryption,
+            packing,
+            md5: crate::tasks::upload::md5_hex(&bytes),
+            size: bytes.len() as u64,
+        })
     }
 
     /// A binding without a Region, with no default region to take, deploys nothing: refused, as

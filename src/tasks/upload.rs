@@ -5,8 +5,80 @@
 use md5::{Digest, Md5};
 use std::path::Path;
 
-/// The bytes to upload: the file as it is, or rendered with `templating`.
-pub fn content(file: &Path, templating: Option<&serde_json::Value>) -> Result<Vec<u8>, String> {
+/// How a `copy-to-s3` task turns `LocalPath` into the object's bytes.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Packing {
+    /// The file as it is.
+    AsIs,
+    /// The file rendered as a nunjucks template with this context (`TemplatingContext`).
+    Templated(serde_json::Value),
+    /// The directory (or file) zipped (`ZipBeforePut`).
+    Zipped,
+}
+
+/// The bytes to upload from `path`, packed as asked.
+pub fn content(path: &Path, packing: &Packing) -> Result<Vec<u8>, String> {
+    match packing {
+        Packing::AsIs => read(path, None),
+        Packing::Templated(context) => read(path, Some(context)),
+        Packing::Zipped => zip(path),
+    }
+}
+
+/// A zip of `path` (a directory's files under their relative names, or one file), made the same
+/// from the same files: sorted, with a fixed timestamp, so that its MD5 changes only when they do.
+fn zip(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Write;
+    let failed = |e: &dyn std::fmt::Display| format!("cannot zip {}: {e}", path.display());
+    let mut files: Vec<(String, std::path::PathBuf)> = Vec::new();
+    if path.is_dir() {
+        let mut pending = vec![path.to_path_buf()];
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(&dir).map_err(|e| failed(&e))? {
+                let entry = entry.map_err(|e| failed(&e))?;
+                let kind = entry.file_type().map_err(|e| failed(&e))?;
+                let full = entry.path();
+                if kind.is_dir() {
+                    pending.push(full);
+                } else if kind.is_file() {
+                    let name = full.strip_prefix(path).unwrap_or(&full).to_string_lossy().replace('\\', "/");
+                    files.push((name, full));
+                }
+            }
+        }
+    } else {
+        let name = path.file_name().map_or_else(|| "file".to_string(), |n| n.to_string_lossy().into_owned());
+        files.push((name, path.to_path_buf()));
+    }
+    files.sort();
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, full) in files {
+        let executable = executable(&full);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .last_modified_time(zip::DateTime::default())
+            .unix_permissions(if executable { 0o755 } else { 0o644 });
+        writer.start_file(name, options).map_err(|e| failed(&e))?;
+        let bytes = std::fs::read(&full).map_err(|e| failed(&e))?;
+        writer.write_all(&bytes).map_err(|e| failed(&e))?;
+    }
+    writer.finish().map(std::io::Cursor::into_inner).map_err(|e| failed(&e))
+}
+
+#[cfg(unix)]
+fn executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn executable(_path: &Path) -> bool {
+    false
+}
+
+/// The file as it is, or rendered with `templating`.
+fn read(file: &Path, templating: Option<&serde_json::Value>) -> Result<Vec<u8>, String> {
     let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let Some(context) = templating else { return Ok(bytes) };
     let text = String::from_utf8(bytes)
@@ -66,5 +138,25 @@ mod tests {
         assert!(S3Location::parse("s3://my-bucket").unwrap_err().contains("no object key"));
         assert!(S3Location::parse("s3://My_Bucket/a").unwrap_err().contains("not an S3 bucket name"));
         assert!(S3Location::parse("https://x/y").is_err());
+    }
+
+    #[test]
+    fn a_zip_is_the_same_for_the_same_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("lib")).unwrap();
+        std::fs::write(dir.path().join("index.js"), "exports.handler = 1;").unwrap();
+        std::fs::write(dir.path().join("lib/util.js"), "module.exports = 2;").unwrap();
+        let first = content(dir.path(), &Packing::Zipped).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(dir.path().join("index.js"), "exports.handler = 1;").unwrap();
+        assert_eq!(md5_hex(&first), md5_hex(&content(dir.path(), &Packing::Zipped).unwrap()), "rewritten, same bytes");
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(first)).unwrap();
+        assert_eq!(archive.len(), 2);
+        assert!(archive.by_name("lib/util.js").is_ok());
+        std::fs::write(dir.path().join("lib/util.js"), "module.exports = 3;").unwrap();
+        assert_ne!(
+            md5_hex(&content(dir.path(), &Packing::Zipped).unwrap()),
+            md5_hex(&archive.into_inner().into_inner())
+        );
     }
 }

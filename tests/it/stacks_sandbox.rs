@@ -741,14 +741,35 @@ fn copy_to_s3_uploads_per_target_and_cleans_up_what_it_wrote() {
     assert!(plan.stdout.contains("remove (the target left the binding)"), "{}", plan.stdout);
     run_file(&ws, &file, "apply", &[]).ok();
     assert_eq!(objects(&ws).len(), 1);
-    // What orgctl does not do is refused by name.
+    // A directory is uploaded as one zip (ZipBeforePut), again only when a file in it changes.
+    let code = ws.dir.path().join("landing-zone/code");
+    std::fs::create_dir_all(code.join("lib")).unwrap();
+    std::fs::write(code.join("index.js"), "exports.handler = async () => 1;\n").unwrap();
+    std::fs::write(code.join("lib/util.js"), "module.exports = {};\n").unwrap();
     let zipped = custom_tasks(
+        &ws,
+        "Code:\n  Type: copy-to-s3\n  LocalPath: ./code\n  ZipBeforePut: true\n  RemotePath: !Sub s3://code-${AWS::AccountId}/lambda.zip\n  OrganizationBinding:\n    Account: !Ref ProductionAccount\n    Region: eu-west-1\n",
+        &[],
+    );
+    let run = run_file(&ws, &zipped, "apply", &[]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("zipped, "), "{}", run.stdout);
+    let zip = objects(&ws).into_iter().find(|(k, _)| k.ends_with("/lambda.zip")).expect("the zip is uploaded").1;
+    assert!(zip["size"].as_u64().unwrap() > 100 && zip["text"].is_null(), "{zip:?}");
+    assert!(run_file(&ws, &zipped, "plan", &[]).stdout.contains("No changes."), "the same files make the same zip");
+    std::fs::write(code.join("lib/util.js"), "module.exports = { v: 2 };\n").unwrap();
+    assert!(run_file(&ws, &zipped, "plan", &[]).stdout.contains("copy-to-s3 Code in Production/eu-west-1"));
+    // A directory without ZipBeforePut, or templating and zipping at once: refused.
+    let flat = custom_tasks(&ws, "Code:\n  Type: copy-to-s3\n  LocalPath: ./code\n  RemotePath: s3://code-bucket/x.zip\n  OrganizationBinding:\n    Account: !Ref ProductionAccount\n    Region: eu-west-1\n", &[]);
+    let run = ws.run(&["validate", flat.to_str().unwrap()]);
+    assert!(run.stderr.contains("ZipBeforePut: true"), "{}", run.stderr);
+    let both = custom_tasks(
         &ws,
         &task.replace("  ServerSideEncryption", "  ZipBeforePut: true\n  ServerSideEncryption"),
         &[("settings.json", "{}")],
     );
-    let run = ws.run(&["validate", zipped.to_str().unwrap()]);
-    assert!(run.stderr.contains("ZipBeforePut") && run.stderr.contains("unsupported-attribute"), "{}", run.stderr);
+    let run = ws.run(&["validate", both.to_str().unwrap()]);
+    assert!(run.stderr.contains("conflicting-attributes"), "{}", run.stderr);
     let bad = custom_tasks(&ws, &task.replace("s3://config-", "s3://Config_"), &[("settings.json", "{}")]);
     let run = run_file(&ws, &bad, "plan", &[]);
     assert!(run.stderr.contains("not an S3 bucket name"), "{}", run.stderr);
