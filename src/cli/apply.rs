@@ -50,7 +50,7 @@ enum ApplySource {
 async fn apply_locked(a: &ApplyArgs, stats: bool, source: ApplySource, provider: Arc<dyn Provider>) -> CliResult {
     let plan = match source {
         ApplySource::Saved(saved) => crate::ops::saved::verify(*saved, provider.as_ref()).await?.plan,
-        ApplySource::File(input) => super::plan_loaded(&input, &a.file_args, provider.as_ref(), a.prune).await?.plan,
+        ApplySource::File(input) => super::plan_loaded(&input, &a.file_args, provider.as_ref(), &a.scope).await?.plan,
     };
     if a.json {
         let value = serde_json::json!({"event": "plan", "summary": plan.summary(), "changes": plan.changes.len()});

@@ -139,9 +139,20 @@ pub struct PlanArgs {
     /// Exit 0 when there is nothing to change, 2 when there is, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+}
+
+/// What a plan covers.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ScopeArgs {
     /// Delete stacks (owned by orgctl) that no task targets any more.
     #[arg(long)]
     pub prune: bool,
+    /// Plan only this resource (a logical id of the organization file, or a task name) and what
+    /// it needs; repeatable. The rest waits for a full plan.
+    #[arg(long = "target", value_name = "LOGICAL_ID")]
+    pub targets: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -159,9 +170,8 @@ pub struct ApplyArgs {
     /// How many changes may run at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
-    /// Delete stacks (owned by orgctl) that no task targets any more.
-    #[arg(long)]
-    pub prune: bool,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
     /// Print one JSON object per line instead of text: the plan, then an event per change
     /// started, done, failed or skipped, then a summary (for CI logs). Needs --auto-approve.
     #[arg(long, requires = "auto_approve")]

@@ -23,7 +23,7 @@ pub(super) async fn run(a: AuditArgs, stats: bool) -> CliResult {
         .transpose()?;
     let (state, provider, planned) = match &a.file {
         Some(file) => {
-            let (input, provider, p) = super::plan_file(file, &a.file_args, &a.target, false).await?;
+            let (input, provider, p) = super::plan_file(file, &a.file_args, &a.target, &ScopeArgs::default()).await?;
             (p.state.clone(), provider, Some((file.display().to_string(), input.desired, p)))
         }
         None => {

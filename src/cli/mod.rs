@@ -300,10 +300,10 @@ pub(super) async fn plan_file(
     file: &Path,
     file_args: &FileArgs,
     target: &TargetArgs,
-    prune: bool,
+    scope: &ScopeArgs,
 ) -> Result<(Input, Arc<dyn Provider>, Planned), CliError> {
     let (input, provider) = load_and_open(file, file_args, target).await?;
-    let planned = plan_loaded(&input, file_args, provider.as_ref(), prune).await?;
+    let planned = plan_loaded(&input, file_args, provider.as_ref(), scope).await?;
     Ok((input, provider, planned))
 }
 
@@ -312,10 +312,10 @@ pub(super) async fn plan_loaded(
     input: &Input,
     file_args: &FileArgs,
     provider: &dyn Provider,
-    prune: bool,
+    scope: &ScopeArgs,
 ) -> Result<Planned, CliError> {
     let limits = load_options(file_args)?.limits;
-    Ok(ops::plan(&input.desired, input.tasks.as_ref(), provider, &limits, prune).await?)
+    Ok(ops::plan(&input.desired, input.tasks.as_ref(), provider, &limits, scope.prune, &scope.targets).await?)
 }
 
 pub(super) fn confirm() -> Result<(), CliError> {

@@ -6,7 +6,7 @@ use super::{CliError, CliResult};
 use std::process::ExitCode;
 
 pub(super) async fn run(a: PlanArgs, stats: bool) -> CliResult {
-    let (_, provider, planned) = super::plan_file(&a.file, &a.file_args, &a.target, a.prune).await?;
+    let (_, provider, planned) = super::plan_file(&a.file, &a.file_args, &a.target, &a.scope).await?;
     let plan = planned.plan;
     super::print_stats(stats, provider.as_ref());
     print(&plan, a.json);

@@ -29,3 +29,8 @@ pub const FULL_AWS_ACCESS_ID: &str = "p-FullAWSAccess";
 pub fn user_tags(tags: &Tags) -> Tags {
     tags.iter().filter(|(k, _)| !k.starts_with("orgctl:")).map(|(k, v)| (k.clone(), v.clone())).collect()
 }
+
+/// How messages and plans name the organization root, everywhere the same.
+pub fn root_label(root_id: &str) -> String {
+    format!("organization root {root_id}")
+}

@@ -49,6 +49,7 @@ pub async fn plan(
     provider: &dyn Provider,
     limits: &Limits,
     prune: bool,
+    targets: &[String],
 ) -> Result<Planned, PlanError> {
     let state = provider.read().await?;
     let mut plan = plan::plan(desired, &state, limits, &provider.describe()).map_err(PlanError::Invalid)?;
@@ -63,6 +64,7 @@ pub async fn plan(
         }
         None => None,
     };
+    plan::target::retain(&mut plan, targets, desired, tasks, &state).map_err(PlanError::Invalid)?;
     // Every plan passes the same checks as a saved plan before anyone sees it.
     let defects = plan::check::check(&plan, &state, stacks.as_deref().unwrap_or_default());
     if !defects.is_empty() {

@@ -294,7 +294,7 @@ pub fn stacks_fingerprint(stacks: &[crate::model::StackState]) -> String {
     Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Counts per action, for the summary line.
+/// Resources per action, for the summary line, and the operations they take.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     pub add: usize,
@@ -302,13 +302,23 @@ pub struct Summary {
     #[serde(rename = "move")]
     pub moves: usize,
     pub remove: usize,
+    pub operations: usize,
+}
+
+/// The changes of one resource (an account, an OU, a policy, the root, a stack in one place, a
+/// workload in one place), as the plan shows them: one block.
+pub struct ResourceChanges<'a> {
+    pub action: Action,
+    pub changes: Vec<&'a Change>,
 }
 
 impl Plan {
+    /// Resources counted once each, by what happens to them (created beats removed beats moved
+    /// beats changed), with the number of operations.
     pub fn summary(&self) -> Summary {
-        let mut s = Summary::default();
-        for c in &self.changes {
-            match c.action {
+        let mut s = Summary { operations: self.changes.len(), ..Summary::default() };
+        for resource in self.by_resource() {
+            match resource.action {
                 Action::Add => s.add += 1,
                 Action::Change => s.change += 1,
                 Action::Move => s.moves += 1,
@@ -318,8 +328,72 @@ impl Plan {
         s
     }
 
+    /// The changes grouped by the resource they act on, in the order each resource is first
+    /// changed.
+    pub fn by_resource(&self) -> Vec<ResourceChanges<'_>> {
+        let mut order: Vec<ResourceChanges<'_>> = Vec::new();
+        let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for change in &self.changes {
+            let key = change.operation.resource();
+            match index.get(&key) {
+                Some(&i) => order[i].changes.push(change),
+                None => {
+                    index.insert(key, order.len());
+                    order.push(ResourceChanges { action: change.action, changes: vec![change] });
+                }
+            }
+        }
+        for resource in &mut order {
+            let has = |a: Action| resource.changes.iter().any(|c| c.action == a);
+            resource.action =
+                [Action::Add, Action::Remove, Action::Move].into_iter().find(|a| has(*a)).unwrap_or(Action::Change);
+        }
+        order
+    }
+
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
+    }
+}
+
+impl Operation {
+    /// The resource the operation acts on, as a key: a created resource by its logical id (so
+    /// that its later operations, which name it the same way, join it), an existing one by its
+    /// AWS id, a stack or workload by its place. SCP attachments belong to their target.
+    pub fn resource(&self) -> String {
+        let handle = |h: &Handle| match h {
+            Handle::Existing(id) => id.clone(),
+            Handle::New(lid) => format!("new:{lid}"),
+        };
+        match self {
+            Operation::EnableScpPolicyType { root_id } => root_id.clone(),
+            Operation::CreateOu { logical_id, .. }
+            | Operation::CreateAccount { logical_id, .. }
+            | Operation::CreatePolicy { logical_id, .. } => format!("new:{logical_id}"),
+            Operation::RenameOu { ou_id, .. } | Operation::DeleteOu { ou_id } => ou_id.clone(),
+            Operation::RenameAccount { account, .. }
+            | Operation::MoveAccount { account, .. }
+            | Operation::SetPasswordPolicy { account, .. }
+            | Operation::SetAlias { account, .. } => handle(account),
+            Operation::CloseAccount { account_id } => account_id.clone(),
+            Operation::TagResource { resource, .. } | Operation::UntagResource { resource, .. } => handle(resource),
+            Operation::UpdatePolicy { policy_id, .. } | Operation::DeletePolicy { policy_id } => policy_id.clone(),
+            Operation::AttachPolicy { target, .. } => handle(target),
+            Operation::DetachPolicy { target_id, .. } => target_id.clone(),
+            Operation::CreateStack { account, region, spec, .. } => {
+                format!("stack:{}:{region}:{}", handle(account), spec.name)
+            }
+            Operation::UpdateStack { account_id, region, spec, .. } => {
+                format!("stack:{account_id}:{region}:{}", spec.name)
+            }
+            Operation::DeleteStack { account_id, region, name } => format!("stack:{account_id}:{region}:{name}"),
+            Operation::RunWorkload { account, region, task, .. } => {
+                format!("workload:{}:{region}:{task}", handle(account))
+            }
+            Operation::RemoveWorkload { account_id, region, task, .. } => {
+                format!("workload:{account_id}:{region}:{task}")
+            }
+        }
     }
 }
 

@@ -47,7 +47,7 @@ impl Words<'_> {
     fn resource(&self, handle: &Handle) -> String {
         let s = self.state;
         match handle {
-            Handle::Existing(id) if *id == s.root.id => format!("organization root {id}"),
+            Handle::Existing(id) if *id == s.root.id => crate::model::root_label(id),
             Handle::Existing(id) => {
                 if let Some(a) = s.accounts.get(id) {
                     let kind = if a.id == s.management_account_id { "management account" } else { "account" };

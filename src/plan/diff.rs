@@ -328,7 +328,7 @@ impl Planner<'_> {
             let root_id = self.actual.root.id.clone();
             self.enable = Some(self.push(
                 Action::Change,
-                format!("organization root {root_id}"),
+                crate::model::root_label(&root_id),
                 "enable service control policies",
                 Operation::EnableScpPolicyType { root_id },
                 diff,
@@ -753,8 +753,11 @@ impl Planner<'_> {
     /// Every root, OU and account with the SCPs the file wants on it.
     fn targets(&self) -> Vec<(String, Handle, Vec<String>)> {
         let d = self.desired;
-        let mut out =
-            vec![("organization root".to_string(), Handle::Existing(self.actual.root.id.clone()), d.root_scps.clone())];
+        let mut out = vec![(
+            crate::model::root_label(&self.actual.root.id),
+            Handle::Existing(self.actual.root.id.clone()),
+            d.root_scps.clone(),
+        )];
         for ou in &d.ous {
             if let Some(h) = self.ou_handles.get(&ou.logical_id) {
                 out.push((format!("organizational unit {} ({})", ou.name, ou.logical_id), h.clone(), ou.scps.clone()));

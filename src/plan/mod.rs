@@ -7,11 +7,12 @@ mod diff;
 pub mod render;
 pub mod saved;
 pub mod stacks;
+pub mod target;
 pub mod workloads;
 
 pub use change::{
     stacks_fingerprint, Action, Change, Group, Handle, ImportSource, Note, Operation, Plan, PropertyDiff, RemovalCall,
-    StackImport, Summary, WorkloadCall,
+    ResourceChanges, StackImport, Summary, WorkloadCall,
 };
 pub use describe::describe_from_operations;
 pub use diff::{account_ids, plan};

@@ -1,8 +1,9 @@
-//! Plan output for people: one block per change with `+ ~ > -`, the property-level diff (an
-//! SCP document as a line diff) and the summary line. Colors come from `console`, which the CLI
+//! Plan output for people, as Terraform shows it: one block per resource with `+ ~ > -` (a new
+//! account's creation, move, alias and password policy together), the property-level diff (an
+//! SCP document as a line diff), and the summary counting resources, then operations. Colors come from `console`, which the CLI
 //! turns off when the output is not a terminal.
 
-use super::change::{Action, Change, Plan, PropertyDiff};
+use super::change::{Action, Plan, PropertyDiff, ResourceChanges};
 use crate::escape::{for_terminal, lines_for_terminal};
 use console::style;
 use similar::{ChangeTag, TextDiff};
@@ -26,8 +27,8 @@ pub fn render_plan(plan: &Plan) -> String {
         let _ = writeln!(out, "{}", style("No changes. The organization matches the file.").green().bold());
     } else {
         let _ = writeln!(out, "orgctl will make these changes to {}:\n", plan.provider);
-        for change in &plan.changes {
-            render_change(&mut out, change);
+        for resource in plan.by_resource() {
+            render_resource(&mut out, &resource);
         }
     }
     if !plan.notes.is_empty() || plan.unchanged_stacks > 0 {
@@ -44,25 +45,55 @@ pub fn render_plan(plan: &Plan) -> String {
     out
 }
 
-/// `Plan: N to add, N to change, N to move, N to remove.`
+/// `Plan: N to add, N to change, N to move, N to remove.` (resources), then the operations.
 pub fn summary_line(plan: &Plan) -> String {
     let s = plan.summary();
-    format!(
+    let mut line = format!(
         "{} {} to add, {} to change, {} to move, {} to remove.",
         style("Plan:").bold(),
         s.add,
         s.change,
         s.moves,
         s.remove
-    )
+    );
+    if s.operations > 0 {
+        let _ = write!(line, "\n{} in dependency order.", count(s.operations, "operation", "operations"));
+    }
+    line
 }
 
-fn render_change(out: &mut String, change: &Change) {
-    let head = format!("{} {}", change.action.symbol(), for_terminal(&change.subject));
-    let _ = writeln!(out, "  {}: {}", colored(change.action, &head), for_terminal(&change.summary));
-    let width = change.diff.iter().filter(|d| !is_multiline(d)).map(|d| d.property.len()).max().unwrap_or(0);
-    for diff in &change.diff {
-        render_property(out, change.action, diff, width);
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// One resource's block: its name, what happens to it, and every property that changes. What a
+/// new resource's creation already shows (its parent) is not repeated by the steps after it.
+fn render_resource(out: &mut String, resource: &ResourceChanges<'_>) {
+    let Some(first) = resource.changes.first() else { return };
+    let mut steps: Vec<&str> = Vec::new();
+    for change in &resource.changes {
+        if !steps.contains(&change.summary.as_str()) && (resource.action != Action::Add || change.action == Action::Add)
+        {
+            steps.push(&change.summary);
+        }
+    }
+    let head = format!("{} {}", resource.action.symbol(), for_terminal(&first.subject));
+    let _ = writeln!(out, "  {}: {}", colored(resource.action, &head), for_terminal(&steps.join(", ")));
+    let created: Vec<&str> = resource
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Add)
+        .flat_map(|c| c.diff.iter().map(|d| d.property.as_str()))
+        .collect();
+    let shown: Vec<(Action, &PropertyDiff)> = resource
+        .changes
+        .iter()
+        .flat_map(|c| c.diff.iter().map(move |d| (c.action, d)))
+        .filter(|(action, d)| *action == Action::Add || !created.contains(&d.property.as_str()))
+        .collect();
+    let width = shown.iter().filter(|(_, d)| !is_multiline(d)).map(|(_, d)| d.property.len()).max().unwrap_or(0);
+    for (action, diff) in shown {
+        render_property(out, action, diff, width);
     }
     let _ = writeln!(out);
 }

@@ -359,7 +359,7 @@ pub fn plan_stacks(
         push_change(
             plan,
             Action::Change,
-            format!("organization root {}", actual.root.id),
+            crate::model::root_label(&actual.root.id),
             "record the regions orgctl has stacks in".into(),
             op,
             diff,

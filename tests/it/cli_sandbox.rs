@@ -12,7 +12,8 @@ fn quickstart_from_empty_creates_everything_and_converges() {
     let ws = Workspace::quickstart();
     let plan = ws.plan(&["--detailed-exitcode"]);
     assert_eq!(plan.code, Some(2), "changes pending means exit 2: {}", plan.stderr);
-    assert!(plan.stdout.contains("Plan: 13 to add, 16 to change, 6 to move, 0 to remove."), "{}", plan.stdout);
+    assert!(plan.stdout.contains("Plan: 13 to add, 2 to change, 0 to move, 0 to remove."), "{}", plan.stdout);
+    assert!(plan.stdout.contains("35 operations in dependency order."), "{}", plan.stdout);
     for subject in [
         "+ organizational unit Workloads (WorkloadsOU)",
         "+ account Production (ProductionAccount)",
@@ -94,7 +95,8 @@ fn swapping_the_scp_on_an_ou_attaches_the_new_one_before_detaching_the_old() {
     let attach = changes.iter().find(|c| c["operation"]["type"] == "attach_policy").expect("an attach");
     let detach = changes.iter().find(|c| c["operation"]["type"] == "detach_policy").expect("a detach");
     assert!(detach["depends_on"].as_array().unwrap().contains(&attach["id"]), "detach must wait for the attach");
-    assert_eq!(plan["summary"]["change"], 2);
+    assert_eq!(plan["summary"]["change"], 1, "one OU changes");
+    assert_eq!(plan["summary"]["operations"], 2, "an attach and a detach");
     ws.converge();
     let org = ws.state();
     let workloads = org.ou("Workloads");
@@ -497,4 +499,26 @@ fn missing_credentials_and_an_unreachable_endpoint_are_sentences() {
     assert_eq!(run.code, Some(1));
     assert!(started.elapsed() < std::time::Duration::from_secs(12), "took {:?}", started.elapsed());
     assert!(run.stderr.contains("EndpointUnreachable") && !run.stderr.contains("DispatchFailure("), "{}", run.stderr);
+}
+
+/// `--target`: the named resource and what it needs (its OU and that OU's parent), nothing
+/// else; the plan says it is partial; a mistyped target is an error with the closest name.
+#[test]
+fn target_plans_and_applies_one_resource_with_what_it_needs() {
+    let ws = Workspace::quickstart();
+    let plan = ws.plan(&["--target", "ProductionAccount"]);
+    assert_eq!(plan.code, Some(0), "{}", plan.stderr);
+    assert!(plan.stdout.contains("Plan: 3 to add, 0 to change, 0 to move, 0 to remove."), "{}", plan.stdout);
+    for needed in ["+ organizational unit Workloads", "+ organizational unit Prod", "+ account Production"] {
+        assert!(plan.stdout.contains(needed), "{needed}: {}", plan.stdout);
+    }
+    assert!(plan.stdout.contains("the plan is partial"), "{}", plan.stdout);
+    let run = ws.apply(&["--target", "ProductionAccount"]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let org = ws.state();
+    assert_eq!(org.path(org.account(PROD)["parent_id"].as_str().unwrap()), "Root/Workloads/Prod");
+    assert_eq!(org.accounts().len(), 2, "only the management account and Production");
+    let wrong = ws.plan(&["--target", "ProductionAcount"]);
+    assert_eq!(wrong.code, Some(1));
+    assert!(wrong.stderr.contains("did you mean 'ProductionAccount'?"), "{}", wrong.stderr);
 }

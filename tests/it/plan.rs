@@ -175,7 +175,7 @@ async fn a_saved_plan_is_verified_against_the_organization_and_described_from_it
     let path = e.dir.path().join("organization.yml");
     std::fs::write(&path, format!("AWSTemplateFormatVersion: '2010-09-09-OC'\nOrganization:\n  Master:\n    Type: OC::ORG::MasterAccount\n    Properties:\n      AccountId: '111111111111'\n{body}")).unwrap();
     let desired = spec::load(&path, &LoadOptions::default()).desired.unwrap();
-    let planned = ops::plan(&desired, None, &e.provider, &Limits::default(), false).await.unwrap();
+    let planned = ops::plan(&desired, None, &e.provider, &Limits::default(), false, &[]).await.unwrap();
     let mut saved: Plan =
         plan::saved::from_json(&plan::saved::to_json(&planned.plan).unwrap()).expect("the digest holds");
     saved.changes[0].subject = "something else entirely".into();
