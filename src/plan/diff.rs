@@ -113,6 +113,8 @@ fn match_accounts<'a>(
         .collect();
     for (a, found) in &certain {
         if let Some(live) = found {
+            let how = if a.account_id.is_some() { "its AccountId" } else { "its ownership tag" };
+            tracing::trace!("account {} is {} ({}), matched by {how}", a.logical_id, live.id, live.name);
             taken.insert(&live.id, &a.logical_id);
             out.insert(a.logical_id.clone(), *live);
         }
@@ -153,8 +155,12 @@ fn match_accounts<'a>(
             );
             continue;
         }
+        tracing::trace!("account {} is {} ({}), matched by its RootEmail", a.logical_id, live.id, live.name);
         taken.insert(&live.id, &a.logical_id);
         out.insert(a.logical_id.clone(), live);
+    }
+    for a in desired.accounts.iter().filter(|a| !out.contains_key(&a.logical_id)) {
+        tracing::trace!("account {} matches no live account: it will be created", a.logical_id);
     }
     out
 }

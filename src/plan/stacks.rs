@@ -220,9 +220,15 @@ pub fn plan_stacks(
                     let producers_changing =
                         import_values.values().any(Option::is_none) || spec.parameters.values().any(|p| !p.is_known());
                     if diff.is_empty() && !producers_changing {
+                        tracing::trace!("{subject}: unchanged (template, parameters and tags as deployed)");
                         unchanged += 1;
                         continue;
                     }
+                    tracing::trace!(
+                        "{subject}: update ({} propert(ies) differ{})",
+                        diff.len(),
+                        if producers_changing { ", or a value it reads is changing" } else { "" }
+                    );
                     let op = Operation::UpdateStack {
                         account_id: live.account_id.clone(),
                         region: live.region.clone(),

@@ -344,6 +344,12 @@ pub fn plan_workloads(
             }
             let moved = matches!(&call, Some(WorkloadCall::PutObject { replaces: Some(_), .. }));
             if !moved && record.is_some_and(|r| r.tags.get(HASH_TAG) == Some(&run.hash)) {
+                tracing::trace!(
+                    "{kind} {} in {}/{}: skipped, its inputs' hash is as recorded",
+                    t.name,
+                    target.account,
+                    target.region
+                );
                 out.unchanged += 1;
                 continue;
             }

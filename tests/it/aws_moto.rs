@@ -203,8 +203,13 @@ async fn changes_made_behind_orgctls_back_show_up_in_the_plan() {
     let iam = w.moto.iam_in(&dev).await;
     iam.update_account_password_policy().minimum_password_length(8).send().await.unwrap();
 
-    let plan = w.plan(&["--detailed-exitcode"]);
+    let plan = w.plan(&["--detailed-exitcode", "-v"]);
     assert_eq!(plan.code, Some(2), "{}", plan.stderr);
+    // -v logs every AWS call: service, operation, the account it acts in, outcome, duration;
+    // never the credentials (moto's key id and secret are both "testing").
+    assert!(plan.stderr.contains("Organizations.ListRoots in management: ok (HTTP 200)"), "{}", plan.stderr);
+    assert!(plan.stderr.contains(&format!("IAM.GetAccountPasswordPolicy in {dev}: ok")), "{}", plan.stderr);
+    assert!(!plan.stderr.contains("testing"), "{}", plan.stderr);
     assert!(plan.stdout.contains("\"Playground\" → \"Sandbox\""), "{}", plan.stdout);
     assert!(plan.stdout.contains("Root → Root/Workloads/Dev"), "{}", plan.stdout);
     assert!(plan.stdout.contains("PasswordPolicy.MinimumPasswordLength:       8 → 14"), "{}", plan.stdout);

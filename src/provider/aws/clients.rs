@@ -1,45 +1,18 @@
 //! The SDK clients orgctl uses: Organizations (always us-east-1), STS, and IAM in the management
 //! account and, through AssumeRole, in each member account (credentials cached per account for
-//! the run). Every HTTP request is counted, so that `--stats` and the benchmark can show cost.
+//! the run). Every client carries a [`CallLog`] naming the account it acts in.
 
+use super::calls::{CallLog, RequestCounter};
 use super::errors::api_error;
 use crate::provider::{ProviderError, ProviderResult};
 use aws_config::SdkConfig;
-use aws_sdk_organizations::config::interceptors::BeforeTransmitInterceptorContextRef;
-use aws_sdk_organizations::config::{ConfigBag, Intercept, Region, RuntimeComponents};
+use aws_sdk_organizations::config::Region;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 
 /// Organizations is a global service served from us-east-1.
 pub const ORGANIZATIONS_REGION: &str = "us-east-1";
-
-/// Counts HTTP requests sent (retries included).
-#[derive(Debug, Clone, Default)]
-pub struct RequestCounter(Arc<AtomicU64>);
-
-impl RequestCounter {
-    pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
-    }
-}
-
-impl Intercept for RequestCounter {
-    fn name(&self) -> &'static str {
-        "orgctl-request-counter"
-    }
-
-    fn read_before_transmit(
-        &self,
-        _context: &BeforeTransmitInterceptorContextRef<'_>,
-        _components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        self.0.fetch_add(1, Ordering::Relaxed);
-        Ok(())
-    }
-}
 
 /// Every client of the run.
 pub struct Clients {
@@ -58,6 +31,7 @@ pub struct Clients {
 impl Clients {
     pub fn new(sdk: SdkConfig) -> Self {
         let counter = RequestCounter::default();
+        let management = CallLog::new(&counter, "management");
         let region = Region::new(ORGANIZATIONS_REGION);
         // Reads have no retry loop of their own: let the SDK ride out throttling and 5xx longer
         // than its default of 3 attempts. (CreateAccount turns this off: see AwsProvider.)
@@ -66,18 +40,18 @@ impl Clients {
         let organizations = aws_sdk_organizations::Client::from_conf(
             aws_sdk_organizations::config::Builder::from(&sdk)
                 .region(region.clone())
-                .interceptor(counter.clone())
+                .interceptor(management.clone())
                 .build(),
         );
         let account = aws_sdk_account::Client::from_conf(
-            aws_sdk_account::config::Builder::from(&sdk).region(region.clone()).interceptor(counter.clone()).build(),
+            aws_sdk_account::config::Builder::from(&sdk).region(region.clone()).interceptor(management.clone()).build(),
         );
         let sts_region = sdk.region().cloned().unwrap_or_else(|| region.clone());
         let sts = aws_sdk_sts::Client::from_conf(
-            aws_sdk_sts::config::Builder::from(&sdk).region(sts_region).interceptor(counter.clone()).build(),
+            aws_sdk_sts::config::Builder::from(&sdk).region(sts_region).interceptor(management.clone()).build(),
         );
         let iam = aws_sdk_iam::Client::from_conf(
-            aws_sdk_iam::config::Builder::from(&sdk).region(region).interceptor(counter.clone()).build(),
+            aws_sdk_iam::config::Builder::from(&sdk).region(region).interceptor(management.clone()).build(),
         );
         Clients { sdk, counter, organizations, account, sts, iam, members: Mutex::new(HashMap::new()) }
     }
@@ -124,7 +98,7 @@ impl Clients {
         let config = aws_sdk_iam::config::Builder::from(&self.sdk)
             .region(Region::new(ORGANIZATIONS_REGION))
             .credentials_provider(credentials)
-            .interceptor(self.counter.clone())
+            .interceptor(CallLog::new(&self.counter, account_id))
             .build();
         Ok(aws_sdk_iam::Client::from_conf(config))
     }
@@ -132,12 +106,13 @@ impl Clients {
     /// CloudFormation in `region`, with `credentials` (`None`: the caller's own).
     pub fn cloudformation(
         &self,
+        account_id: &str,
         region: &str,
         credentials: Option<aws_sdk_iam::config::Credentials>,
     ) -> aws_sdk_cloudformation::Client {
         let mut builder = aws_sdk_cloudformation::config::Builder::from(&self.sdk)
             .region(Region::new(region.to_string()))
-            .interceptor(self.counter.clone());
+            .interceptor(CallLog::new(&self.counter, account_id));
         if let Some(c) = credentials {
             builder = builder.credentials_provider(c);
         }
@@ -152,11 +127,16 @@ impl Clients {
 
     /// S3 in `region`, as the caller or with `credentials`; path-style addressing when an
     /// endpoint is set (a local emulator has no per-bucket host names).
-    pub fn s3(&self, region: &str, credentials: Option<aws_sdk_iam::config::Credentials>) -> aws_sdk_s3::Client {
+    pub fn s3(
+        &self,
+        account_id: &str,
+        region: &str,
+        credentials: Option<aws_sdk_iam::config::Credentials>,
+    ) -> aws_sdk_s3::Client {
         let mut builder = aws_sdk_s3::config::Builder::from(&self.sdk)
             .region(Region::new(region.to_string()))
             .force_path_style(self.sdk.endpoint_url().is_some())
-            .interceptor(self.counter.clone());
+            .interceptor(CallLog::new(&self.counter, account_id));
         if let Some(c) = credentials {
             builder = builder.credentials_provider(c);
         }

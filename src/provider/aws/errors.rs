@@ -49,6 +49,9 @@ where
             let status = service.raw().status();
             let code = err.code().map_or_else(|| format!("Http{}", status.as_u16()), str::to_string);
             let message = err.message().unwrap_or("no message").to_string();
+            if let Some(sentence) = setup_problem(operation, &code, status.as_u16(), &message) {
+                return sentence;
+            }
             let transient = RETRIED_BY_SDK.contains(&code.as_str()) || status.is_server_error();
             let retryable = RETRYABLE_BY_ORGCTL.contains(&code.as_str()) || (transient && !sdk_retried);
             ProviderError { code, message: format!("{operation}: {message}"), retryable }
@@ -80,6 +83,43 @@ where
         }
         _ => ProviderError::new("UnknownError", format!("{operation}: {}", DisplayErrorContext(&error))),
     }
+}
+
+/// Service errors that are the setup's, not the request's: said as a sentence with the fix.
+/// Access denied names the action and who was refused (from AWS's own message when it says);
+/// an operation the endpoint does not implement (an emulator) says so instead of "HTTP 500".
+fn setup_problem(operation: &str, code: &str, status: u16, message: &str) -> Option<ProviderError> {
+    const DENIED: [&str; 4] = ["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"];
+    if DENIED.contains(&code) {
+        let action = message
+            .split("perform: ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .map_or_else(|| operation.to_string(), str::to_string);
+        let who = message
+            .split("User: ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .map_or_else(|| "the caller".to_string(), str::to_string);
+        return Some(ProviderError::new(
+            "AccessDenied",
+            format!(
+                "{operation}: access denied: {who} may not {action}. Allow {action} in that role's IAM policy (an SCP or permission boundary can also deny it). AWS said: {message}"
+            ),
+        ));
+    }
+    let lower = message.to_lowercase();
+    let unimplemented = status == 501
+        || code == "NotImplemented"
+        || lower.contains("not yet implemented")
+        || lower.contains("has not been implemented");
+    if unimplemented {
+        return Some(ProviderError::new(
+            "UnsupportedOperation",
+            format!("{operation} is not supported by this endpoint (an emulator may not implement it): {message}"),
+        ));
+    }
+    None
 }
 
 /// A field AWS always sends (an id, an ARN): missing, it is an error here, at the SDK boundary,
@@ -120,6 +160,7 @@ where
     if lower.contains("no credentials found")
         || lower.contains("credentialsnotloaded")
         || lower.contains("no credentials")
+        || lower.contains("while loading credentials")
     {
         return Some((
             "NoCredentials",
@@ -142,4 +183,28 @@ where
         "EndpointUnreachable",
         format!("cannot reach the AWS endpoint ({reason}): check the network, a proxy, or AWS_ENDPOINT_URL"),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::setup_problem;
+
+    #[test]
+    fn access_denied_names_the_action_and_the_role() {
+        let aws = "User: arn:aws:sts::111111111111:assumed-role/ReadOnly/orgctl is not authorized to perform: organizations:CreateOrganizationalUnit on resource: arn:aws:organizations::111111111111:root/o-x/r-x";
+        let e = setup_problem("CreateOrganizationalUnit", "AccessDeniedException", 400, aws).unwrap();
+        assert_eq!(e.code, "AccessDenied");
+        assert!(
+            e.message.contains(
+                "arn:aws:sts::111111111111:assumed-role/ReadOnly/orgctl may not organizations:CreateOrganizationalUnit"
+            ),
+            "{}",
+            e.message
+        );
+        let bare = setup_problem("ListAccounts", "AccessDenied", 403, "Access Denied").unwrap();
+        assert!(bare.message.contains("the caller may not ListAccounts"), "{}", bare.message);
+        let missing = setup_problem("PutAccountName", "Http500", 501, "no message").unwrap();
+        assert_eq!(missing.code, "UnsupportedOperation");
+        assert!(setup_problem("ListAccounts", "TooManyRequestsException", 400, "slow down").is_none());
+    }
 }

@@ -5,6 +5,7 @@
 //! moto emulator. orgctl refuses to work unless the caller is the organization's management
 //! account. Member accounts are reached by assuming their organization access role.
 
+mod calls;
 mod clients;
 mod errors;
 mod read;
@@ -463,7 +464,7 @@ impl Provider for AwsProvider {
         role: Option<&str>,
         object: &crate::provider::PutObject<'_>,
     ) -> ProviderResult<()> {
-        let s3 = self.clients.s3(region, self.credentials_in(account_id, role, None).await?);
+        let s3 = self.clients.s3(account_id, region, self.credentials_in(account_id, role, None).await?);
         let mut put = s3
             .put_object()
             .bucket(object.bucket)
@@ -479,7 +480,7 @@ impl Provider for AwsProvider {
         let region = self.clients.home_region();
         let object = self
             .clients
-            .s3(&region, None)
+            .s3("management", &region, None)
             .get_object()
             .bucket(bucket)
             .key(key)
@@ -502,7 +503,7 @@ impl Provider for AwsProvider {
         bucket: &str,
         key: &str,
     ) -> ProviderResult<()> {
-        let s3 = self.clients.s3(region, self.credentials_in(account_id, role, None).await?);
+        let s3 = self.clients.s3(account_id, region, self.credentials_in(account_id, role, None).await?);
         s3.delete_object().bucket(bucket).key(key).send().await.map(|_| ()).map_err(|e| api_error("DeleteObject", e))
     }
 

@@ -22,7 +22,7 @@ impl AwsProvider {
         via: Option<&str>,
     ) -> ProviderResult<aws_sdk_cloudformation::Client> {
         let credentials = self.credentials_in(account_id, role, via).await?;
-        Ok(self.clients.cloudformation(region, credentials))
+        Ok(self.clients.cloudformation(account_id, region, credentials))
     }
 
     /// The credentials to act in `account_id`: the caller's own in the management account (no

@@ -85,6 +85,11 @@ impl SandboxProvider {
         change: impl FnOnce(&mut SandboxData) -> ProviderResult<T>,
     ) -> ProviderResult<T> {
         let fault = self.faults.check(operation, args);
+        let started = std::time::Instant::now();
+        let logged = |outcome: &str| {
+            let millis = started.elapsed().as_millis();
+            tracing::debug!(target: "orgctl::sandbox", "{operation} {}: {outcome}, {millis} ms", args.join(" "));
+        };
         match fault {
             Some(Mode::Fail) => {
                 return Err(err("InjectedFault", format!("{operation} failed (injected by {})", faults::ENV)))
@@ -94,8 +99,9 @@ impl SandboxProvider {
             _ => {}
         }
         let mut data = self.data.lock().unwrap_or_else(|e| e.into_inner());
-        let out = change(&mut data)?;
+        let out = change(&mut data).inspect_err(|e| logged(&format!("failed ({})", e.code)))?;
         data.save(&self.path)?;
+        logged("ok");
         if fault == Some(Mode::Exit) {
             eprintln!("orgctl: process killed after {operation} (injected by {})", faults::ENV);
             std::process::exit(137);
