@@ -16,7 +16,16 @@ fn finding(
     message: String,
     fix: &str,
 ) -> Finding {
-    Finding { check, title, severity, resource, message, fix: fix.to_string() }
+    let resource_id = aws_id_in(&resource).unwrap_or_default().to_string();
+    Finding { check, title, severity, resource, resource_id, message, fix: fix.to_string() }
+}
+
+/// The AWS id a resource label carries (`account Name (123456789012)`, `policy p-1 (Name)`).
+fn aws_id_in(label: &str) -> Option<&str> {
+    label.split(|c: char| c.is_whitespace() || c == '(' || c == ')').find(|w| {
+        (w.len() == 12 && w.chars().all(|c| c.is_ascii_digit()))
+            || ["p-", "ou-", "r-", "o-"].iter().any(|p| w.starts_with(p) && w.len() > p.len())
+    })
 }
 
 fn statements(content: &str) -> Vec<Value> {

@@ -54,6 +54,14 @@ fn target_label(state: &OrgState, id: &str) -> String {
     state.path_of(id)
 }
 
+/// Names of the SCPs attached to `target` itself, in natural order.
+fn attached(state: &OrgState, target: &str) -> Vec<String> {
+    let mut names: Vec<String> =
+        state.policies.values().filter(|p| p.targets.iter().any(|t| t == target)).map(|p| p.name.clone()).collect();
+    names.sort_by(|a, b| natural(a, b));
+    names
+}
+
 pub fn build(state: &OrgState, stacks: &[StackState]) -> Inventory {
     let mut ous: Vec<OuEntry> = state
         .ous
@@ -64,14 +72,17 @@ pub fn build(state: &OrgState, stacks: &[StackState]) -> Inventory {
             path: state.path_of(&o.id),
             depth: state.depth_of(&o.id),
             parent_id: o.parent_id.clone(),
+            scps: attached(state, &o.id),
         })
         .collect();
     let mut accounts: Vec<AccountEntry> = state
         .accounts
         .values()
         .map(|a| {
+            // SCPs never apply to the management account, whatever is attached above it.
             let mut effective: Vec<String> = effective_policy_ids(state, &a.id)
                 .iter()
+                .filter(|_| a.id != state.management_account_id)
                 .filter_map(|id| state.policies.get(id).map(|p| p.name.clone()))
                 .collect();
             effective.sort();
@@ -124,5 +135,13 @@ pub fn build(state: &OrgState, stacks: &[StackState]) -> Inventory {
         })
         .collect();
     stacks.sort_by(|a, b| (&a.name, &a.region, &a.account_id).cmp(&(&b.name, &b.region, &b.account_id)));
-    Inventory { root_id: state.root.id.clone(), scp_enabled: state.root.scp_enabled, ous, accounts, policies, stacks }
+    Inventory {
+        root_id: state.root.id.clone(),
+        scp_enabled: state.root.scp_enabled,
+        root_scps: attached(state, &state.root.id),
+        ous,
+        accounts,
+        policies,
+        stacks,
+    }
 }

@@ -2,6 +2,7 @@
 //! (drift, in the plan's own terms), and where it falls short of good practice (findings).
 
 pub mod checks;
+pub mod compare;
 pub mod inventory;
 pub mod model;
 pub mod order;
@@ -20,50 +21,85 @@ pub struct AuditInput<'a> {
     pub state: &'a OrgState,
     pub stacks: &'a [StackState],
     pub provider: String,
-    /// The file compared with, its plan, and the accounts it does not manage.
-    pub file: Option<(String, &'a Plan, Vec<String>)>,
+    /// The file compared with, when one is given.
+    pub file: Option<FileComparison<'a>>,
 }
 
-/// The plan's changes and notes, as drift.
-fn drift(plan: &Plan) -> Vec<DriftItem> {
+/// A file the organization is compared with: its plan, what it does not manage, and where it
+/// declares what it does.
+pub struct FileComparison<'a> {
+    pub name: String,
+    pub plan: &'a Plan,
+    pub unmanaged: compare::Unmanaged,
+    pub locations: std::collections::BTreeMap<String, (String, usize)>,
+}
+
+/// The plan's changes, one item per resource as the plan shows them, its notes, and every
+/// account, OU and SCP the file does not manage.
+fn drift(plan: &Plan, unmanaged: &compare::Unmanaged, state: &OrgState) -> Vec<DriftItem> {
     let mut items: Vec<DriftItem> = plan
-        .changes
+        .by_resource()
         .iter()
-        .map(|c| DriftItem {
-            symbol: c.action.symbol().to_string(),
-            subject: c.subject.clone(),
-            summary: c.summary.clone(),
-            details: c
-                .diff
-                .iter()
-                .map(|d| {
-                    let multiline = d.old.as_deref().is_some_and(|v| v.contains('\n'))
-                        || d.new.as_deref().is_some_and(|v| v.contains('\n'));
-                    match (&d.old, &d.new) {
-                        _ if multiline => format!("{}: differs", d.property),
-                        (Some(o), Some(n)) => format!("{}: {o} → {n}", d.property),
-                        (None, Some(n)) => format!("{}: {n}", d.property),
-                        (Some(o), None) => format!("{}: {o} (removed)", d.property),
-                        (None, None) => d.property.clone(),
-                    }
-                })
-                .collect(),
+        .filter_map(|resource| {
+            let first = resource.changes.first()?;
+            let mut summaries: Vec<&str> = Vec::new();
+            for c in &resource.changes {
+                if !summaries.contains(&c.summary.as_str()) {
+                    summaries.push(&c.summary);
+                }
+            }
+            Some(DriftItem {
+                symbol: resource.action.symbol().to_string(),
+                subject: first.subject.clone(),
+                summary: summaries.join(", "),
+                details: resource.changes.iter().flat_map(|c| c.diff.iter().map(detail)).collect(),
+            })
         })
         .collect();
     items.extend(plan.notes.iter().map(|n| DriftItem {
         symbol: "!".into(),
         subject: n.message.clone(),
-        summary: "not managed by the file".into(),
+        summary: "noted by the plan".into(),
         details: Vec::new(),
     }));
+    let not_managed = |subject: String| DriftItem {
+        symbol: "!".into(),
+        subject,
+        summary: "in the organization, not managed by the file".into(),
+        details: Vec::new(),
+    };
+    let mut accounts: Vec<&crate::model::AccountState> =
+        unmanaged.accounts.iter().filter_map(|id| state.accounts.get(id)).collect();
+    accounts.sort_by(|a, b| order::natural(&a.name, &b.name));
+    items.extend(accounts.iter().map(|a| not_managed(format!("account {} ({})", a.name, a.id))));
+    let mut ous: Vec<(String, &str)> = unmanaged.ous.iter().map(|id| (state.path_of(id), id.as_str())).collect();
+    ous.sort_by(|a, b| order::natural(&a.0, &b.0));
+    items.extend(ous.iter().map(|(path, id)| not_managed(format!("organizational unit {path} ({id})"))));
+    let mut policies: Vec<&crate::model::PolicyState> =
+        unmanaged.policies.iter().filter_map(|id| state.policies.get(id)).collect();
+    policies.sort_by(|a, b| order::natural(&a.name, &b.name));
+    items.extend(policies.iter().map(|p| not_managed(format!("service control policy {} ({})", p.name, p.id))));
     items
+}
+
+/// One property difference as a line of the report.
+fn detail(d: &crate::plan::PropertyDiff) -> String {
+    let multiline =
+        d.old.as_deref().is_some_and(|v| v.contains('\n')) || d.new.as_deref().is_some_and(|v| v.contains('\n'));
+    match (&d.old, &d.new) {
+        _ if multiline => format!("{}: differs", d.property),
+        (Some(o), Some(n)) => format!("{}: {o} → {n}", d.property),
+        (None, Some(n)) => format!("{}: {n}", d.property),
+        (Some(o), None) => format!("{}: {o} (removed)", d.property),
+        (None, None) => d.property.clone(),
+    }
 }
 
 pub fn audit(input: &AuditInput, thresholds: &Thresholds) -> Report {
     let inventory = inventory::build(input.state, input.stacks);
-    let unmanaged = input.file.as_ref().map(|(_, _, u)| u.as_slice());
+    let unmanaged = input.file.as_ref().map(|f| f.unmanaged.accounts.as_slice());
     let findings = checks::run(input.state, input.stacks, unmanaged, thresholds);
-    let drift = input.file.as_ref().map(|(_, plan, _)| drift(plan));
+    let drift = input.file.as_ref().map(|f| drift(f.plan, &f.unmanaged, input.state));
     let mut counts = std::collections::BTreeMap::new();
     for s in Severity::ALL {
         counts.insert(s.name(), findings.iter().filter(|f| f.severity == s).count());
@@ -74,7 +110,7 @@ pub fn audit(input: &AuditInput, thresholds: &Thresholds) -> Report {
         organization_id: input.state.organization_id.clone(),
         management_account_id: input.state.management_account_id.clone(),
         provider: input.provider.clone(),
-        file: input.file.as_ref().map(|(f, _, _)| f.clone()),
+        file: input.file.as_ref().map(|f| f.name.clone()),
         summary: Summary {
             accounts: inventory.accounts.len(),
             ous: inventory.ous.len(),
@@ -86,5 +122,6 @@ pub fn audit(input: &AuditInput, thresholds: &Thresholds) -> Report {
         inventory,
         drift,
         findings,
+        locations: input.file.as_ref().map(|f| f.locations.clone()).unwrap_or_default(),
     }
 }

@@ -42,6 +42,8 @@ pub struct Finding {
     pub severity: Severity,
     /// The resource: `account 123456789012 (Production)`, `policy p-... (DenyRegions)`, ...
     pub resource: String,
+    /// The resource's AWS id (account id, `p-…`, `ou-…`, `r-…`, `o-…`).
+    pub resource_id: String,
     pub message: String,
     pub fix: String,
 }
@@ -56,7 +58,8 @@ pub struct AccountEntry {
     pub alias: Option<String>,
     pub tags: Tags,
     pub password_policy: Option<PasswordPolicy>,
-    /// SCP names that apply: attached directly, to an ancestor OU, or to the root.
+    /// SCP names that apply: attached directly, to an ancestor OU, or to the root. Empty for
+    /// the management account, to which SCPs never apply (see [`AccountEntry::scps_summary`]).
     pub effective_scps: Vec<String>,
     pub is_management: bool,
 }
@@ -77,6 +80,15 @@ impl AccountEntry {
         )
     }
 
+    /// The effective SCPs as people read them; the management account says SCPs do not apply.
+    pub fn scps_summary(&self) -> String {
+        if self.is_management {
+            "none: SCPs do not apply to the management account".to_string()
+        } else {
+            self.effective_scps.join(", ")
+        }
+    }
+
     /// The user's tags as `key=value, ...` (orgctl's own left out).
     pub fn tags_summary(&self) -> String {
         crate::model::user_tags(&self.tags).iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
@@ -90,6 +102,8 @@ pub struct OuEntry {
     pub path: String,
     pub depth: usize,
     pub parent_id: String,
+    /// Names of the SCPs attached to this OU itself.
+    pub scps: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -111,10 +125,19 @@ pub struct StackEntry {
     pub task: Option<String>,
 }
 
+impl Inventory {
+    /// `Name (id)` for an account id, or the id alone when the account is not known.
+    pub fn account_label(&self, id: &str) -> String {
+        self.accounts.iter().find(|a| a.id == id).map_or_else(|| id.to_string(), |a| format!("{} ({id})", a.name))
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Inventory {
     pub root_id: String,
     pub scp_enabled: bool,
+    /// Names of the SCPs attached to the root.
+    pub root_scps: Vec<String>,
     pub ous: Vec<OuEntry>,
     pub accounts: Vec<AccountEntry>,
     pub policies: Vec<PolicyEntry>,
@@ -155,6 +178,9 @@ pub struct Report {
     /// `None` when no file was given.
     pub drift: Option<Vec<DriftItem>>,
     pub findings: Vec<Finding>,
+    /// Where each resource the file manages is declared (AWS id → file and line), for SARIF.
+    #[serde(skip)]
+    pub locations: std::collections::BTreeMap<String, (String, usize)>,
 }
 
 impl Report {

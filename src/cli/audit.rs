@@ -24,7 +24,7 @@ pub(super) async fn run(a: AuditArgs, stats: bool) -> CliResult {
     let (state, provider, planned) = match &a.file {
         Some(file) => {
             let (input, provider, p) = super::plan_file(file, &a.file_args, &a.target, &ScopeArgs::default()).await?;
-            (p.state.clone(), provider, Some((file.display().to_string(), input.desired, p)))
+            (p.state.clone(), provider, Some((file.display().to_string(), input, p)))
         }
         None => {
             let provider = super::open_provider(&a.target, None, None, None).await?;
@@ -41,11 +41,11 @@ pub(super) async fn run(a: AuditArgs, stats: bool) -> CliResult {
             crate::ops::read::stacks_in(provider.as_ref(), &places).await?
         }
     };
-    let file = planned.as_ref().map(|(name, desired, p)| {
-        let managed: std::collections::HashSet<String> =
-            crate::plan::account_ids(desired, &state).into_values().collect();
-        let unmanaged: Vec<String> = state.accounts.keys().filter(|id| !managed.contains(*id)).cloned().collect();
-        (name.clone(), &p.plan, unmanaged)
+    let file = planned.as_ref().map(|(name, input, p)| au::FileComparison {
+        name: name.clone(),
+        plan: &p.plan,
+        unmanaged: au::compare::unmanaged(&input.desired, &state),
+        locations: au::compare::locations(&input.org, &input.desired, &state),
     });
     let input = au::AuditInput { state: &state, stacks: &stacks, provider: provider.describe(), file };
     let report = au::audit(&input, &thresholds);

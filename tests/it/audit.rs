@@ -280,10 +280,34 @@ fn sarif_has_the_required_shape() {
         assert!(rule_ids.contains(r["ruleId"].as_str().unwrap()));
         assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap()));
         assert!(r["message"]["text"].is_string());
-        assert!(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].is_string());
+        // Without a file there is no line to point at: the resource is the location.
+        assert!(r["locations"][0]["physicalLocation"].is_null(), "{r}");
+        assert!(r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].is_string(), "{r}");
         let index = r["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[index]["id"], r["ruleId"]);
     }
+}
+
+/// With the file, each SARIF result points at the line that declares its resource: an account's
+/// finding at the account in the org file.
+#[test]
+fn sarif_results_point_at_the_resource_in_the_file() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    ws.edit("      ServiceControlPolicies: !Ref DenyLeaveOrganizationSCP\n", "");
+    ws.converge();
+    let sarif: Value =
+        serde_json::from_str(&audit(&ws, &[ws.org.to_str().unwrap(), "--format", "sarif"]).stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let text = std::fs::read_to_string(&ws.org).unwrap();
+    let line_of = |needle: &str| text.lines().position(|l| l.starts_with(needle)).unwrap() + 1;
+    let production = results
+        .iter()
+        .find(|r| r["message"]["text"].as_str().unwrap().starts_with("account Production"))
+        .expect("a finding on Production (it may leave the organization)");
+    let location = &production["locations"][0]["physicalLocation"];
+    assert!(location["artifactLocation"]["uri"].as_str().unwrap().ends_with("organization.yml"), "{location}");
+    assert_eq!(location["region"]["startLine"], line_of("  ProductionAccount:"), "{location}");
 }
 
 #[test]
@@ -294,7 +318,7 @@ fn the_html_report_is_self_contained() {
     audit(&ws, &["--format", "html", "-o", out.to_str().unwrap()]).ok();
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
-    assert!(html.contains("<svg") && html.contains("id=\"findings\"") && html.contains("id=\"accounts\""));
+    assert!(html.contains("id=\"tree\"") && html.contains("id=\"findings\"") && html.contains("id=\"accounts\""));
     for fetch in ["src=\"http", "href=\"http", "@import", "url(http"] {
         assert!(!html.contains(fetch), "the page fetches something: {fetch}");
     }
@@ -338,4 +362,37 @@ fn with_a_task_file_stacks_are_inventoried_and_their_drift_reported() {
         14,
         "{drift:#?}"
     );
+}
+
+/// Drift lists every account, OU and SCP the file does not manage; Markdown escapes the names
+/// (a `|` cannot break the table, HTML does not reach the page); the management account says
+/// SCPs do not apply to it.
+#[test]
+fn markdown_drift_lists_what_the_file_does_not_manage_with_names_escaped() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let mut data = ws.sandbox_json();
+    let root = data["org"]["root"]["id"].as_str().unwrap().to_string();
+    data["org"]["ous"]["ou-legacy-1"] =
+        json!({"id": "ou-legacy-1", "name": "Legacy|<b>x</b>", "parent_id": root, "tags": {}});
+    data["org"]["accounts"]["300000000009"] = json!({
+        "id": "300000000009", "name": "Old <i>app</i> | prod", "email": "old@example.com",
+        "parent_id": "ou-legacy-1", "status": "ACTIVE", "tags": {}, "alias": null, "password_policy": null
+    });
+    data["org"]["policies"]["p-manual1"] = json!({
+        "id": "p-manual1", "name": "Manual", "description": "", "aws_managed": false, "tags": {}, "targets": [],
+        "content": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"s3:*\",\"Resource\":\"*\"}]}"
+    });
+    std::fs::write(&ws.sandbox, serde_json::to_string(&data).unwrap()).unwrap();
+    let md = audit(&ws, &[ws.org.to_str().unwrap(), "--format", "md"]).stdout;
+    assert!(md.contains("Old &lt;i&gt;app&lt;/i&gt; \\| prod"), "{md}");
+    assert!(!md.contains("<i>app</i>") && !md.contains("<b>x</b>"), "{md}");
+    for unmanaged in [
+        "account Old &lt;i&gt;app&lt;/i&gt; \\| prod (300000000009): in the organization, not managed by the file",
+        "organizational unit Root/Legacy\\|&lt;b&gt;x&lt;/b&gt; (ou-legacy-1): in the organization, not managed by the file",
+        "service control policy Manual (p-manual1): in the organization, not managed by the file",
+    ] {
+        assert!(md.contains(unmanaged), "{unmanaged}\n{md}");
+    }
+    assert!(md.contains("none: SCPs do not apply to the management account"), "{md}");
 }

@@ -1,8 +1,26 @@
+//! The report as Markdown (for a pull request or a wiki). Every name comes from the
+//! organization, so it is escaped: a `|` cannot break a table, HTML cannot reach the page.
+
 use crate::audit::model::Report;
 use std::fmt::Write;
 
+/// Text from the organization, safe in a table cell and in running text.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '|' | '*' | '_' | '`' | '[' | ']' | '\\' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 pub fn render(r: &Report) -> String {
@@ -38,24 +56,27 @@ pub fn render(r: &Report) -> String {
         }
     }
     if let Some(drift) = &r.drift {
-        let _ = writeln!(out, "\n## Drift from {}\n", r.file.as_deref().unwrap_or("the file"));
+        let _ = writeln!(out, "\n## Drift from {}\n", cell(r.file.as_deref().unwrap_or("the file")));
         if drift.is_empty() {
             let _ = writeln!(out, "None: the organization matches the file.");
         }
         for d in drift {
-            let _ = writeln!(out, "- `{}` {}: {}", d.symbol, d.subject, d.summary);
+            let _ = writeln!(out, "- `{}` {}: {}", d.symbol, cell(&d.subject), cell(&d.summary));
             for detail in &d.details {
-                let _ = writeln!(out, "  - {detail}");
+                let _ = writeln!(out, "  - {}", cell(detail));
             }
         }
     }
     let inv = &r.inventory;
     let _ = writeln!(out, "\n## Organizational units\n");
     let mut ous: Vec<_> = inv.ous.iter().collect();
-    ous.sort_by(|a, b| a.path.cmp(&b.path));
-    let _ = writeln!(out, "- Root (`{}`)", inv.root_id);
+    ous.sort_by(|a, b| crate::audit::order::natural(&a.path, &b.path));
+    let root_scps =
+        if inv.root_scps.is_empty() { String::new() } else { format!(" · SCPs: {}", cell(&inv.root_scps.join(", "))) };
+    let _ = writeln!(out, "- Root (`{}`){root_scps}", inv.root_id);
     for ou in ous {
-        let _ = writeln!(out, "{}- {} (`{}`)", "  ".repeat(ou.depth), ou.name, ou.id);
+        let scps = if ou.scps.is_empty() { String::new() } else { format!(" · SCPs: {}", cell(&ou.scps.join(", "))) };
+        let _ = writeln!(out, "{}- {} (`{}`){scps}", "  ".repeat(ou.depth), cell(&ou.name), ou.id);
     }
     let _ = writeln!(out, "\n## Accounts\n\n| id | name | email | status | OU | alias | tags | effective SCPs | password policy |\n|---|---|---|---|---|---|---|---|---|");
     for a in &inv.accounts {
@@ -68,15 +89,9 @@ pub fn render(r: &Report) -> String {
             cell(&a.email),
             a.status,
             cell(&a.parent_path),
-            a.alias.as_deref().unwrap_or("-"),
-            cell(
-                &crate::model::user_tags(&a.tags)
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            cell(&a.effective_scps.join(", ")),
+            cell(a.alias.as_deref().unwrap_or("-")),
+            cell(&a.tags_summary()),
+            cell(&a.scps_summary()),
             a.password_summary()
         );
     }
@@ -98,10 +113,10 @@ pub fn render(r: &Report) -> String {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} |",
-                s.account_id,
+                cell(&inv.account_label(&s.account_id)),
                 s.region,
-                s.name,
-                s.task.as_deref().unwrap_or("-"),
+                cell(&s.name),
+                cell(s.task.as_deref().unwrap_or("-")),
                 s.status
             );
         }

@@ -27,20 +27,30 @@ pub fn render(r: &Report) -> Value {
         });
     }
     let rule_index: BTreeMap<&str, usize> = rules.keys().enumerate().map(|(i, k)| (*k, i)).collect();
-    let artifact = r.file.clone().unwrap_or_else(|| "organization.yml".to_string());
+    // A finding points at the line that declares its resource when the file declares it; else
+    // at the file given (SARIF needs a location), or only at the resource when there is none.
     let results: Vec<Value> = r
         .findings
         .iter()
         .map(|f| {
+            let logical = json!([{ "name": f.resource, "fullyQualifiedName": f.resource_id, "kind": "resource" }]);
+            let location = match (r.locations.get(&f.resource_id), &r.file) {
+                (Some((file, line)), _) => json!({
+                    "physicalLocation": { "artifactLocation": { "uri": file }, "region": { "startLine": line } },
+                    "logicalLocations": logical
+                }),
+                (None, Some(file)) => json!({
+                    "physicalLocation": { "artifactLocation": { "uri": file } },
+                    "logicalLocations": logical
+                }),
+                (None, None) => json!({ "logicalLocations": logical }),
+            };
             json!({
                 "ruleId": f.check,
                 "ruleIndex": rule_index.get(f.check).copied().unwrap_or(0),
                 "level": level(f.severity),
                 "message": { "text": format!("{}: {} ({})", f.resource, f.message, f.fix) },
-                "locations": [{
-                    "physicalLocation": { "artifactLocation": { "uri": artifact }, "region": { "startLine": 1 } },
-                    "logicalLocations": [{ "name": f.resource, "kind": "resource" }]
-                }],
+                "locations": [location],
                 "properties": { "severity": f.severity.name() }
             })
         })
