@@ -34,6 +34,21 @@ if ! command -v chromium >/dev/null && [ -z "${ORGCTL_SKIP_BROWSER_TESTS:-}" ]; 
   fi
 fi
 
+# tmux, for the tests that drive orgctl in a real terminal (the apply confirmation).
+if ! command -v tmux >/dev/null && [ -z "${ORGCTL_SKIP_TERMINAL_TESTS:-}" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "==> installing tmux"
+    export DEBIAN_FRONTEND=noninteractive
+    if ! apt-get install -y -q tmux >/dev/null; then
+      echo "WARNING: tmux could not be installed: the terminal tests are SKIPPED in this run" >&2
+      export ORGCTL_SKIP_TERMINAL_TESTS=1
+    fi
+  else
+    echo "tmux is missing: install it, or set ORGCTL_SKIP_TERMINAL_TESTS=1" >&2
+    exit 1
+  fi
+fi
+
 cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings
 

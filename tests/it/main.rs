@@ -12,6 +12,7 @@ mod cli_sandbox;
 mod conformance;
 mod corpus;
 mod fuzz;
+mod interactive;
 mod plan;
 mod safety;
 mod snapshots;
