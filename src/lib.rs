@@ -16,6 +16,7 @@ pub mod import;
 pub mod model;
 pub mod ops;
 pub mod plan;
+pub mod policy;
 pub mod provider;
 pub mod spec;
 pub mod tasks;

@@ -1,12 +1,9 @@
 //! The good-practice checks. Each has a stable id, a severity, the resource it fires on and a
 //! fix hint; thresholds come from [`Thresholds`](super::thresholds::Thresholds).
 
-use super::inventory::effective_policy_ids;
 use super::model::{Finding, Severity};
 use super::thresholds::Thresholds;
 use crate::model::{OrgState, StackState};
-use serde_json::Value;
-use std::collections::HashSet;
 
 fn finding(
     check: &'static str,
@@ -26,47 +23,6 @@ fn aws_id_in(label: &str) -> Option<&str> {
         (w.len() == 12 && w.chars().all(|c| c.is_ascii_digit()))
             || ["p-", "ou-", "r-", "o-"].iter().any(|p| w.starts_with(p) && w.len() > p.len())
     })
-}
-
-fn statements(content: &str) -> Vec<Value> {
-    let doc: Value = serde_json::from_str(content).unwrap_or(Value::Null);
-    match doc.get("Statement") {
-        Some(Value::Array(s)) => s.clone(),
-        Some(s @ Value::Object(_)) => vec![s.clone()],
-        _ => Vec::new(),
-    }
-}
-
-fn strings(v: Option<&Value>) -> Vec<String> {
-    match v {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(a)) => a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
-        _ => Vec::new(),
-    }
-}
-
-fn is_deny(s: &Value) -> bool {
-    s.get("Effect").and_then(Value::as_str) == Some("Deny")
-}
-
-/// A Deny statement conditioned on the requested region not being in an allow-list.
-fn is_region_deny(s: &Value) -> bool {
-    is_deny(s)
-        && s.get("Condition").and_then(Value::as_object).is_some_and(|c| {
-            c.iter().any(|(op, m)| {
-                let negated = op.starts_with("StringNotEquals") || op.starts_with("StringNotLike");
-                negated
-                    && m.as_object().is_some_and(|m| m.keys().any(|k| k.eq_ignore_ascii_case("aws:RequestedRegion")))
-            })
-        })
-}
-
-fn denies_leaving(s: &Value) -> bool {
-    is_deny(s)
-        && s.get("Condition").is_none()
-        && strings(s.get("Action"))
-            .iter()
-            .any(|a| matches!(a.as_str(), "organizations:LeaveOrganization" | "organizations:*" | "*"))
 }
 
 fn account_label(state: &OrgState, id: &str) -> String {
@@ -177,6 +133,12 @@ fn password_policies(state: &OrgState, t: &Thresholds, out: &mut Vec<Finding>) {
     }
 }
 
+/// Regions few organizations approve: a request there shows whether a region restriction holds.
+const PROBE_REGIONS: [&str; 4] = ["af-south-1", "me-central-1", "ap-southeast-4", "mx-central-1"];
+/// The role the SCP checks ask as: an ordinary workload role (exemptions for admin or access
+/// roles do not hide a missing restriction).
+const PROBE_ROLE: &str = "WorkloadDeveloper";
+
 fn scps(state: &OrgState, t: &Thresholds, out: &mut Vec<Finding>) {
     let org = format!("organization {}", state.organization_id);
     if !state.root.scp_enabled {
@@ -196,82 +158,106 @@ fn scps(state: &OrgState, t: &Thresholds, out: &mut Vec<Finding>) {
         .filter(|a| a.status.is_active() && a.id != state.management_account_id)
         .map(|a| a.id.as_str())
         .collect();
-    let region_deny: HashSet<&str> = state
-        .policies
-        .values()
-        .filter(|p| statements(&p.content).iter().any(is_region_deny))
-        .map(|p| p.id.as_str())
-        .collect();
-    let deny_leave: HashSet<&str> = state
-        .policies
-        .values()
-        .filter(|p| statements(&p.content).iter().any(denies_leaving))
-        .map(|p| p.id.as_str())
-        .collect();
-    if region_deny.is_empty() {
+    // What the SCPs allow, evaluated as AWS does, for a workload role in each member account:
+    // however a policy is written (a Deny with StringNotEquals or StringNotLike, an allow-list
+    // with FullAWSAccess detached), what counts is the decision.
+    let mut restricted = Vec::new();
+    let mut unrestricted = Vec::new();
+    let mut leavers = Vec::new();
+    let mut broken: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for id in &members {
+        let Ok(placed) = crate::policy::hierarchy::live(state, id, &Default::default()) else { continue };
+        let ask = |action: &str, region: Option<&str>| {
+            let mut context = crate::policy::condition::Context::new();
+            context.insert("aws:principalarn".into(), vec![format!("arn:aws:iam::{id}:role/{PROBE_ROLE}")]);
+            context.insert("aws:principalaccount".into(), vec![id.to_string()]);
+            if let Some(r) = region {
+                context.insert("aws:requestedregion".into(), vec![r.to_string()]);
+            }
+            let request = crate::policy::Request { action: action.into(), resource: "*".into(), context };
+            crate::policy::evaluate(&placed.levels, &request, None)
+        };
+        let denied = |e: &crate::policy::Explanation| !matches!(e.decision, crate::policy::Decision::Allowed);
+        let region_denials: Vec<crate::policy::Explanation> =
+            PROBE_REGIONS.iter().map(|r| ask("ec2:RunInstances", Some(r))).filter(denied).collect();
+        if region_denials.is_empty() {
+            unrestricted.push(*id);
+        } else {
+            restricted.push(*id);
+            // In a region the restriction denies, the global services must keep working.
+            let region = PROBE_REGIONS.iter().find(|r| denied(&ask("ec2:RunInstances", Some(r)))).copied();
+            for service in &t.global_services {
+                let action = service.replace('*', "OrgctlProbe");
+                let e = ask(&action, region);
+                if denied(&e) {
+                    for d in e.deciding.iter().filter(|d| d.effect == "Deny") {
+                        broken
+                            .entry(format!("policy {} ({})", d.policy_id, d.policy))
+                            .or_default()
+                            .push(service.clone());
+                    }
+                }
+            }
+        }
+        if !denied(&ask("organizations:LeaveOrganization", None)) {
+            leavers.push(*id);
+        }
+    }
+    if restricted.is_empty() && !members.is_empty() {
         out.push(finding(
             "ORGCTL-SCP-002",
-            "No region-deny SCP",
+            "No region restriction",
             Severity::High,
             org.clone(),
-            "no SCP denies requests outside an allow-list of regions".into(),
+            format!("the SCPs let every member account work in any region (checked {})", PROBE_REGIONS.join(", ")),
             "attach a region-deny SCP to the root (org-templates/scp/region-deny.yml)",
         ));
     } else {
-        for id in &members {
-            if !effective_policy_ids(state, id).iter().any(|p| region_deny.contains(p.as_str())) {
-                out.push(finding(
-                    "ORGCTL-SCP-003",
-                    "Account escapes the region deny",
-                    Severity::High,
-                    account_label(state, id),
-                    "no region-deny SCP is attached to the account, its OUs or the root".into(),
-                    "attach the region-deny SCP to the root, or to an OU above the account",
-                ));
-            }
-        }
-        for p in state.policies.values().filter(|p| region_deny.contains(p.id.as_str())) {
-            let missing: Vec<String> = statements(&p.content)
-                .iter()
-                .filter(|s| is_region_deny(s))
-                .flat_map(|s| {
-                    let exempt = strings(s.get("NotAction"));
-                    t.global_services.iter().filter(move |g| !exempt.contains(g)).cloned().collect::<Vec<_>>()
-                })
-                .collect();
-            if !missing.is_empty() {
-                out.push(finding(
-                    "ORGCTL-SCP-004",
-                    "Region deny breaks global services",
-                    Severity::Medium,
-                    format!("policy {} ({})", p.id, p.name),
-                    format!("the region deny does not exempt {} through NotAction", missing.join(", ")),
-                    "deny with NotAction listing the global services (see org-templates/scp/region-deny.yml)",
-                ));
-            }
+        for id in unrestricted {
+            out.push(finding(
+                "ORGCTL-SCP-003",
+                "Account escapes the region restriction",
+                Severity::High,
+                account_label(state, id),
+                format!(
+                    "the SCPs that apply let the account work in any region (checked {})",
+                    PROBE_REGIONS.join(", ")
+                ),
+                "attach the region-deny SCP to the root, or to an OU above the account",
+            ));
         }
     }
-    if deny_leave.is_empty() {
+    for (policy, mut services) in broken {
+        services.sort();
+        services.dedup();
+        out.push(finding(
+            "ORGCTL-SCP-004",
+            "Region restriction breaks global services",
+            Severity::Medium,
+            policy,
+            format!("outside the approved regions it denies {}, which are served from one region", services.join(", ")),
+            "deny with NotAction listing the global services (see org-templates/scp/region-deny.yml)",
+        ));
+    }
+    if !members.is_empty() && leavers.len() == members.len() {
         out.push(finding(
             "ORGCTL-SCP-005",
             "Accounts can leave the organization",
             Severity::Medium,
             org,
-            "no SCP denies organizations:LeaveOrganization".into(),
+            "the SCPs let every member account call organizations:LeaveOrganization".into(),
             "attach org-templates/scp/deny-leave-organization.yml to the root",
         ));
     } else {
-        for id in &members {
-            if !effective_policy_ids(state, id).iter().any(|p| deny_leave.contains(p.as_str())) {
-                out.push(finding(
-                    "ORGCTL-SCP-005",
-                    "Accounts can leave the organization",
-                    Severity::Medium,
-                    account_label(state, id),
-                    "no SCP that denies leaving the organization applies to this account".into(),
-                    "attach the deny-leave SCP to the root or to an OU above the account",
-                ));
-            }
+        for id in leavers {
+            out.push(finding(
+                "ORGCTL-SCP-005",
+                "Accounts can leave the organization",
+                Severity::Medium,
+                account_label(state, id),
+                "the SCPs that apply to this account let it call organizations:LeaveOrganization".into(),
+                "attach the deny-leave SCP to the root or to an OU above the account",
+            ));
         }
     }
     let mut targets: Vec<(String, String)> = vec![(state.root.id.clone(), "Root".into())];

@@ -42,10 +42,46 @@ pub enum Command {
     Unlock(UnlockArgs),
     /// Show a plan saved with `plan --out` (its digest checked), as plan printed it or as JSON.
     Show(ShowArgs),
+    /// Say whether the SCPs let an account do an action, and which statements decide.
+    Explain(ExplainArgs),
     /// Print a shell completion script: `orgctl completions bash > /etc/bash_completion.d/orgctl`.
     Completions(CompletionsArgs),
     /// Print the man page (roff): `orgctl man > /usr/local/share/man/man1/orgctl.1`.
     Man,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// The account: its id, its name, or its logical id in the file.
+    pub account: String,
+    /// The action, as IAM names it: `ec2:RunInstances`.
+    pub action: String,
+    /// The region asked for (`aws:RequestedRegion`).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// The resource's ARN.
+    #[arg(long, default_value = "*", value_name = "ARN")]
+    pub resource: String,
+    /// The principal asking (`aws:PrincipalArn`): a role or user in the account.
+    #[arg(long, value_name = "ARN")]
+    pub principal: Option<String>,
+    /// Another condition key of the request, `aws:SourceIp=203.0.113.7` (repeatable; a key given
+    /// twice is multivalued).
+    #[arg(long = "context", value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
+    /// The org file: the deciding statements are shown with their line in it.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Evaluate the file alone, reading no organization: what will be allowed once it is applied.
+    #[arg(long, requires = "file")]
+    pub offline: bool,
+    /// Print the decision as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub file_args: FileArgs,
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
 #[derive(Args, Debug)]

@@ -7,6 +7,7 @@ mod apply;
 mod args;
 mod audit;
 mod diagnostics;
+mod explain;
 mod import;
 mod output;
 mod plan;
@@ -116,6 +117,7 @@ pub fn main() -> ExitCode {
             Command::Audit(a) => audit::run(a, cli.stats).await,
             Command::Unlock(a) => unlock::run(a).await,
             Command::Show(a) => plan::show(a),
+            Command::Explain(a) => explain::run(a).await,
             Command::Completions(a) => shell::completions(a.shell),
             Command::Man => shell::man(),
         }

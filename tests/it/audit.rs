@@ -85,7 +85,12 @@ fn broken() -> OrgState {
     let big = doc(json!({"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Sid": "x".repeat(4700)}));
     let small = |sid: &str| doc(json!({"Effect": "Deny", "Action": "ec2:*", "Resource": "*", "Sid": sid}));
     let policies: BTreeMap<String, PolicyState> = [
-        policy(FULL_AWS_ACCESS_ID, FULL_AWS_ACCESS_NAME, "{}".into(), &everything),
+        policy(
+            FULL_AWS_ACCESS_ID,
+            FULL_AWS_ACCESS_NAME,
+            doc(json!({"Effect": "Allow", "Action": "*", "Resource": "*"})),
+            &everything,
+        ),
         policy("p-region", "RegionDeny", region_deny, &["ou-work"]),
         policy("p-leave", "DenyLeave", deny_leave, &["r-root"]),
         policy("p-big", "Big", big, &["ou-work"]),
@@ -294,20 +299,18 @@ fn sarif_has_the_required_shape() {
 fn sarif_results_point_at_the_resource_in_the_file() {
     let ws = Workspace::quickstart();
     ws.converge();
-    ws.edit("      ServiceControlPolicies: !Ref DenyLeaveOrganizationSCP\n", "");
-    ws.converge();
     let sarif: Value =
         serde_json::from_str(&audit(&ws, &[ws.org.to_str().unwrap(), "--format", "sarif"]).stdout).unwrap();
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     let text = std::fs::read_to_string(&ws.org).unwrap();
     let line_of = |needle: &str| text.lines().position(|l| l.starts_with(needle)).unwrap() + 1;
-    let production = results
+    let security = results
         .iter()
-        .find(|r| r["message"]["text"].as_str().unwrap().starts_with("account Production"))
-        .expect("a finding on Production (it may leave the organization)");
-    let location = &production["locations"][0]["physicalLocation"];
+        .find(|r| r["message"]["text"].as_str().unwrap().starts_with("account Security"))
+        .expect("a finding on Security (no SCP keeps it in the organization)");
+    let location = &security["locations"][0]["physicalLocation"];
     assert!(location["artifactLocation"]["uri"].as_str().unwrap().ends_with("organization.yml"), "{location}");
-    assert_eq!(location["region"]["startLine"], line_of("  ProductionAccount:"), "{location}");
+    assert_eq!(location["region"]["startLine"], line_of("  SecurityAccount:"), "{location}");
 }
 
 #[test]
@@ -395,4 +398,39 @@ fn markdown_drift_lists_what_the_file_does_not_manage_with_names_escaped() {
         assert!(md.contains(unmanaged), "{unmanaged}\n{md}");
     }
     assert!(md.contains("none: SCPs do not apply to the management account"), "{md}");
+}
+
+/// The region check reasons about what the SCPs allow, not how they are written: an allow-list
+/// at the root (FullAWSAccess detached there, an Allow conditioned on aws:RequestedRegion)
+/// restricts regions as well as a Deny does — no finding; without it, one.
+#[test]
+fn a_region_allow_list_counts_as_a_region_restriction() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let mut data = ws.sandbox_json();
+    let root = data["org"]["root"]["id"].as_str().unwrap().to_string();
+    let policies = data["org"]["policies"].as_object_mut().unwrap();
+    for p in policies.values_mut() {
+        if p["name"] == "FullAWSAccess" || p["name"] == "DenyUnapprovedRegions" {
+            p["targets"].as_array_mut().unwrap().retain(|t| t != &json!(root));
+        }
+    }
+    policies.insert("p-euonly".into(), json!({
+        "id": "p-euonly", "name": "AllowEuOnly", "description": "", "aws_managed": false, "tags": {}, "targets": [root],
+        "content": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"StringEquals\":{\"aws:RequestedRegion\":[\"eu-west-1\",\"eu-central-1\"]}}},{\"Effect\":\"Allow\",\"Action\":[\"iam:*\",\"organizations:*\",\"sts:*\",\"support:*\",\"budgets:*\",\"route53:*\",\"cloudfront:*\"],\"Resource\":\"*\"}]}"
+    }));
+    std::fs::write(&ws.sandbox, serde_json::to_string(&data).unwrap()).unwrap();
+    let report: Value = serde_json::from_str(&audit(&ws, &["--format", "json"]).stdout).unwrap();
+    let found = findings(&report);
+    assert!(!found.iter().any(|(c, _)| c == "ORGCTL-SCP-002" || c == "ORGCTL-SCP-003"), "{found:#?}");
+    // Global services stay allowed outside the approved regions: no SCP-004 either.
+    assert!(!found.iter().any(|(c, _)| c == "ORGCTL-SCP-004"), "{found:#?}");
+    // The same organization with FullAWSAccess back at the root: any region again.
+    let mut data = ws.sandbox_json();
+    let full =
+        data["org"]["policies"].as_object_mut().unwrap().values_mut().find(|p| p["name"] == "FullAWSAccess").unwrap();
+    full["targets"].as_array_mut().unwrap().push(json!(root));
+    std::fs::write(&ws.sandbox, serde_json::to_string(&data).unwrap()).unwrap();
+    let report: Value = serde_json::from_str(&audit(&ws, &["--format", "json"]).stdout).unwrap();
+    assert!(findings(&report).iter().any(|(c, _)| c == "ORGCTL-SCP-002"), "{report:#}");
 }

@@ -522,3 +522,67 @@ fn target_plans_and_applies_one_resource_with_what_it_needs() {
     assert_eq!(wrong.code, Some(1));
     assert!(wrong.stderr.contains("did you mean 'ProductionAccount'?"), "{}", wrong.stderr);
 }
+
+/// `orgctl explain`: the decision and the statements that make it, with their level and, when a
+/// file is given, their line; the management account is not restricted; `--offline` reads the
+/// file alone.
+#[test]
+fn explain_says_what_the_scps_allow_and_why() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let sandbox = ws.sandbox.to_str().unwrap();
+    let org = ws.org.to_str().unwrap();
+    let run = ws.run(&[
+        "explain",
+        "Production",
+        "ec2:RunInstances",
+        "--region",
+        "ap-south-1",
+        "--sandbox",
+        sandbox,
+        "--file",
+        org,
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let text = std::fs::read_to_string(&ws.org).unwrap();
+    let line = text.lines().position(|l| l.starts_with("  RegionDenySCP:")).unwrap() + 1;
+    assert!(
+        run.stdout.starts_with("DENIED ec2:RunInstances on * in ap-south-1 by account Production"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("deny  by statement DenyAllOutsideApprovedRegions of SCP DenyUnapprovedRegions attached at Root")
+            && run.stdout.contains(&format!("organization.yml:{line})")),
+        "{}",
+        run.stdout
+    );
+    let allowed =
+        ws.run(&["explain", "Production", "ec2:RunInstances", "--region", "eu-west-1", "--sandbox", sandbox, "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&allowed.stdout).unwrap();
+    assert_eq!(json["allowed"], true);
+    assert_eq!(
+        json["explanation"]["deciding"].as_array().unwrap().len(),
+        4,
+        "one allow per level: root, 2 OUs, account"
+    );
+    let leave = ws.run(&["explain", "Production", "organizations:LeaveOrganization", "--sandbox", sandbox]);
+    assert!(leave.stdout.contains("SCP DenyLeaveOrganization attached at OU Root/Workloads"), "{}", leave.stdout);
+    let management =
+        ws.run(&["explain", "Acme Management", "ec2:RunInstances", "--region", "ap-south-1", "--sandbox", sandbox]);
+    assert!(management.stdout.contains("SCPs do not apply to the management account"), "{}", management.stdout);
+    // The file alone: an account the sandbox does not have yet is evaluated as it will be.
+    ws.edit(
+        "AccountName: Sandbox\n",
+        "AccountName: Sandbox\n      ServiceControlPolicies: !Ref DenyLeaveOrganizationSCP\n",
+    );
+    let offline = ws.run(&["explain", "SandboxAccount", "organizations:LeaveOrganization", "--file", org, "--offline"]);
+    assert!(
+        offline.stdout.starts_with("DENIED") && offline.stdout.contains("(the file, once applied)"),
+        "{}",
+        offline.stdout
+    );
+    let live = ws.run(&["explain", "Sandbox", "organizations:LeaveOrganization", "--sandbox", sandbox]);
+    assert!(live.stdout.starts_with("ALLOWED"), "not applied yet: {}", live.stdout);
+}

@@ -14,6 +14,7 @@ mod corpus;
 mod fuzz;
 mod interactive;
 mod plan;
+mod policy_eval;
 mod safety;
 mod snapshots;
 mod spec;

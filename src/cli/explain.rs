@@ -1,0 +1,128 @@
+//! `orgctl explain ACCOUNT ACTION`: whether the SCPs let the account do the action, and the
+//! statements that decide, with the level they are attached at and their line in the file.
+
+use super::args::*;
+use super::output::{out, outln};
+use super::{CliError, CliResult};
+use crate::policy::{self, hierarchy, Decision, Explanation};
+use console::style;
+use std::process::ExitCode;
+
+pub(super) async fn run(a: ExplainArgs) -> CliResult {
+    let mut context = policy::condition::Context::new();
+    let mut add = |key: &str, value: String| context.entry(key.to_lowercase()).or_default().push(value);
+    for kv in &a.context {
+        let (k, v) = kv.split_once('=').ok_or_else(|| {
+            CliError::new(format!("--context '{kv}' is not KEY=VALUE"))
+                .help("for example --context aws:SourceIp=203.0.113.7")
+        })?;
+        add(k.trim(), v.to_string());
+    }
+    if let Some(region) = &a.region {
+        add("aws:RequestedRegion", region.clone());
+    }
+    if let Some(principal) = &a.principal {
+        add("aws:PrincipalArn", principal.clone());
+    }
+    // The file, when given: the SCPs' lines, and the organization it describes (offline).
+    let input = match &a.file {
+        Some(file) => Some(super::load_valid(file, super::load_options(&a.file_args)?)?),
+        None => None,
+    };
+    let scp_lines = |by_name: bool| -> hierarchy::Locations {
+        let Some(input) = &input else { return Default::default() };
+        let (Some(desired), spec) = (Some(&input.desired), &input.org.spec) else { return Default::default() };
+        spec.policies
+            .iter()
+            .filter_map(|p| {
+                let location = input.org.sources.location(p.span);
+                let key = if by_name {
+                    desired.policies.iter().find(|d| d.logical_id == p.logical_id)?.name.clone()
+                } else {
+                    p.logical_id.clone()
+                };
+                Some((key, (location.file.display().to_string(), location.line)))
+            })
+            .collect()
+    };
+    let placed = match (&input, a.offline) {
+        (Some(input), true) => hierarchy::planned(&input.desired, &a.account, &scp_lines(false)),
+        _ => {
+            let provider = super::open_provider(&a.target, input.as_ref().map(|i| &i.desired), None, None).await?;
+            let state = provider.read().await?;
+            context.entry("aws:principalorgid".into()).or_insert_with(|| vec![state.organization_id.clone()]);
+            hierarchy::live(&state, &a.account, &scp_lines(true))
+        }
+    }
+    .map_err(|e| CliError::new(e).help("list the accounts with `orgctl audit` or see the file"))?;
+    if let Some(id) = &placed.account_id {
+        context.entry("aws:principalaccount".into()).or_insert_with(|| vec![id.clone()]);
+    }
+    let service_linked = a.principal.as_deref().is_some_and(|p| p.contains(":role/aws-service-role/"));
+    let exempt = if placed.is_management {
+        Some("SCPs do not apply to the management account")
+    } else if service_linked {
+        Some("SCPs do not apply to service-linked roles")
+    } else {
+        None
+    };
+    let request = policy::Request { action: a.action.clone(), resource: a.resource.clone(), context };
+    let explanation = policy::evaluate(&placed.levels, &request, exempt);
+    if a.json {
+        let value = serde_json::json!({
+            "account": placed.label,
+            "action": a.action,
+            "resource": a.resource,
+            "region": a.region,
+            "principal": a.principal,
+            "basis": if a.offline { "file" } else { "organization" },
+            "allowed": matches!(explanation.decision, Decision::Allowed | Decision::NotRestricted),
+            "explanation": explanation,
+        });
+        outln!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+    } else {
+        out!("{}", render(&a, &placed.label, &explanation));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The decision as a sentence, then each deciding statement with its level and line.
+fn render(a: &ExplainArgs, account: &str, e: &Explanation) -> String {
+    let mut out = String::new();
+    let what = format!(
+        "{} on {}{} by {account}",
+        a.action,
+        a.resource,
+        a.region.as_ref().map_or_else(String::new, |r| format!(" in {r}"))
+    );
+    let basis = if a.offline { " (the file, once applied)" } else { "" };
+    let (word, why) = match e.decision {
+        Decision::Allowed => (style("ALLOWED").green().bold(), "an SCP at every level allows it and none denies it"),
+        Decision::NotRestricted => (style("ALLOWED").green().bold(), e.exempt.as_deref().unwrap_or("")),
+        Decision::ExplicitDeny => (style("DENIED").red().bold(), "an SCP denies it explicitly"),
+        Decision::ImplicitDeny => (style("DENIED").red().bold(), "not every level has an SCP that allows it"),
+    };
+    out.push_str(&format!("{word} {}{basis}: {why}\n", crate::escape::for_terminal(&what)));
+    if let Some(level) = &e.no_allow_at {
+        out.push_str(&format!("  no SCP attached at {} allows {}\n", crate::escape::for_terminal(level), a.action));
+    }
+    for d in &e.deciding {
+        let at = match (&d.file, d.line) {
+            (Some(file), Some(line)) => format!("  ({file}:{line})"),
+            _ => String::new(),
+        };
+        out.push_str(&format!(
+            "  {} by statement {} of SCP {} attached at {}{at}\n",
+            if d.effect == "Deny" { style("deny ").red().to_string() } else { style("allow").green().to_string() },
+            crate::escape::for_terminal(&d.statement),
+            crate::escape::for_terminal(&d.policy),
+            crate::escape::for_terminal(&d.level)
+        ));
+    }
+    for op in &e.unsupported {
+        out.push_str(&format!(
+            "  note: the condition operator {op} is not evaluated; its statements were taken as not applying\n"
+        ));
+    }
+    out
+}
