@@ -52,11 +52,18 @@ fn tags(tags: &Tags) -> ProviderResult<Vec<Tag>> {
         .collect()
 }
 
+/// The HTTPS client of every AWS call: rustls with ring (the SDK's default, aws-lc, takes a
+/// C build that doubles the first compile), with the system's root certificates.
+pub fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+    aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https()
+}
+
 impl AwsProvider {
     /// Connects with aws-config's standard chain and checks that the caller is the
     /// organization's management account.
     pub async fn connect(options: AwsOptions) -> ProviderResult<Self> {
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http_client());
         if let Some(profile) = &options.profile {
             loader = loader.profile_name(profile);
         }

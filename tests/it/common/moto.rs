@@ -130,6 +130,7 @@ impl Moto {
     ) -> aws_config::SdkConfig {
         let creds = aws_sdk_organizations::config::Credentials::new(key, secret, token, None, "test");
         aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(orgctl::provider::aws::http_client())
             .endpoint_url(endpoint)
             .region(aws_config::Region::new("us-east-1"))
             .credentials_provider(creds)
