@@ -31,10 +31,17 @@ fn account_label(state: &OrgState, id: &str) -> String {
 
 /// Every finding for `state` (and its stacks). `unmanaged` lists accounts the file does not
 /// manage, when a file was given.
-pub fn run(state: &OrgState, stacks: &[StackState], unmanaged: Option<&[String]>, t: &Thresholds) -> Vec<Finding> {
+pub fn run(
+    state: &OrgState,
+    governance: &crate::model::Governance,
+    stacks: &[StackState],
+    unmanaged: Option<&[String]>,
+    t: &Thresholds,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     password_policies(state, t, &mut out);
     scps(state, t, &mut out);
+    delegation(state, governance, t, &mut out);
     structure(state, unmanaged, t, &mut out);
     for s in stacks {
         let failed = s.status.is_failed();
@@ -358,6 +365,61 @@ fn structure(state: &OrgState, unmanaged: Option<&[String]>, t: &Thresholds, out
                 path,
                 "the OU holds no account and no OU".into(),
                 "remove it if it is not needed",
+            ));
+        }
+    }
+}
+
+/// Delegated administrators against the allowed list, and the tag and AI opt-out policies a
+/// well-run organization has in force (Prowler's organizations checks).
+fn delegation(state: &OrgState, g: &crate::model::Governance, t: &Thresholds, out: &mut Vec<Finding>) {
+    let org = format!("organization {}", state.organization_id);
+    for d in &g.delegated_administrators {
+        let name = state.accounts.get(&d.account_id).map(|a| a.name.as_str()).unwrap_or_default();
+        let allowed = t.delegated_admin_accounts.iter().any(|a| a == &d.account_id || (!name.is_empty() && a == name));
+        let (title, severity, message, fix) = match (t.delegated_admin_accounts.is_empty(), allowed) {
+            (true, _) => (
+                "Delegated administrator to review",
+                Severity::Info,
+                format!("administers {} for the organization", d.service),
+                "list the accounts that may be delegated administrators in the audit config (delegated_admin_accounts)",
+            ),
+            (false, false) => (
+                "Delegated administrator not allowed",
+                Severity::Medium,
+                format!("administers {} for the organization but is not in delegated_admin_accounts", d.service),
+                "deregister it (aws organizations deregister-delegated-administrator), or add it to the allowed list",
+            ),
+            (false, true) => continue,
+        };
+        out.push(finding("ORGCTL-GOV-001", title, severity, account_label(state, &d.account_id), message, fix));
+    }
+    let attached = |policy_type: &str| g.policies.iter().any(|p| p.policy_type == policy_type && !p.targets.is_empty());
+    let enabled = |policy_type: &str| g.enabled_policy_types.iter().any(|e| e == policy_type);
+    for (check, policy_type, what, fix) in [
+        (
+            "ORGCTL-GOV-002",
+            "TAG_POLICY",
+            "tag policies",
+            "enable the TAG_POLICY type on the root and attach a tag policy that standardises your tag keys",
+        ),
+        (
+            "ORGCTL-GOV-003",
+            "AISERVICES_OPT_OUT_POLICY",
+            "an AI services opt-out policy",
+            "enable AISERVICES_OPT_OUT_POLICY and attach an opt-out policy to the root",
+        ),
+    ] {
+        if !(enabled(policy_type) && attached(policy_type)) {
+            let why =
+                if enabled(policy_type) { "no such policy is attached" } else { "the policy type is not enabled" };
+            out.push(finding(
+                check,
+                if policy_type == "TAG_POLICY" { "No tag policy in force" } else { "No AI services opt-out" },
+                Severity::Low,
+                org.clone(),
+                format!("the organization has no {what} in force: {why}"),
+                fix,
             ));
         }
     }

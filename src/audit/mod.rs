@@ -19,6 +19,7 @@ pub const SCHEMA: &str = "orgctl-audit/1";
 /// What the audit looks at.
 pub struct AuditInput<'a> {
     pub state: &'a OrgState,
+    pub governance: &'a crate::model::Governance,
     pub stacks: &'a [StackState],
     pub provider: String,
     /// The file compared with, when one is given.
@@ -98,7 +99,7 @@ fn detail(d: &crate::plan::PropertyDiff) -> String {
 pub fn audit(input: &AuditInput, thresholds: &Thresholds) -> Report {
     let inventory = inventory::build(input.state, input.stacks);
     let unmanaged = input.file.as_ref().map(|f| f.unmanaged.accounts.as_slice());
-    let findings = checks::run(input.state, input.stacks, unmanaged, thresholds);
+    let findings = checks::run(input.state, input.governance, input.stacks, unmanaged, thresholds);
     let drift = input.file.as_ref().map(|f| drift(f.plan, &f.unmanaged, input.state));
     let mut counts = std::collections::BTreeMap::new();
     for s in Severity::ALL {
@@ -120,6 +121,7 @@ pub fn audit(input: &AuditInput, thresholds: &Thresholds) -> Report {
             drift: drift.as_ref().map_or(0, Vec::len),
         },
         inventory,
+        governance: input.governance.clone(),
         drift,
         findings,
         locations: input.file.as_ref().map(|f| f.locations.clone()).unwrap_or_default(),

@@ -175,6 +175,8 @@ pub struct Report {
     pub file: Option<String>,
     pub summary: Summary,
     pub inventory: Inventory,
+    /// Trusted access, delegated administrators, the other policy types and their policies.
+    pub governance: crate::model::Governance,
     /// `None` when no file was given.
     pub drift: Option<Vec<DriftItem>>,
     pub findings: Vec<Finding>,

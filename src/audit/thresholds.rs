@@ -21,6 +21,10 @@ pub struct Thresholds {
     pub ou_depth_limit: usize,
     /// Actions a region-deny SCP must exempt (through NotAction) so that global services work.
     pub global_services: Vec<String>,
+    /// Accounts (ids or names) that may be delegated administrators; empty: every delegated
+    /// administrator is listed for review.
+    #[serde(default)]
+    pub delegated_admin_accounts: Vec<String>,
 }
 
 impl Default for Thresholds {
@@ -45,6 +49,7 @@ impl Default for Thresholds {
             ]
             .map(String::from)
             .to_vec(),
+            delegated_admin_accounts: Vec::new(),
         }
     }
 }

@@ -47,7 +47,9 @@ pub(super) async fn run(a: AuditArgs, stats: bool) -> CliResult {
         unmanaged: au::compare::unmanaged(&input.desired, &state),
         locations: au::compare::locations(&input.org, &input.desired, &state),
     });
-    let input = au::AuditInput { state: &state, stacks: &stacks, provider: provider.describe(), file };
+    let governance = provider.read_governance().await?;
+    let input =
+        au::AuditInput { state: &state, governance: &governance, stacks: &stacks, provider: provider.describe(), file };
     let report = au::audit(&input, &thresholds);
     let text = au::render::render(&report, a.format);
     match &a.output {

@@ -8,7 +8,10 @@ mod status;
 
 pub use password_policy::PasswordPolicy;
 pub use stack::{StackSpec, StackState, STACK_REGIONS_TAG, STACK_TASK_TAG};
-pub use state::{AccountState, CreateRequestState, OrgState, OuState, PolicyState, RootState};
+pub use state::{
+    AccountState, CreateRequestState, DelegatedAdministrator, Governance, OrgState, OuState, PolicyState, RootState,
+    TypedPolicy, GOVERNANCE_POLICY_TYPES,
+};
 pub use status::{AccountStatus, CreateRequestStatus, StackStatus};
 
 use std::collections::BTreeMap;

@@ -127,3 +127,39 @@ impl OrgState {
         tags.get(OWNER_TAG).map(String::as_str)
     }
 }
+
+/// What the organization delegates and enables beyond its tree and SCPs, read for the audit:
+/// trusted service access, delegated administrators, the other policy types and their policies.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Governance {
+    /// Service principals with trusted access (`EnableAWSServiceAccess`).
+    #[serde(default)]
+    pub trusted_services: Vec<String>,
+    /// Delegated administrators: the account and the service it administers.
+    #[serde(default)]
+    pub delegated_administrators: Vec<DelegatedAdministrator>,
+    /// Policy types enabled on the root (`TAG_POLICY`, `AISERVICES_OPT_OUT_POLICY`, ...; SCPs too).
+    #[serde(default)]
+    pub enabled_policy_types: Vec<String>,
+    /// Policies of the other types, with where they are attached.
+    #[serde(default)]
+    pub policies: Vec<TypedPolicy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct DelegatedAdministrator {
+    pub account_id: String,
+    pub service: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TypedPolicy {
+    pub id: String,
+    pub name: String,
+    /// `TAG_POLICY`, `BACKUP_POLICY`, `AISERVICES_OPT_OUT_POLICY`, ...
+    pub policy_type: String,
+    pub targets: Vec<String>,
+}
+
+/// The policy types `Governance` reads besides SCPs.
+pub const GOVERNANCE_POLICY_TYPES: [&str; 3] = ["TAG_POLICY", "BACKUP_POLICY", "AISERVICES_OPT_OUT_POLICY"];

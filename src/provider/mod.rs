@@ -112,6 +112,10 @@ pub trait Provider: Send + Sync {
     /// The whole organization as orgctl manages it.
     async fn read(&self) -> ProviderResult<OrgState>;
 
+    /// Trusted access, delegated administrators and the other policy types (for the audit;
+    /// plans do not need them, so they cost a plan nothing).
+    async fn read_governance(&self) -> ProviderResult<crate::model::Governance>;
+
     async fn enable_scp_policy_type(&self, root_id: &str) -> ProviderResult<()>;
 
     async fn create_ou(&self, parent_id: &str, name: &str, tags: &Tags) -> ProviderResult<String>;

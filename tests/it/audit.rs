@@ -130,6 +130,12 @@ fn seed_broken(ws: &Workspace) {
         "200000000001/eu-west-1/ok": stack("200000000001", "ok", "CREATE_COMPLETE"),
         "200000000001/eu-west-1/broken": stack("200000000001", "broken", "ROLLBACK_COMPLETE"),
     });
+    // A delegated administrator, and the tag policy type enabled with no policy attached.
+    data["governance"] = json!({
+        "delegated_administrators": [{"account_id": "200000000001", "service": "guardduty.amazonaws.com"}],
+        "enabled_policy_types": ["TAG_POLICY"],
+        "policies": [{"id": "p-tag1", "name": "Tags", "policy_type": "TAG_POLICY", "targets": []}]
+    });
     std::fs::write(&ws.sandbox, serde_json::to_string(&data).unwrap()).unwrap();
 }
 
@@ -164,6 +170,9 @@ fn every_check_fires_exactly_where_it_should_and_nowhere_else() {
         ("ORGCTL-ORG-004", "OU Root/L1/L2/L3/L4/L5/L6"),
         ("ORGCTL-ORG-005", "OU Root/Empty"),
         ("ORGCTL-STK-001", "stack broken in 200000000001/eu-west-1"),
+        ("ORGCTL-GOV-001", "account Good (200000000001)"),
+        ("ORGCTL-GOV-002", "organization o-broken"),
+        ("ORGCTL-GOV-003", "organization o-broken"),
     ]
     .into_iter()
     .map(|(c, r)| (c.to_string(), r.to_string()))
@@ -205,6 +214,17 @@ fn clean(ws: &Workspace) {
     );
     ws.edit("      ServiceControlPolicies: !Ref DenyLeaveOrganizationSCP\n", "");
     ws.converge();
+    // A tag policy and an AI services opt-out policy in force on the root (set up outside the file).
+    let mut data = ws.sandbox_json();
+    let root = data["org"]["root"]["id"].clone();
+    data["governance"] = json!({
+        "enabled_policy_types": ["SERVICE_CONTROL_POLICY", "TAG_POLICY", "AISERVICES_OPT_OUT_POLICY"],
+        "policies": [
+            {"id": "p-tag1", "name": "Tags", "policy_type": "TAG_POLICY", "targets": [root]},
+            {"id": "p-ai1", "name": "OptOut", "policy_type": "AISERVICES_OPT_OUT_POLICY", "targets": [root]}
+        ]
+    });
+    std::fs::write(&ws.sandbox, serde_json::to_string(&data).unwrap()).unwrap();
 }
 
 #[test]
@@ -280,7 +300,7 @@ fn sarif_has_the_required_shape() {
     let rule_ids: BTreeSet<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert!(rules.iter().all(|r| r["shortDescription"]["text"].is_string()));
     let results = run["results"].as_array().unwrap();
-    assert_eq!(results.len(), 16);
+    assert_eq!(results.len(), 19);
     for r in results {
         assert!(rule_ids.contains(r["ruleId"].as_str().unwrap()));
         assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap()));
@@ -433,4 +453,37 @@ fn a_region_allow_list_counts_as_a_region_restriction() {
     std::fs::write(&ws.sandbox, serde_json::to_string(&data).unwrap()).unwrap();
     let report: Value = serde_json::from_str(&audit(&ws, &["--format", "json"]).stdout).unwrap();
     assert!(findings(&report).iter().any(|(c, _)| c == "ORGCTL-SCP-002"), "{report:#}");
+}
+
+/// Delegated administrators against the allowed list of the audit config: listed for review
+/// (info) without a list, a medium finding when the account is not on it, none when it is.
+#[test]
+fn delegated_administrators_are_checked_against_the_allowed_list() {
+    let ws = Workspace::quickstart();
+    seed_broken(&ws);
+    let gov001 = |config: Option<&str>| -> Vec<(String, String)> {
+        let mut args = vec!["--format", "json"];
+        let path = ws.dir.path().join("audit.yml");
+        if let Some(text) = config {
+            std::fs::write(&path, text).unwrap();
+            args.extend(["--config", path.to_str().unwrap()]);
+        }
+        let report: Value = serde_json::from_str(&audit(&ws, &args).stdout).unwrap();
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["check"] == "ORGCTL-GOV-001")
+            .map(|f| (f["severity"].as_str().unwrap().to_string(), f["message"].as_str().unwrap().to_string()))
+            .collect()
+    };
+    assert_eq!(
+        gov001(None),
+        vec![("info".to_string(), "administers guardduty.amazonaws.com for the organization".to_string())]
+    );
+    let denied = gov001(Some("delegated_admin_accounts: ['Security']\n"));
+    assert_eq!(denied.len(), 1);
+    assert_eq!(denied[0].0, "medium");
+    assert!(gov001(Some("delegated_admin_accounts: ['Good']\n")).is_empty(), "an allowed account by name");
+    assert!(gov001(Some("delegated_admin_accounts: ['200000000001']\n")).is_empty(), "an allowed account by id");
 }

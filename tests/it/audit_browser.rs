@@ -64,8 +64,16 @@ fn the_html_report_renders_in_chromium() {
     assert!(dom.contains("(management: SCPs do not apply)"), "the management account is marked");
     let findings_table =
         dom.split("id=\"findings\"").nth(1).unwrap_or_default().split("</table>").next().unwrap_or_default();
-    assert_eq!(findings_table.matches("<tr>").count(), 1 + 1, "header and the quickstart's one failing check");
-    assert_eq!(findings_table.matches("<li class=\"finding\">").count(), 3, "on 3 accounts");
+    assert_eq!(
+        findings_table.matches("<tr>").count(),
+        1 + 3,
+        "header and the quickstart's three failing checks (deny-leave, no tag policy, no AI opt-out)"
+    );
+    assert_eq!(
+        findings_table.matches("<li class=\"finding\">").count(),
+        3 + 2,
+        "on 3 accounts, and the organization twice"
+    );
     assert!(dom.contains("Workloads") && dom.contains("Production"));
 
     screenshot(&browser, profile.path(), &url, &ws.dir.path().join("audit.png"), "1400,1300", "audit-report.png");

@@ -18,6 +18,29 @@ async fn audit_on_moto_passes_a_clean_org_and_catches_changes_made_behind_its_ba
     let org = ws.org.to_str().unwrap().to_string();
     let applied = tokio::task::block_in_place(|| ws.run_on(&moto, &["apply", &org, "--auto-approve"]));
     assert_eq!(applied.code, Some(0), "{}\n{}", applied.stdout, applied.stderr);
+    // A tag policy and an AI services opt-out policy on the root, as a well-run organization has.
+    let orgs = moto.organizations().await;
+    let root = orgs.list_roots().send().await.unwrap().roots()[0].id().unwrap().to_string();
+    for (policy_type, content) in [
+        (aws_sdk_organizations::types::PolicyType::TagPolicy, r#"{"tags":{"team":{"tag_key":{"@@assign":"team"}}}}"#),
+        (
+            aws_sdk_organizations::types::PolicyType::AiservicesOptOutPolicy,
+            r#"{"services":{"default":{"opt_out_policy":{"@@assign":"optOut"}}}}"#,
+        ),
+    ] {
+        orgs.enable_policy_type().root_id(&root).policy_type(policy_type.clone()).send().await.unwrap();
+        let created = orgs
+            .create_policy()
+            .name(policy_type.as_str())
+            .description("audit test")
+            .content(content)
+            .r#type(policy_type)
+            .send()
+            .await
+            .unwrap();
+        let id = created.policy().and_then(|p| p.policy_summary()).and_then(|s| s.id()).unwrap().to_string();
+        orgs.attach_policy().policy_id(id).target_id(&root).send().await.unwrap();
+    }
 
     let clean =
         tokio::task::block_in_place(|| ws.run_on(&moto, &["audit", &org, "--format", "json", "--fail-on", "info"]));
@@ -37,7 +60,14 @@ async fn audit_on_moto_passes_a_clean_org_and_catches_changes_made_behind_its_ba
         .unwrap()
         .to_string();
     moto.iam_in(&dev).await.delete_account_password_policy().send().await.unwrap();
-    let root = orgs.list_roots().send().await.unwrap().roots()[0].id().unwrap().to_string();
+    // Trusted access for GuardDuty and the Development account made its administrator.
+    orgs.enable_aws_service_access().service_principal("guardduty.amazonaws.com").send().await.unwrap();
+    orgs.register_delegated_administrator()
+        .account_id(&dev)
+        .service_principal("guardduty.amazonaws.com")
+        .send()
+        .await
+        .unwrap();
     let policies = orgs
         .list_policies()
         .filter(aws_sdk_organizations::types::PolicyType::ServiceControlPolicy)
@@ -75,6 +105,8 @@ async fn audit_on_moto_passes_a_clean_org_and_catches_changes_made_behind_its_ba
     // effect, which is one finding on the organization.
     assert!(found.iter().any(|(c, _)| c == "ORGCTL-SCP-002"), "{found:#?}");
     assert!(!found.iter().any(|(c, _)| c == "ORGCTL-SCP-003"), "{found:#?}");
+    assert!(found.contains(&("ORGCTL-GOV-001".to_string(), format!("account Development ({dev})"))), "{found:#?}");
+    assert_eq!(report["governance"]["trusted_services"], serde_json::json!(["guardduty.amazonaws.com"]));
     let drift = report["drift"].as_array().unwrap();
     let summaries: Vec<&str> = drift.iter().map(|d| d["summary"].as_str().unwrap()).collect();
     assert!(

@@ -215,6 +215,7 @@ pub fn render(r: &Report) -> String {
     let _ = write!(h, "<a href=\"#tree\">Organization ({} OUs)</a>", inv.ous.len());
     let _ = write!(h, "<a href=\"#accounts-section\">Accounts ({})</a>", inv.accounts.len());
     let _ = write!(h, "<a href=\"#policies-section\">SCPs ({})</a>", inv.policies.len());
+    h.push_str("<a href=\"#delegation-section\">Delegation</a>");
     if !inv.stacks.is_empty() {
         let _ = write!(h, "<a href=\"#stacks-section\">Stacks ({})</a>", inv.stacks.len());
     }
@@ -317,6 +318,26 @@ pub fn render(r: &Report) -> String {
         );
     }
     h.push_str("</tbody></table></div></section>");
+    let g = &r.governance;
+    let list = |items: &[String]| if items.is_empty() { "none".to_string() } else { esc(&items.join(", ")) };
+    let _ = write!(
+        h,
+        "<section id=\"delegation-section\"><h2>Delegation and other policies</h2><p>Trusted service access: {}</p><p>Policy types enabled: {}</p><ul>",
+        list(&g.trusted_services),
+        list(&g.enabled_policy_types)
+    );
+    for d in &g.delegated_administrators {
+        let _ = write!(
+            h,
+            "<li>Delegated administrator: {} for {}</li>",
+            esc(&inv.account_label(&d.account_id)),
+            esc(&d.service)
+        );
+    }
+    for p in &g.policies {
+        let _ = write!(h, "<li>{} <b>{}</b> attached to {}</li>", esc(&p.policy_type), esc(&p.name), list(&p.targets));
+    }
+    h.push_str("</ul></section>");
     if !inv.stacks.is_empty() {
         h.push_str("<section id=\"stacks-section\"><h2>Stacks</h2><input class=\"filter\" data-table=\"stacks\" placeholder=\"Filter stacks\"><div class=\"wrap\"><table class=\"sortable\" id=\"stacks\"><thead><tr><th>Account</th><th>Region</th><th>Stack</th><th>Task</th><th>Status</th></tr></thead><tbody>");
         for s in &inv.stacks {

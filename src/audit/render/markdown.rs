@@ -107,6 +107,22 @@ pub fn render(r: &Report) -> String {
             cell(&p.attached_to.join(", "))
         );
     }
+    let g = &r.governance;
+    let _ = writeln!(out, "\n## Delegation and other policies\n");
+    let list = |items: &[String]| if items.is_empty() { "none".to_string() } else { cell(&items.join(", ")) };
+    let _ = writeln!(out, "- Trusted service access: {}", list(&g.trusted_services));
+    let _ = writeln!(out, "- Policy types enabled: {}", list(&g.enabled_policy_types));
+    for d in &g.delegated_administrators {
+        let _ = writeln!(
+            out,
+            "- Delegated administrator: {} for {}",
+            cell(&inv.account_label(&d.account_id)),
+            cell(&d.service)
+        );
+    }
+    for p in &g.policies {
+        let _ = writeln!(out, "- {} {} attached to {}", p.policy_type, cell(&p.name), list(&p.targets));
+    }
     if !inv.stacks.is_empty() {
         let _ = writeln!(out, "\n## Stacks\n\n| account | region | stack | task | status |\n|---|---|---|---|---|");
         for s in &inv.stacks {

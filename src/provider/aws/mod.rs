@@ -8,6 +8,7 @@
 mod calls;
 mod clients;
 mod errors;
+mod governance;
 mod read;
 mod stacks;
 
@@ -162,6 +163,10 @@ impl Provider for AwsProvider {
 
     fn request_count(&self) -> Option<u64> {
         Some(self.requests())
+    }
+
+    async fn read_governance(&self) -> ProviderResult<crate::model::Governance> {
+        self.read_governance_state().await
     }
 
     async fn read(&self) -> ProviderResult<OrgState> {

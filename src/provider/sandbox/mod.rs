@@ -664,6 +664,15 @@ impl Provider for SandboxProvider {
         })
     }
 
+    async fn read_governance(&self) -> ProviderResult<crate::model::Governance> {
+        let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        let mut governance = data.governance.clone();
+        if data.org.root.scp_enabled && !governance.enabled_policy_types.iter().any(|t| t == "SERVICE_CONTROL_POLICY") {
+            governance.enabled_policy_types.push("SERVICE_CONTROL_POLICY".into());
+        }
+        Ok(governance)
+    }
+
     async fn get_object(&self, bucket: &str, key: &str) -> ProviderResult<Vec<u8>> {
         let location = format!("s3://{bucket}/{key}");
         let data = self.data.lock().unwrap_or_else(|e| e.into_inner());

@@ -44,6 +44,9 @@ pub struct SandboxData {
     /// Objects written by `copy-to-s3` tasks, by `s3://bucket/key`.
     #[serde(default)]
     pub objects: BTreeMap<String, SandboxObject>,
+    /// Trusted access, delegated administrators and other policy types (set up outside orgctl).
+    #[serde(default)]
+    pub governance: crate::model::Governance,
 }
 
 /// An S3 object in the sandbox: who wrote it, from where, and what it holds.
@@ -117,6 +120,7 @@ impl SandboxData {
             stacks: BTreeMap::new(),
             types: BTreeMap::new(),
             objects: BTreeMap::new(),
+            governance: Default::default(),
         }
     }
 
@@ -133,6 +137,7 @@ impl SandboxData {
             stacks: BTreeMap::new(),
             types: BTreeMap::new(),
             objects: BTreeMap::new(),
+            governance: Default::default(),
         }
     }
 
