@@ -423,4 +423,20 @@ fn delegation(state: &OrgState, g: &crate::model::Governance, t: &Thresholds, ou
             ));
         }
     }
+    if let Some(features) = &g.root_access_features {
+        let missing: Vec<&str> = ["RootCredentialsManagement", "RootSessions"]
+            .into_iter()
+            .filter(|f| !features.iter().any(|e| e == f))
+            .collect();
+        if !missing.is_empty() {
+            out.push(finding(
+                "ORGCTL-GOV-004",
+                "Centralized root access not enabled",
+                Severity::Medium,
+                org,
+                format!("IAM's {} for member accounts is not enabled", missing.join(" and ")),
+                "enable centralized root access (aws iam enable-organizations-root-credentials-management and enable-organizations-root-sessions), then remove member root credentials",
+            ));
+        }
+    }
 }

@@ -144,6 +144,10 @@ pub struct Governance {
     /// Policies of the other types, with where they are attached.
     #[serde(default)]
     pub policies: Vec<TypedPolicy>,
+    /// IAM's centralized root access features enabled for the organization
+    /// (`RootCredentialsManagement`, `RootSessions`); `None` when the endpoint cannot say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_access_features: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -487,3 +487,24 @@ fn delegated_administrators_are_checked_against_the_allowed_list() {
     assert!(gov001(Some("delegated_admin_accounts: ['Good']\n")).is_empty(), "an allowed account by name");
     assert!(gov001(Some("delegated_admin_accounts: ['200000000001']\n")).is_empty(), "an allowed account by id");
 }
+
+/// Centralized root access: a finding when IAM says the features are off, none when they are
+/// on, and none when the endpoint cannot say (an emulator without the API).
+#[test]
+fn centralized_root_access_is_checked_when_iam_can_tell() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let gov004 = |features: Value| {
+        let mut data = ws.sandbox_json();
+        data["governance"] = json!({ "root_access_features": features });
+        if data["governance"]["root_access_features"].is_null() {
+            data["governance"] = json!({});
+        }
+        std::fs::write(&ws.sandbox, serde_json::to_string(&data).unwrap()).unwrap();
+        let report: Value = serde_json::from_str(&audit(&ws, &["--format", "json"]).stdout).unwrap();
+        report["findings"].as_array().unwrap().iter().filter(|f| f["check"] == "ORGCTL-GOV-004").count()
+    };
+    assert_eq!(gov004(json!(["RootCredentialsManagement"])), 1, "RootSessions missing");
+    assert_eq!(gov004(json!(["RootCredentialsManagement", "RootSessions"])), 0);
+    assert_eq!(gov004(Value::Null), 0, "unknown: no finding");
+}

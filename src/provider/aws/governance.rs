@@ -70,6 +70,18 @@ impl AwsProvider {
                 governance.policies.push(TypedPolicy { id, name, policy_type: policy_type.to_string(), targets });
             }
         }
+        // Centralized root access (IAM): an endpoint without the API (an emulator) leaves it unknown,
+        // after one attempt (its "not implemented" is a 5xx the SDK would otherwise retry).
+        let once = aws_sdk_iam::config::Builder::default().retry_config(aws_config::retry::RetryConfig::disabled());
+        let features = self.clients.iam.list_organizations_features().customize().config_override(once).send().await;
+        governance.root_access_features = match features {
+            Ok(out) => Some(out.enabled_features().iter().map(|f| f.as_str().to_string()).collect()),
+            Err(e) => {
+                let e = api_error("ListOrganizationsFeatures", e);
+                tracing::debug!("centralized root access not read: {e}");
+                None
+            }
+        };
         governance.trusted_services.sort();
         governance.delegated_administrators.sort();
         Ok(governance)
