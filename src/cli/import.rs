@@ -12,7 +12,9 @@ pub(super) async fn run(a: ImportArgs, stats: bool) -> CliResult {
     }
     let provider = super::open_provider(&a.target, None, None, None).await?;
     let state = provider.read().await?;
-    let imported = crate::import::import(&state);
+    let governance = provider.read_governance().await?;
+    let options = crate::import::ImportOptions { governance: Some(governance), ..Default::default() };
+    let imported = crate::import::import_with(&state, &options);
     match &a.output {
         Some(out) => {
             std::fs::write(out, &imported.yaml)

@@ -66,6 +66,9 @@ pub struct ImportOptions {
     pub excluded: std::collections::BTreeSet<String>,
     /// `DefaultOrganizationAccessRoleName` on the organization root.
     pub access_role: Option<String>,
+    /// Trusted access and delegated administrators, written as `TrustedServiceAccess` and
+    /// `DelegatedAdministratorFor` when there are any.
+    pub governance: Option<crate::model::Governance>,
 }
 
 /// Describes `state` as an org file.
@@ -131,18 +134,33 @@ pub fn import_with(state: &OrgState, options: &ImportOptions) -> Imported {
                 p.insert("PasswordPolicy".into(), reference(lid));
             }
         }
+        let delegated: Vec<Value> = options
+            .governance
+            .iter()
+            .flat_map(|g| &g.delegated_administrators)
+            .filter(|d| d.account_id == a.id)
+            .map(|d| d.service.clone().into())
+            .collect();
+        if !delegated.is_empty() {
+            p.insert("DelegatedAdministratorFor".into(), Value::Sequence(delegated));
+        }
         let type_name = if is_management { "OC::ORG::MasterAccount" } else { "OC::ORG::Account" };
         let lid = if is_management { management_lid.clone() } else { ids.get(&a.id) };
         org.insert(lid.into(), resource(type_name, p));
     }
     let root_scps = scps_on(&state.root.id);
-    if !root_scps.is_empty() || options.access_role.is_some() {
+    let trusted: Vec<Value> =
+        options.governance.iter().flat_map(|g| &g.trusted_services).map(|s| s.clone().into()).collect();
+    if !root_scps.is_empty() || options.access_role.is_some() || !trusted.is_empty() {
         let mut p = Mapping::new();
         if !root_scps.is_empty() {
             p.insert("ServiceControlPolicies".into(), refs(root_scps));
         }
         if let Some(role) = &options.access_role {
             p.insert("DefaultOrganizationAccessRoleName".into(), role.clone().into());
+        }
+        if !trusted.is_empty() {
+            p.insert("TrustedServiceAccess".into(), Value::Sequence(trusted));
         }
         org.insert(root_lid.into(), resource("OC::ORG::OrganizationRoot", p));
     }

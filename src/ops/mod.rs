@@ -53,6 +53,12 @@ pub async fn plan(
 ) -> Result<Planned, PlanError> {
     let state = provider.read().await?;
     let mut plan = plan::plan(desired, &state, limits, &provider.describe()).map_err(PlanError::Invalid)?;
+    // Trusted access and delegated administrators: read only when the file or orgctl's records
+    // involve them.
+    if plan::delegation::wanted(desired, &state) {
+        let governance = provider.read_governance().await?;
+        plan::delegation::plan_delegation(desired, &state, &governance, &mut plan);
+    }
     let stacks = match tasks {
         Some(tasks) => {
             skip_organization_if_asked(tasks, &mut plan);

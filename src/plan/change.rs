@@ -139,6 +139,24 @@ pub enum Operation {
         account: Handle,
         alias: Option<String>,
     },
+    /// EnableAWSServiceAccess (`TrustedServiceAccess`).
+    EnableServiceAccess {
+        service: String,
+    },
+    /// DisableAWSServiceAccess: only a service orgctl enabled (recorded on the root).
+    DisableServiceAccess {
+        service: String,
+    },
+    /// RegisterDelegatedAdministrator (`DelegatedAdministratorFor`).
+    RegisterDelegatedAdministrator {
+        account: Handle,
+        service: String,
+    },
+    /// DeregisterDelegatedAdministrator: only what orgctl registered (recorded on the account).
+    DeregisterDelegatedAdministrator {
+        account_id: String,
+        service: String,
+    },
     /// `replace_failed`: a ROLLBACK_COMPLETE stack of that name is deleted first.
     CreateStack {
         account: Handle,
@@ -313,6 +331,17 @@ pub struct ResourceChanges<'a> {
 }
 
 impl Plan {
+    /// The change that creates each new account, by logical id.
+    pub fn account_creations(&self) -> std::collections::HashMap<String, usize> {
+        self.changes
+            .iter()
+            .filter_map(|c| match &c.operation {
+                Operation::CreateAccount { logical_id, .. } => Some((logical_id.clone(), c.id)),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Resources counted once each, by what happens to them (created beats removed beats moved
     /// beats changed), with the number of operations.
     pub fn summary(&self) -> Summary {
@@ -376,6 +405,9 @@ impl Operation {
             | Operation::SetPasswordPolicy { account, .. }
             | Operation::SetAlias { account, .. } => handle(account),
             Operation::CloseAccount { account_id } => account_id.clone(),
+            Operation::EnableServiceAccess { .. } | Operation::DisableServiceAccess { .. } => "trusted-access".into(),
+            Operation::RegisterDelegatedAdministrator { account, .. } => handle(account),
+            Operation::DeregisterDelegatedAdministrator { account_id, .. } => account_id.clone(),
             Operation::TagResource { resource, .. } | Operation::UntagResource { resource, .. } => handle(resource),
             Operation::UpdatePolicy { policy_id, .. } | Operation::DeletePolicy { policy_id } => policy_id.clone(),
             Operation::AttachPolicy { target, .. } => handle(target),

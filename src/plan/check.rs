@@ -229,7 +229,16 @@ impl<'a> Checker<'a> {
             },
             Operation::RenameAccount { account, .. }
             | Operation::SetPasswordPolicy { account, .. }
-            | Operation::SetAlias { account, .. } => self.handle(c, account, Kind::Account),
+            | Operation::SetAlias { account, .. }
+            | Operation::RegisterDelegatedAdministrator { account, .. } => self.handle(c, account, Kind::Account),
+            Operation::DeregisterDelegatedAdministrator { account_id, .. } => {
+                self.handle(c, &Handle::Existing(account_id.clone()), Kind::Account)
+            }
+            Operation::EnableServiceAccess { service } | Operation::DisableServiceAccess { service } => {
+                if !crate::plan::delegation::is_service_principal(service) {
+                    self.fail(c.id, format!("names '{service}', which is not an AWS service principal"));
+                }
+            }
             Operation::MoveAccount { account, from, to } => {
                 self.handle(c, account, Kind::Account);
                 self.handle(c, to, Kind::Parent);

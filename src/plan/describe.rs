@@ -240,6 +240,30 @@ impl Words<'_> {
                 let diff = vec![PropertyDiff::new("Alias", old, alias.as_deref().and_then(quoted))];
                 (Action::Change, self.resource(account), "set alias".into(), diff)
             }
+            Operation::EnableServiceAccess { service } => (
+                Action::Change,
+                "trusted service access".into(),
+                format!("enable {service}"),
+                vec![PropertyDiff::new("TrustedServiceAccess", None, Some(service.clone()))],
+            ),
+            Operation::DisableServiceAccess { service } => (
+                Action::Change,
+                "trusted service access".into(),
+                format!("disable {service}"),
+                vec![PropertyDiff::new("TrustedServiceAccess", Some(service.clone()), None)],
+            ),
+            Operation::RegisterDelegatedAdministrator { account, service } => (
+                Action::Change,
+                self.resource(account),
+                format!("register as delegated administrator for {service}"),
+                vec![PropertyDiff::new("DelegatedAdministratorFor", None, Some(service.clone()))],
+            ),
+            Operation::DeregisterDelegatedAdministrator { account_id, service } => (
+                Action::Change,
+                self.resource(&existing(account_id)),
+                format!("deregister as delegated administrator for {service}"),
+                vec![PropertyDiff::new("DelegatedAdministratorFor", Some(service.clone()), None)],
+            ),
             Operation::CreateStack { account, region, spec, imports, replace_failed } => {
                 let params = with_imports(&spec.parameters, imports, |h| self.resource(h));
                 let summary =

@@ -2,6 +2,7 @@
 
 pub mod change;
 pub mod check;
+pub mod delegation;
 mod describe;
 mod diff;
 pub mod render;

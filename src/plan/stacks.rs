@@ -129,14 +129,7 @@ pub fn plan_stacks(
         snapshot.stacks.iter().map(|s| ((s.account_id.clone(), s.region.clone(), s.name.clone()), s)).collect();
 
     let org_changes: Vec<usize> = plan.changes.iter().map(|c| c.id).collect();
-    let creations: HashMap<String, usize> = plan
-        .changes
-        .iter()
-        .filter_map(|c| match &c.operation {
-            Operation::CreateAccount { logical_id, .. } => Some((logical_id.clone(), c.id)),
-            _ => None,
-        })
-        .collect();
+    let creations = plan.account_creations();
     let handle = |lid: &str| match account_ids.get(lid) {
         Some(id) => Handle::Existing(id.clone()),
         None => Handle::New(lid.to_string()),

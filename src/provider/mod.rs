@@ -193,6 +193,10 @@ pub trait Provider: Send + Sync {
         role: Option<&str>,
         object: &PutObject<'_>,
     ) -> ProviderResult<()>;
+    async fn enable_service_access(&self, service: &str) -> ProviderResult<()>;
+    async fn disable_service_access(&self, service: &str) -> ProviderResult<()>;
+    async fn register_delegated_administrator(&self, account_id: &str, service: &str) -> ProviderResult<()>;
+    async fn deregister_delegated_administrator(&self, account_id: &str, service: &str) -> ProviderResult<()>;
     /// GetObject as the management account (a template named by an `s3://` URL).
     async fn get_object(&self, bucket: &str, key: &str) -> ProviderResult<Vec<u8>>;
     /// DeleteObject; an object already gone is not an error.

@@ -38,6 +38,8 @@ pub struct DesiredAccount {
     pub access_role_name: Option<String>,
     /// The role tasks assume to deploy into the account (`BuildAccessRoleName`).
     pub build_role_name: Option<String>,
+    /// Services this account administers for the organization (`DelegatedAdministratorFor`).
+    pub delegated_for: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -62,6 +64,8 @@ pub struct DesiredOrg {
     pub default_build_role_name: Option<String>,
     /// `CloseAccountsOnRemoval`: accounts removed from the file are closed.
     pub close_accounts_on_removal: bool,
+    /// `TrustedServiceAccess`; `None`: the file leaves trusted access alone.
+    pub trusted_services: Option<Vec<String>>,
     pub ous: Vec<DesiredOu>,
     pub accounts: Vec<DesiredAccount>,
     pub policies: Vec<DesiredPolicy>,
@@ -209,6 +213,7 @@ pub fn build(spec: &OrgSpec, placement: &Placement) -> DesiredOrg {
         default_access_role_name: spec.root.as_ref().and_then(|r| r.default_access_role_name.clone()),
         default_build_role_name: spec.root.as_ref().and_then(|r| r.default_build_role_name.clone()),
         close_accounts_on_removal: spec.root.as_ref().is_some_and(|r| r.close_accounts_on_removal),
+        trusted_services: spec.root.as_ref().and_then(|r| r.trusted_services.clone()),
         ous,
         accounts: spec
             .accounts
@@ -226,6 +231,7 @@ pub fn build(spec: &OrgSpec, placement: &Placement) -> DesiredOrg {
                 password_policy: password_policy(&a.password_policy),
                 access_role_name: a.access_role_name.clone(),
                 build_role_name: a.build_role_name.clone(),
+                delegated_for: a.delegated_for.clone(),
             })
             .collect(),
         policies: spec

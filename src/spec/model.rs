@@ -60,6 +60,7 @@ impl ResourceKind {
                 "SupportLevel",
                 "PartitionAccountId",
                 "PartitionAlias",
+                "DelegatedAdministratorFor",
             ],
             ResourceKind::OrganizationalUnit => {
                 &["OrganizationalUnitName", "Accounts", "OrganizationalUnits", "ServiceControlPolicies", "Tags"]
@@ -71,6 +72,7 @@ impl ResourceKind {
                 "DefaultDevelopmentBuildAccessRoleName",
                 "CloseAccountsOnRemoval",
                 "MirrorInPartition",
+                "TrustedServiceAccess",
             ],
             ResourceKind::ServiceControlPolicy => &["PolicyName", "Description", "PolicyDocument", "Tags"],
             ResourceKind::PasswordPolicy => &[
@@ -131,6 +133,9 @@ pub struct AccountSpec {
     pub access_role_name: Option<String>,
     /// The role tasks assume to deploy into this account (`BuildAccessRoleName`).
     pub build_role_name: Option<String>,
+    /// `DelegatedAdministratorFor` (an orgctl extension): the services this account administers
+    /// for the organization.
+    pub delegated_for: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -156,6 +161,9 @@ pub struct RootSpec {
     pub default_build_role_name: Option<String>,
     /// `CloseAccountsOnRemoval: true`: accounts removed from the file are closed.
     pub close_accounts_on_removal: bool,
+    /// `TrustedServiceAccess` (an orgctl extension): service principals with trusted access;
+    /// `None` when the file does not say (orgctl then leaves trusted access alone).
+    pub trusted_services: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone)]

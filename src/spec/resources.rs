@@ -63,6 +63,9 @@ pub fn parse_organization(
                         .map(|l| l.value),
                     default_build_role_name: string(raw, "DefaultBuildAccessRoleName", &env, &mut r).map(|l| l.value),
                     close_accounts_on_removal: flag(raw, "CloseAccountsOnRemoval", &env, &mut r),
+                    trusted_services: raw
+                        .prop("TrustedServiceAccess")
+                        .map(|_| service_principals(raw, "TrustedServiceAccess", &env, &mut r)),
                 };
                 unbuilt(raw, "MirrorInPartition", &env, &mut r, "orgctl does not mirror an organization into another partition (GovCloud); remove MirrorInPartition or keep using org-formation for the mirror");
                 if raw.prop("DefaultDevelopmentBuildAccessRoleName").is_some() {
@@ -471,6 +474,18 @@ fn account(raw: &RawResource, env: &Env, r: &mut Reporter) -> AccountSpec {
             );
         }
     }
+    let delegated_for = service_principals(raw, "DelegatedAdministratorFor", env, r);
+    if is_management && !delegated_for.is_empty() {
+        let span = raw.prop("DelegatedAdministratorFor").map_or(raw.span, |n| n.span);
+        r.error(
+            "management-delegated-administrator",
+            span,
+            &raw.logical_id,
+            Some("DelegatedAdministratorFor"),
+            "the management account cannot be a delegated administrator",
+        )
+        .help = Some("delegate the service to a member account (a security or tooling account)".into());
+    }
     AccountSpec {
         logical_id: raw.logical_id.clone(),
         span: raw.span,
@@ -485,6 +500,7 @@ fn account(raw: &RawResource, env: &Env, r: &mut Reporter) -> AccountSpec {
         password_policy: refs(raw, "PasswordPolicy", &[ResourceKind::PasswordPolicy], env.kinds, r).into_iter().next(),
         access_role_name: string(raw, "OrganizationAccessRoleName", env, r).map(|l| l.value),
         build_role_name: string(raw, "BuildAccessRoleName", env, r).map(|l| l.value),
+        delegated_for,
     }
 }
 
@@ -668,4 +684,39 @@ fn password_policy(raw: &RawResource, env: &Env, r: &mut Reporter) -> PasswordPo
     policy.allow_users_to_change_password = flag("AllowUsersToChangePassword");
     policy.hard_expiry = flag("HardExpiry");
     PasswordPolicySpec { logical_id: raw.logical_id.clone(), span: raw.span, policy }
+}
+
+/// A list of AWS service principals (`guardduty.amazonaws.com`), one or many.
+fn service_principals(raw: &RawResource, name: &str, env: &Env, r: &mut Reporter) -> Vec<String> {
+    let Some(node) = raw.prop(name) else { return Vec::new() };
+    let value = match env.value(node) {
+        Ok(v) => v,
+        Err(e) => {
+            r.eval_error(e, node.span, &raw.logical_id, name);
+            return Vec::new();
+        }
+    };
+    let items: Vec<String> = match &value {
+        crate::expr::Value::List(items) => items.iter().filter_map(|i| i.as_text()).map(|t| t.shown()).collect(),
+        other => other.as_text().map(|t| vec![t.shown()]).unwrap_or_default(),
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let valid = item.ends_with(".amazonaws.com")
+            && item.len() > ".amazonaws.com".len()
+            && item.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-');
+        if !valid {
+            r.error(
+                "invalid-service-principal",
+                node.span,
+                &raw.logical_id,
+                Some(name),
+                format!("'{item}' is not an AWS service principal"),
+            )
+            .help = Some("name the service as AWS does: guardduty.amazonaws.com, sso.amazonaws.com".into());
+        } else if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
 }

@@ -257,3 +257,33 @@ async fn without_an_organization_the_error_says_what_to_do() {
     assert!(run.stderr.contains("account 123456789012 is not in an organization"), "{}", run.stderr);
     assert!(run.stderr.contains("aws organizations create-organization"), "{}", run.stderr);
 }
+
+/// `TrustedServiceAccess` and `DelegatedAdministratorFor` on the AWS provider: enabled and
+/// registered through the Organizations API, read back with it, and a second plan is empty.
+/// (moto knows a fixed list of delegable services; Security Hub is not on it.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trusted_access_and_delegated_administrators_reach_aws() {
+    let w = AwsWorkspace::new().await;
+    w.ws.edit(
+        "      DefaultOrganizationAccessRoleName: OrganizationAccountAccessRole\n",
+        "      DefaultOrganizationAccessRoleName: OrganizationAccountAccessRole\n      TrustedServiceAccess: [guardduty.amazonaws.com, access-analyzer.amazonaws.com]\n",
+    );
+    w.ws.edit(
+        "      AccountName: Security\n",
+        "      AccountName: Security\n      DelegatedAdministratorFor: [guardduty.amazonaws.com, access-analyzer.amazonaws.com]\n",
+    );
+    w.converge();
+    let live = Live::new(&w.moto).await;
+    let access = live.orgs.list_aws_service_access_for_organization().send().await.unwrap();
+    let mut trusted: Vec<&str> =
+        access.enabled_service_principals().iter().filter_map(|s| s.service_principal()).collect();
+    trusted.sort();
+    assert_eq!(trusted, ["access-analyzer.amazonaws.com", "guardduty.amazonaws.com"]);
+    let security = live.account_id("aws+security@example.com").await;
+    let admins = live.orgs.list_delegated_administrators().send().await.unwrap();
+    let ids: Vec<&str> = admins.delegated_administrators().iter().filter_map(|a| a.id()).collect();
+    assert_eq!(ids, [security.as_str()]);
+    let services = live.orgs.list_delegated_services_for_account().account_id(&security).send().await.unwrap();
+    assert_eq!(services.delegated_services().len(), 2);
+    assert_eq!(w.plan(&["--detailed-exitcode"]).code, Some(0), "converged");
+}

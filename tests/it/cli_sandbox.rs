@@ -586,3 +586,68 @@ fn explain_says_what_the_scps_allow_and_why() {
     let live = ws.run(&["explain", "Sandbox", "organizations:LeaveOrganization", "--sandbox", sandbox]);
     assert!(live.stdout.starts_with("ALLOWED"), "not applied yet: {}", live.stdout);
 }
+
+/// `TrustedServiceAccess` and `DelegatedAdministratorFor`: enabled and registered in order
+/// (trusted access first), converged; removed from the file, only what orgctl set up is undone —
+/// a service enabled by someone else stays.
+#[test]
+fn trusted_access_and_delegated_administrators_are_managed_and_only_orgctls_removed() {
+    let ws = Workspace::quickstart();
+    ws.edit(
+        "      DefaultOrganizationAccessRoleName: OrganizationAccountAccessRole\n",
+        "      DefaultOrganizationAccessRoleName: OrganizationAccountAccessRole\n      TrustedServiceAccess: [guardduty.amazonaws.com, sso.amazonaws.com]\n",
+    );
+    ws.edit(
+        "      AccountName: Security\n",
+        "      AccountName: Security\n      DelegatedAdministratorFor: guardduty.amazonaws.com\n",
+    );
+    let plan = ws.plan(&[]);
+    assert!(plan.stdout.contains("enable guardduty.amazonaws.com"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("+ DelegatedAdministratorFor:"),
+        "in the new Security account's block: {}",
+        plan.stdout
+    );
+    ws.converge();
+    let governance = |ws: &Workspace| ws.sandbox_json()["governance"].clone();
+    let security = ws.state().account("aws+security@example.com")["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        governance(&ws)["trusted_services"],
+        serde_json::json!(["guardduty.amazonaws.com", "sso.amazonaws.com"])
+    );
+    assert_eq!(
+        governance(&ws)["delegated_administrators"],
+        serde_json::json!([{"account_id": security, "service": "guardduty.amazonaws.com"}])
+    );
+    // Import writes them; the imported file plans no changes.
+    let imported = ws.dir.path().join("imported.yml");
+    let run = ws.run(&["import", "--sandbox", ws.sandbox.to_str().unwrap(), "-o", imported.to_str().unwrap()]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let text = std::fs::read_to_string(&imported).unwrap();
+    assert!(text.contains("TrustedServiceAccess") && text.contains("DelegatedAdministratorFor"), "{text}");
+    let again =
+        ws.run(&["plan", imported.to_str().unwrap(), "--sandbox", ws.sandbox.to_str().unwrap(), "--detailed-exitcode"]);
+    assert_eq!(again.code, Some(0), "{}{}", again.stdout, again.stderr);
+    // Someone else enables Config; the file drops SSO and the delegation.
+    let mut data = ws.sandbox_json();
+    data["governance"]["trusted_services"].as_array_mut().unwrap().push("config.amazonaws.com".into());
+    std::fs::write(&ws.sandbox, serde_json::to_string(&data).unwrap()).unwrap();
+    ws.edit("[guardduty.amazonaws.com, sso.amazonaws.com]", "[guardduty.amazonaws.com]");
+    ws.edit("      DelegatedAdministratorFor: guardduty.amazonaws.com\n", "");
+    ws.converge();
+    let mut trusted: Vec<String> = serde_json::from_value(governance(&ws)["trusted_services"].clone()).unwrap();
+    trusted.sort();
+    assert_eq!(
+        trusted,
+        ["config.amazonaws.com", "guardduty.amazonaws.com"],
+        "SSO disabled, Config (not orgctl's) kept"
+    );
+    assert_eq!(governance(&ws)["delegated_administrators"], serde_json::json!([]));
+    // The management account cannot administer a service for the organization.
+    ws.edit(
+        "      AccountName: Acme Management\n",
+        "      AccountName: Acme Management\n      DelegatedAdministratorFor: sso.amazonaws.com\n",
+    );
+    let run = ws.run(&["validate", ws.org.to_str().unwrap()]);
+    assert!(run.stderr.contains("management-delegated-administrator"), "{}", run.stderr);
+}

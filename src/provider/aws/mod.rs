@@ -165,6 +165,48 @@ impl Provider for AwsProvider {
         Some(self.requests())
     }
 
+    async fn enable_service_access(&self, service: &str) -> ProviderResult<()> {
+        let orgs = &self.clients.organizations;
+        orgs.enable_aws_service_access()
+            .service_principal(service)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api_error("EnableAWSServiceAccess", e))
+    }
+
+    async fn disable_service_access(&self, service: &str) -> ProviderResult<()> {
+        let orgs = &self.clients.organizations;
+        orgs.disable_aws_service_access()
+            .service_principal(service)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api_error("DisableAWSServiceAccess", e))
+    }
+
+    async fn register_delegated_administrator(&self, account_id: &str, service: &str) -> ProviderResult<()> {
+        let orgs = &self.clients.organizations;
+        orgs.register_delegated_administrator()
+            .account_id(account_id)
+            .service_principal(service)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api_error("RegisterDelegatedAdministrator", e))
+    }
+
+    async fn deregister_delegated_administrator(&self, account_id: &str, service: &str) -> ProviderResult<()> {
+        let orgs = &self.clients.organizations;
+        orgs.deregister_delegated_administrator()
+            .account_id(account_id)
+            .service_principal(service)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api_error("DeregisterDelegatedAdministrator", e))
+    }
+
     async fn read_governance(&self) -> ProviderResult<crate::model::Governance> {
         self.read_governance_state().await
     }

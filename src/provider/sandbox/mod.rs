@@ -673,6 +673,67 @@ impl Provider for SandboxProvider {
         Ok(governance)
     }
 
+    async fn enable_service_access(&self, service: &str) -> ProviderResult<()> {
+        self.write("EnableAWSServiceAccess", &[service], |d| {
+            if !d.governance.trusted_services.iter().any(|s| s == service) {
+                d.governance.trusted_services.push(service.to_string());
+                d.governance.trusted_services.sort();
+            }
+            Ok(())
+        })
+    }
+
+    async fn disable_service_access(&self, service: &str) -> ProviderResult<()> {
+        self.write("DisableAWSServiceAccess", &[service], |d| {
+            d.governance.trusted_services.retain(|s| s != service);
+            Ok(())
+        })
+    }
+
+    /// As AWS: the service needs trusted access first; the management account cannot be a
+    /// delegated administrator; an account is registered once per service.
+    async fn register_delegated_administrator(&self, account_id: &str, service: &str) -> ProviderResult<()> {
+        self.write("RegisterDelegatedAdministrator", &[account_id, service], |d| {
+            d.account_mut(account_id)?;
+            if account_id == d.org.management_account_id {
+                return Err(err(
+                    "ConstraintViolationException",
+                    "the management account cannot be a delegated administrator",
+                ));
+            }
+            if !d.governance.trusted_services.iter().any(|s| s == service) {
+                return Err(err(
+                    "ConstraintViolationException",
+                    format!("{service} does not have trusted access: enable it first"),
+                ));
+            }
+            let entry = crate::model::DelegatedAdministrator { account_id: account_id.into(), service: service.into() };
+            if d.governance.delegated_administrators.contains(&entry) {
+                return Err(err(
+                    "AccountAlreadyRegisteredException",
+                    format!("{account_id} is already registered for {service}"),
+                ));
+            }
+            d.governance.delegated_administrators.push(entry);
+            d.governance.delegated_administrators.sort();
+            Ok(())
+        })
+    }
+
+    async fn deregister_delegated_administrator(&self, account_id: &str, service: &str) -> ProviderResult<()> {
+        self.write("DeregisterDelegatedAdministrator", &[account_id, service], |d| {
+            let before = d.governance.delegated_administrators.len();
+            d.governance.delegated_administrators.retain(|a| !(a.account_id == account_id && a.service == service));
+            if d.governance.delegated_administrators.len() == before {
+                return Err(err(
+                    "AccountNotRegisteredException",
+                    format!("{account_id} is not registered for {service}"),
+                ));
+            }
+            Ok(())
+        })
+    }
+
     async fn get_object(&self, bucket: &str, key: &str) -> ProviderResult<Vec<u8>> {
         let location = format!("s3://{bucket}/{key}");
         let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
