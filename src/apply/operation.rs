@@ -110,6 +110,10 @@ pub async fn execute(
             let account = r(account)?;
             retry.run(|| provider.set_alias(&account, alias.as_deref())).await.map(|_| None)
         }
+        Operation::PutAlternateContact { account, contact_type, contact } => {
+            let account = r(account)?;
+            retry.run(|| provider.put_alternate_contact(&account, contact_type, contact)).await.map(|_| None)
+        }
         Operation::EnableServiceAccess { service } => {
             retry.run(|| provider.enable_service_access(service)).await.map(|_| None)
         }

@@ -9,8 +9,8 @@ mod status;
 pub use password_policy::PasswordPolicy;
 pub use stack::{StackSpec, StackState, STACK_REGIONS_TAG, STACK_TASK_TAG};
 pub use state::{
-    AccountState, CreateRequestState, DelegatedAdministrator, Governance, OrgState, OuState, PolicyState, RootState,
-    TypedPolicy, GOVERNANCE_POLICY_TYPES,
+    AccountState, AlternateContact, CreateRequestState, DelegatedAdministrator, Governance, OrgState, OuState,
+    PolicyState, RootState, TypedPolicy, CONTACT_TYPES, GOVERNANCE_POLICY_TYPES,
 };
 pub use status::{AccountStatus, CreateRequestStatus, StackStatus};
 

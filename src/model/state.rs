@@ -167,3 +167,17 @@ pub struct TypedPolicy {
 
 /// The policy types `Governance` reads besides SCPs.
 pub const GOVERNANCE_POLICY_TYPES: [&str; 3] = ["TAG_POLICY", "BACKUP_POLICY", "AISERVICES_OPT_OUT_POLICY"];
+
+/// An account's alternate contact (billing, operations or security), as the Account
+/// Management API holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlternateContact {
+    pub name: String,
+    pub title: String,
+    pub email_address: String,
+    pub phone_number: String,
+}
+
+/// The contact types AWS has, as the file names them and as the API does.
+pub const CONTACT_TYPES: [(&str, &str); 3] =
+    [("Billing", "BILLING"), ("Operations", "OPERATIONS"), ("Security", "SECURITY")];

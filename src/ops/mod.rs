@@ -59,6 +59,20 @@ pub async fn plan(
         let governance = provider.read_governance().await?;
         plan::delegation::plan_delegation(desired, &state, &governance, &mut plan);
     }
+    // Alternate contacts: read only for the accounts whose contacts the file sets.
+    let with_contacts = plan::contacts::accounts_to_read(desired, &state);
+    if desired.accounts.iter().any(|a| !a.alternate_contacts.is_empty()) {
+        use futures::{StreamExt, TryStreamExt};
+        let live = futures::stream::iter(
+            with_contacts
+                .iter()
+                .map(|id| async move { provider.alternate_contacts(id).await.map(|contacts| (id.clone(), contacts)) }),
+        )
+        .buffer_unordered(16)
+        .try_collect()
+        .await?;
+        plan::contacts::plan_contacts(desired, &state, &live, &mut plan);
+    }
     let stacks = match tasks {
         Some(tasks) => {
             skip_organization_if_asked(tasks, &mut plan);

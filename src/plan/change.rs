@@ -139,6 +139,12 @@ pub enum Operation {
         account: Handle,
         alias: Option<String>,
     },
+    /// PutAlternateContact (`AlternateContacts`): `contact_type` is BILLING, OPERATIONS or SECURITY.
+    PutAlternateContact {
+        account: Handle,
+        contact_type: String,
+        contact: crate::model::AlternateContact,
+    },
     /// EnableAWSServiceAccess (`TrustedServiceAccess`).
     EnableServiceAccess {
         service: String,
@@ -406,7 +412,8 @@ impl Operation {
             | Operation::SetAlias { account, .. } => handle(account),
             Operation::CloseAccount { account_id } => account_id.clone(),
             Operation::EnableServiceAccess { .. } | Operation::DisableServiceAccess { .. } => "trusted-access".into(),
-            Operation::RegisterDelegatedAdministrator { account, .. } => handle(account),
+            Operation::RegisterDelegatedAdministrator { account, .. }
+            | Operation::PutAlternateContact { account, .. } => handle(account),
             Operation::DeregisterDelegatedAdministrator { account_id, .. } => account_id.clone(),
             Operation::TagResource { resource, .. } | Operation::UntagResource { resource, .. } => handle(resource),
             Operation::UpdatePolicy { policy_id, .. } | Operation::DeletePolicy { policy_id } => policy_id.clone(),

@@ -231,6 +231,12 @@ impl<'a> Checker<'a> {
             | Operation::SetPasswordPolicy { account, .. }
             | Operation::SetAlias { account, .. }
             | Operation::RegisterDelegatedAdministrator { account, .. } => self.handle(c, account, Kind::Account),
+            Operation::PutAlternateContact { account, contact_type, .. } => {
+                self.handle(c, account, Kind::Account);
+                if !crate::model::CONTACT_TYPES.iter().any(|(_, api)| api == contact_type) {
+                    self.fail(c.id, format!("sets a {contact_type} contact, which is not a contact type"));
+                }
+            }
             Operation::DeregisterDelegatedAdministrator { account_id, .. } => {
                 self.handle(c, &Handle::Existing(account_id.clone()), Kind::Account)
             }

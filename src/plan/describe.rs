@@ -240,6 +240,12 @@ impl Words<'_> {
                 let diff = vec![PropertyDiff::new("Alias", old, alias.as_deref().and_then(quoted))];
                 (Action::Change, self.resource(account), "set alias".into(), diff)
             }
+            Operation::PutAlternateContact { account, contact_type, contact } => (
+                Action::Change,
+                self.resource(account),
+                format!("set the {} contact", contact_type.to_lowercase()),
+                super::contacts::contact_diff(contact_type, None, contact),
+            ),
             Operation::EnableServiceAccess { service } => (
                 Action::Change,
                 "trusted service access".into(),

@@ -2,6 +2,7 @@
 
 pub mod change;
 pub mod check;
+pub mod contacts;
 pub mod delegation;
 mod describe;
 mod diff;

@@ -193,6 +193,18 @@ pub trait Provider: Send + Sync {
         role: Option<&str>,
         object: &PutObject<'_>,
     ) -> ProviderResult<()>;
+    /// The account's alternate contacts, by type (BILLING, OPERATIONS, SECURITY); a type not set
+    /// is absent.
+    async fn alternate_contacts(
+        &self,
+        account_id: &str,
+    ) -> ProviderResult<std::collections::BTreeMap<String, crate::model::AlternateContact>>;
+    async fn put_alternate_contact(
+        &self,
+        account_id: &str,
+        contact_type: &str,
+        contact: &crate::model::AlternateContact,
+    ) -> ProviderResult<()>;
     async fn enable_service_access(&self, service: &str) -> ProviderResult<()>;
     async fn disable_service_access(&self, service: &str) -> ProviderResult<()>;
     async fn register_delegated_administrator(&self, account_id: &str, service: &str) -> ProviderResult<()>;

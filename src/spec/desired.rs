@@ -40,6 +40,8 @@ pub struct DesiredAccount {
     pub build_role_name: Option<String>,
     /// Services this account administers for the organization (`DelegatedAdministratorFor`).
     pub delegated_for: Vec<String>,
+    /// Alternate contacts by API type; types the file leaves out are left alone.
+    pub alternate_contacts: std::collections::BTreeMap<String, crate::model::AlternateContact>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -232,6 +234,7 @@ pub fn build(spec: &OrgSpec, placement: &Placement) -> DesiredOrg {
                 access_role_name: a.access_role_name.clone(),
                 build_role_name: a.build_role_name.clone(),
                 delegated_for: a.delegated_for.clone(),
+                alternate_contacts: a.alternate_contacts.clone(),
             })
             .collect(),
         policies: spec

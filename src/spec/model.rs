@@ -61,6 +61,7 @@ impl ResourceKind {
                 "PartitionAccountId",
                 "PartitionAlias",
                 "DelegatedAdministratorFor",
+                "AlternateContacts",
             ],
             ResourceKind::OrganizationalUnit => {
                 &["OrganizationalUnitName", "Accounts", "OrganizationalUnits", "ServiceControlPolicies", "Tags"]
@@ -136,6 +137,8 @@ pub struct AccountSpec {
     /// `DelegatedAdministratorFor` (an orgctl extension): the services this account administers
     /// for the organization.
     pub delegated_for: Vec<String>,
+    /// `AlternateContacts` (an orgctl extension): by API type (`BILLING`, `OPERATIONS`, `SECURITY`).
+    pub alternate_contacts: std::collections::BTreeMap<String, crate::model::AlternateContact>,
 }
 
 #[derive(Debug, Clone)]

@@ -501,6 +501,7 @@ fn account(raw: &RawResource, env: &Env, r: &mut Reporter) -> AccountSpec {
         access_role_name: string(raw, "OrganizationAccessRoleName", env, r).map(|l| l.value),
         build_role_name: string(raw, "BuildAccessRoleName", env, r).map(|l| l.value),
         delegated_for,
+        alternate_contacts: alternate_contacts(raw, env, r),
     }
 }
 
@@ -716,6 +717,89 @@ fn service_principals(raw: &RawResource, name: &str, env: &Env, r: &mut Reporter
             .help = Some("name the service as AWS does: guardduty.amazonaws.com, sso.amazonaws.com".into());
         } else if !out.contains(&item) {
             out.push(item);
+        }
+    }
+    out
+}
+
+/// `AlternateContacts: {Billing|Operations|Security: {Name, Title, EmailAddress, PhoneNumber}}`,
+/// every field required and within the Account Management API's limits.
+fn alternate_contacts(
+    raw: &RawResource,
+    env: &Env,
+    r: &mut Reporter,
+) -> BTreeMap<String, crate::model::AlternateContact> {
+    let mut out = BTreeMap::new();
+    let Some(node) = raw.prop("AlternateContacts") else { return out };
+    let Some(entries) = node.as_map() else {
+        r.error(
+            "invalid-contacts",
+            node.span,
+            &raw.logical_id,
+            Some("AlternateContacts"),
+            "AlternateContacts must be a mapping of Billing, Operations and Security",
+        );
+        return out;
+    };
+    for (k, v) in entries {
+        let kind = k.as_str().unwrap_or_default();
+        let Some((_, api)) = crate::model::CONTACT_TYPES.iter().find(|(name, _)| *name == kind) else {
+            r.error(
+                "invalid-contacts",
+                k.span,
+                &raw.logical_id,
+                Some("AlternateContacts"),
+                format!("'{kind}' is not a contact type"),
+            )
+            .help = Some("one of: Billing, Operations, Security".into());
+            continue;
+        };
+        let field = |name: &str, max: usize, r: &mut Reporter| -> Option<String> {
+            let property = format!("AlternateContacts.{kind}.{name}");
+            let Some(n) = v.get(name) else {
+                r.error(
+                    "missing-property",
+                    v.span,
+                    &raw.logical_id,
+                    Some(&property),
+                    format!("{property} is required"),
+                );
+                return None;
+            };
+            match env.string(n, &raw.logical_id, &property) {
+                Ok(text) if !text.is_empty() && text.chars().count() <= max => Some(text),
+                Ok(text) => {
+                    r.error(
+                        "invalid-contacts",
+                        n.span,
+                        &raw.logical_id,
+                        Some(&property),
+                        format!("{property} must be 1 to {max} characters, found {}", text.chars().count()),
+                    );
+                    None
+                }
+                Err(e) => {
+                    r.eval_error(e, n.span, &raw.logical_id, &property);
+                    None
+                }
+            }
+        };
+        let (name, title, email, phone) =
+            (field("Name", 64, r), field("Title", 50, r), field("EmailAddress", 254, r), field("PhoneNumber", 25, r));
+        if let Some(email) = &email {
+            if !email.contains('@') {
+                let at = v.get("EmailAddress").map_or(v.span, |n| n.span);
+                r.error(
+                    "invalid-contacts",
+                    at,
+                    &raw.logical_id,
+                    Some("AlternateContacts"),
+                    format!("'{email}' is not an email address"),
+                );
+            }
+        }
+        if let (Some(name), Some(title), Some(email_address), Some(phone_number)) = (name, title, email, phone) {
+            out.insert(api.to_string(), crate::model::AlternateContact { name, title, email_address, phone_number });
         }
     }
     out

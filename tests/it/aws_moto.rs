@@ -287,3 +287,16 @@ async fn trusted_access_and_delegated_administrators_reach_aws() {
     assert_eq!(services.delegated_services().len(), 2);
     assert_eq!(w.plan(&["--detailed-exitcode"]).code, Some(0), "converged");
 }
+
+/// `AlternateContacts` through the Account Management API on moto: set in a member account,
+/// read back, and a second plan is empty.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alternate_contacts_reach_aws() {
+    let w = AwsWorkspace::new().await;
+    w.ws.edit(
+        "      AccountName: Security\n",
+        "      AccountName: Security\n      AlternateContacts:\n        Security:\n          Name: Sec Team\n          Title: CISO office\n          EmailAddress: security@example.com\n          PhoneNumber: '+1 555 0100'\n",
+    );
+    w.converge();
+    assert_eq!(w.plan(&["--detailed-exitcode"]).code, Some(0), "converged");
+}

@@ -651,3 +651,33 @@ fn trusted_access_and_delegated_administrators_are_managed_and_only_orgctls_remo
     let run = ws.run(&["validate", ws.org.to_str().unwrap()]);
     assert!(run.stderr.contains("management-delegated-administrator"), "{}", run.stderr);
 }
+
+/// `AlternateContacts`: set on a new account after it is created, converged, and a changed
+/// field is the only difference shown; a contact type the file leaves out is left alone.
+#[test]
+fn alternate_contacts_are_set_and_converge() {
+    let ws = Workspace::quickstart();
+    ws.edit(
+        "      AccountName: Production\n",
+        "      AccountName: Production\n      AlternateContacts:\n        Security:\n          Name: Sec Team\n          Title: CISO office\n          EmailAddress: security@example.com\n          PhoneNumber: '+1 555 0100'\n        Billing:\n          Name: Finance\n          Title: AP\n          EmailAddress: billing@example.com\n          PhoneNumber: '+1 555 0101'\n",
+    );
+    ws.converge();
+    let prod = ws.state().account(PROD)["id"].as_str().unwrap().to_string();
+    let contacts = ws.sandbox_json()["contacts"][&prod].clone();
+    assert_eq!(contacts["SECURITY"]["email_address"], "security@example.com");
+    assert_eq!(contacts["BILLING"]["name"], "Finance");
+    assert!(contacts["OPERATIONS"].is_null(), "not in the file: not set");
+    ws.edit("Title: CISO office", "Title: Security office");
+    let plan = ws.plan(&[]);
+    assert!(
+        plan.stdout.contains("~ AlternateContacts.Security.Title:  CISO office → Security office"),
+        "{}",
+        plan.stdout
+    );
+    assert!(!plan.stdout.contains("AlternateContacts.Security.Name"), "only what changed: {}", plan.stdout);
+    ws.converge();
+    let bad = "          EmailAddress: billing@example.com\n";
+    ws.edit(bad, "          EmailAddress: not-an-email\n");
+    let run = ws.run(&["validate", ws.org.to_str().unwrap()]);
+    assert!(run.stderr.contains("is not an email address"), "{}", run.stderr);
+}

@@ -165,6 +165,69 @@ impl Provider for AwsProvider {
         Some(self.requests())
     }
 
+    async fn alternate_contacts(
+        &self,
+        account_id: &str,
+    ) -> ProviderResult<std::collections::BTreeMap<String, crate::model::AlternateContact>> {
+        use aws_sdk_account::types::AlternateContactType;
+        let mut out = std::collections::BTreeMap::new();
+        for (_, api) in crate::model::CONTACT_TYPES {
+            // The management account's own contacts are read without AccountId (AWS refuses it).
+            let mut get =
+                self.clients.account.get_alternate_contact().alternate_contact_type(AlternateContactType::from(api));
+            if account_id != self.management_account_id {
+                get = get.account_id(account_id);
+            }
+            match get.send().await {
+                Ok(found) => {
+                    if let Some(c) = found.alternate_contact() {
+                        out.insert(
+                            api.to_string(),
+                            crate::model::AlternateContact {
+                                name: c.name().unwrap_or_default().into(),
+                                title: c.title().unwrap_or_default().into(),
+                                email_address: c.email_address().unwrap_or_default().into(),
+                                phone_number: c.phone_number().unwrap_or_default().into(),
+                            },
+                        );
+                    }
+                }
+                Err(e) => {
+                    let e = api_error("GetAlternateContact", e);
+                    // Not set yet: AWS says ResourceNotFound (moto: a validation error).
+                    if !(e.code.contains("NotFound")
+                        || e.message.contains("No contact")
+                        || e.code.contains("Validation"))
+                    {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn put_alternate_contact(
+        &self,
+        account_id: &str,
+        contact_type: &str,
+        contact: &crate::model::AlternateContact,
+    ) -> ProviderResult<()> {
+        let mut put = self
+            .clients
+            .account
+            .put_alternate_contact()
+            .alternate_contact_type(aws_sdk_account::types::AlternateContactType::from(contact_type))
+            .name(&contact.name)
+            .title(&contact.title)
+            .email_address(&contact.email_address)
+            .phone_number(&contact.phone_number);
+        if account_id != self.management_account_id {
+            put = put.account_id(account_id);
+        }
+        put.send().await.map(|_| ()).map_err(|e| api_error("PutAlternateContact", e))
+    }
+
     async fn enable_service_access(&self, service: &str) -> ProviderResult<()> {
         let orgs = &self.clients.organizations;
         orgs.enable_aws_service_access()

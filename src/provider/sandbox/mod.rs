@@ -673,6 +673,30 @@ impl Provider for SandboxProvider {
         Ok(governance)
     }
 
+    async fn alternate_contacts(
+        &self,
+        account_id: &str,
+    ) -> ProviderResult<std::collections::BTreeMap<String, crate::model::AlternateContact>> {
+        let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(data.contacts.get(account_id).cloned().unwrap_or_default())
+    }
+
+    async fn put_alternate_contact(
+        &self,
+        account_id: &str,
+        contact_type: &str,
+        contact: &crate::model::AlternateContact,
+    ) -> ProviderResult<()> {
+        self.write("PutAlternateContact", &[account_id, contact_type], |d| {
+            d.account_mut(account_id)?;
+            if !crate::model::CONTACT_TYPES.iter().any(|(_, api)| *api == contact_type) {
+                return Err(err("ValidationException", format!("{contact_type} is not a contact type")));
+            }
+            d.contacts.entry(account_id.to_string()).or_default().insert(contact_type.to_string(), contact.clone());
+            Ok(())
+        })
+    }
+
     async fn enable_service_access(&self, service: &str) -> ProviderResult<()> {
         self.write("EnableAWSServiceAccess", &[service], |d| {
             if !d.governance.trusted_services.iter().any(|s| s == service) {

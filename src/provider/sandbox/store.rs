@@ -44,6 +44,9 @@ pub struct SandboxData {
     /// Objects written by `copy-to-s3` tasks, by `s3://bucket/key`.
     #[serde(default)]
     pub objects: BTreeMap<String, SandboxObject>,
+    /// Alternate contacts: account id → type → contact.
+    #[serde(default)]
+    pub contacts: BTreeMap<String, BTreeMap<String, crate::model::AlternateContact>>,
     /// Trusted access, delegated administrators and other policy types (set up outside orgctl).
     #[serde(default)]
     pub governance: crate::model::Governance,
@@ -121,6 +124,7 @@ impl SandboxData {
             types: BTreeMap::new(),
             objects: BTreeMap::new(),
             governance: Default::default(),
+            contacts: BTreeMap::new(),
         }
     }
 
@@ -138,6 +142,7 @@ impl SandboxData {
             types: BTreeMap::new(),
             objects: BTreeMap::new(),
             governance: Default::default(),
+            contacts: BTreeMap::new(),
         }
     }
 
