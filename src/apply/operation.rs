@@ -114,6 +114,10 @@ pub async fn execute(
             let account = r(account)?;
             retry.run(|| provider.put_alternate_contact(&account, contact_type, contact)).await.map(|_| None)
         }
+        Operation::SetRegionOptIn { account, region, enabled } => {
+            let account = r(account)?;
+            retry.run(|| provider.set_region_opt_in(&account, region, *enabled)).await.map(|_| None)
+        }
         Operation::EnableServiceAccess { service } => {
             retry.run(|| provider.enable_service_access(service)).await.map(|_| None)
         }

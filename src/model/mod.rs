@@ -10,7 +10,7 @@ pub use password_policy::PasswordPolicy;
 pub use stack::{StackSpec, StackState, STACK_REGIONS_TAG, STACK_TASK_TAG};
 pub use state::{
     AccountState, AlternateContact, CreateRequestState, DelegatedAdministrator, Governance, OrgState, OuState,
-    PolicyState, RootState, TypedPolicy, CONTACT_TYPES, GOVERNANCE_POLICY_TYPES,
+    PolicyState, RootState, TypedPolicy, CONTACT_TYPES, GOVERNANCE_POLICY_TYPES, OPT_IN_REGIONS,
 };
 pub use status::{AccountStatus, CreateRequestStatus, StackStatus};
 

@@ -181,3 +181,23 @@ pub struct AlternateContact {
 /// The contact types AWS has, as the file names them and as the API does.
 pub const CONTACT_TYPES: [(&str, &str); 3] =
     [("Billing", "BILLING"), ("Operations", "OPERATIONS"), ("Security", "SECURITY")];
+
+/// Regions an account must opt in to (AWS's list; every other region is enabled by default and
+/// cannot be disabled).
+pub const OPT_IN_REGIONS: [&str; 15] = [
+    "af-south-1",
+    "ap-east-1",
+    "ap-south-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-7",
+    "ca-west-1",
+    "eu-central-2",
+    "eu-south-1",
+    "eu-south-2",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+];

@@ -60,7 +60,7 @@ pub async fn plan(
         plan::delegation::plan_delegation(desired, &state, &governance, &mut plan);
     }
     // Alternate contacts: read only for the accounts whose contacts the file sets.
-    let with_contacts = plan::contacts::accounts_to_read(desired, &state);
+    let with_contacts = plan::settings::accounts_to_read(desired, &state);
     if desired.accounts.iter().any(|a| !a.alternate_contacts.is_empty()) {
         use futures::{StreamExt, TryStreamExt};
         let live = futures::stream::iter(
@@ -71,7 +71,18 @@ pub async fn plan(
         .buffer_unordered(16)
         .try_collect()
         .await?;
-        plan::contacts::plan_contacts(desired, &state, &live, &mut plan);
+        plan::settings::plan_contacts(desired, &state, &live, &mut plan);
+    }
+    if desired.accounts.iter().any(|a| !a.opt_in_regions.is_empty()) {
+        use futures::{StreamExt, TryStreamExt};
+        let to_read = plan::settings::regions_to_read(desired, &state);
+        let live = futures::stream::iter(to_read.iter().map(|(id, regions)| async move {
+            provider.region_opt_status(id, regions).await.map(|status| (id.clone(), status))
+        }))
+        .buffer_unordered(16)
+        .try_collect()
+        .await?;
+        plan::settings::plan_regions(desired, &state, &live, &mut plan);
     }
     let stacks = match tasks {
         Some(tasks) => {

@@ -145,6 +145,12 @@ pub enum Operation {
         contact_type: String,
         contact: crate::model::AlternateContact,
     },
+    /// EnableRegion / DisableRegion (`OptInRegions`); AWS finishes it in the background.
+    SetRegionOptIn {
+        account: Handle,
+        region: String,
+        enabled: bool,
+    },
     /// EnableAWSServiceAccess (`TrustedServiceAccess`).
     EnableServiceAccess {
         service: String,
@@ -413,7 +419,8 @@ impl Operation {
             Operation::CloseAccount { account_id } => account_id.clone(),
             Operation::EnableServiceAccess { .. } | Operation::DisableServiceAccess { .. } => "trusted-access".into(),
             Operation::RegisterDelegatedAdministrator { account, .. }
-            | Operation::PutAlternateContact { account, .. } => handle(account),
+            | Operation::PutAlternateContact { account, .. }
+            | Operation::SetRegionOptIn { account, .. } => handle(account),
             Operation::DeregisterDelegatedAdministrator { account_id, .. } => account_id.clone(),
             Operation::TagResource { resource, .. } | Operation::UntagResource { resource, .. } => handle(resource),
             Operation::UpdatePolicy { policy_id, .. } | Operation::DeletePolicy { policy_id } => policy_id.clone(),

@@ -231,6 +231,12 @@ impl<'a> Checker<'a> {
             | Operation::SetPasswordPolicy { account, .. }
             | Operation::SetAlias { account, .. }
             | Operation::RegisterDelegatedAdministrator { account, .. } => self.handle(c, account, Kind::Account),
+            Operation::SetRegionOptIn { account, region, .. } => {
+                self.handle(c, account, Kind::Account);
+                if !crate::model::OPT_IN_REGIONS.contains(&region.as_str()) {
+                    self.fail(c.id, format!("changes {region}, which is not an opt-in region"));
+                }
+            }
             Operation::PutAlternateContact { account, contact_type, .. } => {
                 self.handle(c, account, Kind::Account);
                 if !crate::model::CONTACT_TYPES.iter().any(|(_, api)| api == contact_type) {

@@ -244,7 +244,13 @@ impl Words<'_> {
                 Action::Change,
                 self.resource(account),
                 format!("set the {} contact", contact_type.to_lowercase()),
-                super::contacts::contact_diff(contact_type, None, contact),
+                super::settings::contact_diff(contact_type, None, contact),
+            ),
+            Operation::SetRegionOptIn { account, region, enabled } => (
+                Action::Change,
+                self.resource(account),
+                format!("{} {region}", if *enabled { "enable" } else { "disable" }),
+                super::settings::region_diff(region, *enabled),
             ),
             Operation::EnableServiceAccess { service } => (
                 Action::Change,

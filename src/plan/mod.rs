@@ -2,12 +2,12 @@
 
 pub mod change;
 pub mod check;
-pub mod contacts;
 pub mod delegation;
 mod describe;
 mod diff;
 pub mod render;
 pub mod saved;
+pub mod settings;
 pub mod stacks;
 pub mod target;
 pub mod workloads;

@@ -205,6 +205,14 @@ pub trait Provider: Send + Sync {
         contact_type: &str,
         contact: &crate::model::AlternateContact,
     ) -> ProviderResult<()>;
+    /// The opt-in status of each of `regions` in the account (`ENABLED`, `ENABLING`, `DISABLING`,
+    /// `DISABLED`, `ENABLED_BY_DEFAULT`).
+    async fn region_opt_status(
+        &self,
+        account_id: &str,
+        regions: &[String],
+    ) -> ProviderResult<std::collections::BTreeMap<String, String>>;
+    async fn set_region_opt_in(&self, account_id: &str, region: &str, enabled: bool) -> ProviderResult<()>;
     async fn enable_service_access(&self, service: &str) -> ProviderResult<()>;
     async fn disable_service_access(&self, service: &str) -> ProviderResult<()>;
     async fn register_delegated_administrator(&self, account_id: &str, service: &str) -> ProviderResult<()>;

@@ -42,6 +42,8 @@ pub struct DesiredAccount {
     pub delegated_for: Vec<String>,
     /// Alternate contacts by API type; types the file leaves out are left alone.
     pub alternate_contacts: std::collections::BTreeMap<String, crate::model::AlternateContact>,
+    /// Opt-in regions to enable (`true`) or disable (`false`); others are left alone.
+    pub opt_in_regions: std::collections::BTreeMap<String, bool>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -235,6 +237,7 @@ pub fn build(spec: &OrgSpec, placement: &Placement) -> DesiredOrg {
                 build_role_name: a.build_role_name.clone(),
                 delegated_for: a.delegated_for.clone(),
                 alternate_contacts: a.alternate_contacts.clone(),
+                opt_in_regions: a.opt_in_regions.clone(),
             })
             .collect(),
         policies: spec

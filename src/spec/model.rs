@@ -62,6 +62,7 @@ impl ResourceKind {
                 "PartitionAlias",
                 "DelegatedAdministratorFor",
                 "AlternateContacts",
+                "OptInRegions",
             ],
             ResourceKind::OrganizationalUnit => {
                 &["OrganizationalUnitName", "Accounts", "OrganizationalUnits", "ServiceControlPolicies", "Tags"]
@@ -139,6 +140,8 @@ pub struct AccountSpec {
     pub delegated_for: Vec<String>,
     /// `AlternateContacts` (an orgctl extension): by API type (`BILLING`, `OPERATIONS`, `SECURITY`).
     pub alternate_contacts: std::collections::BTreeMap<String, crate::model::AlternateContact>,
+    /// `OptInRegions: {Enabled: [...], Disabled: [...]}` (an orgctl extension): region → wanted on.
+    pub opt_in_regions: std::collections::BTreeMap<String, bool>,
 }
 
 #[derive(Debug, Clone)]

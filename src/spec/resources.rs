@@ -502,6 +502,7 @@ fn account(raw: &RawResource, env: &Env, r: &mut Reporter) -> AccountSpec {
         build_role_name: string(raw, "BuildAccessRoleName", env, r).map(|l| l.value),
         delegated_for,
         alternate_contacts: alternate_contacts(raw, env, r),
+        opt_in_regions: opt_in_regions(raw, env, r),
     }
 }
 
@@ -800,6 +801,63 @@ fn alternate_contacts(
         }
         if let (Some(name), Some(title), Some(email_address), Some(phone_number)) = (name, title, email, phone) {
             out.insert(api.to_string(), crate::model::AlternateContact { name, title, email_address, phone_number });
+        }
+    }
+    out
+}
+
+/// `OptInRegions: {Enabled: [af-south-1], Disabled: [me-south-1]}`: opt-in regions only (the
+/// others cannot be disabled), each in one list.
+fn opt_in_regions(raw: &RawResource, env: &Env, r: &mut Reporter) -> BTreeMap<String, bool> {
+    let mut out = BTreeMap::new();
+    let Some(node) = raw.prop("OptInRegions") else { return out };
+    for (key, wanted) in [("Enabled", true), ("Disabled", false)] {
+        let Some(list) = node.get(key) else { continue };
+        let property = format!("OptInRegions.{key}");
+        let regions: Vec<String> = match env.value(list) {
+            Ok(crate::expr::Value::List(items)) => {
+                items.iter().filter_map(|i| i.as_text()).map(|t| t.shown()).collect()
+            }
+            Ok(other) => other.as_text().map(|t| vec![t.shown()]).unwrap_or_default(),
+            Err(e) => {
+                r.eval_error(e, list.span, &raw.logical_id, &property);
+                continue;
+            }
+        };
+        for region in regions {
+            if !crate::model::OPT_IN_REGIONS.contains(&region.as_str()) {
+                r.error(
+                    "not-an-opt-in-region",
+                    list.span,
+                    &raw.logical_id,
+                    Some(&property),
+                    format!("{region} is not an opt-in region"),
+                )
+                .help = Some(format!(
+                    "opt-in regions: {}; the others are always enabled",
+                    crate::model::OPT_IN_REGIONS.join(", ")
+                ));
+            } else if out.insert(region.clone(), wanted).is_some() {
+                r.error(
+                    "conflicting-regions",
+                    list.span,
+                    &raw.logical_id,
+                    Some(&property),
+                    format!("{region} is listed more than once"),
+                );
+            }
+        }
+    }
+    for (k, _) in node.as_map().unwrap_or_default() {
+        let key = k.as_str().unwrap_or_default();
+        if key != "Enabled" && key != "Disabled" {
+            r.error(
+                "unknown-property",
+                k.span,
+                &raw.logical_id,
+                Some("OptInRegions"),
+                format!("OptInRegions has Enabled and Disabled, not '{key}'"),
+            );
         }
     }
     out

@@ -681,3 +681,29 @@ fn alternate_contacts_are_set_and_converge() {
     let run = ws.run(&["validate", ws.org.to_str().unwrap()]);
     assert!(run.stderr.contains("is not an email address"), "{}", run.stderr);
 }
+
+/// `OptInRegions`: opt-in regions enabled or disabled per account, converged; a region that is
+/// not an opt-in region is refused before any call.
+#[test]
+fn opt_in_regions_are_enabled_and_disabled_per_account() {
+    let ws = Workspace::quickstart();
+    ws.edit(
+        "      AccountName: Production\n",
+        "      AccountName: Production\n      OptInRegions:\n        Enabled: [af-south-1, me-central-1]\n        Disabled: [ap-east-1]\n",
+    );
+    let plan = ws.plan(&[]);
+    assert!(plan.stdout.contains("~ OptInRegions.af-south-1:"), "{}", plan.stdout);
+    assert!(!plan.stdout.contains("ap-east-1"), "already disabled: {}", plan.stdout);
+    ws.converge();
+    let prod = ws.state().account(PROD)["id"].as_str().unwrap().to_string();
+    assert_eq!(ws.sandbox_json()["regions"][&prod], serde_json::json!(["af-south-1", "me-central-1"]));
+    ws.edit("Enabled: [af-south-1, me-central-1]", "Enabled: [af-south-1]");
+    ws.edit("Disabled: [ap-east-1]", "Disabled: [ap-east-1, me-central-1]");
+    let plan = ws.plan(&[]);
+    assert!(plan.stdout.contains("disable me-central-1"), "{}", plan.stdout);
+    ws.converge();
+    assert_eq!(ws.sandbox_json()["regions"][&prod], serde_json::json!(["af-south-1"]));
+    ws.edit("Enabled: [af-south-1]", "Enabled: [eu-west-1]");
+    let run = ws.run(&["validate", ws.org.to_str().unwrap()]);
+    assert!(run.stderr.contains("eu-west-1 is not an opt-in region"), "{}", run.stderr);
+}

@@ -228,6 +228,34 @@ impl Provider for AwsProvider {
         put.send().await.map(|_| ()).map_err(|e| api_error("PutAlternateContact", e))
     }
 
+    async fn region_opt_status(
+        &self,
+        account_id: &str,
+        regions: &[String],
+    ) -> ProviderResult<std::collections::BTreeMap<String, String>> {
+        let mut out = std::collections::BTreeMap::new();
+        for region in regions {
+            let mut get = self.clients.account.get_region_opt_status().region_name(region);
+            if account_id != self.management_account_id {
+                get = get.account_id(account_id);
+            }
+            let status = get.send().await.map_err(|e| api_error("GetRegionOptStatus", e))?;
+            out.insert(region.clone(), status.region_opt_status().map_or("DISABLED", |s| s.as_str()).to_string());
+        }
+        Ok(out)
+    }
+
+    async fn set_region_opt_in(&self, account_id: &str, region: &str, enabled: bool) -> ProviderResult<()> {
+        let account = (account_id != self.management_account_id).then(|| account_id.to_string());
+        if enabled {
+            let call = self.clients.account.enable_region().region_name(region).set_account_id(account);
+            call.send().await.map(|_| ()).map_err(|e| api_error("EnableRegion", e))
+        } else {
+            let call = self.clients.account.disable_region().region_name(region).set_account_id(account);
+            call.send().await.map(|_| ()).map_err(|e| api_error("DisableRegion", e))
+        }
+    }
+
     async fn enable_service_access(&self, service: &str) -> ProviderResult<()> {
         let orgs = &self.clients.organizations;
         orgs.enable_aws_service_access()

@@ -697,6 +697,45 @@ impl Provider for SandboxProvider {
         })
     }
 
+    async fn region_opt_status(
+        &self,
+        account_id: &str,
+        regions: &[String],
+    ) -> ProviderResult<std::collections::BTreeMap<String, String>> {
+        let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        let enabled = data.regions.get(account_id);
+        Ok(regions
+            .iter()
+            .map(|r| {
+                let status = if !crate::model::OPT_IN_REGIONS.contains(&r.as_str()) {
+                    "ENABLED_BY_DEFAULT"
+                } else if enabled.is_some_and(|e| e.contains(r)) {
+                    "ENABLED"
+                } else {
+                    "DISABLED"
+                };
+                (r.clone(), status.to_string())
+            })
+            .collect())
+    }
+
+    /// As AWS: only opt-in regions change; the sandbox finishes at once.
+    async fn set_region_opt_in(&self, account_id: &str, region: &str, enabled: bool) -> ProviderResult<()> {
+        self.write(if enabled { "EnableRegion" } else { "DisableRegion" }, &[account_id, region], |d| {
+            d.account_mut(account_id)?;
+            if !crate::model::OPT_IN_REGIONS.contains(&region) {
+                return Err(err("ValidationException", format!("{region} is enabled by default and cannot change")));
+            }
+            let set = d.regions.entry(account_id.to_string()).or_default();
+            if enabled {
+                set.insert(region.to_string());
+            } else {
+                set.remove(region);
+            }
+            Ok(())
+        })
+    }
+
     async fn enable_service_access(&self, service: &str) -> ProviderResult<()> {
         self.write("EnableAWSServiceAccess", &[service], |d| {
             if !d.governance.trusted_services.iter().any(|s| s == service) {

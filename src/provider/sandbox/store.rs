@@ -44,6 +44,9 @@ pub struct SandboxData {
     /// Objects written by `copy-to-s3` tasks, by `s3://bucket/key`.
     #[serde(default)]
     pub objects: BTreeMap<String, SandboxObject>,
+    /// Opt-in regions enabled: account id → regions.
+    #[serde(default)]
+    pub regions: BTreeMap<String, std::collections::BTreeSet<String>>,
     /// Alternate contacts: account id → type → contact.
     #[serde(default)]
     pub contacts: BTreeMap<String, BTreeMap<String, crate::model::AlternateContact>>,
@@ -125,6 +128,7 @@ impl SandboxData {
             objects: BTreeMap::new(),
             governance: Default::default(),
             contacts: BTreeMap::new(),
+            regions: BTreeMap::new(),
         }
     }
 
@@ -143,6 +147,7 @@ impl SandboxData {
             objects: BTreeMap::new(),
             governance: Default::default(),
             contacts: BTreeMap::new(),
+            regions: BTreeMap::new(),
         }
     }
 

@@ -1,6 +1,7 @@
-//! Alternate contacts (`AlternateContacts` on an account, an orgctl extension): billing,
-//! operations and security contacts set through the Account Management API. A type the file
-//! leaves out is left as it is.
+//! Account settings through the Account Management API (orgctl extensions on an account):
+//! `AlternateContacts` (billing, operations and security contacts; a type the file leaves out is
+//! left as it is) and `OptInRegions` (opt-in regions enabled or disabled; a region the file does
+//! not list is left as it is).
 
 use super::change::*;
 use crate::model::{AlternateContact, OrgState};
@@ -69,6 +70,58 @@ pub fn plan_contacts(
                 contact: contact.clone(),
             };
             let summary = format!("set the {} contact", contact_type.to_lowercase());
+            let change = super::stacks::push_change(plan, Action::Change, subject.clone(), summary, op, diff, None);
+            if let (Some(creation), Some(c)) = (created.get(&account.logical_id), plan.changes.get_mut(change)) {
+                c.depends_on.push(*creation);
+            }
+        }
+    }
+}
+
+/// The accounts whose opt-in regions the file sets and that exist, with those regions.
+pub fn regions_to_read(desired: &DesiredOrg, state: &OrgState) -> Vec<(String, Vec<String>)> {
+    let ids = super::account_ids(desired, state);
+    desired
+        .accounts
+        .iter()
+        .filter(|a| !a.opt_in_regions.is_empty())
+        .filter_map(|a| Some((ids.get(&a.logical_id)?.clone(), a.opt_in_regions.keys().cloned().collect())))
+        .collect()
+}
+
+/// A region's change as the plan shows it.
+pub fn region_diff(region: &str, enabled: bool) -> Vec<PropertyDiff> {
+    let (old, new) = if enabled { ("disabled", "enabled") } else { ("enabled", "disabled") };
+    vec![PropertyDiff::new(format!("OptInRegions.{region}"), Some(old.into()), Some(new.into()))]
+}
+
+/// Adds an EnableRegion or DisableRegion for each listed region not already (becoming) as wanted;
+/// `live` is account id → region → status.
+pub fn plan_regions(
+    desired: &DesiredOrg,
+    state: &OrgState,
+    live: &HashMap<String, BTreeMap<String, String>>,
+    plan: &mut Plan,
+) {
+    let ids = super::account_ids(desired, state);
+    let created = plan.account_creations();
+    for account in desired.accounts.iter().filter(|a| !a.opt_in_regions.is_empty()) {
+        let id = ids.get(&account.logical_id);
+        let handle = id.map_or_else(|| Handle::New(account.logical_id.clone()), |id| Handle::Existing(id.clone()));
+        let subject = format!("account {} ({})", desired.account_label(&account.logical_id), account.logical_id);
+        for (region, enabled) in &account.opt_in_regions {
+            let status = id.and_then(|id| live.get(id)).and_then(|s| s.get(region)).map_or("DISABLED", String::as_str);
+            let already = if *enabled {
+                matches!(status, "ENABLED" | "ENABLING" | "ENABLED_BY_DEFAULT")
+            } else {
+                matches!(status, "DISABLED" | "DISABLING")
+            };
+            if already {
+                continue;
+            }
+            let op = Operation::SetRegionOptIn { account: handle.clone(), region: region.clone(), enabled: *enabled };
+            let summary = format!("{} {region}", if *enabled { "enable" } else { "disable" });
+            let diff = region_diff(region, *enabled);
             let change = super::stacks::push_change(plan, Action::Change, subject.clone(), summary, op, diff, None);
             if let (Some(creation), Some(c)) = (created.get(&account.logical_id), plan.changes.get_mut(change)) {
                 c.depends_on.push(*creation);
