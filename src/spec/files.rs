@@ -121,6 +121,15 @@ impl Confinement {
     }
 
     /// Reads `path` as text. The first file read sets the project; every later one must be inside it.
+    /// Whether `path` (which must exist) may be used: inside the project once it is known.
+    pub fn check(&self, path: &Path) -> Result<(), FileError> {
+        let canonical = path.canonicalize().map_err(|e| FileError::Unreadable(e.to_string()))?;
+        if self.is_set() && !self.roots.iter().any(|r| canonical.starts_with(r)) {
+            return Err(FileError::OutsideProject { roots: self.roots.clone() });
+        }
+        Ok(())
+    }
+
     pub fn read(&mut self, path: &Path) -> Result<String, FileError> {
         let canonical = path.canonicalize().map_err(|e| FileError::Unreadable(e.to_string()))?;
         if !self.is_set() {

@@ -509,6 +509,12 @@ impl Parser<'_> {
                 .help = Some("paths are relative to the task file".into());
                 return None;
             }
+            // Workload directories and uploaded files are read too: never outside the project.
+            if let Err(e) = this.sources.confinement().check(&full) {
+                let (message, help) = e.describe(&full);
+                this.error(e.code(), n.span, name, Some(attribute), message).help = Some(help);
+                return None;
+            }
             Some(full)
         };
         match kind {

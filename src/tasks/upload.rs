@@ -79,6 +79,11 @@ fn executable(_path: &Path) -> bool {
 
 /// The file as it is, or rendered with `templating`.
 fn read(file: &Path, templating: Option<&serde_json::Value>) -> Result<Vec<u8>, String> {
+    // A FIFO or a device would block or never end: only regular files are read.
+    let meta = std::fs::metadata(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    if !meta.is_file() {
+        return Err(format!("{} is not a regular file", file.display()));
+    }
     let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let Some(context) = templating else { return Ok(bytes) };
     let text = String::from_utf8(bytes)

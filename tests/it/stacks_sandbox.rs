@@ -770,6 +770,10 @@ fn copy_to_s3_uploads_per_target_and_cleans_up_what_it_wrote() {
     );
     let run = ws.run(&["validate", both.to_str().unwrap()]);
     assert!(run.stderr.contains("conflicting-attributes"), "{}", run.stderr);
+    // A file outside the project is never uploaded (a hostile task file cannot exfiltrate it).
+    let outside = custom_tasks(&ws, &task.replace("./settings.json", "/etc/passwd"), &[("settings.json", "{}")]);
+    let run = ws.run(&["validate", outside.to_str().unwrap()]);
+    assert!(run.stderr.contains("file-outside-project"), "{}", run.stderr);
     let bad = custom_tasks(&ws, &task.replace("s3://config-", "s3://Config_"), &[("settings.json", "{}")]);
     let run = run_file(&ws, &bad, "plan", &[]);
     assert!(run.stderr.contains("not an S3 bucket name"), "{}", run.stderr);
