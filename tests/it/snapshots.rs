@@ -1,4 +1,4 @@
-//! The output users read, snapshotted: a plan, a diagnostic, an audit report. A change to any
+//! The output users read, snapshotted: a plan, a diagnostic, an audit report, an explanation. A change to any
 //! of them shows up as a diff to review (`cargo insta review`), never slips through.
 
 use crate::common::Workspace;
@@ -42,4 +42,27 @@ fn the_audit_report_of_the_applied_quickstart() {
     let run = ws.run(&["audit", "examples/quickstart/organization.yml", "--sandbox", ws.sandbox.to_str().unwrap()]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     settings().bind(|| insta::assert_snapshot!("quickstart_audit", stable(&run.stdout, &ws)));
+}
+
+#[test]
+fn explain_of_a_denied_and_an_allowed_request() {
+    let ws = Workspace::quickstart();
+    ws.apply(&[]).ok();
+    let sandbox = ws.sandbox.to_str().unwrap();
+    let file = "examples/quickstart/organization.yml";
+    let denied = ws.run(&[
+        "explain",
+        "Production",
+        "ec2:RunInstances",
+        "--region",
+        "ap-south-1",
+        "--sandbox",
+        sandbox,
+        "--file",
+        file,
+    ]);
+    let allowed = ws.run(&["explain", "Production", "ec2:RunInstances", "--region", "eu-west-1", "--sandbox", sandbox]);
+    assert_eq!((denied.code, allowed.code), (Some(0), Some(0)), "{}{}", denied.stderr, allowed.stderr);
+    let text = format!("{}\n{}", denied.stdout, allowed.stdout);
+    settings().bind(|| insta::assert_snapshot!("explain", stable(&text, &ws)));
 }
