@@ -26,3 +26,4 @@ echo "The sandbox organization is in $sandbox. Edit $file and run the plan again
 echo "Next:"
 echo "  $orgctl apply landing-zone/organization-tasks.yml --sandbox $sandbox   # stacks into the accounts"
 echo "  $orgctl audit $file --sandbox $sandbox --format html -o audit.html      # inventory, drift, findings"
+echo "  $orgctl explain Production ec2:RunInstances --region ap-south-1 --sandbox $sandbox   # what the SCPs allow, and why"
