@@ -18,36 +18,32 @@ if [ ! -x .venv/bin/moto_server ]; then
   .venv/bin/pip install --quiet --disable-pip-version-check "$MOTO"
 fi
 
-# Headless Chromium, for the test that renders the HTML audit report (Debian's package).
-if ! command -v chromium >/dev/null && [ -z "${ORGCTL_SKIP_BROWSER_TESTS:-}" ]; then
+# Debian packages some tests drive; installed when missing (as root with apt-get), else the run
+# stops, unless the tests that need the package are skipped with its variable.
+apt_updated=
+need_package() { # command, package, skip variable, what needs it
+  local command=$1 package=$2 skip=$3 what=$4
+  command -v "$command" >/dev/null && return 0
+  [ -n "${!skip:-}" ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "==> installing chromium"
+    echo "==> installing $package"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q >/dev/null || echo "apt-get update reported problems; trying the install anyway" >&2
-    if ! apt-get install -y -q chromium >/dev/null; then
-      echo "WARNING: chromium could not be installed: the HTML-in-a-browser test is SKIPPED in this run" >&2
-      export ORGCTL_SKIP_BROWSER_TESTS=1
+    if [ -z "$apt_updated" ]; then
+      apt-get update -q >/dev/null || echo "apt-get update reported problems; trying the install anyway" >&2
+      apt_updated=1
+    fi
+    if ! apt-get install -y -q "$package" >/dev/null; then
+      echo "WARNING: $package could not be installed: $what SKIPPED in this run" >&2
+      export "$skip=1"
     fi
   else
-    echo "chromium is missing: install it, or set ORGCTL_SKIP_BROWSER_TESTS=1" >&2
+    echo "$package is missing: install it, or set $skip=1" >&2
     exit 1
   fi
-fi
-
-# tmux, for the tests that drive orgctl in a real terminal (the apply confirmation).
-if ! command -v tmux >/dev/null && [ -z "${ORGCTL_SKIP_TERMINAL_TESTS:-}" ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "==> installing tmux"
-    export DEBIAN_FRONTEND=noninteractive
-    if ! apt-get install -y -q tmux >/dev/null; then
-      echo "WARNING: tmux could not be installed: the terminal tests are SKIPPED in this run" >&2
-      export ORGCTL_SKIP_TERMINAL_TESTS=1
-    fi
-  else
-    echo "tmux is missing: install it, or set ORGCTL_SKIP_TERMINAL_TESTS=1" >&2
-    exit 1
-  fi
-fi
+}
+# Headless Chromium renders the HTML audit report; tmux drives orgctl in a real terminal.
+need_package chromium chromium ORGCTL_SKIP_BROWSER_TESTS "the HTML-in-a-browser tests are"
+need_package tmux tmux ORGCTL_SKIP_TERMINAL_TESTS "the terminal tests are"
 
 cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings

@@ -59,29 +59,13 @@ pub async fn plan(
         let governance = provider.read_governance().await?;
         plan::delegation::plan_delegation(desired, &state, &governance, &mut plan);
     }
-    // Alternate contacts: read only for the accounts whose contacts the file sets.
-    let with_contacts = plan::settings::accounts_to_read(desired, &state);
+    // Account settings: read only for the accounts whose file sets them.
     if desired.accounts.iter().any(|a| !a.alternate_contacts.is_empty()) {
-        use futures::{StreamExt, TryStreamExt};
-        let live = futures::stream::iter(
-            with_contacts
-                .iter()
-                .map(|id| async move { provider.alternate_contacts(id).await.map(|contacts| (id.clone(), contacts)) }),
-        )
-        .buffer_unordered(16)
-        .try_collect()
-        .await?;
+        let live = read::contacts(provider, &plan::settings::accounts_to_read(desired, &state)).await?;
         plan::settings::plan_contacts(desired, &state, &live, &mut plan);
     }
     if desired.accounts.iter().any(|a| !a.opt_in_regions.is_empty()) {
-        use futures::{StreamExt, TryStreamExt};
-        let to_read = plan::settings::regions_to_read(desired, &state);
-        let live = futures::stream::iter(to_read.iter().map(|(id, regions)| async move {
-            provider.region_opt_status(id, regions).await.map(|status| (id.clone(), status))
-        }))
-        .buffer_unordered(16)
-        .try_collect()
-        .await?;
+        let live = read::region_status(provider, &plan::settings::regions_to_read(desired, &state)).await?;
         plan::settings::plan_regions(desired, &state, &live, &mut plan);
     }
     let stacks = match tasks {
