@@ -33,7 +33,7 @@ need_package() { # command, package, skip variable, what needs it
       apt_updated=1
     fi
     if ! apt-get install -y -q "$package" >/dev/null; then
-      echo "WARNING: $package could not be installed: $what SKIPPED in this run" >&2
+      echo "WARNING: $package could not be installed: $what" >&2
       export "$skip=1"
     fi
   else
@@ -41,9 +41,10 @@ need_package() { # command, package, skip variable, what needs it
     exit 1
   fi
 }
-# Headless Chromium renders the HTML audit report; tmux drives orgctl in a real terminal.
-need_package chromium chromium ORGCTL_SKIP_BROWSER_TESTS "the HTML-in-a-browser tests are"
-need_package tmux tmux ORGCTL_SKIP_TERMINAL_TESTS "the terminal tests are"
+# Headless Chromium renders the HTML audit report; tmux drives orgctl in a real terminal (where
+# tmux is missing, ORGCTL_TERMINAL_WITHOUT_TMUX=1 has that test use script(1) instead).
+need_package chromium chromium ORGCTL_SKIP_BROWSER_TESTS "the HTML-in-a-browser tests are SKIPPED in this run"
+need_package tmux tmux ORGCTL_TERMINAL_WITHOUT_TMUX "the terminal test uses script(1) instead"
 
 cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings
