@@ -92,6 +92,7 @@ fn matching_state(desired: &DesiredOrg) -> OrgState {
                 description: p.description.clone(),
                 content: p.content.clone(),
                 aws_managed: false,
+                policy_type: Default::default(),
                 tags: owner(&p.logical_id),
                 targets: Vec::new(),
             };
@@ -104,6 +105,7 @@ fn matching_state(desired: &DesiredOrg) -> OrgState {
         description: String::new(),
         content: "{}".into(),
         aws_managed: true,
+        policy_type: Default::default(),
         tags: Tags::new(),
         targets: vec![root_id.clone()],
     };
@@ -150,7 +152,7 @@ fn matching_state(desired: &DesiredOrg) -> OrgState {
     OrgState {
         organization_id: "o-bench".into(),
         management_account_id: desired.management_account_id.clone(),
-        root: RootState { id: root_id, scp_enabled: true, tags: Tags::new() },
+        root: RootState { id: root_id, scp_enabled: true, other_policy_types: Vec::new(), tags: Tags::new() },
         ous,
         accounts,
         policies,

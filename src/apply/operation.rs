@@ -5,7 +5,7 @@ use super::retry::RetryPolicy;
 use crate::expr::{Text, Unknown};
 use crate::model::StackSpec;
 use crate::plan::{Handle, ImportSource, Operation, RemovalCall, StackImport, WorkloadCall};
-use crate::provider::{CreateAccountStatus, ExistingAccount, Provider, ProviderError, ProviderResult};
+use crate::provider::{CreateAccountStatus, ExistingAccount, NewPolicy, Provider, ProviderError, ProviderResult};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -53,8 +53,8 @@ pub async fn execute(
 ) -> ProviderResult<Option<String>> {
     let r = |h: &Handle| ids.resolve(h);
     match op {
-        Operation::EnableScpPolicyType { root_id } => {
-            retry.run(|| provider.enable_scp_policy_type(root_id)).await.map(|_| None)
+        Operation::EnablePolicyType { root_id, policy_type } => {
+            retry.run(|| provider.enable_policy_type(root_id, *policy_type)).await.map(|_| None)
         }
         Operation::CreateOu { logical_id, parent, name, tags } => {
             let parent = r(parent)?;
@@ -86,8 +86,9 @@ pub async fn execute(
             let resource = r(resource)?;
             retry.run(|| provider.untag_resource(&resource, keys)).await.map(|_| None)
         }
-        Operation::CreatePolicy { logical_id, name, description, content, tags } => {
-            let id = retry.run(|| provider.create_policy(name, description, content, tags)).await?;
+        Operation::CreatePolicy { logical_id, policy_type, name, description, content, tags } => {
+            let policy = NewPolicy { policy_type: *policy_type, name, description, content, tags };
+            let id = retry.run(|| provider.create_policy(policy)).await?;
             ids.record(logical_id, &id);
             Ok(Some(id))
         }

@@ -3,7 +3,7 @@
 
 use super::model::{Finding, Severity};
 use super::thresholds::Thresholds;
-use crate::model::{OrgState, StackState};
+use crate::model::{OrgState, PolicyType, StackState};
 
 fn finding(
     check: &'static str,
@@ -394,18 +394,20 @@ fn delegation(state: &OrgState, g: &crate::model::Governance, t: &Thresholds, ou
         };
         out.push(finding("ORGCTL-GOV-001", title, severity, account_label(state, &d.account_id), message, fix));
     }
-    let attached = |policy_type: &str| g.policies.iter().any(|p| p.policy_type == policy_type && !p.targets.is_empty());
-    let enabled = |policy_type: &str| g.enabled_policy_types.iter().any(|e| e == policy_type);
+    let attached = |policy_type: PolicyType| {
+        state.policies.values().any(|p| p.policy_type == policy_type && !p.aws_managed && !p.targets.is_empty())
+    };
+    let enabled = |policy_type: PolicyType| state.root.is_enabled(policy_type);
     for (check, policy_type, what, fix) in [
         (
             "ORGCTL-GOV-002",
-            "TAG_POLICY",
+            PolicyType::Tag,
             "tag policies",
             "enable the TAG_POLICY type on the root and attach a tag policy that standardises your tag keys",
         ),
         (
             "ORGCTL-GOV-003",
-            "AISERVICES_OPT_OUT_POLICY",
+            PolicyType::AiServicesOptOut,
             "an AI services opt-out policy",
             "enable AISERVICES_OPT_OUT_POLICY and attach an opt-out policy to the root",
         ),
@@ -415,7 +417,7 @@ fn delegation(state: &OrgState, g: &crate::model::Governance, t: &Thresholds, ou
                 if enabled(policy_type) { "no such policy is attached" } else { "the policy type is not enabled" };
             out.push(finding(
                 check,
-                if policy_type == "TAG_POLICY" { "No tag policy in force" } else { "No AI services opt-out" },
+                if policy_type == PolicyType::Tag { "No tag policy in force" } else { "No AI services opt-out" },
                 Severity::Low,
                 org.clone(),
                 format!("the organization has no {what} in force: {why}"),

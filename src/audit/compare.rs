@@ -23,7 +23,8 @@ pub fn unmanaged(desired: &DesiredOrg, state: &OrgState) -> Unmanaged {
     let ou_lids: HashSet<&str> = desired.ous.iter().map(|o| o.logical_id.as_str()).collect();
     let ou_paths: HashSet<String> = desired.ous.iter().map(|o| desired_path(desired, &o.logical_id)).collect();
     let policy_lids: HashSet<&str> = desired.policies.iter().map(|p| p.logical_id.as_str()).collect();
-    let policy_names: HashSet<&str> = desired.policies.iter().map(|p| p.name.as_str()).collect();
+    let policy_names: HashSet<(crate::model::PolicyType, &str)> =
+        desired.policies.iter().map(|p| (p.policy_type, p.name.as_str())).collect();
     Unmanaged {
         accounts: state.accounts.keys().filter(|id| !managed_accounts.contains(*id)).cloned().collect(),
         ous: state
@@ -38,7 +39,7 @@ pub fn unmanaged(desired: &DesiredOrg, state: &OrgState) -> Unmanaged {
         policies: state
             .policies
             .values()
-            .filter(|p| !p.aws_managed && !policy_names.contains(p.name.as_str()))
+            .filter(|p| !p.aws_managed && !policy_names.contains(&(p.policy_type, p.name.as_str())))
             .filter(|p| !owner(&p.tags).is_some_and(|l| policy_lids.contains(l.as_str())))
             .map(|p| p.id.clone())
             .collect(),
@@ -84,7 +85,8 @@ pub fn locations(loaded: &Loaded, desired: &DesiredOrg, state: &OrgState) -> BTr
     }
     for p in &loaded.spec.policies {
         let name = desired.policies.iter().find(|d| d.logical_id == p.logical_id).map(|d| d.name.as_str());
-        if let Some(live) = state.policies.values().find(|l| !l.aws_managed && Some(l.name.as_str()) == name) {
+        let same = |l: &&crate::model::PolicyState| l.policy_type == p.policy_type && Some(l.name.as_str()) == name;
+        if let Some(live) = state.policies.values().filter(|l| !l.aws_managed).find(same) {
             at(&live.id, p.span);
         }
     }

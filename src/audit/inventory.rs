@@ -2,7 +2,7 @@
 
 use super::model::*;
 use super::order::natural;
-use crate::model::{OrgState, StackState};
+use crate::model::{OrgState, PolicyType, StackState};
 
 /// Ids of the targets whose SCPs apply to `target_id`: itself, every ancestor OU and the root.
 pub fn chain(state: &OrgState, target_id: &str, parent_id: &str) -> Vec<String> {
@@ -26,7 +26,7 @@ pub fn effective_policy_ids(state: &OrgState, account_id: &str) -> Vec<String> {
     let mut ids: Vec<String> = state
         .policies
         .values()
-        .filter(|p| p.targets.iter().any(|t| targets.contains(t)))
+        .filter(|p| p.policy_type == PolicyType::ServiceControl && p.targets.iter().any(|t| targets.contains(t)))
         .map(|p| p.id.clone())
         .collect();
     ids.sort();
@@ -56,8 +56,7 @@ fn target_label(state: &OrgState, id: &str) -> String {
 
 /// Names of the SCPs attached to `target` itself, in natural order.
 fn attached(state: &OrgState, target: &str) -> Vec<String> {
-    let mut names: Vec<String> =
-        state.policies.values().filter(|p| p.targets.iter().any(|t| t == target)).map(|p| p.name.clone()).collect();
+    let mut names: Vec<String> = state.policies_on(target).into_iter().map(|p| p.name.clone()).collect();
     names.sort_by(|a, b| natural(a, b));
     names
 }
@@ -110,6 +109,7 @@ pub fn build(state: &OrgState, stacks: &[StackState]) -> Inventory {
             PolicyEntry {
                 id: p.id.clone(),
                 name: p.name.clone(),
+                policy_type: p.policy_type.noun().to_string(),
                 aws_managed: p.aws_managed,
                 size: p.content.chars().count(),
                 attached_to: targets.into_iter().map(|(_, _, t)| target_label(state, t)).collect(),
@@ -123,7 +123,9 @@ pub fn build(state: &OrgState, stacks: &[StackState]) -> Inventory {
             .then_with(|| natural(&a.parent_path, &b.parent_path))
             .then_with(|| natural(&a.name, &b.name))
     });
-    policies.sort_by(|a, b| a.aws_managed.cmp(&b.aws_managed).then_with(|| natural(&a.name, &b.name)));
+    policies.sort_by(|a, b| {
+        (&a.policy_type, a.aws_managed).cmp(&(&b.policy_type, b.aws_managed)).then_with(|| natural(&a.name, &b.name))
+    });
     let mut stacks: Vec<StackEntry> = stacks
         .iter()
         .map(|s| StackEntry {
@@ -138,6 +140,11 @@ pub fn build(state: &OrgState, stacks: &[StackState]) -> Inventory {
     Inventory {
         root_id: state.root.id.clone(),
         scp_enabled: state.root.scp_enabled,
+        policy_types_enabled: PolicyType::ALL
+            .into_iter()
+            .filter(|t| state.root.is_enabled(*t))
+            .map(|t| t.api_name().to_string())
+            .collect(),
         root_scps: attached(state, &state.root.id),
         ous,
         accounts,

@@ -79,7 +79,7 @@ fn drift(plan: &Plan, unmanaged: &compare::Unmanaged, state: &OrgState) -> Vec<D
     let mut policies: Vec<&crate::model::PolicyState> =
         unmanaged.policies.iter().filter_map(|id| state.policies.get(id)).collect();
     policies.sort_by(|a, b| order::natural(&a.name, &b.name));
-    items.extend(policies.iter().map(|p| not_managed(format!("service control policy {} ({})", p.name, p.id))));
+    items.extend(policies.iter().map(|p| not_managed(format!("{} {} ({})", p.policy_type.noun(), p.name, p.id))));
     items
 }
 

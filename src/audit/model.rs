@@ -110,6 +110,8 @@ pub struct OuEntry {
 pub struct PolicyEntry {
     pub id: String,
     pub name: String,
+    /// "service control policy", "tag policy", ...
+    pub policy_type: String,
     pub aws_managed: bool,
     pub size: usize,
     /// Paths of the roots, OUs and accounts it is attached to.
@@ -136,6 +138,8 @@ impl Inventory {
 pub struct Inventory {
     pub root_id: String,
     pub scp_enabled: bool,
+    /// Every policy type enabled on the root, as AWS names them.
+    pub policy_types_enabled: Vec<String>,
     /// Names of the SCPs attached to the root.
     pub root_scps: Vec<String>,
     pub ous: Vec<OuEntry>,
@@ -175,7 +179,7 @@ pub struct Report {
     pub file: Option<String>,
     pub summary: Summary,
     pub inventory: Inventory,
-    /// Trusted access, delegated administrators, the other policy types and their policies.
+    /// Trusted access, delegated administrators, centralized root access.
     pub governance: crate::model::Governance,
     /// `None` when no file was given.
     pub drift: Option<Vec<DriftItem>>,

@@ -1,5 +1,6 @@
-//! `orgctl explain ACCOUNT ACTION`: whether the SCPs let the account do the action, and the
-//! statements that decide, with the level they are attached at and their line in the file.
+//! `orgctl explain ACCOUNT ACTION`: whether the SCPs (and RCPs, for the account's own resources)
+//! let the account do the action, and the statements that decide, with the level they are
+//! attached at and their line in the file.
 
 use super::args::*;
 use super::output::{out, outln};
@@ -60,14 +61,14 @@ pub(super) async fn run(a: ExplainArgs) -> CliResult {
     }
     let service_linked = a.principal.as_deref().is_some_and(|p| p.contains(":role/aws-service-role/"));
     let exempt = if placed.is_management {
-        Some("SCPs do not apply to the management account")
+        Some("SCPs and RCPs do not apply to the management account")
     } else if service_linked {
-        Some("SCPs do not apply to service-linked roles")
+        Some("SCPs and RCPs do not apply to service-linked roles")
     } else {
         None
     };
     let request = policy::Request { action: a.action.clone(), resource: a.resource.clone(), context };
-    let explanation = policy::evaluate(&placed.levels, &request, exempt);
+    let explanation = policy::evaluate_all(&placed.levels, &placed.rcp_levels, &request, exempt);
     if a.json {
         let value = serde_json::json!({
             "account": placed.label,
@@ -96,15 +97,20 @@ fn render(a: &ExplainArgs, account: &str, e: &Explanation) -> String {
         a.region.as_ref().map_or_else(String::new, |r| format!(" in {r}"))
     );
     let basis = if a.offline { " (the file, once applied)" } else { "" };
+    let kind = e.decided_by;
     let (word, why) = match e.decision {
-        Decision::Allowed => (style("ALLOWED").green().bold(), "an SCP at every level allows it and none denies it"),
-        Decision::NotRestricted => (style("ALLOWED").green().bold(), e.exempt.as_deref().unwrap_or("")),
-        Decision::ExplicitDeny => (style("DENIED").red().bold(), "an SCP denies it explicitly"),
-        Decision::ImplicitDeny => (style("DENIED").red().bold(), "not every level has an SCP that allows it"),
+        Decision::Allowed => {
+            (style("ALLOWED").green().bold(), "an SCP at every level allows it and none denies it".into())
+        }
+        Decision::NotRestricted => (style("ALLOWED").green().bold(), e.exempt.clone().unwrap_or_default()),
+        Decision::ExplicitDeny => (style("DENIED").red().bold(), format!("an {kind} denies it explicitly")),
+        Decision::ImplicitDeny => {
+            (style("DENIED").red().bold(), format!("not every level has an {kind} that allows it"))
+        }
     };
     out.push_str(&format!("{word} {}{basis}: {why}\n", crate::escape::for_terminal(&what)));
     if let Some(level) = &e.no_allow_at {
-        out.push_str(&format!("  no SCP attached at {} allows {}\n", crate::escape::for_terminal(level), a.action));
+        out.push_str(&format!("  no {kind} attached at {} allows {}\n", crate::escape::for_terminal(level), a.action));
     }
     for d in &e.deciding {
         let at = match (&d.file, d.line) {
@@ -112,9 +118,10 @@ fn render(a: &ExplainArgs, account: &str, e: &Explanation) -> String {
             _ => String::new(),
         };
         out.push_str(&format!(
-            "  {} by statement {} of SCP {} attached at {}{at}\n",
+            "  {} by statement {} of {} {} attached at {}{at}\n",
             if d.effect == "Deny" { style("deny ").red().to_string() } else { style("allow").green().to_string() },
             crate::escape::for_terminal(&d.statement),
+            d.policy_type,
             crate::escape::for_terminal(&d.policy),
             crate::escape::for_terminal(&d.level)
         ));

@@ -4,7 +4,7 @@
 
 mod names;
 
-use crate::model::{user_tags, OrgState, PasswordPolicy, Tags, OWNER_TAG};
+use crate::model::{user_tags, OrgState, PasswordPolicy, PolicyType, Tags, OWNER_TAG};
 use names::LogicalIds;
 use serde_yaml::value::{Tag, TaggedValue};
 use serde_yaml::{Mapping, Value};
@@ -87,7 +87,12 @@ pub fn import_with(state: &OrgState, options: &ImportOptions) -> Imported {
     let management_lid = ids.assign(&state.management_account_id, management.map(|a| &a.tags), "Management", "Account");
     let policies: Vec<_> = state.policies.values().filter(|p| !p.aws_managed).collect();
     for p in &policies {
-        ids.assign(&p.id, Some(&p.tags), &p.name, "SCP");
+        ids.assign(
+            &p.id,
+            Some(&p.tags),
+            &p.name,
+            if p.policy_type == PolicyType::ServiceControl { "SCP" } else { "Policy" },
+        );
     }
     for ou in state.ous.values() {
         ids.assign(&ou.id, Some(&ou.tags), &ou.name, "OU");
@@ -105,8 +110,18 @@ pub fn import_with(state: &OrgState, options: &ImportOptions) -> Imported {
         }
     }
     let root_lid = ids.fresh("OrganizationRoot", "");
-    let scps_on = |target: &str| -> Vec<String> {
-        policies.iter().filter(|p| p.targets.iter().any(|t| t == target)).map(|p| ids.get(&p.id)).collect()
+    // Each policy type's attachment property on a root, OU or account.
+    let attach = |p: &mut Mapping, target: &str| {
+        for policy_type in PolicyType::ALL {
+            let lids: Vec<String> = policies
+                .iter()
+                .filter(|q| q.policy_type == policy_type && q.targets.iter().any(|t| t == target))
+                .map(|q| ids.get(&q.id))
+                .collect();
+            if !lids.is_empty() {
+                p.insert(policy_type.attachment_property().into(), refs(lids));
+            }
+        }
     };
 
     let mut org = Mapping::new();
@@ -125,10 +140,7 @@ pub fn import_with(state: &OrgState, options: &ImportOptions) -> Imported {
         if let Some(t) = tags_value(&a.tags) {
             p.insert("Tags".into(), t);
         }
-        let scps = scps_on(&a.id);
-        if !scps.is_empty() {
-            p.insert("ServiceControlPolicies".into(), refs(scps));
-        }
+        attach(&mut p, &a.id);
         if let Some(policy) = &a.password_policy {
             if let Some((_, lid)) = password_policies.iter().find(|(q, _)| *q == policy) {
                 p.insert("PasswordPolicy".into(), reference(lid));
@@ -148,14 +160,12 @@ pub fn import_with(state: &OrgState, options: &ImportOptions) -> Imported {
         let lid = if is_management { management_lid.clone() } else { ids.get(&a.id) };
         org.insert(lid.into(), resource(type_name, p));
     }
-    let root_scps = scps_on(&state.root.id);
     let trusted: Vec<Value> =
         options.governance.iter().flat_map(|g| &g.trusted_services).map(|s| s.clone().into()).collect();
-    if !root_scps.is_empty() || options.access_role.is_some() || !trusted.is_empty() {
-        let mut p = Mapping::new();
-        if !root_scps.is_empty() {
-            p.insert("ServiceControlPolicies".into(), refs(root_scps));
-        }
+    let mut root = Mapping::new();
+    attach(&mut root, &state.root.id);
+    if !root.is_empty() || options.access_role.is_some() || !trusted.is_empty() {
+        let mut p = root;
         if let Some(role) = &options.access_role {
             p.insert("DefaultOrganizationAccessRoleName".into(), role.clone().into());
         }
@@ -177,10 +187,7 @@ pub fn import_with(state: &OrgState, options: &ImportOptions) -> Imported {
         if !accounts.is_empty() {
             p.insert("Accounts".into(), refs(accounts));
         }
-        let scps = scps_on(&ou.id);
-        if !scps.is_empty() {
-            p.insert("ServiceControlPolicies".into(), refs(scps));
-        }
+        attach(&mut p, &ou.id);
         if let Some(t) = tags_value(&ou.tags) {
             p.insert("Tags".into(), t);
         }
@@ -200,7 +207,7 @@ pub fn import_with(state: &OrgState, options: &ImportOptions) -> Imported {
         if let Some(t) = tags_value(&policy.tags) {
             p.insert("Tags".into(), t);
         }
-        org.insert(ids.get(&policy.id).into(), resource("OC::ORG::ServiceControlPolicy", p));
+        org.insert(ids.get(&policy.id).into(), resource(policy.policy_type.resource_type(), p));
     }
     for (policy, lid) in &password_policies {
         org.insert(lid.clone().into(), password_policy_value(policy));

@@ -1,16 +1,18 @@
 //! Types shared by every stage: what an organization looks like (desired or live).
 
 mod password_policy;
+mod policy_type;
 mod stack;
 mod state;
 #[macro_use]
 mod status;
 
 pub use password_policy::PasswordPolicy;
+pub use policy_type::{AwsManagedDefault, PolicyType};
 pub use stack::{StackSpec, StackState, STACK_REGIONS_TAG, STACK_TASK_TAG};
 pub use state::{
     AccountState, AlternateContact, CreateRequestState, DelegatedAdministrator, Governance, OrgState, OuState,
-    PolicyState, RootState, TypedPolicy, CONTACT_TYPES, GOVERNANCE_POLICY_TYPES, OPT_IN_REGIONS,
+    PolicyState, RootState, CONTACT_TYPES, OPT_IN_REGIONS,
 };
 pub use status::{AccountStatus, CreateRequestStatus, StackStatus};
 

@@ -1,7 +1,7 @@
 //! The live organization as a provider reads it. Plans are diffs against this, and a saved
 //! plan records its fingerprint so that `apply` can refuse a plan made against another state.
 
-use super::{AccountStatus, PasswordPolicy, Tags, OWNER_TAG};
+use super::{AccountStatus, PasswordPolicy, PolicyType, Tags, OWNER_TAG};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -10,7 +10,20 @@ use std::collections::BTreeMap;
 pub struct RootState {
     pub id: String,
     pub scp_enabled: bool,
+    /// Policy types other than SCPs enabled on the root (EnablePolicyType).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_policy_types: Vec<PolicyType>,
     pub tags: Tags,
+}
+
+impl RootState {
+    /// Whether policies of `policy_type` can be attached.
+    pub fn is_enabled(&self, policy_type: PolicyType) -> bool {
+        match policy_type {
+            PolicyType::ServiceControl => self.scp_enabled,
+            other => self.other_policy_types.contains(&other),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,6 +53,9 @@ pub struct PolicyState {
     pub description: String,
     pub content: String,
     pub aws_managed: bool,
+    /// Service control policy unless said otherwise (as saved states before other types had it).
+    #[serde(default)]
+    pub policy_type: PolicyType,
     pub tags: Tags,
     /// Ids of the roots, OUs and accounts the policy is attached to.
     pub targets: Vec<String>,
@@ -118,9 +134,17 @@ impl OrgState {
         names.join("/")
     }
 
-    /// Ids of the policies attached to `target_id`.
+    /// The SCPs attached to `target_id`.
     pub fn policies_on(&self, target_id: &str) -> Vec<&PolicyState> {
-        self.policies.values().filter(|p| p.targets.iter().any(|t| t == target_id)).collect()
+        self.policies_of_type_on(PolicyType::ServiceControl, target_id)
+    }
+
+    /// The policies of `policy_type` attached to `target_id`.
+    pub fn policies_of_type_on(&self, policy_type: PolicyType, target_id: &str) -> Vec<&PolicyState> {
+        self.policies
+            .values()
+            .filter(|p| p.policy_type == policy_type && p.targets.iter().any(|t| t == target_id))
+            .collect()
     }
 
     pub fn owner_of(tags: &Tags) -> Option<&str> {
@@ -128,8 +152,8 @@ impl OrgState {
     }
 }
 
-/// What the organization delegates and enables beyond its tree and SCPs, read for the audit:
-/// trusted service access, delegated administrators, the other policy types and their policies.
+/// What the organization delegates beyond its tree and policies, read for the audit: trusted
+/// service access, delegated administrators, centralized root access.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Governance {
     /// Service principals with trusted access (`EnableAWSServiceAccess`).
@@ -138,12 +162,6 @@ pub struct Governance {
     /// Delegated administrators: the account and the service it administers.
     #[serde(default)]
     pub delegated_administrators: Vec<DelegatedAdministrator>,
-    /// Policy types enabled on the root (`TAG_POLICY`, `AISERVICES_OPT_OUT_POLICY`, ...; SCPs too).
-    #[serde(default)]
-    pub enabled_policy_types: Vec<String>,
-    /// Policies of the other types, with where they are attached.
-    #[serde(default)]
-    pub policies: Vec<TypedPolicy>,
     /// IAM's centralized root access features enabled for the organization
     /// (`RootCredentialsManagement`, `RootSessions`); `None` when the endpoint cannot say.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -155,18 +173,6 @@ pub struct DelegatedAdministrator {
     pub account_id: String,
     pub service: String,
 }
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TypedPolicy {
-    pub id: String,
-    pub name: String,
-    /// `TAG_POLICY`, `BACKUP_POLICY`, `AISERVICES_OPT_OUT_POLICY`, ...
-    pub policy_type: String,
-    pub targets: Vec<String>,
-}
-
-/// The policy types `Governance` reads besides SCPs.
-pub const GOVERNANCE_POLICY_TYPES: [&str; 3] = ["TAG_POLICY", "BACKUP_POLICY", "AISERVICES_OPT_OUT_POLICY"];
 
 /// An account's alternate contact (billing, operations or security), as the Account
 /// Management API holds it.

@@ -64,8 +64,9 @@ pub enum ImportSource {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Operation {
-    EnableScpPolicyType {
+    EnablePolicyType {
         root_id: String,
+        policy_type: crate::model::PolicyType,
     },
     CreateOu {
         logical_id: String,
@@ -109,6 +110,8 @@ pub enum Operation {
     },
     CreatePolicy {
         logical_id: String,
+        #[serde(default)]
+        policy_type: crate::model::PolicyType,
         name: String,
         description: String,
         content: String,
@@ -407,7 +410,7 @@ impl Operation {
             Handle::New(lid) => format!("new:{lid}"),
         };
         match self {
-            Operation::EnableScpPolicyType { root_id } => root_id.clone(),
+            Operation::EnablePolicyType { root_id, .. } => root_id.clone(),
             Operation::CreateOu { logical_id, .. }
             | Operation::CreateAccount { logical_id, .. }
             | Operation::CreatePolicy { logical_id, .. } => format!("new:{logical_id}"),

@@ -197,10 +197,10 @@ impl<'a> Checker<'a> {
             Handle::New(lid) => lid.clone(),
         };
         match &c.operation {
-            Operation::EnableScpPolicyType { root_id } if *root_id != state.root.id => {
-                self.fail(c.id, format!("enables SCPs on {root_id}, which is not this organization's root"));
+            Operation::EnablePolicyType { root_id, policy_type } if *root_id != state.root.id => {
+                self.fail(c.id, format!("enables {policy_type} on {root_id}, which is not this organization's root"));
             }
-            Operation::EnableScpPolicyType { .. } => {}
+            Operation::EnablePolicyType { .. } => {}
             Operation::CreateOu { parent, .. } => self.handle(c, parent, Kind::Parent),
             Operation::RenameOu { ou_id, .. } if !state.ous.contains_key(ou_id) => {
                 self.fail(c.id, format!("renames {ou_id}, which is not an OU of this organization"));
@@ -280,7 +280,9 @@ impl<'a> Checker<'a> {
             Operation::AttachPolicy { policy, target } => {
                 self.handle(c, policy, Kind::Policy);
                 self.handle(c, target, Kind::Target);
-                *attached.entry(target_key(target)).or_insert_with(|| self.scps_on(target)) += 1;
+                if self.is_scp(policy) {
+                    *attached.entry(target_key(target)).or_insert_with(|| self.scps_on(target)) += 1;
+                }
             }
             Operation::DetachPolicy { policy_id, target_id } => {
                 match state.policies.get(policy_id) {
@@ -296,7 +298,9 @@ impl<'a> Checker<'a> {
                     Some(_) => {}
                 }
                 let target = Handle::Existing(target_id.clone());
-                *attached.entry(target_id.clone()).or_insert_with(|| self.scps_on(&target)) -= 1;
+                if self.is_scp(&Handle::Existing(policy_id.clone())) {
+                    *attached.entry(target_id.clone()).or_insert_with(|| self.scps_on(&target)) -= 1;
+                }
             }
             Operation::CreateStack { account, region, .. } => {
                 self.handle(c, account, Kind::Account);
@@ -334,6 +338,18 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+    }
+
+    /// Whether the policy is an SCP (the last-SCP rule counts only those).
+    fn is_scp(&self, policy: &Handle) -> bool {
+        let policy_type = match policy {
+            Handle::Existing(id) => self.state.policies.get(id).map(|p| p.policy_type),
+            Handle::New(lid) => self.plan.changes.iter().find_map(|c| match &c.operation {
+                Operation::CreatePolicy { logical_id, policy_type, .. } if logical_id == lid => Some(*policy_type),
+                _ => None,
+            }),
+        };
+        policy_type.unwrap_or_default() == crate::model::PolicyType::ServiceControl
     }
 
     /// SCPs on a target before the plan runs.

@@ -5,7 +5,7 @@
 //! document as sent, the real account a password policy goes to, a detach that was added).
 
 use super::change::{pretty, quoted, Action, Change, Handle, ImportSource, Operation, Plan, PropertyDiff};
-use crate::model::{user_tags, OrgState, StackState};
+use crate::model::{user_tags, OrgState, PolicyType, StackState};
 use std::collections::{BTreeMap, HashMap};
 
 /// How a plan says an account is closed: it cannot be undone for 90 days.
@@ -55,7 +55,7 @@ impl Words<'_> {
                 } else if let Some(ou) = s.ous.get(id) {
                     format!("organizational unit {} ({id})", ou.name)
                 } else if let Some(p) = s.policies.get(id) {
-                    format!("service control policy {} ({id})", p.name)
+                    format!("{} {} ({id})", p.policy_type.noun(), p.name)
                 } else {
                     format!("unknown resource {id}")
                 }
@@ -63,7 +63,9 @@ impl Words<'_> {
             Handle::New(lid) => match self.created.get(lid) {
                 Some(Operation::CreateAccount { name, .. }) => format!("account {name} ({lid}, new)"),
                 Some(Operation::CreateOu { name, .. }) => format!("organizational unit {name} ({lid}, new)"),
-                Some(Operation::CreatePolicy { name, .. }) => format!("service control policy {name} ({lid}, new)"),
+                Some(Operation::CreatePolicy { name, policy_type, .. }) => {
+                    format!("{} {name} ({lid}, new)", policy_type.noun())
+                }
                 _ => format!("{lid} (new)"),
             },
         }
@@ -77,13 +79,19 @@ impl Words<'_> {
         }
     }
 
-    fn policy_name(&self, handle: &Handle) -> String {
-        match handle {
-            Handle::Existing(id) => {
-                self.state.policies.get(id).map_or_else(|| id.clone(), |p| format!("SCP {}", p.name))
-            }
-            Handle::New(_) => self.resource(handle),
-        }
+    /// A policy as attachments name it ("SCP Deny-regions"), with the property that attaches it.
+    fn policy_name(&self, handle: &Handle) -> (String, &'static str) {
+        let (name, policy_type) = match handle {
+            Handle::Existing(id) => match self.state.policies.get(id) {
+                Some(p) => (p.name.clone(), p.policy_type),
+                None => (id.clone(), PolicyType::ServiceControl),
+            },
+            Handle::New(lid) => match self.created.get(lid) {
+                Some(Operation::CreatePolicy { name, policy_type, .. }) => (name.clone(), *policy_type),
+                _ => (format!("{lid} (new)"), PolicyType::ServiceControl),
+            },
+        };
+        (format!("{} {name}", policy_type.short()), policy_type.attachment_property())
     }
 
     fn tags_of(&self, handle: &Handle) -> BTreeMap<String, String> {
@@ -109,11 +117,11 @@ impl Words<'_> {
         let s = self.state;
         let existing = |id: &str| Handle::Existing(id.to_string());
         match op {
-            Operation::EnableScpPolicyType { root_id } => (
+            Operation::EnablePolicyType { root_id, policy_type } => (
                 Action::Change,
                 self.resource(&existing(root_id)),
-                "enable service control policies".into(),
-                vec![PropertyDiff::new("PolicyTypes", None, Some("SERVICE_CONTROL_POLICY".into()))],
+                format!("enable {}", policy_type.noun_plural()),
+                vec![PropertyDiff::new("PolicyTypes", None, Some(policy_type.api_name().into()))],
             ),
             Operation::CreateOu { logical_id, parent, name, tags } => {
                 let mut diff = vec![
@@ -175,9 +183,9 @@ impl Words<'_> {
                     keys.iter().map(|k| PropertyDiff::new(format!("Tags.{k}"), old.get(k).cloned(), None)).collect();
                 (Action::Change, self.resource(resource), "remove tags".into(), diff)
             }
-            Operation::CreatePolicy { logical_id, name, description, content, .. } => (
+            Operation::CreatePolicy { logical_id, policy_type, name, description, content, .. } => (
                 Action::Add,
-                format!("service control policy {name} ({logical_id})"),
+                format!("{} {name} ({logical_id})", policy_type.noun()),
                 "create".into(),
                 vec![
                     PropertyDiff::new("PolicyName", None, quoted(name)),
@@ -212,13 +220,13 @@ impl Words<'_> {
                 )
             }
             Operation::AttachPolicy { policy, target } => {
-                let name = self.policy_name(policy);
-                let diff = vec![PropertyDiff::new("ServiceControlPolicies", None, Some(name.clone()))];
+                let (name, property) = self.policy_name(policy);
+                let diff = vec![PropertyDiff::new(property, None, Some(name.clone()))];
                 (Action::Change, self.resource(target), format!("attach {name}"), diff)
             }
             Operation::DetachPolicy { policy_id, target_id } => {
-                let name = self.policy_name(&existing(policy_id));
-                let diff = vec![PropertyDiff::new("ServiceControlPolicies", Some(name.clone()), None)];
+                let (name, property) = self.policy_name(&existing(policy_id));
+                let diff = vec![PropertyDiff::new(property, Some(name.clone()), None)];
                 (Action::Change, self.resource(&existing(target_id)), format!("detach {name}"), diff)
             }
             Operation::SetPasswordPolicy { account, policy } => {

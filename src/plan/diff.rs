@@ -5,7 +5,7 @@
 use super::change::*;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr::Unknown;
-use crate::model::{user_tags, AccountState, OrgState, OuState, Tags, OWNER_TAG};
+use crate::model::{user_tags, AccountState, OrgState, OuState, PolicyType, Tags, OWNER_TAG};
 use crate::spec::desired::{DesiredOrg, Parent};
 use crate::spec::limits::Limits;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -47,13 +47,13 @@ pub fn plan(desired: &DesiredOrg, actual: &OrgState, limits: &Limits, provider: 
         account_handles: HashMap::new(),
         owned_policies: HashSet::new(),
         matched_ous: HashSet::new(),
-        enable: None,
+        enable: HashMap::new(),
         moves_out_of: HashMap::new(),
         attaches_on: HashMap::new(),
         detaches_on: HashMap::new(),
         errors,
     };
-    p.enable_scps();
+    p.enable_policy_types();
     p.policies();
     p.ous();
     p.accounts();
@@ -220,7 +220,8 @@ struct Planner<'a> {
     /// Live policies that belong to the file.
     owned_policies: HashSet<String>,
     matched_ous: HashSet<String>,
-    enable: Option<usize>,
+    /// The change enabling each policy type the file needs and the root does not have.
+    enable: HashMap<PolicyType, usize>,
     moves_out_of: HashMap<String, Vec<usize>>,
     attaches_on: HashMap<Handle, Vec<usize>>,
     detaches_on: HashMap<String, Vec<usize>>,
@@ -325,31 +326,50 @@ impl Planner<'_> {
         }
     }
 
-    fn enable_scps(&mut self) {
-        let wants_scps = !self.desired.root_scps.is_empty()
-            || self.desired.ous.iter().any(|o| !o.scps.is_empty())
-            || self.desired.accounts.iter().any(|a| !a.scps.is_empty());
-        if wants_scps && !self.actual.root.scp_enabled {
-            let diff = vec![PropertyDiff::new("PolicyTypes", None, Some("SERVICE_CONTROL_POLICY".into()))];
+    /// Enables on the root each policy type the file attaches (SCPs) or declares (the others),
+    /// before any policy of the type is created or attached.
+    fn enable_policy_types(&mut self) {
+        let d = self.desired;
+        for policy_type in PolicyType::ALL {
+            let wanted = if policy_type == PolicyType::ServiceControl {
+                !d.root_scps.is_empty()
+                    || d.ous.iter().any(|o| !o.scps.is_empty())
+                    || d.accounts.iter().any(|a| !a.scps.is_empty())
+            } else {
+                d.policies.iter().any(|p| p.policy_type == policy_type)
+            };
+            if !wanted || self.actual.root.is_enabled(policy_type) {
+                continue;
+            }
+            let diff = vec![PropertyDiff::new("PolicyTypes", None, Some(policy_type.api_name().into()))];
             let root_id = self.actual.root.id.clone();
-            self.enable = Some(self.push(
+            let id = self.push(
                 Action::Change,
                 crate::model::root_label(&root_id),
-                "enable service control policies",
-                Operation::EnableScpPolicyType { root_id },
+                format!("enable {}", policy_type.noun_plural()),
+                Operation::EnablePolicyType { root_id, policy_type },
                 diff,
                 vec![],
-            ));
+            );
+            self.enable.insert(policy_type, id);
         }
+    }
+
+    /// How plans name a policy: "SCP Deny-regions", "tag policy Required-tags".
+    fn policy_label(policy_type: PolicyType, name: &str) -> String {
+        format!("{} {name}", policy_type.short())
     }
 
     fn policies(&mut self) {
         let desired_ids: HashSet<&str> = self.desired.policies.iter().map(|p| p.logical_id.as_str()).collect();
         for p in &self.desired.policies {
-            let subject = format!("service control policy {} ({})", p.name, p.logical_id);
-            self.labels.insert(p.logical_id.clone(), format!("SCP {}", p.name));
-            let candidates =
-                || self.actual.policies.values().filter(|a| !a.aws_managed && !self.owned_policies.contains(&a.id));
+            let subject = format!("{} {} ({})", p.policy_type.noun(), p.name, p.logical_id);
+            self.labels.insert(p.logical_id.clone(), Self::policy_label(p.policy_type, &p.name));
+            let candidates = || {
+                self.actual.policies.values().filter(|a| {
+                    !a.aws_managed && a.policy_type == p.policy_type && !self.owned_policies.contains(&a.id)
+                })
+            };
             let found = candidates().find(|a| OrgState::owner_of(&a.tags) == Some(&p.logical_id)).or_else(|| {
                 candidates()
                     .find(|a| a.name == p.name && OrgState::owner_of(&a.tags).is_none_or(|o| !desired_ids.contains(o)))
@@ -364,18 +384,20 @@ impl Planner<'_> {
                 ];
                 let op = Operation::CreatePolicy {
                     logical_id: p.logical_id.clone(),
+                    policy_type: p.policy_type,
                     name: p.name.clone(),
                     description: p.description.clone(),
                     content: p.content.clone(),
                     tags,
                 };
-                let id = self.push(Action::Add, subject, "create", op, diff, vec![]);
+                let enabled = self.enable.get(&p.policy_type).copied();
+                let id = self.push(Action::Add, subject, "create", op, diff, vec![enabled]);
                 self.created.insert(p.logical_id.clone(), id);
                 self.policy_handles.insert(p.logical_id.clone(), Handle::New(p.logical_id.clone()));
                 continue;
             };
             self.owned_policies.insert(live.id.clone());
-            self.labels.insert(live.id.clone(), format!("SCP {}", p.name));
+            self.labels.insert(live.id.clone(), Self::policy_label(p.policy_type, &p.name));
             self.policy_handles.insert(p.logical_id.clone(), Handle::Existing(live.id.clone()));
             let same_content = serde_json::from_str::<serde_json::Value>(&live.content).ok()
                 == serde_json::from_str::<serde_json::Value>(&p.content).ok();
@@ -756,97 +778,123 @@ impl Planner<'_> {
         }
     }
 
-    /// Every root, OU and account with the SCPs the file wants on it.
-    fn targets(&self) -> Vec<(String, Handle, Vec<String>)> {
+    /// Every root, OU and account with the policies the file wants on it: SCPs, then the others.
+    fn targets(&self) -> Vec<(String, Handle, Vec<String>, Vec<String>)> {
         let d = self.desired;
         let mut out = vec![(
             crate::model::root_label(&self.actual.root.id),
             Handle::Existing(self.actual.root.id.clone()),
             d.root_scps.clone(),
+            d.root_other_policies.clone(),
         )];
         for ou in &d.ous {
             if let Some(h) = self.ou_handles.get(&ou.logical_id) {
-                out.push((format!("organizational unit {} ({})", ou.name, ou.logical_id), h.clone(), ou.scps.clone()));
+                let subject = format!("organizational unit {} ({})", ou.name, ou.logical_id);
+                out.push((subject, h.clone(), ou.scps.clone(), ou.other_policies.clone()));
             }
         }
         for a in &d.accounts {
             if let Some(h) = self.account_handles.get(&a.logical_id) {
-                out.push((format!("{} ({})", self.label(&a.logical_id), a.logical_id), h.clone(), a.scps.clone()));
+                let subject = format!("{} ({})", self.label(&a.logical_id), a.logical_id);
+                out.push((subject, h.clone(), a.scps.clone(), a.other_policies.clone()));
             }
         }
         out
     }
 
     fn attachments(&mut self) {
-        for (subject, target, scps) in self.targets() {
-            let wanted: Vec<Handle> = scps.iter().filter_map(|lid| self.policy_handles.get(lid).cloned()).collect();
-            let attached: Vec<&crate::model::PolicyState> =
-                target.existing_id().map(|id| self.actual.policies_on(id)).unwrap_or_default();
-            let to_attach: Vec<(String, Handle)> = scps
-                .iter()
-                .zip(&wanted)
-                .filter(|(_, h)| h.existing_id().is_none_or(|pid| !attached.iter().any(|p| p.id == pid)))
-                .map(|(lid, h)| (lid.clone(), h.clone()))
-                .collect();
-            // Only policies of the file: one that left the file is detached everywhere by its
-            // deletion (removed_policies), one that orgctl does not own is never touched.
-            let to_detach: Vec<(String, String)> = attached
-                .iter()
-                .filter(|p| self.owned_policies.contains(&p.id))
-                .filter(|p| !wanted.iter().any(|h| h.existing_id() == Some(p.id.as_str())))
-                .map(|p| (p.id.clone(), p.name.clone()))
-                .collect();
-            if to_attach.is_empty() && to_detach.is_empty() {
-                continue;
+        for (subject, target, scps, others) in self.targets() {
+            for policy_type in PolicyType::ALL {
+                let wanted: Vec<String> = if policy_type == PolicyType::ServiceControl {
+                    scps.clone()
+                } else {
+                    let of_type = |lid: &&String| {
+                        self.desired.policies.iter().any(|p| &p.logical_id == *lid && p.policy_type == policy_type)
+                    };
+                    others.iter().filter(of_type).cloned().collect()
+                };
+                self.attach_type(policy_type, &subject, &target, &wanted);
             }
-            // SCPs on the target now; enabling SCPs attaches FullAWSAccess to every target.
-            let scps_on = self.actual.root.scp_enabled || self.enable.is_some();
-            let now = match target.existing_id() {
-                Some(_) if self.actual.root.scp_enabled => attached.len(),
-                _ => usize::from(scps_on),
-            };
-            if (now + to_attach.len()).saturating_sub(to_detach.len()) == 0 {
-                self.errors.push(
-                    Diagnostic::error("last-scp", format!("{subject} would be left without any SCP")).help(
-                        "AWS requires at least one SCP on every target: keep FullAWSAccess or another policy attached",
-                    ),
-                );
-                continue;
-            }
-            // Attach before detach, so that a target is never without its guard rails, unless the
-            // per-target limit forces room to be made first.
-            let detach_first = now + to_attach.len() > self.limits.scps_per_target && now > to_detach.len();
-            let mut detaches = Vec::new();
-            if detach_first {
-                detaches = self.detach_all(&subject, &target, &to_detach, &[]);
-            }
-            let mut attaches = Vec::new();
-            for (lid, policy) in to_attach {
-                let diff = vec![PropertyDiff::new("ServiceControlPolicies", None, Some(self.label(&lid)))];
-                let deps = vec![self.enable, self.creation_of(&policy), self.creation_of(&target)]
+        }
+    }
+
+    /// Attaches and detaches the policies of one type on one target so that the file's are the
+    /// ones attached (policies orgctl does not own are left where they are).
+    fn attach_type(&mut self, policy_type: PolicyType, subject: &str, target: &Handle, lids: &[String]) {
+        let wanted: Vec<Handle> = lids.iter().filter_map(|lid| self.policy_handles.get(lid).cloned()).collect();
+        let attached: Vec<&crate::model::PolicyState> =
+            target.existing_id().map(|id| self.actual.policies_of_type_on(policy_type, id)).unwrap_or_default();
+        let to_attach: Vec<(String, Handle)> = lids
+            .iter()
+            .zip(&wanted)
+            .filter(|(_, h)| h.existing_id().is_none_or(|pid| !attached.iter().any(|p| p.id == pid)))
+            .map(|(lid, h)| (lid.clone(), h.clone()))
+            .collect();
+        // Only policies of the file: one that left the file is detached everywhere by its
+        // deletion (removed_policies), one that orgctl does not own is never touched.
+        let to_detach: Vec<(String, String)> = attached
+            .iter()
+            .filter(|p| self.owned_policies.contains(&p.id))
+            .filter(|p| !wanted.iter().any(|h| h.existing_id() == Some(p.id.as_str())))
+            .map(|p| (p.id.clone(), p.name.clone()))
+            .collect();
+        if to_attach.is_empty() && to_detach.is_empty() {
+            return;
+        }
+        let enabled = self.actual.root.is_enabled(policy_type);
+        // Policies on the target now; enabling a type with an AWS-managed default attaches that
+        // default to every target.
+        let now = match target.existing_id() {
+            Some(_) if enabled => attached.len(),
+            _ => usize::from(policy_type.aws_managed_default().is_some()),
+        };
+        if policy_type == PolicyType::ServiceControl && (now + to_attach.len()).saturating_sub(to_detach.len()) == 0 {
+            self.errors.push(
+                Diagnostic::error("last-scp", format!("{subject} would be left without any SCP")).help(
+                    "AWS requires at least one SCP on every target: keep FullAWSAccess or another policy attached",
+                ),
+            );
+            return;
+        }
+        let limit = match policy_type {
+            PolicyType::ServiceControl => self.limits.scps_per_target,
+            other => other.max_per_target(),
+        };
+        // Attach before detach, so that a target is never without its guard rails, unless the
+        // per-target limit forces room to be made first.
+        let detach_first = now + to_attach.len() > limit && now > to_detach.len();
+        let mut detaches = Vec::new();
+        if detach_first {
+            detaches = self.detach_all(policy_type, subject, target, &to_detach, &[]);
+        }
+        let mut attaches = Vec::new();
+        for (lid, policy) in to_attach {
+            let diff = vec![PropertyDiff::new(policy_type.attachment_property(), None, Some(self.label(&lid)))];
+            let deps =
+                vec![self.enable.get(&policy_type).copied(), self.creation_of(&policy), self.creation_of(target)]
                     .into_iter()
                     .chain(detaches.iter().map(|d| Some(*d)))
                     .collect();
-                let summary = format!("attach {}", self.label(&lid));
-                let id = self.push(
-                    Action::Change,
-                    subject.clone(),
-                    summary,
-                    Operation::AttachPolicy { policy, target: target.clone() },
-                    diff,
-                    deps,
-                );
-                attaches.push(id);
-            }
-            self.attaches_on.entry(target.clone()).or_default().extend(&attaches);
-            if !detach_first {
-                self.detach_all(&subject, &target, &to_detach, &attaches);
-            }
+            let summary = format!("attach {}", self.label(&lid));
+            let id = self.push(
+                Action::Change,
+                subject.to_string(),
+                summary,
+                Operation::AttachPolicy { policy, target: target.clone() },
+                diff,
+                deps,
+            );
+            attaches.push(id);
+        }
+        self.attaches_on.entry(target.clone()).or_default().extend(&attaches);
+        if !detach_first {
+            self.detach_all(policy_type, subject, target, &to_detach, &attaches);
         }
     }
 
     fn detach_all(
         &mut self,
+        policy_type: PolicyType,
         subject: &str,
         target: &Handle,
         policies: &[(String, String)],
@@ -855,12 +903,13 @@ impl Planner<'_> {
         let Some(target_id) = target.existing_id() else { return Vec::new() };
         let mut ids = Vec::new();
         for (policy_id, name) in policies {
-            let diff = vec![PropertyDiff::new("ServiceControlPolicies", Some(format!("SCP {name}")), None)];
+            let label = Self::policy_label(policy_type, name);
+            let diff = vec![PropertyDiff::new(policy_type.attachment_property(), Some(label.clone()), None)];
             let op = Operation::DetachPolicy { policy_id: policy_id.clone(), target_id: target_id.to_string() };
             let id = self.push(
                 Action::Change,
                 subject.into(),
-                format!("detach SCP {name}"),
+                format!("detach {label}"),
                 op,
                 diff,
                 after.iter().map(|a| Some(*a)).collect(),
@@ -879,12 +928,13 @@ impl Planner<'_> {
             .filter(|p| !p.aws_managed && !self.owned_policies.contains(&p.id) && OrgState::owner_of(&p.tags).is_some())
             .collect();
         for p in removed {
-            let subject = format!("service control policy {} ({})", p.name, p.id);
+            let subject = format!("{} {} ({})", p.policy_type.noun(), p.name, p.id);
             let mut deps = Vec::new();
             for target in &p.targets {
                 let after = self.attaches_on.get(&Handle::Existing(target.clone())).cloned().unwrap_or_default();
                 let label = self.label(target);
                 deps.extend(self.detach_all(
+                    p.policy_type,
                     &format!("{label} ({target})"),
                     &Handle::Existing(target.clone()),
                     &[(p.id.clone(), p.name.clone())],

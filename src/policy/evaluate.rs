@@ -3,6 +3,12 @@
 //! an explicit Deny in any SCP that applies wins; otherwise every level from the root down to
 //! the account needs an SCP attached at that level that allows the action; else it is denied
 //! implicitly. SCPs do not apply to the management account, nor to service-linked roles.
+//!
+//! Resource control policies are evaluated the same way over the hierarchy of the account that
+//! owns the resource (RCPFullAWSAccess is the allow at every level), for the services RCPs cover
+//! (<https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html>);
+//! they do not apply to resources of the management account nor to service-linked roles. A
+//! request is allowed only if both allow it.
 
 use super::condition::{self, Context, Outcome};
 use super::document::{Effect, Patterns, Statement};
@@ -50,6 +56,8 @@ pub enum Decision {
 /// A statement that decided, where it is.
 #[derive(Debug, Clone, Serialize)]
 pub struct Decider {
+    /// `SCP` or `RCP`.
+    pub policy_type: &'static str,
     pub level: String,
     pub policy: String,
     pub policy_id: String,
@@ -65,6 +73,8 @@ pub struct Decider {
 #[derive(Debug, Clone, Serialize)]
 pub struct Explanation {
     pub decision: Decision,
+    /// Which policies decided a denial (`SCP` or `RCP`); `SCP` otherwise.
+    pub decided_by: &'static str,
     /// The Deny statements that matched; or, when allowed, one allowing statement per level.
     pub deciding: Vec<Decider>,
     /// For an implicit deny: the first level where nothing allows the action.
@@ -78,13 +88,48 @@ pub struct Explanation {
     pub unsupported: Vec<String>,
 }
 
+/// The services whose resources RCPs govern (AWS's list when RCPs were launched, 2024-11).
+pub const RCP_SERVICES: [&str; 10] =
+    ["s3", "sts", "kms", "sqs", "secretsmanager", "cognito-identity", "ecr", "aoss", "logs", "dynamodb"];
+
+/// Evaluates `request` against the SCPs of `levels` (root first), then, when the SCPs allow it,
+/// against the RCPs of `rcp_levels` (empty when RCPs are not enabled). `exempt` says why the
+/// policies do not apply (the management account, a service-linked role), if they do not.
+pub fn evaluate_all(levels: &[Level], rcp_levels: &[Level], request: &Request, exempt: Option<&str>) -> Explanation {
+    let scp = evaluate(levels, request, exempt);
+    let service = request.action.split(':').next().unwrap_or_default().to_ascii_lowercase();
+    let covered = RCP_SERVICES.contains(&service.as_str()) || request.action == "*";
+    if rcp_levels.is_empty() || exempt.is_some() || !covered || !scp.is_allowed() {
+        return scp;
+    }
+    let rcp = evaluate_levels(rcp_levels, request, None, "RCP");
+    if !rcp.is_allowed() {
+        return rcp;
+    }
+    let mut both = scp;
+    both.deciding.extend(rcp.deciding.into_iter().filter(|d| d.effect == "Allow"));
+    both.unsupported.extend(rcp.unsupported);
+    both
+}
+
 /// Evaluates `request` against the SCPs of `levels` (root first). `exempt` says why SCPs do not
 /// apply to the principal, if they do not.
 pub fn evaluate(levels: &[Level], request: &Request, exempt: Option<&str>) -> Explanation {
+    evaluate_levels(levels, request, exempt, "SCP")
+}
+
+impl Explanation {
+    pub fn is_allowed(&self) -> bool {
+        matches!(self.decision, Decision::Allowed | Decision::NotRestricted)
+    }
+}
+
+fn evaluate_levels(levels: &[Level], request: &Request, exempt: Option<&str>, kind: &'static str) -> Explanation {
     let mut unsupported = Vec::new();
     if let Some(why) = exempt {
         return Explanation {
             decision: Decision::NotRestricted,
+            decided_by: kind,
             deciding: Vec::new(),
             no_allow_at: None,
             exempt: Some(why.to_string()),
@@ -101,6 +146,7 @@ pub fn evaluate(levels: &[Level], request: &Request, exempt: Option<&str>) -> Ex
                     continue;
                 }
                 let decider = || Decider {
+                    policy_type: kind,
                     level: level.label.clone(),
                     policy: policy.name.clone(),
                     policy_id: policy.id.clone(),
@@ -123,6 +169,7 @@ pub fn evaluate(levels: &[Level], request: &Request, exempt: Option<&str>) -> Ex
     if !denies.is_empty() {
         return Explanation {
             decision: Decision::ExplicitDeny,
+            decided_by: kind,
             deciding: denies,
             no_allow_at: None,
             exempt: None,
@@ -132,6 +179,7 @@ pub fn evaluate(levels: &[Level], request: &Request, exempt: Option<&str>) -> Ex
     if let Some((label, _)) = allows_per_level.iter().find(|(_, a)| a.is_none()) {
         return Explanation {
             decision: Decision::ImplicitDeny,
+            decided_by: kind,
             deciding: Vec::new(),
             no_allow_at: Some(label.clone()),
             exempt: None,
@@ -140,6 +188,7 @@ pub fn evaluate(levels: &[Level], request: &Request, exempt: Option<&str>) -> Ex
     }
     Explanation {
         decision: Decision::Allowed,
+        decided_by: kind,
         deciding: allows_per_level.into_iter().filter_map(|(_, a)| a).collect(),
         no_allow_at: None,
         exempt: None,

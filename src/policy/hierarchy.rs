@@ -1,10 +1,11 @@
-//! The levels an account's SCPs come from (the root, each OU down to it, the account itself),
-//! read from the live organization or from the file alone (what will hold once it is applied:
-//! the file's SCPs where it puts them, and FullAWSAccess everywhere, which orgctl never detaches).
+//! The levels an account's SCPs and RCPs come from (the root, each OU down to it, the account
+//! itself), read from the live organization or from the file alone (what will hold once it is
+//! applied: the file's policies where it puts them, and FullAWSAccess and RCPFullAWSAccess
+//! everywhere, which orgctl never detaches).
 
 use super::document::statements;
 use super::evaluate::{Attached, Level};
-use crate::model::{OrgState, FULL_AWS_ACCESS_ID, FULL_AWS_ACCESS_NAME};
+use crate::model::{OrgState, PolicyType};
 use crate::spec::desired::{DesiredOrg, Parent};
 use std::collections::BTreeMap;
 
@@ -16,7 +17,10 @@ pub struct Placed {
     pub account_id: Option<String>,
     pub label: String,
     pub is_management: bool,
+    /// SCPs, root first.
     pub levels: Vec<Level>,
+    /// RCPs, root first; empty when RCPs are not enabled (or, for the file, not used).
+    pub rcp_levels: Vec<Level>,
 }
 
 /// An attached SCP. A document AWS would not have accepted (not JSON, no Statement) neither
@@ -35,11 +39,10 @@ pub fn live(state: &OrgState, who: &str, locations: &Locations) -> Result<Placed
         .or_else(|| state.accounts.values().find(|a| a.name.eq_ignore_ascii_case(who)))
         .or_else(|| state.accounts.values().find(|a| OrgState::owner_of(&a.tags) == Some(who)))
         .ok_or_else(|| format!("no account {who} in the organization (give its id, name or logical id)"))?;
-    let level = |target: &str, label: String| -> Level {
+    let level = |policy_type: PolicyType, target: &str, label: String| -> Level {
         let mut policies: Vec<Attached> = state
-            .policies
-            .values()
-            .filter(|p| p.targets.iter().any(|t| t == target))
+            .policies_of_type_on(policy_type, target)
+            .into_iter()
             .map(|p| attached(&p.name, &p.id, &p.content, locations.get(&p.name).cloned()))
             .collect();
         policies.sort_by(|a, b| a.name.cmp(&b.name));
@@ -54,17 +57,22 @@ pub fn live(state: &OrgState, who: &str, locations: &Locations) -> Result<Placed
             break;
         }
     }
-    let mut levels = vec![level(&state.root.id, "Root".to_string())];
-    for ou in chain.iter().rev() {
-        levels.push(level(ou, format!("OU {}", state.path_of(ou))));
-    }
     let label = format!("account {} ({})", account.name, account.id);
-    levels.push(level(&account.id, label.clone()));
+    let mut targets = vec![(state.root.id.as_str(), "Root".to_string())];
+    targets.extend(chain.iter().rev().map(|ou| (*ou, format!("OU {}", state.path_of(ou)))));
+    targets.push((account.id.as_str(), label.clone()));
+    let levels_of = |policy_type: PolicyType| -> Vec<Level> {
+        if !state.root.is_enabled(policy_type) {
+            return Vec::new();
+        }
+        targets.iter().map(|(target, label)| level(policy_type, target, label.clone())).collect()
+    };
     Ok(Placed {
         account_id: Some(account.id.clone()),
         label,
         is_management: account.id == state.management_account_id,
-        levels,
+        levels: targets.iter().map(|(t, l)| level(PolicyType::ServiceControl, t, l.clone())).collect(),
+        rcp_levels: levels_of(PolicyType::ResourceControl),
     })
 }
 
@@ -76,22 +84,15 @@ pub fn planned(desired: &DesiredOrg, who: &str, locations: &Locations) -> Result
         .find(|a| a.logical_id == who || a.account_id.as_deref() == Some(who))
         .or_else(|| desired.accounts.iter().find(|a| a.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(who))))
         .ok_or_else(|| format!("no account {who} in the file (give its logical id or AccountName)"))?;
-    let full_access = || -> Attached {
-        attached(
-            FULL_AWS_ACCESS_NAME,
-            FULL_AWS_ACCESS_ID,
-            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
-            None,
-        )
-    };
-    let level = |lids: &[String], label: String| -> Level {
-        let mut policies = vec![full_access()];
+    let level = |policy_type: PolicyType, lids: &[String], label: &str| -> Level {
+        let mut policies: Vec<Attached> =
+            policy_type.aws_managed_default().map(|d| attached(d.name, d.id, d.content, None)).into_iter().collect();
         for lid in lids {
-            if let Some(p) = desired.policies.iter().find(|p| &p.logical_id == lid) {
+            if let Some(p) = desired.policies.iter().find(|p| &p.logical_id == lid && p.policy_type == policy_type) {
                 policies.push(attached(&p.name, &p.logical_id, &p.content, locations.get(lid).cloned()));
             }
         }
-        Level { label, policies }
+        Level { label: label.to_string(), policies }
     };
     let mut chain = Vec::new();
     let mut parent = &account.parent;
@@ -103,13 +104,25 @@ pub fn planned(desired: &DesiredOrg, who: &str, locations: &Locations) -> Result
             break;
         }
     }
-    let mut levels = vec![level(&desired.root_scps, "Root".to_string())];
+    let label = format!("account {} ({})", account.name.as_deref().unwrap_or(&account.logical_id), account.logical_id);
+    // Each level: its label, its SCPs, its other policies.
+    let mut targets = vec![("Root".to_string(), &desired.root_scps, &desired.root_other_policies)];
     let mut path = String::from("Root");
     for ou in chain.iter().rev() {
         path = format!("{path}/{}", ou.name);
-        levels.push(level(&ou.scps, format!("OU {path} ({})", ou.logical_id)));
+        targets.push((format!("OU {path} ({})", ou.logical_id), &ou.scps, &ou.other_policies));
     }
-    let label = format!("account {} ({})", account.name.as_deref().unwrap_or(&account.logical_id), account.logical_id);
-    levels.push(level(&account.scps, label.clone()));
-    Ok(Placed { account_id: account.account_id.clone(), label, is_management: account.is_management, levels })
+    targets.push((label.clone(), &account.scps, &account.other_policies));
+    let uses_rcps = desired.policies.iter().any(|p| p.policy_type == PolicyType::ResourceControl);
+    Ok(Placed {
+        account_id: account.account_id.clone(),
+        label,
+        is_management: account.is_management,
+        levels: targets.iter().map(|(l, scps, _)| level(PolicyType::ServiceControl, scps, l)).collect(),
+        rcp_levels: if uses_rcps {
+            targets.iter().map(|(l, _, others)| level(PolicyType::ResourceControl, others, l)).collect()
+        } else {
+            Vec::new()
+        },
+    })
 }

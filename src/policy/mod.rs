@@ -8,4 +8,4 @@ pub mod evaluate;
 pub mod hierarchy;
 pub mod matching;
 
-pub use evaluate::{evaluate, Attached, Decision, Explanation, Level, Request};
+pub use evaluate::{evaluate, evaluate_all, Attached, Decision, Explanation, Level, Request};

@@ -106,7 +106,16 @@ impl OrgLock {
         let mut said = false;
         loop {
             let tags = Tags::from([("orgctl:lock".to_string(), "apply".to_string())]);
-            match provider.create_policy(LOCK_POLICY_NAME, &description(holder, since), LOCK_DOCUMENT, &tags).await {
+            match provider
+                .create_policy(crate::provider::NewPolicy {
+                    policy_type: crate::model::PolicyType::ServiceControl,
+                    name: LOCK_POLICY_NAME,
+                    description: &description(holder, since),
+                    content: LOCK_DOCUMENT,
+                    tags: &tags,
+                })
+                .await
+            {
                 Ok(id) => {
                     if current(provider.as_ref()).await?.len() == 1 {
                         let renewal = renew_in_background(provider.clone(), id.clone(), holder.to_string(), since);

@@ -93,6 +93,16 @@ pub enum ExistingAccount {
     Request { request_id: String },
 }
 
+/// What CreatePolicy is given.
+#[derive(Debug, Clone, Copy)]
+pub struct NewPolicy<'a> {
+    pub policy_type: crate::model::PolicyType,
+    pub name: &'a str,
+    pub description: &'a str,
+    pub content: &'a str,
+    pub tags: &'a Tags,
+}
+
 /// Everything orgctl does to an organization.
 #[async_trait]
 pub trait Provider: Send + Sync {
@@ -116,7 +126,9 @@ pub trait Provider: Send + Sync {
     /// plans do not need them, so they cost a plan nothing).
     async fn read_governance(&self) -> ProviderResult<crate::model::Governance>;
 
-    async fn enable_scp_policy_type(&self, root_id: &str) -> ProviderResult<()>;
+    /// EnablePolicyType: policies of `policy_type` can be attached from then on (SCPs and RCPs
+    /// also get their AWS-managed default attached everywhere).
+    async fn enable_policy_type(&self, root_id: &str, policy_type: crate::model::PolicyType) -> ProviderResult<()>;
 
     async fn create_ou(&self, parent_id: &str, name: &str, tags: &Tags) -> ProviderResult<String>;
     async fn rename_ou(&self, ou_id: &str, name: &str) -> ProviderResult<()>;
@@ -150,7 +162,7 @@ pub trait Provider: Send + Sync {
     async fn tag_resource(&self, resource_id: &str, tags: &Tags) -> ProviderResult<()>;
     async fn untag_resource(&self, resource_id: &str, keys: &[String]) -> ProviderResult<()>;
 
-    async fn create_policy(&self, name: &str, description: &str, content: &str, tags: &Tags) -> ProviderResult<String>;
+    async fn create_policy(&self, policy: NewPolicy<'_>) -> ProviderResult<String>;
     async fn update_policy(&self, policy_id: &str, name: &str, description: &str, content: &str) -> ProviderResult<()>;
     async fn delete_policy(&self, policy_id: &str) -> ProviderResult<()>;
     /// The service control policies with this name (id, name and description only), for the

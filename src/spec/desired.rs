@@ -19,6 +19,8 @@ pub struct DesiredOu {
     pub name: String,
     pub parent: Parent,
     pub scps: Vec<String>,
+    /// Policies of the other types attached here (RCPs, tag policies, ...), by logical id.
+    pub other_policies: Vec<String>,
     pub tags: Option<Tags>,
 }
 
@@ -33,6 +35,7 @@ pub struct DesiredAccount {
     pub tags: Option<Tags>,
     pub parent: Parent,
     pub scps: Vec<String>,
+    pub other_policies: Vec<String>,
     pub password_policy: Option<PasswordPolicy>,
     /// The role orgctl assumes to reach the account (and that CreateAccount creates in it).
     pub access_role_name: Option<String>,
@@ -49,6 +52,7 @@ pub struct DesiredAccount {
 #[derive(Debug, Clone, Serialize)]
 pub struct DesiredPolicy {
     pub logical_id: String,
+    pub policy_type: crate::model::PolicyType,
     pub name: String,
     pub description: String,
     pub content: String,
@@ -63,6 +67,7 @@ pub const DEFAULT_ACCESS_ROLE: &str = "OrganizationAccountAccessRole";
 pub struct DesiredOrg {
     pub management_account_id: String,
     pub root_scps: Vec<String>,
+    pub root_other_policies: Vec<String>,
     pub default_access_role_name: Option<String>,
     /// `DefaultBuildAccessRoleName`: the role tasks assume where nothing else says.
     pub default_build_role_name: Option<String>,
@@ -189,6 +194,7 @@ pub fn build(spec: &OrgSpec, placement: &Placement) -> DesiredOrg {
             name: ou.name.as_ref().map(|n| n.value.clone()).unwrap_or_default(),
             parent: parent_of(&ou.logical_id, &placement.ou_parent),
             scps: targets(&ou.scps),
+            other_policies: targets(&ou.other_policies),
             tags: ou.tags.as_ref().map(|t| t.value.clone()),
         })
         .collect();
@@ -214,6 +220,7 @@ pub fn build(spec: &OrgSpec, placement: &Placement) -> DesiredOrg {
             .map(|id| id.value.clone())
             .unwrap_or_default(),
         root_scps: spec.root.as_ref().map(|r| targets(&r.scps)).unwrap_or_default(),
+        root_other_policies: spec.root.as_ref().map(|r| targets(&r.other_policies)).unwrap_or_default(),
         default_access_role_name: spec.root.as_ref().and_then(|r| r.default_access_role_name.clone()),
         default_build_role_name: spec.root.as_ref().and_then(|r| r.default_build_role_name.clone()),
         close_accounts_on_removal: spec.root.as_ref().is_some_and(|r| r.close_accounts_on_removal),
@@ -232,6 +239,7 @@ pub fn build(spec: &OrgSpec, placement: &Placement) -> DesiredOrg {
                 tags: a.tags.as_ref().map(|t| t.value.clone()),
                 parent: parent_of(&a.logical_id, &placement.account_parent),
                 scps: targets(&a.scps),
+                other_policies: targets(&a.other_policies),
                 password_policy: password_policy(&a.password_policy),
                 access_role_name: a.access_role_name.clone(),
                 build_role_name: a.build_role_name.clone(),
@@ -245,6 +253,7 @@ pub fn build(spec: &OrgSpec, placement: &Placement) -> DesiredOrg {
             .iter()
             .map(|p| DesiredPolicy {
                 logical_id: p.logical_id.clone(),
+                policy_type: p.policy_type,
                 name: p.name.as_ref().map(|n| n.value.clone()).unwrap_or_default(),
                 description: p.description.clone(),
                 content: p.content.as_ref().map(|c| c.value.clone()).unwrap_or_default(),

@@ -1,7 +1,7 @@
 //! The org file as typed resources, each with the place it was written.
 
 use super::source::Span;
-use crate::model::{PasswordPolicy, Tags};
+use crate::model::{PasswordPolicy, PolicyType, Tags};
 
 /// The `OC::ORG::*` resource types orgctl understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -10,19 +10,24 @@ pub enum ResourceKind {
     Account,
     OrganizationalUnit,
     OrganizationRoot,
-    ServiceControlPolicy,
+    /// `OC::ORG::ServiceControlPolicy`, and the other policy types (orgctl extensions).
+    Policy(PolicyType),
     PasswordPolicy,
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 6] = [
-        ResourceKind::MasterAccount,
-        ResourceKind::Account,
-        ResourceKind::OrganizationalUnit,
-        ResourceKind::OrganizationRoot,
-        ResourceKind::ServiceControlPolicy,
-        ResourceKind::PasswordPolicy,
-    ];
+    /// Every type, in the order error messages list them.
+    pub fn all() -> impl Iterator<Item = ResourceKind> {
+        [
+            ResourceKind::MasterAccount,
+            ResourceKind::Account,
+            ResourceKind::OrganizationalUnit,
+            ResourceKind::OrganizationRoot,
+        ]
+        .into_iter()
+        .chain(PolicyType::ALL.map(ResourceKind::Policy))
+        .chain([ResourceKind::PasswordPolicy])
+    }
 
     pub fn type_name(self) -> &'static str {
         match self {
@@ -30,13 +35,13 @@ impl ResourceKind {
             ResourceKind::Account => "OC::ORG::Account",
             ResourceKind::OrganizationalUnit => "OC::ORG::OrganizationalUnit",
             ResourceKind::OrganizationRoot => "OC::ORG::OrganizationRoot",
-            ResourceKind::ServiceControlPolicy => "OC::ORG::ServiceControlPolicy",
+            ResourceKind::Policy(t) => t.resource_type(),
             ResourceKind::PasswordPolicy => "OC::ORG::PasswordPolicy",
         }
     }
 
     pub fn from_type_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.type_name() == name)
+        Self::all().find(|k| k.type_name() == name)
     }
 
     /// Accounts (the management account included) are what `!GetAtt` and a value `!Ref` read.
@@ -63,12 +68,34 @@ impl ResourceKind {
                 "DelegatedAdministratorFor",
                 "AlternateContacts",
                 "OptInRegions",
+                "ResourceControlPolicies",
+                "TagPolicies",
+                "BackupPolicies",
+                "AiServicesOptOutPolicies",
+                "DeclarativePolicies",
+                "ChatbotPolicies",
             ],
-            ResourceKind::OrganizationalUnit => {
-                &["OrganizationalUnitName", "Accounts", "OrganizationalUnits", "ServiceControlPolicies", "Tags"]
-            }
+            ResourceKind::OrganizationalUnit => &[
+                "OrganizationalUnitName",
+                "Accounts",
+                "OrganizationalUnits",
+                "ServiceControlPolicies",
+                "Tags",
+                "ResourceControlPolicies",
+                "TagPolicies",
+                "BackupPolicies",
+                "AiServicesOptOutPolicies",
+                "DeclarativePolicies",
+                "ChatbotPolicies",
+            ],
             ResourceKind::OrganizationRoot => &[
                 "ServiceControlPolicies",
+                "ResourceControlPolicies",
+                "TagPolicies",
+                "BackupPolicies",
+                "AiServicesOptOutPolicies",
+                "DeclarativePolicies",
+                "ChatbotPolicies",
                 "DefaultOrganizationAccessRoleName",
                 "DefaultBuildAccessRoleName",
                 "DefaultDevelopmentBuildAccessRoleName",
@@ -76,7 +103,7 @@ impl ResourceKind {
                 "MirrorInPartition",
                 "TrustedServiceAccess",
             ],
-            ResourceKind::ServiceControlPolicy => &["PolicyName", "Description", "PolicyDocument", "Tags"],
+            ResourceKind::Policy(_) => &["PolicyName", "Description", "PolicyDocument", "Tags"],
             ResourceKind::PasswordPolicy => &[
                 "MaxPasswordAge",
                 "MinimumPasswordLength",
@@ -98,7 +125,7 @@ impl ResourceKind {
             ResourceKind::Account => "account",
             ResourceKind::OrganizationalUnit => "organizational unit",
             ResourceKind::OrganizationRoot => "organization root",
-            ResourceKind::ServiceControlPolicy => "service control policy",
+            ResourceKind::Policy(t) => t.noun(),
             ResourceKind::PasswordPolicy => "password policy",
         }
     }
@@ -131,6 +158,8 @@ pub struct AccountSpec {
     pub tags: Option<Located<Tags>>,
     pub scps: Vec<ResourceRef>,
     pub scps_span: Option<Span>,
+    /// Policies of the other types attached here (`TagPolicies`, `ResourceControlPolicies`, ...).
+    pub other_policies: Vec<ResourceRef>,
     pub password_policy: Option<ResourceRef>,
     pub access_role_name: Option<String>,
     /// The role tasks assume to deploy into this account (`BuildAccessRoleName`).
@@ -153,6 +182,7 @@ pub struct OuSpec {
     pub children: Vec<ResourceRef>,
     pub scps: Vec<ResourceRef>,
     pub scps_span: Option<Span>,
+    pub other_policies: Vec<ResourceRef>,
     pub tags: Option<Located<Tags>>,
 }
 
@@ -162,6 +192,7 @@ pub struct RootSpec {
     pub span: Span,
     pub scps: Vec<ResourceRef>,
     pub scps_span: Option<Span>,
+    pub other_policies: Vec<ResourceRef>,
     pub default_access_role_name: Option<String>,
     /// The role tasks assume in every account that names none (`DefaultBuildAccessRoleName`).
     pub default_build_role_name: Option<String>,
@@ -176,6 +207,7 @@ pub struct RootSpec {
 pub struct PolicySpec {
     pub logical_id: String,
     pub span: Span,
+    pub policy_type: PolicyType,
     pub name: Option<Located<String>>,
     pub description: String,
     /// The document as minified JSON, which is what AWS counts against the size limit.

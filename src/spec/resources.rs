@@ -10,7 +10,7 @@ use super::yaml::{Node, NodeKind};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr::{EvalError, Value};
 use crate::graph::DependencyGraph;
-use crate::model::{PasswordPolicy, Tags};
+use crate::model::{PasswordPolicy, PolicyType, Tags};
 use std::collections::{BTreeMap, HashMap};
 
 /// One entry of the `Organization:` section before typing.
@@ -57,7 +57,14 @@ pub fn parse_organization(
                 let root = RootSpec {
                     logical_id: raw.logical_id.clone(),
                     span: raw.span,
-                    scps: refs(raw, "ServiceControlPolicies", &[ResourceKind::ServiceControlPolicy], &kinds, &mut r),
+                    scps: refs(
+                        raw,
+                        "ServiceControlPolicies",
+                        &[ResourceKind::Policy(PolicyType::ServiceControl)],
+                        &kinds,
+                        &mut r,
+                    ),
+                    other_policies: other_policies(raw, &kinds, &mut r),
                     scps_span: raw.prop("ServiceControlPolicies").map(|n| n.span),
                     default_access_role_name: string(raw, "DefaultOrganizationAccessRoleName", &env, &mut r)
                         .map(|l| l.value),
@@ -87,7 +94,7 @@ pub fn parse_organization(
                     spec.root = Some(root);
                 }
             }
-            ResourceKind::ServiceControlPolicy => spec.policies.push(policy(raw, &env, &mut r)),
+            ResourceKind::Policy(policy_type) => spec.policies.push(policy(raw, policy_type, &env, &mut r)),
             ResourceKind::PasswordPolicy => spec.password_policies.push(password_policy(raw, &env, &mut r)),
         }
     }
@@ -160,7 +167,7 @@ fn index_resources<'a>(org: &'a Node, r: &mut Reporter) -> Vec<RawResource<'a>> 
         let type_name = type_node.as_str().unwrap_or_default();
         let Some(kind) = ResourceKind::from_type_name(type_name) else {
             r.broken.insert(id.to_string());
-            let guess = suggest(type_name, ResourceKind::ALL.iter().map(|k| k.type_name()));
+            let guess = suggest(type_name, ResourceKind::all().map(|k| k.type_name()));
             r.error("unknown-type", type_node.span, id, Some("Type"), format!("unknown resource type '{type_name}'"))
                 .help = Some(match guess {
                 Some(g) => format!("did you mean '{g}'?"),
@@ -181,7 +188,7 @@ fn index_resources<'a>(org: &'a Node, r: &mut Reporter) -> Vec<RawResource<'a>> 
 }
 
 fn type_names() -> String {
-    ResourceKind::ALL.iter().map(|k| k.type_name()).collect::<Vec<_>>().join(", ")
+    ResourceKind::all().map(|k| k.type_name()).collect::<Vec<_>>().join(", ")
 }
 
 fn check_property_names(raw: &RawResource, r: &mut Reporter) {
@@ -304,6 +311,16 @@ fn required(raw: &RawResource, name: &str, r: &mut Reporter) {
             format!("{} needs {name}", raw.kind.type_name()),
         );
     }
+}
+
+/// The policies of every type but SCPs that a root, OU or account attaches, each property
+/// naming policies of its own type (`TagPolicies: [!Ref RequiredTags]`).
+fn other_policies(raw: &RawResource, kinds: &HashMap<String, ResourceKind>, r: &mut Reporter) -> Vec<ResourceRef> {
+    PolicyType::ALL
+        .into_iter()
+        .filter(|t| *t != PolicyType::ServiceControl)
+        .flat_map(|t| refs(raw, t.attachment_property(), &[ResourceKind::Policy(t)], kinds, r))
+        .collect()
 }
 
 /// A `!Ref` (or a list of them) to resources of the `expected` kinds.
@@ -495,8 +512,9 @@ fn account(raw: &RawResource, env: &Env, r: &mut Reporter) -> AccountSpec {
         email: slot("RootEmail"),
         alias: slot("Alias"),
         tags: tags(raw, env, r),
-        scps: refs(raw, "ServiceControlPolicies", &[ResourceKind::ServiceControlPolicy], env.kinds, r),
+        scps: refs(raw, "ServiceControlPolicies", &[ResourceKind::Policy(PolicyType::ServiceControl)], env.kinds, r),
         scps_span: raw.prop("ServiceControlPolicies").map(|n| n.span),
+        other_policies: other_policies(raw, env.kinds, r),
         password_policy: refs(raw, "PasswordPolicy", &[ResourceKind::PasswordPolicy], env.kinds, r).into_iter().next(),
         access_role_name: string(raw, "OrganizationAccessRoleName", env, r).map(|l| l.value),
         build_role_name: string(raw, "BuildAccessRoleName", env, r).map(|l| l.value),
@@ -548,13 +566,14 @@ fn organizational_unit(raw: &RawResource, env: &Env, r: &mut Reporter) -> OuSpec
         name: string(raw, "OrganizationalUnitName", env, r),
         accounts: refs(raw, "Accounts", &[ResourceKind::Account, ResourceKind::MasterAccount], env.kinds, r),
         children: refs(raw, "OrganizationalUnits", &[ResourceKind::OrganizationalUnit], env.kinds, r),
-        scps: refs(raw, "ServiceControlPolicies", &[ResourceKind::ServiceControlPolicy], env.kinds, r),
+        scps: refs(raw, "ServiceControlPolicies", &[ResourceKind::Policy(PolicyType::ServiceControl)], env.kinds, r),
         scps_span: raw.prop("ServiceControlPolicies").map(|n| n.span),
+        other_policies: other_policies(raw, env.kinds, r),
         tags: tags(raw, env, r),
     }
 }
 
-fn policy(raw: &RawResource, env: &Env, r: &mut Reporter) -> PolicySpec {
+fn policy(raw: &RawResource, policy_type: PolicyType, env: &Env, r: &mut Reporter) -> PolicySpec {
     required(raw, "PolicyName", r);
     required(raw, "PolicyDocument", r);
     let content = raw.prop("PolicyDocument").and_then(|node| {
@@ -594,9 +613,9 @@ fn policy(raw: &RawResource, env: &Env, r: &mut Reporter) -> PolicySpec {
             },
             v => v,
         };
-        if let Err(ShapeProblem(problem)) = check_policy_shape(&value.shown()) {
+        if let Err(problem) = super::check_document(policy_type, &value.shown()) {
             r.error("invalid-policy", node.span, &raw.logical_id, Some("PolicyDocument"), problem).help =
-                Some("an SCP is {Version: '2012-10-17', Statement: [{Effect, Action|NotAction, Resource}]}".into());
+                Some(super::policy_document::document_hint(policy_type));
             return None;
         }
         let minified = env.settle(value.to_json_text(), &raw.logical_id, "PolicyDocument");
@@ -605,49 +624,12 @@ fn policy(raw: &RawResource, env: &Env, r: &mut Reporter) -> PolicySpec {
     PolicySpec {
         logical_id: raw.logical_id.clone(),
         span: raw.span,
+        policy_type,
         name: string(raw, "PolicyName", env, r),
         description: string(raw, "Description", env, r).map(|l| l.value).unwrap_or_default(),
         content,
         tags: tags(raw, env, r),
     }
-}
-
-/// What is wrong with a policy document's structure, said to the user.
-struct ShapeProblem(String);
-
-impl<T: Into<String>> From<T> for ShapeProblem {
-    fn from(message: T) -> Self {
-        ShapeProblem(message.into())
-    }
-}
-
-/// The structural rules AWS applies to an SCP document (moto does not check them).
-fn check_policy_shape(doc: &serde_json::Value) -> Result<(), ShapeProblem> {
-    let obj = doc.as_object().ok_or("the policy document must be a JSON object")?;
-    if let Some(v) = obj.get("Version") {
-        if v != "2012-10-17" && v != "2008-10-17" {
-            return Err(format!("Version must be '2012-10-17', found {v}").into());
-        }
-    }
-    let statements = match obj.get("Statement") {
-        Some(serde_json::Value::Array(s)) => s.iter().collect::<Vec<_>>(),
-        Some(s @ serde_json::Value::Object(_)) => vec![s],
-        _ => return Err("the policy document needs a Statement (an object or a list)".into()),
-    };
-    if statements.is_empty() {
-        return Err("the Statement list is empty".into());
-    }
-    for (i, s) in statements.iter().enumerate() {
-        let s = s.as_object().ok_or(format!("Statement[{i}] must be an object"))?;
-        match s.get("Effect").and_then(|e| e.as_str()) {
-            Some("Allow" | "Deny") => {}
-            _ => return Err(format!("Statement[{i}] needs Effect: Allow or Deny").into()),
-        }
-        if !s.contains_key("Action") && !s.contains_key("NotAction") {
-            return Err(format!("Statement[{i}] needs Action or NotAction").into());
-        }
-    }
-    Ok(())
 }
 
 fn password_policy(raw: &RawResource, env: &Env, r: &mut Reporter) -> PasswordPolicySpec {

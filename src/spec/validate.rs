@@ -8,6 +8,7 @@ use super::report::Reporter;
 use super::source::{Sources, Span};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::graph::DependencyGraph;
+use crate::model::PolicyType;
 use std::collections::HashMap;
 
 impl Reporter<'_> {
@@ -226,7 +227,15 @@ fn check_tree(spec: &OrgSpec, limits: &Limits, c: &mut Reporter) -> Placement {
             let key = format!("{}' under '{parent}", name.value);
             siblings.push((key.clone(), key, ou.logical_id.as_str(), name.span));
         }
-        check_scp_count(&ou.logical_id, &ou.scps, ou.scps_span.unwrap_or(ou.span), limits, c);
+        check_attachments(
+            &ou.logical_id,
+            &ou.scps,
+            ou.scps_span.unwrap_or(ou.span),
+            &ou.other_policies,
+            spec,
+            limits,
+            c,
+        );
     }
     c.unique("duplicate-ou-name", "OrganizationalUnitName", siblings, "OU name", false);
     if spec.ous.len() > limits.ous {
@@ -236,10 +245,11 @@ fn check_tree(spec: &OrgSpec, limits: &Limits, c: &mut Reporter) -> Placement {
         ));
     }
     for a in &spec.accounts {
-        check_scp_count(&a.logical_id, &a.scps, a.scps_span.unwrap_or(a.span), limits, c);
+        check_attachments(&a.logical_id, &a.scps, a.scps_span.unwrap_or(a.span), &a.other_policies, spec, limits, c);
     }
     if let Some(root) = &spec.root {
-        check_scp_count(&root.logical_id, &root.scps, root.scps_span.unwrap_or(root.span), limits, c);
+        let span = root.scps_span.unwrap_or(root.span);
+        check_attachments(&root.logical_id, &root.scps, span, &root.other_policies, spec, limits, c);
     }
     placement
 }
@@ -275,33 +285,56 @@ fn check_depth(spec: &OrgSpec, limits: &Limits, placement: &Placement, c: &mut R
     }
 }
 
-fn check_scp_count(id: &str, scps: &[ResourceRef], span: Span, limits: &Limits, c: &mut Reporter) {
-    let total = scps.len() + 1;
-    if total > limits.scps_per_target {
-        c.error(
-            "too-many-scps",
-            span,
-            id,
-            Some("ServiceControlPolicies"),
-            format!(
-                "{} SCPs would be attached ({} listed + FullAWSAccess), over the limit of {}",
-                total,
-                scps.len(),
-                limits.scps_per_target
-            ),
-        )
-        .help = Some("merge statements into fewer policies, or attach some to a parent OU instead".into());
-    }
-    let mut seen = std::collections::HashSet::new();
-    for s in scps {
-        if !seen.insert(&s.target) {
+/// The policies one root, OU or account attaches: per type, within AWS's per-target limit (the
+/// AWS-managed default counted), each listed once.
+fn check_attachments(
+    id: &str,
+    scps: &[ResourceRef],
+    scps_span: Span,
+    others: &[ResourceRef],
+    spec: &OrgSpec,
+    limits: &Limits,
+    c: &mut Reporter,
+) {
+    let type_of = |r: &ResourceRef| spec.policies.iter().find(|p| p.logical_id == r.target).map(|p| p.policy_type);
+    for policy_type in PolicyType::ALL {
+        let listed: Vec<&ResourceRef> = if policy_type == PolicyType::ServiceControl {
+            scps.iter().collect()
+        } else {
+            others.iter().filter(|r| type_of(r) == Some(policy_type)).collect()
+        };
+        let Some(first) = listed.first() else { continue };
+        let property = policy_type.attachment_property();
+        let default = policy_type.aws_managed_default();
+        let limit = if policy_type == PolicyType::ServiceControl {
+            limits.scps_per_target
+        } else {
+            policy_type.max_per_target()
+        };
+        let total = listed.len() + usize::from(default.is_some());
+        if total > limit {
+            let span = if policy_type == PolicyType::ServiceControl { scps_span } else { first.span };
+            let counted = match &default {
+                Some(d) => format!("{} listed + {}", listed.len(), d.name),
+                None => format!("{} listed", listed.len()),
+            };
+            let code = if policy_type == PolicyType::ServiceControl { "too-many-scps" } else { "too-many-policies" };
             c.error(
-                "duplicate-scp",
-                s.span,
+                code,
+                span,
                 id,
-                Some("ServiceControlPolicies"),
-                format!("{} is listed twice", s.target),
-            );
+                Some(property),
+                format!("{total} {} would be attached ({counted}), over the limit of {limit}", policy_type.short_plural()),
+            )
+            .help = Some("merge statements into fewer policies, or attach some to a parent OU instead".into());
+        }
+        let mut seen = std::collections::HashSet::new();
+        for r in listed {
+            if !seen.insert(&r.target) {
+                let code =
+                    if policy_type == PolicyType::ServiceControl { "duplicate-scp" } else { "duplicate-attachment" };
+                c.error(code, r.span, id, Some(property), format!("{} is listed twice", r.target));
+            }
         }
     }
 }
@@ -310,13 +343,17 @@ fn check_policies(spec: &OrgSpec, limits: &Limits, c: &mut Reporter) {
     for p in &spec.policies {
         if let Some(content) = &p.content {
             let size = content.value.chars().count();
-            if size > limits.scp_size {
+            let limit =
+                if p.policy_type == PolicyType::ServiceControl { limits.scp_size } else { p.policy_type.max_size() };
+            if size > limit {
+                let code =
+                    if p.policy_type == PolicyType::ServiceControl { "scp-too-large" } else { "policy-too-large" };
                 c.error(
-                    "scp-too-large",
+                    code,
                     content.span,
                     &p.logical_id,
                     Some("PolicyDocument"),
-                    format!("the policy is {size} characters once minified, over the limit of {}", limits.scp_size),
+                    format!("the policy is {size} characters once minified, over the limit of {limit}"),
                 )
                 .help = Some("split it into two policies, or use wildcards and NotAction to shorten it".into());
             }
@@ -346,27 +383,31 @@ fn check_policies(spec: &OrgSpec, limits: &Limits, c: &mut Reporter) {
             );
         }
     }
+    // Names are unique per type (AWS: DuplicatePolicyException).
     let names = spec
         .policies
         .iter()
-        .filter_map(|p| p.name.as_ref().map(|n| (n.value.clone(), n.value.clone(), p.logical_id.as_str(), n.span)))
+        .filter_map(|p| {
+            let n = p.name.as_ref()?;
+            Some((format!("{}/{}", p.policy_type, n.value), n.value.clone(), p.logical_id.as_str(), n.span))
+        })
         .collect();
     c.unique("duplicate-policy-name", "PolicyName", names, "PolicyName", false);
     for p in &spec.policies {
-        if p.name.as_ref().is_some_and(|n| n.value == crate::model::FULL_AWS_ACCESS_NAME) {
+        let reserved = PolicyType::ALL.iter().filter_map(|t| t.aws_managed_default()).map(|d| d.name);
+        if let Some(name) = p.name.as_ref().filter(|n| reserved.clone().any(|r| r == n.value)) {
             c.error(
                 "reserved-policy-name",
                 p.span,
                 &p.logical_id,
                 Some("PolicyName"),
-                "FullAWSAccess is the AWS-managed policy's name",
+                format!("{} is the name of a policy AWS manages", name.value),
             );
         }
     }
-    if spec.policies.len() > limits.scps {
-        c.diags.push(Diagnostic::error(
-            "too-many-scps-in-org",
-            format!("{} SCPs, over the limit of {}", spec.policies.len(), limits.scps),
-        ));
+    let scps = spec.policies.iter().filter(|p| p.policy_type == PolicyType::ServiceControl).count();
+    if scps > limits.scps {
+        c.diags
+            .push(Diagnostic::error("too-many-scps-in-org", format!("{scps} SCPs, over the limit of {}", limits.scps)));
     }
 }

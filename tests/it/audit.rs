@@ -31,6 +31,7 @@ fn policy(id: &str, name: &str, content: String, targets: &[&str]) -> (String, P
         description: String::new(),
         content,
         aws_managed: id == FULL_AWS_ACCESS_ID,
+        policy_type: Default::default(),
         tags: Tags::new(),
         targets: targets.iter().map(|t| t.to_string()).collect(),
     };
@@ -108,6 +109,7 @@ fn broken() -> OrgState {
         root: RootState {
             id: "r-root".into(),
             scp_enabled: true,
+            other_policy_types: Vec::new(),
             tags: Tags::from([(STACK_REGIONS_TAG.to_string(), "eu-west-1".to_string())]),
         },
         ous,
@@ -206,25 +208,10 @@ fn without_scps_enabled_there_is_one_finding_about_it() {
     assert_eq!(checks, BTreeSet::from(["ORGCTL-SCP-001".to_string()]));
 }
 
-/// The quickstart with both guard rails on the root: a clean organization.
+/// The quickstart with every guard rail on the root: a clean organization.
 fn clean(ws: &Workspace) {
-    ws.edit(
-        "        - !Ref RegionDenySCP\n",
-        "        - !Ref RegionDenySCP\n        - !Ref DenyLeaveOrganizationSCP\n",
-    );
-    ws.edit("      ServiceControlPolicies: !Ref DenyLeaveOrganizationSCP\n", "");
+    ws.with_every_guard_rail_on_the_root();
     ws.converge();
-    // A tag policy and an AI services opt-out policy in force on the root (set up outside the file).
-    let mut data = ws.sandbox_json();
-    let root = data["org"]["root"]["id"].clone();
-    data["governance"] = json!({
-        "enabled_policy_types": ["SERVICE_CONTROL_POLICY", "TAG_POLICY", "AISERVICES_OPT_OUT_POLICY"],
-        "policies": [
-            {"id": "p-tag1", "name": "Tags", "policy_type": "TAG_POLICY", "targets": [root]},
-            {"id": "p-ai1", "name": "OptOut", "policy_type": "AISERVICES_OPT_OUT_POLICY", "targets": [root]}
-        ]
-    });
-    std::fs::write(&ws.sandbox, serde_json::to_string(&data).unwrap()).unwrap();
 }
 
 #[test]

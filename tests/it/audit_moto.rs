@@ -1,5 +1,6 @@
-//! `orgctl audit` on the AWS provider against moto: a clean organization passes, and mistakes
-//! made with direct SDK calls fire exactly the expected checks and show as drift.
+//! `orgctl audit` on the AWS provider against moto: a clean organization (SCPs, a tag policy and
+//! an AI services opt-out policy applied by orgctl) passes, and mistakes made with direct SDK
+//! calls fire exactly the expected checks and show as drift.
 
 use crate::common;
 use common::moto::Moto;
@@ -10,38 +11,10 @@ use serde_json::Value;
 async fn audit_on_moto_passes_a_clean_org_and_catches_changes_made_behind_its_back() {
     let moto = Moto::start().await;
     let ws = Workspace::quickstart_for_moto();
-    ws.edit(
-        "        - !Ref RegionDenySCP\n",
-        "        - !Ref RegionDenySCP\n        - !Ref DenyLeaveOrganizationSCP\n",
-    );
-    ws.edit("      ServiceControlPolicies: !Ref DenyLeaveOrganizationSCP\n", "");
+    ws.with_every_guard_rail_on_the_root();
     let org = ws.org.to_str().unwrap().to_string();
     let applied = tokio::task::block_in_place(|| ws.run_on(&moto, &["apply", &org, "--auto-approve"]));
     assert_eq!(applied.code, Some(0), "{}\n{}", applied.stdout, applied.stderr);
-    // A tag policy and an AI services opt-out policy on the root, as a well-run organization has.
-    let orgs = moto.organizations().await;
-    let root = orgs.list_roots().send().await.unwrap().roots()[0].id().unwrap().to_string();
-    for (policy_type, content) in [
-        (aws_sdk_organizations::types::PolicyType::TagPolicy, r#"{"tags":{"team":{"tag_key":{"@@assign":"team"}}}}"#),
-        (
-            aws_sdk_organizations::types::PolicyType::AiservicesOptOutPolicy,
-            r#"{"services":{"default":{"opt_out_policy":{"@@assign":"optOut"}}}}"#,
-        ),
-    ] {
-        orgs.enable_policy_type().root_id(&root).policy_type(policy_type.clone()).send().await.unwrap();
-        let created = orgs
-            .create_policy()
-            .name(policy_type.as_str())
-            .description("audit test")
-            .content(content)
-            .r#type(policy_type)
-            .send()
-            .await
-            .unwrap();
-        let id = created.policy().and_then(|p| p.policy_summary()).and_then(|s| s.id()).unwrap().to_string();
-        orgs.attach_policy().policy_id(id).target_id(&root).send().await.unwrap();
-    }
-
     let clean =
         tokio::task::block_in_place(|| ws.run_on(&moto, &["audit", &org, "--format", "json", "--fail-on", "info"]));
     assert_eq!(clean.code, Some(0), "{}\n{}", clean.stdout, clean.stderr);
@@ -52,6 +25,7 @@ async fn audit_on_moto_passes_a_clean_org_and_catches_changes_made_behind_its_ba
 
     // Behind orgctl's back: a password policy deleted, the region deny detached, an OU renamed.
     let orgs = moto.organizations().await;
+    let root = orgs.list_roots().send().await.unwrap().roots()[0].id().unwrap().to_string();
     let accounts = orgs.list_accounts().send().await.unwrap().accounts().to_vec();
     let dev = accounts
         .iter()

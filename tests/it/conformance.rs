@@ -187,16 +187,16 @@ async fn ou_names_are_unique_under_one_parent(f: Fixture) {
 async fn at_most_five_scps_per_target(f: Fixture) {
     let p = f.provider.as_ref();
     let r = root(p).await;
-    p.enable_scp_policy_type(&r).await.unwrap();
+    p.enable_policy_type(&r, orgctl::model::PolicyType::ServiceControl).await.unwrap();
     let target = p.create_ou(&r, "Workloads", &Tags::new()).await.unwrap();
     // FullAWSAccess is attached to a new OU once SCPs are enabled, on both.
     let state = p.read().await.unwrap();
     assert_eq!(state.policies_on(&target).iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), vec![FULL_AWS_ACCESS_ID]);
     for i in 0..4 {
-        let id = p.create_policy(&format!("P{i}"), "", DOC, &Tags::new()).await.unwrap();
+        let id = p.create_policy(crate::common::scp_of(&format!("P{i}"), "", DOC, &Tags::new())).await.unwrap();
         p.attach_policy(&id, &target).await.unwrap();
     }
-    let sixth = p.create_policy("P5", "", DOC, &Tags::new()).await.unwrap();
+    let sixth = p.create_policy(crate::common::scp_of("P5", "", DOC, &Tags::new())).await.unwrap();
     let attached = p.attach_policy(&sixth, &target).await;
     match f.kind {
         Kind::Sandbox => assert!(attached.unwrap_err().message.contains("POLICY_NUMBER_LIMIT_EXCEEDED")),
@@ -218,8 +218,8 @@ async fn oversized_and_malformed_policies(f: Fixture) {
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Deny","Action":"s3:*","Resource":"*","Sid":"{}"}}]}}"#,
         "x".repeat(5100)
     );
-    let created_big = p.create_policy("Big", "", &big, &Tags::new()).await;
-    let created_bad = p.create_policy("Bad", "", "{not json", &Tags::new()).await;
+    let created_big = p.create_policy(crate::common::scp_of("Big", "", &big, &Tags::new())).await;
+    let created_bad = p.create_policy(crate::common::scp_of("Bad", "", "{not json", &Tags::new())).await;
     match f.kind {
         Kind::Sandbox => {
             assert!(created_big.unwrap_err().message.contains("POLICY_CONTENT_LIMIT_EXCEEDED"));
@@ -230,16 +230,19 @@ async fn oversized_and_malformed_policies(f: Fixture) {
             orgctl_refuses("  Bad:\n    Type: OC::ORG::ServiceControlPolicy\n    Properties:\n      PolicyName: Bad\n      PolicyDocument: '{not json'\n", "invalid-policy-json");
         }
     }
-    p.create_policy("Ok", "", DOC, &Tags::new()).await.unwrap();
-    assert_eq!(p.create_policy("Ok", "", DOC, &Tags::new()).await.unwrap_err().code, "DuplicatePolicyException");
+    p.create_policy(crate::common::scp_of("Ok", "", DOC, &Tags::new())).await.unwrap();
+    assert_eq!(
+        p.create_policy(crate::common::scp_of("Ok", "", DOC, &Tags::new())).await.unwrap_err().code,
+        "DuplicatePolicyException"
+    );
 }
 
 async fn the_last_scp_stays_and_policies_in_use_stay(f: Fixture) {
     let p = f.provider.as_ref();
     let r = root(p).await;
-    p.enable_scp_policy_type(&r).await.unwrap();
+    p.enable_policy_type(&r, orgctl::model::PolicyType::ServiceControl).await.unwrap();
     let target = p.create_ou(&r, "Workloads", &Tags::new()).await.unwrap();
-    let deny = p.create_policy("Deny", "", DOC, &Tags::new()).await.unwrap();
+    let deny = p.create_policy(crate::common::scp_of("Deny", "", DOC, &Tags::new())).await.unwrap();
     p.attach_policy(&deny, &target).await.unwrap();
     assert_eq!(p.delete_policy(&deny).await.unwrap_err().code, "PolicyInUseException");
     p.detach_policy(FULL_AWS_ACCESS_ID, &target).await.unwrap();
@@ -323,8 +326,8 @@ async fn tags_password_policies_and_aliases_round_trip(f: Fixture) {
 /// that its policy is the only one, for an endpoint that would accept a duplicate.)
 async fn policy_names_are_unique_and_the_apply_lock_has_one_holder(f: Fixture) {
     let p = f.provider.clone();
-    p.create_policy("Same", "", DOC, &Tags::new()).await.unwrap();
-    let second = p.create_policy("Same", "", DOC, &Tags::new()).await;
+    p.create_policy(crate::common::scp_of("Same", "", DOC, &Tags::new())).await.unwrap();
+    let second = p.create_policy(crate::common::scp_of("Same", "", DOC, &Tags::new())).await;
     // moto 5.2.5 refuses it as AWS does; the sandbox enforces it too.
     assert_eq!(second.unwrap_err().code, "DuplicatePolicyException");
     let first = OrgLock::acquire(p.clone(), "first-run", Duration::from_secs(5)).await.unwrap();

@@ -56,7 +56,7 @@ async fn existing_untagged_ous_and_policies_are_adopted_by_name_not_duplicated()
     let e = env();
     let root = e.root().await;
     let ou = e.provider.create_ou(&root, "Prod", &Tags::new()).await.unwrap();
-    let policy = e.provider.create_policy("DenyS3", "", DOC, &Tags::new()).await.unwrap();
+    let policy = e.provider.create_policy(crate::common::scp_of("DenyS3", "", DOC, &Tags::new())).await.unwrap();
     let plan = e
         .plan(&format!(
             "  ProdOU:\n    Type: OC::ORG::OrganizationalUnit\n    Properties:\n      OrganizationalUnitName: Prod\n{}",
@@ -81,9 +81,10 @@ async fn existing_untagged_ous_and_policies_are_adopted_by_name_not_duplicated()
 async fn what_orgctl_does_not_own_is_never_deleted_or_detached() {
     let e = env();
     let root = e.root().await;
-    e.provider.enable_scp_policy_type(&root).await.unwrap();
+    e.provider.enable_policy_type(&root, orgctl::model::PolicyType::ServiceControl).await.unwrap();
     let foreign_ou = e.provider.create_ou(&root, "Legacy", &Tags::new()).await.unwrap();
-    let foreign_policy = e.provider.create_policy("Theirs", "", DOC, &Tags::new()).await.unwrap();
+    let foreign_policy =
+        e.provider.create_policy(crate::common::scp_of("Theirs", "", DOC, &Tags::new())).await.unwrap();
     e.provider.attach_policy(&foreign_policy, &root).await.unwrap();
     // The file wants its own OU and SCP on the root, and says nothing of the others.
     let plan = e.plan(&format!("  Root:\n    Type: OC::ORG::OrganizationRoot\n    Properties:\n      ServiceControlPolicies: !Ref Mine\n  Mine:\n    Type: OC::ORG::ServiceControlPolicy\n    Properties:\n      PolicyName: Mine\n      PolicyDocument: '{DOC}'\n  Ours:\n    Type: OC::ORG::OrganizationalUnit\n    Properties:\n      OrganizationalUnitName: Ours\n")).await;
@@ -117,9 +118,9 @@ async fn what_orgctl_does_not_own_is_never_deleted_or_detached() {
 async fn a_policy_removed_from_the_file_is_detached_then_deleted() {
     let e = env();
     let root = e.root().await;
-    e.provider.enable_scp_policy_type(&root).await.unwrap();
+    e.provider.enable_policy_type(&root, orgctl::model::PolicyType::ServiceControl).await.unwrap();
     let owned = Tags::from([("orgctl:logical-id".to_string(), "OldScp".to_string())]);
-    let id = e.provider.create_policy("Old", "", DOC, &owned).await.unwrap();
+    let id = e.provider.create_policy(crate::common::scp_of("Old", "", DOC, &owned)).await.unwrap();
     e.provider.attach_policy(&id, &root).await.unwrap();
     let plan = e.plan("").await;
     let policy_changes: Vec<_> =
@@ -135,18 +136,23 @@ async fn a_policy_removed_from_the_file_is_detached_then_deleted() {
 async fn at_the_scp_limit_the_old_policy_is_detached_first() {
     let e = env();
     let root = e.root().await;
-    e.provider.enable_scp_policy_type(&root).await.unwrap();
+    e.provider.enable_policy_type(&root, orgctl::model::PolicyType::ServiceControl).await.unwrap();
     let mut body = String::from("  OrganizationRoot:\n    Type: OC::ORG::OrganizationRoot\n    Properties:\n      ServiceControlPolicies: [!Ref S1, !Ref S2, !Ref S3, !Ref S4]\n");
     for i in 1..=5 {
         body.push_str(&scp(&format!("S{i}"), &format!("S{i}")));
     }
     for i in 1..=4 {
         let tags = Tags::from([("orgctl:logical-id".to_string(), format!("S{i}"))]);
-        let id = e.provider.create_policy(&format!("S{i}"), "", DOC, &tags).await.unwrap();
+        let id = e.provider.create_policy(crate::common::scp_of(&format!("S{i}"), "", DOC, &tags)).await.unwrap();
         e.provider.attach_policy(&id, &root).await.unwrap();
     }
     e.provider
-        .create_policy("S5", "", DOC, &Tags::from([("orgctl:logical-id".to_string(), "S5".to_string())]))
+        .create_policy(crate::common::scp_of(
+            "S5",
+            "",
+            DOC,
+            &Tags::from([("orgctl:logical-id".to_string(), "S5".to_string())]),
+        ))
         .await
         .unwrap();
     // Swap S4 for S5: the root holds 5 SCPs already (FullAWSAccess + 4).

@@ -296,7 +296,10 @@ fn leave_lock(ws: &Workspace, holder: &str, expires: &str) {
         let provider = SandboxProvider::open(&ws.sandbox, std::time::Duration::ZERO).unwrap();
         let description = format!("orgctl apply lock; held by {holder}; since 2026-01-01T00:00:00Z; expires {expires}");
         let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
-        provider.create_policy(LOCK_POLICY_NAME, &description, document, &Default::default()).await.unwrap();
+        provider
+            .create_policy(crate::common::scp_of(LOCK_POLICY_NAME, &description, document, &Default::default()))
+            .await
+            .unwrap();
     });
 }
 

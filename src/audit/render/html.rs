@@ -305,11 +305,12 @@ pub fn render(r: &Report) -> String {
     }
     h.push_str("</tbody></table></div></section>");
 
-    h.push_str("<section id=\"policies-section\"><h2>Service control policies</h2><div class=\"wrap\"><table class=\"sortable\" id=\"policies\"><thead><tr><th>Name</th><th>Id</th><th>Size</th><th>Attached to</th></tr></thead><tbody>");
+    h.push_str("<section id=\"policies-section\"><h2>Organization policies</h2><div class=\"wrap\"><table class=\"sortable\" id=\"policies\"><thead><tr><th>Type</th><th>Name</th><th>Id</th><th>Size</th><th>Attached to</th></tr></thead><tbody>");
     for p in &inv.policies {
         let _ = write!(
             h,
-            "<tr><td>{}{}</td><td class=\"mono nowrap\">{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}{}</td><td class=\"mono nowrap\">{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&p.policy_type),
             esc(&p.name),
             if p.aws_managed { " <i>(AWS)</i>" } else { "" },
             esc(&p.id),
@@ -322,9 +323,9 @@ pub fn render(r: &Report) -> String {
     let list = |items: &[String]| if items.is_empty() { "none".to_string() } else { esc(&items.join(", ")) };
     let _ = write!(
         h,
-        "<section id=\"delegation-section\"><h2>Delegation and other policies</h2><p>Trusted service access: {}</p><p>Policy types enabled: {}</p><ul>",
+        "<section id=\"delegation-section\"><h2>Delegation</h2><p>Trusted service access: {}</p><p>Policy types enabled: {}</p><ul>",
         list(&g.trusted_services),
-        list(&g.enabled_policy_types)
+        list(&inv.policy_types_enabled)
     );
     for d in &g.delegated_administrators {
         let _ = write!(
@@ -333,9 +334,6 @@ pub fn render(r: &Report) -> String {
             esc(&inv.account_label(&d.account_id)),
             esc(&d.service)
         );
-    }
-    for p in &g.policies {
-        let _ = write!(h, "<li>{} <b>{}</b> attached to {}</li>", esc(&p.policy_type), esc(&p.name), list(&p.targets));
     }
     h.push_str("</ul></section>");
     if !inv.stacks.is_empty() {

@@ -95,11 +95,15 @@ pub fn render(r: &Report) -> String {
             a.password_summary()
         );
     }
-    let _ = writeln!(out, "\n## Service control policies\n\n| id | name | size | attached to |\n|---|---|---:|---|");
+    let _ = writeln!(
+        out,
+        "\n## Organization policies\n\n| type | id | name | size | attached to |\n|---|---|---|---:|---|"
+    );
     for p in &inv.policies {
         let _ = writeln!(
             out,
-            "| {} | {}{} | {} | {} |",
+            "| {} | {} | {}{} | {} | {} |",
+            p.policy_type,
             p.id,
             cell(&p.name),
             if p.aws_managed { " (AWS)" } else { "" },
@@ -108,10 +112,10 @@ pub fn render(r: &Report) -> String {
         );
     }
     let g = &r.governance;
-    let _ = writeln!(out, "\n## Delegation and other policies\n");
+    let _ = writeln!(out, "\n## Delegation\n");
     let list = |items: &[String]| if items.is_empty() { "none".to_string() } else { cell(&items.join(", ")) };
     let _ = writeln!(out, "- Trusted service access: {}", list(&g.trusted_services));
-    let _ = writeln!(out, "- Policy types enabled: {}", list(&g.enabled_policy_types));
+    let _ = writeln!(out, "- Policy types enabled: {}", list(&inv.policy_types_enabled));
     for d in &g.delegated_administrators {
         let _ = writeln!(
             out,
@@ -119,9 +123,6 @@ pub fn render(r: &Report) -> String {
             cell(&inv.account_label(&d.account_id)),
             cell(&d.service)
         );
-    }
-    for p in &g.policies {
-        let _ = writeln!(out, "- {} {} attached to {}", p.policy_type, cell(&p.name), list(&p.targets));
     }
     if !inv.stacks.is_empty() {
         let _ = writeln!(out, "\n## Stacks\n\n| account | region | stack | task | status |\n|---|---|---|---|---|");

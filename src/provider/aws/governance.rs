@@ -1,12 +1,11 @@
-//! Reading what the organization delegates and enables: trusted service access, delegated
-//! administrators (each with its services), the policy types enabled on the root, and the tag,
-//! backup and AI opt-out policies with their targets.
+//! Reading what the organization delegates: trusted service access, delegated administrators
+//! (each with its services), centralized root access. (Policies of every type are read with the
+//! organization itself.)
 
-use super::errors::{api_error, required};
+use super::errors::api_error;
 use super::AwsProvider;
-use crate::model::{DelegatedAdministrator, Governance, TypedPolicy, GOVERNANCE_POLICY_TYPES};
+use crate::model::{DelegatedAdministrator, Governance};
 use crate::provider::ProviderResult;
-use aws_sdk_organizations::types::PolicyType;
 
 impl AwsProvider {
     pub(super) async fn read_governance_state(&self) -> ProviderResult<Governance> {
@@ -35,39 +34,6 @@ impl AwsProvider {
                         service: s.service_principal()?.into(),
                     })
                 }));
-            }
-        }
-        let mut pages = orgs.list_roots().into_paginator().send();
-        while let Some(page) = pages.next().await {
-            for root in page.map_err(|e| api_error("ListRoots", e))?.roots() {
-                governance.enabled_policy_types.extend(
-                    root.policy_types()
-                        .iter()
-                        .filter(|t| t.status().map(|s| s.as_str()) == Some("ENABLED"))
-                        .filter_map(|t| t.r#type().map(|t| t.as_str().to_string())),
-                );
-            }
-        }
-        for policy_type in GOVERNANCE_POLICY_TYPES {
-            let mut pages = orgs.list_policies().filter(PolicyType::from(policy_type)).into_paginator().send();
-            let mut found = Vec::new();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| api_error("ListPolicies", e))?;
-                for p in page.policies() {
-                    found.push((
-                        required(p.id(), "policy id (ListPolicies)")?,
-                        p.name().unwrap_or_default().to_string(),
-                    ));
-                }
-            }
-            for (id, name) in found {
-                let mut targets = Vec::new();
-                let mut pages = orgs.list_targets_for_policy().policy_id(&id).into_paginator().send();
-                while let Some(page) = pages.next().await {
-                    let page = page.map_err(|e| api_error("ListTargetsForPolicy", e))?;
-                    targets.extend(page.targets().iter().filter_map(|t| t.target_id().map(str::to_string)));
-                }
-                governance.policies.push(TypedPolicy { id, name, policy_type: policy_type.to_string(), targets });
             }
         }
         // Centralized root access (IAM): an endpoint without the API (an emulator) leaves it unknown,

@@ -312,11 +312,11 @@ impl Provider for AwsProvider {
         Ok(state)
     }
 
-    async fn enable_scp_policy_type(&self, root_id: &str) -> ProviderResult<()> {
+    async fn enable_policy_type(&self, root_id: &str, policy_type: crate::model::PolicyType) -> ProviderResult<()> {
         let o = &self.clients.organizations;
         o.enable_policy_type()
             .root_id(root_id)
-            .policy_type(PolicyType::ServiceControlPolicy)
+            .policy_type(PolicyType::from(policy_type.api_name()))
             .send()
             .await
             .map(|_| ())
@@ -479,16 +479,16 @@ impl Provider for AwsProvider {
             .map_err(|e| api_error("UntagResource", e))
     }
 
-    async fn create_policy(&self, name: &str, description: &str, content: &str, t: &Tags) -> ProviderResult<String> {
+    async fn create_policy(&self, p: crate::provider::NewPolicy<'_>) -> ProviderResult<String> {
         let out = self
             .clients
             .organizations
             .create_policy()
-            .name(name)
-            .description(description)
-            .content(content)
-            .r#type(PolicyType::ServiceControlPolicy)
-            .set_tags(Some(tags(t)?))
+            .name(p.name)
+            .description(p.description)
+            .content(p.content)
+            .r#type(PolicyType::from(p.policy_type.api_name()))
+            .set_tags(Some(tags(p.tags)?))
             .send()
             .await
             .map_err(|e| api_error("CreatePolicy", e))?;
@@ -514,7 +514,8 @@ impl Provider for AwsProvider {
     }
 
     async fn find_policies_named(&self, name: &str) -> ProviderResult<Vec<crate::model::PolicyState>> {
-        Ok(self.list_policies().await?.into_iter().filter(|p| p.name == name).collect())
+        let scps = self.list_policies(crate::model::PolicyType::ServiceControl).await?;
+        Ok(scps.into_iter().filter(|p| p.name == name).collect())
     }
 
     async fn attach_policy(&self, policy_id: &str, target_id: &str) -> ProviderResult<()> {

@@ -34,9 +34,13 @@ impl AwsProvider {
         }
         let root = roots.first().ok_or_else(|| ProviderError::new("NoRoot", "the organization has no root"))?;
         let root_id = required(root.id(), "root id (ListRoots)")?;
-        let scp_enabled = root.policy_types().iter().any(|t| {
-            t.r#type() == Some(&PolicyType::ServiceControlPolicy) && t.status().map(|s| s.as_str()) == Some("ENABLED")
-        });
+        let enabled_types: Vec<crate::model::PolicyType> = root
+            .policy_types()
+            .iter()
+            .filter(|t| t.status().map(|s| s.as_str()) == Some("ENABLED"))
+            .filter_map(|t| crate::model::PolicyType::from_api_name(t.r#type()?.as_str()))
+            .collect();
+        let scp_enabled = enabled_types.contains(&crate::model::PolicyType::ServiceControl);
 
         // The OU tree, one level at a time; accounts come with their parent.
         let mut ous: BTreeMap<String, OuState> = BTreeMap::new();
@@ -55,7 +59,8 @@ impl AwsProvider {
         let mut tagged: Vec<String> = vec![root_id.clone()];
         tagged.extend(ous.keys().cloned());
         tagged.extend(accounts.keys().cloned());
-        let mut policies = self.list_policies().await?;
+        let listed = parallel(enabled_types.clone(), |t| self.list_policies(t)).await?;
+        let mut policies: Vec<PolicyState> = listed.into_iter().flatten().collect();
         policies.retain(|p| p.name != crate::provider::lock::LOCK_POLICY_NAME);
         tagged.extend(policies.iter().filter(|p| !p.aws_managed).map(|p| p.id.clone()));
         let tags: BTreeMap<String, Tags> = parallel(tagged, |id| async move {
@@ -105,7 +110,15 @@ impl AwsProvider {
         Ok(OrgState {
             organization_id: self.organization_id.clone(),
             management_account_id: self.management_account_id.clone(),
-            root: RootState { id: root_id.clone(), scp_enabled, tags: tags_of(&root_id) },
+            root: RootState {
+                id: root_id.clone(),
+                scp_enabled,
+                other_policy_types: enabled_types
+                    .into_iter()
+                    .filter(|t| *t != crate::model::PolicyType::ServiceControl)
+                    .collect(),
+                tags: tags_of(&root_id),
+            },
             ous,
             accounts,
             policies,
@@ -158,10 +171,14 @@ impl AwsProvider {
         Ok(tags)
     }
 
-    pub(super) async fn list_policies(&self) -> ProviderResult<Vec<PolicyState>> {
+    /// The policies of one type (only types enabled on the root are asked for).
+    pub(super) async fn list_policies(
+        &self,
+        policy_type: crate::model::PolicyType,
+    ) -> ProviderResult<Vec<PolicyState>> {
         let mut out = Vec::new();
-        let mut pages =
-            self.clients.organizations.list_policies().filter(PolicyType::ServiceControlPolicy).into_paginator().send();
+        let filter = PolicyType::from(policy_type.api_name());
+        let mut pages = self.clients.organizations.list_policies().filter(filter).into_paginator().send();
         while let Some(page) = pages.next().await {
             for p in page.map_err(|e| api_error("ListPolicies", e))?.policies() {
                 out.push(PolicyState {
@@ -170,6 +187,7 @@ impl AwsProvider {
                     description: p.description().unwrap_or_default().to_string(),
                     content: String::new(),
                     aws_managed: p.aws_managed(),
+                    policy_type,
                     tags: Tags::new(),
                     targets: Vec::new(),
                 });

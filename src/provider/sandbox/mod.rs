@@ -12,10 +12,10 @@ mod store;
 
 pub use store::ManagementSeed;
 
-use super::{CreateAccountStatus, ExistingAccount, Provider, ProviderError, ProviderResult};
+use super::{CreateAccountStatus, ExistingAccount, NewPolicy, Provider, ProviderError, ProviderResult};
 use crate::model::{
-    AccountState, CreateRequestStatus, OrgState, OuState, PasswordPolicy, PolicyState, StackSpec, StackState, Tags,
-    FULL_AWS_ACCESS_ID,
+    AccountState, CreateRequestStatus, OrgState, OuState, PasswordPolicy, PolicyState, PolicyType, StackSpec,
+    StackState, Tags,
 };
 use async_trait::async_trait;
 use faults::{Faults, Mode};
@@ -135,26 +135,45 @@ impl SandboxData {
         }
     }
 
-    /// New roots, OUs and accounts get FullAWSAccess once SCPs are enabled, as on AWS.
+    /// New OUs and accounts get FullAWSAccess (and RCPFullAWSAccess) once the type is enabled,
+    /// as on AWS.
     fn attach_default(&mut self, target: &str) {
-        if self.org.root.scp_enabled {
-            if let Some(p) = self.org.policies.get_mut(FULL_AWS_ACCESS_ID) {
-                p.targets.push(target.to_string());
+        for policy_type in PolicyType::ALL {
+            if let Some(default) = policy_type.aws_managed_default().filter(|_| self.org.root.is_enabled(policy_type)) {
+                if let Some(p) = self.org.policies.get_mut(default.id) {
+                    p.targets.push(target.to_string());
+                }
             }
         }
     }
 
-    fn check_policy(&self, name: &str, content: &str, except: Option<&str>) -> ProviderResult<()> {
-        if self.org.policies.values().any(|p| p.name == name && Some(p.id.as_str()) != except) {
-            return Err(err("DuplicatePolicyException", format!("a policy named {name} already exists")));
+    /// What AWS checks of a policy's name and document before it creates or updates it.
+    fn check_policy(
+        &self,
+        policy_type: PolicyType,
+        name: &str,
+        content: &str,
+        except: Option<&str>,
+    ) -> ProviderResult<()> {
+        let same_name =
+            |p: &&PolicyState| p.name == name && p.policy_type == policy_type && Some(p.id.as_str()) != except;
+        if self.org.policies.values().any(|p| same_name(&p)) {
+            return Err(err(
+                "DuplicatePolicyException",
+                format!("a {} named {name} already exists", policy_type.noun()),
+            ));
         }
-        if serde_json::from_str::<serde_json::Value>(content).is_err() {
-            return Err(err("MalformedPolicyDocumentException", "the policy document is not valid JSON"));
+        let size_limit = match policy_type {
+            PolicyType::ServiceControl => self.limits.scp_size,
+            other => other.max_size(),
+        };
+        if let Err(problem) = crate::spec::check_policy_document(policy_type, content) {
+            return Err(err("MalformedPolicyDocumentException", problem));
         }
-        if content.chars().count() > self.limits.scp_size {
+        if content.chars().count() > size_limit {
             return Err(constraint(
                 "POLICY_CONTENT_LIMIT_EXCEEDED",
-                format!("the document is over {} characters", self.limits.scp_size),
+                format!("the document is over {size_limit} characters"),
             ));
         }
         Ok(())
@@ -271,21 +290,33 @@ impl Provider for SandboxProvider {
         Ok(state)
     }
 
-    async fn enable_scp_policy_type(&self, root_id: &str) -> ProviderResult<()> {
-        self.write("EnablePolicyType", &[root_id], |d| {
+    async fn enable_policy_type(&self, root_id: &str, policy_type: PolicyType) -> ProviderResult<()> {
+        self.write("EnablePolicyType", &[root_id, policy_type.api_name()], |d| {
             if root_id != d.org.root.id {
                 return Err(err("RootNotFoundException", format!("no root {root_id}")));
             }
-            if d.org.root.scp_enabled {
-                return Err(err("PolicyTypeAlreadyEnabledException", "SERVICE_CONTROL_POLICY is already enabled"));
+            if d.org.root.is_enabled(policy_type) {
+                return Err(err("PolicyTypeAlreadyEnabledException", format!("{policy_type} is already enabled")));
             }
-            d.org.root.scp_enabled = true;
+            match policy_type {
+                PolicyType::ServiceControl => d.org.root.scp_enabled = true,
+                other => d.org.root.other_policy_types.push(other),
+            }
+            let Some(default) = policy_type.aws_managed_default() else { return Ok(()) };
             let mut targets = vec![d.org.root.id.clone()];
             targets.extend(d.org.ous.keys().cloned());
             targets.extend(d.org.accounts.keys().cloned());
-            if let Some(p) = d.org.policies.get_mut(FULL_AWS_ACCESS_ID) {
-                p.targets = targets;
-            }
+            let policy = d.org.policies.entry(default.id.to_string()).or_insert_with(|| PolicyState {
+                id: default.id.into(),
+                name: default.name.into(),
+                description: "Allows access to every operation".into(),
+                content: default.content.into(),
+                aws_managed: true,
+                policy_type,
+                tags: Tags::new(),
+                targets: Vec::new(),
+            });
+            policy.targets = targets;
             Ok(())
         })
     }
@@ -476,22 +507,28 @@ impl Provider for SandboxProvider {
         })
     }
 
-    async fn create_policy(&self, name: &str, description: &str, content: &str, tags: &Tags) -> ProviderResult<String> {
-        self.write("CreatePolicy", &[name], |d| {
-            d.check_policy(name, content, None)?;
-            if d.org.policies.values().filter(|p| !p.aws_managed).count() >= d.limits.scps {
-                return Err(constraint("POLICY_NUMBER_LIMIT_EXCEEDED", format!("at most {} policies", d.limits.scps)));
+    async fn create_policy(&self, new: NewPolicy<'_>) -> ProviderResult<String> {
+        self.write("CreatePolicy", &[new.policy_type.api_name(), new.name], |d| {
+            d.check_policy(new.policy_type, new.name, new.content, None)?;
+            let of_type = d.org.policies.values().filter(|p| !p.aws_managed && p.policy_type == new.policy_type);
+            let limit = if new.policy_type == PolicyType::ServiceControl { d.limits.scps } else { 1_000 };
+            if of_type.count() >= limit {
+                return Err(constraint(
+                    "POLICY_NUMBER_LIMIT_EXCEEDED",
+                    format!("at most {limit} policies of the type"),
+                ));
             }
             let id = d.new_id("policy");
             d.org.policies.insert(
                 id.clone(),
                 PolicyState {
                     id: id.clone(),
-                    name: name.into(),
-                    description: description.into(),
-                    content: content.into(),
+                    name: new.name.into(),
+                    description: new.description.into(),
+                    content: new.content.into(),
                     aws_managed: false,
-                    tags: tags.clone(),
+                    policy_type: new.policy_type,
+                    tags: new.tags.clone(),
                     targets: Vec::new(),
                 },
             );
@@ -501,7 +538,7 @@ impl Provider for SandboxProvider {
 
     async fn update_policy(&self, policy_id: &str, name: &str, description: &str, content: &str) -> ProviderResult<()> {
         self.write("UpdatePolicy", &[policy_id, name], |d| {
-            d.check_policy(name, content, Some(policy_id))?;
+            d.check_policy(d.policy(policy_id)?.policy_type, name, content, Some(policy_id))?;
             let p = d.policy_mut(policy_id)?;
             p.name = name.into();
             p.description = description.into();
@@ -536,24 +573,29 @@ impl Provider for SandboxProvider {
             .map(|p| p.name.clone())
             .unwrap_or_default();
         self.write("AttachPolicy", &[policy_id, &name, target_id], |d| {
-            if !d.org.root.scp_enabled {
-                return Err(err("PolicyTypeNotEnabledException", "SERVICE_CONTROL_POLICY is not enabled on the root"));
+            let policy = d.policy(policy_id)?;
+            let policy_type = policy.policy_type;
+            if !d.org.root.is_enabled(policy_type) {
+                return Err(err("PolicyTypeNotEnabledException", format!("{policy_type} is not enabled on the root")));
             }
             if !d.is_target(target_id) {
                 return Err(err("TargetNotFoundException", format!("no root, OU or account {target_id}")));
             }
-            let attached = d.org.policies_on(target_id).len();
-            let policy = d.policy(policy_id)?;
             if policy.targets.iter().any(|t| t == target_id) {
                 return Err(err(
                     "DuplicatePolicyAttachmentException",
                     format!("{policy_id} is already attached to {target_id}"),
                 ));
             }
-            if attached >= d.limits.scps_per_target {
+            let attached = d.org.policies_of_type_on(policy_type, target_id).len();
+            let limit = match policy_type {
+                PolicyType::ServiceControl => d.limits.scps_per_target,
+                other => other.max_per_target(),
+            };
+            if attached >= limit {
                 return Err(constraint(
                     "POLICY_NUMBER_LIMIT_EXCEEDED",
-                    format!("{target_id} already has {attached} SCPs"),
+                    format!("{target_id} already has {attached} {}", policy_type.short_plural()),
                 ));
             }
             if let Some(p) = d.org.policies.get_mut(policy_id) {
@@ -565,12 +607,16 @@ impl Provider for SandboxProvider {
 
     async fn detach_policy(&self, policy_id: &str, target_id: &str) -> ProviderResult<()> {
         self.write("DetachPolicy", &[policy_id, target_id], |d| {
-            let attached = d.org.policies_on(target_id).len();
             let policy = d.policy(policy_id)?;
             if !policy.targets.iter().any(|t| t == target_id) {
                 return Err(err("PolicyNotAttachedException", format!("{policy_id} is not attached to {target_id}")));
             }
-            if attached <= 1 {
+            // RCPFullAWSAccess cannot be detached (AWS: "you can't detach RCPFullAWSAccess").
+            if policy.aws_managed && policy.policy_type == PolicyType::ResourceControl {
+                return Err(err("PolicyChangesNotAllowedException", format!("{} cannot be detached", policy.name)));
+            }
+            let attached = d.org.policies_of_type_on(policy.policy_type, target_id).len();
+            if policy.policy_type == PolicyType::ServiceControl && attached <= 1 {
                 return Err(constraint(
                     "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED",
                     format!("{target_id} must keep at least one SCP"),
@@ -666,11 +712,7 @@ impl Provider for SandboxProvider {
 
     async fn read_governance(&self) -> ProviderResult<crate::model::Governance> {
         let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
-        let mut governance = data.governance.clone();
-        if data.org.root.scp_enabled && !governance.enabled_policy_types.iter().any(|t| t == "SERVICE_CONTROL_POLICY") {
-            governance.enabled_policy_types.push("SERVICE_CONTROL_POLICY".into());
-        }
-        Ok(governance)
+        Ok(data.governance.clone())
     }
 
     async fn alternate_contacts(

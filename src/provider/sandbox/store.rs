@@ -1,7 +1,7 @@
 //! The sandbox organization on disk: one JSON file, replaced atomically on every write
 //! (temp file in the same folder, fsync, rename) so that a crash never leaves it half-written.
 
-use crate::model::{AccountState, OrgState, PolicyState, RootState, Tags, FULL_AWS_ACCESS_ID, FULL_AWS_ACCESS_NAME};
+use crate::model::{AccountState, OrgState, RootState, Tags};
 use crate::provider::{ProviderError, ProviderResult};
 use crate::spec::limits::Limits;
 use serde::{Deserialize, Serialize};
@@ -95,20 +95,7 @@ impl SandboxData {
                 password_policy: None,
             },
         );
-        let mut policies = BTreeMap::new();
-        policies.insert(
-            FULL_AWS_ACCESS_ID.to_string(),
-            PolicyState {
-                id: FULL_AWS_ACCESS_ID.into(),
-                name: FULL_AWS_ACCESS_NAME.into(),
-                description: "Allows access to every operation".into(),
-                content: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#
-                    .into(),
-                aws_managed: true,
-                tags: Tags::new(),
-                targets: Vec::new(),
-            },
-        );
+        let policies = BTreeMap::new();
         SandboxData {
             format: FORMAT.into(),
             limits: Limits::default(),
@@ -116,7 +103,7 @@ impl SandboxData {
             org: OrgState {
                 organization_id: format!("o-{}", &seed[4..14]),
                 management_account_id: management.account_id.clone(),
-                root: RootState { id: root_id, scp_enabled: false, tags: Tags::new() },
+                root: RootState { id: root_id, scp_enabled: false, other_policy_types: Vec::new(), tags: Tags::new() },
                 ous: BTreeMap::new(),
                 accounts,
                 policies,

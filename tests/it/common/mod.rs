@@ -136,6 +136,37 @@ impl Workspace {
         std::fs::write(&self.org, text.replacen(from, to, 1)).expect("write org file");
     }
 
+    /// The quickstart as a well-run organization has it: both SCPs on the root, a tag policy
+    /// and an AI services opt-out policy attached there too.
+    pub fn with_every_guard_rail_on_the_root(&self) {
+        self.edit(
+            "        - !Ref RegionDenySCP\n",
+            "        - !Ref RegionDenySCP\n        - !Ref DenyLeaveOrganizationSCP\n      TagPolicies: !Ref CostCenterTags\n      AiServicesOptOutPolicies: [!Ref OptOutOfAiTraining]\n",
+        );
+        self.edit("      ServiceControlPolicies: !Ref DenyLeaveOrganizationSCP\n", "");
+        self.edit(
+            "  SecurityOU:\n",
+            r#"  CostCenterTags:
+    Type: OC::ORG::TagPolicy
+    Properties:
+      PolicyName: cost-center-tags
+      PolicyDocument:
+        tags:
+          costcenter:
+            tag_key: {"@@assign": CostCenter}
+  OptOutOfAiTraining:
+    Type: OC::ORG::AiServicesOptOutPolicy
+    Properties:
+      PolicyName: opt-out-of-ai-training
+      PolicyDocument:
+        services:
+          default:
+            opt_out_policy: {"@@assign": optOut}
+  SecurityOU:
+"#,
+        );
+    }
+
     /// Removes a whole resource (its block up to the next blank line) from the org file.
     pub fn remove_resource(&self, logical_id: &str) {
         let text = std::fs::read_to_string(&self.org).expect("read org file");
@@ -252,4 +283,20 @@ pub fn findings(report: &Value) -> std::collections::BTreeSet<(String, String)> 
             (f["check"].as_str().expect("check").to_string(), f["resource"].as_str().expect("resource").to_string())
         })
         .collect()
+}
+
+/// CreatePolicy's input for a service control policy.
+pub fn scp_of<'a>(
+    name: &'a str,
+    description: &'a str,
+    content: &'a str,
+    tags: &'a orgctl::model::Tags,
+) -> orgctl::provider::NewPolicy<'a> {
+    orgctl::provider::NewPolicy {
+        policy_type: orgctl::model::PolicyType::ServiceControl,
+        name,
+        description,
+        content,
+        tags,
+    }
 }
