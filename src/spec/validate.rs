@@ -324,7 +324,10 @@ fn check_attachments(
                 span,
                 id,
                 Some(property),
-                format!("{total} {} would be attached ({counted}), over the limit of {limit}", policy_type.short_plural()),
+                format!(
+                    "{total} {} would be attached ({counted}), over the limit of {limit}",
+                    policy_type.short_plural()
+                ),
             )
             .help = Some("merge statements into fewer policies, or attach some to a parent OU instead".into());
         }

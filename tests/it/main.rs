@@ -15,6 +15,7 @@ mod fuzz;
 mod interactive;
 mod plan;
 mod policy_eval;
+mod policy_types;
 mod safety;
 mod snapshots;
 mod spec;

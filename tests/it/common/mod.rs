@@ -248,6 +248,7 @@ impl Org {
             .as_object()
             .expect("policies")
             .values()
+            .filter(|p| p["policy_type"] == "SERVICE_CONTROL_POLICY")
             .filter(|p| p["targets"].as_array().expect("targets").iter().any(|t| t == target))
             .map(|p| p["name"].as_str().expect("name").to_string())
             .collect();
