@@ -283,7 +283,7 @@ fn scps(state: &OrgState, t: &Thresholds, out: &mut Vec<Finding>) {
             ));
         }
     }
-    for p in state.policies.values().filter(|p| !p.aws_managed) {
+    for p in state.policies.values().filter(|p| !p.aws_managed && p.policy_type == PolicyType::ServiceControl) {
         let size = p.content.chars().count();
         if size >= t.scp_size_warning {
             out.push(finding(
@@ -424,6 +424,17 @@ fn delegation(state: &OrgState, g: &crate::model::Governance, t: &Thresholds, ou
                 fix,
             ));
         }
+    }
+    // An organization trail needs CloudTrail's trusted access: without it, there is none.
+    if !g.trusted_services.iter().any(|s| s == "cloudtrail.amazonaws.com") {
+        out.push(finding(
+            "ORGCTL-GOV-005",
+            "No organization trail",
+            Severity::Medium,
+            org.clone(),
+            "CloudTrail has no trusted access, so no organization trail records the member accounts".into(),
+            "enable trusted access for cloudtrail.amazonaws.com (TrustedServiceAccess in the file) and create an organization trail in the management or a delegated administrator account",
+        ));
     }
     if let Some(features) = &g.root_access_features {
         let missing: Vec<&str> = ["RootCredentialsManagement", "RootSessions"]

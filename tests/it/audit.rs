@@ -132,11 +132,15 @@ fn seed_broken(ws: &Workspace) {
         "200000000001/eu-west-1/ok": stack("200000000001", "ok", "CREATE_COMPLETE"),
         "200000000001/eu-west-1/broken": stack("200000000001", "broken", "ROLLBACK_COMPLETE"),
     });
-    // A delegated administrator, and the tag policy type enabled with no policy attached.
+    // A delegated administrator (and no trusted access for CloudTrail), and the tag policy type
+    // enabled with no tag policy attached.
     data["governance"] = json!({
         "delegated_administrators": [{"account_id": "200000000001", "service": "guardduty.amazonaws.com"}],
-        "enabled_policy_types": ["TAG_POLICY"],
-        "policies": [{"id": "p-tag1", "name": "Tags", "policy_type": "TAG_POLICY", "targets": []}]
+    });
+    data["org"]["root"]["other_policy_types"] = json!(["TAG_POLICY"]);
+    data["org"]["policies"]["p-tag1"] = json!({
+        "id": "p-tag1", "name": "Tags", "description": "", "content": "{\"tags\":{}}", "aws_managed": false,
+        "policy_type": "TAG_POLICY", "tags": {}, "targets": []
     });
     std::fs::write(&ws.sandbox, serde_json::to_string(&data).unwrap()).unwrap();
 }
@@ -175,6 +179,7 @@ fn every_check_fires_exactly_where_it_should_and_nowhere_else() {
         ("ORGCTL-GOV-001", "account Good (200000000001)"),
         ("ORGCTL-GOV-002", "organization o-broken"),
         ("ORGCTL-GOV-003", "organization o-broken"),
+        ("ORGCTL-GOV-005", "organization o-broken"),
     ]
     .into_iter()
     .map(|(c, r)| (c.to_string(), r.to_string()))
@@ -287,7 +292,7 @@ fn sarif_has_the_required_shape() {
     let rule_ids: BTreeSet<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert!(rules.iter().all(|r| r["shortDescription"]["text"].is_string()));
     let results = run["results"].as_array().unwrap();
-    assert_eq!(results.len(), 19);
+    assert_eq!(results.len(), 20);
     for r in results {
         assert!(rule_ids.contains(r["ruleId"].as_str().unwrap()));
         assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap()));

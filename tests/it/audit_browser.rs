@@ -66,13 +66,13 @@ fn the_html_report_renders_in_chromium() {
         dom.split("id=\"findings\"").nth(1).unwrap_or_default().split("</table>").next().unwrap_or_default();
     assert_eq!(
         findings_table.matches("<tr>").count(),
-        1 + 3,
-        "header and the quickstart's three failing checks (deny-leave, no tag policy, no AI opt-out)"
+        1 + 4,
+        "header and the quickstart's four failing checks (deny-leave, no tag policy, no AI opt-out, no organization trail)"
     );
     assert_eq!(
         findings_table.matches("<li class=\"finding\">").count(),
-        3 + 2,
-        "on 3 accounts, and the organization twice"
+        3 + 3,
+        "on 3 accounts, and the organization three times"
     );
     assert!(dom.contains("Workloads") && dom.contains("Production"));
 

@@ -80,7 +80,10 @@ async fn audit_on_moto_passes_a_clean_org_and_catches_changes_made_behind_its_ba
     assert!(found.iter().any(|(c, _)| c == "ORGCTL-SCP-002"), "{found:#?}");
     assert!(!found.iter().any(|(c, _)| c == "ORGCTL-SCP-003"), "{found:#?}");
     assert!(found.contains(&("ORGCTL-GOV-001".to_string(), format!("account Development ({dev})"))), "{found:#?}");
-    assert_eq!(report["governance"]["trusted_services"], serde_json::json!(["guardduty.amazonaws.com"]));
+    assert_eq!(
+        report["governance"]["trusted_services"],
+        serde_json::json!(["cloudtrail.amazonaws.com", "guardduty.amazonaws.com"])
+    );
     let drift = report["drift"].as_array().unwrap();
     let summaries: Vec<&str> = drift.iter().map(|d| d["summary"].as_str().unwrap()).collect();
     assert!(

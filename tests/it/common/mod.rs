@@ -137,11 +137,11 @@ impl Workspace {
     }
 
     /// The quickstart as a well-run organization has it: both SCPs on the root, a tag policy
-    /// and an AI services opt-out policy attached there too.
+    /// and an AI services opt-out policy attached there too, CloudTrail's trusted access on.
     pub fn with_every_guard_rail_on_the_root(&self) {
         self.edit(
             "        - !Ref RegionDenySCP\n",
-            "        - !Ref RegionDenySCP\n        - !Ref DenyLeaveOrganizationSCP\n      TagPolicies: !Ref CostCenterTags\n      AiServicesOptOutPolicies: [!Ref OptOutOfAiTraining]\n",
+            "        - !Ref RegionDenySCP\n        - !Ref DenyLeaveOrganizationSCP\n      TagPolicies: !Ref CostCenterTags\n      AiServicesOptOutPolicies: [!Ref OptOutOfAiTraining]\n      TrustedServiceAccess: [cloudtrail.amazonaws.com]\n",
         );
         self.edit("      ServiceControlPolicies: !Ref DenyLeaveOrganizationSCP\n", "");
         self.edit(
