@@ -5,6 +5,29 @@ use super::output::{errln, out};
 use super::{CliError, CliResult};
 use std::process::ExitCode;
 
+type Contacts = std::collections::HashMap<String, std::collections::BTreeMap<String, crate::model::AlternateContact>>;
+type RegionStatus = std::collections::HashMap<String, std::collections::BTreeMap<String, String>>;
+
+/// Every active account's alternate contacts and opt-in regions (Account Management API). An
+/// endpoint without that API leaves them out of the file, and says so.
+async fn account_settings(
+    provider: &dyn crate::provider::Provider,
+    state: &crate::model::OrgState,
+) -> (Contacts, RegionStatus) {
+    let active: Vec<String> = state.accounts.values().filter(|a| a.status.is_active()).map(|a| a.id.clone()).collect();
+    let contacts = crate::ops::read::contacts(provider, &active).await.unwrap_or_else(|e| {
+        errln!("note: alternate contacts not imported ({e})");
+        Default::default()
+    });
+    let regions: Vec<String> = crate::model::OPT_IN_REGIONS.iter().map(|r| r.to_string()).collect();
+    let places: Vec<(String, Vec<String>)> = active.iter().map(|id| (id.clone(), regions.clone())).collect();
+    let region_status = crate::ops::read::region_status(provider, &places).await.unwrap_or_else(|e| {
+        errln!("note: opt-in regions not imported ({e})");
+        Default::default()
+    });
+    (contacts, region_status)
+}
+
 pub(super) async fn run(a: ImportArgs, stats: bool) -> CliResult {
     if let Some(out) = a.output.as_ref().filter(|o| o.exists() && !a.force) {
         return Err(CliError::new(format!("{} exists", out.display()))
@@ -13,7 +36,9 @@ pub(super) async fn run(a: ImportArgs, stats: bool) -> CliResult {
     let provider = super::open_provider(&a.target, None, None, None).await?;
     let state = provider.read().await?;
     let governance = provider.read_governance().await?;
-    let options = crate::import::ImportOptions { governance: Some(governance), ..Default::default() };
+    let (contacts, region_status) = account_settings(provider.as_ref(), &state).await;
+    let options =
+        crate::import::ImportOptions { governance: Some(governance), contacts, region_status, ..Default::default() };
     let imported = crate::import::import_with(&state, &options);
     match &a.output {
         Some(out) => {

@@ -69,6 +69,42 @@ pub struct ImportOptions {
     /// Trusted access and delegated administrators, written as `TrustedServiceAccess` and
     /// `DelegatedAdministratorFor` when there are any.
     pub governance: Option<crate::model::Governance>,
+    /// Each account's alternate contacts by API type, written as `AlternateContacts`.
+    pub contacts: std::collections::HashMap<String, BTreeMap<String, crate::model::AlternateContact>>,
+    /// Each account's opt-in regions by status; the enabled ones are written as `OptInRegions`.
+    pub region_status: std::collections::HashMap<String, BTreeMap<String, String>>,
+}
+
+/// `AlternateContacts` as the file writes it: `{Security: {Name, Title, EmailAddress, PhoneNumber}}`.
+fn contacts_value(contacts: &BTreeMap<String, crate::model::AlternateContact>) -> Option<Value> {
+    let mut m = Mapping::new();
+    for (file_name, api) in crate::model::CONTACT_TYPES {
+        if let Some(c) = contacts.get(api) {
+            let mut fields = Mapping::new();
+            fields.insert("Name".into(), c.name.clone().into());
+            fields.insert("Title".into(), c.title.clone().into());
+            fields.insert("EmailAddress".into(), c.email_address.clone().into());
+            fields.insert("PhoneNumber".into(), c.phone_number.clone().into());
+            m.insert(file_name.into(), Value::Mapping(fields));
+        }
+    }
+    (!m.is_empty()).then_some(Value::Mapping(m))
+}
+
+/// `OptInRegions: {Enabled: [...]}` for the opt-in regions the account has enabled (the others
+/// are left as they are by the file, as they are now).
+fn opt_in_value(status: &BTreeMap<String, String>) -> Option<Value> {
+    let enabled: Vec<Value> = status
+        .iter()
+        .filter(|(_, s)| matches!(s.as_str(), "ENABLED" | "ENABLING"))
+        .map(|(r, _)| r.clone().into())
+        .collect();
+    if enabled.is_empty() {
+        return None;
+    }
+    let mut m = Mapping::new();
+    m.insert("Enabled".into(), Value::Sequence(enabled));
+    Some(Value::Mapping(m))
 }
 
 /// Describes `state` as an org file.
@@ -155,6 +191,12 @@ pub fn import_with(state: &OrgState, options: &ImportOptions) -> Imported {
             .collect();
         if !delegated.is_empty() {
             p.insert("DelegatedAdministratorFor".into(), Value::Sequence(delegated));
+        }
+        if let Some(contacts) = options.contacts.get(&a.id).and_then(contacts_value) {
+            p.insert("AlternateContacts".into(), contacts);
+        }
+        if let Some(regions) = options.region_status.get(&a.id).and_then(opt_in_value) {
+            p.insert("OptInRegions".into(), regions);
         }
         let type_name = if is_management { "OC::ORG::MasterAccount" } else { "OC::ORG::Account" };
         let lid = if is_management { management_lid.clone() } else { ids.get(&a.id) };

@@ -200,9 +200,14 @@ fn each_types_rules_are_checked_before_any_call() {
 }
 
 #[test]
-fn import_writes_every_type_back_and_its_plan_is_empty() {
+fn import_writes_every_type_and_account_setting_back_and_its_plan_is_empty() {
     let ws = Workspace::quickstart();
     with_policies(&ws);
+    // Account settings come back too.
+    ws.edit(
+        "      AccountName: Production\n",
+        "      AccountName: Production\n      AlternateContacts:\n        Security: {Name: Sec Team, Title: CISO office, EmailAddress: security@example.com, PhoneNumber: '+1 555 0100'}\n      OptInRegions: {Enabled: [af-south-1]}\n",
+    );
     ws.converge();
     let imported = ws.dir.path().join("imported.yml");
     ws.run(&["import", "--sandbox", ws.sandbox.to_str().unwrap(), "-o", imported.to_str().unwrap()]).ok();
@@ -214,6 +219,10 @@ fn import_writes_every_type_back_and_its_plan_is_empty() {
         "ResourceControlPolicies:",
         "BackupPolicies:",
         "DeclarativePolicies:",
+        "AlternateContacts:",
+        "EmailAddress: security@example.com",
+        "OptInRegions:",
+        "- af-south-1",
     ] {
         assert!(text.contains(expected), "the import lacks '{expected}':\n{text}");
     }
