@@ -1,4 +1,5 @@
 //! What the benchmarks share: running orgctl and reading its `--stats`.
+#![allow(dead_code)] // each benchmark uses a part of what they share
 
 use std::process::Command;
 use std::time::Instant;
@@ -6,19 +7,78 @@ use std::time::Instant;
 /// Runs orgctl with `--stats`; returns (seconds, API requests). Panics on failure: a benchmark
 /// whose run fails has nothing to report.
 pub fn orgctl(args: &[&str], env: &[(&'static str, String)]) -> (f64, u64) {
+    let run = measured(args, env);
+    (run.seconds, run.requests)
+}
+
+/// One orgctl run: wall time, API requests, peak memory.
+pub struct Measured {
+    pub seconds: f64,
+    pub requests: u64,
+    /// Peak resident memory in MB (GNU time's %M), when /usr/bin/time is there.
+    pub peak_mb: Option<f64>,
+}
+
+/// Runs orgctl with `--stats` (under GNU time for its peak memory, where there is one).
+pub fn measured(args: &[&str], env: &[(&'static str, String)]) -> Measured {
+    let timed = std::path::Path::new("/usr/bin/time").exists();
+    let mut command = if timed {
+        let mut c = Command::new("/usr/bin/time");
+        c.args(["-f", "orgctl-peak-kb: %M", env!("CARGO_BIN_EXE_orgctl")]);
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_orgctl"))
+    };
     let started = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_orgctl"))
-        .args(args)
-        .arg("--stats")
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .output()
-        .expect("run orgctl");
-    let secs = started.elapsed().as_secs_f64();
+    let out =
+        command.args(args).arg("--stats").envs(env.iter().map(|(k, v)| (*k, v.as_str()))).output().expect("run orgctl");
+    let seconds = started.elapsed().as_secs_f64();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "orgctl {args:?} failed:\n{stderr}");
     let requests = stderr
         .lines()
         .find_map(|l| l.strip_prefix("orgctl: ")?.strip_suffix(" API requests")?.parse().ok())
         .unwrap_or(0);
-    (secs, requests)
+    let peak_mb = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("orgctl-peak-kb: ")?.trim().parse::<f64>().ok())
+        .map(|kb| kb / 1024.0);
+    Measured { seconds, requests, peak_mb }
+}
+
+/// The median of some runs.
+pub fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// An org of `accounts` accounts in `accounts / 25` OUs (two levels), with SCPs, password
+/// policies, aliases and tags, under moto's management account.
+pub fn generated_org(accounts: usize) -> String {
+    use std::fmt::Write;
+    let ous = (accounts / 25).max(4);
+    let mut y = String::from(
+        "AWSTemplateFormatVersion: '2010-09-09-OC'\nOrganization:\n  Master:\n    Type: OC::ORG::MasterAccount\n    Properties:\n      AccountName: master\n      AccountId: '123456789012'\n      PasswordPolicy: !Ref Passwords\n  Root:\n    Type: OC::ORG::OrganizationRoot\n    Properties:\n      ServiceControlPolicies: !Ref DenyLeave\n  Passwords:\n    Type: OC::ORG::PasswordPolicy\n    Properties:\n      MinimumPasswordLength: 14\n      RequireSymbols: true\n      MaxPasswordAge: 90\n      PasswordReusePrevention: 24\n  DenyLeave:\n    Type: OC::ORG::ServiceControlPolicy\n    Properties:\n      PolicyName: DenyLeave\n      PolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Deny\n            Action: 'organizations:LeaveOrganization'\n            Resource: '*'\n",
+    );
+    for o in 0..ous {
+        let parent_line = if o >= 4 {
+            String::new()
+        } else {
+            format!(
+                "      OrganizationalUnits: [{}]\n",
+                (4..ous).filter(|c| c % 4 == o).map(|c| format!("!Ref Ou{c}")).collect::<Vec<_>>().join(", ")
+            )
+        };
+        let parent_line = if parent_line.contains("[]") { String::new() } else { parent_line };
+        let members: Vec<String> = (0..accounts).filter(|a| a % ous == o).map(|a| format!("!Ref Account{a}")).collect();
+        let _ = write!(y, "  Ou{o}:\n    Type: OC::ORG::OrganizationalUnit\n    Properties:\n      OrganizationalUnitName: Ou{o}\n{parent_line}      Accounts: [{}]\n", members.join(", "));
+    }
+    for a in 0..accounts {
+        let _ = write!(
+            y,
+            "  Account{a}:\n    Type: OC::ORG::Account\n    Properties:\n      AccountName: Account {a}\n      RootEmail: aws+bench{a}@example.com\n      Alias: bench-{a}\n      PasswordPolicy: !Ref Passwords\n      Tags:\n        team: team{}\n",
+            a % 10
+        );
+    }
+    y
 }

@@ -2,7 +2,8 @@
 //! `every`-th request gets a throttling error or a 500 instead of being forwarded, and the first
 //! CreateAccount is forwarded but its response is replaced by a 500 (the account exists, the
 //! caller does not know). It can also add latency, to make a run last long enough to be killed
-//! in the middle. Loopback only; it stops when dropped.
+//! in the middle. For the benchmarks it applies an AWS latency and quota model instead
+//! ([`super::aws_model`]). Loopback only; it stops when dropped.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -37,6 +38,7 @@ struct Shared {
     deny_assume_role: bool,
     /// Throttle every request for this Organizations operation (`CreateOrganizationalUnit`).
     always_throttle: Option<&'static str>,
+    model: Option<Arc<super::aws_model::Model>>,
     stats: Arc<Stats>,
     client: Client<HttpConnector, Full<Bytes>>,
 }
@@ -76,6 +78,16 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Response<
     let (parts, body) = req.into_parts();
     let body = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
     let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let call = shared.model.as_ref().map(|_| super::aws_model::Call::of(&parts.headers, &body));
+    if let (Some(model), Some(call)) = (&shared.model, &call) {
+        match model.admit(call) {
+            super::aws_model::Verdict::Forward(latency) => tokio::time::sleep(latency).await,
+            super::aws_model::Verdict::Throttle(latency, answer) => {
+                tokio::time::sleep(latency).await;
+                return Ok(answer);
+            }
+        }
+    }
     tokio::time::sleep(shared.latency).await;
     if shared.deny_assume_role && String::from_utf8_lossy(&body).contains("Action=AssumeRole") {
         return Ok(response(
@@ -97,13 +109,20 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Response<
     for (k, v) in &parts.headers {
         forward = forward.header(k, v);
     }
-    let Ok(forward) = forward.body(Full::new(body)) else { return Ok(server_error()) };
+    let Ok(forward) = forward.body(Full::new(body.clone())) else { return Ok(server_error()) };
     let Ok(upstream) = shared.client.request(forward).await else {
         return Ok(response(StatusCode::BAD_GATEWAY, "text/plain", "moto did not answer"));
     };
-    let (rp, rb) = upstream.into_parts();
-    let bytes = rb.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
-    if target.ends_with(".CreateAccount")
+    let (mut rp, rb) = upstream.into_parts();
+    let mut bytes = rb.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+    if let (Some(model), Some(call)) = (&shared.model, &call) {
+        let mut answer = bytes.to_vec();
+        model.observe(call, &body, &mut answer);
+        rp.headers.remove("content-length");
+        bytes = Bytes::from(answer);
+    }
+    if shared.every.is_some()
+        && target.ends_with(".CreateAccount")
         && shared.stats.lost_create_account_responses.fetch_add(1, Ordering::SeqCst) == 0
     {
         return Ok(server_error());
@@ -118,9 +137,15 @@ struct Behaviour {
     latency: std::time::Duration,
     deny_assume_role: bool,
     always_throttle: Option<&'static str>,
+    model: Option<Arc<super::aws_model::Model>>,
 }
 
 impl FaultProxy {
+    /// No faults: AWS's latencies and quotas as `model` describes them.
+    pub async fn modelled(upstream: &str, model: Arc<super::aws_model::Model>) -> Self {
+        Self::start_with(upstream, Behaviour { model: Some(model), ..Default::default() }).await
+    }
+
     /// Faults on every `every`-th request, and one lost CreateAccount response.
     pub async fn start(upstream: &str, every: usize) -> Self {
         Self::start_with(upstream, Behaviour { every: Some(every), ..Default::default() }).await
@@ -142,7 +167,7 @@ impl FaultProxy {
     }
 
     async fn start_with(upstream: &str, behaviour: Behaviour) -> Self {
-        let Behaviour { every, latency, deny_assume_role, always_throttle } = behaviour;
+        let Behaviour { every, latency, deny_assume_role, always_throttle, model } = behaviour;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the proxy");
         let port = listener.local_addr().expect("address").port();
         let stats = Arc::new(Stats::default());
@@ -152,6 +177,7 @@ impl FaultProxy {
             latency,
             deny_assume_role,
             always_throttle,
+            model,
             stats: stats.clone(),
             client: Client::builder(TokioExecutor::new()).build_http(),
         });

@@ -2,6 +2,7 @@
 //! includes), a sandbox organization file, and helpers to run orgctl and read the sandbox.
 #![allow(dead_code)]
 
+pub mod aws_model;
 pub mod fault_proxy;
 pub mod moto;
 

@@ -1,0 +1,166 @@
+//! Benchmark under an AWS latency and quota model (`benches/aws-model.yml`, applied by a proxy
+//! in front of moto): each scenario run 3 times, its median wall time next to the model's floor
+//! for the requests it saw (the least time the quotas and latencies allow).
+//!
+//! `cargo bench --bench aws_model -- SCENARIO [N]`, SCENARIO one of:
+//! - `plan N`: a no-change plan of an organization of N accounts (full, drift-aware read);
+//! - `create N`: an apply creating N accounts from scratch;
+//! - `stacks`: 200 stacks (100 accounts × 2 regions) at `--concurrency 1` and `16`.
+//!
+//! Without arguments: `plan 1000`, `create 300`, `stacks`.
+
+#[allow(dead_code)]
+#[path = "../tests/it/common/moto.rs"]
+mod moto;
+
+#[allow(dead_code)]
+#[path = "../tests/it/common/aws_model.rs"]
+mod aws_model;
+
+#[allow(dead_code)]
+#[path = "../tests/it/common/fault_proxy.rs"]
+mod fault_proxy;
+
+mod common;
+use common::{generated_org, measured, median, Measured};
+
+use std::sync::Arc;
+
+const RUNS: usize = 3;
+
+fn model_params(time_scale: Option<f64>) -> aws_model::Params {
+    let mut params =
+        aws_model::Params::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/aws-model.yml"));
+    if let Some(scale) = time_scale {
+        params.time_scale = scale;
+    }
+    params
+}
+
+/// The environment that sends orgctl through `proxy` to `moto`.
+fn through(proxy: &fault_proxy::FaultProxy, moto: &moto::Moto) -> Vec<(&'static str, String)> {
+    moto.env()
+        .into_iter()
+        .map(|(k, v)| if k == "AWS_ENDPOINT_URL" { (k, proxy.endpoint.clone()) } else { (k, v) })
+        .collect()
+}
+
+/// One run of `args` under a fresh model; the run and the model's floor.
+async fn modelled_run(moto: &moto::Moto, params: &aws_model::Params, args: &[&str]) -> (Measured, aws_model::Floor) {
+    let model = Arc::new(aws_model::Model::new(params.clone()));
+    let proxy = fault_proxy::FaultProxy::modelled(&moto.endpoint, model.clone()).await;
+    let env = through(&proxy, moto);
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let run = tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        measured(&args, &env)
+    })
+    .await
+    .expect("run");
+    (run, model.floor())
+}
+
+fn report(label: &str, runs: &[(Measured, aws_model::Floor)]) {
+    let secs = median(runs.iter().map(|(m, _)| m.seconds).collect());
+    let floor = median(runs.iter().map(|(_, f)| f.seconds).collect());
+    let requests = median(runs.iter().map(|(m, _)| m.requests as f64).collect());
+    let throttled = median(runs.iter().map(|(_, f)| f.throttled as f64).collect());
+    let peak = runs.iter().filter_map(|(m, _)| m.peak_mb).fold(0.0, f64::max);
+    let bound = runs.last().map(|(_, f)| f.bound_by.clone()).unwrap_or_default();
+    println!(
+        "| {label} | {secs:.1} s | {floor:.1} s | {:.2}× | {requests:.0} | {throttled:.0} | {peak:.0} MB | {bound} |",
+        secs / floor
+    );
+}
+
+async fn plan(n: usize, dir: &std::path::Path) {
+    let moto = moto::Moto::start().await;
+    let file = dir.join(format!("org-{n}.yml"));
+    std::fs::write(&file, generated_org(n)).expect("write org");
+    let file = file.to_str().expect("utf-8").to_string();
+    // Set up at moto's speed, then measured under the model.
+    let env = moto.env();
+    tokio::task::spawn_blocking({
+        let file = file.clone();
+        move || measured(&["apply", &file, "--auto-approve"], &env)
+    })
+    .await
+    .expect("set up");
+    let params = model_params(None);
+    let mut runs = Vec::new();
+    for _ in 0..RUNS {
+        runs.push(modelled_run(&moto, &params, &["plan", &file, "--detailed-exitcode"]).await);
+    }
+    report(&format!("plan, no changes, {n} accounts"), &runs);
+}
+
+async fn create(n: usize, dir: &std::path::Path) {
+    let file = dir.join(format!("org-{n}.yml"));
+    std::fs::write(&file, generated_org(n)).expect("write org");
+    let file = file.to_str().expect("utf-8").to_string();
+    // Account creation dominates: a finer time scale keeps a run to minutes (see the model file).
+    let params = model_params(Some(0.02));
+    let mut runs = Vec::new();
+    for _ in 0..RUNS {
+        let moto = moto::Moto::start().await;
+        runs.push(modelled_run(&moto, &params, &["apply", &file, "--auto-approve"]).await);
+    }
+    report(&format!("apply, create {n} accounts (time scale 0.02)"), &runs);
+    let per_account = median(runs.iter().map(|(m, _)| m.requests as f64 / n as f64).collect());
+    println!("\nrequests per created account: {per_account:.1}");
+}
+
+async fn stacks(dir: &std::path::Path) {
+    const ACCOUNTS: usize = 100;
+    let mut org = String::from("AWSTemplateFormatVersion: '2010-09-09-OC'\nOrganization:\n  Master:\n    Type: OC::ORG::MasterAccount\n    Properties:\n      AccountName: master\n      AccountId: '123456789012'\n  Workloads:\n    Type: OC::ORG::OrganizationalUnit\n    Properties:\n      OrganizationalUnitName: Workloads\n      Accounts: [");
+    org.push_str(&(0..ACCOUNTS).map(|a| format!("!Ref Account{a}")).collect::<Vec<_>>().join(", "));
+    org.push_str("]\n");
+    for a in 0..ACCOUNTS {
+        org.push_str(&format!("  Account{a}:\n    Type: OC::ORG::Account\n    Properties:\n      AccountName: Account {a}\n      RootEmail: aws+stack{a}@example.com\n"));
+    }
+    std::fs::write(dir.join("organization.yml"), org).expect("org");
+    std::fs::write(
+        dir.join("topic.yml"),
+        "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: orgctl-bench\n",
+    )
+    .expect("template");
+    let tasks = dir.join("tasks.yml");
+    std::fs::write(&tasks, "OrganizationUpdate:\n  Type: update-organization\n  Template: ./organization.yml\nTopics:\n  Type: update-stacks\n  Template: ./topic.yml\n  StackName: orgctl-bench\n  DefaultOrganizationBinding:\n    OrganizationalUnit: !Ref Workloads\n    Region: [eu-west-1, eu-central-1]\n").expect("tasks");
+    let org_file = dir.join("organization.yml").to_str().expect("utf-8").to_string();
+    let tasks = tasks.to_str().expect("utf-8").to_string();
+    let params = model_params(None);
+    for concurrency in ["1", "16"] {
+        let mut runs = Vec::new();
+        for _ in 0..RUNS {
+            let moto = moto::Moto::start().await;
+            let env = moto.env();
+            let org_file = org_file.clone();
+            tokio::task::spawn_blocking(move || measured(&["apply", &org_file, "--auto-approve"], &env))
+                .await
+                .expect("org");
+            runs.push(
+                modelled_run(&moto, &params, &["apply", &tasks, "--auto-approve", "--concurrency", concurrency]).await,
+            );
+        }
+        report(&format!("apply, {} stacks, --concurrency {concurrency}", ACCOUNTS * 2), &runs);
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    println!("| scenario (median of {RUNS}) | wall time | model floor | ratio | requests | throttled | peak memory | floor bound by |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---|");
+    let n = |default: usize| args.get(1).and_then(|a| a.parse().ok()).unwrap_or(default);
+    match args.first().map(String::as_str) {
+        Some("plan") => plan(n(1000), dir.path()).await,
+        Some("create") => create(n(300), dir.path()).await,
+        Some("stacks") => stacks(dir.path()).await,
+        _ => {
+            plan(1000, dir.path()).await;
+            create(300, dir.path()).await;
+            stacks(dir.path()).await;
+        }
+    }
+}
