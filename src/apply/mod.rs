@@ -31,10 +31,7 @@ impl ApplyOptions {
         ApplyOptions {
             concurrency: concurrency.max(1),
             retry: RetryPolicy::default(),
-            account_wait: AccountWait {
-                poll_interval: provider.create_account_poll_interval(),
-                timeout: Duration::from_secs(20 * 60),
-            },
+            account_wait: AccountWait::new(provider.create_account_poll_interval(), Duration::from_secs(20 * 60)),
         }
     }
 }
@@ -139,7 +136,7 @@ pub async fn apply(
             running.spawn(async move {
                 progress.started(&change);
                 let outcome =
-                    match execute(&change.operation, provider.as_ref(), &ids, &options.retry, options.account_wait)
+                    match execute(&change.operation, provider.as_ref(), &ids, &options.retry, &options.account_wait)
                         .await
                     {
                         Ok(created) => Outcome::Done(created),

@@ -36,11 +36,52 @@ impl CreatedIds {
     }
 }
 
-/// How long to wait for a new account.
-#[derive(Debug, Clone, Copy)]
+/// How account creations are paced: at most a few in progress (AWS allows about 5), polled
+/// first at `poll_interval` and then, once one creation has finished, around the time the
+/// others took (so that a run neither polls every account a dozen times nor waits long after
+/// an account is ready).
+#[derive(Debug, Clone)]
 pub struct AccountWait {
     pub poll_interval: Duration,
     pub timeout: Duration,
+    /// One permit per creation that may be in progress.
+    pub in_progress: std::sync::Arc<tokio::sync::Semaphore>,
+    /// How long the creations of this run took, the last one.
+    pub learned: std::sync::Arc<Mutex<Option<Duration>>>,
+}
+
+/// CreateAccount requests AWS lets be in progress at once (AWS-FACTS: about 5).
+pub const CREATIONS_IN_PROGRESS: usize = 5;
+
+impl AccountWait {
+    pub fn new(poll_interval: Duration, timeout: Duration) -> AccountWait {
+        AccountWait {
+            poll_interval,
+            timeout,
+            in_progress: std::sync::Arc::new(tokio::sync::Semaphore::new(CREATIONS_IN_PROGRESS)),
+            learned: Default::default(),
+        }
+    }
+
+    fn expected(&self) -> Option<Duration> {
+        *self.learned.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn learn(&self, took: Duration) {
+        *self.learned.lock().unwrap_or_else(|e| e.into_inner()) = Some(took);
+    }
+
+    /// How long to wait before the next status poll, `elapsed` after the request.
+    fn next_poll(&self, elapsed: Duration) -> Duration {
+        match self.expected() {
+            // Just before the others were done, then in small steps.
+            Some(expected) if elapsed < expected.mul_f64(0.9) => expected.mul_f64(0.95) - elapsed,
+            Some(expected) => (expected / 10).clamp(Duration::from_millis(100), Duration::from_secs(5)),
+            // Nothing learnt yet: at the provider's pace, growing to at most 5 s.
+            None if elapsed.is_zero() => Duration::ZERO,
+            None => self.poll_interval.max(elapsed / 2).min(Duration::from_secs(5)),
+        }
+    }
 }
 
 /// Runs one operation; returns the id of what it created, if anything.
@@ -49,7 +90,7 @@ pub async fn execute(
     provider: &dyn Provider,
     ids: &CreatedIds,
     retry: &RetryPolicy,
-    wait: AccountWait,
+    wait: &AccountWait,
 ) -> ProviderResult<Option<String>> {
     let r = |h: &Handle| ids.resolve(h);
     match op {
@@ -323,8 +364,10 @@ async fn create_account(
     email: &str,
     tags: &crate::model::Tags,
     retry: &RetryPolicy,
-    wait: AccountWait,
+    wait: &AccountWait,
 ) -> ProviderResult<String> {
+    // No more creations in progress than AWS allows: the others wait here, not in retries.
+    let _slot = wait.in_progress.acquire().await.ok();
     // The first attempt trusts what this run read; any later one asks the organization again,
     // since the attempt before may have created the account without us hearing back.
     let attempts = std::sync::atomic::AtomicU32::new(0);
@@ -343,10 +386,13 @@ async fn create_account(
         Ok(request_id) => request_id,
     };
     let started = Instant::now();
-    let mut interval = wait.poll_interval;
     loop {
+        tokio::time::sleep(wait.next_poll(started.elapsed())).await;
         match retry.run(|| provider.create_account_status(&request_id)).await? {
-            CreateAccountStatus::Succeeded { account_id } => return Ok(account_id),
+            CreateAccountStatus::Succeeded { account_id } => {
+                wait.learn(started.elapsed());
+                return Ok(account_id);
+            }
             CreateAccountStatus::Failed { reason } => {
                 let hint = match reason.as_str() {
                     "EMAIL_ALREADY_EXISTS" => "another AWS account already uses this RootEmail: pick another address",
@@ -368,10 +414,7 @@ async fn create_account(
                     ),
                 ));
             }
-            CreateAccountStatus::InProgress => {
-                tokio::time::sleep(interval).await;
-                interval = (interval * 2).min(Duration::from_secs(15));
-            }
+            CreateAccountStatus::InProgress => {}
         }
     }
 }

@@ -35,11 +35,16 @@ impl Clients {
         let region = Region::new(ORGANIZATIONS_REGION);
         // Reads have no retry loop of their own: let the SDK ride out throttling and 5xx longer
         // than its default of 3 attempts. (CreateAccount turns this off: see AwsProvider.)
-        let sdk =
-            sdk.into_builder().retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(6)).build();
+        let retry = aws_config::retry::RetryConfig::standard().with_max_attempts(8);
+        let sdk = sdk.into_builder().retry_config(retry).build();
+        // Every Organizations call draws on the management account's one quota: paced together.
+        let pacer = super::pacing::Pacer::default();
+        let http = sdk.http_client().unwrap_or_else(super::http_client);
         let organizations = aws_sdk_organizations::Client::from_conf(
             aws_sdk_organizations::config::Builder::from(&sdk)
                 .region(region.clone())
+                .http_client(super::pacing::PacedClient::shared(http, pacer.clone()))
+                .interceptor(super::pacing::PaceSignal(pacer))
                 .interceptor(management.clone())
                 .build(),
         );

@@ -9,6 +9,7 @@ mod calls;
 mod clients;
 mod errors;
 mod governance;
+mod pacing;
 mod read;
 mod stacks;
 

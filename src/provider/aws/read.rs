@@ -12,8 +12,12 @@ use aws_sdk_organizations::types::{CreateAccountState, PolicyType};
 use futures::{stream, StreamExt, TryStreamExt};
 use std::collections::BTreeMap;
 
-/// Requests in flight at once while reading.
+/// Organizations reads in flight at once at most (the client's pacing keeps fewer when AWS
+/// throttles).
 pub const READ_CONCURRENCY: usize = 16;
+
+/// Member-account reads in flight at once: each account has its own STS and IAM quotas.
+pub const MEMBER_READ_CONCURRENCY: usize = 48;
 
 /// Runs `f` over `items` with at most [`READ_CONCURRENCY`] at once.
 async fn parallel<T, O, F, Fut>(items: Vec<T>, f: F) -> ProviderResult<Vec<O>>
@@ -21,7 +25,16 @@ where
     F: Fn(T) -> Fut,
     Fut: std::future::Future<Output = ProviderResult<O>>,
 {
-    stream::iter(items.into_iter().map(f)).buffer_unordered(READ_CONCURRENCY).try_collect().await
+    parallel_at(READ_CONCURRENCY, items, f).await
+}
+
+/// Runs `f` over `items` with at most `at_once` at once.
+async fn parallel_at<T, O, F, Fut>(at_once: usize, items: Vec<T>, f: F) -> ProviderResult<Vec<O>>
+where
+    F: Fn(T) -> Fut,
+    Fut: std::future::Future<Output = ProviderResult<O>>,
+{
+    stream::iter(items.into_iter().map(f)).buffer_unordered(at_once).try_collect().await
 }
 
 impl AwsProvider {
@@ -56,20 +69,41 @@ impl AwsProvider {
             }
         }
 
-        let mut tagged: Vec<String> = vec![root_id.clone()];
-        tagged.extend(ous.keys().cloned());
-        tagged.extend(accounts.keys().cloned());
-        let listed = parallel(enabled_types.clone(), |t| self.list_policies(t)).await?;
-        let mut policies: Vec<PolicyState> = listed.into_iter().flatten().collect();
-        policies.retain(|p| p.name != crate::provider::lock::LOCK_POLICY_NAME);
-        tagged.extend(policies.iter().filter(|p| !p.aws_managed).map(|p| p.id.clone()));
-        let tags: BTreeMap<String, Tags> = parallel(tagged, |id| async move {
-            let tags = self.tags_of(&id).await?;
-            Ok((id, tags))
-        })
-        .await?
-        .into_iter()
-        .collect();
+        // Two quota domains read side by side: the management account's Organizations quota
+        // (tags, policies; paced by the client) and each member account's own STS and IAM
+        // quotas (password policy, alias), which can run far wider.
+        let active: Vec<(String, String)> =
+            accounts.values().filter(|a| a.status.is_active()).map(|a| (a.id.clone(), a.email.clone())).collect();
+        let members = parallel_at(MEMBER_READ_CONCURRENCY, active, |(id, email)| async move {
+            let iam = self.iam_for(&id, &email).await?;
+            let (policy, alias) = tokio::try_join!(password_policy(&iam), alias(&iam))?;
+            Ok((id, policy, alias))
+        });
+        let organization = async {
+            let mut tagged: Vec<String> = vec![root_id.clone()];
+            tagged.extend(ous.keys().cloned());
+            tagged.extend(accounts.keys().cloned());
+            let listed = parallel(enabled_types.clone(), |t| self.list_policies(t)).await?;
+            let mut policies: Vec<PolicyState> = listed.into_iter().flatten().collect();
+            policies.retain(|p| p.name != crate::provider::lock::LOCK_POLICY_NAME);
+            tagged.extend(policies.iter().filter(|p| !p.aws_managed).map(|p| p.id.clone()));
+            let tags: BTreeMap<String, Tags> = parallel(tagged, |id| async move {
+                let tags = self.tags_of(&id).await?;
+                Ok((id, tags))
+            })
+            .await?
+            .into_iter()
+            .collect();
+            let policies = parallel(policies, |mut p| async move {
+                p.content = self.policy_content(&p).await?;
+                p.targets = self.policy_targets(&p.id).await?;
+                Ok(p)
+            })
+            .await?;
+            let pending = self.pending_requests().await?;
+            Ok::<_, crate::provider::ProviderError>((tags, policies, pending))
+        };
+        let ((tags, policies, pending), member_info) = tokio::try_join!(organization, members)?;
         let tags_of = |id: &str| tags.get(id).cloned().unwrap_or_default();
         for ou in ous.values_mut() {
             ou.tags = tags_of(&ou.id);
@@ -77,29 +111,15 @@ impl AwsProvider {
         for a in accounts.values_mut() {
             a.tags = tags_of(&a.id);
         }
-        let policies = parallel(policies, |mut p| async move {
-            p.content = self.policy_content(&p).await?;
-            p.targets = self.policy_targets(&p.id).await?;
-            Ok(p)
-        })
-        .await?
-        .into_iter()
-        .map(|mut p| {
-            if !p.aws_managed {
-                p.tags = tags_of(&p.id);
-            }
-            (p.id.clone(), p)
-        })
-        .collect();
-
-        let active: Vec<(String, String)> =
-            accounts.values().filter(|a| a.status.is_active()).map(|a| (a.id.clone(), a.email.clone())).collect();
-        let member_info = parallel(active, |(id, email)| async move {
-            let iam = self.iam_for(&id, &email).await?;
-            let (policy, alias) = tokio::try_join!(password_policy(&iam), alias(&iam))?;
-            Ok((id, policy, alias))
-        })
-        .await?;
+        let policies = policies
+            .into_iter()
+            .map(|mut p| {
+                if !p.aws_managed {
+                    p.tags = tags_of(&p.id);
+                }
+                (p.id.clone(), p)
+            })
+            .collect();
         for (id, policy, alias) in member_info {
             if let Some(a) = accounts.get_mut(&id) {
                 a.password_policy = policy;
@@ -122,7 +142,7 @@ impl AwsProvider {
             ous,
             accounts,
             policies,
-            pending_create_requests: self.pending_requests().await?,
+            pending_create_requests: pending,
         })
     }
 
