@@ -34,6 +34,10 @@ pub fn measured(args: &[&str], env: &[(&'static str, String)]) -> Measured {
         command.args(args).arg("--stats").envs(env.iter().map(|(k, v)| (*k, v.as_str()))).output().expect("run orgctl");
     let seconds = started.elapsed().as_secs_f64();
     let stderr = String::from_utf8_lossy(&out.stderr);
+    // BENCH_KEEP_LOG=PATH keeps what orgctl printed (with ORGCTL_LOG set, where time goes).
+    if let Ok(path) = std::env::var("BENCH_KEEP_LOG") {
+        let _ = std::fs::write(path, stderr.as_bytes());
+    }
     assert!(out.status.success(), "orgctl {args:?} failed:\n{stderr}");
     let requests = stderr
         .lines()

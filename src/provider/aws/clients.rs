@@ -35,7 +35,7 @@ impl Clients {
         let region = Region::new(ORGANIZATIONS_REGION);
         // Reads have no retry loop of their own: let the SDK ride out throttling and 5xx longer
         // than its default of 3 attempts. (CreateAccount turns this off: see AwsProvider.)
-        let retry = aws_config::retry::RetryConfig::standard().with_max_attempts(8);
+        let retry = aws_config::retry::RetryConfig::standard().with_max_attempts(6);
         let sdk = sdk.into_builder().retry_config(retry).build();
         // Every Organizations call draws on the management account's one quota: paced together.
         let pacer = super::pacing::Pacer::default();

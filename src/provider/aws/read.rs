@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 pub const READ_CONCURRENCY: usize = 16;
 
 /// Member-account reads in flight at once: each account has its own STS and IAM quotas.
-pub const MEMBER_READ_CONCURRENCY: usize = 48;
+pub const MEMBER_READ_CONCURRENCY: usize = 16;
 
 /// Runs `f` over `items` with at most [`READ_CONCURRENCY`] at once.
 async fn parallel<T, O, F, Fut>(items: Vec<T>, f: F) -> ProviderResult<Vec<O>>

@@ -154,6 +154,35 @@ pub enum Verdict {
 pub struct Model {
     params: Params,
     state: Mutex<State>,
+    replay: Option<std::sync::Arc<Replay>>,
+}
+
+/// Answers to read requests, recorded once and replayed: moto serves about 80 requests a second
+/// on this machine, far fewer than AWS, so a benchmark of reads would measure moto. With a
+/// replay, a no-change plan is answered from memory (after the model's latency and quotas),
+/// and the run measures orgctl under the model. Only reads are recorded (`List*`, `Describe*`,
+/// `Get*`, AssumeRole), so nothing that changes moto is skipped.
+#[derive(Default)]
+pub struct Replay {
+    answers: Mutex<HashMap<String, Answer>>,
+}
+
+/// A recorded answer: status, headers, body.
+pub type Answer = (u16, Vec<(String, String)>, Vec<u8>);
+
+impl Replay {
+    fn replays(operation: &str) -> bool {
+        ["List", "Describe", "Get"].iter().any(|p| operation.starts_with(p)) || operation == "AssumeRole"
+    }
+
+    /// The recorded answer to a request, if any.
+    pub fn answer(&self, key: &str) -> Option<Answer> {
+        self.answers.lock().unwrap_or_else(|e| e.into_inner()).get(key).cloned()
+    }
+
+    pub fn record(&self, key: String, status: u16, headers: Vec<(String, String)>, body: Vec<u8>) {
+        self.answers.lock().unwrap_or_else(|e| e.into_inner()).insert(key, (status, headers, body));
+    }
 }
 
 /// The floor of a run and what it is made of.
@@ -168,7 +197,32 @@ pub struct Floor {
 
 impl Model {
     pub fn new(params: Params) -> Model {
-        Model { params, state: Mutex::new(State::default()) }
+        Model { params, state: Mutex::new(State::default()), replay: None }
+    }
+
+    /// A model whose read answers come from (and go to) `replay`.
+    pub fn replaying(params: Params, replay: std::sync::Arc<Replay>) -> Model {
+        Model { params, state: Mutex::new(State::default()), replay: Some(replay) }
+    }
+
+    /// The replay and the key of this request in it, when the request is a read to replay.
+    pub fn replay_key(&self, call: &Call, path: &str, body: &[u8]) -> Option<(&Replay, String)> {
+        let replay = self.replay.as_deref()?;
+        if !Replay::replays(&call.operation) {
+            return None;
+        }
+        let account = {
+            let s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            s.accounts.get(&call.access_key).cloned().unwrap_or_else(|| self.params.management_account.clone())
+        };
+        let key = format!(
+            "{}|{}|{}|{account}|{path}|{}",
+            call.service,
+            call.operation,
+            call.region,
+            String::from_utf8_lossy(body)
+        );
+        Some((replay, key))
     }
 
     fn scaled(&self, seconds: f64) -> Duration {

@@ -104,7 +104,28 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Response<
         shared.stats.injected.fetch_add(1, Ordering::SeqCst);
         return Ok(if (n / every).is_multiple_of(2) { throttled(!target.is_empty()) } else { server_error() });
     }
-    let uri = format!("{}{}", shared.upstream, parts.uri.path_and_query().map_or("/", |p| p.as_str()));
+    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
+    let replay = match (&shared.model, &call) {
+        (Some(model), Some(call)) => model.replay_key(call, &path, &body),
+        _ => None,
+    };
+    if let (Some((replay, key)), Some(model), Some(call)) = (&replay, &shared.model, &call) {
+        if let Some((status, headers, answer)) = replay.answer(key) {
+            let mut answer = answer;
+            model.observe(call, &body, &mut answer);
+            let mut r = Response::new(Full::new(Bytes::from(answer)));
+            *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            for (k, v) in headers {
+                if let (Ok(k), Ok(v)) =
+                    (hyper::header::HeaderName::try_from(k), hyper::header::HeaderValue::try_from(v))
+                {
+                    r.headers_mut().insert(k, v);
+                }
+            }
+            return Ok(r);
+        }
+    }
+    let uri = format!("{}{}", shared.upstream, path);
     let mut forward = Request::builder().method(parts.method.clone()).uri(uri);
     for (k, v) in &parts.headers {
         forward = forward.header(k, v);
@@ -116,9 +137,18 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Response<
     let (mut rp, rb) = upstream.into_parts();
     let mut bytes = rb.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
     if let (Some(model), Some(call)) = (&shared.model, &call) {
+        rp.headers.remove("content-length");
+        if let Some((replay, key)) = replay.filter(|_| rp.status.is_success()) {
+            let headers = rp
+                .headers
+                .iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "transfer-encoding" | "connection" | "date"))
+                .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+                .collect();
+            replay.record(key, rp.status.as_u16(), headers, bytes.to_vec());
+        }
         let mut answer = bytes.to_vec();
         model.observe(call, &body, &mut answer);
-        rp.headers.remove("content-length");
         bytes = Bytes::from(answer);
     }
     if shared.every.is_some()
