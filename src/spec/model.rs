@@ -49,8 +49,24 @@ impl ResourceKind {
         matches!(self, ResourceKind::MasterAccount | ResourceKind::Account)
     }
 
-    /// Properties the type accepts.
-    pub fn properties(self) -> &'static [&'static str] {
+    /// Properties the type accepts: its own, then (on roots, OUs and accounts) the attachment
+    /// property of every policy type besides SCPs.
+    pub fn properties(self) -> Vec<&'static str> {
+        let attaches = matches!(
+            self,
+            ResourceKind::MasterAccount
+                | ResourceKind::Account
+                | ResourceKind::OrganizationalUnit
+                | ResourceKind::OrganizationRoot
+        );
+        let others = PolicyType::ALL
+            .into_iter()
+            .filter(|t| attaches && *t != PolicyType::ServiceControl)
+            .map(PolicyType::attachment_property);
+        self.own_properties().iter().copied().chain(others).collect()
+    }
+
+    fn own_properties(self) -> &'static [&'static str] {
         match self {
             ResourceKind::MasterAccount | ResourceKind::Account => &[
                 "AccountName",
@@ -68,34 +84,12 @@ impl ResourceKind {
                 "DelegatedAdministratorFor",
                 "AlternateContacts",
                 "OptInRegions",
-                "ResourceControlPolicies",
-                "TagPolicies",
-                "BackupPolicies",
-                "AiServicesOptOutPolicies",
-                "DeclarativePolicies",
-                "ChatbotPolicies",
             ],
-            ResourceKind::OrganizationalUnit => &[
-                "OrganizationalUnitName",
-                "Accounts",
-                "OrganizationalUnits",
-                "ServiceControlPolicies",
-                "Tags",
-                "ResourceControlPolicies",
-                "TagPolicies",
-                "BackupPolicies",
-                "AiServicesOptOutPolicies",
-                "DeclarativePolicies",
-                "ChatbotPolicies",
-            ],
+            ResourceKind::OrganizationalUnit => {
+                &["OrganizationalUnitName", "Accounts", "OrganizationalUnits", "ServiceControlPolicies", "Tags"]
+            }
             ResourceKind::OrganizationRoot => &[
                 "ServiceControlPolicies",
-                "ResourceControlPolicies",
-                "TagPolicies",
-                "BackupPolicies",
-                "AiServicesOptOutPolicies",
-                "DeclarativePolicies",
-                "ChatbotPolicies",
                 "DefaultOrganizationAccessRoleName",
                 "DefaultBuildAccessRoleName",
                 "DefaultDevelopmentBuildAccessRoleName",

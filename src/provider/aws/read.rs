@@ -47,12 +47,13 @@ impl AwsProvider {
         }
         let root = roots.first().ok_or_else(|| ProviderError::new("NoRoot", "the organization has no root"))?;
         let root_id = required(root.id(), "root id (ListRoots)")?;
-        let enabled_types: Vec<crate::model::PolicyType> = root
+        let mut enabled_types: Vec<crate::model::PolicyType> = root
             .policy_types()
             .iter()
             .filter(|t| t.status().map(|s| s.as_str()) == Some("ENABLED"))
             .filter_map(|t| crate::model::PolicyType::from_api_name(t.r#type()?.as_str()))
             .collect();
+        enabled_types.sort();
         let scp_enabled = enabled_types.contains(&crate::model::PolicyType::ServiceControl);
 
         // The OU tree, one level at a time; accounts come with their parent.

@@ -300,7 +300,10 @@ impl Provider for SandboxProvider {
             }
             match policy_type {
                 PolicyType::ServiceControl => d.org.root.scp_enabled = true,
-                other => d.org.root.other_policy_types.push(other),
+                other => {
+                    d.org.root.other_policy_types.push(other);
+                    d.org.root.other_policy_types.sort();
+                }
             }
             let Some(default) = policy_type.aws_managed_default() else { return Ok(()) };
             let mut targets = vec![d.org.root.id.clone()];
