@@ -408,7 +408,7 @@ fn delegation(state: &OrgState, g: &crate::model::Governance, t: &Thresholds, ou
         (
             "ORGCTL-GOV-003",
             PolicyType::AiServicesOptOut,
-            "an AI services opt-out policy",
+            "AI services opt-out policy",
             "enable AISERVICES_OPT_OUT_POLICY and attach an opt-out policy to the root",
         ),
     ] {
