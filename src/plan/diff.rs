@@ -856,10 +856,7 @@ impl Planner<'_> {
             );
             return;
         }
-        let limit = match policy_type {
-            PolicyType::ServiceControl => self.limits.scps_per_target,
-            other => other.max_per_target(),
-        };
+        let limit = self.limits.policies_per_target(policy_type);
         // Attach before detach, so that a target is never without its guard rails, unless the
         // per-target limit forces room to be made first.
         let detach_first = now + to_attach.len() > limit && now > to_detach.len();

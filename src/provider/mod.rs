@@ -122,7 +122,7 @@ pub trait Provider: Send + Sync {
     /// The whole organization as orgctl manages it.
     async fn read(&self) -> ProviderResult<OrgState>;
 
-    /// Trusted access, delegated administrators and the other policy types (for the audit;
+    /// Trusted access, delegated administrators, centralized root access (for the audit;
     /// plans do not need them, so they cost a plan nothing).
     async fn read_governance(&self) -> ProviderResult<crate::model::Governance>;
 

@@ -24,6 +24,23 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// Characters a document of `policy_type` may have once minified (the SCP figure can be
+    /// overridden; the others are AWS's).
+    pub fn policy_size(&self, policy_type: crate::model::PolicyType) -> usize {
+        match policy_type {
+            crate::model::PolicyType::ServiceControl => self.scp_size,
+            other => other.max_size(),
+        }
+    }
+
+    /// Policies of `policy_type` one root, OU or account may have, the AWS-managed default included.
+    pub fn policies_per_target(&self, policy_type: crate::model::PolicyType) -> usize {
+        match policy_type {
+            crate::model::PolicyType::ServiceControl => self.scps_per_target,
+            other => other.max_per_target(),
+        }
+    }
+
     pub const NAMES: [&'static str; 5] = ["ou-depth", "scps-per-target", "scp-size", "ous", "scps"];
 
     /// Applies one `name=value` override.

@@ -306,11 +306,7 @@ fn check_attachments(
         let Some(first) = listed.first() else { continue };
         let property = policy_type.attachment_property();
         let default = policy_type.aws_managed_default();
-        let limit = if policy_type == PolicyType::ServiceControl {
-            limits.scps_per_target
-        } else {
-            policy_type.max_per_target()
-        };
+        let limit = limits.policies_per_target(policy_type);
         let total = listed.len() + usize::from(default.is_some());
         if total > limit {
             let span = if policy_type == PolicyType::ServiceControl { scps_span } else { first.span };
@@ -346,8 +342,7 @@ fn check_policies(spec: &OrgSpec, limits: &Limits, c: &mut Reporter) {
     for p in &spec.policies {
         if let Some(content) = &p.content {
             let size = content.value.chars().count();
-            let limit =
-                if p.policy_type == PolicyType::ServiceControl { limits.scp_size } else { p.policy_type.max_size() };
+            let limit = limits.policy_size(p.policy_type);
             if size > limit {
                 let code =
                     if p.policy_type == PolicyType::ServiceControl { "scp-too-large" } else { "policy-too-large" };

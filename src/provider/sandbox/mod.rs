@@ -163,10 +163,7 @@ impl SandboxData {
                 format!("a {} named {name} already exists", policy_type.noun()),
             ));
         }
-        let size_limit = match policy_type {
-            PolicyType::ServiceControl => self.limits.scp_size,
-            other => other.max_size(),
-        };
+        let size_limit = self.limits.policy_size(policy_type);
         if let Err(problem) = crate::spec::check_policy_document(policy_type, content) {
             return Err(err("MalformedPolicyDocumentException", problem));
         }
@@ -591,10 +588,7 @@ impl Provider for SandboxProvider {
                 ));
             }
             let attached = d.org.policies_of_type_on(policy_type, target_id).len();
-            let limit = match policy_type {
-                PolicyType::ServiceControl => d.limits.scps_per_target,
-                other => other.max_per_target(),
-            };
+            let limit = d.limits.policies_per_target(policy_type);
             if attached >= limit {
                 return Err(constraint(
                     "POLICY_NUMBER_LIMIT_EXCEEDED",
