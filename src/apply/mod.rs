@@ -12,8 +12,8 @@ use operation::{execute, CreatedIds};
 use retry::RetryPolicy;
 
 use crate::plan::check::{check_structure, Defect};
-use crate::plan::{Change, Plan};
-use crate::provider::Provider;
+use crate::plan::{Change, Operation, Plan};
+use crate::provider::{Provider, CREATIONS_IN_PROGRESS};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
@@ -87,6 +87,25 @@ impl ApplyReport {
     }
 }
 
+/// A limit some changes share besides `concurrency`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Pool<'a> {
+    /// A task's MaxConcurrentStacks.
+    Group(&'a str),
+    /// Account creations in progress. Counted by the scheduler rather than awaited inside a
+    /// running change, so that creations waiting their turn do not hold the places where the
+    /// new accounts' moves, tags and policies run meanwhile.
+    AccountCreations,
+}
+
+/// The pool `change` counts against, with the pool's limit.
+fn pool_of(change: &Change) -> Option<(Pool<'_>, usize)> {
+    if matches!(change.operation, Operation::CreateAccount { .. }) {
+        return Some((Pool::AccountCreations, CREATIONS_IN_PROGRESS));
+    }
+    change.group.as_ref().map(|g| (Pool::Group(&g.name), g.limit.max(1)))
+}
+
 /// Runs the plan's changes in dependency order. A plan whose structure is broken (ids out of
 /// order, edges to nowhere, a cycle) is refused before anything runs.
 pub async fn apply(
@@ -119,19 +138,19 @@ pub async fn apply(
     let mut ready: VecDeque<usize> = (0..n).filter(|&i| waiting_on[i] == 0).collect();
     let ids = Arc::new(CreatedIds::default());
     let mut running = JoinSet::new();
-    // Changes in flight per group (a task's MaxConcurrentStacks).
-    let mut in_group: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    let has_room = |change: &Change, in_group: &std::collections::HashMap<String, usize>| {
-        change.group.as_ref().is_none_or(|g| in_group.get(&g.name).copied().unwrap_or(0) < g.limit.max(1))
+    // Changes in flight per pool.
+    let mut in_pool: std::collections::HashMap<Pool<'_>, usize> = std::collections::HashMap::new();
+    let has_room = |change: &Change, in_pool: &std::collections::HashMap<Pool<'_>, usize>| {
+        pool_of(change).is_none_or(|(pool, limit)| in_pool.get(&pool).copied().unwrap_or(0) < limit)
     };
     loop {
         while running.len() < options.concurrency {
-            let Some(pos) = ready.iter().position(|&i| has_room(&plan.changes[i], &in_group)) else { break };
+            let Some(pos) = ready.iter().position(|&i| has_room(&plan.changes[i], &in_pool)) else { break };
             let Some(i) = ready.remove(pos) else { break };
-            let change = plan.changes[i].clone();
-            if let Some(g) = &change.group {
-                *in_group.entry(g.name.clone()).or_default() += 1;
+            if let Some((pool, _)) = pool_of(&plan.changes[i]) {
+                *in_pool.entry(pool).or_default() += 1;
             }
+            let change = plan.changes[i].clone();
             let (provider, ids, progress, options) = (provider.clone(), ids.clone(), progress.clone(), options.clone());
             running.spawn(async move {
                 progress.started(&change);
@@ -155,8 +174,8 @@ pub async fn apply(
                 continue;
             }
         };
-        if let Some(g) = &plan.changes[i].group {
-            if let Some(n) = in_group.get_mut(&g.name) {
+        if let Some((pool, _)) = pool_of(&plan.changes[i]) {
+            if let Some(n) = in_pool.get_mut(&pool) {
                 *n = n.saturating_sub(1);
             }
         }

@@ -36,31 +36,21 @@ impl CreatedIds {
     }
 }
 
-/// How account creations are paced: at most a few in progress (AWS allows about 5), polled
-/// first at `poll_interval` and then, once one creation has finished, around the time the
-/// others took (so that a run neither polls every account a dozen times nor waits long after
-/// an account is ready).
+/// How account creations are polled: first at `poll_interval` and then, once one creation has
+/// finished, around the time the others took (so that a run neither polls every account a dozen
+/// times nor waits long after an account is ready). How many are in progress at once is the
+/// scheduler's business (`CREATIONS_IN_PROGRESS`).
 #[derive(Debug, Clone)]
 pub struct AccountWait {
     pub poll_interval: Duration,
     pub timeout: Duration,
-    /// One permit per creation that may be in progress.
-    pub in_progress: std::sync::Arc<tokio::sync::Semaphore>,
     /// How long the creations of this run took, the last one.
     pub learned: std::sync::Arc<Mutex<Option<Duration>>>,
 }
 
-/// CreateAccount requests AWS lets be in progress at once (AWS-FACTS: about 5).
-pub const CREATIONS_IN_PROGRESS: usize = 5;
-
 impl AccountWait {
     pub fn new(poll_interval: Duration, timeout: Duration) -> AccountWait {
-        AccountWait {
-            poll_interval,
-            timeout,
-            in_progress: std::sync::Arc::new(tokio::sync::Semaphore::new(CREATIONS_IN_PROGRESS)),
-            learned: Default::default(),
-        }
+        AccountWait { poll_interval, timeout, learned: Default::default() }
     }
 
     fn expected(&self) -> Option<Duration> {
@@ -366,8 +356,6 @@ async fn create_account(
     retry: &RetryPolicy,
     wait: &AccountWait,
 ) -> ProviderResult<String> {
-    // No more creations in progress than AWS allows: the others wait here, not in retries.
-    let _slot = wait.in_progress.acquire().await.ok();
     // The first attempt trusts what this run read; any later one asks the organization again,
     // since the attempt before may have created the account without us hearing back.
     let attempts = std::sync::atomic::AtomicU32::new(0);

@@ -707,3 +707,19 @@ fn opt_in_regions_are_enabled_and_disabled_per_account() {
     let run = ws.run(&["validate", ws.org.to_str().unwrap()]);
     assert!(run.stderr.contains("eu-west-1 is not an opt-in region"), "{}", run.stderr);
 }
+
+#[test]
+fn no_more_than_five_account_creations_are_ever_in_progress() {
+    // The sandbox refuses a sixth creation in progress, as AWS does; at --concurrency 16 all 12
+    // creations are ready at once, and the scheduler starts them five at a time.
+    let mut org = String::from("AWSTemplateFormatVersion: '2010-09-09-OC'\nOrganization:\n  Management:\n    Type: OC::ORG::MasterAccount\n    Properties:\n      AccountName: Acme Management\n      AccountId: '111111111111'\n");
+    for a in 0..12 {
+        org.push_str(&format!(
+            "  Account{a}:\n    Type: OC::ORG::Account\n    Properties:\n      AccountName: Account {a}\n      RootEmail: aws+account{a}@example.com\n      Alias: acme-account-{a}\n"
+        ));
+    }
+    let ws = Workspace::with_file(&org);
+    ws.apply(&["--concurrency", "16"]).ok();
+    assert_eq!(ws.state().accounts().len(), 13);
+    assert_eq!(ws.plan(&["--detailed-exitcode"]).code, Some(0));
+}

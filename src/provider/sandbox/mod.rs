@@ -438,6 +438,13 @@ impl Provider for SandboxProvider {
             if name.is_empty() || name.chars().count() > 50 {
                 return Err(err("ValidationException", "AccountName must be 1-50 characters"));
             }
+            let in_progress = d.requests.values().filter(|r| r.state == CreateRequestStatus::InProgress).count();
+            if in_progress >= super::CREATIONS_IN_PROGRESS {
+                return Err(err(
+                    "ConcurrentModificationException",
+                    format!("{in_progress} account creations are already in progress; wait for one to finish"),
+                ));
+            }
             let id = d.new_id("car");
             let request = CreateRequest {
                 id: id.clone(),

@@ -55,19 +55,26 @@ impl Moto {
     /// A fresh moto server with an organization (management account 123456789012).
     pub async fn start() -> Moto {
         let bin = moto_server();
+        let moto = Moto::serve(|port| {
+            let mut command = Command::new(&bin);
+            command.args(["-H", "127.0.0.1", "-p", &port.to_string()]).stdout(Stdio::null()).stderr(Stdio::null());
+            command
+        });
+        moto.create_organization().await;
+        moto
+    }
+
+    /// Runs the moto server that `command` starts on the port it is given (with the `.venv`
+    /// installed first), once it answers.
+    pub fn serve(command: impl Fn(u16) -> Command) -> Moto {
+        moto_server();
         for _ in 0..5 {
             let port = free_port();
-            let child = Command::new(&bin)
-                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start moto_server");
+            let child = command(port).spawn().expect("start moto_server");
             let mut moto = Moto { child, endpoint: format!("http://127.0.0.1:{port}") };
             let started = Instant::now();
-            while started.elapsed() < Duration::from_secs(30) {
+            while started.elapsed() < Duration::from_secs(180) {
                 if answers(port) {
-                    moto.create_organization().await;
                     return moto;
                 }
                 if let Ok(Some(_)) = moto.child.try_wait() {
@@ -77,6 +84,11 @@ impl Moto {
             }
         }
         panic!("moto_server did not start");
+    }
+
+    /// The Python of the `.venv` moto is installed in.
+    pub fn python() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python")
     }
 
     /// Clears all state (`POST /moto-api/reset`) and creates a fresh organization.
