@@ -5,6 +5,7 @@ use super::retry::RetryPolicy;
 use crate::expr::{Text, Unknown};
 use crate::model::StackSpec;
 use crate::plan::{Handle, ImportSource, Operation, RemovalCall, StackImport, WorkloadCall};
+use crate::provider::poll::LearnedPoll;
 use crate::provider::{CreateAccountStatus, ExistingAccount, NewPolicy, Provider, ProviderError, ProviderResult};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -36,43 +37,23 @@ impl CreatedIds {
     }
 }
 
-/// How account creations are polled: first at `poll_interval` and then, once one creation has
-/// finished, around the time the others took (so that a run neither polls every account a dozen
-/// times nor waits long after an account is ready). How many are in progress at once is the
-/// scheduler's business (`CREATIONS_IN_PROGRESS`).
+/// How account creations are waited for: polled on a schedule that learns how long they take
+/// (all creations are one kind), given up after `timeout`. How many are in progress at once is
+/// the scheduler's business (`CREATIONS_IN_PROGRESS`).
 #[derive(Debug, Clone)]
 pub struct AccountWait {
-    pub poll_interval: Duration,
+    pub poll: std::sync::Arc<LearnedPoll>,
     pub timeout: Duration,
-    /// How long the creations of this run took, the last one.
-    pub learned: std::sync::Arc<Mutex<Option<Duration>>>,
 }
 
 impl AccountWait {
     pub fn new(poll_interval: Duration, timeout: Duration) -> AccountWait {
-        AccountWait { poll_interval, timeout, learned: Default::default() }
-    }
-
-    fn expected(&self) -> Option<Duration> {
-        *self.learned.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn learn(&self, took: Duration) {
-        *self.learned.lock().unwrap_or_else(|e| e.into_inner()) = Some(took);
-    }
-
-    /// How long to wait before the next status poll, `elapsed` after the request.
-    fn next_poll(&self, elapsed: Duration) -> Duration {
-        match self.expected() {
-            // Just before the others were done, then in small steps.
-            Some(expected) if elapsed < expected.mul_f64(0.9) => expected.mul_f64(0.95) - elapsed,
-            Some(expected) => (expected / 10).clamp(Duration::from_millis(100), Duration::from_secs(5)),
-            // Nothing learnt yet: at the provider's pace, growing to at most 5 s.
-            None if elapsed.is_zero() => Duration::ZERO,
-            None => self.poll_interval.max(elapsed / 2).min(Duration::from_secs(5)),
-        }
+        AccountWait { poll: std::sync::Arc::new(LearnedPoll::new(poll_interval, Duration::from_secs(5))), timeout }
     }
 }
+
+/// The one kind of work account creations are, for the poll schedule.
+const ACCOUNT_CREATION: &str = "CreateAccount";
 
 /// Runs one operation; returns the id of what it created, if anything.
 pub async fn execute(
@@ -375,10 +356,10 @@ async fn create_account(
     };
     let started = Instant::now();
     loop {
-        tokio::time::sleep(wait.next_poll(started.elapsed())).await;
+        tokio::time::sleep(wait.poll.next(ACCOUNT_CREATION, started.elapsed())).await;
         match retry.run(|| provider.create_account_status(&request_id)).await? {
             CreateAccountStatus::Succeeded { account_id } => {
-                wait.learn(started.elapsed());
+                wait.poll.learn(ACCOUNT_CREATION, started.elapsed());
                 return Ok(account_id);
             }
             CreateAccountStatus::Failed { reason } => {

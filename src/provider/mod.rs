@@ -3,6 +3,7 @@
 
 pub mod aws;
 pub mod lock;
+pub mod poll;
 pub mod sandbox;
 
 use crate::model::{OrgState, PasswordPolicy, PolicyState, StackSpec, StackState, Tags};

@@ -44,6 +44,8 @@ pub struct AwsProvider {
     requested: Mutex<HashMap<String, String>>,
     /// Unfinished CreateAccount requests seen by the last read.
     pending: Mutex<Vec<crate::model::CreateRequestState>>,
+    /// When to look again at a stack being deployed, learnt per stack name and operation.
+    stack_polls: crate::provider::poll::LearnedPoll,
 }
 
 fn tags(tags: &Tags) -> ProviderResult<Vec<Tag>> {
@@ -114,6 +116,10 @@ impl AwsProvider {
             known_accounts: Mutex::new(HashMap::new()),
             requested: Mutex::new(HashMap::new()),
             pending: Mutex::new(Vec::new()),
+            stack_polls: crate::provider::poll::LearnedPoll::new(
+                std::time::Duration::from_millis(200),
+                std::time::Duration::from_secs(5),
+            ),
         })
     }
 

@@ -132,21 +132,28 @@ impl AwsProvider {
         }
     }
 
-    /// Polls until the stack leaves every *_IN_PROGRESS state; `None` once it is gone.
+    /// Polls until the stack leaves every *_IN_PROGRESS state; `None` once it is gone. `verb`
+    /// names the operation: stacks of one name and operation (one task's) take about as long,
+    /// so the schedule learns from the first to finish.
     async fn wait(
         &self,
         cfn: &aws_sdk_cloudformation::Client,
         account_id: &str,
         region: &str,
         name: &str,
+        verb: &str,
     ) -> ProviderResult<Option<StackState>> {
+        let kind = format!("{verb} {name}");
         let started = Instant::now();
-        let mut interval = Duration::from_millis(200);
         loop {
+            tokio::time::sleep(self.stack_polls.next(&kind, started.elapsed())).await;
             let state = self.describe(cfn, account_id, region, name).await?;
             match &state {
                 Some(s) if s.status.is_in_progress() => {}
-                _ => return Ok(state),
+                _ => {
+                    self.stack_polls.learn(&kind, started.elapsed());
+                    return Ok(state);
+                }
             }
             if started.elapsed() > STACK_TIMEOUT {
                 return Err(ProviderError::new(
@@ -154,8 +161,6 @@ impl AwsProvider {
                     format!("stack {name} in {account_id}/{region} did not settle within an hour"),
                 ));
             }
-            tokio::time::sleep(interval).await;
-            interval = (interval * 2).min(Duration::from_secs(15));
         }
     }
 
@@ -209,7 +214,7 @@ impl AwsProvider {
                 .send()
                 .await
                 .map_err(|e| api_error("CreateStack", e))?;
-            let state = self.wait(&cfn, account_id, region, &spec.name).await?;
+            let state = self.wait(&cfn, account_id, region, &spec.name, "create").await?;
             return Self::settled(&spec.name, account_id, region, state, &["CREATE_COMPLETE"]);
         }
         let updated = cfn
@@ -226,7 +231,7 @@ impl AwsProvider {
             .await;
         let state = match updated {
             Ok(_) => {
-                let state = self.wait(&cfn, account_id, region, &spec.name).await?;
+                let state = self.wait(&cfn, account_id, region, &spec.name, "update").await?;
                 Self::settled(&spec.name, account_id, region, state.clone(), &["UPDATE_COMPLETE"])?;
                 state
             }
@@ -255,7 +260,7 @@ impl AwsProvider {
     pub(super) async fn remove_stack(&self, account_id: &str, region: &str, name: &str) -> ProviderResult<()> {
         let cfn = self.cfn(account_id, region).await?;
         cfn.delete_stack().stack_name(name).send().await.map_err(|e| api_error("DeleteStack", e))?;
-        let state = self.wait(&cfn, account_id, region, name).await?;
+        let state = self.wait(&cfn, account_id, region, name, "delete").await?;
         Self::settled(name, account_id, region, state.filter(|s| s.status != StackStatus::DeleteComplete), &[])
     }
 
