@@ -5,7 +5,9 @@
 //! `cargo bench --bench aws_model -- SCENARIO [N]`, SCENARIO one of:
 //! - `plan N`: a no-change plan of an organization of N accounts (full, drift-aware read);
 //! - `create N`: an apply creating N accounts from scratch;
-//! - `stacks`: 200 stacks (100 accounts × 2 regions) at `--concurrency 1` and `16`.
+//! - `stacks`: 200 stacks (100 accounts × 2 regions) at `--concurrency 1` and `16`;
+//! - `org-formation N`: org-formation and orgctl side by side, creating N accounts and then
+//!   running again with nothing to change.
 //!
 //! Without arguments: `plan 1000`, `create 300`, `stacks`.
 
@@ -31,9 +33,11 @@ fn run_count() -> usize {
     std::env::var("BENCH_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(3)
 }
 
+/// The model, at `time_scale` when given; BENCH_TIME_SCALE overrides either (a larger scale
+/// leaves moto a smaller share of each run, a tiny one measures the proxy and moto alone).
 fn model_params(time_scale: Option<f64>) -> aws_model::Params {
-    // BENCH_TIME_SCALE overrides the scale (a tiny one measures the proxy and moto alone).
-    let time_scale = time_scale.or_else(|| std::env::var("BENCH_TIME_SCALE").ok()?.parse().ok());
+    let from_env = std::env::var("BENCH_TIME_SCALE").ok().and_then(|s| s.parse().ok());
+    let time_scale = from_env.or(time_scale);
     let mut params =
         aws_model::Params::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/aws-model.yml"));
     if let Some(scale) = time_scale {
@@ -50,13 +54,29 @@ fn through(proxy: &fault_proxy::FaultProxy, moto: &moto::Moto) -> Vec<(&'static 
         .collect()
 }
 
-/// One run of `args` under a fresh model (answering reads from `replay` when given); the run
-/// and the model's floor.
+/// One run of orgctl with `args` under a fresh model (answering reads from `replay` when
+/// given); the run and the model's floor.
 async fn modelled_run(
     moto: &moto::Moto,
     params: &aws_model::Params,
     replay: Option<&Arc<aws_model::Replay>>,
     args: &[&str],
+) -> (Measured, aws_model::Floor) {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    modelled(moto, params, replay, move |env| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        measured(&args, &env)
+    })
+    .await
+}
+
+/// One run of `run` (given the environment that sends it through the model to moto) under a
+/// fresh model; the run, with the requests the model saw, and the model's floor.
+async fn modelled(
+    moto: &moto::Moto,
+    params: &aws_model::Params,
+    replay: Option<&Arc<aws_model::Replay>>,
+    run: impl FnOnce(Vec<(&'static str, String)>) -> Measured + Send + 'static,
 ) -> (Measured, aws_model::Floor) {
     let model = Arc::new(match replay {
         Some(replay) => aws_model::Model::replaying(params.clone(), replay.clone()),
@@ -64,14 +84,55 @@ async fn modelled_run(
     });
     let proxy = fault_proxy::FaultProxy::modelled(&moto.endpoint, model.clone()).await;
     let env = through(&proxy, moto);
+    let mut run = tokio::task::spawn_blocking(move || run(env)).await.expect("run");
+    let floor = model.floor();
+    run.requests = floor.requests as u64 + floor.throttled as u64;
+    (run, floor)
+}
+
+/// org-formation with `args` under the model, from `dir`.
+async fn org_formation_run(
+    moto: &moto::Moto,
+    params: &aws_model::Params,
+    args: &[&str],
+) -> (Measured, aws_model::Floor) {
+    let cli = common::org_formation::cli();
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    let run = tokio::task::spawn_blocking(move || {
+    modelled(moto, params, None, move |env| {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        measured(&args, &env)
+        let (seconds, _, peak_mb) = common::timed(&cli, &args, &env);
+        Measured { seconds, requests: 0, peak_mb }
     })
     .await
-    .expect("run");
-    (run, model.floor())
+}
+
+/// org-formation next to orgctl, each on its own moto: `update` and `apply` creating `n`
+/// accounts (time scale 0.02), then again with nothing to change (the model's default scale).
+async fn side_by_side(n: usize, dir: &std::path::Path) {
+    let file = dir.join(format!("org-{n}.yml"));
+    std::fs::write(&file, generated_org(n)).expect("write org");
+    let file = file.to_str().expect("utf-8").to_string();
+    let create = model_params(Some(0.02));
+    let again = model_params(None);
+    let (mut created, mut unchanged) = (Vec::new(), Vec::new());
+    let (mut of_created, mut of_unchanged, mut of_forced) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..run_count() {
+        let moto = moto::Moto::start().await;
+        of_created.push(org_formation_run(&moto, &create, &["update", &file]).await);
+        // Unchanged file: org-formation compares its hash with the one in its state and stops;
+        // --force-deploy makes it read the organization and compare, as orgctl always does.
+        of_unchanged.push(org_formation_run(&moto, &again, &["update", &file]).await);
+        of_forced.push(org_formation_run(&moto, &again, &["update", &file, "--force-deploy"]).await);
+        let moto = moto::Moto::start().await;
+        created.push(modelled_run(&moto, &create, None, &["apply", &file, "--auto-approve"]).await);
+        unchanged.push(modelled_run(&moto, &again, None, &["apply", &file, "--auto-approve"]).await);
+    }
+    let scale = create.time_scale;
+    report(&format!("org-formation update, create {n} accounts (time scale {scale})"), &of_created);
+    report(&format!("orgctl apply, create {n} accounts (time scale {scale})"), &created);
+    report(&format!("org-formation update, nothing to change, {n} accounts (file unchanged: not read)"), &of_unchanged);
+    report(&format!("org-formation update --force-deploy, nothing to change, {n} accounts"), &of_forced);
+    report(&format!("orgctl apply, nothing to change, {n} accounts"), &unchanged);
 }
 
 fn report(label: &str, runs: &[(Measured, aws_model::Floor)]) {
@@ -144,7 +205,7 @@ async fn create(n: usize, dir: &std::path::Path) {
         let moto = moto::Moto::start().await;
         runs.push(modelled_run(&moto, &params, None, &["apply", &file, "--auto-approve"]).await);
     }
-    report(&format!("apply, create {n} accounts (time scale 0.02)"), &runs);
+    report(&format!("apply, create {n} accounts (time scale {})", params.time_scale), &runs);
     let per_account = median(runs.iter().map(|(m, _)| m.requests as f64 / n as f64).collect());
     println!("\nrequests per created account: {per_account:.1}");
 }
@@ -184,7 +245,10 @@ async fn stacks(dir: &std::path::Path) {
                     .await,
             );
         }
-        report(&format!("apply, {} stacks, --concurrency {concurrency} (time scale 0.02)", ACCOUNTS * 2), &runs);
+        report(
+            &format!("apply, {} stacks, --concurrency {concurrency} (time scale {})", ACCOUNTS * 2, params.time_scale),
+            &runs,
+        );
     }
 }
 
@@ -199,6 +263,7 @@ async fn main() {
         Some("plan") => plan(n(1000), dir.path()).await,
         Some("create") => create(n(300), dir.path()).await,
         Some("stacks") => stacks(dir.path()).await,
+        Some("org-formation") => side_by_side(n(300), dir.path()).await,
         _ => {
             plan(1000, dir.path()).await;
             create(300, dir.path()).await;

@@ -1,6 +1,8 @@
 //! What the benchmarks share: running orgctl and reading its `--stats`.
 #![allow(dead_code)] // each benchmark uses a part of what they share
 
+pub mod org_formation;
+
 use std::process::Command;
 use std::time::Instant;
 
@@ -21,33 +23,45 @@ pub struct Measured {
 
 /// Runs orgctl with `--stats` (under GNU time for its peak memory, where there is one).
 pub fn measured(args: &[&str], env: &[(&'static str, String)]) -> Measured {
-    let timed = std::path::Path::new("/usr/bin/time").exists();
-    let mut command = if timed {
-        let mut c = Command::new("/usr/bin/time");
-        c.args(["-f", "orgctl-peak-kb: %M", env!("CARGO_BIN_EXE_orgctl")]);
-        c
-    } else {
-        Command::new(env!("CARGO_BIN_EXE_orgctl"))
-    };
-    let started = Instant::now();
-    let out =
-        command.args(args).arg("--stats").envs(env.iter().map(|(k, v)| (*k, v.as_str()))).output().expect("run orgctl");
-    let seconds = started.elapsed().as_secs_f64();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    // BENCH_KEEP_LOG=PATH keeps what orgctl printed (with ORGCTL_LOG set, where time goes).
-    if let Ok(path) = std::env::var("BENCH_KEEP_LOG") {
-        let _ = std::fs::write(path, stderr.as_bytes());
-    }
-    assert!(out.status.success(), "orgctl {args:?} failed:\n{stderr}");
+    let mut args = args.to_vec();
+    args.push("--stats");
+    let (seconds, stderr, peak_mb) = timed(std::path::Path::new(env!("CARGO_BIN_EXE_orgctl")), &args, env);
     let requests = stderr
         .lines()
         .find_map(|l| l.strip_prefix("orgctl: ")?.strip_suffix(" API requests")?.parse().ok())
         .unwrap_or(0);
-    let peak_mb = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("orgctl-peak-kb: ")?.trim().parse::<f64>().ok())
-        .map(|kb| kb / 1024.0);
     Measured { seconds, requests, peak_mb }
+}
+
+/// Runs `program` (under GNU time, where there is one): its wall time, what it printed on stderr
+/// and its peak memory in MB. Panics when it fails: a benchmark whose run fails has nothing to
+/// report.
+pub fn timed(program: &std::path::Path, args: &[&str], env: &[(&'static str, String)]) -> (f64, String, Option<f64>) {
+    let gnu_time = std::path::Path::new("/usr/bin/time").exists();
+    let mut command = if gnu_time {
+        let mut c = Command::new("/usr/bin/time");
+        c.args(["-f", "peak-kb: %M"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    };
+    let started = Instant::now();
+    let out = command.args(args).envs(env.iter().map(|(k, v)| (*k, v.as_str()))).output().expect("run");
+    let seconds = started.elapsed().as_secs_f64();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    // BENCH_KEEP_LOG=PATH keeps what the run printed (with ORGCTL_LOG set, where time goes).
+    if let Ok(path) = std::env::var("BENCH_KEEP_LOG") {
+        let _ = std::fs::write(path, format!("{}{stderr}", String::from_utf8_lossy(&out.stdout)));
+    }
+    assert!(
+        out.status.success(),
+        "{} {args:?} failed:\n{}{stderr}",
+        program.display(),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let peak_mb =
+        stderr.lines().find_map(|l| l.strip_prefix("peak-kb: ")?.trim().parse::<f64>().ok()).map(|kb| kb / 1024.0);
+    (seconds, stderr, peak_mb)
 }
 
 /// The median of some runs.

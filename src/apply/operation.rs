@@ -355,11 +355,13 @@ async fn create_account(
         Ok(request_id) => request_id,
     };
     let started = Instant::now();
+    let mut unfinished = None;
     loop {
         tokio::time::sleep(wait.poll.next(ACCOUNT_CREATION, started.elapsed())).await;
+        let asked = started.elapsed();
         match retry.run(|| provider.create_account_status(&request_id)).await? {
             CreateAccountStatus::Succeeded { account_id } => {
-                wait.poll.learn(ACCOUNT_CREATION, started.elapsed());
+                wait.poll.learn(ACCOUNT_CREATION, unfinished, asked);
                 return Ok(account_id);
             }
             CreateAccountStatus::Failed { reason } => {
@@ -383,7 +385,7 @@ async fn create_account(
                     ),
                 ));
             }
-            CreateAccountStatus::InProgress => {}
+            CreateAccountStatus::InProgress => unfinished = Some(asked),
         }
     }
 }

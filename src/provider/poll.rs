@@ -28,15 +28,21 @@ impl LearnedPoll {
         let expected = self.learned.lock().unwrap_or_else(|e| e.into_inner()).get(kind).copied();
         match expected {
             Some(expected) if elapsed < expected.mul_f64(0.9) => expected.mul_f64(0.95) - elapsed,
-            Some(expected) => (expected / 10).clamp(Duration::from_millis(100), self.longest),
+            // Small steps, but not below the first interval (a fast emulator) or 100 ms (AWS).
+            Some(expected) => (expected / 10).clamp(self.first.min(Duration::from_millis(100)), self.longest),
             None if elapsed.is_zero() => Duration::ZERO,
             None => self.first.max(elapsed / 2).min(self.longest),
         }
     }
 
-    /// Work of `kind` finished after `took`.
-    pub fn learn(&self, kind: &str, took: Duration) {
-        self.learned.lock().unwrap_or_else(|e| e.into_inner()).insert(kind.to_string(), took);
+    /// Work of `kind` was seen unfinished `unfinished` after it started (the last look that
+    /// said so, if any) and finished at `finished`. It finished in between: the midpoint is the
+    /// estimate. (Learning `finished` alone would ratchet: each look comes a step after the last
+    /// estimate, and an emulator that finishes on the second look, whatever the time, would
+    /// push the estimate a step further every time.)
+    pub fn learn(&self, kind: &str, unfinished: Option<Duration>, finished: Duration) {
+        let estimate = unfinished.map_or(finished, |u| (u + finished) / 2);
+        self.learned.lock().unwrap_or_else(|e| e.into_inner()).insert(kind.to_string(), estimate);
     }
 }
 
@@ -51,10 +57,26 @@ mod tests {
         assert_eq!(poll.next("create", Duration::from_millis(100)), Duration::from_millis(200));
         assert_eq!(poll.next("create", Duration::from_secs(4)), Duration::from_secs(2));
         assert_eq!(poll.next("create", Duration::from_secs(60)), Duration::from_secs(5));
-        poll.learn("create", Duration::from_secs(20));
+        poll.learn("create", Some(Duration::from_secs(18)), Duration::from_secs(22));
         assert_eq!(poll.next("create", Duration::ZERO), Duration::from_secs(19));
         assert_eq!(poll.next("create", Duration::from_secs(19)), Duration::from_secs(2));
         // Another kind learns nothing from it.
         assert_eq!(poll.next("delete", Duration::ZERO), Duration::ZERO);
+    }
+
+    #[test]
+    fn an_emulator_done_on_the_second_look_does_not_stretch_the_schedule() {
+        // The sandbox finishes a creation on its second status poll, whatever the time.
+        // The estimate settles near ten of the smallest steps instead of growing a step a time.
+        let poll = LearnedPoll::new(Duration::from_millis(5), Duration::from_secs(5));
+        let mut waits = Vec::new();
+        for _ in 0..1000 {
+            let first = poll.next("create", Duration::ZERO);
+            let second = first + poll.next("create", first);
+            poll.learn("create", Some(first), second);
+            waits.push(second);
+        }
+        let longest = waits.iter().max().copied().unwrap_or_default();
+        assert!(longest < Duration::from_millis(60), "a creation waited {longest:?}");
     }
 }

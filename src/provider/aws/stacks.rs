@@ -145,13 +145,15 @@ impl AwsProvider {
     ) -> ProviderResult<Option<StackState>> {
         let kind = format!("{verb} {name}");
         let started = Instant::now();
+        let mut unfinished = None;
         loop {
             tokio::time::sleep(self.stack_polls.next(&kind, started.elapsed())).await;
+            let asked = started.elapsed();
             let state = self.describe(cfn, account_id, region, name).await?;
             match &state {
-                Some(s) if s.status.is_in_progress() => {}
+                Some(s) if s.status.is_in_progress() => unfinished = Some(asked),
                 _ => {
-                    self.stack_polls.learn(&kind, started.elapsed());
+                    self.stack_polls.learn(&kind, unfinished, asked);
                     return Ok(state);
                 }
             }

@@ -263,7 +263,7 @@ impl Provider for SandboxProvider {
     }
 
     fn create_account_poll_interval(&self) -> std::time::Duration {
-        std::time::Duration::from_millis(5)
+        std::time::Duration::from_millis(1)
     }
 
     async fn read(&self) -> ProviderResult<OrgState> {

@@ -147,8 +147,8 @@ struct State {
 pub enum Verdict {
     /// Wait this long, then forward it.
     Forward(Duration),
-    /// Answer this instead (throttled), after this long.
-    Throttle(Duration, hyper::Response<http_body_util::Full<bytes::Bytes>>),
+    /// Answer this instead (throttled, or a service moto lacks), after this long.
+    Answer(Duration, hyper::Response<http_body_util::Full<bytes::Bytes>>),
 }
 
 pub struct Model {
@@ -271,9 +271,12 @@ impl Model {
         }
         if throttle {
             s.throttled += 1;
-            return Verdict::Throttle(latency, throttled(&call.service));
+            return Verdict::Answer(latency, throttled(&call.service));
         }
         *s.admitted.entry(key).or_default() += 1;
+        if call.service == "support" {
+            return Verdict::Answer(latency, basic_support_plan());
+        }
         Verdict::Forward(latency)
     }
 
@@ -378,6 +381,18 @@ impl Model {
         let one_latency = self.service("organizations").map_or(0.0, |p| p.latency_ms / 1000.0 * scale);
         Floor { seconds: seconds + one_latency, bound_by, requests, throttled: s.throttled }
     }
+}
+
+/// What the Support API answers an account on the Basic plan (every new account is): moto has
+/// no Support API, and org-formation asks each account for its plan.
+fn basic_support_plan() -> hyper::Response<http_body_util::Full<bytes::Bytes>> {
+    let body = r#"{"__type":"SubscriptionRequiredException","message":"AWS Premium Support Subscription is required to use this service."}"#;
+    let mut r = hyper::Response::new(http_body_util::Full::new(bytes::Bytes::from(body)));
+    *r.status_mut() = hyper::StatusCode::BAD_REQUEST;
+    if let Ok(v) = "application/x-amz-json-1.1".parse() {
+        r.headers_mut().insert("content-type", v);
+    }
+    r
 }
 
 /// The throttling error each service answers with, in its protocol.

@@ -82,7 +82,7 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Response<
     if let (Some(model), Some(call)) = (&shared.model, &call) {
         match model.admit(call) {
             super::aws_model::Verdict::Forward(latency) => tokio::time::sleep(latency).await,
-            super::aws_model::Verdict::Throttle(latency, answer) => {
+            super::aws_model::Verdict::Answer(latency, answer) => {
                 tokio::time::sleep(latency).await;
                 return Ok(answer);
             }
