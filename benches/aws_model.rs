@@ -63,11 +63,7 @@ async fn modelled_run(
     args: &[&str],
 ) -> (Measured, aws_model::Floor) {
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    modelled(moto, params, replay, move |env| {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        measured(&args, &env)
-    })
-    .await
+    Tool::Orgctl.run(moto, params, replay, &args).await
 }
 
 /// One run of `run` (given the environment that sends it through the model to moto) under a
@@ -90,49 +86,114 @@ async fn modelled(
     (run, floor)
 }
 
-/// org-formation with `args` under the model, from `dir`.
-async fn org_formation_run(
-    moto: &moto::Moto,
-    params: &aws_model::Params,
-    args: &[&str],
-) -> (Measured, aws_model::Floor) {
-    let cli = common::org_formation::cli();
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    modelled(moto, params, None, move |env| {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let (seconds, _, peak_mb) = common::timed(&cli, &args, &env);
-        Measured { seconds, requests: 0, peak_mb }
-    })
-    .await
+/// The two tools compared.
+#[derive(Clone, Copy)]
+enum Tool {
+    OrgFormation,
+    Orgctl,
 }
 
-/// org-formation next to orgctl, each on its own moto: `update` and `apply` creating `n`
-/// accounts (time scale 0.02), then again with nothing to change (the model's default scale).
+impl Tool {
+    fn name(self) -> &'static str {
+        match self {
+            Tool::OrgFormation => "org-formation",
+            Tool::Orgctl => "orgctl",
+        }
+    }
+
+    /// The command that makes the organization match `file`.
+    fn deploy(self, file: &str) -> Vec<String> {
+        let args: &[&str] = match self {
+            Tool::OrgFormation => &["update", file],
+            Tool::Orgctl => &["apply", file, "--auto-approve"],
+        };
+        args.iter().map(|a| a.to_string()).collect()
+    }
+
+    /// The runs with nothing to change, each with what it does.
+    fn again(self, file: &str) -> Vec<(&'static str, Vec<String>)> {
+        let forced = [self.deploy(file), vec!["--force-deploy".to_string()]].concat();
+        match self {
+            // org-formation compares the file's hash with the one in its state and stops;
+            // --force-deploy makes it read the organization and compare, as orgctl always does.
+            Tool::OrgFormation => vec![
+                ("update (file unchanged: AWS not read)", self.deploy(file)),
+                ("update --force-deploy (AWS read)", forced),
+            ],
+            Tool::Orgctl => vec![("apply (AWS read, drift-aware)", self.deploy(file))],
+        }
+    }
+
+    /// One run of `args` under a fresh model.
+    async fn run(
+        self,
+        moto: &moto::Moto,
+        params: &aws_model::Params,
+        replay: Option<&Arc<aws_model::Replay>>,
+        args: &[String],
+    ) -> (Measured, aws_model::Floor) {
+        let args = args.to_vec();
+        let cli = match self {
+            Tool::OrgFormation => common::org_formation::cli(),
+            Tool::Orgctl => std::path::PathBuf::from(env!("CARGO_BIN_EXE_orgctl")),
+        };
+        modelled(moto, params, replay, move |env| {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            match self {
+                Tool::Orgctl => measured(&args, &env),
+                Tool::OrgFormation => {
+                    let (seconds, _, peak_mb) = common::timed(&cli, &args, &env);
+                    Measured { seconds, requests: 0, peak_mb }
+                }
+            }
+        })
+        .await
+    }
+}
+
+/// org-formation next to orgctl under the same model, each on its own moto: creating `n`
+/// accounts (time scale 0.02; beyond 300 accounts the creation is set-up, not measured), then
+/// runs with nothing to change (the model's default scale; moto's answers to reads recorded by a
+/// first run and replayed, as in `plan`). Requests are counted by the model for both tools.
 async fn side_by_side(n: usize, dir: &std::path::Path) {
     let file = dir.join(format!("org-{n}.yml"));
     std::fs::write(&file, generated_org(n)).expect("write org");
     let file = file.to_str().expect("utf-8").to_string();
     let create = model_params(Some(0.02));
     let again = model_params(None);
-    let (mut created, mut unchanged) = (Vec::new(), Vec::new());
-    let (mut of_created, mut of_unchanged, mut of_forced) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..run_count() {
-        let moto = moto::Moto::start().await;
-        of_created.push(org_formation_run(&moto, &create, &["update", &file]).await);
-        // Unchanged file: org-formation compares its hash with the one in its state and stops;
-        // --force-deploy makes it read the organization and compare, as orgctl always does.
-        of_unchanged.push(org_formation_run(&moto, &again, &["update", &file]).await);
-        of_forced.push(org_formation_run(&moto, &again, &["update", &file, "--force-deploy"]).await);
-        let moto = moto::Moto::start().await;
-        created.push(modelled_run(&moto, &create, None, &["apply", &file, "--auto-approve"]).await);
-        unchanged.push(modelled_run(&moto, &again, None, &["apply", &file, "--auto-approve"]).await);
+    // Set-up only: no latency to speak of, no throttling.
+    let mut instant = again.clone();
+    instant.time_scale = 1e-6;
+    for tool in [Tool::OrgFormation, Tool::Orgctl] {
+        let deploy = tool.deploy(&file);
+        let moto = if n <= 300 {
+            let mut runs = Vec::new();
+            let mut last = None;
+            for _ in 0..run_count() {
+                let moto = moto::Moto::start().await;
+                runs.push(tool.run(&moto, &create, None, &deploy).await);
+                last = Some(moto);
+            }
+            report(
+                &format!("{} {}, create {n} accounts (time scale {})", tool.name(), deploy[0], create.time_scale),
+                &runs,
+            );
+            last.expect("one run at least")
+        } else {
+            let moto = moto::Moto::start().await;
+            tool.run(&moto, &instant, None, &deploy).await;
+            moto
+        };
+        for (label, args) in tool.again(&file) {
+            let replay = Arc::new(aws_model::Replay::default());
+            tool.run(&moto, &again, Some(&replay), &args).await;
+            let mut runs = Vec::new();
+            for _ in 0..run_count() {
+                runs.push(tool.run(&moto, &again, Some(&replay), &args).await);
+            }
+            report(&format!("{} {label}, nothing to change, {n} accounts", tool.name()), &runs);
+        }
     }
-    let scale = create.time_scale;
-    report(&format!("org-formation update, create {n} accounts (time scale {scale})"), &of_created);
-    report(&format!("orgctl apply, create {n} accounts (time scale {scale})"), &created);
-    report(&format!("org-formation update, nothing to change, {n} accounts (file unchanged: not read)"), &of_unchanged);
-    report(&format!("org-formation update --force-deploy, nothing to change, {n} accounts"), &of_forced);
-    report(&format!("orgctl apply, nothing to change, {n} accounts"), &unchanged);
 }
 
 fn report(label: &str, runs: &[(Measured, aws_model::Floor)]) {
@@ -149,16 +210,18 @@ fn report(label: &str, runs: &[(Measured, aws_model::Floor)]) {
 }
 
 /// A moto server holding the organization `org_file` describes, built inside moto in seconds
-/// (`benches/moto_seeded.py`, from the sandbox organization orgctl applies the file to) rather
-/// than through moto's HTTP API, which takes over 17 minutes for 5,000 accounts.
+/// (`benches/moto_seeded.py`, from a sandbox organization that matches the file) rather than
+/// through moto's HTTP API, which takes over 17 minutes for 5,000 accounts.
 fn seeded_moto(org_file: &str, dir: &std::path::Path) -> moto::Moto {
+    let desired = orgctl::spec::load(std::path::Path::new(org_file), &Default::default())
+        .desired
+        .expect("the generated org is valid");
     let sandbox = dir.join("seed.json");
-    let sandbox = sandbox.to_str().expect("utf-8");
-    measured(&["apply", org_file, "--sandbox", sandbox, "--create-sandbox", "--auto-approve"], &[]);
+    orgctl::provider::sandbox::SandboxProvider::seed(&sandbox, common::matching_state(&desired)).expect("seed");
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/moto_seeded.py");
     moto::Moto::serve(|port| {
         let mut command = std::process::Command::new(moto::Moto::python());
-        command.arg(&script).arg(sandbox).arg(port.to_string()).stdout(std::process::Stdio::null());
+        command.arg(&script).arg(&sandbox).arg(port.to_string()).stdout(std::process::Stdio::null());
         command
     })
 }

@@ -12,6 +12,7 @@ Used by `benches/aws_model.rs` only; the test suite starts moto_server itself.
 """
 
 import json
+import logging
 import sys
 import threading
 
@@ -102,6 +103,7 @@ def main():
     sandbox, port = sys.argv[1], int(sys.argv[2])
     with open(sandbox, encoding="utf-8") as f:
         seed(json.load(f)["org"])
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     threading.Event().wait()

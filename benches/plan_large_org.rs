@@ -5,12 +5,10 @@
 //! process so that its peak memory (VmHWM) counts only parse + validate + read + plan.
 //! Targets on the 2-core reference machine: under 1 s and under 300 MB.
 
-use orgctl::model::{AccountState, OrgState, OuState, PolicyState, RootState, Tags, FULL_AWS_ACCESS_ID, OWNER_TAG};
+use orgctl::model::OrgState;
 use orgctl::provider::sandbox::SandboxProvider;
 use orgctl::provider::Provider;
-use orgctl::spec::desired::{DesiredOrg, Parent};
 use orgctl::spec::{self, LoadOptions};
-use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 use std::time::Instant;
@@ -18,6 +16,9 @@ use std::time::Instant;
 const ACCOUNTS: usize = 5_000;
 const SCPS: usize = 50;
 const RUNS: usize = 5;
+
+mod common;
+use common::matching_state;
 
 /// 10 top-level OUs, 7 children each, 6 grandchildren each: 10 + 70 + 420 = 500 OUs.
 fn generate_org() -> String {
@@ -70,94 +71,6 @@ fn generate_org() -> String {
         );
     }
     y
-}
-
-/// The live organization that matches `desired` exactly, with AWS-like ids.
-fn matching_state(desired: &DesiredOrg) -> OrgState {
-    let root_id = "r-bench".to_string();
-    let owner = |lid: &str| Tags::from([(OWNER_TAG.to_string(), lid.to_string())]);
-    let ou_id = |lid: &str| format!("ou-bench-{lid}");
-    let policy_id = |lid: &str| format!("p-{lid}");
-    let parent_id = |p: &Parent| match p {
-        Parent::Root => root_id.clone(),
-        Parent::Ou(lid) => ou_id(lid),
-    };
-    let mut policies: BTreeMap<String, PolicyState> = desired
-        .policies
-        .iter()
-        .map(|p| {
-            let state = PolicyState {
-                id: policy_id(&p.logical_id),
-                name: p.name.clone(),
-                description: p.description.clone(),
-                content: p.content.clone(),
-                aws_managed: false,
-                policy_type: Default::default(),
-                tags: owner(&p.logical_id),
-                targets: Vec::new(),
-            };
-            (state.id.clone(), state)
-        })
-        .collect();
-    let mut full = PolicyState {
-        id: FULL_AWS_ACCESS_ID.into(),
-        name: "FullAWSAccess".into(),
-        description: String::new(),
-        content: "{}".into(),
-        aws_managed: true,
-        policy_type: Default::default(),
-        tags: Tags::new(),
-        targets: vec![root_id.clone()],
-    };
-    let mut attach = |target: &str, scps: &[String]| {
-        for lid in scps {
-            if let Some(p) = policies.get_mut(&policy_id(lid)) {
-                p.targets.push(target.to_string());
-            }
-        }
-    };
-    attach(&root_id, &desired.root_scps);
-    let mut ous = BTreeMap::new();
-    for ou in &desired.ous {
-        let id = ou_id(&ou.logical_id);
-        attach(&id, &ou.scps);
-        full.targets.push(id.clone());
-        ous.insert(
-            id.clone(),
-            OuState { id, name: ou.name.clone(), parent_id: parent_id(&ou.parent), tags: owner(&ou.logical_id) },
-        );
-    }
-    let mut accounts = BTreeMap::new();
-    for (i, a) in desired.accounts.iter().enumerate() {
-        let id = a.account_id.clone().unwrap_or_else(|| format!("{:012}", 200_000_000_000u64 + i as u64));
-        let mut tags = a.tags.clone().unwrap_or_default();
-        tags.extend(owner(&a.logical_id));
-        full.targets.push(id.clone());
-        attach(&id, &a.scps);
-        accounts.insert(
-            id.clone(),
-            AccountState {
-                id,
-                name: a.name.clone().unwrap_or_default(),
-                email: a.email.clone().unwrap_or_default(),
-                parent_id: parent_id(&a.parent),
-                status: orgctl::model::AccountStatus::Active,
-                tags,
-                alias: a.alias.clone(),
-                password_policy: a.password_policy.clone(),
-            },
-        );
-    }
-    policies.insert(full.id.clone(), full);
-    OrgState {
-        organization_id: "o-bench".into(),
-        management_account_id: desired.management_account_id.clone(),
-        root: RootState { id: root_id, scp_enabled: true, other_policy_types: Vec::new(), tags: Tags::new() },
-        ous,
-        accounts,
-        policies,
-        pending_create_requests: Vec::new(),
-    }
 }
 
 /// Changes 1% of the organization: 50 accounts (a third moved to another OU, a third with a
