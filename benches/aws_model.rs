@@ -112,13 +112,13 @@ impl Tool {
 
     /// The runs with nothing to change, each with what it does.
     fn again(self, file: &str) -> Vec<(&'static str, Vec<String>)> {
-        let forced = [self.deploy(file), vec!["--force-deploy".to_string()]].concat();
+        let args = |a: &[&str]| a.iter().map(|a| a.to_string()).collect();
         match self {
-            // org-formation compares the file's hash with the one in its state and stops;
-            // --force-deploy makes it read the organization and compare, as orgctl always does.
+            // `update` compares the file's hash with the one in its state and stops there;
+            // `create-change-set` reads the organization and compares, as orgctl always does.
             Tool::OrgFormation => vec![
                 ("update (file unchanged: AWS not read)", self.deploy(file)),
-                ("update --force-deploy (AWS read)", forced),
+                ("create-change-set (AWS read)", args(&["create-change-set", file])),
             ],
             Tool::Orgctl => vec![("apply (AWS read, drift-aware)", self.deploy(file))],
         }
@@ -169,7 +169,9 @@ async fn side_by_side(n: usize, dir: &std::path::Path) {
         let moto = if n <= 300 {
             let mut runs = Vec::new();
             let mut last = None;
-            for _ in 0..run_count() {
+            // BENCH_CREATE_RUNS: org-formation creates one account at a time (minutes a run).
+            let create_runs = std::env::var("BENCH_CREATE_RUNS").ok().and_then(|r| r.parse().ok());
+            for _ in 0..create_runs.unwrap_or_else(run_count) {
                 let moto = moto::Moto::start().await;
                 runs.push(tool.run(&moto, &create, None, &deploy).await);
                 last = Some(moto);
@@ -292,8 +294,9 @@ async fn stacks(dir: &std::path::Path) {
     let org_file = dir.join("organization.yml").to_str().expect("utf-8").to_string();
     let tasks = tasks.to_str().expect("utf-8").to_string();
     // 200 stack operations one at a time take 200 × 20 s on AWS: a finer time scale keeps the
-    // run to minutes (the ratio between the two concurrencies is what is measured).
-    let params = model_params(Some(0.02));
+    // run to minutes (the ratio between the two concurrencies is what is measured). Below 0.05,
+    // a stack operation takes less time than moto needs for the requests around it.
+    let params = model_params(Some(0.05));
     for concurrency in ["1", "16"] {
         let mut runs = Vec::new();
         for _ in 0..run_count() {
@@ -303,10 +306,13 @@ async fn stacks(dir: &std::path::Path) {
             tokio::task::spawn_blocking(move || measured(&["apply", &org_file, "--auto-approve"], &env))
                 .await
                 .expect("org");
-            runs.push(
-                modelled_run(&moto, &params, None, &["apply", &tasks, "--auto-approve", "--concurrency", concurrency])
-                    .await,
-            );
+            // A plan first records moto's answers to the reads (the organization, the accounts,
+            // the empty stack lists), replayed by the measured apply as in `plan`; the stack
+            // writes and the waits for them always go to moto and the model.
+            let replay = Arc::new(aws_model::Replay::default());
+            modelled_run(&moto, &params, Some(&replay), &["plan", &tasks]).await;
+            let apply = ["apply", &tasks, "--auto-approve", "--concurrency", concurrency];
+            runs.push(modelled_run(&moto, &params, Some(&replay), &apply).await);
         }
         report(
             &format!("apply, {} stacks, --concurrency {concurrency} (time scale {})", ACCOUNTS * 2, params.time_scale),
