@@ -4,6 +4,7 @@
 //! plans again from the live organization and finishes the job.
 
 mod operation;
+mod ready;
 pub mod retry;
 mod workload;
 
@@ -12,9 +13,9 @@ use operation::{execute, CreatedIds};
 use retry::RetryPolicy;
 
 use crate::plan::check::{check_structure, Defect};
-use crate::plan::{Change, Operation, Plan};
-use crate::provider::{Provider, CREATIONS_IN_PROGRESS};
-use std::collections::VecDeque;
+use crate::plan::{Change, Plan};
+use crate::provider::Provider;
+use ready::Ready;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinSet;
@@ -87,25 +88,6 @@ impl ApplyReport {
     }
 }
 
-/// A limit some changes share besides `concurrency`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Pool<'a> {
-    /// A task's MaxConcurrentStacks.
-    Group(&'a str),
-    /// Account creations in progress. Counted by the scheduler rather than awaited inside a
-    /// running change, so that creations waiting their turn do not hold the places where the
-    /// new accounts' moves, tags and policies run meanwhile.
-    AccountCreations,
-}
-
-/// The pool `change` counts against, with the pool's limit.
-fn pool_of(change: &Change) -> Option<(Pool<'_>, usize)> {
-    if matches!(change.operation, Operation::CreateAccount { .. }) {
-        return Some((Pool::AccountCreations, CREATIONS_IN_PROGRESS));
-    }
-    change.group.as_ref().map(|g| (Pool::Group(&g.name), g.limit.max(1)))
-}
-
 /// Runs the plan's changes in dependency order. A plan whose structure is broken (ids out of
 /// order, edges to nowhere, a cycle) is refused before anything runs.
 pub async fn apply(
@@ -135,21 +117,15 @@ pub async fn apply(
         }
     }
     let mut outcomes: Vec<Option<Outcome>> = vec![None; n];
-    let mut ready: VecDeque<usize> = (0..n).filter(|&i| waiting_on[i] == 0).collect();
+    let mut ready = Ready::default();
+    for i in (0..n).filter(|&i| waiting_on[i] == 0) {
+        ready.push(i, &plan.changes[i]);
+    }
     let ids = Arc::new(CreatedIds::default());
     let mut running = JoinSet::new();
-    // Changes in flight per pool.
-    let mut in_pool: std::collections::HashMap<Pool<'_>, usize> = std::collections::HashMap::new();
-    let has_room = |change: &Change, in_pool: &std::collections::HashMap<Pool<'_>, usize>| {
-        pool_of(change).is_none_or(|(pool, limit)| in_pool.get(&pool).copied().unwrap_or(0) < limit)
-    };
     loop {
         while running.len() < options.concurrency {
-            let Some(pos) = ready.iter().position(|&i| has_room(&plan.changes[i], &in_pool)) else { break };
-            let Some(i) = ready.remove(pos) else { break };
-            if let Some((pool, _)) = pool_of(&plan.changes[i]) {
-                *in_pool.entry(pool).or_default() += 1;
-            }
+            let Some(i) = ready.start() else { break };
             let change = plan.changes[i].clone();
             let (provider, ids, progress, options) = (provider.clone(), ids.clone(), progress.clone(), options.clone());
             running.spawn(async move {
@@ -174,11 +150,7 @@ pub async fn apply(
                 continue;
             }
         };
-        if let Some((pool, _)) = pool_of(&plan.changes[i]) {
-            if let Some(n) = in_pool.get_mut(&pool) {
-                *n = n.saturating_sub(1);
-            }
-        }
+        ready.finished(&plan.changes[i]);
         // Settle the change, then everything that waited on it: a hard dependent of a change
         // that did not succeed is skipped (and settles in turn), the others may become ready.
         let mut settled = vec![(i, outcome)];
@@ -201,7 +173,7 @@ pub async fn apply(
                 }
                 waiting_on[d] -= 1;
                 if waiting_on[d] == 0 {
-                    ready.push_back(d);
+                    ready.push(d, &plan.changes[d]);
                 }
             }
         }
