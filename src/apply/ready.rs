@@ -72,3 +72,53 @@ impl<'a> Ready<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Action;
+
+    fn change(id: usize, operation: Operation) -> Change {
+        Change {
+            id,
+            action: Action::Add,
+            subject: String::new(),
+            summary: String::new(),
+            operation,
+            diff: Vec::new(),
+            depends_on: Vec::new(),
+            after: Vec::new(),
+            group: None,
+        }
+    }
+
+    fn creation(id: usize) -> Change {
+        let email = format!("aws+{id}@example.com");
+        change(
+            id,
+            Operation::CreateAccount {
+                logical_id: format!("A{id}"),
+                name: email.clone(),
+                email,
+                tags: Default::default(),
+            },
+        )
+    }
+
+    #[test]
+    fn five_creations_at_most_and_the_rest_passes_the_waiting_ones_in_order() {
+        let creations: Vec<Change> = (0..8).map(creation).collect();
+        let other = change(8, Operation::EnableServiceAccess { service: "sso.amazonaws.com".into() });
+        let mut ready = Ready::default();
+        for (i, c) in creations.iter().enumerate() {
+            ready.push(i, c);
+        }
+        ready.push(8, &other);
+        // The first five creations, then what else is ready, then nothing until one finishes.
+        let started: Vec<usize> = std::iter::from_fn(|| ready.start()).collect();
+        assert_eq!(started, [0, 1, 2, 3, 4, 8]);
+        ready.finished(&creations[2]);
+        assert_eq!(ready.start(), Some(5));
+        assert_eq!(ready.start(), None);
+    }
+}
