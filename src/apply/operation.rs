@@ -275,7 +275,7 @@ async fn known_values(
     let mut known = std::collections::HashMap::new();
     for unknown in wanted {
         let value = match &unknown {
-            Unknown::AccountId(lid) => ids.get(lid),
+            Unknown::Id(lid) => ids.get(lid),
             Unknown::Export { account, region, name } => {
                 let is_id = account.len() == 12 && account.chars().all(|c| c.is_ascii_digit());
                 let account_id = if is_id { Some(account.clone()) } else { ids.get(account) };

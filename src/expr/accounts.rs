@@ -51,6 +51,11 @@ pub trait AccountFacts {
     fn account_id(&self, account: &str) -> Option<String>;
     /// Any other attribute, when the account has it.
     fn attribute(&self, account: &str, attribute: &AccountAttribute) -> Option<String>;
+    /// `!Ref` of a resource of the organization that is not an account (the root, an OU, a
+    /// policy): its AWS id, unknown until created; `None` when `name` is no such resource.
+    fn resource_id(&self, _name: &str) -> Option<Text> {
+        None
+    }
 }
 
 /// `attribute` (`None`: the AccountId, as `!Ref` reads it) of `account`. An AccountId not known
@@ -64,7 +69,7 @@ pub fn account_attribute(facts: &dyn AccountFacts, account: &str, attribute: Opt
     if parsed == AccountAttribute::AccountId {
         return Ok(match facts.account_id(account) {
             Some(id) => Text::known(id),
-            None => Text::unknown(Unknown::AccountId(account.to_string())),
+            None => Text::unknown(Unknown::Id(account.to_string())),
         });
     }
     facts

@@ -493,7 +493,7 @@ mod tests {
                 ("Region", None) => Value::from("eu-west-1"),
                 ("Dev", None) => Value::from("222222222222"),
                 ("Dev", Some("Alias")) => Value::from("acme-dev"),
-                ("Prod", None) => Value::Text(Text::unknown(Unknown::AccountId("Prod".into()))),
+                ("Prod", None) => Value::Text(Text::unknown(Unknown::Id("Prod".into()))),
                 _ => return None,
             }))
         }
@@ -558,9 +558,9 @@ mod tests {
     #[test]
     fn unknowns_flow_through_text_and_stop_functions_that_need_the_value() {
         let value = eval("!Sub 'arn:aws:iam::${Prod}:root'", false).unwrap();
-        assert_eq!(value, "arn:aws:iam::<AccountId of Prod, (known after apply)>:root");
+        assert_eq!(value, "arn:aws:iam::<id of Prod, (known after apply)>:root");
         let joined = eval("!Join [',', [!Ref Prod, !Ref Dev]]", false).unwrap();
-        assert_eq!(joined, "<AccountId of Prod, (known after apply)>,222222222222");
+        assert_eq!(joined, "<id of Prod, (known after apply)>,222222222222");
         assert_eq!(eval("!MD5 [!Ref Prod]", false).unwrap_err().code, "unknown-at-plan");
     }
 }

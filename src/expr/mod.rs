@@ -2,6 +2,7 @@
 //! evaluated here, into JSON whose text may hold values known only after apply.
 
 mod accounts;
+mod cfn;
 mod error;
 mod eval;
 mod functions;
@@ -9,6 +10,7 @@ mod text;
 mod value;
 
 pub use accounts::{account_attribute, AccountAttribute, AccountFacts, ACCOUNT_ATTRIBUTES};
+pub use cfn::StackValues;
 pub use error::EvalError;
 pub use eval::{evaluate, evaluate_text, getatt_parts, intrinsic, references, Reference, Scope};
 pub use functions::directory_hash;

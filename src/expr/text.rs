@@ -14,8 +14,11 @@ pub const KNOWN_AFTER_APPLY: &str = "(known after apply)";
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Unknown {
-    /// The AccountId of an account (by logical id) that this apply creates.
-    AccountId(String),
+    /// The AWS id of a resource of the organization file (by logical id) that this apply
+    /// creates: an account's AccountId, an OU's or a policy's id. (Plans saved before OUs and
+    /// policies could be named call it `account_id`.)
+    #[serde(alias = "account_id")]
+    Id(String),
     /// The value of a CloudFormation export (`!CopyValue`) not there yet: read when the stack
     /// deploys. `account` is an AccountId, or the logical id of an account this apply creates.
     Export { account: String, region: String, name: String },
@@ -24,7 +27,7 @@ pub enum Unknown {
 impl fmt::Display for Unknown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Unknown::AccountId(account) => write!(f, "<AccountId of {account}, {KNOWN_AFTER_APPLY}>"),
+            Unknown::Id(logical_id) => write!(f, "<id of {logical_id}, {KNOWN_AFTER_APPLY}>"),
             Unknown::Export { account, region, name } => {
                 write!(f, "<export {name} of {account}/{region}, {KNOWN_AFTER_APPLY}>")
             }
@@ -161,7 +164,7 @@ impl Text {
         Ok(out)
     }
 
-    /// The text as the plan shows it: unknowns as `<AccountId of X, (known after apply)>`.
+    /// The text as the plan shows it: unknowns as `<id of X, (known after apply)>`.
     pub fn shown(&self) -> String {
         let mut out = String::new();
         for piece in &self.0 {
@@ -195,21 +198,23 @@ mod tests {
         let plain = Text::known("abc");
         assert_eq!(serde_json::to_string(&plain).unwrap(), "\"abc\"");
         let mut mixed = Text::known("arn:aws:iam::");
-        mixed.push_unknown(Unknown::AccountId("Prod".into()));
+        mixed.push_unknown(Unknown::Id("Prod".into()));
         mixed.push_str(":root");
         let saved = serde_json::to_string(&mixed).unwrap();
-        assert_eq!(saved, r#"["arn:aws:iam::",{"account_id":"Prod"},":root"]"#);
+        assert_eq!(saved, r#"["arn:aws:iam::",{"id":"Prod"},":root"]"#);
         let back: Text = serde_json::from_str(&saved).unwrap();
         assert_eq!(back, mixed);
+        let older: Text = serde_json::from_str(r#"["arn:aws:iam::",{"account_id":"Prod"},":root"]"#).unwrap();
+        assert_eq!(older, mixed);
     }
 
     #[test]
     fn resolve_fills_unknowns_or_names_the_first_missing() {
         let mut t = Text::known("id=");
-        t.push_unknown(Unknown::AccountId("Prod".into()));
+        t.push_unknown(Unknown::Id("Prod".into()));
         assert_eq!(t.resolve(|_| Some("111111111111".into())).unwrap(), "id=111111111111");
-        assert_eq!(t.resolve(|_| None).unwrap_err(), Unknown::AccountId("Prod".into()));
-        assert_eq!(t.shown(), "id=<AccountId of Prod, (known after apply)>");
+        assert_eq!(t.resolve(|_| None).unwrap_err(), Unknown::Id("Prod".into()));
+        assert_eq!(t.shown(), "id=<id of Prod, (known after apply)>");
         assert!(!t.is_known());
     }
 }

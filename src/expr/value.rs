@@ -179,13 +179,13 @@ mod tests {
     #[test]
     fn json_text_keeps_unknowns_as_pieces_and_escapes_the_rest() {
         let mut arn = Text::known("arn:aws:iam::");
-        arn.push_unknown(Unknown::AccountId("Prod".into()));
+        arn.push_unknown(Unknown::Id("Prod".into()));
         arn.push_str(":root \"x\"");
         let v = Value::Map(vec![("Principal".into(), Value::List(vec![Value::Text(arn), Value::Bool(true)]))]);
         let text = v.to_json_text();
         let filled = text.resolve(|_| Some("111111111111".into())).unwrap();
         assert_eq!(filled, r#"{"Principal":["arn:aws:iam::111111111111:root \"x\"",true]}"#);
         assert!(v.known().is_none());
-        assert_eq!(v.unknowns(), vec![Unknown::AccountId("Prod".into())]);
+        assert_eq!(v.unknowns(), vec![Unknown::Id("Prod".into())]);
     }
 }

@@ -69,7 +69,7 @@ pub struct StackSpec<T = String> {
     pub access_role: Option<String>,
     /// `TaskViaRoleArn`: the role assumed first, from which `access_role` is assumed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub via_role_arn: Option<String>,
+    pub via_role_arn: Option<T>,
     /// `StackPolicy` (or `UpdateProtection`'s deny-all-updates policy), as JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stack_policy: Option<String>,
@@ -91,7 +91,7 @@ impl StackSpec<Text> {
             termination_protection: self.termination_protection,
             role_arn: self.role_arn.as_ref().map(|r| r.resolve(&value)).transpose()?,
             access_role: self.access_role.clone(),
-            via_role_arn: self.via_role_arn.clone(),
+            via_role_arn: self.via_role_arn.as_ref().map(|r| r.resolve(&value)).transpose()?,
             stack_policy: self.stack_policy.clone(),
             disable_rollback: self.disable_rollback,
         })

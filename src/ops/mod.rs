@@ -71,7 +71,7 @@ pub async fn plan(
     let stacks = match tasks {
         Some(tasks) => {
             skip_organization_if_asked(tasks, &mut plan);
-            let targets = plan::stacks::stack_targets(tasks, desired, &state).map_err(PlanError::Invalid)?;
+            let targets = plan::stacks::stack_targets(tasks, desired, &state, &plan).map_err(PlanError::Invalid)?;
             let snapshot = read::snapshot(provider, &targets).await?;
             plan::stacks::plan_stacks(&targets, &snapshot, tasks, desired, &state, &mut plan, prune)
                 .map_err(PlanError::Invalid)?;

@@ -316,6 +316,11 @@ pub struct Plan {
     /// Set in a saved plan: see [`super::saved::digest`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
+    /// The AWS id of every resource of the organization file that exists (accounts, OUs,
+    /// policies, the root), by logical id: what a task file's `!Ref` of one reads while the
+    /// stacks are planned. Not saved: the operations carry what apply needs.
+    #[serde(skip)]
+    pub existing_ids: std::collections::HashMap<String, String>,
 }
 
 /// A stable hash of stacks (in any order).

@@ -64,6 +64,14 @@ pub fn plan(desired: &DesiredOrg, actual: &OrgState, limits: &Limits, provider: 
     if p.errors.has_errors() {
         return Err(p.errors);
     }
+    let mut existing_ids: HashMap<String, String> = [&p.account_handles, &p.ou_handles, &p.policy_handles]
+        .into_iter()
+        .flatten()
+        .filter_map(|(lid, handle)| Some((lid.clone(), handle.existing_id()?.to_string())))
+        .collect();
+    if let Some(root) = &desired.root_logical_id {
+        existing_ids.insert(root.clone(), actual.root.id.clone());
+    }
     Ok(Plan {
         format: PLAN_FORMAT.into(),
         orgctl_version: env!("CARGO_PKG_VERSION").into(),
@@ -76,6 +84,7 @@ pub fn plan(desired: &DesiredOrg, actual: &OrgState, limits: &Limits, provider: 
         stacks_fingerprint: None,
         unchanged_stacks: 0,
         digest: None,
+        existing_ids,
     })
 }
 
@@ -174,7 +183,7 @@ fn resolve_deferred(
     let mut out = desired.clone();
     for pending in &desired.pending {
         let filled = pending.value.resolve(|unknown| match unknown {
-            Unknown::AccountId(id) => matches.get(id).map(|a| a.id.clone()),
+            Unknown::Id(id) => matches.get(id).map(|a| a.id.clone()),
             // Org files have no !CopyValue.
             Unknown::Export { .. } => None,
         });
@@ -186,7 +195,7 @@ fn resolve_deferred(
                     .resource(&pending.owner)
                     .property(&pending.property),
             ),
-            (Err(Unknown::AccountId(missing)), _) => errors.push(
+            (Err(Unknown::Id(missing)), _) => errors.push(
                 Diagnostic::error(
                     "account-id-unknown",
                     format!("needs the AccountId of {missing}, which does not exist yet"),

@@ -5,6 +5,7 @@ pub mod check;
 pub mod delegation;
 mod describe;
 mod diff;
+mod exports;
 pub mod render;
 pub mod saved;
 pub mod settings;

@@ -39,13 +39,15 @@ pub struct StackSnapshot {
 }
 
 /// Instantiates every task's template for its targets (pure).
+/// `plan` is the organization's plan: the ids of what exists are read from it.
 pub fn stack_targets<'t>(
     tasks: &'t TaskFile,
     desired: &DesiredOrg,
     actual: &OrgState,
+    plan: &Plan,
 ) -> Result<StackTargets<'t>, Diagnostics> {
     let mut errors = Diagnostics::default();
-    let account_ids = super::diff::account_ids(desired, actual);
+    let account_ids = &plan.existing_ids;
     let lookup = |lid: &str| account_ids.get(lid).cloned();
     let mut instances: Vec<(&str, &StackTask, Vec<StackInstance>)> = Vec::new();
     for task in tasks.tasks.iter().filter(|t| !t.skip) {
@@ -118,7 +120,7 @@ pub fn plan_stacks(
     prune: bool,
 ) -> Result<(), Diagnostics> {
     let mut errors = Diagnostics::default();
-    let account_ids = super::diff::account_ids(desired, actual);
+    let account_ids = plan.existing_ids.clone();
     let lookup = |lid: &str| account_ids.get(lid).cloned();
     let rendered = &targets.instances;
     let used = &targets.used_regions;
@@ -281,6 +283,7 @@ pub fn plan_stacks(
             }
         }
     }
+    super::exports::order_by_exports(plan);
     for task in &tasks.tasks {
         let Some(mine) = by_task.get(task.name.as_str()).cloned() else { continue };
         for d in &task.depends_on {
@@ -501,7 +504,7 @@ fn stack_spec(
     tags.insert(STACK_TASK_TAG.into(), task_name.to_string());
     let account_id = match ids(&stack.target.account) {
         Some(id) => Text::known(id),
-        None => Text::unknown(Unknown::AccountId(stack.target.account.clone())),
+        None => Text::unknown(Unknown::Id(stack.target.account.clone())),
     };
     Ok(StackSpec {
         name: task.stack_name.clone(),
@@ -510,15 +513,19 @@ fn stack_spec(
         tags,
         termination_protection: task.termination_protection,
         access_role,
-        via_role_arn: task.via_role_arn.clone(),
+        via_role_arn: task.via_role_arn.as_ref().map(|n| values.text("TaskViaRoleArn", n)).transpose()?,
         stack_policy: task.stack_policy.clone(),
         disable_rollback: task.disable_rollback,
-        role_arn: task.cloudformation_role_name.as_ref().map(|r| {
-            let mut arn = Text::known("arn:aws:iam::");
-            arn.push_text(&account_id);
-            arn.push_str(&format!(":role/{r}"));
-            arn
-        }),
+        role_arn: match &task.cloudformation_role_name {
+            Some(node) => {
+                let mut arn = Text::known("arn:aws:iam::");
+                arn.push_text(&account_id);
+                arn.push_str(":role/");
+                arn.push_text(&values.text("CloudFormationRoleName", node)?);
+                Some(arn)
+            }
+            None => None,
+        },
     })
 }
 

@@ -62,7 +62,7 @@ pub fn run_for(
     let management = desired.accounts.iter().find(|a| a.is_management).map(|a| a.logical_id.as_str());
     let account_id = match ids(&target.account) {
         Some(id) => Text::known(id),
-        None => Text::unknown(Unknown::AccountId(target.account.clone())),
+        None => Text::unknown(Unknown::Id(target.account.clone())),
     };
     let evaluate = |attribute: &str, node: &crate::spec::yaml::Node, current: Option<&BTreeMap<String, Text>>| {
         let names = TargetNames {

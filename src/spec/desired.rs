@@ -66,6 +66,8 @@ pub const DEFAULT_ACCESS_ROLE: &str = "OrganizationAccountAccessRole";
 #[derive(Debug, Clone, Serialize)]
 pub struct DesiredOrg {
     pub management_account_id: String,
+    /// The logical id of the `OC::ORG::OrganizationRoot`, when the file declares one.
+    pub root_logical_id: Option<String>,
     pub root_scps: Vec<String>,
     pub root_other_policies: Vec<String>,
     pub default_access_role_name: Option<String>,
@@ -219,6 +221,7 @@ pub fn build(spec: &OrgSpec, placement: &Placement) -> DesiredOrg {
             .and_then(|m| m.account_id.as_ref())
             .map(|id| id.value.clone())
             .unwrap_or_default(),
+        root_logical_id: spec.root.as_ref().map(|r| r.logical_id.clone()),
         root_scps: spec.root.as_ref().map(|r| targets(&r.scps)).unwrap_or_default(),
         root_other_policies: spec.root.as_ref().map(|r| targets(&r.other_policies)).unwrap_or_default(),
         default_access_role_name: spec.root.as_ref().and_then(|r| r.default_access_role_name.clone()),
@@ -284,6 +287,16 @@ impl crate::expr::AccountFacts for AccountsOf<'_> {
 
     fn account_id(&self, account: &str) -> Option<String> {
         (self.ids)(account).or_else(|| self.account(account)?.account_id.clone())
+    }
+
+    fn resource_id(&self, name: &str) -> Option<crate::expr::Text> {
+        let declared = self.org.root_logical_id.as_deref() == Some(name)
+            || self.org.ous.iter().any(|o| o.logical_id == name)
+            || self.org.policies.iter().any(|p| p.logical_id == name);
+        declared.then(|| match (self.ids)(name) {
+            Some(id) => crate::expr::Text::known(id),
+            None => crate::expr::Text::unknown(crate::expr::Unknown::Id(name.to_string())),
+        })
     }
 
     fn attribute(&self, account: &str, attribute: &crate::expr::AccountAttribute) -> Option<String> {

@@ -29,6 +29,12 @@ impl ResourceKind {
         .chain([ResourceKind::PasswordPolicy])
     }
 
+    /// Whether `!Ref` of it in a task file is an AWS id (the root, an OU, a policy; accounts
+    /// too). A password policy has none.
+    pub fn has_id(self) -> bool {
+        !matches!(self, ResourceKind::PasswordPolicy)
+    }
+
     pub fn type_name(self) -> &'static str {
         match self {
             ResourceKind::MasterAccount => "OC::ORG::MasterAccount",

@@ -179,7 +179,9 @@ pub fn load(path: &Path, options: &LoadOptions) -> LoadedTasks {
                 )
             });
             let ous = spec.ous.iter().map(|ou| (ou.logical_id.clone(), ResourceKind::OrganizationalUnit));
-            accounts.chain(ous).collect()
+            let root = spec.root.iter().map(|r| (r.logical_id.clone(), ResourceKind::OrganizationRoot));
+            let policies = spec.policies.iter().map(|p| (p.logical_id.clone(), ResourceKind::Policy(p.policy_type)));
+            accounts.chain(ous).chain(root).chain(policies).collect()
         })
         .unwrap_or_default();
     let mut sources = Sources::confined(confinement);

@@ -123,12 +123,14 @@ pub struct StackTask {
     pub tags: Tags,
     pub max_concurrent_stacks: Option<u32>,
     pub failed_stack_tolerance: u32,
-    pub cloudformation_role_name: Option<String>,
+    /// `CloudFormationRoleName`, evaluated per target.
+    pub cloudformation_role_name: Option<StackParam>,
     /// `TaskRoleName`: the role to deploy with, evaluated per target (it may read
     /// `CurrentAccount`); else the account's build role.
     pub task_role_name: Option<StackParam>,
-    /// `TaskViaRoleArn`: assumed first, to assume the task role from (role chaining).
-    pub via_role_arn: Option<String>,
+    /// `TaskViaRoleArn`: assumed first, to assume the task role from (role chaining);
+    /// evaluated per target, as org-formation does (`${ManagementAccount.BuildAccessRoleName}`).
+    pub via_role_arn: Option<StackParam>,
     /// `StackPolicy` as JSON, or `UpdateProtection`'s deny-all-updates policy.
     pub stack_policy: Option<String>,
     /// `DisableStackRollbacks`.

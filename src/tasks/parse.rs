@@ -753,7 +753,7 @@ impl Parser<'_> {
         }
         let stack = StackTask {
             values: params.clone(),
-            via_role_arn: text_opt(self, "TaskViaRoleArn"),
+            via_role_arn: node.get("TaskViaRoleArn").and_then(|n| self.stack_param(n, name, "TaskViaRoleArn", params)),
             stack_policy,
             disable_rollback,
             template,
@@ -770,7 +770,9 @@ impl Parser<'_> {
             tags,
             max_concurrent_stacks,
             failed_stack_tolerance,
-            cloudformation_role_name: text_opt(self, "CloudFormationRoleName"),
+            cloudformation_role_name: node
+                .get("CloudFormationRoleName")
+                .and_then(|n| self.stack_param(n, name, "CloudFormationRoleName", params)),
             task_role_name: node.get("TaskRoleName").and_then(|n| self.stack_param(n, name, "TaskRoleName", params)),
         };
         Some(Task { name: name.into(), span, depends_on, skip, kind: TaskKind::UpdateStacks(Box::new(stack)) })

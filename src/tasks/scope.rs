@@ -118,7 +118,7 @@ impl TaskScope<'_> {
         let known = |t: &Text| -> Option<String> {
             t.as_known().map(str::to_string).or_else(|| {
                 t.unknowns().find_map(|u| match u {
-                    Unknown::AccountId(lid) => Some(lid.clone()),
+                    Unknown::Id(lid) => Some(lid.clone()),
                     Unknown::Export { .. } => None,
                 })
             })
@@ -146,9 +146,16 @@ impl TaskScope<'_> {
     }
 }
 
+/// What a name of the organization file is, to a task file.
+enum OrgName {
+    Account,
+    /// The root, an OU or a policy: `!Ref` is its id (`None` while the file is read).
+    Other(Option<Text>),
+}
+
 /// A value known once the target is: while reading the file, only its shape matters.
 fn placeholder(account: &str) -> Value {
-    Value::Text(Text::unknown(Unknown::AccountId(account.to_string())))
+    Value::Text(Text::unknown(Unknown::Id(account.to_string())))
 }
 
 impl Scope for TaskScope<'_> {
@@ -210,14 +217,27 @@ impl Scope for TaskScope<'_> {
                 Ok(Value::Text(text))
             }
             other => {
-                let is_account = match &self.names {
-                    Names::Target(t) => t.accounts.is_account(other),
-                    Names::File(kinds) => kinds.get(other).is_some_and(|k| k.is_account()),
+                let kind = match &self.names {
+                    Names::Target(t) if t.accounts.is_account(other) => OrgName::Account,
+                    Names::Target(t) => match t.accounts.resource_id(other) {
+                        Some(id) => OrgName::Other(Some(id)),
+                        None => return None,
+                    },
+                    Names::File(kinds) => match kinds.get(other) {
+                        Some(k) if k.is_account() => OrgName::Account,
+                        Some(k) if k.has_id() => OrgName::Other(None),
+                        _ => return None,
+                    },
                 };
-                if !is_account {
-                    return None;
+                match (kind, attribute) {
+                    (OrgName::Account, _) => self.account(other, attribute),
+                    (OrgName::Other(id), None) => Ok(id.map_or_else(|| placeholder(other), Value::Text)),
+                    (OrgName::Other(_), Some(a)) => Err(EvalError::new(
+                        "unknown-attribute",
+                        format!("{other} is not an account: it has no attribute '{a}'"),
+                    )
+                    .help(format!("!Ref {other} is its id; only accounts have attributes"))),
                 }
-                self.account(other, attribute)
             }
         };
         Some(value)

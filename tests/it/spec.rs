@@ -110,10 +110,10 @@ fn an_unknown_account_id_is_deferred_to_the_plan() {
     ));
     assert!(errors(&loaded).is_empty(), "{:?}", errors(&loaded));
     let desired = loaded.desired.unwrap();
-    assert!(desired.policies[0].content.contains("<AccountId of Dev, (known after apply)>"));
+    assert!(desired.policies[0].content.contains("<id of Dev, (known after apply)>"));
     let [pending] = desired.pending.as_slice() else { panic!("one pending value: {:?}", desired.pending) };
     assert_eq!((pending.owner.as_str(), pending.property.as_str()), ("Scp", "PolicyDocument"));
-    let dev = orgctl::expr::Unknown::AccountId("Dev".into());
+    let dev = orgctl::expr::Unknown::Id("Dev".into());
     let filled = pending.value.resolve(|u| (u == &dev).then(|| "222222222222".to_string())).unwrap();
     assert!(filled.contains("arn:aws:iam::222222222222:role/x"));
     assert_eq!(pending.value.resolve(|_| None).unwrap_err(), dev);

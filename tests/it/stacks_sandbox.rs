@@ -902,3 +902,47 @@ fn templates_named_by_url_are_fetched_when_planning() {
     assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("s3://acme-templates/none.yml"), "{}", run.stderr);
 }
+
+/// A task file names the organization as org-formation's do: `!Ref` of the root or of an OU (one
+/// this apply creates too) is its id; `TaskViaRoleArn` and `CloudFormationRoleName` are evaluated
+/// per target; and a `!CopyValue` of an export another task creates orders the two stacks without
+/// any `DependsOn` (the consumer comes first in the file).
+#[test]
+fn task_files_name_the_organization_and_copy_value_orders_the_stacks() {
+    let ws = Workspace::quickstart();
+    let consumer = "Parameters:\n  targets:\n    Type: CommaDelimitedList\n  topic:\n    Type: String\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n";
+    let file = custom_tasks(
+        &ws,
+        "Consumer:\n  Type: update-stacks\n  Template: ./consumer.yml\n  StackName: consumer\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref SecurityAccount\n  TaskViaRoleArn: !Sub 'arn:aws:iam::${ManagementAccount}:role/${ManagementAccount.BuildAccessRoleName}'\n  CloudFormationRoleName: !Sub '${CurrentAccount.Alias}-cfn'\n  Parameters:\n    targets: [!Ref OrganizationRoot, !Ref ProdOU]\n    topic: !CopyValue [producer-topic, !Ref SecurityAccount]\nProducer:\n  Type: update-stacks\n  Template: ./topic.yml\n  StackName: producer\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref SecurityAccount\n",
+        &[("topic.yml", TOPIC), ("consumer.yml", consumer)],
+    );
+    let validate = ws.run(&["validate", file.to_str().unwrap()]);
+    assert_eq!(validate.code, Some(0), "{}{}", validate.stdout, validate.stderr);
+    let plan = ws.run(&["plan", file.to_str().unwrap(), "--sandbox", ws.sandbox.to_str().unwrap(), "--json"]);
+    let plan: Value = serde_json::from_str(&plan.stdout).unwrap();
+    let spec = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|c| c["operation"]["spec"].as_object().filter(|s| s["name"] == "consumer"))
+        .cloned()
+        .unwrap_or_else(|| panic!("no consumer stack in {plan:#}"));
+    let management = ws.state().account("aws+management@example.com")["id"].as_str().unwrap().to_string();
+    let via = spec["via_role_arn"].to_string();
+    assert!(via.contains(&format!("arn:aws:iam::{management}:role/")) && !via.contains("known after"), "{via}");
+    assert!(spec["role_arn"].to_string().contains(":role/acme-security-cfn"), "{}", spec["role_arn"]);
+
+    let run = run_file(&ws, &file, "apply", &[]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let done: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("done") && l.contains("+ stack")).collect();
+    let position = |name: &str| done.iter().position(|l| l.contains(&format!("stack {name} "))).unwrap();
+    assert!(position("producer") < position("consumer"), "{done:#?}");
+    let org = ws.state();
+    let all = stacks(&ws);
+    let consumer = named(&all, "consumer")[0];
+    let prod_ou = org.ou("Prod")["id"].as_str().unwrap().to_string();
+    assert_eq!(consumer["parameters"]["targets"], Value::String(format!("{},{prod_ou}", org.root_id())));
+    assert_eq!(consumer["parameters"]["topic"], named(&all, "producer")[0]["exports"]["producer-topic"]);
+    let again = run_file(&ws, &file, "plan", &[]);
+    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
+}
