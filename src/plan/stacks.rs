@@ -506,9 +506,21 @@ fn stack_spec(
         Some(id) => Text::known(id),
         None => Text::unknown(Unknown::Id(stack.target.account.clone())),
     };
+    let template = match &task.stack_description {
+        Some(node) => {
+            let description = values.text("StackDescription", node)?;
+            let mut template = stack.template.clone();
+            if let Value::Map(sections) = &mut template {
+                sections.retain(|(k, _)| k != "Description");
+                sections.push(("Description".into(), Value::Text(description)));
+            }
+            template.to_json_text()
+        }
+        None => stack.template.to_json_text(),
+    };
     Ok(StackSpec {
         name: task.stack_name.clone(),
-        template: stack.template.to_json_text(),
+        template,
         parameters,
         tags,
         termination_protection: task.termination_protection,

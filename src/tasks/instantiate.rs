@@ -150,6 +150,16 @@ fn alnum(s: &str) -> String {
 }
 
 impl Instantiator<'_> {
+    /// The accounts a `ForeachAccount` binding selects (its regions do not matter).
+    fn foreach_accounts(&self, foreach: &ResourceBinding) -> BTreeSet<String> {
+        let binding = match foreach {
+            ResourceBinding::Named(n) => self.task.bindings.get(n).or_else(|| self.task.document.bindings.get(n)),
+            ResourceBinding::Inline(b) => Some(b),
+            ResourceBinding::Default => self.task.default_binding.as_ref(),
+        };
+        binding.map(|b| super::binding::accounts(b, self.accounts.org)).unwrap_or_default()
+    }
+
     fn stack(&mut self, target: Target) -> StackInstance {
         let mut imports = BTreeSet::new();
         let here: Vec<&TemplateResource> = self
@@ -164,11 +174,11 @@ impl Instantiator<'_> {
         let mut resources = Vec::new();
         for res in here {
             let copies: Vec<(String, String)> = match &res.foreach {
-                Some(b) => {
-                    let accounts: BTreeSet<String> =
-                        self.bindings.get(b).into_iter().flatten().map(|t| t.account.clone()).collect();
-                    accounts.into_iter().map(|a| (format!("{}{}", res.logical_id, alnum(&a)), a)).collect()
-                }
+                Some(b) => self
+                    .foreach_accounts(b)
+                    .into_iter()
+                    .map(|a| (format!("{}{}", res.logical_id, alnum(&a)), a))
+                    .collect(),
                 None => vec![(res.logical_id.clone(), target.account.clone())],
             };
             for (id, current) in copies {
@@ -197,10 +207,6 @@ impl Instantiator<'_> {
             };
             let value = self.value(node, &target, &target.account, &local, name, &mut imports);
             template.push((name.clone(), value));
-        }
-        if let Some(d) = &self.task.stack_description {
-            template.retain(|(k, _)| k != "Description");
-            template.push(("Description".into(), Value::from(d.as_str())));
         }
         let declarations = imports.iter().map(|i| {
             let declaration = serde_json::json!({

@@ -68,7 +68,7 @@ enum OrganizationSource {
     Live(model::Annotation),
 }
 
-fn prescan(path: &Path, sources: &mut Sources) -> Prescan {
+fn prescan(path: &Path, sources: &mut Sources, options: &LoadOptions) -> Prescan {
     let Ok(root) = spec::load::read_tree(path, sources) else {
         return Prescan { declared: Default::default(), organization: None, urls: Vec::new() };
     };
@@ -83,7 +83,14 @@ fn prescan(path: &Path, sources: &mut Sources) -> Prescan {
                 task.get("TemplatingContext").and_then(|c| crate::expr::evaluate(c, &mut NoNames).ok()?.known());
             OrganizationSource::File(file.parent().unwrap_or(Path::new(".")).join(template), context)
         }),
-        (None, Some((task, _))) => Some(OrganizationSource::Live(model::Annotation::read(task))),
+        (None, Some((task, file))) => {
+            let values = declared_values(&root, file, sources, options);
+            let names = HashMap::new();
+            Some(OrganizationSource::Live(model::Annotation::read(
+                task,
+                &mut scope::TaskScope::reading(&values, &names),
+            )))
+        }
         (None, None) => None,
     };
     let urls = tasks
@@ -94,19 +101,46 @@ fn prescan(path: &Path, sources: &mut Sources) -> Prescan {
     Prescan { declared: names.iter().filter_map(|(k, _)| k.as_str().map(str::to_string)).collect(), organization, urls }
 }
 
+/// The parameters the task file `root` declares, with their values (given, else default), for
+/// what must be evaluated before the full parse.
+fn declared_values(
+    root: &spec::yaml::Node,
+    file: &Path,
+    sources: &Sources,
+    options: &LoadOptions,
+) -> model::TaskValues {
+    let declared = root.get("Parameters").and_then(|p| p.as_map()).unwrap_or_default();
+    let parameters = declared
+        .iter()
+        .filter_map(|(name, decl)| {
+            let name = name.as_str()?.to_string();
+            let kind = decl.get("Type").and_then(|t| t.as_str()).unwrap_or("String");
+            let value =
+                model::TaskParameter::declared(kind, options.parameters.get(&name).cloned(), decl.get("Default"))?;
+            Some((name, value))
+        })
+        .collect();
+    model::TaskValues {
+        parameters,
+        mappings: root.get("Mappings").cloned(),
+        dir: file.parent().map(Path::to_path_buf).unwrap_or_default(),
+        confinement: sources.confinement().clone(),
+    }
+}
+
 /// Whether the task file at `path` takes its organization from the live one
 /// (`annotate-organization`), so that the organization must be read before the file is loaded.
 pub fn needs_live_organization(path: &Path, options: &LoadOptions) -> bool {
     let mut sources = Sources::confined(Confinement::for_entry(path, &options.allowed_paths));
     options.organization_file.is_none()
-        && matches!(prescan(path, &mut sources).organization, Some(OrganizationSource::Live(_)))
+        && matches!(prescan(path, &mut sources, options).organization, Some(OrganizationSource::Live(_)))
 }
 
 /// The templates the task file at `path` (and the files it includes) names by URL, to be fetched
 /// before it is loaded.
 pub fn template_urls(path: &Path, options: &LoadOptions) -> Vec<String> {
     let mut sources = Sources::confined(Confinement::for_entry(path, &options.allowed_paths));
-    prescan(path, &mut sources).urls
+    prescan(path, &mut sources, options).urls
 }
 
 /// Every task of the file `root` (read from `path`) and of the files it includes, in order, each
@@ -149,7 +183,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> LoadedTasks {
     let confinement = Confinement::for_entry(path, &options.allowed_paths);
     let mut scratch = Sources::confined(confinement.clone());
     let mut org_options = options.clone();
-    let scan = prescan(path, &mut scratch);
+    let scan = prescan(path, &mut scratch, options);
     org_options.declared_elsewhere = scan.declared;
     // Where the organization file is, as org-formation looks: --organization-file, an
     // update-organization task (here or in an included file), then `.org-formationrc`.

@@ -1,8 +1,9 @@
 //! A task file (org-formation's `organization-tasks.yml`) as typed tasks.
 
+use crate::expr::Value;
 use crate::model::Tags;
 use crate::spec::source::Span;
-use crate::spec::yaml::Node;
+use crate::spec::yaml::{Node, NodeKind};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -48,8 +49,9 @@ pub enum ResourceBinding {
 pub struct TemplateResource {
     pub logical_id: String,
     pub binding: ResourceBinding,
-    /// `ForeachAccount: !Ref Binding`: one copy per account of that binding.
-    pub foreach: Option<String>,
+    /// `ForeachAccount` (`!Ref Binding` or a binding written in place; `Foreach` is its old
+    /// name): one copy of the resource per account of that binding, whatever its regions.
+    pub foreach: Option<ResourceBinding>,
     /// `DependsOnAccount`: this task's stacks in these accounts (logical ids) deploy first.
     pub depends_on_accounts: Vec<String>,
     /// `DependsOnRegion`: this task's stacks in these regions (same account) deploy first.
@@ -87,6 +89,28 @@ pub enum TaskParameter {
     Expression(Node),
 }
 
+impl TaskParameter {
+    /// A declared parameter's value: the one given (`--parameter`), else its `Default`; `None`
+    /// when it has neither. `kind` is its `Type`.
+    pub fn declared(kind: &str, given: Option<String>, default: Option<&Node>) -> Option<TaskParameter> {
+        Some(match (kind, given, default) {
+            ("OrganizationBinding", _, Some(d)) => TaskParameter::Binding(d.clone()),
+            (k, Some(text), _) if k.contains("List") => {
+                TaskParameter::List(text.split(',').map(|s| s.trim().to_string()).collect())
+            }
+            (_, Some(text), _) => TaskParameter::Text(text),
+            (_, None, Some(d)) if d.tag.is_some() => TaskParameter::Expression(d.clone()),
+            (_, None, Some(d)) => match &d.kind {
+                NodeKind::Seq(items) => {
+                    TaskParameter::List(items.iter().filter_map(Node::as_str).map(str::to_string).collect())
+                }
+                _ => TaskParameter::Text(d.as_str().unwrap_or_default().to_string()),
+            },
+            (_, None, None) => return None,
+        })
+    }
+}
+
 /// What the values of one task file may name: its parameters and `Mappings`, and where its
 /// relative paths (`!ReadFile`, `!Cmd`) start.
 #[derive(Debug, Clone)]
@@ -110,7 +134,8 @@ pub struct StackTask {
     /// The template's content, read and checked.
     pub document: Template,
     pub stack_name: String,
-    pub stack_description: Option<String>,
+    /// `StackDescription`, evaluated per target (`!Sub '... in ${SecurityAccount}'`).
+    pub stack_description: Option<StackParam>,
     /// Stack parameters: evaluated per target (account, region) when planning.
     pub parameters: BTreeMap<String, StackParam>,
     /// The task file's parameters and mappings, which stack parameters may name.
@@ -219,26 +244,28 @@ pub struct Annotation {
 }
 
 impl Annotation {
-    /// Reads the task's attributes as written (plain values; the full parse reports mistakes).
-    pub fn read(task: &Node) -> Annotation {
-        let text = |n: &Node| n.as_str().map(str::to_string);
-        let excluded = match task.get("ExcludeAccounts").map(|n| &n.kind) {
-            Some(crate::spec::yaml::NodeKind::Seq(items)) => items.iter().filter_map(text).collect(),
-            Some(crate::spec::yaml::NodeKind::Scalar { text, .. }) => vec![text.clone()],
-            _ => Vec::new(),
+    /// Reads the task's attributes, evaluated in `scope` (the task file's parameters: `ExcludeAccounts:
+    /// !Ref excludedAccounts`); what is not text is left out, and the full parse reports it.
+    pub fn read(task: &Node, scope: &mut dyn crate::expr::Scope) -> Annotation {
+        let mut texts = |n: &Node| -> Vec<String> {
+            let value = crate::expr::evaluate(n, scope).unwrap_or(Value::Null);
+            let items = match value {
+                Value::List(items) => items,
+                Value::Null => Vec::new(),
+                other => vec![other],
+            };
+            items.iter().filter_map(|v| Some(v.as_text()?.as_known()?.to_string())).collect()
         };
+        let excluded = task.get("ExcludeAccounts").map(&mut texts).unwrap_or_default();
         let account_mapping = task
             .get("AccountMapping")
             .and_then(Node::as_map)
             .unwrap_or_default()
             .iter()
-            .filter_map(|(k, v)| Some((text(k)?, text(v)?)))
+            .filter_map(|(k, v)| Some((k.as_str()?.to_string(), texts(v).pop()?)))
             .collect();
-        Annotation {
-            access_role: task.get("DefaultOrganizationAccessRoleName").and_then(text),
-            excluded,
-            account_mapping,
-        }
+        let access_role = task.get("DefaultOrganizationAccessRoleName").and_then(|n| texts(n).pop());
+        Annotation { access_role, excluded, account_mapping }
     }
 }
 

@@ -229,30 +229,16 @@ impl Parser<'_> {
             }
             let given = self.overrides.get(&name).cloned();
             let default = decl.get("Default");
-            let value = match (kind.as_str(), given, default) {
-                ("OrganizationBinding", _, Some(d)) => TaskParameter::Binding(d.clone()),
-                (k, Some(text), _) if k.contains("List") => {
-                    TaskParameter::List(text.split(',').map(|s| s.trim().to_string()).collect())
-                }
-                (_, Some(text), _) => TaskParameter::Text(text),
-                (_, None, Some(d)) if d.tag.is_some() => TaskParameter::Expression(d.clone()),
-                (_, None, Some(d)) => match &d.kind {
-                    NodeKind::Seq(items) => {
-                        TaskParameter::List(items.iter().filter_map(Node::as_str).map(str::to_string).collect())
-                    }
-                    _ => TaskParameter::Text(d.as_str().unwrap_or_default().to_string()),
-                },
-                (_, None, None) => {
-                    self.error(
-                        "parameter-missing",
-                        key.span,
-                        "Parameters",
-                        Some(&name),
-                        format!("parameter {name} has no Default and no value was given"),
-                    )
-                    .help = Some(format!("pass --parameter {name}=VALUE or give it a Default"));
-                    continue;
-                }
+            let Some(value) = TaskParameter::declared(&kind, given, default) else {
+                self.error(
+                    "parameter-missing",
+                    key.span,
+                    "Parameters",
+                    Some(&name),
+                    format!("parameter {name} has no Default and no value was given"),
+                )
+                .help = Some(format!("pass --parameter {name}=VALUE or give it a Default"));
+                continue;
             };
             if !["String", "Number", "Boolean", "List<String>", "CommaDelimitedList", "OrganizationBinding"]
                 .contains(&kind.as_str())
@@ -334,6 +320,22 @@ impl Parser<'_> {
                 Some(attribute),
                 format!("{attribute} must be true or false, found '{text}'"),
             );
+            false
+        })
+    }
+
+    /// `Skip`: org-formation skips a task only for a boolean `true`, and runs it for any other
+    /// value (`Skip: SkipAlternateContacts`, a parameter's name without `!Ref`); so does orgctl,
+    /// with a warning.
+    fn skip(&mut self, node: &Node, task: &str, params: &TaskValues) -> bool {
+        let text = self.text(node, task, "Skip", params).unwrap_or_default();
+        as_bool(&text).unwrap_or_else(|| {
+            let d = Diagnostic::warning(
+                "skip-not-boolean",
+                format!("Skip is '{text}', not true or false: the task runs (as org-formation runs it)"),
+            )
+            .help("write Skip: true, or Skip: !Ref PARAMETER to take it from a parameter");
+            self.diags.push(locate(d, self.sources, node.span, task, Some("Skip")));
             false
         })
     }
@@ -453,7 +455,7 @@ impl Parser<'_> {
             .into_iter()
             .map(|d| if prefix.is_empty() { d } else { format!("{prefix}/{d}") })
             .collect();
-        let skip = node.get("Skip").is_some_and(|s| self.flag(s, name, "Skip", params));
+        let skip = node.get("Skip").is_some_and(|s| self.skip(s, name, params));
         let base = file.parent().unwrap_or(Path::new("."));
         let path_of = |this: &mut Self, attribute: &str| -> Option<PathBuf> {
             let Some(n) = node.get(attribute) else {
@@ -529,7 +531,7 @@ impl Parser<'_> {
                 None => Vec::new(),
             },
             "annotate-organization" => {
-                let annotation = Annotation::read(node);
+                let annotation = Annotation::read(node, &mut TaskScope::reading(params, self.org_kinds));
                 let ids = annotation.excluded.iter().map(|id| ("ExcludeAccounts", id));
                 for (attribute, id) in ids.chain(annotation.account_mapping.values().map(|id| ("AccountMapping", id))) {
                     if id.len() != 12 || !id.chars().all(|c| c.is_ascii_digit()) {
@@ -685,8 +687,6 @@ impl Parser<'_> {
                 parameters.insert(key, value);
             }
         }
-        let text_opt =
-            |this: &mut Self, attribute: &str| node.get(attribute).and_then(|n| this.text(n, name, attribute, params));
         let template = template?;
         let templating = node
             .get("TemplatingContext")
@@ -759,7 +759,9 @@ impl Parser<'_> {
             template,
             document,
             stack_name: stack_name?,
-            stack_description: text_opt(self, "StackDescription"),
+            stack_description: node
+                .get("StackDescription")
+                .and_then(|n| self.stack_param(n, name, "StackDescription", params)),
             parameters,
             default_binding,
             default_regions: regions,
@@ -1143,11 +1145,11 @@ impl Parser<'_> {
             self.diags.push(d);
         }
         for r in &template.resources {
-            let named = match &r.binding {
+            let named = [Some(&r.binding), r.foreach.as_ref()].into_iter().flatten().filter_map(|b| match b {
                 ResourceBinding::Named(n) => Some(n),
-                _ => None,
-            };
-            for name in named.into_iter().chain(r.foreach.as_ref()) {
+                ResourceBinding::Default | ResourceBinding::Inline(_) => None,
+            });
+            for name in named {
                 if !template.bindings.contains_key(name) && !task_bindings.contains_key(name) {
                     let d = Diagnostic::error("unknown-binding", format!("resource {} refers to binding '{name}', which neither the template's nor the task's OrganizationBindings declares", r.logical_id))
                         .at(Some(self.sources.location(r.body.span)))
@@ -1185,28 +1187,22 @@ impl Parser<'_> {
         for (k, v) in entries {
             match k.as_str().unwrap_or_default() {
                 "OrganizationBinding" => {
-                    binding = match (v.tag.as_deref(), v.as_str()) {
-                        (Some("Ref"), Some(name)) => ResourceBinding::Named(name.to_string()),
-                        _ => ResourceBinding::Inline(self.binding(
-                            v,
-                            task,
-                            &format!("Resources.{id}.OrganizationBinding"),
-                            params,
-                        )),
-                    }
+                    binding = self.resource_binding(v, task, &format!("Resources.{id}.OrganizationBinding"), params);
                 }
-                "ForeachAccount" => match (v.tag.as_deref(), v.as_str()) {
-                    (Some("Ref"), Some(name)) => foreach = Some(name.to_string()),
-                    _ => {
-                        self.error(
-                            "invalid-foreach",
-                            v.span,
+                key @ ("ForeachAccount" | "Foreach") => {
+                    if key == "Foreach" {
+                        let d = Diagnostic::warning("deprecated", "Foreach is the old name of ForeachAccount")
+                            .help("rename it ForeachAccount");
+                        self.diags.push(locate(
+                            d,
+                            self.sources,
+                            k.span,
                             task,
-                            Some(&format!("Resources.{id}.ForeachAccount")),
-                            "ForeachAccount takes `!Ref BindingName`",
-                        );
+                            Some(&format!("Resources.{id}.Foreach")),
+                        ));
                     }
-                },
+                    foreach = Some(self.resource_binding(v, task, &format!("Resources.{id}.{key}"), params));
+                }
                 "DependsOnAccount" => {
                     let accounts = [ResourceKind::Account, ResourceKind::MasterAccount];
                     let at = format!("Resources.{id}.DependsOnAccount");
@@ -1229,6 +1225,15 @@ impl Parser<'_> {
             depends_on_regions,
             body,
         })
+    }
+
+    /// A resource's `OrganizationBinding` or `ForeachAccount`: `!Ref Name` of a binding, or a
+    /// binding written in place.
+    fn resource_binding(&mut self, v: &Node, task: &str, attribute: &str, params: &TaskValues) -> ResourceBinding {
+        match (v.tag.as_deref(), v.as_str()) {
+            (Some("Ref"), Some(name)) => ResourceBinding::Named(name.to_string()),
+            _ => ResourceBinding::Inline(self.binding(v, task, attribute, params)),
+        }
     }
 
     /// A reference to the organization's `expected` kinds, or `'*'` where `star` allows it.

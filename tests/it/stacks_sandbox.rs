@@ -784,6 +784,8 @@ fn copy_to_s3_uploads_per_target_and_cleans_up_what_it_wrote() {
 /// organization itself never changed.
 #[test]
 fn annotate_organization_binds_the_live_accounts_and_leaves_the_organization_alone() {
+    // (Its attributes may come from the task file's parameters, as in org-formation's own
+    // security-hub landing zone.)
     let ws = Workspace::quickstart();
     ws.converge();
     let id_of = |email: &str| ws.state().account(email)["id"].as_str().unwrap().to_string();
@@ -793,7 +795,7 @@ fn annotate_organization_binds_the_live_accounts_and_leaves_the_organization_alo
     let file = dir.join("annotated-tasks.yml");
     std::fs::write(
         &file,
-        format!("Annotate:\n  Type: annotate-organization\n  ExcludeAccounts: ['{sandbox}']\n  AccountMapping:\n    Prod: '{production}'\nTopics:\n  Type: update-stacks\n  Template: ./topic.yml\n  StackName: topics\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: '*'\nProdOnly:\n  Type: update-stacks\n  Template: ./topic.yml\n  StackName: prod-topic\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: [!Ref Prod, !Ref Development]\n"),
+        format!("Parameters:\n  excluded:\n    Type: List<String>\n    Default: ['{sandbox}']\n  productionId:\n    Type: String\n    Default: '{production}'\nAnnotate:\n  Type: annotate-organization\n  ExcludeAccounts: !Ref excluded\n  AccountMapping:\n    Prod: !Ref productionId\nTopics:\n  Type: update-stacks\n  Template: ./topic.yml\n  StackName: topics\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: '*'\nProdOnly:\n  Type: update-stacks\n  Template: ./topic.yml\n  StackName: prod-topic\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: [!Ref Prod, !Ref Development]\n"),
     )
     .unwrap();
     let run = ws.run(&["validate", file.to_str().unwrap()]);
@@ -943,6 +945,38 @@ fn task_files_name_the_organization_and_copy_value_orders_the_stacks() {
     let prod_ou = org.ou("Prod")["id"].as_str().unwrap().to_string();
     assert_eq!(consumer["parameters"]["targets"], Value::String(format!("{},{prod_ou}", org.root_id())));
     assert_eq!(consumer["parameters"]["topic"], named(&all, "producer")[0]["exports"]["producer-topic"]);
+    let again = run_file(&ws, &file, "plan", &[]);
+    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
+}
+
+/// org-formation's looser forms: a binding written in place under `ForeachAccount`, a
+/// `StackDescription` that names accounts (evaluated per target), and a `Skip` that is not a
+/// boolean (a warning; the task runs, as org-formation runs it).
+#[test]
+fn inline_foreach_per_target_descriptions_and_a_non_boolean_skip() {
+    let ws = Workspace::quickstart();
+    let template = "Resources:\n  Grant:\n    Type: AWS::SNS::Topic\n    ForeachAccount:\n      Account: [!Ref ProductionAccount, !Ref DevelopmentAccount]\n";
+    let file = custom_tasks(
+        &ws,
+        "Grants:\n  Type: update-stacks\n  Skip: SkipGrants\n  Template: ./grants.yml\n  StackName: grants\n  StackDescription: !Sub 'grants in ${CurrentAccount.Alias} for ${SecurityAccount}'\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref SecurityAccount\n",
+        &[("grants.yml", template)],
+    );
+    let validate = ws.run(&["validate", file.to_str().unwrap()]);
+    assert_eq!(validate.code, Some(0), "{}{}", validate.stdout, validate.stderr);
+    assert!(
+        validate.stderr.contains("[skip-not-boolean]") && validate.stderr.contains("the task runs"),
+        "{}",
+        validate.stderr
+    );
+    let run = run_file(&ws, &file, "apply", &[]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let all = stacks(&ws);
+    let grants = named(&all, "grants");
+    assert_eq!(grants.len(), 1, "the task ran");
+    let resources: Vec<&String> = grants[0]["template"]["Resources"].as_object().unwrap().keys().collect();
+    assert_eq!(resources.len(), 2, "one copy per account of the inline binding: {resources:?}");
+    let security = ws.state().account("aws+security@example.com")["id"].as_str().unwrap().to_string();
+    assert_eq!(grants[0]["template"]["Description"], format!("grants in acme-security for {security}"));
     let again = run_file(&ws, &file, "plan", &[]);
     assert!(again.stdout.contains("No changes."), "{}", again.stdout);
 }
