@@ -155,8 +155,16 @@ fn index_resources<'a>(org: &'a Node, r: &mut Reporter) -> Vec<RawResource<'a>> 
             );
             continue;
         }
-        if !id.chars().all(|c| c.is_ascii_alphanumeric()) || id.is_empty() {
-            r.error("invalid-logical-id", key.span, id, None, "logical ids must be alphanumeric (A-Z, a-z, 0-9)");
+        // org-formation takes any key (real files use `Appx-dev`); a `.` would make
+        // `!GetAtt X.Attr` and `${X.Attr}` ambiguous, so letters, digits, `-` and `_` only.
+        if !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') || id.is_empty() {
+            r.error(
+                "invalid-logical-id",
+                key.span,
+                id,
+                None,
+                "logical ids are letters, digits, '-' and '_' (a '.' would read as an attribute)",
+            );
         }
         let Some(type_node) = value.get("Type") else {
             r.broken.insert(id.to_string());

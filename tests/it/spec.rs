@@ -247,3 +247,16 @@ fn merge_keys_of_included_files_are_applied_never_dropped() {
     let loaded = spec::load(&bad, &LoadOptions::default());
     assert_eq!(loaded.diagnostics.0[0].code, "invalid-merge", "{:?}", errors(&loaded));
 }
+
+/// org-formation takes any key as a logical id (real files use `Appx-dev`); orgctl takes `-` and
+/// `_` too, and refuses a `.`, which would read as an attribute in `!GetAtt` and `${...}`.
+#[test]
+fn logical_ids_may_hold_hyphens_but_not_dots() {
+    let account = |id: &str| {
+        format!("{HEAD}  Ou:\n    Type: OC::ORG::OrganizationalUnit\n    Properties:\n      OrganizationalUnitName: apps\n      Accounts: [!Ref {id}]\n  {id}:\n    Type: OC::ORG::Account\n    Properties:\n      AccountName: app\n      RootEmail: app@example.com\n")
+    };
+    let loaded = load(&account("Appx-dev_1"));
+    assert!(errors(&loaded).is_empty(), "{:?}", errors(&loaded));
+    let refused = errors(&load(&account("Appx.dev")));
+    assert!(refused.iter().any(|e| e.contains("a '.' would read as an attribute")), "{refused:?}");
+}
