@@ -166,8 +166,10 @@ pub async fn apply(
                     continue;
                 }
                 if hard && !ok {
+                    // Decided now, so that another failed change it needs does not skip it again.
                     let skipped = Outcome::Skipped { because };
                     progress.finished(&plan.changes[d], &skipped);
+                    outcomes[d] = Some(skipped.clone());
                     settled.push((d, skipped));
                     continue;
                 }

@@ -980,3 +980,34 @@ fn inline_foreach_per_target_descriptions_and_a_non_boolean_skip() {
     let again = run_file(&ws, &file, "plan", &[]);
     assert!(again.stdout.contains("No changes."), "{}", again.stdout);
 }
+
+/// A change skipped through two paths at once (it needs a failed change directly and through a
+/// change that is skipped too) is skipped once, and the progress count never passes the number
+/// of changes. (The tasks come in the file before what they depend on.)
+#[test]
+fn a_change_skipped_through_two_paths_is_skipped_once() {
+    let ws = Workspace::quickstart();
+    ws.apply(&[]).ok();
+    let security = ws.state().account("aws+security@example.com")["id"].as_str().unwrap().to_string();
+    let fault = format!("CreateStack:fail:{security}");
+    let stack = |name: &str, depends: &str, account: &str| {
+        format!("{name}:\n  Type: update-stacks\n{depends}  Template: ./topic.yml\n  StackName: {}\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref {account}\n", name.to_lowercase())
+    };
+    let tasks = [
+        stack("Last", "  DependsOn: [Keys, Middle]\n", "SandboxAccount"),
+        stack("Middle", "  DependsOn: Keys\n", "ProductionAccount"),
+        stack("Keys", "", "SecurityAccount"),
+    ];
+    let file = custom_tasks(&ws, &tasks.concat(), &[("topic.yml", TOPIC)]);
+    let run = run_file(&ws, &file, "apply", &[("ORGCTL_SANDBOX_FAULTS", &fault)]);
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    let skipped: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("skipped")).collect();
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert!(run.stderr.contains("1 failed, 2 skipped"), "{}", run.stderr);
+    for line in run.stdout.lines() {
+        let counted = line.split('[').nth(1).and_then(|r| r.split(']').next()).and_then(|c| c.split_once('/'));
+        if let Some((k, n)) = counted.and_then(|(k, n)| Some((k.parse::<usize>().ok()?, n.parse::<usize>().ok()?))) {
+            assert!(k <= n, "{line}");
+        }
+    }
+}
