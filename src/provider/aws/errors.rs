@@ -48,7 +48,13 @@ where
             let err = service.err();
             let status = service.raw().status();
             let code = err.code().map_or_else(|| format!("Http{}", status.as_u16()), str::to_string);
-            let message = err.message().unwrap_or("no message").to_string();
+            let message = match err.message() {
+                Some(m) => m.to_string(),
+                None if status.is_server_error() => {
+                    format!("the endpoint failed with an internal error (HTTP {}) and said nothing more", status.as_u16())
+                }
+                None => format!("refused with HTTP {} and no message", status.as_u16()),
+            };
             if let Some(sentence) = setup_problem(operation, &code, status.as_u16(), &message) {
                 return sentence;
             }
