@@ -45,7 +45,7 @@ const WORKLOAD_ATTRIBUTES: [&str; 10] = [
 const UNSUPPORTED_TYPES: [(&str, &str); 1] =
     [("update-scps", "it is a legacy alias; declare the SCPs in the organization file")];
 const COMMON: [&str; 4] = ["Type", "DependsOn", "Skip", "LogVerbose"];
-const STACK_ATTRIBUTES: [&str; 21] = [
+const STACK_ATTRIBUTES: [&str; 25] = [
     "Template",
     "StackName",
     "StackDescription",
@@ -67,6 +67,12 @@ const STACK_ATTRIBUTES: [&str; 21] = [
     "DisableStackRollbacks",
     "MaxConcurrentTasks",
     "FailedTaskTolerance",
+    // The old names of DefaultOrganizationBinding(Region), read with a warning.
+    "OrganizationBinding",
+    "OrganizationBindingRegion",
+    // orgctl always compares with what is deployed, so there is nothing to force.
+    "ForceDeploy",
+    "DeletionProtection",
 ];
 
 /// What `UpdateProtection: true` sets: no resource of the stack may be changed by CloudFormation.
@@ -140,7 +146,7 @@ pub fn parse(
         organization_file,
         template_parameters: BTreeMap::new(),
     };
-    let tasks = p.file(path, "", &BTreeMap::new());
+    let tasks = p.file(path, "", &BTreeMap::new(), None);
     let mut file = TaskFile { tasks };
     p.resolve_dependencies(&mut file);
     p.check_dependencies(&file);
@@ -171,14 +177,21 @@ impl Parser<'_> {
     }
 
     /// The tasks of one file; `prefix` names the include it comes from.
-    fn file(&mut self, path: &Path, prefix: &str, passed: &BTreeMap<String, TaskParameter>) -> Vec<Task> {
+    /// `context`: the including task's `TemplatingContext` (a `.njk` file is a template anyway).
+    fn file(
+        &mut self,
+        path: &Path,
+        prefix: &str,
+        passed: &BTreeMap<String, TaskParameter>,
+        context: Option<&serde_json::Value>,
+    ) -> Vec<Task> {
         if self.stack.iter().any(|p| p == path) {
             let chain: Vec<String> =
                 self.stack.iter().chain([&path.to_path_buf()]).map(|p| p.display().to_string()).collect();
             self.diags.push(Diagnostic::error("include-cycle", format!("include loop: {}", chain.join(" → "))));
             return Vec::new();
         }
-        let root = match read_tree(path, self.sources) {
+        let root = match self.read_maybe_templated(path, context) {
             Ok(root) => root,
             Err(d) => {
                 self.diags.push(*d);
@@ -381,7 +394,9 @@ impl Parser<'_> {
             return Vec::new();
         }
         let allowed: Vec<&str> = match kind {
-            "update-organization" => COMMON.iter().copied().chain(["Template", "TemplatingContext"]).collect(),
+            "update-organization" => {
+                COMMON.iter().copied().chain(["Template", "TemplatingContext", "ForceDeploy", "TaskRoleName"]).collect()
+            }
             "annotate-organization" => COMMON
                 .iter()
                 .copied()
@@ -390,7 +405,7 @@ impl Parser<'_> {
             "include" => COMMON
                 .iter()
                 .copied()
-                .chain(["Path", "Parameters", "MaxConcurrentTasks", "FailedTaskTolerance"])
+                .chain(["Path", "Parameters", "TemplatingContext", "MaxConcurrentTasks", "FailedTaskTolerance"])
                 .collect(),
             "update-cdk" => COMMON.iter().copied().chain(WORKLOAD_ATTRIBUTES).chain(["RunNpmBuild"]).collect(),
             "update-serverless.com" => {
@@ -520,6 +535,12 @@ impl Parser<'_> {
             Some(full)
         };
         match kind {
+            "update-organization" if node.get("TaskRoleName").is_some() => {
+                let at = node.get("TaskRoleName").map_or(span, |n| n.span);
+                self.error("not-supported", at, name, Some("TaskRoleName"), "TaskRoleName on update-organization is not supported")
+                    .help = Some("orgctl changes the organization with the credentials it runs with: run it as that role (AWS_PROFILE or assumed credentials) and remove TaskRoleName".into());
+                Vec::new()
+            }
             "update-organization" => match path_of(self, "Template") {
                 Some(template) => vec![Task {
                     name: name.into(),
@@ -574,7 +595,11 @@ impl Parser<'_> {
                         passed.insert(key, value);
                     }
                 }
-                let mut tasks = self.file(&child, name, &passed);
+                let context = node.get("TemplatingContext").and_then(|c| {
+                    let value = self.value(c, name, "TemplatingContext", params)?;
+                    value.known()
+                });
+                let mut tasks = self.file(&child, name, &passed, context.as_ref());
                 for t in &mut tasks {
                     t.depends_on.extend(depends_on.iter().cloned());
                     t.skip |= skip;
@@ -640,16 +665,17 @@ impl Parser<'_> {
                 .help = Some("1-128 characters: letters, digits and hyphens, starting with a letter".into());
             }
         }
-        let regions = match node.get("DefaultOrganizationBindingRegion") {
+        let region_key = self.current_name(node, name, "DefaultOrganizationBindingRegion", "OrganizationBindingRegion");
+        let regions = match node.get(region_key) {
             Some(r) => {
-                let regions = self.strings(r, name, "DefaultOrganizationBindingRegion", params);
-                self.check_regions(&regions, r.span, name, "DefaultOrganizationBindingRegion");
+                let regions = self.strings(r, name, region_key, params);
+                self.check_regions(&regions, r.span, name, region_key);
                 regions
             }
             None => Vec::new(),
         };
-        let default_binding =
-            node.get("DefaultOrganizationBinding").map(|b| self.binding(b, name, "DefaultOrganizationBinding", params));
+        let binding_key = self.current_name(node, name, "DefaultOrganizationBinding", "OrganizationBinding");
+        let default_binding = node.get(binding_key).map(|b| self.binding(b, name, binding_key, params));
         let mut bindings = BTreeMap::new();
         for (k, v) in node.get("OrganizationBindings").and_then(Node::as_map).unwrap_or_default() {
             let key = k.as_str().unwrap_or_default().to_string();
@@ -731,6 +757,14 @@ impl Parser<'_> {
             (None, true) => Some(UPDATE_PROTECTION_POLICY.to_string()),
             (None, false) => None,
         };
+        if let Some(n) = node.get("DeletionProtection") {
+            let d = Diagnostic::warning(
+                "not-used",
+                "DeletionProtection does nothing (org-formation reads it and does not use it either)",
+            )
+            .help("TerminationProtection: true protects the stack from deletion");
+            self.diags.push(locate(d, self.sources, n.span, name, Some("DeletionProtection")));
+        }
         for attribute in ["MaxConcurrentTasks", "FailedTaskTolerance"] {
             if let Some(n) = node.get(attribute) {
                 let d = Diagnostic::warning(
@@ -1026,16 +1060,30 @@ impl Parser<'_> {
             }
         }
         if !unbound.is_empty() {
+            // A warning, as in org-formation, but never silent: it deploys nothing there.
             unbound.dedup();
-            self.error(
+            let d = Diagnostic::warning(
                 "binding-without-region",
-                span,
-                task,
-                Some("DefaultOrganizationBindingRegion"),
-                format!("{} has no Region, and there is no DefaultOrganizationBindingRegion", unbound.join(", ")),
+                format!(
+                    "{} has no Region, and there is no DefaultOrganizationBindingRegion: it deploys nothing",
+                    unbound.join(", ")
+                ),
             )
-            .help =
-                Some("give the binding a Region, or the task (or template) a DefaultOrganizationBindingRegion".into());
+            .help("give the binding a Region, or the task (or template) a DefaultOrganizationBindingRegion");
+            self.diags.push(locate(d, self.sources, span, task, Some("DefaultOrganizationBindingRegion")));
+        }
+    }
+
+    /// `current`, or the old name org-formation still reads (with a warning, as it gives).
+    fn current_name<'k>(&mut self, node: &Node, task: &str, current: &'k str, old: &'k str) -> &'k str {
+        match (node.get(current), node.get(old)) {
+            (None, Some(n)) => {
+                let d = Diagnostic::warning("deprecated", format!("{old} is the old name of {current}"))
+                    .help(format!("rename it {current}"));
+                self.diags.push(locate(d, self.sources, n.span, task, Some(old)));
+                old
+            }
+            _ => current,
         }
     }
 
@@ -1063,6 +1111,22 @@ impl Parser<'_> {
         }
     }
 
+    /// Reads `path`, rendered first as a nunjucks template with `context` (a `.njk` file is one
+    /// even without a context).
+    fn read_maybe_templated(
+        &mut self,
+        path: &Path,
+        context: Option<&serde_json::Value>,
+    ) -> Result<Node, Box<Diagnostic>> {
+        match context {
+            Some(context) => crate::spec::load::read_tree_templated(path, self.sources, context),
+            None if crate::spec::templating::is_template(path) => {
+                crate::spec::load::read_tree_templated(path, self.sources, &serde_json::json!({}))
+            }
+            None => read_tree(path, self.sources),
+        }
+    }
+
     /// Reads an annotated template: its `OrganizationBindings` section and each resource's
     /// `OrganizationBinding` / `ForeachAccount`, checked against the organization.
     fn template(
@@ -1074,14 +1138,7 @@ impl Parser<'_> {
         templating: Option<&serde_json::Value>,
         stack_parameters: Option<&Node>,
     ) -> Option<Template> {
-        let read = match templating {
-            Some(context) => crate::spec::load::read_tree_templated(path, self.sources, context),
-            None if crate::spec::templating::is_template(path) => {
-                crate::spec::load::read_tree_templated(path, self.sources, &serde_json::json!({}))
-            }
-            None => read_tree(path, self.sources),
-        };
-        let root = match read {
+        let root = match self.read_maybe_templated(path, templating) {
             Ok(root) => root,
             Err(d) => {
                 self.diags.push(*d);
@@ -1206,7 +1263,8 @@ impl Parser<'_> {
                 "DependsOnAccount" => {
                     let accounts = [ResourceKind::Account, ResourceKind::MasterAccount];
                     let at = format!("Resources.{id}.DependsOnAccount");
-                    depends_on_accounts = self.org_refs(v, task, &at, &accounts, false).ids();
+                    let v = through_parameters(v, params, &self.template_parameters);
+                    depends_on_accounts = self.org_refs(&v, task, &at, &accounts, false).ids();
                 }
                 "DependsOnRegion" => {
                     let at = format!("Resources.{id}.DependsOnRegion");

@@ -1011,3 +1011,51 @@ fn a_change_skipped_through_two_paths_is_skipped_once() {
         }
     }
 }
+
+/// Forms org-formation's own test files use: the old names `OrganizationBinding` /
+/// `OrganizationBindingRegion` on a task (a warning each), an `include` with a
+/// `TemplatingContext` (the included file is rendered first), `DependsOnAccount` naming a
+/// parameter that stands for an account, a binding without a region (a warning: it deploys
+/// nothing), `DeletionProtection` (a warning: it does nothing); `TaskRoleName` on
+/// update-organization is refused by name.
+#[test]
+fn org_formation_older_forms_are_read_as_org_formation_reads_them() {
+    let ws = Workspace::quickstart();
+    let dir = ws.dir.path().join("landing-zone");
+    let ordered = "Parameters:\n  first:\n    Type: String\nResources:\n  Topic:\n    Type: AWS::SNS::Topic\n    DependsOnAccount: !Ref first\n";
+    std::fs::write(dir.join("included.njk"), "{% for team in teams %}\nTopic{{ team }}:\n  Type: update-stacks\n  Template: ./topic.yml\n  StackName: team-{{ team }}\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref SandboxAccount\n{% endfor %}\n").unwrap();
+    let file = custom_tasks(
+        &ws,
+        "Old:\n  Type: update-stacks\n  Template: ./ordered.yml\n  StackName: old\n  Parameters:\n    first: !Ref SecurityAccount\n  DeletionProtection: true\n  OrganizationBindingRegion: eu-west-1\n  OrganizationBinding:\n    Account: [!Ref SecurityAccount, !Ref ProductionAccount]\nTeams:\n  Type: include\n  Path: ./included.njk\n  TemplatingContext:\n    teams: [red, blue]\nUnplaced:\n  Type: update-stacks\n  Template: ./topic.yml\n  StackName: unplaced\n  DefaultOrganizationBinding:\n    Account: !Ref SandboxAccount\n",
+        &[("topic.yml", TOPIC), ("ordered.yml", ordered)],
+    );
+    let validate = ws.run(&["validate", file.to_str().unwrap()]);
+    assert_eq!(validate.code, Some(0), "{}{}", validate.stdout, validate.stderr);
+    for expected in [
+        "OrganizationBinding is the old name of DefaultOrganizationBinding",
+        "OrganizationBindingRegion is the old name of DefaultOrganizationBindingRegion",
+        "DefaultOrganizationBinding has no Region, and there is no DefaultOrganizationBindingRegion: it deploys nothing",
+        "DeletionProtection does nothing",
+    ] {
+        assert!(validate.stderr.contains(expected), "{expected}:\n{}", validate.stderr);
+    }
+    let run = run_file(&ws, &file, "apply", &[]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let done: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("done") && l.contains("stack old ")).collect();
+    assert_eq!(done.len(), 2, "{done:?}");
+    assert!(done[0].contains("in Security/"), "DependsOnAccount through a parameter: {done:?}");
+    let all = stacks(&ws);
+    assert_eq!(named(&all, "team-red").len() + named(&all, "team-blue").len(), 2, "the rendered include");
+    assert!(named(&all, "unplaced").is_empty());
+
+    std::fs::write(
+        &file,
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .replace("  Template: ../examples", "  TaskRoleName: OrgRole\n  Template: ../examples"),
+    )
+    .unwrap();
+    let refused = ws.run(&["validate", file.to_str().unwrap()]);
+    assert_eq!(refused.code, Some(1), "{}", refused.stderr);
+    assert!(refused.stderr.contains("TaskRoleName on update-organization is not supported"), "{}", refused.stderr);
+}

@@ -51,7 +51,10 @@ where
             let message = match err.message() {
                 Some(m) => m.to_string(),
                 None if status.is_server_error() => {
-                    format!("the endpoint failed with an internal error (HTTP {}) and said nothing more", status.as_u16())
+                    format!(
+                        "the endpoint failed with an internal error (HTTP {}) and said nothing more",
+                        status.as_u16()
+                    )
                 }
                 None => format!("refused with HTTP {} and no message", status.as_u16()),
             };
