@@ -131,6 +131,13 @@ pub async fn execute(
             let account = r(account)?;
             retry.run(|| provider.set_region_opt_in(&account, region, *enabled)).await.map(|_| None)
         }
+        Operation::RequestSupportLevel { account, level, cc } => {
+            let account = r(account)?;
+            // One case: a failed tag is retried, never the case.
+            retry.run(|| provider.request_support_level(&account, *level, cc)).await?;
+            let tags = crate::model::Tags::from([(crate::model::SUPPORT_REQUEST_TAG.to_string(), level.to_string())]);
+            retry.run(|| provider.tag_resource(&account, &tags)).await.map(|_| None)
+        }
         Operation::EnableServiceAccess { service } => {
             retry.run(|| provider.enable_service_access(service)).await.map(|_| None)
         }

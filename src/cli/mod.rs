@@ -286,6 +286,7 @@ pub(super) async fn open_provider(
                     .email
                     .as_ref()
                     .map_or_else(|| format!("root+{}@sandbox.invalid", d.management_account_id), |e| e.value.clone()),
+                support_level: management.support_level,
             };
             SandboxProvider::open_or_create(path, &seed, target.lock_timeout)?
         }

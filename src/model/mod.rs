@@ -4,6 +4,7 @@ mod password_policy;
 mod policy_type;
 mod stack;
 mod state;
+mod support;
 #[macro_use]
 mod status;
 
@@ -15,6 +16,7 @@ pub use state::{
     PolicyState, RootState, CONTACT_TYPES, OPT_IN_REGIONS,
 };
 pub use status::{AccountStatus, CreateRequestStatus, StackStatus};
+pub use support::{SupportLevel, SUPPORT_REQUEST_TAG};
 
 use std::collections::BTreeMap;
 

@@ -68,6 +68,10 @@ pub async fn plan(
         let live = read::region_status(provider, &plan::settings::regions_to_read(desired, &state)).await?;
         plan::settings::plan_regions(desired, &state, &live, &mut plan);
     }
+    if plan::settings::wants_support_levels(desired) {
+        let live = read::support_levels(provider, &plan::settings::support_accounts_to_read(desired, &state)).await?;
+        plan::settings::plan_support(desired, &state, &live, &mut plan).map_err(PlanError::Invalid)?;
+    }
     let stacks = match tasks {
         Some(tasks) => {
             skip_organization_if_asked(tasks, &mut plan);

@@ -37,6 +37,17 @@ pub async fn contacts(
     Ok(read.into_iter().collect())
 }
 
+/// The support plan of each account, by account id.
+pub async fn support_levels(
+    provider: &dyn Provider,
+    accounts: &[String],
+) -> ProviderResult<HashMap<String, crate::model::SupportLevel>> {
+    let read =
+        in_parallel(accounts.iter().map(|id| async move { provider.support_level(id).await.map(|l| (id.clone(), l)) }))
+            .await?;
+    Ok(read.into_iter().collect())
+}
+
 /// The opt-in status of the given regions of each account, by account id.
 pub async fn region_status(
     provider: &dyn Provider,

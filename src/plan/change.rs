@@ -154,6 +154,14 @@ pub enum Operation {
         region: String,
         enabled: bool,
     },
+    /// `SupportLevel`: a support case from the management account asking AWS Support to put the
+    /// account on `level`, then a tag on the account recording the request (asked once).
+    RequestSupportLevel {
+        account: Handle,
+        level: crate::model::SupportLevel,
+        /// The account's root email, copied on the case.
+        cc: String,
+    },
     /// EnableAWSServiceAccess (`TrustedServiceAccess`).
     EnableServiceAccess {
         service: String,
@@ -428,7 +436,8 @@ impl Operation {
             Operation::EnableServiceAccess { .. } | Operation::DisableServiceAccess { .. } => "trusted-access".into(),
             Operation::RegisterDelegatedAdministrator { account, .. }
             | Operation::PutAlternateContact { account, .. }
-            | Operation::SetRegionOptIn { account, .. } => handle(account),
+            | Operation::SetRegionOptIn { account, .. }
+            | Operation::RequestSupportLevel { account, .. } => handle(account),
             Operation::DeregisterDelegatedAdministrator { account_id, .. } => account_id.clone(),
             Operation::TagResource { resource, .. } | Operation::UntagResource { resource, .. } => handle(resource),
             Operation::UpdatePolicy { policy_id, .. } | Operation::DeletePolicy { policy_id } => policy_id.clone(),

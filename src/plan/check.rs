@@ -237,6 +237,12 @@ impl<'a> Checker<'a> {
                     self.fail(c.id, format!("changes {region}, which is not an opt-in region"));
                 }
             }
+            Operation::RequestSupportLevel { account, .. } => {
+                self.handle(c, account, Kind::Account);
+                if matches!(account, Handle::Existing(id) if *id == self.state.management_account_id) {
+                    self.fail(c.id, "asks for a support plan for the management account".to_string());
+                }
+            }
             Operation::PutAlternateContact { account, contact_type, .. } => {
                 self.handle(c, account, Kind::Account);
                 if !crate::model::CONTACT_TYPES.iter().any(|(_, api)| api == contact_type) {

@@ -260,6 +260,12 @@ impl Words<'_> {
                 format!("{} {region}", if *enabled { "enable" } else { "disable" }),
                 super::settings::region_diff(region, *enabled),
             ),
+            Operation::RequestSupportLevel { account, level, .. } => (
+                Action::Change,
+                self.resource(account),
+                super::settings::SUPPORT_SUMMARY.into(),
+                vec![PropertyDiff::new("SupportLevel", None, Some(level.to_string()))],
+            ),
             Operation::EnableServiceAccess { service } => (
                 Action::Change,
                 "trusted service access".into(),

@@ -1,10 +1,12 @@
-//! Account settings through the Account Management API (orgctl extensions on an account):
+//! Account settings (orgctl extensions on an account, through the Account Management API):
 //! `AlternateContacts` (billing, operations and security contacts; a type the file leaves out is
 //! left as it is) and `OptInRegions` (opt-in regions enabled or disabled; a region the file does
-//! not list is left as it is).
+//! not list is left as it is); and org-formation's `SupportLevel` (the AWS Support plan, asked of
+//! AWS Support in a case from the management account, as org-formation does).
 
 use super::change::*;
-use crate::model::{AlternateContact, OrgState};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::{AlternateContact, OrgState, SupportLevel, SUPPORT_REQUEST_TAG};
 use crate::spec::desired::DesiredOrg;
 use std::collections::{BTreeMap, HashMap};
 
@@ -17,6 +19,29 @@ pub fn accounts_to_read(desired: &DesiredOrg, state: &OrgState) -> Vec<String> {
         .filter(|a| !a.alternate_contacts.is_empty())
         .filter_map(|a| ids.get(&a.logical_id).cloned())
         .collect()
+}
+
+/// Adds a change to an account's settings, after the account's creation when this plan creates
+/// it (`created`: the creations by logical id).
+fn push_setting(
+    plan: &mut Plan,
+    created: &HashMap<String, usize>,
+    desired: &DesiredOrg,
+    logical_id: &str,
+    summary: String,
+    op: Operation,
+    diff: Vec<PropertyDiff>,
+) {
+    let subject = format!("account {} ({logical_id})", desired.account_label(logical_id));
+    let change = super::stacks::push_change(plan, Action::Change, subject, summary, op, diff, None);
+    if let (Some(creation), Some(c)) = (created.get(logical_id), plan.changes.get_mut(change)) {
+        c.depends_on.push(*creation);
+    }
+}
+
+/// The account's handle: its id when it exists, else the account this plan creates.
+fn handle_of(ids: &HashMap<String, String>, logical_id: &str) -> Handle {
+    ids.get(logical_id).map_or_else(|| Handle::New(logical_id.to_string()), |id| Handle::Existing(id.clone()))
 }
 
 /// One contact as the plan shows it, field by field.
@@ -54,10 +79,8 @@ pub fn plan_contacts(
     let ids = super::account_ids(desired, state);
     let created = plan.account_creations();
     for account in desired.accounts.iter().filter(|a| !a.alternate_contacts.is_empty()) {
-        let id = ids.get(&account.logical_id);
-        let handle = id.map_or_else(|| Handle::New(account.logical_id.clone()), |id| Handle::Existing(id.clone()));
-        let current = id.and_then(|id| live.get(id));
-        let subject = format!("account {} ({})", desired.account_label(&account.logical_id), account.logical_id);
+        let handle = handle_of(&ids, &account.logical_id);
+        let current = ids.get(&account.logical_id).and_then(|id| live.get(id));
         for (contact_type, contact) in &account.alternate_contacts {
             let old = current.and_then(|c| c.get(contact_type));
             if old == Some(contact) {
@@ -70,10 +93,7 @@ pub fn plan_contacts(
                 contact: contact.clone(),
             };
             let summary = format!("set the {} contact", contact_type.to_lowercase());
-            let change = super::stacks::push_change(plan, Action::Change, subject.clone(), summary, op, diff, None);
-            if let (Some(creation), Some(c)) = (created.get(&account.logical_id), plan.changes.get_mut(change)) {
-                c.depends_on.push(*creation);
-            }
+            push_setting(plan, &created, desired, &account.logical_id, summary, op, diff);
         }
     }
 }
@@ -107,8 +127,7 @@ pub fn plan_regions(
     let created = plan.account_creations();
     for account in desired.accounts.iter().filter(|a| !a.opt_in_regions.is_empty()) {
         let id = ids.get(&account.logical_id);
-        let handle = id.map_or_else(|| Handle::New(account.logical_id.clone()), |id| Handle::Existing(id.clone()));
-        let subject = format!("account {} ({})", desired.account_label(&account.logical_id), account.logical_id);
+        let handle = handle_of(&ids, &account.logical_id);
         for (region, enabled) in &account.opt_in_regions {
             let status = id.and_then(|id| live.get(id)).and_then(|s| s.get(region)).map_or("DISABLED", String::as_str);
             let already = if *enabled {
@@ -122,10 +141,105 @@ pub fn plan_regions(
             let op = Operation::SetRegionOptIn { account: handle.clone(), region: region.clone(), enabled: *enabled };
             let summary = format!("{} {region}", if *enabled { "enable" } else { "disable" });
             let diff = region_diff(region, *enabled);
-            let change = super::stacks::push_change(plan, Action::Change, subject.clone(), summary, op, diff, None);
-            if let (Some(creation), Some(c)) = (created.get(&account.logical_id), plan.changes.get_mut(change)) {
-                c.depends_on.push(*creation);
-            }
+            push_setting(plan, &created, desired, &account.logical_id, summary, op, diff);
         }
+    }
+}
+
+/// What the plan says of a support plan request.
+pub const SUPPORT_SUMMARY: &str = "ask AWS Support for this support plan (a case from the management account)";
+
+/// Whether the file sets any account's `SupportLevel` (only then are support plans read).
+pub fn wants_support_levels(desired: &DesiredOrg) -> bool {
+    desired.accounts.iter().any(|a| a.support_level.is_some())
+}
+
+/// The accounts whose support plan is read: the management account (member accounts can only
+/// have its plan) and every existing account whose file sets `SupportLevel`.
+pub fn support_accounts_to_read(desired: &DesiredOrg, state: &OrgState) -> Vec<String> {
+    let ids = super::account_ids(desired, state);
+    let mut out: Vec<String> = desired
+        .accounts
+        .iter()
+        .filter(|a| a.support_level.is_some())
+        .filter_map(|a| ids.get(&a.logical_id).cloned())
+        .chain([state.management_account_id.clone()])
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Plans `SupportLevel` as org-formation does: a member account may be put on the management
+/// account's plan, by a support case (asked once: the request is recorded in a tag, and AWS
+/// Support takes a while); any other level, or a management account whose plan is not the
+/// file's, is an error, since only the AWS console changes those.
+pub fn plan_support(
+    desired: &DesiredOrg,
+    state: &OrgState,
+    live: &HashMap<String, SupportLevel>,
+    plan: &mut Plan,
+) -> Result<(), Diagnostics> {
+    let ids = super::account_ids(desired, state);
+    let created = plan.account_creations();
+    let level_of = |id: Option<&String>| id.and_then(|id| live.get(id)).copied().unwrap_or(SupportLevel::Basic);
+    let management = level_of(Some(&state.management_account_id));
+    let mut errors = Diagnostics::default();
+    for account in desired.accounts.iter() {
+        let Some(wanted) = account.support_level else { continue };
+        let id = ids.get(&account.logical_id);
+        let current = level_of(id);
+        if current == wanted {
+            continue;
+        }
+        let label = desired.account_label(&account.logical_id);
+        if account.is_management {
+            errors.push(
+                Diagnostic::error(
+                    "support-level-differs",
+                    format!("the management account is on the {current} support plan, not {wanted}"),
+                )
+                .resource(account.logical_id.clone())
+                .property("SupportLevel")
+                .help(format!(
+                    "change the plan in the AWS Support Center (orgctl cannot), or write SupportLevel: {current}"
+                )),
+            );
+            continue;
+        }
+        if wanted != management {
+            errors.push(
+                Diagnostic::error(
+                    "support-level-unavailable",
+                    format!("{label} asks for {wanted} support, but the management account is on {management}: member accounts can have the management account's plan"),
+                )
+                .resource(account.logical_id.clone())
+                .property("SupportLevel")
+                .help(format!("write SupportLevel: {management}, or change the management account's plan first")),
+            );
+            continue;
+        }
+        let requested = id
+            .and_then(|id| state.accounts.get(id))
+            .and_then(|a| a.tags.get(SUPPORT_REQUEST_TAG))
+            .is_some_and(|t| t == wanted.as_str());
+        if requested {
+            plan.notes.push(Note {
+                message: format!("account {label}: AWS Support was asked for the {wanted} plan (a case from the management account); the account is still on {current}"),
+            });
+            continue;
+        }
+        let op = Operation::RequestSupportLevel {
+            account: handle_of(&ids, &account.logical_id),
+            level: wanted,
+            cc: account.email.clone().unwrap_or_default(),
+        };
+        let diff = vec![PropertyDiff::new("SupportLevel", Some(current.to_string()), Some(wanted.to_string()))];
+        push_setting(plan, &created, desired, &account.logical_id, SUPPORT_SUMMARY.into(), op, diff);
+    }
+    if errors.has_errors() {
+        Err(errors)
+    } else {
+        Ok(())
     }
 }

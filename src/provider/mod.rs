@@ -230,6 +230,17 @@ pub trait Provider: Send + Sync {
         regions: &[String],
     ) -> ProviderResult<std::collections::BTreeMap<String, String>>;
     async fn set_region_opt_in(&self, account_id: &str, region: &str, enabled: bool) -> ProviderResult<()>;
+    /// The account's AWS Support plan (DescribeSeverityLevels in the account: an account on
+    /// Basic is refused the Support API).
+    async fn support_level(&self, account_id: &str) -> ProviderResult<crate::model::SupportLevel>;
+    /// Asks AWS Support, in a support case opened from the management account, to put
+    /// `account_id` on `level`; `cc` (the account's root email) is copied on the case.
+    async fn request_support_level(
+        &self,
+        account_id: &str,
+        level: crate::model::SupportLevel,
+        cc: &str,
+    ) -> ProviderResult<()>;
     async fn enable_service_access(&self, service: &str) -> ProviderResult<()>;
     async fn disable_service_access(&self, service: &str) -> ProviderResult<()>;
     async fn register_delegated_administrator(&self, account_id: &str, service: &str) -> ProviderResult<()>;

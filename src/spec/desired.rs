@@ -47,6 +47,8 @@ pub struct DesiredAccount {
     pub alternate_contacts: std::collections::BTreeMap<String, crate::model::AlternateContact>,
     /// Opt-in regions to enable (`true`) or disable (`false`); others are left alone.
     pub opt_in_regions: std::collections::BTreeMap<String, bool>,
+    /// `SupportLevel`; `None`: the support plan is left alone.
+    pub support_level: Option<crate::model::SupportLevel>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -249,6 +251,7 @@ pub fn build(spec: &OrgSpec, placement: &Placement) -> DesiredOrg {
                 delegated_for: a.delegated_for.clone(),
                 alternate_contacts: a.alternate_contacts.clone(),
                 opt_in_regions: a.opt_in_regions.clone(),
+                support_level: a.support_level,
             })
             .collect(),
         policies: spec

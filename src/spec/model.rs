@@ -171,6 +171,8 @@ pub struct AccountSpec {
     pub alternate_contacts: std::collections::BTreeMap<String, crate::model::AlternateContact>,
     /// `OptInRegions: {Enabled: [...], Disabled: [...]}` (an orgctl extension): region → wanted on.
     pub opt_in_regions: std::collections::BTreeMap<String, bool>,
+    /// `SupportLevel`: the AWS Support plan the account should have.
+    pub support_level: Option<crate::model::SupportLevel>,
 }
 
 #[derive(Debug, Clone)]

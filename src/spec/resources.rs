@@ -467,10 +467,6 @@ fn tags(raw: &RawResource, env: &Env, r: &mut Reporter) -> Option<Located<Tags>>
 fn account(raw: &RawResource, env: &Env, r: &mut Reporter) -> AccountSpec {
     let is_management = raw.kind == ResourceKind::MasterAccount;
     let unused = [
-        (
-            "SupportLevel",
-            "orgctl does not change support plans (org-formation opens a support case for it); ask AWS Support",
-        ),
         ("PartitionAccountId", "only used to mirror the organization into another partition, which orgctl does not do"),
         ("PartitionAlias", "only used to mirror the organization into another partition, which orgctl does not do"),
     ];
@@ -529,7 +525,26 @@ fn account(raw: &RawResource, env: &Env, r: &mut Reporter) -> AccountSpec {
         delegated_for,
         alternate_contacts: alternate_contacts(raw, env, r),
         opt_in_regions: opt_in_regions(raw, env, r),
+        support_level: support_level(raw, env, r),
     }
+}
+
+/// `SupportLevel`: basic, developer, business or enterprise (as org-formation names them).
+fn support_level(raw: &RawResource, env: &Env, r: &mut Reporter) -> Option<crate::model::SupportLevel> {
+    let text = string(raw, "SupportLevel", env, r)?;
+    let level = crate::model::SupportLevel::parse(&text.value);
+    if level.is_none() {
+        let names: Vec<&str> = crate::model::SupportLevel::ALL.iter().map(|l| l.as_str()).collect();
+        r.error(
+            "invalid-support-level",
+            text.span,
+            &raw.logical_id,
+            Some("SupportLevel"),
+            format!("'{}' is not a support level", text.value),
+        )
+        .help = Some(format!("one of: {}", names.join(", ")));
+    }
+    level
 }
 
 /// A boolean property (false when absent).

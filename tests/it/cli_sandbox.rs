@@ -723,3 +723,47 @@ fn no_more_than_five_account_creations_are_ever_in_progress() {
     assert_eq!(ws.state().accounts().len(), 13);
     assert_eq!(ws.plan(&["--detailed-exitcode"]).code, Some(0));
 }
+
+/// `SupportLevel` as org-formation carries it out: a member account is put on the management
+/// account's plan by a support case, asked once (the request is tagged on the account, and AWS
+/// Support takes its time); another level, or a management account whose plan differs, is an
+/// error before anything is sent.
+#[test]
+fn support_level_is_asked_of_aws_support_once_and_only_for_the_management_accounts_plan() {
+    let ws = Workspace::quickstart();
+    ws.edit("      Alias: acme-management\n", "      Alias: acme-management\n      SupportLevel: enterprise\n");
+    ws.edit("      Alias: acme-security\n", "      Alias: acme-security\n      SupportLevel: Enterprise\n");
+    let run = ws.apply(&[]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("account Security (SecurityAccount): ask AWS Support for this support plan"),
+        "{}",
+        run.stdout
+    );
+    let state = ws.state();
+    let security = state.account("aws+security@example.com");
+    let id = security["id"].as_str().unwrap().to_string();
+    assert_eq!(ws.sandbox_json()["support_levels"][&id], "enterprise");
+    assert_eq!(security["tags"]["orgctl:support-level-requested"], "enterprise");
+    assert_eq!(ws.plan(&["--detailed-exitcode"]).code, Some(0), "converged");
+
+    // AWS Support has not acted yet: the plan says so and asks nothing again.
+    let mut sandbox = ws.sandbox_json();
+    sandbox["support_levels"][&id] = "basic".into();
+    std::fs::write(&ws.sandbox, serde_json::to_string(&sandbox).unwrap()).unwrap();
+    let waiting = ws.plan(&["--detailed-exitcode"]);
+    assert_eq!(waiting.code, Some(0), "{}{}", waiting.stdout, waiting.stderr);
+    assert!(waiting.stdout.contains("AWS Support was asked for the enterprise plan"), "{}", waiting.stdout);
+
+    ws.edit("      Alias: acme-production\n", "      Alias: acme-production\n      SupportLevel: business\n");
+    let refused = ws.plan(&[]);
+    assert_eq!(refused.code, Some(1), "{}{}", refused.stdout, refused.stderr);
+    assert!(refused.stderr.contains("[support-level-unavailable]"), "{}", refused.stderr);
+    ws.edit("      SupportLevel: enterprise\n", "      SupportLevel: developer\n");
+    let refused = ws.plan(&[]);
+    assert!(
+        refused.stderr.contains("the management account is on the enterprise support plan, not developer"),
+        "{}",
+        refused.stderr
+    );
+}

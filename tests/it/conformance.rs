@@ -43,6 +43,7 @@ async fn fixture(kind: Kind) -> Fixture {
                 account_id: "123456789012".into(),
                 name: "master".into(),
                 email: "master@example.com".into(),
+                support_level: None,
             };
             let provider =
                 SandboxProvider::open_or_create(&dir.path().join("org.json"), &seed, Duration::ZERO).unwrap();
@@ -373,7 +374,12 @@ on_every_provider!(
 async fn every_sandbox_write_is_on_disk_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("org.json");
-    let seed = ManagementSeed { account_id: "123456789012".into(), name: "m".into(), email: "m@example.com".into() };
+    let seed = ManagementSeed {
+        account_id: "123456789012".into(),
+        name: "m".into(),
+        email: "m@example.com".into(),
+        support_level: None,
+    };
     let provider = SandboxProvider::open_or_create(&path, &seed, Duration::ZERO).unwrap();
     let r = root(&provider).await;
     provider.create_ou(&r, "Persisted", &Tags::new()).await.unwrap();

@@ -19,6 +19,7 @@ fn env() -> Env {
         account_id: "111111111111".into(),
         name: "Management".into(),
         email: "root@example.com".into(),
+        support_level: None,
     };
     let provider =
         SandboxProvider::open_or_create(&dir.path().join("org.json"), &seed, std::time::Duration::ZERO).unwrap();

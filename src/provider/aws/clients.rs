@@ -124,6 +124,21 @@ impl Clients {
         aws_sdk_cloudformation::Client::from_conf(builder.build())
     }
 
+    /// AWS Support (its endpoint is in us-east-1), with `credentials` (`None`: the caller's own).
+    pub fn support(
+        &self,
+        account_id: &str,
+        credentials: Option<aws_sdk_iam::config::Credentials>,
+    ) -> aws_sdk_support::Client {
+        let mut builder = aws_sdk_support::config::Builder::from(&self.sdk)
+            .region(Region::new(ORGANIZATIONS_REGION))
+            .interceptor(CallLog::new(&self.counter, account_id));
+        if let Some(c) = credentials {
+            builder = builder.credentials_provider(c);
+        }
+        aws_sdk_support::Client::from_conf(builder.build())
+    }
+
     /// The region of the caller's configuration (else us-east-1): where S3 reads as the
     /// management account go.
     pub fn home_region(&self) -> String {

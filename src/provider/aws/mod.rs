@@ -172,6 +172,54 @@ impl Provider for AwsProvider {
         Some(self.requests())
     }
 
+    async fn support_level(&self, account_id: &str) -> ProviderResult<crate::model::SupportLevel> {
+        let credentials = if account_id == self.management_account_id {
+            None
+        } else {
+            let role = self.roles.role_for(account_id, &self.email_of(account_id));
+            Some(self.clients.member_credentials(account_id, role, None).await?)
+        };
+        match self.clients.support(account_id, credentials).describe_severity_levels().send().await {
+            Ok(levels) => Ok(crate::model::SupportLevel::from_severity_codes(
+                levels.severity_levels().iter().filter_map(|l| l.code()),
+            )),
+            Err(e) => {
+                let e = api_error("DescribeSeverityLevels", e);
+                // The Support API is not part of the Basic plan.
+                if e.code == "SubscriptionRequiredException" {
+                    Ok(crate::model::SupportLevel::Basic)
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    async fn request_support_level(
+        &self,
+        account_id: &str,
+        level: crate::model::SupportLevel,
+        cc: &str,
+    ) -> ProviderResult<()> {
+        let mut case = self
+            .clients
+            .support(&self.management_account_id, None)
+            .create_case()
+            .subject(format!("Enable {level} support for account {account_id}"))
+            .communication_body(format!(
+                "Hello AWS Support,\n\nplease put account {account_id} of organization {} on the {level} support plan, as the organization's management account is.\n\nThis case was opened by orgctl; please resolve it when done.",
+                self.organization_id
+            ))
+            .service_code("customer-account")
+            .category_code("other-account-issues")
+            .severity_code("low")
+            .issue_type("customer-service");
+        if !cc.is_empty() {
+            case = case.cc_email_addresses(cc);
+        }
+        case.send().await.map(|_| ()).map_err(|e| api_error("CreateCase", e))
+    }
+
     async fn alternate_contacts(
         &self,
         account_id: &str,

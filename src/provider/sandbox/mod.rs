@@ -727,6 +727,29 @@ impl Provider for SandboxProvider {
         Ok(data.contacts.get(account_id).cloned().unwrap_or_default())
     }
 
+    async fn support_level(&self, account_id: &str) -> ProviderResult<crate::model::SupportLevel> {
+        if self.faults.check("DescribeSeverityLevels", &[account_id]) == Some(Mode::Fail) {
+            return Err(err("InternalServerError", "injected failure"));
+        }
+        let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        data.org.accounts.get(account_id).ok_or_else(|| err("AccountNotFoundException", account_id))?;
+        Ok(data.support_levels.get(account_id).copied().unwrap_or(crate::model::SupportLevel::Basic))
+    }
+
+    /// AWS Support acts on the case at once here (on AWS it takes a person and some time).
+    async fn request_support_level(
+        &self,
+        account_id: &str,
+        level: crate::model::SupportLevel,
+        _cc: &str,
+    ) -> ProviderResult<()> {
+        self.write("CreateCase", &[account_id, level.as_str()], |d| {
+            d.account_mut(account_id)?;
+            d.support_levels.insert(account_id.to_string(), level);
+            Ok(())
+        })
+    }
+
     async fn put_alternate_contact(
         &self,
         account_id: &str,

@@ -50,6 +50,9 @@ pub struct SandboxData {
     /// Alternate contacts: account id → type → contact.
     #[serde(default)]
     pub contacts: BTreeMap<String, BTreeMap<String, crate::model::AlternateContact>>,
+    /// Support plans by account id; an account not listed has Basic.
+    #[serde(default)]
+    pub support_levels: BTreeMap<String, crate::model::SupportLevel>,
     /// Trusted access, delegated administrators and other policy types (set up outside orgctl).
     #[serde(default)]
     pub governance: crate::model::Governance,
@@ -74,6 +77,8 @@ pub struct ManagementSeed {
     pub account_id: String,
     pub name: String,
     pub email: String,
+    /// The management account's support plan (the file's `SupportLevel`: what it has).
+    pub support_level: Option<crate::model::SupportLevel>,
 }
 
 impl SandboxData {
@@ -116,6 +121,11 @@ impl SandboxData {
             governance: Default::default(),
             contacts: BTreeMap::new(),
             regions: BTreeMap::new(),
+            support_levels: management
+                .support_level
+                .map(|level| (management.account_id.clone(), level))
+                .into_iter()
+                .collect(),
         }
     }
 
@@ -135,6 +145,7 @@ impl SandboxData {
             governance: Default::default(),
             contacts: BTreeMap::new(),
             regions: BTreeMap::new(),
+            support_levels: BTreeMap::new(),
         }
     }
 
