@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "==> building orgctl"
-cargo build --quiet
+# A one-off build: incremental compilation would only add work (and disk).
+CARGO_INCREMENTAL=0 cargo build --quiet
 orgctl="${CARGO_TARGET_DIR:-target}/debug/orgctl"
 file=examples/quickstart/organization.yml
 sandbox=${ORGCTL_QUICKSTART_SANDBOX:-.orgctl/quickstart.json}
