@@ -14,6 +14,12 @@ pub enum Handle {
 }
 
 impl Handle {
+    /// The resource `logical_id` names: its AWS id in `ids` when it exists, else the one this
+    /// plan creates.
+    pub fn of(ids: &std::collections::HashMap<String, String>, logical_id: &str) -> Handle {
+        ids.get(logical_id).map_or_else(|| Handle::New(logical_id.to_string()), |id| Handle::Existing(id.clone()))
+    }
+
     pub fn existing_id(&self) -> Option<&str> {
         match self {
             Handle::Existing(id) => Some(id),

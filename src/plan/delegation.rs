@@ -106,7 +106,7 @@ pub fn plan_delegation(desired: &DesiredOrg, state: &OrgState, live: &Governance
     let mut seen = BTreeSet::new();
     for account in &desired.accounts {
         let id = ids.get(&account.logical_id);
-        let handle = id.map_or_else(|| Handle::New(account.logical_id.clone()), |id| Handle::Existing(id.clone()));
+        let handle = Handle::of(&ids, &account.logical_id);
         let tags = id.and_then(|id| state.accounts.get(id)).map(|a| a.tags.clone()).unwrap_or_default();
         if let Some(id) = id {
             seen.insert(id.clone());

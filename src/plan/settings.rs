@@ -39,11 +39,6 @@ fn push_setting(
     }
 }
 
-/// The account's handle: its id when it exists, else the account this plan creates.
-fn handle_of(ids: &HashMap<String, String>, logical_id: &str) -> Handle {
-    ids.get(logical_id).map_or_else(|| Handle::New(logical_id.to_string()), |id| Handle::Existing(id.clone()))
-}
-
 /// One contact as the plan shows it, field by field.
 pub fn contact_diff(contact_type: &str, old: Option<&AlternateContact>, new: &AlternateContact) -> Vec<PropertyDiff> {
     let kind =
@@ -79,7 +74,7 @@ pub fn plan_contacts(
     let ids = super::account_ids(desired, state);
     let created = plan.account_creations();
     for account in desired.accounts.iter().filter(|a| !a.alternate_contacts.is_empty()) {
-        let handle = handle_of(&ids, &account.logical_id);
+        let handle = Handle::of(&ids, &account.logical_id);
         let current = ids.get(&account.logical_id).and_then(|id| live.get(id));
         for (contact_type, contact) in &account.alternate_contacts {
             let old = current.and_then(|c| c.get(contact_type));
@@ -127,7 +122,7 @@ pub fn plan_regions(
     let created = plan.account_creations();
     for account in desired.accounts.iter().filter(|a| !a.opt_in_regions.is_empty()) {
         let id = ids.get(&account.logical_id);
-        let handle = handle_of(&ids, &account.logical_id);
+        let handle = Handle::of(&ids, &account.logical_id);
         for (region, enabled) in &account.opt_in_regions {
             let status = id.and_then(|id| live.get(id)).and_then(|s| s.get(region)).map_or("DISABLED", String::as_str);
             let already = if *enabled {
@@ -230,7 +225,7 @@ pub fn plan_support(
             continue;
         }
         let op = Operation::RequestSupportLevel {
-            account: handle_of(&ids, &account.logical_id),
+            account: Handle::of(&ids, &account.logical_id),
             level: wanted,
             cc: account.email.clone().unwrap_or_default(),
         };

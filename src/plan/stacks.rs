@@ -132,10 +132,7 @@ pub fn plan_stacks(
 
     let org_changes: Vec<usize> = plan.changes.iter().map(|c| c.id).collect();
     let creations = plan.account_creations();
-    let handle = |lid: &str| match account_ids.get(lid) {
-        Some(id) => Handle::Existing(id.clone()),
-        None => Handle::New(lid.to_string()),
-    };
+    let handle = |lid: &str| Handle::of(&account_ids, lid);
     let label = |lid: &str| desired.account_label(lid);
 
     let mut by_task: HashMap<&str, Vec<usize>> = HashMap::new();

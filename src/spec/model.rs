@@ -242,4 +242,17 @@ impl OrgSpec {
     pub fn management(&self) -> Option<&AccountSpec> {
         self.accounts.iter().find(|a| a.is_management)
     }
+
+    /// What each logical id of the file is (password policies aside: nothing names them but
+    /// the org file itself).
+    pub fn kinds(&self) -> std::collections::HashMap<String, ResourceKind> {
+        let accounts = self.accounts.iter().map(|a| {
+            let kind = if a.is_management { ResourceKind::MasterAccount } else { ResourceKind::Account };
+            (a.logical_id.clone(), kind)
+        });
+        let ous = self.ous.iter().map(|ou| (ou.logical_id.clone(), ResourceKind::OrganizationalUnit));
+        let root = self.root.iter().map(|r| (r.logical_id.clone(), ResourceKind::OrganizationRoot));
+        let policies = self.policies.iter().map(|p| (p.logical_id.clone(), ResourceKind::Policy(p.policy_type)));
+        accounts.chain(ous).chain(root).chain(policies).collect()
+    }
 }

@@ -202,22 +202,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> LoadedTasks {
         (None, Some(annotation), Some(live)) => Some(annotated_organization(annotation, live, &org_options)),
         _ => None,
     };
-    let kinds: HashMap<String, ResourceKind> = organization
-        .as_ref()
-        .map(|o| {
-            let spec = &o.spec;
-            let accounts = spec.accounts.iter().map(|a| {
-                (
-                    a.logical_id.clone(),
-                    if a.is_management { ResourceKind::MasterAccount } else { ResourceKind::Account },
-                )
-            });
-            let ous = spec.ous.iter().map(|ou| (ou.logical_id.clone(), ResourceKind::OrganizationalUnit));
-            let root = spec.root.iter().map(|r| (r.logical_id.clone(), ResourceKind::OrganizationRoot));
-            let policies = spec.policies.iter().map(|p| (p.logical_id.clone(), ResourceKind::Policy(p.policy_type)));
-            accounts.chain(ous).chain(root).chain(policies).collect()
-        })
-        .unwrap_or_default();
+    let kinds: HashMap<String, ResourceKind> = organization.as_ref().map(|o| o.spec.kinds()).unwrap_or_default();
     let mut sources = Sources::confined(confinement);
     let mut diagnostics = Diagnostics::default();
     let tasks = parse::parse(path, &mut sources, &kinds, options, organization_file, &mut diagnostics);
