@@ -180,12 +180,13 @@ pub async fn execute(
                 Some(WorkloadCall::PutObject { remote, .. }) => Some(remote),
                 _ => None,
             };
-            let known = known_values(commands.iter().chain(environment.values()).chain(remote), provider, ids).await?;
+            let values = commands.iter().flat_map(|c| c.values()).chain(environment.values()).chain(remote);
+            let known = known_values(values, provider, ids).await?;
             let fill = |t: &Text| {
                 t.resolve(|u| known.get(u).cloned())
                     .map_err(|u| ProviderError::new("UnknownValue", format!("{u} is still unknown")))
             };
-            let commands = commands.iter().map(fill).collect::<Result<Vec<_>, _>>()?;
+            let commands = runnable(commands, &known)?;
             let mut env: Vec<(String, String)> =
                 environment.iter().map(|(k, v)| Ok((k.clone(), fill(v)?))).collect::<Result<_, ProviderError>>()?;
             env.extend(provider.workload_credentials(&account, role.as_deref()).await?);
@@ -245,9 +246,11 @@ pub async fn execute(
             call,
             ..
         } => {
+            let known = known_values(commands.iter().flat_map(|c| c.values()), provider, ids).await?;
+            let commands = runnable(commands, &known)?;
             let mut env: Vec<(String, String)> = environment.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
             env.extend(provider.workload_credentials(account_id, role.as_deref()).await?);
-            super::workload::run_commands(directory, commands, &env).await?;
+            super::workload::run_commands(directory, &commands, &env).await?;
             match call {
                 Some(RemovalCall::DeregisterType { type_name }) => {
                     retry.run(|| provider.deregister_type(account_id, region, role.as_deref(), type_name)).await?
@@ -270,6 +273,20 @@ pub async fn execute(
     }
 }
 
+/// A workload's commands with every value filled in from `known`.
+fn runnable(
+    commands: &[crate::plan::command::WorkloadCommand],
+    known: &std::collections::HashMap<Unknown, String>,
+) -> ProviderResult<Vec<crate::plan::command::Runnable>> {
+    commands
+        .iter()
+        .map(|c| {
+            c.resolve(|t| t.resolve(|u| known.get(u).cloned()))
+                .map_err(|u| ProviderError::new("UnknownValue", format!("{u} is still unknown")))
+        })
+        .collect()
+}
+
 /// The values of every unknown in `texts`, now that the changes before this one are made: the
 /// AccountIds of accounts created in this run, and the exports `!CopyValue` reads (from the
 /// account and region named, where the stack that exports it now runs).
@@ -283,6 +300,8 @@ async fn known_values(
     for unknown in wanted {
         let value = match &unknown {
             Unknown::Id(lid) => ids.get(lid),
+            // A plan runs its commands or refuses them: a saved plan holding one was edited.
+            Unknown::CommandOutput(_) => None,
             Unknown::Export { account, region, name } => {
                 let is_id = account.len() == 12 && account.chars().all(|c| c.is_ascii_digit());
                 let account_id = if is_id { Some(account.clone()) } else { ids.get(account) };

@@ -4,7 +4,7 @@
 //! again each time anything starts.
 
 use crate::plan::{Change, Operation};
-use crate::provider::CREATIONS_IN_PROGRESS;
+use crate::model::quotas::CREATIONS_IN_PROGRESS;
 use std::collections::{HashMap, VecDeque};
 
 /// A limit some changes share besides `concurrency`.

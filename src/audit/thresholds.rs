@@ -29,15 +29,17 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Self {
+        let scp = crate::model::quotas::policy_quota(crate::model::PolicyType::ServiceControl);
         Thresholds {
             min_password_length: 14,
             password_reuse_prevention: 24,
             max_password_age: 90,
-            scps_per_target_warning: 4,
-            scps_per_target_limit: 5,
-            scp_size_warning: 4608,
-            scp_size_limit: 5120,
-            ou_depth_limit: 5,
+            // Warned of one attachment, and a tenth of the size, before AWS's limit.
+            scps_per_target_warning: scp.per_target - 1,
+            scps_per_target_limit: scp.per_target,
+            scp_size_warning: scp.size - scp.size / 10,
+            scp_size_limit: scp.size,
+            ou_depth_limit: crate::model::quotas::OU_DEPTH,
             global_services: [
                 "iam:*",
                 "organizations:*",

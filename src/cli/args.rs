@@ -26,6 +26,21 @@ pub enum ColorChoice {
     Never,
 }
 
+impl Command {
+    /// Which organization the command talks to, for the commands that talk to one.
+    pub fn target_mut(&mut self) -> Option<&mut TargetArgs> {
+        match self {
+            Command::Plan(a) => Some(&mut a.target),
+            Command::Apply(a) => Some(&mut a.target),
+            Command::Import(a) => Some(&mut a.target),
+            Command::Audit(a) => Some(&mut a.target),
+            Command::Unlock(a) => Some(&mut a.target),
+            Command::Explain(a) => Some(&mut a.target),
+            Command::Validate(_) | Command::Show(_) | Command::Completions(_) | Command::Man => None,
+        }
+    }
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check an org file without touching any organization.
@@ -123,6 +138,11 @@ pub struct FileArgs {
     /// `organizationFile` in `.org-formationrc`).
     #[arg(long = "organization-file", value_name = "FILE")]
     pub organization_file: Option<PathBuf>,
+    /// Let plan and apply run the `!Cmd` functions of the files (a shell command each, in the
+    /// file's directory). Off by default: a file under review must not run code when planned.
+    /// `validate` never runs them.
+    #[arg(long, env = "ORGCTL_ALLOW_COMMANDS", value_parser = clap::builder::BoolishValueParser::new())]
+    pub allow_commands: bool,
 }
 
 /// Which organization to talk to: AWS (the default), or a sandbox file.
@@ -134,10 +154,10 @@ pub struct TargetArgs {
     /// Create the --sandbox file when it does not exist yet, with the file's MasterAccount (a
     /// missing sandbox is otherwise an error: a mistyped path must not plan against an empty
     /// organization).
-    #[arg(long, env = "ORGCTL_CREATE_SANDBOX", requires = "sandbox")]
+    #[arg(long, env = "ORGCTL_CREATE_SANDBOX", value_parser = clap::builder::BoolishValueParser::new())]
     pub create_sandbox: bool,
     /// The AWS profile to use (else aws-config's standard chain: environment, SSO, roles...).
-    #[arg(long, env = "AWS_PROFILE", value_name = "NAME", conflicts_with = "sandbox")]
+    #[arg(long, env = "AWS_PROFILE", value_name = "NAME")]
     pub profile: Option<String>,
     /// How long to wait while another run holds the sandbox, or (apply on AWS) the
     /// organization's apply lock: 30s, 5m, 1h.

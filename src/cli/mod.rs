@@ -91,7 +91,7 @@ type CliResult = Result<ExitCode, CliError>;
 
 /// Entry point used by `main`.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
     match cli.color {
         ColorChoice::Always => console::set_colors_enabled(true),
         ColorChoice::Never => console::set_colors_enabled(false),
@@ -108,7 +108,9 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let settled = cli.command.target_mut().map_or(Ok(()), |t| settle(t, &|name| std::env::var(name).ok()));
     let result = runtime.block_on(async {
+        settled?;
         match cli.command {
             Command::Validate(a) => validate::run(a),
             Command::Plan(a) => plan::run(a, cli.stats).await,
@@ -134,6 +136,45 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Settles the target options that only mean something together. Written on the command line,
+/// `--create-sandbox` without `--sandbox`, or `--profile` with it, is an error; the same options
+/// set in the environment (`ORGCTL_CREATE_SANDBOX` or `AWS_PROFILE` in a shell profile) are
+/// defaults, and a default never makes a command invalid where it does not apply: it is dropped.
+/// An explicit `--profile` wins over an `ORGCTL_SANDBOX` default.
+fn settle(target: &mut TargetArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<(), CliError> {
+    let from_env = |name: &str, value: &str| env(name).is_some_and(|v| v == value);
+    let truthy = |name: &str| {
+        env(name).is_some_and(|v| {
+            clap::builder::TypedValueParser::parse_ref(
+                &clap::builder::BoolishValueParser::new(),
+                &clap::Command::new("orgctl"),
+                None,
+                std::ffi::OsStr::new(&v),
+            )
+            .unwrap_or(false)
+        })
+    };
+    if let (Some(profile), Some(sandbox)) = (&target.profile, &target.sandbox) {
+        let sandbox_by_default = from_env("ORGCTL_SANDBOX", &sandbox.to_string_lossy());
+        if from_env("AWS_PROFILE", profile) {
+            target.profile = None;
+        } else if sandbox_by_default {
+            target.sandbox = None;
+        } else {
+            return Err(CliError::new("--profile and --sandbox choose two different organizations")
+                .help("pass --sandbox PATH for the local sandbox, or --profile NAME for AWS"));
+        }
+    }
+    if target.create_sandbox && target.sandbox.is_none() {
+        if !truthy("ORGCTL_CREATE_SANDBOX") {
+            return Err(CliError::new("--create-sandbox needs --sandbox PATH: the sandbox file to create")
+                .help("pass --sandbox PATH as well, or leave --create-sandbox out to work on AWS"));
+        }
+        target.create_sandbox = false;
+    }
+    Ok(())
 }
 
 fn init_logging(verbose: u8) {
@@ -162,6 +203,11 @@ pub(super) fn load_options(args: &FileArgs) -> Result<LoadOptions, CliError> {
     }
     options.allowed_paths = args.allow_paths.clone();
     options.organization_file = args.organization_file.clone();
+    options.commands = crate::spec::commands::Commands::new(if args.allow_commands {
+        crate::spec::commands::CommandPolicy::Run
+    } else {
+        crate::spec::commands::CommandPolicy::Refuse
+    });
     for l in &args.limits {
         options.limits.set(l).map_err(|e| CliError::new(format!("--limit: {e}")))?;
     }
@@ -176,6 +222,8 @@ pub(super) struct Input {
     pub tasks: Option<crate::tasks::model::TaskFile>,
     /// Templates fetched from URLs, kept until the plan is made (they are read while planning).
     pub _fetched: Option<crate::ops::fetch::Fetched>,
+    /// The `!Cmd`s run while the files were read (`--allow-commands`), listed with the plan.
+    pub commands: crate::spec::commands::Commands,
 }
 
 /// Loads a file and opens the organization it describes. A task file with an
@@ -211,6 +259,7 @@ pub(super) async fn load_and_open(
 }
 
 fn load_valid(file: &Path, options: LoadOptions) -> Result<Input, CliError> {
+    let commands = options.commands.clone();
     let (org, tasks) = if crate::tasks::is_task_file(file, &options) {
         let loaded = crate::tasks::load(file, &options);
         if let Some(org) = &loaded.organization {
@@ -234,7 +283,7 @@ fn load_valid(file: &Path, options: LoadOptions) -> Result<Input, CliError> {
         (org, None)
     };
     match org.desired.clone() {
-        Some(desired) => Ok(Input { org, desired, tasks, _fetched: None }),
+        Some(desired) => Ok(Input { org, desired, tasks, _fetched: None, commands }),
         None => {
             errln!(
                 "{} {} has {} error(s); nothing was sent to the organization",
@@ -323,7 +372,13 @@ pub(super) async fn plan_loaded(
     scope: &ScopeArgs,
 ) -> Result<Planned, CliError> {
     let limits = load_options(file_args)?.limits;
-    Ok(ops::plan(&input.desired, input.tasks.as_ref(), provider, &limits, scope.prune, &scope.targets).await?)
+    let mut planned = ops::plan(&input.desired, input.tasks.as_ref(), provider, &limits, scope.prune, &scope.targets).await?;
+    // Planning reads the task file again (templates, parameters): every command has run by now.
+    for (dir, command) in input.commands.ran() {
+        let message = format!("ran !Cmd `{command}` in {} (--allow-commands)", dir.display());
+        planned.plan.notes.push(crate::plan::Note { message });
+    }
+    Ok(planned)
 }
 
 pub(super) fn confirm() -> Result<(), CliError> {

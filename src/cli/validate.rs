@@ -8,7 +8,9 @@ use console::style;
 use std::process::ExitCode;
 
 pub(super) fn run(a: ValidateArgs) -> CliResult {
-    let options = super::load_options(&a.file_args)?;
+    let mut options = super::load_options(&a.file_args)?;
+    // validate runs nothing, whatever the command line allows (crate::spec::commands).
+    options.commands = crate::spec::commands::Commands::new(crate::spec::commands::CommandPolicy::Defer);
     // A task file brings its organization file along: both are checked.
     let (reports, summary) = if crate::tasks::is_task_file(&a.file, &options) {
         let loaded = crate::tasks::load(&a.file, &options);

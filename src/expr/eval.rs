@@ -268,7 +268,7 @@ fn call(name: &str, arg: Arg, scope: &mut dyn Scope) -> Result<Value, EvalError>
                     }
                     Ok(Value::from(functions::directory_hash(&path, &[])))
                 }
-                _ => functions::command(dir, &argument).map(Value::from),
+                _ => functions::command(dir, confinement, &argument),
             }
         }
         "Include" => Err(EvalError::new("bad-intrinsic", "!Include takes a file path and is read with the file")),

@@ -2,6 +2,7 @@
 //! running `!Cmd`.
 
 use super::error::EvalError;
+use super::text::{Text, Unknown};
 use super::value::Value;
 use crate::spec::files::Confinement;
 use crate::spec::yaml::Node;
@@ -46,25 +47,41 @@ pub fn read_file(dir: &Path, confinement: &Confinement, relative: &str) -> Resul
 }
 
 /// `!Cmd`: the standard output of a shell command run in the file's directory, without its
-/// trailing whitespace (as org-formation).
-pub fn command(dir: &Path, command: &str) -> Result<String, EvalError> {
+/// trailing whitespace (as org-formation), when the command line allowed commands
+/// ([`crate::spec::commands`]); unknown in `validate`, an error otherwise.
+pub fn command(dir: &Path, confinement: &Confinement, command: &str) -> Result<Value, EvalError> {
+    use crate::spec::commands::CommandPolicy;
+    let shown = crate::escape::for_terminal(command);
+    match confinement.commands().policy {
+        CommandPolicy::Refuse => {
+            return Err(EvalError::new(
+                "command-not-allowed",
+                format!("!Cmd `{shown}` was not run: reading a file runs no command unless allowed"),
+            )
+            .help("review the command, then pass --allow-commands (or set ORGCTL_ALLOW_COMMANDS=1) to run it"))
+        }
+        CommandPolicy::Defer => return Ok(Value::Text(Text::unknown(Unknown::CommandOutput(command.to_string())))),
+        CommandPolicy::Run => {}
+    }
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
     let output = std::process::Command::new("sh")
         .arg("-c")
         .arg(command)
-        .current_dir(if dir.as_os_str().is_empty() { Path::new(".") } else { dir })
+        .current_dir(dir)
         .stdin(std::process::Stdio::null())
         .output()
         .map_err(|e| EvalError::new("command-failed", format!("!Cmd could not start sh: {e}")))?;
+    confinement.commands().record(dir, command);
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let last = stderr.lines().last().unwrap_or_default();
         return Err(EvalError::new(
             "command-failed",
-            format!("!Cmd `{command}` failed ({}): {}", output.status, crate::escape::for_terminal(last)),
+            format!("!Cmd `{shown}` failed ({}): {}", output.status, crate::escape::for_terminal(last)),
         )
         .help("run the command in a shell to see why"));
     }
-    Ok(String::from_utf8_lossy(&output.stdout).trim_end().to_string())
+    Ok(Value::from(String::from_utf8_lossy(&output.stdout).trim_end().to_string()))
 }
 
 /// `!FindInMap [map, top, second]` in a `Mappings` section.

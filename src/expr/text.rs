@@ -22,6 +22,9 @@ pub enum Unknown {
     /// The value of a CloudFormation export (`!CopyValue`) not there yet: read when the stack
     /// deploys. `account` is an AccountId, or the logical id of an account this apply creates.
     Export { account: String, region: String, name: String },
+    /// The output of a `!Cmd` that `validate` did not run (it never runs commands). Never in a
+    /// plan: plan runs the command, or refuses it.
+    CommandOutput(String),
 }
 
 impl fmt::Display for Unknown {
@@ -31,6 +34,7 @@ impl fmt::Display for Unknown {
             Unknown::Export { account, region, name } => {
                 write!(f, "<export {name} of {account}/{region}, {KNOWN_AFTER_APPLY}>")
             }
+            Unknown::CommandOutput(command) => write!(f, "<output of !Cmd `{command}`, not run by validate>"),
         }
     }
 }

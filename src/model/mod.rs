@@ -2,6 +2,7 @@
 
 mod password_policy;
 mod policy_type;
+pub mod quotas;
 mod stack;
 mod state;
 mod support;

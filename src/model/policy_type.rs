@@ -1,9 +1,7 @@
 //! The kinds of AWS Organizations policy, with what differs between them: the file's resource
 //! type and attachment property, AWS's API name, and the limits AWS enforces for each.
 //!
-//! Limits are AWS's published quotas ("Quotas and service limits for AWS Organizations",
-//! orgs_reference_limits in the Organizations User Guide): document size per type, and how many
-//! policies of one type may be attached to a root, OU or account.
+//! Its limits are in the one table of AWS's quotas, [`super::quotas`].
 
 use serde::{Deserialize, Serialize};
 
@@ -125,26 +123,9 @@ impl PolicyType {
         plural(self.short())
     }
 
-    /// Characters of the document once minified (AWS: "Maximum size of a policy document").
-    /// The SCP figure can be overridden with `--limit scp-size=N`.
-    pub fn max_size(self) -> usize {
-        match self {
-            PolicyType::ServiceControl | PolicyType::ResourceControl => 5_120,
-            PolicyType::AiServicesOptOut => 2_500,
-            PolicyType::Tag | PolicyType::Backup | PolicyType::DeclarativeEc2 | PolicyType::Chatbot => 10_000,
-        }
-    }
-
-    /// Policies of this type attached directly to one root, OU or account, an AWS-managed default
-    /// included. The SCP figure can be overridden with `--limit scps-per-target=N`.
-    pub fn max_per_target(self) -> usize {
-        match self {
-            PolicyType::ServiceControl
-            | PolicyType::ResourceControl
-            | PolicyType::AiServicesOptOut
-            | PolicyType::Chatbot => 5,
-            PolicyType::Tag | PolicyType::Backup | PolicyType::DeclarativeEc2 => 10,
-        }
+    /// AWS's quotas for this type ([`super::quotas`]).
+    pub const fn quota(self) -> super::quotas::PolicyQuota {
+        super::quotas::policy_quota(self)
     }
 
     /// The AWS-managed policy attached everywhere when the type is enabled, if the type has one.

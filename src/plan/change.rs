@@ -207,7 +207,7 @@ pub enum Operation {
         region: String,
         task: String,
         directory: std::path::PathBuf,
-        commands: Vec<crate::expr::Text>,
+        commands: Vec<super::command::WorkloadCommand>,
         environment: BTreeMap<String, crate::expr::Text>,
         role: Option<String>,
         record: StackSpec<crate::expr::Text>,
@@ -222,7 +222,8 @@ pub enum Operation {
         region: String,
         task: String,
         directory: std::path::PathBuf,
-        commands: Vec<String>,
+        /// Known but for exports a `!CopyValue` reads when the removal runs.
+        commands: Vec<super::command::WorkloadCommand>,
         environment: BTreeMap<String, String>,
         role: Option<String>,
         record_name: String,

@@ -184,12 +184,17 @@ fn resolve_deferred(
     for pending in &desired.pending {
         let filled = pending.value.resolve(|unknown| match unknown {
             Unknown::Id(id) => matches.get(id).map(|a| a.id.clone()),
-            // Org files have no !CopyValue.
-            Unknown::Export { .. } => None,
+            // Org files have no !CopyValue; a plan runs its !Cmd or refuses them.
+            Unknown::Export { .. } | Unknown::CommandOutput(_) => None,
         });
         match (filled, out.field_mut(&pending.owner, &pending.property)) {
             (Ok(text), Some(field)) => *field = text,
             (Ok(_), None) => {}
+            (Err(Unknown::CommandOutput(command)), _) => errors.push(
+                Diagnostic::error("command-not-run", format!("needs the output of !Cmd `{command}`, which was not run"))
+                    .resource(&pending.owner)
+                    .property(&pending.property),
+            ),
             (Err(Unknown::Export { name, .. }), _) => errors.push(
                 Diagnostic::error("unknown-at-plan", format!("needs export {name}, which an org file cannot read"))
                     .resource(&pending.owner)
@@ -649,10 +654,10 @@ impl Planner<'_> {
     }
 
     /// `CloseAccountsOnRemoval`: each owned account removed from the file is closed, within
-    /// AWS's quota (10% of the member accounts per 30 days, at least 10, at most 1,000).
+    /// AWS's quota ([`crate::model::quotas::closable_accounts`]).
     fn close_accounts(&mut self, closing: Vec<&AccountState>) {
         let members = self.actual.accounts.len().saturating_sub(1);
-        let quota = (members / 10).clamp(10, 1000);
+        let quota = crate::model::quotas::closable_accounts(members);
         if closing.len() > quota {
             self.errors.push(
                 Diagnostic::error(

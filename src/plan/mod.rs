@@ -2,6 +2,7 @@
 
 pub mod change;
 pub mod check;
+pub mod command;
 pub mod delegation;
 mod describe;
 mod diff;

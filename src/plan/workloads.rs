@@ -8,6 +8,7 @@
 //! like every other.
 
 use super::change::*;
+use super::command::{self, ShellPiece, WorkloadCommand};
 use crate::expr::{EvalError, Text, Unknown};
 use crate::model::{StackSpec, StackState, Tags, STACK_TASK_TAG};
 use crate::spec::desired::{AccountsOf, DesiredOrg};
@@ -41,7 +42,7 @@ pub const OBJECT_TAG: &str = "orgctl:object";
 
 /// One target's run, computed for the plan.
 pub struct Run {
-    pub commands: Vec<Text>,
+    pub commands: Vec<WorkloadCommand>,
     pub environment: BTreeMap<String, Text>,
     pub role: Option<String>,
     /// What the run asks of an AWS API (register-type, copy-to-s3).
@@ -64,18 +65,18 @@ pub fn run_for(
         Some(id) => Text::known(id),
         None => Text::unknown(Unknown::Id(target.account.clone())),
     };
-    let evaluate = |attribute: &str, node: &crate::spec::yaml::Node, current: Option<&BTreeMap<String, Text>>| {
-        let names = TargetNames {
-            accounts: &accounts,
-            account: &target.account,
-            region: &target.region,
-            management,
-            organization_id,
-            current_task: current,
-            exports: None,
-            wanted_exports: None,
-        };
-        crate::expr::evaluate(node, &mut TaskScope::for_target(&task.values, names))
+    let names = || TargetNames {
+        accounts: &accounts,
+        account: &target.account,
+        region: &target.region,
+        management,
+        organization_id,
+        current_task: None,
+        exports: None,
+        wanted_exports: None,
+    };
+    let evaluate = |attribute: &str, node: &crate::spec::yaml::Node| {
+        crate::expr::evaluate(node, &mut TaskScope::for_target(&task.values, names()))
             .and_then(|v| {
                 v.as_text().ok_or_else(|| EvalError::new("expected-string", format!("{attribute} must be text")))
             })
@@ -84,72 +85,31 @@ pub fn run_for(
     let arguments = |map: &BTreeMap<String, StackParam>, attribute: &str| -> Result<Vec<(String, Text)>, _> {
         let mut out = Vec::new();
         for (k, v) in map {
-            out.push((k.clone(), evaluate(&format!("{attribute}.{k}"), v, None)?));
+            out.push((k.clone(), evaluate(&format!("{attribute}.{k}"), v)?));
         }
         Ok(out)
     };
-    let joined = |pairs: &[(String, Text)], form: &dyn Fn(&str, &Text) -> Text| {
-        let mut out = Text::default();
-        for (k, v) in pairs {
-            out.push_text(&form(k, v));
-        }
-        out
-    };
-    let form = |pattern: [&'static str; 3]| {
-        move |k: &str, v: &Text| {
-            let mut t = Text::known(format!("{}{k}{}", pattern[0], pattern[1]));
-            t.push_text(v);
-            t.push_str(pattern[2]);
-            t
-        }
-    };
     let parameters = arguments(&task.parameters, "Parameters")?;
     let backend = arguments(&task.backend_config, "BackendConfig")?;
-    let mut current: BTreeMap<String, Text> = BTreeMap::new();
-    current.insert("AccountId".into(), account_id.clone());
-    current.insert("Region".into(), Text::known(target.region.clone()));
-    current.insert("region".into(), Text::known(target.region.clone()));
-    let parameter_text = match &task.tool {
-        WorkloadTool::Cdk { .. } => joined(&parameters, &form([" -c '", "=", "'"])),
-        WorkloadTool::Serverless { version, .. } if *version >= 3 => {
-            joined(&parameters, &form([" --param=\"", "=", "\""]))
-        }
-        WorkloadTool::Serverless { .. } => joined(&parameters, &form([" --", " \"", "\""])),
-        WorkloadTool::Terraform => joined(&parameters, &form([" -var \"", "=", "\""])),
-        WorkloadTool::RegisterType { .. } | WorkloadTool::CopyToS3 { .. } => Text::default(),
-    };
-    current.insert("Parameters".into(), parameter_text.clone());
-    current.insert("BackendConfig".into(), joined(&backend, &form([" -backend-config=", "=", ""])));
-    if let WorkloadTool::Serverless { stage, config, .. } = &task.tool {
-        let option = |flag: &str, v: &Option<String>| v.as_ref().map_or(String::new(), |v| format!("--{flag} {v}"));
-        current.insert("Stage".into(), Text::known(stage.clone().unwrap_or_default()));
-        current.insert("stage".into(), Text::known(stage.clone().unwrap_or_default()));
-        current.insert("Config".into(), Text::known(config.clone().unwrap_or_default()));
-        current.insert("config".into(), Text::known(config.clone().unwrap_or_default()));
-        current.insert("StageOption".into(), Text::known(option("stage", stage)));
-        current.insert("ConfigOption".into(), Text::known(option("config", config)));
-        current.insert("RegionOption".into(), Text::known(format!("--region {}", target.region)));
-    }
-    let custom = if remove { &task.remove_command } else { &task.deploy_command };
-    let main = match custom {
-        Some(node) => {
-            evaluate(if remove { "CustomRemoveCommand" } else { "CustomDeployCommand" }, node, Some(&current))?
-        }
-        None => default_command(task, &current, remove),
+    let arguments = ToolArguments::of(&task.tool, &parameters, &backend, &target.region);
+    let custom = |attribute: &str, node: &crate::spec::yaml::Node| {
+        let current = arguments.current_task(&account_id, &target.region);
+        command::shell_pieces(node, &mut TaskScope::for_target(&task.values, names()), &current)
+            .map(WorkloadCommand::Shell)
+            .map_err(|e| (attribute.to_string(), e))
     };
     let mut commands = Vec::new();
     if matches!(task.tool, WorkloadTool::Terraform) {
         commands.push(match &task.init_command {
-            Some(node) => evaluate("CustomInitCommand", node, Some(&current))?,
-            None => {
-                let mut init = Text::known("terraform init -reconfigure");
-                init.push_text(&current["BackendConfig"]);
-                init
-            }
+            Some(node) => custom("CustomInitCommand", node)?,
+            None => WorkloadCommand::program(&["terraform", "init", "-reconfigure"], arguments.backend.clone()),
         });
     }
     if task.tool.runs_commands() {
-        commands.push(main);
+        match if remove { &task.remove_command } else { &task.deploy_command } {
+            Some(node) => commands.push(custom(if remove { "CustomRemoveCommand" } else { "CustomDeployCommand" }, node)?),
+            None => commands.extend(default_commands(task, &arguments, remove)),
+        }
     }
     let mut environment = BTreeMap::new();
     environment.insert("AWS_REGION".to_string(), Text::known(target.region.clone()));
@@ -163,7 +123,7 @@ pub fn run_for(
         }
     }
     let role = match &task.task_role_name {
-        Some(node) => Some(evaluate("TaskRoleName", node, None)?.shown()),
+        Some(node) => Some(evaluate("TaskRoleName", node)?.shown()),
         None => desired
             .accounts
             .iter()
@@ -177,7 +137,7 @@ pub fn run_for(
             Some(WorkloadCall::RegisterType { type_name: type_name.clone(), package: package.clone() })
         }
         WorkloadTool::CopyToS3 { file, remote_path, server_side_encryption, packing, md5, size } => {
-            let remote = evaluate("RemotePath", remote_path, None)?;
+            let remote = evaluate("RemotePath", remote_path)?;
             if remote.as_known().is_some_and(|r| S3Location::parse(r).is_err()) || !remote.shown().starts_with("s3://")
             {
                 let problem = S3Location::parse(&remote.shown()).err().unwrap_or_default();
@@ -213,43 +173,137 @@ pub fn run_for(
     Ok(Run { commands, environment, role, call, hash })
 }
 
-/// The documented command of the tool (org-formation's defaults).
-fn default_command(task: &WorkloadTask, current: &BTreeMap<String, Text>, remove: bool) -> Text {
-    let text = |k: &str| current.get(k).map(Text::shown).unwrap_or_default();
-    let mut prefix = String::new();
+/// The values a tool's command line takes from the task, as arguments: `Parameters` and
+/// `BackendConfig` in the tool's form, and serverless.com's options.
+struct ToolArguments {
+    /// `-c k=v` (CDK), `--param=k=v` or `--k v` (serverless.com), `-var k=v` (Terraform): a
+    /// flag and its value, each one argument.
+    parameters: Vec<(&'static str, Text)>,
+    /// `-backend-config=k=v` (Terraform).
+    backend: Vec<Text>,
+    /// serverless.com's `--config`, `--stage`, `--region`, each with its value.
+    options: Vec<(&'static str, Text)>,
+}
+
+impl ToolArguments {
+    fn of(tool: &WorkloadTool, parameters: &[(String, Text)], backend: &[(String, Text)], region: &str) -> Self {
+        let pair = |k: &str, v: &Text| {
+            let mut t = Text::known(format!("{k}="));
+            t.push_text(v);
+            t
+        };
+        let parameters = parameters
+            .iter()
+            .flat_map(|(k, v)| match tool {
+                WorkloadTool::Cdk { .. } => vec![("-c", pair(k, v))],
+                WorkloadTool::Serverless { version, .. } if *version >= 3 => {
+                    let mut t = Text::known("--param=");
+                    t.push_text(&pair(k, v));
+                    vec![("", t)]
+                }
+                WorkloadTool::Serverless { .. } => vec![("", Text::known(format!("--{k}"))), ("", v.clone())],
+                WorkloadTool::Terraform => vec![("-var", pair(k, v))],
+                WorkloadTool::RegisterType { .. } | WorkloadTool::CopyToS3 { .. } => vec![],
+            })
+            .collect();
+        let backend = backend
+            .iter()
+            .map(|(k, v)| {
+                let mut t = Text::known("-backend-config=");
+                t.push_text(&pair(k, v));
+                t
+            })
+            .collect();
+        let mut options = Vec::new();
+        if let WorkloadTool::Serverless { stage, config, .. } = tool {
+            options.extend(config.iter().map(|c| ("--config", Text::known(c.clone()))));
+            options.extend(stage.iter().map(|s| ("--stage", Text::known(s.clone()))));
+            options.push(("--region", Text::known(region)));
+        }
+        ToolArguments { parameters, backend, options }
+    }
+
+    /// The parameters as arguments, each flag before its value.
+    fn parameter_words(&self) -> Vec<Text> {
+        self.parameters
+            .iter()
+            .flat_map(|(flag, v)| (!flag.is_empty()).then(|| Text::known(*flag)).into_iter().chain([v.clone()]))
+            .collect()
+    }
+
+    /// What a `Custom*Command` finds in `CurrentTask.*`: org-formation's names, as pieces of a
+    /// command line whose values are quoted where they stand.
+    fn current_task(&self, account_id: &Text, region: &str) -> command::CurrentTask {
+        let words = |words: &[(&'static str, Text)]| {
+            let mut pieces = Vec::new();
+            for (flag, value) in words {
+                pieces.push(ShellPiece::Code(if flag.is_empty() { " ".into() } else { format!(" {flag} ") }));
+                pieces.push(ShellPiece::Value(value.clone()));
+            }
+            pieces
+        };
+        let option = |flag: &str| {
+            let found = self.options.iter().find(|(f, _)| *f == flag);
+            let value = found.map(|(_, v)| vec![ShellPiece::Value(v.clone())]).unwrap_or_default();
+            let with_flag = found.map(|(f, v)| vec![ShellPiece::Code(format!("{f} ")), ShellPiece::Value(v.clone())]);
+            (value, with_flag.unwrap_or_default())
+        };
+        let mut current = command::CurrentTask::new();
+        let mut set = |names: &[&str], pieces: Vec<ShellPiece>| {
+            for name in names {
+                current.insert(format!("CurrentTask.{name}"), pieces.clone());
+            }
+        };
+        set(&["AccountId"], vec![ShellPiece::Value(account_id.clone())]);
+        set(&["Region", "region"], vec![ShellPiece::Value(Text::known(region))]);
+        set(&["Parameters"], words(&self.parameters));
+        set(&["BackendConfig"], words(&self.backend.iter().map(|b| ("", b.clone())).collect::<Vec<_>>()));
+        if !self.options.is_empty() {
+            for (names, flag) in [(["Stage", "stage"], "--stage"), (["Config", "config"], "--config")] {
+                let (value, with_flag) = option(flag);
+                set(&names, value);
+                set(&[if flag == "--stage" { "StageOption" } else { "ConfigOption" }], with_flag);
+            }
+            set(&["RegionOption"], option("--region").1);
+        }
+        current
+    }
+}
+
+/// The documented commands of the tool (org-formation's defaults), as programs.
+fn default_commands(task: &WorkloadTask, arguments: &ToolArguments, remove: bool) -> Vec<WorkloadCommand> {
+    let mut commands = Vec::new();
     if task.run_npm_install {
         let lock = task.path.join("package-lock.json").exists();
-        prefix.push_str(if lock { "npm ci && " } else { "npm i && " });
+        commands.push(WorkloadCommand::program(if lock { &["npm", "ci"] } else { &["npm", "i"] }, []));
     }
-    let (head, tail) = match &task.tool {
+    let parameters = arguments.parameter_words();
+    match &task.tool {
         WorkloadTool::Cdk { run_npm_build } => {
             if *run_npm_build {
-                prefix.push_str("npm run build && ");
+                commands.push(WorkloadCommand::program(&["npm", "run", "build"], []));
             }
-            let verb =
-                if remove { "npx cdk destroy --all --force" } else { "npx cdk deploy --all --require-approval=never" };
-            (format!("{prefix}{verb}"), String::new())
+            let verb: &[&str] = if remove {
+                &["npx", "cdk", "destroy", "--all", "--force"]
+            } else {
+                &["npx", "cdk", "deploy", "--all", "--require-approval=never"]
+            };
+            commands.push(WorkloadCommand::program(verb, parameters));
         }
         WorkloadTool::Serverless { .. } => {
-            let verb = if remove { "npx sls remove" } else { "npx sls deploy" };
-            let options = [text("ConfigOption"), text("StageOption"), text("RegionOption")]
-                .into_iter()
-                .filter(|o| !o.is_empty())
-                .collect::<Vec<_>>()
-                .join(" ");
-            (format!("{prefix}{verb}"), format!(" {options} --conceal"))
+            let verb: &[&str] = if remove { &["npx", "sls", "remove"] } else { &["npx", "sls", "deploy"] };
+            let options = arguments.options.iter().flat_map(|(flag, v)| [Text::known(*flag), v.clone()]);
+            let words: Vec<Text> = options.chain(parameters).chain([Text::known("--conceal")]).collect();
+            commands.push(WorkloadCommand::program(verb, words));
         }
         WorkloadTool::Terraform => {
-            let verb = if remove { "terraform destroy" } else { "terraform apply" };
-            (format!("{prefix}{verb}"), " -auto-approve".to_string())
+            let verb: &[&str] = if remove { &["terraform", "destroy"] } else { &["terraform", "apply"] };
+            commands.push(WorkloadCommand::program(verb, parameters.into_iter().chain([Text::known("-auto-approve")])));
         }
         // No command: the type is registered, the file uploaded, through the AWS API.
-        WorkloadTool::RegisterType { .. } | WorkloadTool::CopyToS3 { .. } => (String::new(), String::new()),
-    };
-    let mut command = Text::known(head);
-    command.push_text(&current["Parameters"]);
-    command.push_str(&tail);
-    command
+        WorkloadTool::RegisterType { .. } | WorkloadTool::CopyToS3 { .. } => {}
+    }
+    commands
 }
 
 /// The record stack a run leaves in its target (the apply adds the object a copy-to-s3 wrote).
@@ -397,7 +451,7 @@ pub fn plan_workloads(
                 }
             };
             let resolve = |t: &Text| t.resolve(|_| None).unwrap_or_else(|_| t.shown());
-            let commands: Vec<String> = run.commands.iter().map(resolve).collect();
+            let commands = run.commands;
             let call = match (&task.tool, stack.tags.get(OBJECT_TAG)) {
                 (WorkloadTool::RegisterType { type_name, .. }, _) => {
                     Some(RemovalCall::DeregisterType { type_name: type_name.clone() })
@@ -438,7 +492,7 @@ pub fn plan_workloads(
 }
 
 /// What the plan shows of a run: its commands, and the API call or the directory.
-pub fn run_diff(commands: &[Text], call: Option<&WorkloadCall>, directory: &std::path::Path) -> Vec<PropertyDiff> {
+pub fn run_diff(commands: &[WorkloadCommand], call: Option<&WorkloadCall>, directory: &std::path::Path) -> Vec<PropertyDiff> {
     let mut diff: Vec<PropertyDiff> =
         commands.iter().map(|c| PropertyDiff::new("Command", None, Some(c.shown()))).collect();
     match call {
@@ -465,9 +519,9 @@ pub fn run_diff(commands: &[Text], call: Option<&WorkloadCall>, directory: &std:
 }
 
 /// What the plan shows of a removal: its commands and the API call.
-pub fn removal_diff(commands: &[String], call: Option<&RemovalCall>) -> Vec<PropertyDiff> {
+pub fn removal_diff(commands: &[WorkloadCommand], call: Option<&RemovalCall>) -> Vec<PropertyDiff> {
     let mut diff: Vec<PropertyDiff> =
-        commands.iter().map(|c| PropertyDiff::new("Command", None, Some(c.clone()))).collect();
+        commands.iter().map(|c| PropertyDiff::new("Command", None, Some(c.shown()))).collect();
     match call {
         Some(RemovalCall::DeregisterType { type_name }) => {
             diff.push(PropertyDiff::new("ResourceType", Some(type_name.clone()), None))

@@ -104,10 +104,6 @@ pub struct NewPolicy<'a> {
     pub tags: &'a Tags,
 }
 
-/// CreateAccount requests AWS lets be in progress at once (AWS-FACTS: about 5). The apply
-/// scheduler keeps to it; the sandbox refuses a sixth.
-pub const CREATIONS_IN_PROGRESS: usize = 5;
-
 /// Everything orgctl does to an organization.
 #[async_trait]
 pub trait Provider: Send + Sync {

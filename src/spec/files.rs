@@ -71,12 +71,25 @@ pub struct Confinement {
     roots: Vec<PathBuf>,
     /// Directories the user allowed on the command line, added to the entry file's project.
     extra: Vec<PathBuf>,
+    /// Whether `!Cmd` may run while these files are read.
+    commands: super::commands::Commands,
 }
 
 impl Confinement {
     /// A confinement that will also allow `extra` directories (`--allow-path`).
     pub fn allowing(extra: &[PathBuf]) -> Self {
-        Confinement { roots: Vec::new(), extra: extra.to_vec() }
+        Confinement { roots: Vec::new(), extra: extra.to_vec(), commands: Default::default() }
+    }
+
+    /// The same confinement, with `commands` deciding what a `!Cmd` does.
+    pub fn with_commands(mut self, commands: &super::commands::Commands) -> Self {
+        self.commands = commands.clone();
+        self
+    }
+
+    /// What a `!Cmd` may do here.
+    pub fn commands(&self) -> &super::commands::Commands {
+        &self.commands
     }
 
     /// The confinement of a command whose entry file is `entry`: its project and `extra`.

@@ -1,5 +1,5 @@
-//! AWS limits orgctl checks before any API call. AWS has been changing these quotas, so each
-//! one can be overridden (`--limit name=value`); the defaults are today's AWS values.
+//! The AWS limits a user can override (`--limit name=value`), ahead of an orgctl that knows a
+//! quota AWS raised; the defaults come from the one table of AWS's quotas, [`crate::model::quotas`].
 
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +19,15 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { ou_depth: 5, scps_per_target: 5, scp_size: 5120, ous: 2000, scps: 10_000 }
+        use crate::model::{quotas, PolicyType};
+        let scp = quotas::policy_quota(PolicyType::ServiceControl);
+        Limits {
+            ou_depth: quotas::OU_DEPTH,
+            scps_per_target: scp.per_target,
+            scp_size: scp.size,
+            ous: quotas::OUS,
+            scps: scp.per_organization,
+        }
     }
 }
 
@@ -29,7 +37,7 @@ impl Limits {
     pub fn policy_size(&self, policy_type: crate::model::PolicyType) -> usize {
         match policy_type {
             crate::model::PolicyType::ServiceControl => self.scp_size,
-            other => other.max_size(),
+            other => other.quota().size,
         }
     }
 
@@ -37,7 +45,25 @@ impl Limits {
     pub fn policies_per_target(&self, policy_type: crate::model::PolicyType) -> usize {
         match policy_type {
             crate::model::PolicyType::ServiceControl => self.scps_per_target,
-            other => other.max_per_target(),
+            other => other.quota().per_target,
+        }
+    }
+
+    /// Policies of `policy_type` the organization may hold.
+    pub fn policies_per_organization(&self, policy_type: crate::model::PolicyType) -> usize {
+        match policy_type {
+            crate::model::PolicyType::ServiceControl => self.scps,
+            other => other.quota().per_organization,
+        }
+    }
+
+    /// Raises the SCP limits a sandbox recorded before AWS raised them (15 May 2026), as AWS
+    /// raised them for every organization; limits a test lowered on purpose stay.
+    pub fn follow_aws_raises(&mut self) {
+        if (self.scp_size, self.scps_per_target) == crate::model::quotas::SCP_BEFORE_MAY_2026 {
+            let today = Limits::default();
+            self.scp_size = today.scp_size;
+            self.scps_per_target = today.scps_per_target;
         }
     }
 

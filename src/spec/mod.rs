@@ -3,6 +3,7 @@
 //! Everything here runs before any provider call: a file that does not validate never reaches
 //! the organization.
 
+pub mod commands;
 pub mod desired;
 pub mod eval;
 pub mod files;
@@ -57,11 +58,13 @@ pub struct LoadOptions {
     /// Templates a task file names by URL (`s3://`, `https://`), fetched before it is read:
     /// URL → local copy.
     pub fetched_templates: BTreeMap<String, PathBuf>,
+    /// Whether `!Cmd` runs while the files are read, and which ran.
+    pub commands: commands::Commands,
 }
 
 /// Reads, validates and resolves an org file given on the command line.
 pub fn load(path: &Path, options: &LoadOptions) -> Loaded {
-    load_confined(path, options, Confinement::for_entry(path, &options.allowed_paths))
+    load_confined(path, options, Confinement::for_entry(path, &options.allowed_paths).with_commands(&options.commands))
 }
 
 /// Reads, validates and resolves an org file, reading files only through `confinement` (a task

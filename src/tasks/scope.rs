@@ -119,7 +119,7 @@ impl TaskScope<'_> {
             t.as_known().map(str::to_string).or_else(|| {
                 t.unknowns().find_map(|u| match u {
                     Unknown::Id(lid) => Some(lid.clone()),
-                    Unknown::Export { .. } => None,
+                    Unknown::Export { .. } | Unknown::CommandOutput(_) => None,
                 })
             })
         };

@@ -185,30 +185,29 @@ async fn ou_names_are_unique_under_one_parent(f: Fixture) {
     }
 }
 
-async fn at_most_five_scps_per_target(f: Fixture) {
+async fn at_most_the_quota_of_scps_per_target(f: Fixture) {
     let p = f.provider.as_ref();
+    let quota = orgctl::model::quotas::policy_quota(orgctl::model::PolicyType::ServiceControl);
     let r = root(p).await;
     p.enable_policy_type(&r, orgctl::model::PolicyType::ServiceControl).await.unwrap();
     let target = p.create_ou(&r, "Workloads", &Tags::new()).await.unwrap();
     // FullAWSAccess is attached to a new OU once SCPs are enabled, on both.
     let state = p.read().await.unwrap();
     assert_eq!(state.policies_on(&target).iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), vec![FULL_AWS_ACCESS_ID]);
-    for i in 0..4 {
+    for i in 1..quota.per_target {
         let id = p.create_policy(crate::common::scp_of(&format!("P{i}"), "", DOC, &Tags::new())).await.unwrap();
         p.attach_policy(&id, &target).await.unwrap();
     }
-    let sixth = p.create_policy(crate::common::scp_of("P5", "", DOC, &Tags::new())).await.unwrap();
-    let attached = p.attach_policy(&sixth, &target).await;
+    let one_more = p.create_policy(crate::common::scp_of("OneMore", "", DOC, &Tags::new())).await.unwrap();
+    let attached = p.attach_policy(&one_more, &target).await;
     match f.kind {
         Kind::Sandbox => assert!(attached.unwrap_err().message.contains("POLICY_NUMBER_LIMIT_EXCEEDED")),
         Kind::Moto => {
-            assert!(attached.is_ok(), "moto accepts a sixth SCP");
-            let scps: String = (1..=5).map(|i| scp(&format!("S{i}"))).collect();
-            orgctl_refuses(
-                &(ou("W", "W", "      ServiceControlPolicies: [!Ref S1, !Ref S2, !Ref S3, !Ref S4, !Ref S5]\n")
-                    + &scps),
-                "too-many-scps",
-            );
+            assert!(attached.is_ok(), "moto accepts one SCP over the quota");
+            let scps: String = (1..=quota.per_target).map(|i| scp(&format!("S{i}"))).collect();
+            let refs: Vec<String> = (1..=quota.per_target).map(|i| format!("!Ref S{i}")).collect();
+            let attachment = format!("      ServiceControlPolicies: [{}]\n", refs.join(", "));
+            orgctl_refuses(&(ou("W", "W", &attachment) + &scps), "too-many-scps");
         }
     }
 }
@@ -217,7 +216,7 @@ async fn oversized_and_malformed_policies(f: Fixture) {
     let p = f.provider.as_ref();
     let big = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Deny","Action":"s3:*","Resource":"*","Sid":"{}"}}]}}"#,
-        "x".repeat(5100)
+        "x".repeat(orgctl::model::quotas::policy_quota(orgctl::model::PolicyType::ServiceControl).size)
     );
     let created_big = p.create_policy(crate::common::scp_of("Big", "", &big, &Tags::new())).await;
     let created_bad = p.create_policy(crate::common::scp_of("Bad", "", "{not json", &Tags::new())).await;
@@ -361,7 +360,7 @@ on_every_provider!(
     a_second_account_with_the_same_email,
     ous_nest_at_most_five_levels,
     ou_names_are_unique_under_one_parent,
-    at_most_five_scps_per_target,
+    at_most_the_quota_of_scps_per_target,
     oversized_and_malformed_policies,
     the_last_scp_stays_and_policies_in_use_stay,
     an_ou_must_be_empty_before_it_is_deleted,

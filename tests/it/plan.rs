@@ -138,26 +138,26 @@ async fn at_the_scp_limit_the_old_policy_is_detached_first() {
     let e = env();
     let root = e.root().await;
     e.provider.enable_policy_type(&root, orgctl::model::PolicyType::ServiceControl).await.unwrap();
-    let mut body = String::from("  OrganizationRoot:\n    Type: OC::ORG::OrganizationRoot\n    Properties:\n      ServiceControlPolicies: [!Ref S1, !Ref S2, !Ref S3, !Ref S4]\n");
-    for i in 1..=5 {
+    // The root holds as many SCPs as AWS allows: FullAWSAccess and n - 1 of orgctl's.
+    let n = orgctl::model::quotas::policy_quota(orgctl::model::PolicyType::ServiceControl).per_target;
+    let refs: Vec<String> = (1..n).map(|i| format!("!Ref S{i}")).collect();
+    let mut body = format!(
+        "  OrganizationRoot:\n    Type: OC::ORG::OrganizationRoot\n    Properties:\n      ServiceControlPolicies: [{}]\n",
+        refs.join(", ")
+    );
+    for i in 1..=n {
         body.push_str(&scp(&format!("S{i}"), &format!("S{i}")));
     }
-    for i in 1..=4 {
+    for i in 1..n {
         let tags = Tags::from([("orgctl:logical-id".to_string(), format!("S{i}"))]);
         let id = e.provider.create_policy(crate::common::scp_of(&format!("S{i}"), "", DOC, &tags)).await.unwrap();
         e.provider.attach_policy(&id, &root).await.unwrap();
     }
-    e.provider
-        .create_policy(crate::common::scp_of(
-            "S5",
-            "",
-            DOC,
-            &Tags::from([("orgctl:logical-id".to_string(), "S5".to_string())]),
-        ))
-        .await
-        .unwrap();
-    // Swap S4 for S5: the root holds 5 SCPs already (FullAWSAccess + 4).
-    let plan = e.plan(&body.replace("!Ref S4]", "!Ref S5]")).await;
+    let last = format!("S{n}");
+    let tags = Tags::from([("orgctl:logical-id".to_string(), last.clone())]);
+    e.provider.create_policy(crate::common::scp_of(&last, "", DOC, &tags)).await.unwrap();
+    // Swap the last attached for the one not attached.
+    let plan = e.plan(&body.replace(&format!("!Ref S{}]", n - 1), &format!("!Ref {last}]"))).await;
     let detach = plan.changes.iter().find(|c| matches!(c.operation, Operation::DetachPolicy { .. })).unwrap();
     let attach = plan.changes.iter().find(|c| matches!(c.operation, Operation::AttachPolicy { .. })).unwrap();
     assert!(attach.depends_on.contains(&detach.id), "the attach must wait for the detach");

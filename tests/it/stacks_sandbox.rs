@@ -358,7 +358,7 @@ fn task_file_functions_are_evaluated_for_each_target() {
         "Mappings:\n  Sizes:\n    Production: {Size: large}\n    Development: {Size: small}\nTopics:\n  Type: update-stacks\n  Template: ./sized.yml\n  StackName: sized\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: [!Ref ProductionAccount, !Ref DevelopmentAccount]\n  Parameters:\n    size: !FindInMap [Sizes, !GetAtt CurrentAccount.AccountName, Size]\n    third: !Select [2, !Split [',', 'a,b,c']]\n    digest: !MD5 abc\n    json: !JsonString {a: [1, true]}\n    who: !Cmd 'echo deployed-by-$((40 + 2))'\n    where: !Sub '${AWS::Region}/${ORG::StateBucketName}'\n",
         &[("sized.yml", template)],
     );
-    let run = run_file(&ws, &file, "apply", &[]);
+    let run = run_file(&ws, &file, "apply", &[("ORGCTL_ALLOW_COMMANDS", "1")]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let all = stacks(&ws);
     let sized = named(&all, "sized");
@@ -372,7 +372,39 @@ fn task_file_functions_are_evaluated_for_each_target() {
     assert_eq!(p["json"], r#"{"a":[1,true]}"#);
     assert_eq!(p["who"], "deployed-by-42");
     assert_eq!(p["where"], "eu-west-1/organization-formation-111111111111");
-    assert!(run_file(&ws, &file, "plan", &[]).stdout.contains("No changes."));
+    let again = run_file(&ws, &file, "plan", &[("ORGCTL_ALLOW_COMMANDS", "yes")]);
+    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
+}
+
+/// `!Cmd` runs shell code while a file is read: `validate` never runs one, `plan` and `apply`
+/// only with `--allow-commands`, else they stop with an error naming the command. The plan says
+/// which commands ran.
+#[test]
+fn commands_run_only_when_allowed_and_never_in_validate() {
+    let ws = Workspace::quickstart();
+    let template = "Parameters:\n  who: {Type: String}\nResources:\n  Topic:\n    Type: AWS::SNS::Topic\n";
+    let file = custom_tasks(
+        &ws,
+        "Topics:\n  Type: update-stacks\n  Template: ./who.yml\n  StackName: who\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref ProductionAccount\n  Parameters:\n    who: !Cmd 'touch ran && echo me'\n",
+        &[("who.yml", template)],
+    );
+    let ran = file.parent().unwrap().join("ran");
+    let validate = ws.run(&["validate", file.to_str().unwrap(), "--allow-commands"]);
+    assert_eq!(validate.code, Some(0), "{}", validate.stderr);
+    assert!(!ran.exists(), "validate ran a command");
+    let plan = run_file(&ws, &file, "plan", &[]);
+    assert_eq!(plan.code, Some(1), "{}", plan.stdout);
+    assert!(!ran.exists(), "plan ran a command it was not allowed to");
+    assert!(
+        plan.stderr.contains("!Cmd `touch ran && echo me` was not run") && plan.stderr.contains("--allow-commands"),
+        "{}",
+        plan.stderr
+    );
+    let allowed = ws.run(&["plan", file.to_str().unwrap(), "--sandbox", ws.sandbox.to_str().unwrap(), "--allow-commands"]);
+    assert_eq!(allowed.code, Some(0), "{}", allowed.stderr);
+    assert!(ran.exists());
+    assert!(allowed.stdout.contains("Parameters.who:  me"), "{}", allowed.stdout);
+    assert!(allowed.stdout.contains("ran !Cmd `touch ran && echo me` in"), "{}", allowed.stdout);
 }
 
 /// What a template may say for itself (`Organization:`, `DefaultOrganizationBinding*`) is
@@ -1058,4 +1090,103 @@ fn org_formation_older_forms_are_read_as_org_formation_reads_them() {
     let refused = ws.run(&["validate", file.to_str().unwrap()]);
     assert_eq!(refused.code, Some(1), "{}", refused.stderr);
     assert!(refused.stderr.contains("TaskRoleName on update-organization is not supported"), "{}", refused.stderr);
+}
+
+/// Stand-ins for `npx` and `tool` that write the arguments they were given, NUL-separated, to
+/// `calls-<tool>`, one file per call, in the workspace.
+fn recording_tools(ws: &Workspace) -> std::path::PathBuf {
+    let bin = ws.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for tool in ["npx", "tool"] {
+        let log = ws.dir.path().join(format!("calls-{tool}"));
+        let script = format!("#!/bin/sh\nprintf '%s\\0' \"$@\" > '{}'\n", log.display());
+        let path = bin.join(tool);
+        std::fs::write(&path, script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    bin
+}
+
+fn arguments_of(ws: &Workspace, tool: &str) -> Vec<String> {
+    let bytes = std::fs::read(ws.dir.path().join(format!("calls-{tool}"))).unwrap_or_default();
+    String::from_utf8_lossy(&bytes).split_terminator('\0').map(str::to_string).collect()
+}
+
+/// A value is data, never code: values with quotes, `$()`, backticks, `;`, newlines and spaces,
+/// from a `-p`, another account's stack output (`!CopyValue`, read when the workload runs) and
+/// an account's name, reach a workload's documented command and a `CustomDeployCommand` byte for
+/// byte, and nothing in them runs.
+#[test]
+fn hostile_values_reach_workload_tools_byte_for_byte_and_never_run() {
+    let ws = Workspace::quickstart();
+    let name = "Sb' \"$(touch pwned)\" `touch pwned`; touch pwned";
+    ws.edit("AccountName: Sandbox", &format!("AccountName: '{}'", name.replace('\'', "''")));
+    ws.converge();
+    let bin = recording_tools(&ws);
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let env = [("PATH", path.as_str())];
+    let dir = ws.dir.path().join("landing-zone");
+    std::fs::create_dir_all(dir.join("app")).unwrap();
+    std::fs::write(dir.join("app/main.txt"), "v1").unwrap();
+    let from_p = "p' \"$(touch pwned)\" `touch pwned`; touch pwned\nsecond line \\ end";
+    let output = "o' \"$(touch pwned)\" `touch pwned`; touch pwned && touch pwned";
+    let producer = "Parameters:\n  Value:\n    Type: String\nResources:\n  Topic:\n    Type: AWS::SNS::Topic\nOutputs:\n  Value:\n    Value: !Ref Value\n    Export:\n      Name: hostile-output\n";
+    let binding = "  OrganizationBinding:\n    Account: !Ref SandboxAccount\n    Region: eu-west-1\n";
+    let tasks = format!(
+        "Parameters:\n  fromP:\n    Type: String\n    Default: plain\nProducer:\n  Type: update-stacks\n  Template: ./producer.yml\n  StackName: producer\n  DefaultOrganizationBinding:\n    Account: !Ref SandboxAccount\n    Region: eu-west-1\n  Parameters:\n    Value: '{}'\nDocumented:\n  Type: update-cdk\n  DependsOn: Producer\n  Path: ./app\n{binding}  Parameters:\n    fromP: !Ref fromP\n    output: !CopyValue hostile-output\n    name: !GetAtt CurrentAccount.AccountName\nCustom:\n  Type: update-cdk\n  DependsOn: Producer\n  Path: ./app\n{binding}  CustomDeployCommand: !Sub 'tool deploy ${{CurrentTask.Parameters}} --name \"${{CurrentAccount.AccountName}}\" --single ''${{fromP}}'' --bare ${{fromP}}'\n  Parameters:\n    fromP: !Ref fromP\n    output: !CopyValue hostile-output\n",
+        output.replace('\'', "''")
+    );
+    let file = custom_tasks(&ws, &tasks, &[("producer.yml", producer)]);
+    let parameter = format!("fromP={from_p}");
+    let apply = ws.run_env(
+        &["apply", file.to_str().unwrap(), "--sandbox", ws.sandbox.to_str().unwrap(), "--auto-approve", "-p", &parameter],
+        &env,
+    );
+    assert_eq!(apply.code, Some(0), "{}{}", apply.stdout, apply.stderr);
+    let pwned: Vec<_> = walk(ws.dir.path()).into_iter().filter(|p| p.ends_with("pwned")).collect();
+    assert!(pwned.is_empty(), "a value ran as code: {pwned:?}");
+    assert_eq!(
+        arguments_of(&ws, "npx"),
+        [
+            "cdk",
+            "deploy",
+            "--all",
+            "--require-approval=never",
+            "-c",
+            &format!("fromP={from_p}"),
+            "-c",
+            &format!("name={name}"),
+            "-c",
+            &format!("output={output}"),
+        ]
+    );
+    assert_eq!(
+        arguments_of(&ws, "tool"),
+        [
+            "deploy",
+            "-c",
+            &format!("fromP={from_p}"),
+            "-c",
+            &format!("output={output}"),
+            "--name",
+            name,
+            "--single",
+            from_p,
+            "--bare",
+            from_p,
+        ]
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        }
+        out.push(path);
+    }
+    out
 }

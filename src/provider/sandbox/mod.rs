@@ -439,7 +439,7 @@ impl Provider for SandboxProvider {
                 return Err(err("ValidationException", "AccountName must be 1-50 characters"));
             }
             let in_progress = d.requests.values().filter(|r| r.state == CreateRequestStatus::InProgress).count();
-            if in_progress >= super::CREATIONS_IN_PROGRESS {
+            if in_progress >= crate::model::quotas::CREATIONS_IN_PROGRESS {
                 return Err(err(
                     "ConcurrentModificationException",
                     format!("{in_progress} account creations are already in progress; wait for one to finish"),
@@ -518,7 +518,7 @@ impl Provider for SandboxProvider {
         self.write("CreatePolicy", &[new.policy_type.api_name(), new.name], |d| {
             d.check_policy(new.policy_type, new.name, new.content, None)?;
             let of_type = d.org.policies.values().filter(|p| !p.aws_managed && p.policy_type == new.policy_type);
-            let limit = if new.policy_type == PolicyType::ServiceControl { d.limits.scps } else { 1_000 };
+            let limit = d.limits.policies_per_organization(new.policy_type);
             if of_type.count() >= limit {
                 return Err(constraint(
                     "POLICY_NUMBER_LIMIT_EXCEEDED",

@@ -153,7 +153,7 @@ impl SandboxData {
         let bytes = std::fs::read(path).map_err(|e| {
             ProviderError::new("SandboxUnreadable", format!("cannot read the sandbox {}: {e}", path.display()))
         })?;
-        let data: SandboxData = serde_json::from_slice(&bytes).map_err(|e| {
+        let mut data: SandboxData = serde_json::from_slice(&bytes).map_err(|e| {
             ProviderError::new("SandboxCorrupt", format!("{} is not an orgctl sandbox file: {e}", path.display()))
         })?;
         if data.format != FORMAT {
@@ -162,6 +162,7 @@ impl SandboxData {
                 format!("{} has format '{}', expected '{FORMAT}'", path.display(), data.format),
             ));
         }
+        data.limits.follow_aws_raises();
         Ok(data)
     }
 
