@@ -376,6 +376,52 @@ fn a_missing_sandbox_is_an_error_unless_its_creation_is_asked_for() {
     assert!(typo.exists());
 }
 
+/// Boolean environment variables read as users write them (1/0, yes/no, true/false), and an
+/// environment default never makes a command invalid where it does not apply: a shell profile's
+/// `ORGCTL_CREATE_SANDBOX=1` or `AWS_PROFILE` leaves AWS runs and sandbox runs alone. Written on
+/// the command line, the same combinations are errors.
+#[test]
+fn environment_defaults_read_as_booleans_and_never_invalidate_a_command() {
+    let ws = Workspace::quickstart();
+    let org = ws.org.to_str().unwrap();
+    let fresh = ws.dir.path().join("fresh.json");
+    for (value, created) in [("0", false), ("no", false), ("1", true)] {
+        let run = ws.run_env(
+            &["plan", org, "--sandbox", fresh.to_str().unwrap()],
+            &[("ORGCTL_CREATE_SANDBOX", value), ("AWS_PROFILE", "production")],
+        );
+        assert_eq!(run.code, Some(if created { 0 } else { 1 }), "{value}: {}", run.stderr);
+        assert_eq!(fresh.exists(), created, "ORGCTL_CREATE_SANDBOX={value}");
+    }
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let endpoint = format!("http://{closed}");
+    let aws = [
+        ("ORGCTL_CREATE_SANDBOX", "1"),
+        ("AWS_ACCESS_KEY_ID", "x"),
+        ("AWS_SECRET_ACCESS_KEY", "y"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+    ];
+    let on_aws = ws.run_env(&["plan", org], &aws);
+    assert!(on_aws.stderr.contains("EndpointUnreachable"), "the AWS run went on to AWS: {}", on_aws.stderr);
+    let explicit = ws.run_env(&["plan", org, "--create-sandbox"], &[("ORGCTL_CREATE_SANDBOX", "")]);
+    assert_eq!(explicit.code, Some(1));
+    assert!(explicit.stderr.contains("--create-sandbox needs --sandbox PATH"), "{}", explicit.stderr);
+    let both = ws.run_env(&["plan", org, "--sandbox", fresh.to_str().unwrap(), "--profile", "production"], &[]);
+    assert_eq!(both.code, Some(1));
+    assert!(both.stderr.contains("--profile and --sandbox"), "{}", both.stderr);
+}
+
+/// `-v` on the sandbox logs its reads as well as its writes.
+#[test]
+fn verbose_plan_on_the_sandbox_logs_its_reads() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let run = ws.run(&["-v", "plan", ws.org.to_str().unwrap(), "--sandbox", ws.sandbox.to_str().unwrap()]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stderr.contains("ListAccounts: read"), "{}", run.stderr);
+}
+
 /// Shell completions and the man page come from the clap definitions: every command is there.
 #[test]
 fn completions_and_man_page_cover_every_command() {

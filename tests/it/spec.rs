@@ -260,3 +260,27 @@ fn logical_ids_may_hold_hyphens_but_not_dots() {
     let refused = errors(&load(&account("Appx.dev")));
     assert!(refused.iter().any(|e| e.contains("a '.' would read as an attribute")), "{refused:?}");
 }
+
+/// Since 15 May 2026 AWS allows 10 SCPs on a root, OU or account and 10,240 characters per SCP:
+/// nine SCPs on an OU (ten with FullAWSAccess) and a 6,000-character SCP are valid files.
+#[test]
+fn ten_scps_per_target_and_scps_over_5120_characters_are_valid() {
+    let scp = |i: usize, actions: usize| {
+        let actions: Vec<String> =
+            (0..actions).map(|a| format!("'service{a:04}:SomeRatherLongActionName{a:04}'")).collect();
+        format!("  Scp{i}:\n    Type: OC::ORG::ServiceControlPolicy\n    Properties:\n      PolicyName: Scp{i}\n      PolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Deny\n            Action: [{}]\n            Resource: '*'\n", actions.join(", "))
+    };
+    let refs: Vec<String> = (1..=9).map(|i| format!("!Ref Scp{i}")).collect();
+    let mut text = format!(
+        "{HEAD}  Prod:\n    Type: OC::ORG::OrganizationalUnit\n    Properties:\n      OrganizationalUnitName: Prod\n      ServiceControlPolicies: [{}]\n",
+        refs.join(", ")
+    );
+    for i in 1..=9 {
+        text.push_str(&scp(i, if i == 1 { 140 } else { 1 }));
+    }
+    let loaded = load(&text);
+    assert_eq!(errors(&loaded), Vec::<String>::new());
+    let desired = loaded.desired.unwrap();
+    let big = &desired.policies.iter().find(|p| p.name == "Scp1").unwrap().content;
+    assert!((6_000..10_240).contains(&big.len()), "{} characters", big.len());
+}

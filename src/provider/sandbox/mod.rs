@@ -77,6 +77,14 @@ impl SandboxProvider {
         Ok(SandboxProvider { path: canonical(path), data: Mutex::new(data), faults: Faults::from_env()?, _lock: lock })
     }
 
+    /// The data, for one read; logged with `-v` as writes are, so that a sandbox run shows what
+    /// it asked.
+    fn reading(&self, operation: &str, args: &[&str]) -> std::sync::MutexGuard<'_, SandboxData> {
+        let args: String = args.iter().map(|a| format!(" {a}")).collect();
+        tracing::debug!(target: "orgctl::sandbox", "{operation}{args}: read");
+        self.data.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Runs one write: injected faults first, then the change, then an atomic save.
     fn write<T>(
         &self,
@@ -270,7 +278,7 @@ impl Provider for SandboxProvider {
         if self.faults.check("ListAccounts", &[]) == Some(Mode::Fail) {
             return Err(err("InjectedFault", "ListAccounts failed (injected)"));
         }
-        let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        let data = self.reading("ListAccounts", &[]);
         let mut state = data.org.clone();
         state.policies.retain(|_, p| p.name != super::lock::LOCK_POLICY_NAME);
         state.pending_create_requests = data
@@ -422,7 +430,7 @@ impl Provider for SandboxProvider {
         _account_name: &str,
         _thorough: bool,
     ) -> ProviderResult<Option<ExistingAccount>> {
-        let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        let data = self.reading("ListAccounts", &[email]);
         if let Some(a) = data.org.accounts.values().find(|a| a.email.eq_ignore_ascii_case(email)) {
             return Ok(Some(ExistingAccount::Account { account_id: a.id.clone() }));
         }
@@ -555,7 +563,7 @@ impl Provider for SandboxProvider {
     }
 
     async fn find_policies_named(&self, name: &str) -> ProviderResult<Vec<PolicyState>> {
-        let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        let data = self.reading("ListPolicies", &[name]);
         Ok(data.org.policies.values().filter(|p| p.name == name).cloned().collect())
     }
 
@@ -715,7 +723,7 @@ impl Provider for SandboxProvider {
     }
 
     async fn read_governance(&self) -> ProviderResult<crate::model::Governance> {
-        let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        let data = self.reading("ListDelegatedAdministrators", &[]);
         Ok(data.governance.clone())
     }
 
@@ -723,7 +731,7 @@ impl Provider for SandboxProvider {
         &self,
         account_id: &str,
     ) -> ProviderResult<std::collections::BTreeMap<String, crate::model::AlternateContact>> {
-        let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        let data = self.reading("GetAlternateContact", &[account_id]);
         Ok(data.contacts.get(account_id).cloned().unwrap_or_default())
     }
 
@@ -731,7 +739,7 @@ impl Provider for SandboxProvider {
         if self.faults.check("DescribeSeverityLevels", &[account_id]) == Some(Mode::Fail) {
             return Err(err("InternalServerError", "injected failure"));
         }
-        let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        let data = self.reading("DescribeSeverityLevels", &[account_id]);
         data.org.accounts.get(account_id).ok_or_else(|| err("AccountNotFoundException", account_id))?;
         Ok(data.support_levels.get(account_id).copied().unwrap_or(crate::model::SupportLevel::Basic))
     }
@@ -771,7 +779,7 @@ impl Provider for SandboxProvider {
         account_id: &str,
         regions: &[String],
     ) -> ProviderResult<std::collections::BTreeMap<String, String>> {
-        let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        let data = self.reading("ListRegions", &[account_id]);
         let enabled = data.regions.get(account_id);
         Ok(regions
             .iter()
@@ -868,7 +876,7 @@ impl Provider for SandboxProvider {
 
     async fn get_object(&self, bucket: &str, key: &str) -> ProviderResult<Vec<u8>> {
         let location = format!("s3://{bucket}/{key}");
-        let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        let data = self.reading("GetObject", &[bucket, key]);
         match data.objects.get(&location) {
             Some(object) => object
                 .text
@@ -901,7 +909,7 @@ impl Provider for SandboxProvider {
         account_id: &str,
         role: Option<&str>,
     ) -> ProviderResult<Vec<(String, String)>> {
-        let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        let data = self.reading("AssumeRole", &[account_id]);
         let account = data
             .org
             .accounts
@@ -921,7 +929,7 @@ impl Provider for SandboxProvider {
     }
 
     async fn read_stacks(&self, account_id: &str, region: &str) -> ProviderResult<Vec<StackState>> {
-        let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        let data = self.reading("DescribeStacks", &[account_id, region]);
         let prefix = format!("{account_id}/{region}/");
         Ok(data
             .stacks
@@ -956,7 +964,7 @@ impl Provider for SandboxProvider {
     }
 
     async fn export_value(&self, account_id: &str, region: &str, name: &str) -> ProviderResult<Option<String>> {
-        let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        let data = self.reading("ListExports", &[account_id, region, name]);
         Ok(data
             .stacks
             .values()
@@ -970,7 +978,7 @@ impl Provider for SandboxProvider {
         region: &str,
         name: &str,
     ) -> ProviderResult<std::collections::BTreeMap<String, String>> {
-        let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
+        let data = self.reading("DescribeStacks", &[account_id, region, name]);
         data.stacks.get(&stacks::key(account_id, region, name)).map(|s| s.outputs.clone()).ok_or_else(|| {
             err("ValidationError", format!("Stack with id {name} does not exist in {account_id}/{region}"))
         })
