@@ -350,6 +350,7 @@ async fn complete_spec(
         };
         spec.parameters.insert(import.parameter.clone(), value);
     }
+    crate::plan::sensitive::record_new_values(&mut spec);
     Ok(spec)
 }
 

@@ -3,8 +3,8 @@
 //! full pool: thousands of account creations waiting for 5 places would otherwise be looked at
 //! again each time anything starts.
 
-use crate::plan::{Change, Operation};
 use crate::model::quotas::CREATIONS_IN_PROGRESS;
+use crate::plan::{Change, Operation};
 use std::collections::{HashMap, VecDeque};
 
 /// A limit some changes share besides `concurrency`.

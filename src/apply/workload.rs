@@ -31,13 +31,10 @@ pub async fn run_commands(directory: &Path, commands: &[Runnable], env: &[(Strin
         for (k, v) in env {
             child.env(k, v);
         }
-        let output = child
-            .output()
-            .await
-            .map_err(|e| {
-                let command = crate::escape::for_terminal(&command);
-                ProviderError::new("WorkloadFailed", format!("cannot run `{command}`: {e}"))
-            })?;
+        let output = child.output().await.map_err(|e| {
+            let command = crate::escape::for_terminal(&command);
+            ProviderError::new("WorkloadFailed", format!("cannot run `{command}`: {e}"))
+        })?;
         if !output.status.success() {
             let stderr = String::from_utf8_lossy(&output.stderr);
             let tail: Vec<&str> = stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect();

@@ -372,7 +372,8 @@ pub(super) async fn plan_loaded(
     scope: &ScopeArgs,
 ) -> Result<Planned, CliError> {
     let limits = load_options(file_args)?.limits;
-    let mut planned = ops::plan(&input.desired, input.tasks.as_ref(), provider, &limits, scope.prune, &scope.targets).await?;
+    let mut planned =
+        ops::plan(&input.desired, input.tasks.as_ref(), provider, &limits, scope.prune, &scope.targets).await?;
     // Planning reads the task file again (templates, parameters): every command has run by now.
     for (dir, command) in input.commands.ran() {
         let message = format!("ran !Cmd `{command}` in {} (--allow-commands)", dir.display());

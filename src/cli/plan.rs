@@ -27,7 +27,7 @@ pub(super) async fn run(a: PlanArgs, stats: bool) -> CliResult {
 /// A plan as `plan` prints it, or as JSON with its summary.
 fn print(plan: &crate::plan::Plan, json: bool) {
     if json {
-        let mut value = serde_json::to_value(plan).unwrap_or_default();
+        let mut value = serde_json::to_value(crate::plan::sensitive::redacted(plan)).unwrap_or_default();
         value["summary"] = serde_json::to_value(plan.summary()).unwrap_or_default();
         outln!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
     } else {

@@ -11,7 +11,7 @@ mod status;
 
 pub use password_policy::PasswordPolicy;
 pub use policy_type::{AwsManagedDefault, PolicyType};
-pub use stack::{StackSpec, StackState, STACK_REGIONS_TAG, STACK_TASK_TAG};
+pub use stack::{no_echo_parameters, StackSpec, StackState, STACK_REGIONS_TAG, STACK_TASK_TAG};
 pub use state::{
     AccountState, AlternateContact, CreateRequestState, DelegatedAdministrator, Governance, OrgState, OuState,
     PolicyState, RootState, CONTACT_TYPES, OPT_IN_REGIONS,

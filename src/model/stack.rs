@@ -76,6 +76,10 @@ pub struct StackSpec<T = String> {
     /// `DisableStackRollbacks`: a failed stack is left as it failed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub disable_rollback: bool,
+    /// The parameters the template declares `NoEcho`: never shown
+    /// ([`crate::plan::sensitive`]).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub sensitive: std::collections::BTreeSet<String>,
 }
 
 impl StackSpec<Text> {
@@ -94,6 +98,18 @@ impl StackSpec<Text> {
             via_role_arn: self.via_role_arn.as_ref().map(|r| r.resolve(&value)).transpose()?,
             stack_policy: self.stack_policy.clone(),
             disable_rollback: self.disable_rollback,
+            sensitive: self.sensitive.clone(),
         })
     }
+}
+
+/// The parameters `template` (CloudFormation's JSON) declares `NoEcho: true`.
+pub fn no_echo_parameters(template: &serde_json::Value) -> std::collections::BTreeSet<String> {
+    let declared = template.get("Parameters").and_then(|p| p.as_object());
+    let no_echo = |d: &serde_json::Value| match d.get("NoEcho") {
+        Some(serde_json::Value::Bool(b)) => *b,
+        Some(serde_json::Value::String(s)) => s.eq_ignore_ascii_case("true"),
+        _ => false,
+    };
+    declared.into_iter().flatten().filter(|(_, d)| no_echo(d)).map(|(name, _)| name.clone()).collect()
 }

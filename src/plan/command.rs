@@ -65,7 +65,9 @@ impl WorkloadCommand {
     /// `<... (known after apply)>`.
     pub fn shown(&self) -> String {
         match self {
-            WorkloadCommand::Program(words) => words.iter().map(|w| quote_word(&w.shown())).collect::<Vec<_>>().join(" "),
+            WorkloadCommand::Program(words) => {
+                words.iter().map(|w| quote_word(&w.shown())).collect::<Vec<_>>().join(" ")
+            }
             WorkloadCommand::Shell(pieces) => quoted_line(pieces, |t| Ok::<_, Unknown>(t.shown())).unwrap_or_default(),
         }
     }
@@ -88,7 +90,9 @@ impl WorkloadCommand {
     /// error.
     pub fn resolve(&self, fill: impl Fn(&Text) -> Result<String, Unknown>) -> Result<Runnable, Unknown> {
         match self {
-            WorkloadCommand::Program(words) => Ok(Runnable::Program(words.iter().map(&fill).collect::<Result<_, _>>()?)),
+            WorkloadCommand::Program(words) => {
+                Ok(Runnable::Program(words.iter().map(&fill).collect::<Result<_, _>>()?))
+            }
             WorkloadCommand::Shell(pieces) => Ok(Runnable::Shell(quoted_line(pieces, fill)?)),
         }
     }
@@ -158,9 +162,9 @@ fn sub_pieces(arg: &Node, scope: &mut dyn Scope, current: &CurrentTask) -> Resul
     let mut locals: BTreeMap<String, Text> = BTreeMap::new();
     for (k, node) in variables.map(|v| v.as_map().ok_or_else(usage)).transpose()?.unwrap_or_default() {
         let v = evaluate(node, scope)?;
-        let text = v.as_text().ok_or_else(|| {
-            EvalError::new("expected-string", format!("!Sub variable is {}, not text", v.describe()))
-        })?;
+        let text = v
+            .as_text()
+            .ok_or_else(|| EvalError::new("expected-string", format!("!Sub variable is {}, not text", v.describe())))?;
         locals.insert(k.as_str().unwrap_or_default().to_string(), text);
     }
     let parts = crate::spec::sub::parse(template)
@@ -179,7 +183,10 @@ fn sub_pieces(arg: &Node, scope: &mut dyn Scope, current: &CurrentTask) -> Resul
                     let (head, rest) = var.split_once('.').map_or((var, None), |(h, r)| (h, Some(r)));
                     let v = scope.reference(head, rest).ok_or_else(|| scope.unknown_reference(var))??;
                     let text = v.as_text().ok_or_else(|| {
-                        EvalError::new("expected-string", format!("${{{var}}} is {}, which !Sub cannot put in text", v.describe()))
+                        EvalError::new(
+                            "expected-string",
+                            format!("${{{var}}} is {}, which !Sub cannot put in text", v.describe()),
+                        )
                     })?;
                     pieces.push(ShellPiece::Value(text));
                 }

@@ -191,9 +191,12 @@ fn resolve_deferred(
             (Ok(text), Some(field)) => *field = text,
             (Ok(_), None) => {}
             (Err(Unknown::CommandOutput(command)), _) => errors.push(
-                Diagnostic::error("command-not-run", format!("needs the output of !Cmd `{command}`, which was not run"))
-                    .resource(&pending.owner)
-                    .property(&pending.property),
+                Diagnostic::error(
+                    "command-not-run",
+                    format!("needs the output of !Cmd `{command}`, which was not run"),
+                )
+                .resource(&pending.owner)
+                .property(&pending.property),
             ),
             (Err(Unknown::Export { name, .. }), _) => errors.push(
                 Diagnostic::error("unknown-at-plan", format!("needs export {name}, which an org file cannot read"))

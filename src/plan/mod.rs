@@ -9,6 +9,7 @@ mod diff;
 mod exports;
 pub mod render;
 pub mod saved;
+pub mod sensitive;
 pub mod settings;
 pub mod stacks;
 pub mod target;

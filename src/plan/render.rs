@@ -124,6 +124,7 @@ fn render_property(out: &mut String, action: Action, d: &PropertyDiff, width: us
     let old = d.old.as_deref().map(for_terminal);
     let new = d.new.as_deref().map(for_terminal);
     let value = match (&old, &new) {
+        (Some(_), Some(new)) if new == crate::plan::sensitive::CHANGED => new.to_string(),
         (Some(old), Some(new)) => format!("{old} {} {new}", style("→").bold()),
         (None, Some(new)) => new.to_string(),
         (Some(old), None) => colored(Action::Remove, &format!("{old} (removed)")),

@@ -153,7 +153,7 @@ pub fn plan_stacks(
                 exports: Some(&snapshot.exports),
                 ..TargetEvaluation::new(task, &stack.target, desired, actual, &lookup)
             };
-            let spec = match stack_spec(task_name, stack, desired, &values) {
+            let mut spec = match stack_spec(task_name, stack, desired, &values) {
                 Ok(spec) => spec,
                 Err((parameter, e)) => {
                     let mut d = Diagnostic::error(e.code, format!("{}: {}", label(&stack.target.account), e.message))
@@ -192,6 +192,9 @@ pub fn plan_stacks(
                     (i.parameter.clone(), value)
                 })
                 .collect();
+            if let Some(live) = current {
+                super::sensitive::keep_unchanged_records(&mut spec, live);
+            }
             // Values read at apply time are shown as they would be now.
             let mut shown: BTreeMap<String, String> =
                 spec.parameters.iter().map(|(k, v)| (k.clone(), v.shown())).collect();
@@ -515,7 +518,9 @@ fn stack_spec(
         }
         None => stack.template.to_json_text(),
     };
+    let sensitive = serde_json::from_str(&template.shown()).map(|t| super::sensitive::no_echo_parameters(&t));
     Ok(StackSpec {
+        sensitive: sensitive.unwrap_or_default(),
         name: task.stack_name.clone(),
         template,
         parameters,
@@ -571,7 +576,9 @@ pub(super) fn stack_diff(
     let wanted: serde_json::Value = serde_json::from_str(&spec.template.shown()).unwrap_or_default();
     let old_params = live.map(|l| l.parameters.clone()).unwrap_or_default();
     for (k, v) in parameters {
-        if old_params.get(k) != Some(v) || live.is_none() {
+        if spec.sensitive.contains(k) {
+            diff.extend(super::sensitive::parameter_diff(k, live, spec));
+        } else if old_params.get(k) != Some(v) || live.is_none() {
             diff.push(PropertyDiff::new(format!("Parameters.{k}"), old_params.get(k).cloned(), Some(v.clone())));
         }
     }
@@ -605,8 +612,13 @@ pub(super) fn stack_diff(
     if let Some(l) = live.filter(|l| l.stack_policy.is_some() && l.stack_policy != spec.stack_policy) {
         diff.push(PropertyDiff::new("StackPolicy", l.stack_policy.clone(), spec.stack_policy.clone()));
     }
-    if live.is_some_and(|l| l.tags != spec.tags) {
-        diff.push(PropertyDiff::new("Tags", live.map(|l| format!("{:?}", l.tags)), Some(format!("{:?}", spec.tags))));
+    let shown_tags = |tags: &crate::model::Tags| {
+        let kept = tags.iter().filter(|(k, _)| !super::sensitive::is_digest_tag(k));
+        kept.map(|(k, v)| (k.clone(), v.clone())).collect::<crate::model::Tags>()
+    };
+    if let Some(l) = live.filter(|l| shown_tags(&l.tags) != shown_tags(&spec.tags)) {
+        let (old, new) = (shown_tags(&l.tags), shown_tags(&spec.tags));
+        diff.push(PropertyDiff::new("Tags", Some(format!("{old:?}")), Some(format!("{new:?}"))));
     }
     diff
 }

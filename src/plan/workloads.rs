@@ -107,7 +107,9 @@ pub fn run_for(
     }
     if task.tool.runs_commands() {
         match if remove { &task.remove_command } else { &task.deploy_command } {
-            Some(node) => commands.push(custom(if remove { "CustomRemoveCommand" } else { "CustomDeployCommand" }, node)?),
+            Some(node) => {
+                commands.push(custom(if remove { "CustomRemoveCommand" } else { "CustomDeployCommand" }, node)?)
+            }
             None => commands.extend(default_commands(task, &arguments, remove)),
         }
     }
@@ -320,6 +322,7 @@ pub fn record_spec(task: &str, hash: &str) -> StackSpec<Text> {
         via_role_arn: None,
         stack_policy: None,
         disable_rollback: false,
+        sensitive: Default::default(),
     }
 }
 
@@ -492,7 +495,11 @@ pub fn plan_workloads(
 }
 
 /// What the plan shows of a run: its commands, and the API call or the directory.
-pub fn run_diff(commands: &[WorkloadCommand], call: Option<&WorkloadCall>, directory: &std::path::Path) -> Vec<PropertyDiff> {
+pub fn run_diff(
+    commands: &[WorkloadCommand],
+    call: Option<&WorkloadCall>,
+    directory: &std::path::Path,
+) -> Vec<PropertyDiff> {
     let mut diff: Vec<PropertyDiff> =
         commands.iter().map(|c| PropertyDiff::new("Command", None, Some(c.shown()))).collect();
     match call {

@@ -39,7 +39,8 @@ impl LoadedTasks {
 /// file has `AWSTemplateFormatVersion`, or an `Organization` section that is not itself a task.
 /// A file that does not parse is treated as an org file, whose loader reports the error.
 pub fn is_task_file(path: &Path, options: &LoadOptions) -> bool {
-    let mut sources = Sources::confined(Confinement::for_entry(path, &options.allowed_paths).with_commands(&options.commands));
+    let mut sources =
+        Sources::confined(Confinement::for_entry(path, &options.allowed_paths).with_commands(&options.commands));
     let Ok(root) = spec::load::read_tree(path, &mut sources) else { return false };
     let Some(entries) = root.as_map() else { return false };
     let is_org = entries.iter().any(|(key, value)| match key.as_str() {
@@ -131,7 +132,8 @@ fn declared_values(
 /// Whether the task file at `path` takes its organization from the live one
 /// (`annotate-organization`), so that the organization must be read before the file is loaded.
 pub fn needs_live_organization(path: &Path, options: &LoadOptions) -> bool {
-    let mut sources = Sources::confined(Confinement::for_entry(path, &options.allowed_paths).with_commands(&options.commands));
+    let mut sources =
+        Sources::confined(Confinement::for_entry(path, &options.allowed_paths).with_commands(&options.commands));
     options.organization_file.is_none()
         && matches!(prescan(path, &mut sources, options).organization, Some(OrganizationSource::Live(_)))
 }
@@ -139,7 +141,8 @@ pub fn needs_live_organization(path: &Path, options: &LoadOptions) -> bool {
 /// The templates the task file at `path` (and the files it includes) names by URL, to be fetched
 /// before it is loaded.
 pub fn template_urls(path: &Path, options: &LoadOptions) -> Vec<String> {
-    let mut sources = Sources::confined(Confinement::for_entry(path, &options.allowed_paths).with_commands(&options.commands));
+    let mut sources =
+        Sources::confined(Confinement::for_entry(path, &options.allowed_paths).with_commands(&options.commands));
     prescan(path, &mut sources, options).urls
 }
 

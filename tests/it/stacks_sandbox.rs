@@ -400,7 +400,8 @@ fn commands_run_only_when_allowed_and_never_in_validate() {
         "{}",
         plan.stderr
     );
-    let allowed = ws.run(&["plan", file.to_str().unwrap(), "--sandbox", ws.sandbox.to_str().unwrap(), "--allow-commands"]);
+    let allowed =
+        ws.run(&["plan", file.to_str().unwrap(), "--sandbox", ws.sandbox.to_str().unwrap(), "--allow-commands"]);
     assert_eq!(allowed.code, Some(0), "{}", allowed.stderr);
     assert!(ran.exists());
     assert!(allowed.stdout.contains("Parameters.who:  me"), "{}", allowed.stdout);
@@ -1140,7 +1141,15 @@ fn hostile_values_reach_workload_tools_byte_for_byte_and_never_run() {
     let file = custom_tasks(&ws, &tasks, &[("producer.yml", producer)]);
     let parameter = format!("fromP={from_p}");
     let apply = ws.run_env(
-        &["apply", file.to_str().unwrap(), "--sandbox", ws.sandbox.to_str().unwrap(), "--auto-approve", "-p", &parameter],
+        &[
+            "apply",
+            file.to_str().unwrap(),
+            "--sandbox",
+            ws.sandbox.to_str().unwrap(),
+            "--auto-approve",
+            "-p",
+            &parameter,
+        ],
         &env,
     );
     assert_eq!(apply.code, Some(0), "{}{}", apply.stdout, apply.stderr);
@@ -1189,4 +1198,68 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         out.push(path);
     }
     out
+}
+
+/// A `NoEcho` parameter is never shown: not in the plan's text or JSON, `show`, apply's output or
+/// its `-v` log; a changed value says so without showing either; an unchanged one plans no
+/// change (CloudFormation returns `****`, so the stack records a salted digest instead). Only
+/// the saved plan holds the value, which apply sends.
+#[test]
+fn no_echo_parameters_are_never_shown_and_change_only_when_their_value_does() {
+    let ws = Workspace::quickstart();
+    let template = "Parameters:\n  DbPassword:\n    Type: String\n    NoEcho: true\n  Name:\n    Type: String\nResources:\n  Topic:\n    Type: AWS::SNS::Topic\n";
+    let file = custom_tasks(
+        &ws,
+        "Parameters:\n  password:\n    Type: String\nDatabase:\n  Type: update-stacks\n  Template: ./db.yml\n  StackName: db\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref ProductionAccount\n  Parameters:\n    DbPassword: !Ref password\n    Name: visible-name\n",
+        &[("db.yml", template)],
+    );
+    let sandbox = ws.sandbox.to_str().unwrap();
+    let f = file.to_str().unwrap();
+    let saved = ws.dir.path().join("plan.json");
+    let first = "Tr0ub4dor&3-first-secret";
+    let run = |args: &[&str], secret: &str| {
+        let parameter = format!("password={secret}");
+        let mut all = args.to_vec();
+        all.extend(["-p", &parameter]);
+        ws.run(&all)
+    };
+    let plan = run(&["plan", f, "--sandbox", sandbox, "--out", saved.to_str().unwrap()], first);
+    assert_eq!(plan.code, Some(0), "{}", plan.stderr);
+    assert!(plan.stdout.contains("+ Parameters.DbPassword:  (sensitive value)"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("visible-name"), "{}", plan.stdout);
+    let json = run(&["plan", f, "--sandbox", sandbox, "--json"], first);
+    let show = ws.run(&["show", saved.to_str().unwrap()]);
+    let show_json = ws.run(&["show", saved.to_str().unwrap(), "--json"]);
+    let apply = ws.run(&["-v", "apply", saved.to_str().unwrap(), "--auto-approve"]);
+    assert_eq!(apply.code, Some(0), "{}", apply.stderr);
+    for (what, out) in
+        [("plan", &plan), ("plan --json", &json), ("show", &show), ("show --json", &show_json), ("apply -v", &apply)]
+    {
+        assert!(
+            !out.stdout.contains(first) && !out.stderr.contains(first),
+            "{what} shows the secret:\n{}{}",
+            out.stdout,
+            out.stderr
+        );
+    }
+    assert!(json.stdout.contains("(sensitive value)"), "{}", json.stdout);
+    assert!(std::fs::read_to_string(&saved).unwrap().contains(first), "the saved plan carries what apply sends");
+    let deployed = stacks(&ws).into_iter().find(|s| s["name"] == "db").unwrap();
+    assert_eq!(deployed["parameters"]["DbPassword"], first, "CloudFormation got the value");
+    let record = deployed["tags"]["orgctl:sensitive:DbPassword"].as_str().unwrap().to_string();
+    assert!(!record.contains(first));
+
+    let again = run(&["plan", f, "--sandbox", sandbox, "--detailed-exitcode"], first);
+    assert_eq!(again.code, Some(0), "an unchanged secret plans nothing: {}", again.stdout);
+    let second = "correct-horse-battery-staple";
+    let changed = run(&["plan", f, "--sandbox", sandbox], second);
+    assert!(changed.stdout.contains("~ Parameters.DbPassword:  (sensitive value changed)"), "{}", changed.stdout);
+    assert!(!changed.stdout.contains(second) && !changed.stdout.contains(first), "{}", changed.stdout);
+    assert!(!changed.stdout.contains("orgctl:sensitive"), "the record is no tag change: {}", changed.stdout);
+    let applied = run(&["apply", f, "--sandbox", sandbox, "--auto-approve"], second);
+    assert_eq!(applied.code, Some(0), "{}", applied.stderr);
+    assert!(!applied.stdout.contains(second));
+    let deployed = stacks(&ws).into_iter().find(|s| s["name"] == "db").unwrap();
+    assert_eq!(deployed["parameters"]["DbPassword"], second);
+    assert_eq!(run(&["plan", f, "--sandbox", sandbox, "--detailed-exitcode"], second).code, Some(0));
 }

@@ -936,7 +936,7 @@ impl Provider for SandboxProvider {
             .range(prefix.clone()..)
             .take_while(|(k, _)| k.starts_with(&prefix))
             .filter(|(_, s)| s.task().is_some())
-            .map(|(_, s)| s.clone())
+            .map(|(_, s)| stacks::as_described(s))
             .collect())
     }
 

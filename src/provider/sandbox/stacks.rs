@@ -22,6 +22,17 @@ pub fn key(account_id: &str, region: &str, name: &str) -> String {
 }
 
 /// Checks a stack request the way CloudFormation does and computes its outputs.
+/// A stack as DescribeStacks returns it: a NoEcho parameter's value as `****`.
+pub fn as_described(stack: &StackState) -> StackState {
+    let mut described = stack.clone();
+    for name in crate::model::no_echo_parameters(&stack.template) {
+        if let Some(value) = described.parameters.get_mut(&name) {
+            *value = "****".to_string();
+        }
+    }
+    described
+}
+
 /// A deployed stack's template, outputs and exports.
 type Deployment = (Value, BTreeMap<String, String>, BTreeMap<String, String>);
 
