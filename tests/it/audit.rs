@@ -83,7 +83,7 @@ fn broken() -> OrgState {
     let region_deny = doc(json!({"Effect": "Deny", "NotAction": ["iam:*", "sts:*"], "Resource": "*",
         "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["eu-west-1"]}}}));
     let deny_leave = doc(json!({"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"}));
-    let big = doc(json!({"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Sid": "x".repeat(4700)}));
+    let big = doc(json!({"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Sid": "x".repeat(9400)}));
     let small = |sid: &str| doc(json!({"Effect": "Deny", "Action": "ec2:*", "Resource": "*", "Sid": sid}));
     let policies: BTreeMap<String, PolicyState> = [
         policy(
@@ -100,6 +100,10 @@ fn broken() -> OrgState {
         policy("p-s2", "S2", small("S2"), &["200000000001"]),
         policy("p-s3", "S3", small("S3"), &["200000000001"]),
         policy("p-s4", "S4", small("S4"), &["200000000001"]),
+        policy("p-s5", "S5", small("S5"), &["200000000001"]),
+        policy("p-s6", "S6", small("S6"), &["200000000001"]),
+        policy("p-s7", "S7", small("S7"), &["200000000001"]),
+        policy("p-s8", "S8", small("S8"), &["200000000001"]),
     ]
     .into_iter()
     .collect();
@@ -196,7 +200,7 @@ fn every_check_fires_exactly_where_it_should_and_nowhere_else() {
     let effective: Vec<&str> = good["effective_scps"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
     assert_eq!(
         effective,
-        vec!["Big", "DenyLeave", "FullAWSAccess", "RegionDeny", "S1", "S2", "S3", "S4"],
+        vec!["Big", "DenyLeave", "FullAWSAccess", "RegionDeny", "S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8"],
         "direct, inherited from its OU and from the root"
     );
 }
