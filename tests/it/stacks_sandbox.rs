@@ -511,22 +511,29 @@ fn templating_context_renders_the_template_before_it_is_read() {
     assert!(run.stderr.contains("templating") && run.stderr.contains("topics.njk"), "{}", run.stderr);
 }
 
-/// Stand-ins for `npx` and `terraform` that append what they were given (arguments, directory,
-/// credentials and region from the environment) to `calls.log`.
-fn stand_in_tools(ws: &Workspace) -> (std::path::PathBuf, std::path::PathBuf) {
+/// Executable shell scripts named `tools` in `bin/` of the workspace, each `script(tool)`.
+fn install_tools(ws: &Workspace, tools: &[&str], script: impl Fn(&str) -> String) -> std::path::PathBuf {
     let bin = ws.dir.path().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
-    let log = ws.dir.path().join("calls.log");
-    for tool in ["npx", "terraform"] {
-        let script = format!(
-            "#!/bin/sh\necho \"{tool} $* | dir=$(basename \"$PWD\") key=$AWS_ACCESS_KEY_ID region=$AWS_REGION cdk=$CDK_DEFAULT_ACCOUNT\" >> {}\n",
-            log.display()
-        );
+    for tool in tools {
         let path = bin.join(tool);
-        std::fs::write(&path, script).unwrap();
+        std::fs::write(&path, format!("#!/bin/sh\n{}\n", script(tool))).unwrap();
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
+    bin
+}
+
+/// Stand-ins for `npx` and `terraform` that append what they were given (arguments, directory,
+/// credentials and region from the environment) to `calls.log`.
+fn stand_in_tools(ws: &Workspace) -> (std::path::PathBuf, std::path::PathBuf) {
+    let log = ws.dir.path().join("calls.log");
+    let bin = install_tools(ws, &["npx", "terraform"], |tool| {
+        format!(
+            "echo \"{tool} $* | dir=$(basename \"$PWD\") key=$AWS_ACCESS_KEY_ID region=$AWS_REGION cdk=$CDK_DEFAULT_ACCOUNT\" >> {}",
+            log.display()
+        )
+    });
     (bin, log)
 }
 
@@ -1094,19 +1101,12 @@ fn org_formation_older_forms_are_read_as_org_formation_reads_them() {
 }
 
 /// Stand-ins for `npx` and `tool` that write the arguments they were given, NUL-separated, to
-/// `calls-<tool>`, one file per call, in the workspace.
+/// `calls-<tool>` in the workspace.
 fn recording_tools(ws: &Workspace) -> std::path::PathBuf {
-    let bin = ws.dir.path().join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    for tool in ["npx", "tool"] {
-        let log = ws.dir.path().join(format!("calls-{tool}"));
-        let script = format!("#!/bin/sh\nprintf '%s\\0' \"$@\" > '{}'\n", log.display());
-        let path = bin.join(tool);
-        std::fs::write(&path, script).unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    bin
+    let dir = ws.dir.path().to_path_buf();
+    install_tools(ws, &["npx", "tool"], |tool| {
+        format!("printf '%s\\0' \"$@\" > '{}'", dir.join(format!("calls-{tool}")).display())
+    })
 }
 
 fn arguments_of(ws: &Workspace, tool: &str) -> Vec<String> {
