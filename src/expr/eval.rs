@@ -33,6 +33,12 @@ pub trait Scope {
         None
     }
 
+    /// Whether the list `node` evaluates to, as an item of a list, stands for its items
+    /// (org-formation's `[Fn::EnumTargetAccounts Binding '${account}']`).
+    fn splices(&self, _node: &Node) -> bool {
+        false
+    }
+
     /// Whether CloudFormation evaluates what orgctl leaves (templates) or nothing does.
     fn cloudformation(&self) -> bool {
         false
@@ -142,12 +148,15 @@ pub fn evaluate(node: &Node, scope: &mut dyn Scope) -> Result<Value, EvalError> 
     evaluate_body(node, scope)
 }
 
-/// Evaluates a function's argument as a value.
+/// Evaluates a function's argument as a value. A list argument is the function's own list of
+/// arguments: nothing is spliced into it (`!Join [',', Fn::EnumTargetAccounts B]` keeps two).
 fn evaluate_arg(arg: Arg, scope: &mut dyn Scope) -> Result<Value, EvalError> {
-    if arg.tagged {
-        evaluate_body(arg.node, scope)
-    } else {
-        evaluate(arg.node, scope)
+    match &arg.node.kind {
+        NodeKind::Seq(items) if arg.tagged || intrinsic(arg.node).is_none() => {
+            Ok(Value::List(items.iter().map(|n| evaluate(n, scope)).collect::<Result<_, _>>()?))
+        }
+        _ if arg.tagged => evaluate_body(arg.node, scope),
+        _ => evaluate(arg.node, scope),
     }
 }
 
@@ -165,7 +174,16 @@ fn evaluate_body(node: &Node, scope: &mut dyn Scope) -> Result<Value, EvalError>
                 Value::from(crate::spec::yaml::typed_scalar(text))
             }
         }
-        NodeKind::Seq(items) => Value::List(items.iter().map(|n| evaluate(n, scope)).collect::<Result<_, _>>()?),
+        NodeKind::Seq(items) => {
+            let mut list = Vec::with_capacity(items.len());
+            for item in items {
+                match (scope.splices(item), evaluate(item, scope)?) {
+                    (true, Value::List(spliced)) => list.extend(spliced),
+                    (_, value) => list.push(value),
+                }
+            }
+            Value::List(list)
+        }
         NodeKind::Map(entries) => Value::Map(
             entries
                 .iter()

@@ -164,6 +164,10 @@ pub fn plan_stacks(
                     continue;
                 }
             };
+            if let Err(d) = check_template(&spec, stack, &subject, task_name) {
+                errors.push(d);
+                continue;
+            }
             let imports: Vec<StackImport> = stack
                 .imports
                 .iter()
@@ -564,6 +568,33 @@ fn parameter_text(value: &Value) -> Result<Text, EvalError> {
 
 fn pretty(v: &serde_json::Value) -> String {
     serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+/// The template rendered for one target, checked as CloudFormation checks it before it creates
+/// anything ([`crate::expr::template_rules`]): a template CloudFormation would refuse is an error
+/// of the plan, naming the task, the target and the resource.
+fn check_template(
+    spec: &StackSpec<Text>,
+    stack: &StackInstance,
+    subject: &str,
+    task_name: &str,
+) -> Result<(), Diagnostic> {
+    let Ok(template) = serde_json::from_str::<serde_json::Value>(&spec.template.shown()) else { return Ok(()) };
+    let mut parameters: BTreeMap<String, Option<String>> =
+        spec.parameters.iter().map(|(k, v)| (k.clone(), v.as_known().map(str::to_string))).collect();
+    parameters.extend(stack.imports.iter().map(|i| (i.parameter.clone(), None)));
+    let refusals = crate::expr::template_rules::refusals(&template, &parameters);
+    if refusals.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = refusals.iter().map(|r| format!("{}: {}", r.place, r.message)).collect();
+    Err(Diagnostic::error(
+        "template-refused",
+        format!("{subject}: CloudFormation would refuse the template rendered for this target: {}", list.join("; ")),
+    )
+    .resource(task_name.to_string())
+    .property("Template")
+    .help("a resource bound to fewer targets than the rest is dropped from the others: bind what refers to it the same way, or `orgctl plan --show-templates DIR` to read each rendered template"))
 }
 
 /// Differences between the deployed stack and the wanted one, for the plan output.

@@ -23,6 +23,32 @@ pub struct Import {
     pub parameter: String,
     pub producer: Target,
     pub output: String,
+    /// The value is a list (joined with commas on the producer's side): the parameter is a
+    /// CommaDelimitedList.
+    pub list: bool,
+}
+
+/// An output a producer adds for another target: its value, and the Condition of the resource
+/// it reads.
+#[derive(Debug, Clone)]
+struct Export {
+    value: Value,
+    condition: Option<String>,
+}
+
+/// Attributes CloudFormation's `Fn::GetAtt` returns as a list (Route 53's NameServers, VPC
+/// endpoints' DnsEntries, ...), by their name.
+fn is_list_attribute(attribute: &str) -> bool {
+    const LISTS: [&str; 7] = [
+        "NameServers",
+        "DnsEntries",
+        "NetworkInterfaceIds",
+        "Ipv6CidrBlocks",
+        "CidrBlockAssociations",
+        "DnsIpAddresses",
+        "SecurityGroups",
+    ];
+    LISTS.iter().any(|l| attribute.ends_with(l))
 }
 
 /// The template for one target.
@@ -52,7 +78,7 @@ struct Instantiator<'a> {
     placement: BTreeMap<String, Vec<Target>>,
     errors: Vec<TemplateError>,
     /// Outputs each producer target must declare: output name → value.
-    exports: BTreeMap<Target, BTreeMap<String, Value>>,
+    exports: BTreeMap<Target, BTreeMap<String, Export>>,
     /// The template's directory, where `!ReadFile` starts.
     dir: PathBuf,
 }
@@ -78,8 +104,11 @@ pub fn instantiate(
     let mut stacks: Vec<StackInstance> = all.into_iter().map(|t| it.stack(t)).collect();
     for stack in &mut stacks {
         let Some(outputs) = it.exports.get(&stack.target) else { continue };
-        let outputs =
-            outputs.iter().map(|(name, value)| (name.clone(), Value::Map(vec![("Value".into(), value.clone())])));
+        let outputs = outputs.iter().map(|(name, export)| {
+            let mut output = vec![("Value".to_string(), export.value.clone())];
+            output.extend(export.condition.iter().map(|c| ("Condition".to_string(), Value::from(c.as_str()))));
+            (name.clone(), Value::Map(output))
+        });
         if let Value::Map(entries) = &mut stack.template {
             add_to_section(entries, "Outputs", outputs);
         }
@@ -153,7 +182,7 @@ impl Instantiator<'_> {
     /// The accounts a `ForeachAccount` binding selects (its regions do not matter).
     fn foreach_accounts(&self, foreach: &ResourceBinding) -> BTreeSet<String> {
         let binding = match foreach {
-            ResourceBinding::Named(n) => self.task.bindings.get(n).or_else(|| self.task.document.bindings.get(n)),
+            ResourceBinding::Named(n) => self.binding(n),
             ResourceBinding::Inline(b) => Some(b),
             ResourceBinding::Default => self.task.default_binding.as_ref(),
         };
@@ -172,6 +201,9 @@ impl Instantiator<'_> {
         let local: BTreeSet<String> = here.iter().map(|r| r.logical_id.clone()).collect();
         let depends_on = self.depends_on(&here, &target);
         let mut resources = Vec::new();
+        // The ids each resource of the template has in this stack (a ForeachAccount resource
+        // has one copy per account); a resource placed elsewhere has none.
+        let mut emitted: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for res in here {
             let copies: Vec<(String, String)> = match &res.foreach {
                 Some(b) => self
@@ -183,8 +215,12 @@ impl Instantiator<'_> {
             };
             for (id, current) in copies {
                 let value = self.value(&res.body, &target, &current, &local, &res.logical_id, &mut imports);
+                emitted.entry(res.logical_id.as_str()).or_default().push(id.clone());
                 resources.push((id, value));
             }
+        }
+        for (_, resource) in &mut resources {
+            self.depends_on_here(resource, &emitted);
         }
         let mut template = vec![("AWSTemplateFormatVersion".to_string(), Value::from("2010-09-09"))];
         for (name, node) in &self.task.document.sections {
@@ -210,7 +246,7 @@ impl Instantiator<'_> {
         }
         let declarations = imports.iter().map(|i| {
             let declaration = serde_json::json!({
-                "Type": "String",
+                "Type": if i.list { "CommaDelimitedList" } else { "String" },
                 "Description": format!("{} of {}/{}", i.output, i.producer.account, i.producer.region),
             });
             (i.parameter.clone(), Value::from(declaration))
@@ -220,6 +256,40 @@ impl Instantiator<'_> {
         }
         template.push(("Resources".into(), Value::Map(resources)));
         StackInstance { target, template: Value::Map(template), imports: imports.into_iter().collect(), depends_on }
+    }
+
+    /// A resource's `DependsOn` as this stack can have it, as org-formation writes it: a
+    /// resource of the template placed in other targets only is dropped from it (CloudFormation
+    /// refuses a dependency on what the template does not hold), a ForeachAccount resource
+    /// stands for all its copies; any other name is left for the template check to refuse.
+    fn depends_on_here(&self, resource: &mut Value, emitted: &BTreeMap<&str, Vec<String>>) {
+        let Value::Map(entries) = resource else { return };
+        let Some(at) = entries.iter().position(|(k, _)| k == "DependsOn") else { return };
+        let written: Vec<Value> = match &entries[at].1 {
+            Value::List(items) => items.clone(),
+            one => vec![one.clone()],
+        };
+        let mut kept = Vec::new();
+        for name in written {
+            let Some(text) = name.as_text().and_then(|t| t.as_known().map(str::to_string)) else {
+                kept.push(name);
+                continue;
+            };
+            match emitted.get(text.as_str()) {
+                Some(ids) => kept.extend(ids.iter().map(|id| Value::from(id.as_str()))),
+                None if self.placement.contains_key(&text) => {
+                    tracing::debug!("DependsOn {text} dropped: it is not deployed to this target");
+                }
+                None => kept.push(name),
+            }
+        }
+        match kept.len() {
+            0 => {
+                entries.remove(at);
+            }
+            1 => entries[at].1 = kept.remove(0),
+            _ => entries[at].1 = Value::List(kept),
+        }
     }
 
     /// `DependsOnAccount` / `DependsOnRegion` of the resources placed in `target`.
@@ -307,11 +377,28 @@ impl Instantiator<'_> {
         if producer == *target {
             return Ok(value);
         }
+        // An output is text: a list attribute travels joined, into a CommaDelimitedList.
+        let list = attribute.is_some_and(is_list_attribute);
+        let value = if list { Value::call("Fn::Join", Value::List(vec![",".into(), value])) } else { value };
         let output = format!("Orgctl{}{}", alnum(resource), alnum(attribute.unwrap_or("Ref")));
         let parameter = format!("{output}{}{}", alnum(&producer.account), alnum(&producer.region));
-        self.exports.entry(producer.clone()).or_default().insert(output.clone(), value);
-        imports.insert(Import { parameter: parameter.clone(), producer, output });
+        // The output exists where its resource does: it takes the resource's Condition.
+        let condition = self
+            .task
+            .document
+            .resources
+            .iter()
+            .find(|r| r.logical_id == resource)
+            .and_then(|r| r.body.get("Condition").and_then(Node::as_str).map(str::to_string));
+        let exported = Export { value, condition };
+        self.exports.entry(producer.clone()).or_default().insert(output.clone(), exported);
+        imports.insert(Import { parameter: parameter.clone(), producer, output, list });
         Ok(Value::call("Ref", parameter.into()))
+    }
+
+    /// The binding named `name`, the task's lead over the template's.
+    fn binding(&self, name: &str) -> Option<&Binding> {
+        self.task.bindings.get(name).or_else(|| self.task.document.bindings.get(name))
     }
 
     /// The targets of the binding an Enum function names (`Binding` or `!Ref Binding`).
@@ -342,7 +429,12 @@ impl Instantiator<'_> {
         };
         Some(match name {
             "EnumTargetAccounts" => {
-                let accounts: BTreeSet<String> = targets.into_iter().map(|t| t.account).collect();
+                // Enumerating accounts needs no region: the binding's accounts, whatever its regions.
+                let name = items.first().and_then(|n| n.as_str()).unwrap_or_default();
+                let accounts = match self.binding(name) {
+                    Some(b) => super::binding::accounts(b, self.accounts.org),
+                    None => targets.into_iter().map(|t| t.account).collect(),
+                };
                 let format = format.unwrap_or("${AccountId}");
                 accounts.iter().map(|a| self.format_account(format, a)).collect::<Result<_, _>>().map(Value::List)
             }
@@ -451,6 +543,19 @@ impl Scope for TemplateScope<'_, '_> {
 
     fn scalar(&mut self, text: &str) -> Option<Result<Value, EvalError>> {
         self.it.enum_string(text)
+    }
+
+    /// An Enum function written as an item of a list splices its values into the list, as in
+    /// org-formation.
+    fn splices(&self, node: &Node) -> bool {
+        let enumerates = |name: &str| matches!(name, "EnumTargetAccounts" | "EnumTargetRegions");
+        match crate::expr::intrinsic(node) {
+            Some((name, _)) => enumerates(name),
+            None => node
+                .as_str()
+                .and_then(|t| t.strip_prefix("Fn::"))
+                .is_some_and(|t| t.split_once(' ').is_some_and(|(name, _)| enumerates(name))),
+        }
     }
 
     fn cloudformation(&self) -> bool {

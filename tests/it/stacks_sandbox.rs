@@ -1263,3 +1263,119 @@ fn no_echo_parameters_are_never_shown_and_change_only_when_their_value_does() {
     assert_eq!(deployed["parameters"]["DbPassword"], second);
     assert_eq!(run(&["plan", f, "--sandbox", sandbox, "--detailed-exitcode"], second).code, Some(0));
 }
+
+fn deployed_template(ws: &Workspace, name: &str, account_email: &str) -> Value {
+    let id = ws.state().account(account_email)["id"].as_str().unwrap().to_string();
+    let all = stacks(ws);
+    let stack = all.iter().find(|s| s["name"] == name && s["account_id"] == id.as_str());
+    stack.unwrap_or_else(|| panic!("no stack {name} in {account_email}"))["template"].clone()
+}
+
+/// What org-formation deploys, orgctl deploys: `Fn::EnumTargetAccounts` written as an item of a
+/// list splices the accounts into it (its binding needs no region); a resource bound to fewer
+/// targets is dropped elsewhere with the `DependsOn` on it; a list attribute read from another
+/// account travels joined into a CommaDelimitedList, its output taking the resource's Condition.
+#[test]
+fn rendered_templates_are_what_org_formation_deploys() {
+    let ws = Workspace::quickstart();
+    let template = r#"OrganizationBindings:
+  Everywhere:
+    Account: [!Ref ProductionAccount, !Ref DevelopmentAccount]
+    Region: eu-west-1
+  ZoneOnly:
+    Account: !Ref ProductionAccount
+    Region: eu-west-1
+  Readers:
+    Account: [!Ref ProductionAccount, !Ref DevelopmentAccount]
+Conditions:
+  Always: !Equals [a, a]
+Resources:
+  Zone:
+    Type: AWS::Route53::HostedZone
+    OrganizationBinding: !Ref ZoneOnly
+    Condition: Always
+    Properties:
+      Name: example.com
+  Topic:
+    Type: AWS::SNS::Topic
+    OrganizationBinding: !Ref Everywhere
+    DependsOn: [Zone]
+  Policy:
+    Type: AWS::SNS::TopicPolicy
+    OrganizationBinding: !Ref Everywhere
+    Properties:
+      Topics: [!Ref Topic]
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal:
+              AWS:
+                - Fn::EnumTargetAccounts Readers 'arn:aws:iam::${account}:root'
+                - arn:aws:iam::111111111111:root
+            Action: sns:Publish
+            Resource: '*'
+  Record:
+    Type: AWS::SSM::Parameter
+    OrganizationBinding:
+      Account: !Ref DevelopmentAccount
+      Region: eu-west-1
+    Properties:
+      Type: StringList
+      Value: !Join [',', !GetAtt ProductionAccount.Resources.Zone.NameServers]
+"#;
+    let file = custom_tasks(
+        &ws,
+        "Zones:\n  Type: update-stacks\n  Template: ./zones.yml\n  StackName: zones\n",
+        &[("zones.yml", template)],
+    );
+    let run = run_file(&ws, &file, "apply", &[]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let org = ws.state();
+    let id = |email: &str| org.account(email)["id"].as_str().unwrap().to_string();
+    let (prod, dev) = (id("aws+production@example.com"), id("aws+development@example.com"));
+    let in_dev = deployed_template(&ws, "zones", "aws+development@example.com");
+    let principals = &in_dev["Resources"]["Policy"]["Properties"]["PolicyDocument"]["Statement"][0]["Principal"]["AWS"];
+    let mut expected = vec![format!("arn:aws:iam::{dev}:root"), format!("arn:aws:iam::{prod}:root")];
+    expected.sort();
+    expected.push("arn:aws:iam::111111111111:root".into());
+    assert_eq!(principals, &serde_json::json!(expected), "spliced into the list");
+    assert!(in_dev["Resources"].get("Zone").is_none());
+    assert!(in_dev["Resources"]["Topic"].get("DependsOn").is_none(), "{}", in_dev["Resources"]["Topic"]);
+    let parameter = in_dev["Parameters"].as_object().unwrap().iter().find(|(k, _)| k.contains("NameServers")).unwrap();
+    assert_eq!(parameter.1["Type"], "CommaDelimitedList");
+    let in_prod = deployed_template(&ws, "zones", "aws+production@example.com");
+    assert_eq!(in_prod["Resources"]["Topic"]["DependsOn"], "Zone");
+    let output = in_prod["Outputs"].as_object().unwrap().values().next().unwrap().clone();
+    assert_eq!(output["Value"]["Fn::Join"][0], ",");
+    assert_eq!(output["Condition"], "Always");
+    let again = run_file(&ws, &file, "plan", &[]);
+    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
+}
+
+/// Every rendered template is checked as CloudFormation checks it before anything is sent: a
+/// reference that names nothing in the template for that target is a located error naming the
+/// task, the target and the resource, and the sandbox refuses the same template.
+#[test]
+fn a_template_cloudformation_would_refuse_is_an_error_before_anything_is_sent() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let template = "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n  Queue:\n    Type: AWS::SQS::Queue\n    DependsOn: Topik\n    Properties:\n      QueueName: !Sub '${Topic.TopicName}-${Nothing}'\n";
+    let file = custom_tasks(
+        &ws,
+        "Queues:\n  Type: update-stacks\n  Template: ./queue.yml\n  StackName: queues\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref ProductionAccount\n",
+        &[("queue.yml", template)],
+    );
+    let before = std::fs::read(&ws.sandbox).unwrap();
+    let plan = run_file(&ws, &file, "plan", &[]);
+    assert_eq!(plan.code, Some(1), "{}", plan.stdout);
+    for part in [
+        "stack queues in Production/eu-west-1 (Queues)",
+        "Resources.Queue: DependsOn Topik, which is not a resource of this template",
+        "Fn::Sub names the variable Nothing",
+        "Queues.Template",
+    ] {
+        let unwrapped = plan.stderr.replace("\n  │ ", " ");
+        assert!(unwrapped.contains(part), "{part} missing:\n{}", plan.stderr);
+    }
+    assert_eq!(std::fs::read(&ws.sandbox).unwrap(), before, "nothing was sent");
+}

@@ -57,6 +57,10 @@ fn deploy(account: &str, region: &str, spec: &StackSpec) -> ProviderResult<Deplo
     if !missing.is_empty() {
         return Err(err(format!("Parameters: {missing:?} must have values")));
     }
+    let given = spec.parameters.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect();
+    if let Some(refusal) = crate::expr::template_rules::refusals(&template, &given).first() {
+        return Err(err(format!("Template error: {}: {}", refusal.place, refusal.message)));
+    }
     let d = StackValues {
         account,
         region,
