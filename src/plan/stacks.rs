@@ -164,7 +164,7 @@ pub fn plan_stacks(
                     continue;
                 }
             };
-            if let Err(d) = check_template(&spec, stack, &subject, task_name) {
+            if let Some(d) = template_refused(&spec, stack, &subject, task_name) {
                 errors.push(d);
                 continue;
             }
@@ -573,22 +573,22 @@ fn pretty(v: &serde_json::Value) -> String {
 /// The template rendered for one target, checked as CloudFormation checks it before it creates
 /// anything ([`crate::expr::template_rules`]): a template CloudFormation would refuse is an error
 /// of the plan, naming the task, the target and the resource.
-fn check_template(
+fn template_refused(
     spec: &StackSpec<Text>,
     stack: &StackInstance,
     subject: &str,
     task_name: &str,
-) -> Result<(), Diagnostic> {
-    let Ok(template) = serde_json::from_str::<serde_json::Value>(&spec.template.shown()) else { return Ok(()) };
+) -> Option<Diagnostic> {
+    let template = serde_json::from_str::<serde_json::Value>(&spec.template.shown()).ok()?;
     let mut parameters: BTreeMap<String, Option<String>> =
         spec.parameters.iter().map(|(k, v)| (k.clone(), v.as_known().map(str::to_string))).collect();
     parameters.extend(stack.imports.iter().map(|i| (i.parameter.clone(), None)));
     let refusals = crate::expr::template_rules::refusals(&template, &parameters);
     if refusals.is_empty() {
-        return Ok(());
+        return None;
     }
     let list: Vec<String> = refusals.iter().map(|r| format!("{}: {}", r.place, r.message)).collect();
-    Err(Diagnostic::error(
+    Some(Diagnostic::error(
         "template-refused",
         format!("{subject}: CloudFormation would refuse the template rendered for this target: {}", list.join("; ")),
     )
