@@ -162,6 +162,7 @@ pub fn read_document(root: Node, options: &super::LoadOptions, sources: &Sources
         );
         return doc;
     };
+    let mut included_parameters = None;
     for (key, value) in entries {
         let name = key.as_str().unwrap_or_default();
         match name {
@@ -178,7 +179,10 @@ pub fn read_document(root: Node, options: &super::LoadOptions, sources: &Sources
             }
             "Description" => doc.description = value.as_str().map(str::to_string),
             "Parameters" => doc.parameters = read_parameters(value, &options.parameters, sources, diags),
-            "Organization" => doc.organization = Some(value.clone()),
+            "Organization" => {
+                doc.organization = Some(organization_section(value).clone());
+                included_parameters = value.get("AWSTemplateFormatVersion").and(value.get("Parameters"));
+            }
             "Definitions" | "Metadata" => {}
             other => diags.push(
                 Diagnostic::error("unknown-section", format!("unknown top-level section '{other}'"))
@@ -190,6 +194,13 @@ pub fn read_document(root: Node, options: &super::LoadOptions, sources: &Sources
                             .unwrap_or_else(|| format!("known sections: {}", TOP_LEVEL_KEYS.join(", "))),
                     ),
             ),
+        }
+    }
+    // A whole org file included as the Organization brings the parameters its resources use;
+    // the including file's own lead.
+    if let Some(parameters) = included_parameters {
+        for (name, parameter) in read_parameters(parameters, &options.parameters, sources, diags) {
+            doc.parameters.entry(name).or_insert(parameter);
         }
     }
     for name in options.parameters.keys() {
@@ -278,6 +289,17 @@ pub fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Opt
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
+}
+
+/// The resources of an `Organization:` section. `Organization: !Include ./organization.yml`
+/// may include a whole org file: its own `Organization` section is meant, as org-formation
+/// reads it.
+pub fn organization_section(value: &Node) -> &Node {
+    let whole_file = value.get("AWSTemplateFormatVersion").is_some();
+    match value.get("Organization") {
+        Some(inner) if whole_file => inner,
+        _ => value,
+    }
 }
 
 /// For a diagnostic found before resources were typed (a YAML syntax error, a missing include),

@@ -1379,3 +1379,28 @@ fn a_template_cloudformation_would_refuse_is_an_error_before_anything_is_sent() 
     }
     assert_eq!(std::fs::read(&ws.sandbox).unwrap(), before, "nothing was sent");
 }
+
+/// `Organization: !Include ./organization.yml` may include a whole org file (its Organization
+/// section is meant); a template with `Resources: {}` deploys nothing and is a warning, not a
+/// reason to refuse the other tasks.
+#[test]
+fn a_whole_org_file_included_and_an_empty_template_are_read_as_org_formation_reads_them() {
+    let ws = Workspace::quickstart();
+    let dir = ws.dir.path().join("examples/quickstart");
+    std::fs::write(
+        dir.join("wrapper.yml"),
+        "AWSTemplateFormatVersion: '2010-09-09-OC'\nOrganization: !Include ./organization.yml\n",
+    )
+    .unwrap();
+    let validate = ws.run(&["validate", dir.join("wrapper.yml").to_str().unwrap()]);
+    assert_eq!(validate.code, Some(0), "{}", validate.stderr);
+    let file = custom_tasks(
+        &ws,
+        "Empty:\n  Type: update-stacks\n  Template: ./empty.yml\n  StackName: empty\n  Skip: true\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: '*'\nTopics:\n  Type: update-stacks\n  Template: ./topic.yml\n  StackName: topics\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref SandboxAccount\n",
+        &[("empty.yml", "Resources: {}\n"), ("topic.yml", TOPIC)],
+    );
+    let apply = run_file(&ws, &file, "apply", &[]);
+    assert_eq!(apply.code, Some(0), "{}{}", apply.stdout, apply.stderr);
+    assert!(apply.stderr.contains("has no Resources: it deploys nothing"), "{}", apply.stderr);
+    assert_eq!(named(&stacks(&ws), "topics").len(), 1);
+}
