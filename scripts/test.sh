@@ -17,6 +17,13 @@ if [ ! -x .venv/bin/moto_server ]; then
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check "$MOTO"
 fi
+# cfn-lint, which the suite runs over every template orgctl renders (examples, landing zone, test
+# corpus): converging on the sandbox must mean CloudFormation accepts the same templates.
+CFN_LINT='cfn-lint==1.58.0'
+if [ ! -x .venv/bin/cfn-lint ]; then
+  echo "==> installing $CFN_LINT into .venv"
+  .venv/bin/pip install --quiet --disable-pip-version-check "$CFN_LINT"
+fi
 
 # Debian packages some tests drive; installed when missing (as root with apt-get), else the run
 # stops, unless the tests that need the package are skipped with its variable.

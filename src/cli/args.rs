@@ -195,6 +195,10 @@ pub struct PlanArgs {
     /// Exit 0 when there is nothing to change, 2 when there is, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Write the CloudFormation template of every stack, per target, into DIR (one file each:
+    /// `<task>/<account>-<region>-<stack>.json`), changed or not, to read, diff or lint them.
+    #[arg(long, value_name = "DIR")]
+    pub show_templates: Option<PathBuf>,
     #[command(flatten)]
     pub scope: ScopeArgs,
 }

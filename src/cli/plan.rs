@@ -10,6 +10,12 @@ pub(super) async fn run(a: PlanArgs, stats: bool) -> CliResult {
     let plan = planned.plan;
     super::print_stats(stats, provider.as_ref());
     print(&plan, a.json);
+    if let Some(dir) = &a.show_templates {
+        let written = write_templates(dir, &plan.rendered)?;
+        if !a.json {
+            outln!("\nWrote {written} rendered template(s) to {}.", dir.display());
+        }
+    }
     if let Some(out) = &a.out {
         let text = crate::plan::saved::to_json(&plan).map_err(|e| CliError::new(e.to_string()))?;
         std::fs::write(out, text).map_err(|e| CliError::new(format!("cannot write {}: {e}", out.display())))?;
@@ -22,6 +28,26 @@ pub(super) async fn run(a: PlanArgs, stats: bool) -> CliResult {
         }
     }
     Ok(if a.detailed_exitcode && !plan.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS })
+}
+
+/// Writes each rendered template into `dir` as `<task>/<account>-<region>-<stack>.json`; the
+/// names are made of safe characters only, so that no task name can write outside `dir`.
+fn write_templates(dir: &std::path::Path, rendered: &[crate::plan::RenderedTemplate]) -> Result<usize, CliError> {
+    let safe = |s: &str| -> String {
+        s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
+    };
+    let failed =
+        |path: &std::path::Path, e: std::io::Error| CliError::new(format!("cannot write {}: {e}", path.display()));
+    for t in rendered {
+        let folder = dir.join(safe(&t.task));
+        std::fs::create_dir_all(&folder).map_err(|e| failed(&folder, e))?;
+        let path = folder.join(format!("{}-{}-{}.json", safe(&t.account), safe(&t.region), safe(&t.stack)));
+        let pretty = serde_json::from_str::<serde_json::Value>(&t.template)
+            .and_then(|v| serde_json::to_string_pretty(&v))
+            .unwrap_or_else(|_| t.template.clone());
+        std::fs::write(&path, pretty + "\n").map_err(|e| failed(&path, e))?;
+    }
+    Ok(rendered.len())
 }
 
 /// A plan as `plan` prints it, or as JSON with its summary.

@@ -336,6 +336,22 @@ pub struct Plan {
     /// stacks are planned. Not saved: the operations carry what apply needs.
     #[serde(skip)]
     pub existing_ids: std::collections::HashMap<String, String>,
+    /// Every template rendered for a target, changed or not (`plan --show-templates`, as
+    /// org-formation's `print-stacks`). Not saved: the operations carry what apply sends.
+    #[serde(skip)]
+    pub rendered: Vec<RenderedTemplate>,
+}
+
+/// The template one stack of a task gets in one target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderedTemplate {
+    pub task: String,
+    pub stack: String,
+    /// The account's logical id.
+    pub account: String,
+    pub region: String,
+    /// CloudFormation's JSON; values known only after apply shown as such.
+    pub template: String,
 }
 
 /// A stable hash of stacks (in any order).

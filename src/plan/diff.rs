@@ -85,6 +85,7 @@ pub fn plan(desired: &DesiredOrg, actual: &OrgState, limits: &Limits, provider: 
         unchanged_stacks: 0,
         digest: None,
         existing_ids,
+        rendered: Vec::new(),
     })
 }
 

@@ -17,7 +17,7 @@ pub mod workloads;
 
 pub use change::{
     stacks_fingerprint, Action, Change, Group, Handle, ImportSource, Note, Operation, Plan, PropertyDiff, RemovalCall,
-    ResourceChanges, StackImport, Summary, WorkloadCall,
+    RenderedTemplate, ResourceChanges, StackImport, Summary, WorkloadCall,
 };
 pub use describe::describe_from_operations;
 pub use diff::{account_ids, plan};

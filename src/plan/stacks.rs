@@ -164,6 +164,13 @@ pub fn plan_stacks(
                     continue;
                 }
             };
+            plan.rendered.push(super::RenderedTemplate {
+                task: task_name.to_string(),
+                stack: task.stack_name.clone(),
+                account: stack.target.account.clone(),
+                region: stack.target.region.clone(),
+                template: spec.template.shown(),
+            });
             if let Some(d) = template_refused(&spec, stack, &subject, task_name) {
                 errors.push(d);
                 continue;
@@ -594,7 +601,7 @@ fn template_refused(
     )
     .resource(task_name.to_string())
     .property("Template")
-    .help("a resource bound to fewer targets than the rest is dropped from the others: bind what refers to it the same way, or `orgctl plan --show-templates DIR` to read each rendered template"))
+    .help("a resource bound to fewer targets than the rest is left out of the others' templates: bind what refers to it the same way"))
 }
 
 /// Differences between the deployed stack and the wanted one, for the plan output.

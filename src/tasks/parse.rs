@@ -1197,10 +1197,13 @@ impl Parser<'_> {
         if template.resources.is_empty() {
             // As org-formation: a template without resources deploys nothing (CloudFormation would
             // refuse the stack), which is no reason to refuse the other tasks.
-            let d = Diagnostic::warning("empty-template", format!("{} has no Resources: it deploys nothing", path.display()))
-                .at(Some(self.sources.location(root.span)))
-                .resource(task)
-                .help("add a resource, or remove the task");
+            let d = Diagnostic::warning(
+                "empty-template",
+                format!("{} has no Resources: it deploys nothing", path.display()),
+            )
+            .at(Some(self.sources.location(root.span)))
+            .resource(task)
+            .help("add a resource, or remove the task");
             self.diags.push(d);
         }
         for r in &template.resources {

@@ -8,6 +8,7 @@ mod audit_browser;
 mod audit_moto;
 mod aws_faults;
 mod aws_moto;
+mod cfn_lint;
 mod cli_sandbox;
 mod conformance;
 mod corpus;
