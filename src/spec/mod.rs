@@ -19,6 +19,7 @@ pub mod sub;
 pub mod templating;
 mod validate;
 pub mod yaml;
+pub mod yaml_write;
 
 use crate::diagnostic::Diagnostics;
 use desired::DesiredOrg;

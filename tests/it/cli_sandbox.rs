@@ -813,3 +813,29 @@ fn support_level_is_asked_of_aws_support_once_and_only_for_the_management_accoun
         refused.stderr
     );
 }
+
+/// An imported file reads the same in YAML 1.1 tools (js-yaml for org-formation, PyYAML,
+/// cfn-lint): an SCP's `Version: 2012-10-17` stays text, not a date.
+#[test]
+fn an_imported_file_reads_the_same_in_a_yaml_1_1_parser() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let imported = ws.dir.path().join("imported.yml");
+    let run = ws.run(&["import", "--sandbox", ws.sandbox.to_str().unwrap(), "-o", imported.to_str().unwrap()]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let python = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    assert!(python.exists(), "the .venv of scripts/test.sh (PyYAML comes with moto) is needed");
+    let script = "import json, sys, yaml\nclass L(yaml.SafeLoader): pass\nfor t in ['!Ref', '!GetAtt', '!Sub']:\n    L.add_constructor(t, lambda l, n: l.construct_scalar(n))\nprint(json.dumps(yaml.load(open(sys.argv[1]), Loader=L), default=lambda v: 'NOT TEXT: ' + repr(v)))\n";
+    let out = std::process::Command::new(python).args(["-c", script]).arg(&imported).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = serde_json::to_string(&doc).unwrap();
+    assert!(!text.contains("NOT TEXT"), "{text}");
+    let versions: Vec<&serde_json::Value> = doc["Organization"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|r| r["Properties"]["PolicyDocument"].get("Version"))
+        .collect();
+    assert!(!versions.is_empty() && versions.iter().all(|v| *v == "2012-10-17"), "{versions:?}");
+}
