@@ -205,12 +205,13 @@ pub fn read_document(root: Node, options: &super::LoadOptions, sources: &Sources
     }
     for name in options.parameters.keys() {
         if !doc.parameters.contains_key(name) && !options.declared_elsewhere.contains(name) {
+            // org-formation ignores a parameter the files do not declare; so does orgctl, saying so.
             diags.push(
-                Diagnostic::error(
+                Diagnostic::warning(
                     "unknown-parameter",
-                    format!("--parameter {name} is not declared in the file's Parameters"),
+                    format!("--parameter {name} is not declared in the file's Parameters: it is ignored"),
                 )
-                .help("declare it under `Parameters:` or drop the override"),
+                .help("declare it under `Parameters:`, or check its spelling"),
             );
         }
     }

@@ -230,6 +230,18 @@ impl Builder {
         let mut seen: HashMap<&str, &Node> = HashMap::new();
         for (key, _) in entries {
             let Some(name) = key.as_str() else { continue };
+            if is_merge_key(key) {
+                // Several `<<:` merge keys: js-yaml (org-formation's reader) merges each in turn,
+                // and so does apply_merges (the first to name a key wins, written keys first).
+                if seen.contains_key(name) {
+                    tracing::warn!(
+                        "line {}: a second `<<:` merge key in one mapping; both are merged, as js-yaml does (YAML's own form is `<<: [*a, *b]`)",
+                        key.span.line
+                    );
+                }
+                seen.insert(name, key);
+                continue;
+            }
             if let Some(first) = seen.insert(name, key) {
                 let message = format!(
                     "duplicate key '{name}' in this mapping (first at line {}, column {})",

@@ -199,8 +199,9 @@ impl Parser<'_> {
             }
         };
         let Some(entries) = root.as_map() else {
+            // An empty task file has nothing to do (org-formation runs it as such).
             let d = if root.is_null() {
-                Diagnostic::error("empty-file", "the task file is empty (nothing but comments or blank lines)")
+                Diagnostic::warning("empty-file", "the task file is empty: it has no task to run")
             } else {
                 Diagnostic::error("not-a-mapping", "a task file is a mapping of task names to tasks")
             }

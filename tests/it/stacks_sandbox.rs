@@ -1404,3 +1404,41 @@ fn a_whole_org_file_included_and_an_empty_template_are_read_as_org_formation_rea
     assert!(apply.stderr.contains("has no Resources: it deploys nothing"), "{}", apply.stderr);
     assert_eq!(named(&stacks(&ws), "topics").len(), 1);
 }
+
+/// What org-formation accepts without an AWS reason to refuse is accepted with a warning: two
+/// `<<` merge keys in one mapping (js-yaml merges both), an included task file with no task, a
+/// `-p` for a parameter no file declares.
+#[test]
+fn what_org_formation_accepts_is_accepted_with_a_warning() {
+    let ws = Workspace::quickstart();
+    ws.edit("  Baseline: &baseline\n", "  Named: &named {Alias: acme-sandbox-merged}\n  Baseline: &baseline\n");
+    ws.edit(
+        "      <<: *baseline\n      AccountName: Sandbox\n",
+        "      <<: *baseline\n      <<: *named\n      AccountName: Sandbox\n",
+    );
+    let file = custom_tasks(
+        &ws,
+        "Nothing:\n  Type: include\n  Path: ./nothing.yml\n",
+        &[("nothing.yml", "# tasks to come\n")],
+    );
+    let apply = ws.run(&[
+        "apply",
+        file.to_str().unwrap(),
+        "--sandbox",
+        ws.sandbox.to_str().unwrap(),
+        "--auto-approve",
+        "-p",
+        "Undeclared=1",
+    ]);
+    assert_eq!(apply.code, Some(0), "{}{}", apply.stdout, apply.stderr);
+    for warning in [
+        "second `<<:` merge key",
+        "the task file is empty: it has no task to run",
+        "--parameter Undeclared is not declared",
+    ] {
+        assert!(apply.stderr.contains(warning), "{warning}:\n{}", apply.stderr);
+    }
+    let sandbox = ws.state().account("aws+sandbox@example.com").clone();
+    assert_eq!(sandbox["alias"], "acme-sandbox-merged", "the second merge key is merged");
+    assert!(sandbox["password_policy"].is_object(), "and so is the first: {sandbox}");
+}
