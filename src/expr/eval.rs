@@ -333,7 +333,20 @@ fn sub(arg: &Node, scope: &mut dyn Scope) -> Result<Value, EvalError> {
         (NodeKind::Seq(_), _) => return Err(bad("Sub", "a string or [string, {variables}]")),
         _ => (arg, None),
     };
-    let template = template.as_str().ok_or_else(|| bad("Sub", "a string or [string, {variables}]"))?;
+    // The template may itself be computed (`Fn::Sub: [!JsonString {...}, {...}]`, `!ReadFile`),
+    // as org-formation evaluates it first.
+    let computed;
+    let template = match template.as_str() {
+        Some(text) => text,
+        None => {
+            let value = evaluate(template, scope)?;
+            computed = value
+                .as_text()
+                .and_then(|t| t.as_known().map(str::to_string))
+                .ok_or_else(|| bad("Sub", "a string or [string, {variables}]"))?;
+            computed.as_str()
+        }
+    };
     let mut locals: Vec<(String, Value)> = Vec::new();
     if let Some(v) = variables {
         for (k, node) in v.as_map().ok_or_else(|| bad("Sub", "[string, {variables}]"))? {

@@ -33,7 +33,9 @@ const PSEUDO: [&str; 8] = [
 
 /// Types a parameter may be declared with, besides the AWS-specific ones (`AWS::EC2::...`,
 /// `List<AWS::...>`, `AWS::SSM::Parameter::Value<...>`), which CloudFormation checks itself.
-const PARAMETER_TYPES: [&str; 4] = ["String", "Number", "List<Number>", "CommaDelimitedList"];
+/// `List<String>` is not in CloudFormation's documentation but is accepted (and cfn-lint knows
+/// it); org-formation's reference landing zone uses it.
+const PARAMETER_TYPES: [&str; 5] = ["String", "Number", "List<Number>", "List<String>", "CommaDelimitedList"];
 
 /// The names a template holds, by kind.
 struct Names<'a> {
@@ -67,7 +69,9 @@ pub fn refusals(template: &Value, parameters: &BTreeMap<String, Option<String>>)
     for (name, declaration) in template.get("Parameters").and_then(Value::as_object).into_iter().flatten() {
         let kind = declaration.get("Type").and_then(Value::as_str).unwrap_or_default();
         let aws_specific = kind.starts_with("AWS::") || kind.starts_with("List<AWS::");
-        if !aws_specific && !PARAMETER_TYPES.contains(&kind) {
+        if kind.is_empty() {
+            refuse(format!("Parameters.{name}"), "the parameter has no Type (every parameter needs one)".into());
+        } else if !aws_specific && !PARAMETER_TYPES.contains(&kind) {
             refuse(format!("Parameters.{name}"), format!("the type '{kind}' is not a CloudFormation parameter type"));
         }
         let value = match parameters.get(name) {
@@ -136,7 +140,11 @@ fn misfit(kind: &str, declaration: &Value, value: &str) -> Option<String> {
         .flatten()
         .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
         .collect();
-    let items: Vec<&str> = if kind == "CommaDelimitedList" { value.split(',').collect() } else { vec![value] };
+    let items: Vec<&str> = if kind == "CommaDelimitedList" || kind.starts_with("List<") {
+        value.split(',').collect()
+    } else {
+        vec![value]
+    };
     if !allowed.is_empty() && !items.iter().all(|i| allowed.iter().any(|a| a == i)) {
         return Some(format!("'{value}' is not one of the AllowedValues ({})", allowed.join(", ")));
     }

@@ -393,6 +393,19 @@ impl Plan {
             .collect()
     }
 
+    /// The logical ids of the accounts, OUs and policies this plan creates.
+    pub fn created_logical_ids(&self) -> std::collections::HashSet<&str> {
+        self.changes
+            .iter()
+            .filter_map(|c| match &c.operation {
+                Operation::CreateAccount { logical_id, .. }
+                | Operation::CreateOu { logical_id, .. }
+                | Operation::CreatePolicy { logical_id, .. } => Some(logical_id.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Resources counted once each, by what happens to them (created beats removed beats moved
     /// beats changed), with the number of operations.
     pub fn summary(&self) -> Summary {

@@ -100,6 +100,14 @@ pub fn stack_targets<'t>(
             let _ = values.parameters();
         }
     }
+    let collecting = super::workloads::Known { wanted: Some(&wanted), ..Default::default() };
+    for task in tasks.tasks.iter().filter(|t| !t.skip) {
+        if let TaskKind::Workload(w) = &task.kind {
+            for target in super::workloads::workload_targets(w, desired) {
+                let _ = super::workloads::run_for(w, &target, desired, &lookup, &collecting, false);
+            }
+        }
+    }
     let exports = wanted.into_inner().into_iter().filter(|(account, _, _)| is_account_id(account)).collect();
     Ok(StackTargets { instances, places, exports, used_regions, recorded_regions })
 }
@@ -141,6 +149,10 @@ pub fn plan_stacks(
     let mut unchanged = 0usize;
     let mut pending_edges: Vec<(usize, Vec<(String, Target)>)> = Vec::new();
     for (task_name, task, stacks) in rendered {
+        let (stacks, absent): (Vec<_>, Vec<_>) = stacks
+            .iter()
+            .partition(|s| account_ids.contains_key(&s.target.account) || creations.contains_key(&s.target.account));
+        note_absent_accounts(plan, task_name, absent.iter().map(|s| s.target.account.as_str()));
         for stack in stacks {
             let account_id = account_ids.get(&stack.target.account).cloned();
             let subject = format!(
@@ -172,6 +184,10 @@ pub fn plan_stacks(
                 template: spec.template.shown(),
             });
             if let Some(d) = template_refused(&spec, stack, &subject, task_name) {
+                errors.push(d);
+                continue;
+            }
+            if let Some(d) = never_known(&spec, &account_ids, plan, &subject, task_name) {
                 errors.push(d);
                 continue;
             }
@@ -268,16 +284,13 @@ pub fn plan_stacks(
             pending_edges.push((id, before));
         }
     }
-    let organization_id = Some(actual.organization_id.as_str()).filter(|id| !id.is_empty());
-    let workloads = super::workloads::plan_workloads(
-        tasks,
-        desired,
-        &account_ids,
-        organization_id,
-        &snapshot.stacks,
-        plan,
-        &mut errors,
-    );
+    let known = super::workloads::Known {
+        organization_id: Some(actual.organization_id.as_str()).filter(|id| !id.is_empty()),
+        exports: Some(&snapshot.exports),
+        wanted: None,
+    };
+    let workloads =
+        super::workloads::plan_workloads(tasks, desired, &account_ids, &known, &snapshot.stacks, plan, &mut errors);
     for (task, id, account) in &workloads.changes {
         let mut deps = org_changes.clone();
         deps.extend(account.as_ref().and_then(|a| creations.get(a)));
@@ -577,6 +590,61 @@ fn pretty(v: &serde_json::Value) -> String {
     serde_json::to_string_pretty(v).unwrap_or_default()
 }
 
+/// Targets in accounts that neither exist nor are created by this plan (an account of the file
+/// while the update-organization task is skipped) are left out, as org-formation binds only the
+/// accounts it knows; the plan says which.
+pub(super) fn note_absent_accounts<'a>(plan: &mut Plan, task: &str, accounts: impl Iterator<Item = &'a str>) {
+    let accounts: BTreeSet<&str> = accounts.collect();
+    if accounts.is_empty() {
+        return;
+    }
+    let list: Vec<&str> = accounts.into_iter().collect();
+    plan.notes.push(Note {
+        message: format!(
+            "task {task}: {} not in the organization and not created by this plan (is update-organization skipped?): its targets there are left out",
+            list.join(", ")
+        ),
+    });
+}
+
+/// A stack that needs the id of a resource of the file which neither exists nor is created by
+/// this plan (an account while update-organization is skipped) could never be deployed: an error
+/// now, rather than a stack that fails at apply.
+fn never_known(
+    spec: &StackSpec<Text>,
+    existing: &HashMap<String, String>,
+    plan: &Plan,
+    subject: &str,
+    task_name: &str,
+) -> Option<Diagnostic> {
+    let created = plan.created_logical_ids();
+    let texts = std::iter::once(&spec.template).chain(spec.parameters.values()).chain(spec.role_arn.as_ref());
+    let missing: BTreeSet<&str> = texts
+        .flat_map(Text::unknowns)
+        .filter_map(|u| match u {
+            Unknown::Id(lid) if !existing.contains_key(lid) && !created.contains(lid.as_str()) => Some(lid.as_str()),
+            _ => None,
+        })
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let list: Vec<&str> = missing.into_iter().collect();
+    Some(
+        Diagnostic::error(
+            "id-never-known",
+            format!(
+                "{subject} needs the id of {}, which is not in the organization and not created by this plan",
+                list.join(", ")
+            ),
+        )
+        .resource(task_name.to_string())
+        .help(
+            "run the update-organization task (it is skipped) so that it creates them, or leave them out of this task",
+        ),
+    )
+}
+
 /// The template rendered for one target, checked as CloudFormation checks it before it creates
 /// anything ([`crate::expr::template_rules`]): a template CloudFormation would refuse is an error
 /// of the plan, naming the task, the target and the resource.
@@ -601,7 +669,7 @@ fn template_refused(
     )
     .resource(task_name.to_string())
     .property("Template")
-    .help("a resource bound to fewer targets than the rest is left out of the others' templates: bind what refers to it the same way"))
+    .help("CloudFormation checks these before it creates anything; note that a resource bound to fewer targets than the rest is left out of the other targets' templates, so what refers to it must be bound the same way"))
 }
 
 /// Differences between the deployed stack and the wanted one, for the plan output.

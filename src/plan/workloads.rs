@@ -50,15 +50,26 @@ pub struct Run {
     pub hash: String,
 }
 
+/// What a workload's values may read besides the file: the organization's id, and the exports
+/// a `!CopyValue` reads (read with the plan: known when they exist), or where the exports it
+/// names are collected before they are read.
+#[derive(Default, Clone, Copy)]
+pub struct Known<'a> {
+    pub organization_id: Option<&'a str>,
+    pub exports: Option<&'a BTreeMap<crate::tasks::scope::ExportKey, String>>,
+    pub wanted: Option<&'a std::cell::RefCell<std::collections::BTreeSet<crate::tasks::scope::ExportKey>>>,
+}
+
 /// The commands of `task` in `target`: deploy (`remove` false) or remove.
 pub fn run_for(
     task: &WorkloadTask,
     target: &Target,
     desired: &DesiredOrg,
     ids: &dyn Fn(&str) -> Option<String>,
-    organization_id: Option<&str>,
+    known: &Known,
     remove: bool,
 ) -> Result<Run, (String, EvalError)> {
+    let organization_id = known.organization_id;
     let accounts = AccountsOf { org: desired, ids };
     let management = desired.accounts.iter().find(|a| a.is_management).map(|a| a.logical_id.as_str());
     let account_id = match ids(&target.account) {
@@ -72,8 +83,8 @@ pub fn run_for(
         management,
         organization_id,
         current_task: None,
-        exports: None,
-        wanted_exports: None,
+        exports: known.exports,
+        wanted_exports: known.wanted,
     };
     let evaluate = |attribute: &str, node: &crate::spec::yaml::Node| {
         crate::expr::evaluate(node, &mut TaskScope::for_target(&task.values, names()))
@@ -353,7 +364,7 @@ pub fn plan_workloads(
     tasks: &crate::tasks::model::TaskFile,
     desired: &DesiredOrg,
     account_ids: &HashMap<String, String>,
-    organization_id: Option<&str>,
+    known: &Known,
     live: &[StackState],
     plan: &mut Plan,
     errors: &mut crate::diagnostic::Diagnostics,
@@ -379,9 +390,13 @@ pub fn plan_workloads(
             d.help = e.help;
             errors.push(d);
         };
-        let wanted = workload_targets(task, desired);
+        let creations = plan.account_creations();
+        let (wanted, absent): (Vec<Target>, Vec<Target>) = workload_targets(task, desired)
+            .into_iter()
+            .partition(|t| ids(&t.account).is_some() || creations.contains_key(&t.account));
+        super::stacks::note_absent_accounts(plan, &t.name, absent.iter().map(|t| t.account.as_str()));
         for target in &wanted {
-            let run = match run_for(task, target, desired, &ids, organization_id, false) {
+            let run = match run_for(task, target, desired, &ids, known, false) {
                 Ok(run) => run,
                 Err(e) => {
                     fail(target, e);
@@ -446,7 +461,7 @@ pub fn plan_workloads(
             if wanted.contains(&target) {
                 continue;
             }
-            let run = match run_for(task, &target, desired, &ids, organization_id, true) {
+            let run = match run_for(task, &target, desired, &ids, known, true) {
                 Ok(run) => run,
                 Err(e) => {
                     fail(&target, e);

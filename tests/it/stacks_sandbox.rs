@@ -1335,9 +1335,12 @@ Resources:
     let (prod, dev) = (id("aws+production@example.com"), id("aws+development@example.com"));
     let in_dev = deployed_template(&ws, "zones", "aws+development@example.com");
     let principals = &in_dev["Resources"]["Policy"]["Properties"]["PolicyDocument"]["Statement"][0]["Principal"]["AWS"];
-    let mut expected = vec![format!("arn:aws:iam::{dev}:root"), format!("arn:aws:iam::{prod}:root")];
-    expected.sort();
-    expected.push("arn:aws:iam::111111111111:root".into());
+    // In the order of the accounts' logical ids (DevelopmentAccount, ProductionAccount).
+    let expected = [
+        format!("arn:aws:iam::{dev}:root"),
+        format!("arn:aws:iam::{prod}:root"),
+        "arn:aws:iam::111111111111:root".into(),
+    ];
     assert_eq!(principals, &serde_json::json!(expected), "spliced into the list");
     assert!(in_dev["Resources"].get("Zone").is_none());
     assert!(in_dev["Resources"]["Topic"].get("DependsOn").is_none(), "{}", in_dev["Resources"]["Topic"]);
@@ -1441,4 +1444,48 @@ fn what_org_formation_accepts_is_accepted_with_a_warning() {
     let sandbox = ws.state().account("aws+sandbox@example.com").clone();
     assert_eq!(sandbox["alias"], "acme-sandbox-merged", "the second merge key is merged");
     assert!(sandbox["password_policy"].is_object(), "and so is the first: {sandbox}");
+}
+
+/// The rest of org-formation's forms real repositories use: a `copy-to-s3` whose RemotePath
+/// reads an export converges; `Fn::Sub` over a computed template (`!JsonString`) deploys; an
+/// account of the file that the skipped update-organization does not create is left out of the
+/// bindings (noted), and a stack that needs its id is an error before anything is sent.
+#[test]
+fn org_formation_forms_of_real_repositories_deploy_and_converge() {
+    let ws = Workspace::quickstart();
+    let dir = ws.dir.path().join("landing-zone");
+    std::fs::write(dir.join("a.txt"), "hello").unwrap();
+    let bucket = "Resources:\n  B:\n    Type: AWS::S3::Bucket\n  Policy:\n    Type: AWS::S3::BucketPolicy\n    Properties:\n      Bucket: !Ref B\n      PolicyDocument:\n        Fn::Sub:\n          - !JsonString\n              Version: '2012-10-17'\n              Statement:\n                - Effect: Allow\n                  Action: s3:GetObject\n                  Resource: 'arn:aws:s3:::${bucket}/*'\n                  Principal:\n                    AWS: '${AWS::AccountId}'\n          - bucket: !Ref B\nOutputs:\n  Name:\n    Value: !Ref B\n    Export:\n      Name: bucket-name\n";
+    let file = custom_tasks(
+        &ws,
+        "Bucket:\n  Type: update-stacks\n  Template: ./bucket.yml\n  StackName: bucket\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref SandboxAccount\nCopy:\n  Type: copy-to-s3\n  DependsOn: Bucket\n  LocalPath: ./a.txt\n  RemotePath: !Sub ['s3://${b}/a.txt', {b: !CopyValue bucket-name}]\n  OrganizationBinding:\n    Account: !Ref SandboxAccount\n    Region: eu-west-1\n",
+        &[("bucket.yml", bucket)],
+    );
+    converge(&ws, &[]);
+    let run = run_file(&ws, &file, "apply", &[]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let again = run_file(&ws, &file, "plan", &[]);
+    assert!(again.stdout.contains("No changes."), "the copy converges: {}", again.stdout);
+    let deployed = deployed_template(&ws, "bucket", "aws+sandbox@example.com");
+    let policy =
+        deployed["Resources"]["Policy"]["Properties"]["PolicyDocument"]["Fn::Sub"].as_str().unwrap().to_string();
+    assert!(policy.contains(r#""Resource":"arn:aws:s3:::${B}/*""#), "{policy}");
+
+    // An account the skipped update-organization would create.
+    ws.edit("  SandboxAccount:\n", "  LaterAccount:\n    Type: OC::ORG::Account\n    Properties:\n      AccountName: Later\n      RootEmail: later@example.com\n\n  SandboxAccount:\n");
+    let skipped = std::fs::read_to_string(&file).unwrap().replace(
+        "  Template: ../examples/quickstart/organization.yml\n",
+        "  Template: ../examples/quickstart/organization.yml\n  Skip: true\n",
+    );
+    let everywhere = skipped.replace("    Account: !Ref SandboxAccount\nCopy:", "    Account: '*'\nCopy:");
+    std::fs::write(&file, &everywhere).unwrap();
+    let plan = run_file(&ws, &file, "plan", &[]);
+    assert_eq!(plan.code, Some(0), "{}", plan.stderr);
+    assert!(plan.stdout.contains("task Bucket: LaterAccount not in the organization"), "{}", plan.stdout);
+    let needs = everywhere
+        .replace("StackName: bucket\n", "StackName: bucket\n  StackDescription: !Sub 'for ${LaterAccount}'\n");
+    std::fs::write(&file, needs).unwrap();
+    let refused = run_file(&ws, &file, "plan", &[]);
+    assert_eq!(refused.code, Some(1), "{}", refused.stdout);
+    assert!(refused.stderr.contains("needs the id of LaterAccount"), "{}", refused.stderr);
 }
