@@ -143,6 +143,11 @@ pub struct FileArgs {
     /// `validate` never runs them.
     #[arg(long, env = "ORGCTL_ALLOW_COMMANDS", value_parser = clap::builder::BoolishValueParser::new())]
     pub allow_commands: bool,
+    /// FILE is an annotated template with its own bindings and `Organization`: deploy it as one
+    /// stack named NAME, with no task file (org-formation's `update-stacks TEMPLATE
+    /// --stack-name NAME`); `-p` values for its parameters become the stack's.
+    #[arg(long, value_name = "NAME")]
+    pub stack_name: Option<String>,
 }
 
 /// Which organization to talk to: AWS (the default), or a sandbox file.

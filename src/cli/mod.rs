@@ -224,6 +224,8 @@ pub(super) struct Input {
     pub _fetched: Option<crate::ops::fetch::Fetched>,
     /// The `!Cmd`s run while the files were read (`--allow-commands`), listed with the plan.
     pub commands: crate::spec::commands::Commands,
+    /// The task file a lone template stands for (`--stack-name`), kept while it is read.
+    pub _single: Option<crate::tasks::single::SingleTemplate>,
 }
 
 /// Loads a file and opens the organization it describes. A task file with an
@@ -235,6 +237,8 @@ pub(super) async fn load_and_open(
     target: &TargetArgs,
 ) -> Result<(Input, Arc<dyn Provider>), CliError> {
     let mut options = load_options(args)?;
+    let single = lone_template(file, args.stack_name.as_deref(), &mut options)?;
+    let file = single.as_ref().map_or(file, |s| s.tasks.as_path());
     let mut fetched = None;
     if crate::tasks::is_task_file(file, &options) {
         let live = crate::tasks::needs_live_organization(file, &options);
@@ -254,8 +258,36 @@ pub(super) async fn load_and_open(
     }
     let mut input = load_valid(file, options)?;
     input._fetched = fetched;
+    input._single = single;
     let provider = open_provider(target, Some(&input.desired), Some(&input.org), None).await?;
     Ok((input, provider))
+}
+
+/// The task file an annotated template deployed on its own stands for (`--stack-name NAME`,
+/// org-formation's `update-stacks`); `None` for an org or task file. A template without
+/// `--stack-name` is refused: there is no stack name to deploy it as.
+pub(super) fn lone_template(
+    file: &Path,
+    stack_name: Option<&str>,
+    options: &mut LoadOptions,
+) -> Result<Option<crate::tasks::single::SingleTemplate>, CliError> {
+    let is_template = crate::tasks::single::is_annotated_template(file, options);
+    match (stack_name, is_template) {
+        (None, false) => Ok(None),
+        (None, true) => Err(CliError::new(format!(
+            "{} is a template (Resources, its own bindings and organization), not an org or task file",
+            for_terminal(&file.display().to_string())
+        ))
+        .help("pass --stack-name NAME to deploy it as one stack, as org-formation's update-stacks does")),
+        (Some(_), false) => Err(CliError::new(format!(
+            "--stack-name deploys an annotated template, and {} is not one",
+            for_terminal(&file.display().to_string())
+        ))
+        .help("name a template with Resources and its own OrganizationBindings, or leave --stack-name out")),
+        (Some(name), true) => crate::tasks::single::task_file_for(file, name, options)
+            .map(Some)
+            .map_err(|e| CliError::new(format!("cannot prepare the template's task file: {e}"))),
+    }
 }
 
 fn load_valid(file: &Path, options: LoadOptions) -> Result<Input, CliError> {
@@ -283,7 +315,7 @@ fn load_valid(file: &Path, options: LoadOptions) -> Result<Input, CliError> {
         (org, None)
     };
     match org.desired.clone() {
-        Some(desired) => Ok(Input { org, desired, tasks, _fetched: None, commands }),
+        Some(desired) => Ok(Input { org, desired, tasks, _fetched: None, commands, _single: None }),
         None => {
             errln!(
                 "{} {} has {} error(s); nothing was sent to the organization",

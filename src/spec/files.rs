@@ -101,6 +101,11 @@ impl Confinement {
         c
     }
 
+    /// The directories files may be read from.
+    pub fn roots(&self) -> &[PathBuf] {
+        &self.roots
+    }
+
     /// Whether the project is known (an entry file was read).
     pub fn is_set(&self) -> bool {
         !self.roots.is_empty()

@@ -184,6 +184,7 @@ pub fn read_document(root: Node, options: &super::LoadOptions, sources: &Sources
                 included_parameters = value.get("AWSTemplateFormatVersion").and(value.get("Parameters"));
             }
             "Definitions" | "Metadata" => {}
+            other if options.organization_of_template && crate::tasks::single::TEMPLATE_SECTIONS.contains(&other) => {}
             other => diags.push(
                 Diagnostic::error("unknown-section", format!("unknown top-level section '{other}'"))
                     .at(Some(sources.location(key.span)))

@@ -61,6 +61,9 @@ pub struct LoadOptions {
     pub fetched_templates: BTreeMap<String, PathBuf>,
     /// Whether `!Cmd` runs while the files are read, and which ran.
     pub commands: commands::Commands,
+    /// The organization file is an annotated template deployed on its own
+    /// ([`crate::tasks::single`]): its template sections are not the organization's.
+    pub organization_of_template: bool,
 }
 
 /// Reads, validates and resolves an org file given on the command line.

@@ -8,6 +8,7 @@ pub mod model;
 mod parse;
 pub mod rc;
 pub mod scope;
+pub mod single;
 pub mod upload;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};

@@ -1489,3 +1489,60 @@ fn org_formation_forms_of_real_repositories_deploy_and_converge() {
     assert_eq!(refused.code, Some(1), "{}", refused.stdout);
     assert!(refused.stderr.contains("needs the id of LaterAccount"), "{}", refused.stderr);
 }
+
+/// org-formation's `update-stacks TEMPLATE --stack-name NAME`, `validate-stacks` and
+/// `print-stacks`: an annotated template with its own organization and bindings deploys as one
+/// stack with no task file (`-p` sets its parameters), validates on its own, and its rendered
+/// templates can be written out.
+#[test]
+fn a_template_deploys_on_its_own_with_stack_name() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let template = ws.dir.path().join("landing-zone/lone.yml");
+    std::fs::write(
+        &template,
+        "AWSTemplateFormatVersion: '2010-09-09-OC'\nOrganization: !Include ../examples/quickstart/organization.yml\nDefaultOrganizationBindingRegion: eu-west-1\nDefaultOrganizationBinding:\n  Account: [!Ref SandboxAccount, !Ref DevelopmentAccount]\nParameters:\n  topicName:\n    Type: String\nResources:\n  Topic:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Ref topicName\n",
+    )
+    .unwrap();
+    let t = template.to_str().unwrap();
+    let sandbox = ws.sandbox.to_str().unwrap();
+    let validate = ws.run(&["validate", t, "-p", "topicName=alerts"]);
+    assert_eq!(validate.code, Some(0), "{}", validate.stderr);
+    let bare = ws.run(&["plan", t, "--sandbox", sandbox]);
+    assert_eq!(bare.code, Some(1));
+    assert!(bare.stderr.contains("pass --stack-name NAME"), "{}", bare.stderr);
+    let out = ws.dir.path().join("printed");
+    let plan = ws.run(&[
+        "plan",
+        t,
+        "--stack-name",
+        "lone",
+        "--sandbox",
+        sandbox,
+        "-p",
+        "topicName=alerts",
+        "--show-templates",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(plan.code, Some(0), "{}", plan.stderr);
+    assert!(plan.stdout.contains("+ stack lone in Sandbox/eu-west-1"), "{}", plan.stdout);
+    assert!(out.join("Lone/SandboxAccount-eu-west-1-lone.json").exists(), "{}", plan.stdout);
+    let apply =
+        ws.run(&["apply", t, "--stack-name", "lone", "--sandbox", sandbox, "-p", "topicName=alerts", "--auto-approve"]);
+    assert_eq!(apply.code, Some(0), "{}{}", apply.stdout, apply.stderr);
+    let lone = named(&stacks(&ws), "lone").into_iter().cloned().collect::<Vec<_>>();
+    assert_eq!(lone.len(), 2);
+    assert!(lone.iter().all(|s| s["parameters"]["topicName"] == "alerts"));
+    let again = ws.run(&[
+        "plan",
+        t,
+        "--stack-name",
+        "lone",
+        "--sandbox",
+        sandbox,
+        "-p",
+        "topicName=alerts",
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(again.code, Some(0), "{}", again.stdout);
+}
