@@ -73,6 +73,9 @@ pub struct DesiredOrg {
     pub root_scps: Vec<String>,
     pub root_other_policies: Vec<String>,
     pub default_access_role_name: Option<String>,
+    /// The update-organization task's `TaskRoleName`: the role in the management account the
+    /// organization's calls go through (set by the task file's loader).
+    pub organization_role: Option<String>,
     /// `DefaultBuildAccessRoleName`: the role tasks assume where nothing else says.
     pub default_build_role_name: Option<String>,
     /// `CloseAccountsOnRemoval`: accounts removed from the file are closed.
@@ -148,6 +151,7 @@ impl DesiredOrg {
         let mut roles = AccessRoles {
             default_role: self.default_access_role_name.clone().unwrap_or_else(|| DEFAULT_ACCESS_ROLE.to_string()),
             by_account: Default::default(),
+            organization_role: self.organization_role.clone(),
         };
         for a in &self.accounts {
             if let Some(role) = &a.access_role_name {
@@ -169,6 +173,10 @@ impl DesiredOrg {
 pub struct AccessRoles {
     pub default_role: String,
     pub by_account: std::collections::BTreeMap<String, String>,
+    /// `TaskRoleName` of the update-organization task: the role in the management account that
+    /// the organization's calls go through, instead of the caller's own credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_role: Option<String>,
 }
 
 impl AccessRoles {
@@ -224,6 +232,7 @@ pub fn build(spec: &OrgSpec, placement: &Placement) -> DesiredOrg {
             .map(|id| id.value.clone())
             .unwrap_or_default(),
         root_logical_id: spec.root.as_ref().map(|r| r.logical_id.clone()),
+        organization_role: None,
         root_scps: spec.root.as_ref().map(|r| targets(&r.scps)).unwrap_or_default(),
         root_other_policies: spec.root.as_ref().map(|r| targets(&r.other_policies)).unwrap_or_default(),
         default_access_role_name: spec.root.as_ref().and_then(|r| r.default_access_role_name.clone()),

@@ -225,6 +225,10 @@ pub fn load(path: &Path, options: &LoadOptions) -> LoadedTasks {
         check_one_stack_per_target(&tasks, org, &sources, &mut diagnostics);
     }
     diagnostics.sort();
+    let mut organization = organization;
+    if let Some(desired) = organization.as_mut().and_then(|o| o.desired.as_mut()) {
+        desired.organization_role = tasks.organization_role().map(str::to_string);
+    }
     LoadedTasks { sources, diagnostics, tasks, organization }
 }
 

@@ -271,7 +271,12 @@ impl Annotation {
 
 #[derive(Debug, Clone)]
 pub enum TaskKind {
-    UpdateOrganization { template: PathBuf },
+    /// `role`: `TaskRoleName`, the role in the management account the organization's calls are
+    /// made through.
+    UpdateOrganization {
+        template: PathBuf,
+        role: Option<String>,
+    },
     AnnotateOrganization(Annotation),
     UpdateStacks(Box<StackTask>),
     Workload(Box<WorkloadTask>),
@@ -294,10 +299,19 @@ pub struct TaskFile {
 }
 
 impl TaskFile {
+    /// `TaskRoleName` of the `update-organization` task: the role in the management account
+    /// the organization is read and changed through.
+    pub fn organization_role(&self) -> Option<&str> {
+        self.tasks.iter().find_map(|t| match &t.kind {
+            TaskKind::UpdateOrganization { role, .. } => role.as_deref(),
+            _ => None,
+        })
+    }
+
     /// The organization file of the `update-organization` task.
     pub fn organization_template(&self) -> Option<&PathBuf> {
         self.tasks.iter().find_map(|t| match &t.kind {
-            TaskKind::UpdateOrganization { template } => Some(template),
+            TaskKind::UpdateOrganization { template, .. } => Some(template),
             TaskKind::AnnotateOrganization(_) | TaskKind::UpdateStacks(_) | TaskKind::Workload(_) => None,
         })
     }

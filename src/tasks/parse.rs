@@ -536,22 +536,39 @@ impl Parser<'_> {
             Some(full)
         };
         match kind {
-            "update-organization" if node.get("TaskRoleName").is_some() => {
-                let at = node.get("TaskRoleName").map_or(span, |n| n.span);
-                self.error("not-supported", at, name, Some("TaskRoleName"), "TaskRoleName on update-organization is not supported")
-                    .help = Some("orgctl changes the organization with the credentials it runs with: run it as that role (AWS_PROFILE or assumed credentials) and remove TaskRoleName".into());
-                Vec::new()
+            "update-organization" => {
+                // The role the organization's calls go through, in the management account (as
+                // org-formation assumes it): evaluated now, since the provider opens with it.
+                let role = node.get("TaskRoleName").and_then(|n| {
+                    match crate::expr::evaluate_text(n, &mut TaskScope::reading(params, self.org_kinds)) {
+                        Ok(t) if t.as_known().is_some_and(|r| !r.is_empty()) => t.as_known().map(str::to_string),
+                        Ok(_) => {
+                            self.error(
+                                "expected-string",
+                                n.span,
+                                name,
+                                Some("TaskRoleName"),
+                                "TaskRoleName must be a role name known when the file is read",
+                            );
+                            None
+                        }
+                        Err(e) => {
+                            self.error(e.code, n.span, name, Some("TaskRoleName"), e.message);
+                            None
+                        }
+                    }
+                });
+                match path_of(self, "Template") {
+                    Some(template) => vec![Task {
+                        name: name.into(),
+                        span,
+                        depends_on,
+                        skip,
+                        kind: TaskKind::UpdateOrganization { template, role },
+                    }],
+                    None => Vec::new(),
+                }
             }
-            "update-organization" => match path_of(self, "Template") {
-                Some(template) => vec![Task {
-                    name: name.into(),
-                    span,
-                    depends_on,
-                    skip,
-                    kind: TaskKind::UpdateOrganization { template },
-                }],
-                None => Vec::new(),
-            },
             "annotate-organization" => {
                 let annotation = Annotation::read(node, &mut TaskScope::reading(params, self.org_kinds));
                 let ids = annotation.excluded.iter().map(|id| ("ExcludeAccounts", id));

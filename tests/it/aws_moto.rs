@@ -300,3 +300,32 @@ async fn alternate_contacts_reach_aws() {
     w.converge();
     assert_eq!(w.plan(&["--detailed-exitcode"]).code, Some(0), "converged");
 }
+
+/// `TaskRoleName` on update-organization: the organization is read and changed through that
+/// role of the management account (one AssumeRole more than without it), and a saved plan
+/// applies through it too.
+#[tokio::test]
+async fn task_role_name_on_update_organization_goes_through_that_role() {
+    let w = AwsWorkspace::new().await;
+    let tasks = w.ws.dir.path().join("landing-zone/org-only.yml");
+    let write = |role: &str| {
+        std::fs::write(
+            &tasks,
+            format!("OrganizationUpdate:\n  Type: update-organization\n  Template: ../examples/quickstart/organization.yml\n{role}"),
+        )
+        .unwrap()
+    };
+    let assumed = |run: &Run| run.stderr.lines().filter(|l| l.contains("STS.AssumeRole")).count();
+    write("");
+    let without = w.run(&["-v", "plan", tasks.to_str().unwrap()]);
+    assert_eq!(without.code, Some(0), "{}", without.stderr);
+    write("  TaskRoleName: OrganizationFormationBuildAccessRole\n");
+    let saved = w.ws.dir.path().join("plan.json");
+    let with = w.run(&["-v", "plan", tasks.to_str().unwrap(), "--out", saved.to_str().unwrap()]);
+    assert_eq!(with.code, Some(0), "{}", with.stderr);
+    assert_eq!(assumed(&with), assumed(&without) + 1, "{}", with.stderr);
+    let plan: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    assert_eq!(plan["access_roles"]["organization_role"], "OrganizationFormationBuildAccessRole");
+    let apply = w.run(&["apply", saved.to_str().unwrap(), "--auto-approve"]);
+    assert_eq!(apply.code, Some(0), "{}{}", apply.stdout, apply.stderr);
+}

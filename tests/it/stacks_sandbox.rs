@@ -1057,7 +1057,7 @@ fn a_change_skipped_through_two_paths_is_skipped_once() {
 /// `TemplatingContext` (the included file is rendered first), `DependsOnAccount` naming a
 /// parameter that stands for an account, a binding without a region (a warning: it deploys
 /// nothing), `DeletionProtection` (a warning: it does nothing); `TaskRoleName` on
-/// update-organization is refused by name.
+/// update-organization is the role the organization is reached through.
 #[test]
 fn org_formation_older_forms_are_read_as_org_formation_reads_them() {
     let ws = Workspace::quickstart();
@@ -1095,9 +1095,13 @@ fn org_formation_older_forms_are_read_as_org_formation_reads_them() {
             .replace("  Template: ../examples", "  TaskRoleName: OrgRole\n  Template: ../examples"),
     )
     .unwrap();
-    let refused = ws.run(&["validate", file.to_str().unwrap()]);
-    assert_eq!(refused.code, Some(1), "{}", refused.stderr);
-    assert!(refused.stderr.contains("TaskRoleName on update-organization is not supported"), "{}", refused.stderr);
+    let validate = ws.run(&["validate", file.to_str().unwrap()]);
+    assert_eq!(validate.code, Some(0), "{}", validate.stderr);
+    let plan = run_file(&ws, &file, "plan", &[]);
+    let json = ws.run(&["plan", file.to_str().unwrap(), "--sandbox", ws.sandbox.to_str().unwrap(), "--json"]);
+    assert_eq!(plan.code, Some(0), "{}", plan.stderr);
+    let value: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(value["access_roles"]["organization_role"], "OrgRole", "the organization is reached through it");
 }
 
 /// Stand-ins for `npx` and `tool` that write the arguments they were given, NUL-separated, to

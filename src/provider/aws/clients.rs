@@ -61,6 +61,15 @@ impl Clients {
         Clients { sdk, counter, organizations, account, sts, iam, members: Mutex::new(HashMap::new()) }
     }
 
+    /// The same clients, acting as `role` of the management account `account_id` (the
+    /// update-organization task's `TaskRoleName`): assumed once, for the run (an hour).
+    pub async fn as_role(&self, account_id: &str, role: &str) -> ProviderResult<Clients> {
+        let arn = format!("arn:aws:iam::{account_id}:role/{role}");
+        let credentials = self.assume(&arn, None, account_id).await?;
+        let provider = aws_credential_types::provider::SharedCredentialsProvider::new(credentials);
+        Ok(Clients::new(self.sdk.clone().into_builder().credentials_provider(provider).build()))
+    }
+
     /// Credentials in a member account, assuming `role` there once per run; through the role
     /// `via` first when given (`TaskViaRoleArn`: role chaining).
     pub async fn member_credentials(

@@ -102,7 +102,13 @@ impl AwsProvider {
             .ok_or_else(|| ProviderError::new("NoOrganization", "DescribeOrganization returned nothing"))?;
         let management_account_id =
             errors::required(org.master_account_id(), "management account id (DescribeOrganization)")?;
-        if caller_account != management_account_id {
+        // TaskRoleName on update-organization: every call goes through that role of the
+        // management account, whichever account the caller is in (a delegated build account).
+        let clients = match &roles.organization_role {
+            Some(role) => clients.as_role(&management_account_id, role).await?,
+            None => clients,
+        };
+        if caller_account != management_account_id && roles.organization_role.is_none() {
             return Err(ProviderError::new(
                 "NotManagementAccount",
                 format!("these credentials are for account {caller_account}, but orgctl must run in the organization's management account {management_account_id}: use credentials (or a profile) of the management account"),
