@@ -21,7 +21,16 @@ pub struct Document {
 
 /// Reads `path` and every file it includes into `sources` and returns the expanded tree.
 pub fn read_tree(path: &Path, sources: &mut Sources) -> Result<Node, Box<Diagnostic>> {
-    read_file(path, sources, &mut Vec::new())
+    read_file(path, sources, &mut Walk::default())
+}
+
+/// Where an expansion of includes is: the files being included (to find loops), and the
+/// templating context of a templated file, with which an included `.njk` file is rendered too
+/// (as org-formation renders it).
+#[derive(Default)]
+struct Walk<'c> {
+    stack: Vec<PathBuf>,
+    context: Option<&'c serde_json::Value>,
 }
 
 /// Like [`read_tree`], the file first rendered as a nunjucks template (org-formation's
@@ -31,7 +40,20 @@ pub fn read_tree_templated(
     sources: &mut Sources,
     context: &serde_json::Value,
 ) -> Result<Node, Box<Diagnostic>> {
-    let text = sources.confinement().clone().read(path).map_err(|e| file_error(&e, path, false))?;
+    let mut walk = Walk { stack: Vec::new(), context: Some(context) };
+    read_templated(path, sources, &mut walk, false)
+}
+
+/// Reads `path` rendered with the walk's templating context (none: an empty one).
+fn read_templated(
+    path: &Path,
+    sources: &mut Sources,
+    walk: &mut Walk,
+    included: bool,
+) -> Result<Node, Box<Diagnostic>> {
+    let empty = serde_json::json!({});
+    let context = walk.context.unwrap_or(&empty);
+    let text = sources.confinement().clone().read(path).map_err(|e| file_error(&e, path, included))?;
     let rendered = super::templating::render(&text, context).map_err(|e| {
         // The snippet shows the template as written, at the line that failed.
         let offset: usize = text.split_inclusive('\n').take(e.line.saturating_sub(1)).map(str::len).sum();
@@ -45,8 +67,7 @@ pub fn read_tree_templated(
         )
     })?;
     let file = sources.add(path.to_path_buf(), rendered);
-    let mut stack = Vec::new();
-    parse_and_expand(file, path, sources, &mut stack)
+    parse_and_expand(file, path, sources, walk)
 }
 
 fn file_error(e: &FileError, path: &Path, included: bool) -> Box<Diagnostic> {
@@ -60,35 +81,30 @@ fn file_error(e: &FileError, path: &Path, included: bool) -> Box<Diagnostic> {
 /// Like [`read_tree`], for a document orgctl wrote itself (`path` names it in messages).
 pub fn read_text(path: &Path, text: String, sources: &mut Sources) -> Result<Node, Box<Diagnostic>> {
     let file = sources.add(path.to_path_buf(), text);
-    parse_and_expand(file, path, sources, &mut Vec::new())
+    parse_and_expand(file, path, sources, &mut Walk::default())
 }
 
-fn read_file(path: &Path, sources: &mut Sources, stack: &mut Vec<PathBuf>) -> Result<Node, Box<Diagnostic>> {
-    let file = sources.read(path).map_err(|e| file_error(&e, path, !stack.is_empty()))?;
-    parse_and_expand(file, path, sources, stack)
+fn read_file(path: &Path, sources: &mut Sources, walk: &mut Walk) -> Result<Node, Box<Diagnostic>> {
+    let file = sources.read(path).map_err(|e| file_error(&e, path, !walk.stack.is_empty()))?;
+    parse_and_expand(file, path, sources, walk)
 }
 
 fn parse_and_expand(
     file: super::source::FileId,
     path: &Path,
     sources: &mut Sources,
-    stack: &mut Vec<PathBuf>,
+    walk: &mut Walk,
 ) -> Result<Node, Box<Diagnostic>> {
     let text = sources.get(file).text.clone();
     let tree = yaml::parse(&text, file, path)?;
-    stack.push(path.to_path_buf());
-    let expanded = expand_includes(tree, path, sources, stack);
-    stack.pop();
+    walk.stack.push(path.to_path_buf());
+    let expanded = expand_includes(tree, path, sources, walk);
+    walk.stack.pop();
     expanded
 }
 
 /// Replaces every `!Include path` node by the content of that file.
-fn expand_includes(
-    node: Node,
-    path: &Path,
-    sources: &mut Sources,
-    stack: &mut Vec<PathBuf>,
-) -> Result<Node, Box<Diagnostic>> {
+fn expand_includes(node: Node, path: &Path, sources: &mut Sources, walk: &mut Walk) -> Result<Node, Box<Diagnostic>> {
     if node.tag.as_deref() == Some("Include") {
         let Some(target) = node.as_str() else {
             return Err(Box::new(
@@ -98,31 +114,38 @@ fn expand_includes(
         };
         let base = path.parent().unwrap_or(Path::new("."));
         let included = super::files::beside(base, target);
-        if stack.iter().any(|p| p == &included) {
-            let chain: Vec<String> = stack.iter().chain([&included]).map(|p| p.display().to_string()).collect();
+        if walk.stack.iter().any(|p| p == &included) {
+            let chain: Vec<String> = walk.stack.iter().chain([&included]).map(|p| p.display().to_string()).collect();
             return Err(Box::new(
                 Diagnostic::error("include-cycle", format!("!Include loop: {}", chain.join(" → ")))
                     .at(Some(sources.location(node.span)))
                     .help("a file cannot include itself, directly or through other files"),
             ));
         }
-        return read_file(&included, sources, stack).map_err(|d| {
-            if d.location.is_none() {
-                Box::new(d.at(Some(sources.location(node.span))))
-            } else {
-                d
-            }
-        });
+        let read = if super::templating::is_template(&included) {
+            read_templated(&included, sources, walk, true)
+        } else {
+            read_file(&included, sources, walk)
+        };
+        return read.map_err(
+            |d| {
+                if d.location.is_none() {
+                    Box::new(d.at(Some(sources.location(node.span))))
+                } else {
+                    d
+                }
+            },
+        );
     }
     let Node { kind, tag, span } = node;
     let kind = match kind {
-        NodeKind::Seq(items) => NodeKind::Seq(
-            items.into_iter().map(|n| expand_includes(n, path, sources, stack)).collect::<Result<_, _>>()?,
-        ),
+        NodeKind::Seq(items) => {
+            NodeKind::Seq(items.into_iter().map(|n| expand_includes(n, path, sources, walk)).collect::<Result<_, _>>()?)
+        }
         NodeKind::Map(entries) => {
             let entries: Vec<(Node, Node)> = entries
                 .into_iter()
-                .map(|(k, v)| Ok((k, expand_includes(v, path, sources, stack)?)))
+                .map(|(k, v)| Ok((k, expand_includes(v, path, sources, walk)?)))
                 .collect::<Result<_, Box<Diagnostic>>>()?;
             let entries = yaml::apply_merges(entries);
             // A merge that is still there has nothing to merge: refused, never dropped.

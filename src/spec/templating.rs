@@ -22,6 +22,11 @@ pub fn render(text: &str, context: &serde_json::Value) -> Result<String, Templat
     let mut env = minijinja::Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.set_keep_trailing_newline(true);
+    // As org-formation configures nunjucks: a block tag's line leaves no blank line or indent
+    // behind, and `| object` writes a value as JSON (YAML reads it back).
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.add_filter("object", |v: minijinja::Value| serde_json::to_string(&v).unwrap_or_default());
     env.set_fuel(Some(FUEL));
     let failed = |e: minijinja::Error| TemplatingError { message: e.to_string(), line: e.line().unwrap_or(1) };
     let template = env.template_from_str(text).map_err(failed)?;
@@ -40,7 +45,8 @@ mod tests {
         let context = serde_json::json!({"accounts": [{"name": "dev"}, {"name": "prod"}], "prefix": "Acme"});
         let text =
             "{% for a in accounts %}{{ prefix | lower }}-{{ a.name }}{% if not loop.last %},{% endif %}{% endfor %}\n";
-        assert_eq!(super::render(text, &context).ok().as_deref(), Some("acme-dev,acme-prod\n"));
+        // trim_blocks, as org-formation's nunjucks: the newline after a block tag goes.
+        assert_eq!(super::render(text, &context).ok().as_deref(), Some("acme-dev,acme-prod"));
         let missing = super::render("{{ nothing.here }}", &context).err().map(|e| e.line);
         assert_eq!(missing, Some(1), "an undefined value is an error, not empty text");
     }

@@ -300,6 +300,31 @@ impl Parser<'_> {
         }
     }
 
+    /// A `TemplatingContext`, as org-formation gives it to the template: what is known when the
+    /// file is read is its value; what is known only per target (`!Sub '${CurrentAccount}'`)
+    /// stays the expression it is (`{"Fn::Sub": ...}`), for the template to write where a
+    /// stack parameter evaluates it (`{{ value | object }}`).
+    fn templating_context(&mut self, node: &Node, params: &TaskValues) -> serde_json::Value {
+        if crate::expr::intrinsic(node).is_none() {
+            match &node.kind {
+                NodeKind::Map(entries) => {
+                    return entries
+                        .iter()
+                        .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), self.templating_context(v, params)))
+                        .collect::<serde_json::Map<_, _>>()
+                        .into()
+                }
+                NodeKind::Seq(items) => return items.iter().map(|i| self.templating_context(i, params)).collect(),
+                _ => {}
+            }
+        }
+        let mut scope = TaskScope::reading(params, self.org_kinds);
+        match evaluate(node, &mut scope).ok().and_then(|v| v.known()) {
+            Some(known) => known,
+            None => expression_json(node),
+        }
+    }
+
     /// A scalar attribute (parameters and functions of the file evaluated).
     fn text(&mut self, node: &Node, task: &str, attribute: &str, params: &TaskValues) -> Option<String> {
         let value = self.value(node, task, attribute, params)?;
@@ -613,10 +638,7 @@ impl Parser<'_> {
                         passed.insert(key, value);
                     }
                 }
-                let context = node.get("TemplatingContext").and_then(|c| {
-                    let value = self.value(c, name, "TemplatingContext", params)?;
-                    value.known()
-                });
+                let context = node.get("TemplatingContext").map(|c| self.templating_context(c, params));
                 let mut tasks = self.file(&child, name, &passed, context.as_ref());
                 for t in &mut tasks {
                     t.depends_on.extend(depends_on.iter().cloned());
@@ -732,10 +754,7 @@ impl Parser<'_> {
             }
         }
         let template = template?;
-        let templating = node
-            .get("TemplatingContext")
-            .and_then(|n| self.value(n, name, "TemplatingContext", params))
-            .and_then(|v| v.known());
+        let templating = node.get("TemplatingContext").map(|n| self.templating_context(n, params));
         let document = self.template(&template, name, params, &bindings, templating.as_ref(), node.get("Parameters"));
         self.template_parameters.clear();
         let document = document?;
@@ -1005,10 +1024,7 @@ impl Parser<'_> {
                 return None;
             }
         }
-        let templating = node
-            .get("TemplatingContext")
-            .and_then(|n| self.value(n, name, "TemplatingContext", params))
-            .and_then(|v| v.known());
+        let templating = node.get("TemplatingContext").map(|n| self.templating_context(n, params));
         let at = node.get("LocalPath").map_or(span, |n| n.span);
         let packing = match (templating, zipped) {
             (Some(_), true) => {
@@ -1596,5 +1612,25 @@ fn through_parameters(node: &Node, params: &TaskValues, template_parameters: &BT
             span: node.span,
         },
         _ => node.clone(),
+    }
+}
+
+/// A YAML expression as CloudFormation's JSON form: `!Sub x` is `{"Fn::Sub": "x"}`.
+fn expression_json(node: &Node) -> serde_json::Value {
+    let body = match &node.kind {
+        NodeKind::Null => serde_json::Value::Null,
+        NodeKind::Scalar { text, quoted: true } => serde_json::Value::String(text.clone()),
+        NodeKind::Scalar { text, .. } => crate::spec::yaml::typed_scalar(text),
+        NodeKind::Seq(items) => items.iter().map(expression_json).collect(),
+        NodeKind::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), expression_json(v)))
+            .collect::<serde_json::Map<_, _>>()
+            .into(),
+    };
+    match node.tag.as_deref() {
+        Some(tag @ ("Ref" | "Condition")) => serde_json::json!({ tag: body }),
+        Some(tag) => serde_json::json!({ format!("Fn::{tag}"): body }),
+        None => body,
     }
 }

@@ -1550,3 +1550,35 @@ fn a_template_deploys_on_its_own_with_stack_name() {
     ]);
     assert_eq!(again.code, Some(0), "{}", again.stdout);
 }
+
+/// Templating as org-formation does it: a TemplatingContext value known only per target stays
+/// its expression, written where a stack parameter evaluates it (`{{ value | object }}`); a
+/// templated template's `!Include` of a `.njk` file is rendered with the same context; block
+/// tags leave no blank lines (nunjucks' trimBlocks and lstripBlocks).
+#[test]
+fn templating_contexts_hold_per_target_values_and_reach_included_templates() {
+    let ws = Workspace::quickstart();
+    let dir = ws.dir.path().join("landing-zone");
+    std::fs::write(
+        dir.join("teams.njk"),
+        "{% for team in teams %}\nTopic{{ team }}:\n  Type: update-stacks\n  Template: ./named.njk\n  StackName: named-{{ team }}\n  TemplatingContext:\n    policyName: {{ team }}-policy\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: [!Ref SandboxAccount, !Ref DevelopmentAccount]\n  Parameters:\n    owner: {{ owner | object }}\n{% endfor %}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("named.njk"), "Parameters:\n  owner:\n    Type: String\nResources:\n  Topic:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Ref owner\n  Policy: !Include ./policy.njk\n").unwrap();
+    std::fs::write(dir.join("policy.njk"), "Type: AWS::IAM::ManagedPolicy\nProperties:\n  ManagedPolicyName: {{ policyName }}\n  PolicyDocument:\n    Version: '2012-10-17'\n    Statement:\n      - Effect: Allow\n        Action: sns:Publish\n        Resource: '*'\n").unwrap();
+    let file = custom_tasks(
+        &ws,
+        "Teams:\n  Type: include\n  Path: ./teams.njk\n  TemplatingContext:\n    teams: [red]\n    owner: !Sub 'owned by ${CurrentAccount.AccountName}'\n",
+        &[],
+    );
+    let run = run_file(&ws, &file, "apply", &[]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let mut owners: Vec<String> = named(&stacks(&ws), "named-red")
+        .iter()
+        .map(|s| s["parameters"]["owner"].as_str().unwrap().to_string())
+        .collect();
+    owners.sort();
+    assert_eq!(owners, ["owned by Development", "owned by Sandbox"]);
+    let policy = deployed_template(&ws, "named-red", "aws+sandbox@example.com");
+    assert_eq!(policy["Resources"]["Policy"]["Properties"]["ManagedPolicyName"], "red-policy");
+}
