@@ -14,7 +14,7 @@ use crate::spec::model::ResourceKind;
 use crate::spec::report::locate;
 use crate::spec::source::{Sources, Span};
 use crate::spec::yaml::{Node, NodeKind};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 const TASK_TYPES: [&str; 9] = [
@@ -117,6 +117,9 @@ struct Parser<'a> {
     /// While a template's bindings are read: its parameters' values (the task's, else the
     /// defaults), which a binding may name (`Account: !Ref functionAccount`).
     template_parameters: BTreeMap<String, Node>,
+    /// Tasks skipped because a task they depend on is (`Skip`: "the task and dependent tasks
+    /// will not be executed"), by full name: their files are not read.
+    skipped_by_dependency: BTreeSet<String>,
 }
 
 /// Whether two paths name the same file.
@@ -145,6 +148,7 @@ pub fn parse(
         stack: Vec::new(),
         organization_file,
         template_parameters: BTreeMap::new(),
+        skipped_by_dependency: BTreeSet::new(),
     };
     let tasks = p.file(path, "", &BTreeMap::new(), None);
     let mut file = TaskFile { tasks };
@@ -218,6 +222,7 @@ impl Parser<'_> {
             dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
             confinement: self.sources.confinement().clone(),
         };
+        self.note_skipped_dependents(entries, prefix, &params);
         let mut tasks = Vec::new();
         for (key, value) in entries {
             let name = key.as_str().unwrap_or_default();
@@ -366,6 +371,45 @@ impl Parser<'_> {
     /// `Skip`: org-formation skips a task only for a boolean `true`, and runs it for any other
     /// value (`Skip: SkipAlternateContacts`, a parameter's name without `!Ref`); so does orgctl,
     /// with a warning.
+    /// Records the tasks of one file that depend, directly or not, on a skipped task of it.
+    fn note_skipped_dependents(&mut self, entries: &[(Node, Node)], prefix: &str, params: &TaskValues) {
+        let full = |name: &str| if prefix.is_empty() { name.to_string() } else { format!("{prefix}/{name}") };
+        let mut skipped: BTreeSet<String> = BTreeSet::new();
+        let mut depends: Vec<(String, Vec<String>)> = Vec::new();
+        for (key, node) in entries {
+            let Some(name) = key.as_str() else { continue };
+            let own = node.get("Skip").is_some_and(|n| {
+                let mut scope = TaskScope::reading(params, self.org_kinds);
+                crate::expr::evaluate_text(n, &mut scope)
+                    .ok()
+                    .and_then(|t| t.as_known().and_then(as_bool))
+                    .unwrap_or(false)
+            });
+            if own {
+                skipped.insert(name.to_string());
+            }
+            let on: Vec<String> = match node.get("DependsOn").map(|d| &d.kind) {
+                Some(NodeKind::Scalar { text, .. }) => vec![text.clone()],
+                Some(NodeKind::Seq(items)) => items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect(),
+                _ => Vec::new(),
+            };
+            depends.push((name.to_string(), on));
+        }
+        let own = skipped.clone();
+        loop {
+            let before = skipped.len();
+            for (name, on) in &depends {
+                if on.iter().any(|d| skipped.contains(d)) {
+                    skipped.insert(name.clone());
+                }
+            }
+            if skipped.len() == before {
+                break;
+            }
+        }
+        self.skipped_by_dependency.extend(skipped.difference(&own).map(|n| full(n)));
+    }
+
     fn skip(&mut self, node: &Node, task: &str, params: &TaskValues) -> bool {
         let text = self.text(node, task, "Skip", params).unwrap_or_default();
         as_bool(&text).unwrap_or_else(|| {
@@ -496,7 +540,8 @@ impl Parser<'_> {
             .into_iter()
             .map(|d| if prefix.is_empty() { d } else { format!("{prefix}/{d}") })
             .collect();
-        let skip = node.get("Skip").is_some_and(|s| self.skip(s, name, params));
+        let skip =
+            node.get("Skip").is_some_and(|s| self.skip(s, name, params)) || self.skipped_by_dependency.contains(name);
         let base = file.parent().unwrap_or(Path::new("."));
         let path_of = |this: &mut Self, attribute: &str| -> Option<PathBuf> {
             let Some(n) = node.get(attribute) else {
@@ -542,14 +587,19 @@ impl Parser<'_> {
             }
             let full = crate::spec::files::beside(base, &text);
             if !full.exists() {
-                this.error(
+                let d = this.error(
                     "file-not-found",
                     n.span,
                     name,
                     Some(attribute),
                     format!("{} does not exist", full.display()),
-                )
-                .help = Some("paths are relative to the task file".into());
+                );
+                d.help = Some("paths are relative to the task file".into());
+                // A skipped task is not read (as org-formation): its missing file is only noted.
+                if skip {
+                    d.severity = crate::diagnostic::Severity::Warning;
+                    d.message.push_str(" (the task is skipped, so nothing is read)");
+                }
                 return None;
             }
             // Workload directories and uploaded files are read too: never outside the project.

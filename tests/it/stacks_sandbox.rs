@@ -1582,3 +1582,23 @@ fn templating_contexts_hold_per_target_values_and_reach_included_templates() {
     let policy = deployed_template(&ws, "named-red", "aws+sandbox@example.com");
     assert_eq!(policy["Resources"]["Policy"]["Properties"]["ManagedPolicyName"], "red-policy");
 }
+
+/// `Skip: true` skips the task and the tasks that depend on it (org-formation's docs), and a
+/// skipped task's files are not read: a template that does not exist is only noted.
+#[test]
+fn a_skipped_task_skips_its_dependents_and_reads_nothing() {
+    let ws = Workspace::quickstart();
+    let file = custom_tasks(
+        &ws,
+        "Gone:\n  Type: update-stacks\n  Skip: true\n  Template: ./does-not-exist.yml\n  StackName: gone\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: '*'\nAfterGone:\n  Type: update-stacks\n  DependsOn: Gone\n  Template: ./topic.yml\n  StackName: after-gone\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: '*'\nKept:\n  Type: update-stacks\n  Template: ./topic.yml\n  StackName: kept\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref SandboxAccount\n",
+        &[("topic.yml", TOPIC)],
+    );
+    let validate = ws.run(&["validate", file.to_str().unwrap()]);
+    assert_eq!(validate.code, Some(0), "{}", validate.stderr);
+    assert!(validate.stderr.contains("the task is skipped, so nothing is read"), "{}", validate.stderr);
+    let apply = run_file(&ws, &file, "apply", &[]);
+    assert_eq!(apply.code, Some(0), "{}{}", apply.stdout, apply.stderr);
+    let all = stacks(&ws);
+    assert!(named(&all, "after-gone").is_empty(), "a dependent of a skipped task is skipped");
+    assert_eq!(named(&all, "kept").len(), 1);
+}
