@@ -218,6 +218,10 @@ pub struct ScopeArgs {
     /// it needs; repeatable. The rest waits for a full plan.
     #[arg(long = "target", value_name = "LOGICAL_ID")]
     pub targets: Vec<String>,
+    /// Plan even though the new SCPs would deny what orgctl itself needs afterwards in the
+    /// accounts it manages (assuming their access role, CloudFormation where tasks deploy).
+    #[arg(long)]
+    pub allow_lockout: bool,
 }
 
 #[derive(Args, Debug)]

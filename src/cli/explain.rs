@@ -31,20 +31,7 @@ pub(super) async fn run(a: ExplainArgs) -> CliResult {
         None => None,
     };
     let scp_lines = |by_name: bool| -> hierarchy::Locations {
-        let Some(input) = &input else { return Default::default() };
-        let (Some(desired), spec) = (Some(&input.desired), &input.org.spec) else { return Default::default() };
-        spec.policies
-            .iter()
-            .filter_map(|p| {
-                let location = input.org.sources.location(p.span);
-                let key = if by_name {
-                    desired.policies.iter().find(|d| d.logical_id == p.logical_id)?.name.clone()
-                } else {
-                    p.logical_id.clone()
-                };
-                Some((key, (location.file.display().to_string(), location.line)))
-            })
-            .collect()
+        input.as_ref().map(|i| hierarchy::file_locations(&i.org, &i.desired, by_name)).unwrap_or_default()
     };
     let placed = match (&input, a.offline) {
         (Some(input), true) => hierarchy::planned(&input.desired, &a.account, &scp_lines(false)),

@@ -406,6 +406,30 @@ pub(super) async fn plan_loaded(
     let limits = load_options(file_args)?.limits;
     let mut planned =
         ops::plan(&input.desired, input.tasks.as_ref(), provider, &limits, scope.prune, &scope.targets).await?;
+    let regions: Vec<String> = planned
+        .plan
+        .rendered
+        .iter()
+        .map(|t| t.region.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let by_name = crate::policy::hierarchy::file_locations(&input.org, &input.desired, true);
+    let by_id = crate::policy::hierarchy::file_locations(&input.org, &input.desired, false);
+    let effect =
+        crate::plan::policy_effect::compute(&planned.plan, &planned.state, &input.desired, &by_name, &by_id, &regions);
+    if let Some(lockouts) = effect.as_ref().map(|e| &e.lockouts).filter(|l| !l.is_empty() && !scope.allow_lockout) {
+        let list: Vec<String> = lockouts
+            .iter()
+            .map(|l| format!("\n  - {} in {} ({}): denied by {}", l.action, l.account, l.region, l.decided_by))
+            .collect();
+        return Err(CliError::new(format!(
+            "the plan's SCPs would lock orgctl out of the accounts it manages; nothing was planned:{}",
+            list.concat()
+        ))
+        .help("exempt orgctl's access role from the statement (ArnNotLike aws:PrincipalArn), or pass --allow-lockout if this is meant"));
+    }
+    planned.plan.policy_effect = effect;
     // Planning reads the task file again (templates, parameters): every command has run by now.
     for (dir, command) in input.commands.ran() {
         let message = format!("ran !Cmd `{command}` in {} (--allow-commands)", dir.display());

@@ -325,6 +325,9 @@ pub struct Plan {
     pub stack_places: Vec<(String, String)>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stacks_fingerprint: Option<String>,
+    /// What the plan's SCP changes do to the accounts (the plan's Policy effect section).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_effect: Option<super::policy_effect::PolicyEffect>,
     /// Stacks that are already as the task file wants them.
     #[serde(default)]
     pub unchanged_stacks: usize,

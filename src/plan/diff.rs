@@ -86,6 +86,7 @@ pub fn plan(desired: &DesiredOrg, actual: &OrgState, limits: &Limits, provider: 
         digest: None,
         existing_ids,
         rendered: Vec::new(),
+        policy_effect: None,
     })
 }
 

@@ -31,6 +31,9 @@ pub fn render_plan(plan: &Plan) -> String {
             render_resource(&mut out, &resource);
         }
     }
+    if let Some(effect) = &plan.policy_effect {
+        render_effect(&mut out, effect);
+    }
     if !plan.notes.is_empty() || plan.unchanged_stacks > 0 {
         let _ = writeln!(out);
         for note in &plan.notes {
@@ -43,6 +46,43 @@ pub fn render_plan(plan: &Plan) -> String {
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", summary_line(plan));
     out
+}
+
+/// The Policy effect section: per group of accounts, what the SCP changes deny and allow.
+fn render_effect(out: &mut String, effect: &crate::plan::policy_effect::PolicyEffect) {
+    use crate::policy::effect::Direction;
+    let _ = writeln!(out, "{}", style("Policy effect (SCPs, the live organization → the file):").bold());
+    if effect.groups.is_empty() {
+        let _ = writeln!(out, "  No account may do more or less than before: the SCP changes have no effect.");
+    }
+    for group in &effect.groups {
+        let shown: Vec<String> = group.accounts.iter().take(5).map(|a| for_terminal(a).into_owned()).collect();
+        let more = group.accounts.len().saturating_sub(5);
+        let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+        let _ = writeln!(out, "  {} account(s): {}{more}", group.accounts.len(), shown.join(", "));
+        for flip in &group.flips {
+            let (marker, what) = match flip.direction {
+                Direction::NewlyDenied => (colored(Action::Remove, "-"), "denied from now on"),
+                Direction::NewlyAllowed => (colored(Action::Add, "+"), "allowed from now on"),
+            };
+            let _ = writeln!(
+                out,
+                "    {marker} {what}: {} in {}",
+                for_terminal(&flip.actions.join(", ")),
+                flip.regions.join(", ")
+            );
+            let _ = writeln!(out, "        by {}", for_terminal(&flip.decided_by));
+        }
+        for c in &group.conditional {
+            let _ = writeln!(
+                out,
+                "    ? conditional: {} depends on {} (not evaluated)",
+                for_terminal(&c.statement),
+                c.depends_on.join(", ")
+            );
+        }
+    }
+    let _ = writeln!(out);
 }
 
 /// `Plan: N to add, N to change, N to move, N to remove.` (resources), then the operations.

@@ -12,6 +12,25 @@ use std::collections::BTreeMap;
 /// Where each SCP is declared, by name (for the live organization) or logical id (the file).
 pub type Locations = BTreeMap<String, (String, usize)>;
 
+/// Where the file declares each SCP: by its name (to match the live organization's policies) or
+/// by its logical id (the file's).
+pub fn file_locations(loaded: &crate::spec::Loaded, desired: &DesiredOrg, by_name: bool) -> Locations {
+    loaded
+        .spec
+        .policies
+        .iter()
+        .filter_map(|p| {
+            let location = loaded.sources.location(p.span);
+            let key = if by_name {
+                desired.policies.iter().find(|d| d.logical_id == p.logical_id)?.name.clone()
+            } else {
+                p.logical_id.clone()
+            };
+            Some((key, (location.file.display().to_string(), location.line)))
+        })
+        .collect()
+}
+
 /// An account and the levels above it.
 pub struct Placed {
     pub account_id: Option<String>,

@@ -4,6 +4,7 @@
 
 pub mod condition;
 pub mod document;
+pub mod effect;
 pub mod evaluate;
 pub mod hierarchy;
 pub mod matching;

@@ -839,3 +839,107 @@ fn an_imported_file_reads_the_same_in_a_yaml_1_1_parser() {
         .collect();
     assert!(!versions.is_empty() && versions.iter().all(|v| *v == "2012-10-17"), "{versions:?}");
 }
+
+/// The plan's Policy effect section: narrowing the region allow-list shows exactly the removed
+/// region newly denied for exactly the accounts under the root; moving an account out of the OU
+/// with the deny-leave SCP shows organizations:LeaveOrganization newly allowed for that account
+/// alone; a reformatted SCP has no effect; `plan --json` carries the per-account detail.
+#[test]
+fn the_plan_shows_what_a_policy_change_does() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let org = ws.org.to_str().unwrap();
+    let sandbox = ws.sandbox.to_str().unwrap();
+    let narrowed = ws.run(&["plan", org, "--sandbox", sandbox, "-p", "AllowedRegions=eu-west-1,us-east-1", "--json"]);
+    assert_eq!(narrowed.code, Some(0), "{}", narrowed.stderr);
+    let plan: serde_json::Value = serde_json::from_str(&narrowed.stdout).unwrap();
+    let groups = plan["policy_effect"]["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{groups:#?}");
+    let mut accounts: Vec<&str> =
+        groups[0]["accounts"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    accounts.sort();
+    let members: Vec<String> = {
+        let state = ws.state();
+        let mut names: Vec<String> = state.0["accounts"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter(|a| a["id"] != "111111111111")
+            .map(|a| format!("{} ({})", a["name"].as_str().unwrap(), a["id"].as_str().unwrap()))
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(
+        accounts,
+        members.iter().map(String::as_str).collect::<Vec<_>>(),
+        "every member account, not the management account"
+    );
+    let flips = groups[0]["flips"].as_array().unwrap();
+    assert_eq!(flips.len(), 1);
+    assert_eq!(flips[0]["direction"], "newly_denied");
+    assert_eq!(flips[0]["regions"], serde_json::json!(["eu-central-1"]));
+    assert!(flips[0]["decided_by"].as_str().unwrap().contains("DenyAllOutsideApprovedRegions"), "{}", flips[0]);
+    let text = ws.run(&["plan", org, "--sandbox", sandbox, "-p", "AllowedRegions=eu-west-1,us-east-1"]);
+    assert!(text.stdout.contains("Policy effect") && text.stdout.contains("denied from now on:"), "{}", text.stdout);
+
+    // Production moves from Workloads/Prod (deny-leave on Workloads) to the Security OU.
+    let moved = std::fs::read_to_string(&ws.org).unwrap().replace(
+        "        - !Ref SecurityAccount\n        - !Ref LogArchiveAccount\n",
+        "        - !Ref SecurityAccount\n        - !Ref LogArchiveAccount\n        - !Ref ProductionAccount\n",
+    );
+    let moved = moved.replace("      Accounts: !Ref ProductionAccount\n", "");
+    std::fs::write(&ws.org, moved).unwrap();
+    let plan = ws.run(&["plan", org, "--sandbox", sandbox, "--json"]);
+    assert_eq!(plan.code, Some(0), "{}", plan.stderr);
+    let plan: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
+    let groups = plan["policy_effect"]["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{groups:#?}");
+    assert_eq!(groups[0]["accounts"].as_array().unwrap().len(), 1);
+    assert!(groups[0]["accounts"][0].as_str().unwrap().starts_with("Production ("));
+    let flip = &groups[0]["flips"][0];
+    assert_eq!(flip["direction"], "newly_allowed");
+    assert_eq!(flip["actions"], serde_json::json!(["organizations:LeaveOrganization"]));
+}
+
+/// A plan whose SCPs would deny what orgctl needs afterwards (assuming its access role in the
+/// accounts it manages) is refused, naming the statement, unless --allow-lockout; a policy that
+/// only reads differently has no effect.
+#[test]
+fn a_plan_that_locks_orgctl_out_is_refused_and_a_reformatted_scp_has_no_effect() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let org = ws.org.to_str().unwrap();
+    let sandbox = ws.sandbox.to_str().unwrap();
+    let template = ws.dir.path().join("org-templates/scp/deny-leave-organization.yml");
+    let original = std::fs::read_to_string(&template).unwrap();
+    std::fs::write(
+        &template,
+        original.replace(
+            "        Action: 'organizations:LeaveOrganization'\n",
+            "        Action: ['organizations:LeaveOrganization']\n",
+        ),
+    )
+    .unwrap();
+    let reformatted = ws.run(&["plan", org, "--sandbox", sandbox]);
+    assert_eq!(reformatted.code, Some(0), "{}", reformatted.stderr);
+    assert!(reformatted.stdout.contains("the SCP changes have no effect"), "{}", reformatted.stdout);
+    std::fs::write(
+        &template,
+        original.replace(
+            "        Resource: '*'\n",
+            "        Resource: '*'\n      - Sid: NoAdminRole\n        Effect: Deny\n        Action: sts:AssumeRole\n        Resource: 'arn:aws:iam::*:role/OrganizationAccountAccessRole'\n",
+        ),
+    )
+    .unwrap();
+    let refused = ws.run(&["plan", org, "--sandbox", sandbox]);
+    assert_eq!(refused.code, Some(1), "{}", refused.stdout);
+    assert!(refused.stderr.contains("would lock orgctl out"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("sts:AssumeRole in Production") && refused.stderr.contains("NoAdminRole"),
+        "{}",
+        refused.stderr
+    );
+    let allowed = ws.run(&["plan", org, "--sandbox", sandbox, "--allow-lockout"]);
+    assert_eq!(allowed.code, Some(0), "{}", allowed.stderr);
+}

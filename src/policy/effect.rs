@@ -1,0 +1,392 @@
+//! What a change of SCPs does: for each account, which actions in which regions go from allowed
+//! to denied, or from denied to allowed, evaluated with the live organization before and the
+//! file after — over every IAM action (the catalog, [`catalog`]) and every commercial region.
+//!
+//! Brute force would be 22,000 actions × 34 regions × two evaluations per account. Instead:
+//! - accounts are grouped by the policies on their path (before and after): one evaluation per
+//!   group, however many accounts share it;
+//! - actions are grouped by which statements' `Action`/`NotAction` patterns match them: actions
+//!   no pattern tells apart are decided alike, so one stands for its class.
+//!
+//! Conditions on the region (`aws:RequestedRegion`) and the principal (`aws:PrincipalArn`, taken
+//! as an ordinary role of the account) are evaluated; a statement whose decision depends on
+//! other condition keys, or on a resource other than `*`, is not guessed: it is reported as a
+//! conditional effect with what it depends on.
+
+use super::condition::Context;
+use super::document::Statement;
+use super::evaluate::{evaluate, Decider, Level, Request};
+use super::matching::wildcard;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// The AWS commercial regions (the partition `aws`).
+pub const COMMERCIAL_REGIONS: [&str; 34] = [
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+];
+
+/// Condition keys the effect evaluates; any other makes a statement conditional.
+const EVALUATED_KEYS: [&str; 2] = ["aws:requestedregion", "aws:principalarn"];
+
+/// Every IAM action (`service:Action`), from `iam-actions.txt` (`scripts/iam-catalog.py`).
+pub fn catalog() -> &'static [&'static str] {
+    static CATALOG: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    CATALOG.get_or_init(|| {
+        include_str!("iam-actions.txt").lines().filter(|l| !l.is_empty() && !l.starts_with('#')).collect()
+    })
+}
+
+/// One account's policies before and after the change.
+pub struct Subject {
+    /// `Production (111111111111)`.
+    pub account: String,
+    pub account_id: String,
+    pub before: Vec<Level>,
+    pub after: Vec<Level>,
+}
+
+/// Which way a decision goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    NewlyDenied,
+    NewlyAllowed,
+}
+
+/// Actions, regions and the statement that decides, for one way of changing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Flip {
+    pub direction: Direction,
+    /// The actions, summarised: `s3:*`, `ec2:RunInstances`, `every action but iam:*, sts:*`.
+    pub actions: Vec<String>,
+    /// How many actions of the catalog the change covers.
+    pub action_count: usize,
+    pub regions: Vec<String>,
+    /// The statement that decides after the change (a Deny newly denying; the Allow newly
+    /// allowing), or, for an implicit deny, the level where nothing allows.
+    pub decided_by: String,
+}
+
+/// A statement the effect does not decide, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Conditional {
+    pub statement: String,
+    /// The condition keys it depends on (or `a resource`).
+    pub depends_on: Vec<String>,
+}
+
+/// The effect for the accounts that share it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupEffect {
+    pub accounts: Vec<String>,
+    pub account_ids: Vec<String>,
+    pub flips: Vec<Flip>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditional: Vec<Conditional>,
+}
+
+/// A principal in the account: an ordinary role, not one an SCP might exempt by name.
+fn principal(account_id: &str) -> String {
+    format!("arn:aws:iam::{account_id}:role/orgctl-effect-probe")
+}
+
+/// Whether a statement's decision rests on what the effect evaluates, else what it needs.
+fn undecided(s: &Statement) -> Option<Vec<String>> {
+    let mut keys: BTreeSet<String> =
+        s.conditions.iter().map(|c| c.key.to_lowercase()).filter(|k| !EVALUATED_KEYS.contains(&k.as_str())).collect();
+    if s.resources.not || s.resources.values.iter().any(|r| r != "*") {
+        keys.insert("a resource".into());
+    }
+    (!keys.is_empty()).then(|| keys.into_iter().collect())
+}
+
+/// The levels with the statements the effect cannot decide taken out (reported instead).
+fn decidable(levels: &[Level], conditional: &mut BTreeSet<Conditional>) -> Vec<Level> {
+    levels
+        .iter()
+        .map(|level| Level {
+            label: level.label.clone(),
+            policies: level
+                .policies
+                .iter()
+                .map(|p| {
+                    let mut p = p.clone();
+                    p.statements.retain(|s| match undecided(s) {
+                        Some(depends_on) => {
+                            conditional
+                                .insert(Conditional { statement: format!("{} of SCP {}", s.sid, p.name), depends_on });
+                            false
+                        }
+                        None => true,
+                    });
+                    p
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// A fingerprint of the policies on a path: what decides, whatever the labels.
+fn path_key(levels: &[Level]) -> Vec<Vec<(String, String)>> {
+    levels.iter().map(|l| l.policies.iter().map(|p| (p.id.clone(), format!("{:?}", p.statements))).collect()).collect()
+}
+
+/// The classes of actions the statements of `levels` tell apart: actions no `Action` or
+/// `NotAction` pattern distinguishes share a class. Returns the classes, each a list of actions.
+fn action_classes<'a>(statements: &[&Statement], actions: &[&'a str]) -> Vec<Vec<&'a str>> {
+    let mut classes: HashMap<Vec<bool>, Vec<&'a str>> = HashMap::new();
+    for action in actions {
+        let signature: Vec<bool> =
+            statements.iter().flat_map(|s| s.actions.values.iter().map(move |p| wildcard(p, action, true))).collect();
+        classes.entry(signature).or_default().push(action);
+    }
+    let mut out: Vec<Vec<&str>> = classes.into_values().collect();
+    out.sort();
+    out
+}
+
+/// How a class of actions reads: whole services as `s3:*`, a few actions by name, or, for a
+/// class holding most of the catalog, every action but the services it leaves out.
+fn summary(class: &[&str], catalog: &[&str]) -> Vec<String> {
+    let mut by_service: BTreeMap<&str, usize> = BTreeMap::new();
+    for a in catalog {
+        *by_service.entry(a.split(':').next().unwrap_or_default()).or_default() += 1;
+    }
+    let mut in_class: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for a in class {
+        in_class.entry(a.split(':').next().unwrap_or_default()).or_default().push(a);
+    }
+    if class.len() * 2 > catalog.len() {
+        let left_out: Vec<String> = by_service
+            .iter()
+            .filter(|(s, n)| in_class.get(*s).map_or(0, Vec::len) < **n)
+            .map(|(s, _)| if in_class.contains_key(s) { format!("some of {s}:*") } else { format!("{s}:*") })
+            .collect();
+        return match left_out.len() {
+            0 => vec!["every action".to_string()],
+            n if n > 6 => vec![format!("every action but {} and {} more services", left_out[..6].join(", "), n - 6)],
+            _ => vec![format!("every action but {}", left_out.join(", "))],
+        };
+    }
+    in_class
+        .iter()
+        .flat_map(|(service, actions)| {
+            if actions.len() == by_service.get(service).copied().unwrap_or(0) {
+                vec![format!("{service}:*")]
+            } else if actions.len() > 3 {
+                vec![format!("{} and {} more {service} actions", actions[..2].join(", "), actions.len() - 2)]
+            } else {
+                actions.iter().map(|a| a.to_string()).collect()
+            }
+        })
+        .collect()
+}
+
+fn decider_text(d: &Decider) -> String {
+    let place = match (&d.file, d.line) {
+        (Some(f), Some(l)) => format!(" ({f}:{l})"),
+        _ => String::new(),
+    };
+    format!("statement {} of {} {}{place}", d.statement, d.policy_type, d.policy)
+}
+
+/// The effect of the change on each group of accounts that shares one; groups without any
+/// change are left out.
+pub fn effect(subjects: &[Subject]) -> Vec<GroupEffect> {
+    let catalog = catalog();
+    // Accounts with the same policies before and after share one evaluation.
+    let mut groups: BTreeMap<(Vec<Vec<(String, String)>>, Vec<Vec<(String, String)>>), Vec<&Subject>> = BTreeMap::new();
+    for s in subjects {
+        groups.entry((path_key(&s.before), path_key(&s.after))).or_default().push(s);
+    }
+    // One partition of the catalog for every group: by the patterns of all the statements.
+    let mut all_statements: Vec<&Statement> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for s in subjects {
+        for statement in s.before.iter().chain(&s.after).flat_map(|l| &l.policies).flat_map(|p| &p.statements) {
+            if seen.insert(format!("{:?}", statement.actions)) {
+                all_statements.push(statement);
+            }
+        }
+    }
+    let classes = action_classes(&all_statements, catalog);
+    let mut out: Vec<GroupEffect> = Vec::new();
+    for ((before_key, after_key), members) in groups {
+        if before_key == after_key {
+            continue;
+        }
+        let first = members[0];
+        let mut conditional = BTreeSet::new();
+        let before = decidable(&first.before, &mut conditional);
+        let mut after_conditional = BTreeSet::new();
+        let after = decidable(&first.after, &mut after_conditional);
+        // Only conditional statements that the change adds, removes or edits concern it.
+        let changed_conditional: Vec<Conditional> =
+            conditional.symmetric_difference(&after_conditional).cloned().collect();
+        let principal = principal(&first.account_id);
+        let mut flips: BTreeMap<(Direction, usize, String), BTreeSet<&str>> = BTreeMap::new();
+        for (index, class) in classes.iter().enumerate() {
+            let Some(action) = class.first() else { continue };
+            for region in COMMERCIAL_REGIONS {
+                let context: Context = [
+                    ("aws:requestedregion".to_string(), vec![region.to_string()]),
+                    ("aws:principalarn".to_string(), vec![principal.clone()]),
+                ]
+                .into();
+                let request = Request { action: action.to_string(), resource: "*".into(), context };
+                let was = evaluate(&before, &request, None);
+                let now = evaluate(&after, &request, None);
+                if was.is_allowed() == now.is_allowed() {
+                    continue;
+                }
+                let direction = if now.is_allowed() { Direction::NewlyAllowed } else { Direction::NewlyDenied };
+                let decided_by = match (&now.no_allow_at, now.deciding.first()) {
+                    (Some(level), _) => format!("no SCP at {level} allows it"),
+                    (None, Some(d)) => decider_text(d),
+                    (None, None) => "the policies as they are".to_string(),
+                };
+                flips.entry((direction, index, decided_by)).or_default().insert(region);
+            }
+        }
+        // Classes with the same regions and decider read as one line.
+        let mut merged: BTreeMap<(Direction, String, Vec<&str>), Vec<&str>> = BTreeMap::new();
+        for ((direction, index, decided_by), regions) in flips {
+            let regions: Vec<&str> = regions.into_iter().collect();
+            merged.entry((direction, decided_by, regions)).or_default().extend(classes[index].iter().copied());
+        }
+        let flips: Vec<Flip> = merged
+            .into_iter()
+            .map(|((direction, decided_by, regions), actions)| Flip {
+                direction,
+                action_count: actions.len(),
+                actions: summary(&actions, catalog),
+                regions: if regions.len() == COMMERCIAL_REGIONS.len() {
+                    vec!["every region".to_string()]
+                } else {
+                    regions.iter().map(|r| r.to_string()).collect()
+                },
+                decided_by,
+            })
+            .collect();
+        if flips.is_empty() && changed_conditional.is_empty() {
+            continue;
+        }
+        // Groups with the same effect read as one.
+        if let Some(same) = out.iter_mut().find(|g| g.flips == flips && g.conditional == changed_conditional) {
+            same.accounts.extend(members.iter().map(|m| m.account.clone()));
+            same.account_ids.extend(members.iter().map(|m| m.account_id.clone()));
+            continue;
+        }
+        out.push(GroupEffect {
+            accounts: members.iter().map(|m| m.account.clone()).collect(),
+            account_ids: members.iter().map(|m| m.account_id.clone()).collect(),
+            flips,
+            conditional: changed_conditional,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::evaluate::Attached;
+
+    fn level(label: &str, documents: &[(&str, &str)]) -> Level {
+        Level {
+            label: label.into(),
+            policies: documents
+                .iter()
+                .map(|(name, doc)| Attached {
+                    name: name.to_string(),
+                    id: name.to_string(),
+                    statements: crate::policy::document::statements(doc).unwrap(),
+                    location: None,
+                })
+                .collect(),
+        }
+    }
+
+    const FULL: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+
+    fn region_deny(regions: &str) -> String {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"DenyOutside","Effect":"Deny","NotAction":["iam:*","sts:*","organizations:*"],"Resource":"*","Condition":{{"StringNotEquals":{{"aws:RequestedRegion":{regions}}}}}}}]}}"#
+        )
+    }
+
+    #[test]
+    fn narrowing_a_region_allow_list_denies_exactly_the_removed_regions() {
+        let before = region_deny(r#"["eu-west-1","eu-central-1","us-east-1"]"#);
+        let after = region_deny(r#"["eu-west-1","us-east-1"]"#);
+        let subject = Subject {
+            account: "Prod".into(),
+            account_id: "222222222222".into(),
+            before: vec![level("Root", &[("FullAWSAccess", FULL), ("Regions", &before)])],
+            after: vec![level("Root", &[("FullAWSAccess", FULL), ("Regions", &after)])],
+        };
+        let effect = effect(&[subject]);
+        assert_eq!(effect.len(), 1);
+        assert_eq!(effect[0].flips.len(), 1, "{:#?}", effect[0].flips);
+        let flip = &effect[0].flips[0];
+        assert_eq!(flip.direction, Direction::NewlyDenied);
+        assert_eq!(flip.regions, ["eu-central-1"]);
+        assert!(flip.actions[0].starts_with("every action but"), "{:?}", flip.actions);
+        assert!(flip.decided_by.contains("DenyOutside"), "{}", flip.decided_by);
+    }
+
+    #[test]
+    fn a_reformatted_policy_has_no_effect() {
+        let compact = region_deny(r#"["eu-west-1"]"#);
+        let split = r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Deny","NotAction":["iam:*","sts:*","organizations:*"],"Resource":"*","Condition":{"StringNotEquals":{"aws:RequestedRegion":"eu-west-1"}}}]}"#;
+        let subject = Subject {
+            account: "Prod".into(),
+            account_id: "222222222222".into(),
+            before: vec![level("Root", &[("FullAWSAccess", FULL), ("Regions", &compact)])],
+            after: vec![level("Root", &[("FullAWSAccess", FULL), ("Regions", split)])],
+        };
+        assert_eq!(effect(&[subject]), Vec::new());
+    }
+
+    #[test]
+    fn the_catalog_holds_every_service() {
+        let catalog = catalog();
+        assert!(catalog.len() > 20_000, "{}", catalog.len());
+        for action in ["ec2:RunInstances", "s3:GetObject", "sts:AssumeRole", "organizations:LeaveOrganization"] {
+            assert!(catalog.contains(&action), "{action}");
+        }
+    }
+}
