@@ -159,8 +159,11 @@ fn decidable(levels: &[Level], conditional: &mut BTreeSet<Conditional>) -> Vec<L
         .collect()
 }
 
+/// A fingerprint of the policies on a path: per level, each policy's id and statements.
+type PathKey = Vec<Vec<(String, String)>>;
+
 /// A fingerprint of the policies on a path: what decides, whatever the labels.
-fn path_key(levels: &[Level]) -> Vec<Vec<(String, String)>> {
+fn path_key(levels: &[Level]) -> PathKey {
     levels.iter().map(|l| l.policies.iter().map(|p| (p.id.clone(), format!("{:?}", p.statements))).collect()).collect()
 }
 
@@ -228,7 +231,7 @@ fn decider_text(d: &Decider) -> String {
 pub fn effect(subjects: &[Subject]) -> Vec<GroupEffect> {
     let catalog = catalog();
     // Accounts with the same policies before and after share one evaluation.
-    let mut groups: BTreeMap<(Vec<Vec<(String, String)>>, Vec<Vec<(String, String)>>), Vec<&Subject>> = BTreeMap::new();
+    let mut groups: BTreeMap<(PathKey, PathKey), Vec<&Subject>> = BTreeMap::new();
     for s in subjects {
         groups.entry((path_key(&s.before), path_key(&s.after))).or_default().push(s);
     }
