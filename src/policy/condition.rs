@@ -37,6 +37,15 @@ pub fn evaluate(c: &Condition, context: &Context) -> Outcome {
         return if wants_absent != present.is_some() { Outcome::True } else { Outcome::False };
     }
     let Some((negated, test)) = operator(op) else { return Outcome::Unsupported(c.operator.clone()) };
+    // Policy variables (`${aws:PrincipalAccount}`) stand for the request's values in string and
+    // ARN operators; a value whose variable the request lacks matches nothing.
+    let substituted: Vec<String>;
+    let c = if (op.starts_with("String") || op.starts_with("Arn")) && c.values.iter().any(|v| v.contains("${")) {
+        substituted = c.values.iter().filter_map(|v| substitute_variables(v, context)).collect();
+        &Condition { operator: c.operator.clone(), key: c.key.clone(), values: substituted }
+    } else {
+        c
+    };
     let Some(values) = present else {
         let result = match set {
             Some("ForAllValues") => true,
@@ -61,6 +70,86 @@ pub fn evaluate(c: &Condition, context: &Context) -> Outcome {
     }
 }
 
+/// `value` with its policy variables replaced from `context`: `${aws:PrincipalTag/team}`, with
+/// a default (`${aws:username, 'none'}`), and the escapes `${*}`, `${?}`, `${$}`; `None` when a
+/// variable has no value and no default.
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html>
+fn substitute_variables(value: &str, context: &Context) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = value;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[start..]);
+            return Some(out);
+        };
+        let inner = after[..end].trim();
+        let (key, default) = match inner.split_once(',') {
+            Some((k, d)) => (k.trim(), Some(d.trim().trim_matches('\'').to_string())),
+            None => (inner, None),
+        };
+        let replacement = match key {
+            "*" | "?" | "$" => Some(key.to_string()),
+            key => context.get(&key.to_lowercase()).and_then(|v| v.first().cloned()).or(default),
+        };
+        out.push_str(&replacement?);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// A date condition value as an instant (seconds since 1970): ISO 8601 with or without a time,
+/// with `Z` or an offset, or epoch seconds, as AWS compares them.
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Date>
+pub fn instant(text: &str) -> Option<f64> {
+    let text = text.trim();
+    if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) {
+        return text.parse().ok();
+    }
+    let (date, time) = match text.split_once(['T', 't', ' ']) {
+        Some((d, t)) => (d, Some(t)),
+        None => (text, None),
+    };
+    let mut parts = date.split('-');
+    let (y, m, d): (i64, i64, i64) =
+        (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next().unwrap_or("1").parse().ok()?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let (yy, mm) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let doy = (153 * mm + 2) / 5 + d - 1;
+    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+    let mut seconds = days as f64 * 86_400.0;
+    if let Some(time) = time {
+        let (clock, offset) = match time.find(['Z', 'z', '+', '-']) {
+            Some(i) => (&time[..i], &time[i..]),
+            None => (time, ""),
+        };
+        let mut hms = clock.split(':');
+        let h: f64 = hms.next()?.parse().ok()?;
+        let min: f64 = hms.next().unwrap_or("0").parse().ok()?;
+        let sec: f64 = hms.next().unwrap_or("0").parse().ok()?;
+        seconds += h * 3600.0 + min * 60.0 + sec;
+        if let Some(sign @ ('+' | '-')) = offset.chars().next() {
+            let mut o = offset[1..].split(':');
+            let oh: f64 = o.next()?.parse().ok()?;
+            let om: f64 = o.next().unwrap_or("0").parse().ok()?;
+            let shift = oh * 3600.0 + om * 60.0;
+            seconds += if sign == '+' { -shift } else { shift };
+        }
+    }
+    Some(seconds)
+}
+
+fn dates(v: &str, p: &str) -> Option<(f64, f64)> {
+    Some((instant(v)?, instant(p)?))
+}
+
 type Test = fn(&str, &str) -> bool;
 
 /// An operator's positive test and whether it is negated.
@@ -82,13 +171,13 @@ fn operator(op: &str) -> Option<(bool, Test)> {
         "NumericLessThanEquals" => (false, |v, p| numbers(v, p).is_some_and(|(a, b)| a <= b)),
         "NumericGreaterThan" => (false, |v, p| numbers(v, p).is_some_and(|(a, b)| a > b)),
         "NumericGreaterThanEquals" => (false, |v, p| numbers(v, p).is_some_and(|(a, b)| a >= b)),
-        // ISO 8601 times in the same form order as text.
-        "DateEquals" => (false, |v, p| v == p),
-        "DateNotEquals" => (true, |v, p| v == p),
-        "DateLessThan" => (false, |v, p| v < p),
-        "DateLessThanEquals" => (false, |v, p| v <= p),
-        "DateGreaterThan" => (false, |v, p| v > p),
-        "DateGreaterThanEquals" => (false, |v, p| v >= p),
+        // Instants, whatever form each side is written in.
+        "DateEquals" => (false, |v, p| dates(v, p).is_some_and(|(a, b)| a == b)),
+        "DateNotEquals" => (true, |v, p| dates(v, p).is_some_and(|(a, b)| a == b)),
+        "DateLessThan" => (false, |v, p| dates(v, p).is_some_and(|(a, b)| a < b)),
+        "DateLessThanEquals" => (false, |v, p| dates(v, p).is_some_and(|(a, b)| a <= b)),
+        "DateGreaterThan" => (false, |v, p| dates(v, p).is_some_and(|(a, b)| a > b)),
+        "DateGreaterThanEquals" => (false, |v, p| dates(v, p).is_some_and(|(a, b)| a >= b)),
         "IpAddress" => (false, in_network),
         "NotIpAddress" => (true, in_network),
         _ => return None,

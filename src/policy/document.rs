@@ -89,3 +89,42 @@ pub fn statements(document: &str) -> Result<Vec<Statement>, String> {
     }
     Ok(out)
 }
+
+/// Condition keys that hold several values in a request (`aws:TagKeys` and its service forms,
+/// `aws:CalledVia`, the org paths): under an operator without `ForAnyValue:`/`ForAllValues:`
+/// AWS documents no decision.
+fn is_multivalued(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    key.ends_with(":tagkeys")
+        || ["aws:calledvia", "aws:principalservicenameslist", "aws:principalorgpaths", "aws:resourceorgpaths"]
+            .contains(&key.as_str())
+}
+
+/// What IAM Access Analyzer would point out in an SCP or RCP document, statement by statement:
+/// a multivalued key under a plain operator, `*:*` in `Action`, a statement without `Resource`.
+pub fn advice(document: &Value) -> Vec<String> {
+    let list = match document.get("Statement") {
+        Some(Value::Array(s)) => s.clone(),
+        Some(s @ Value::Object(_)) => vec![s.clone()],
+        _ => return Vec::new(),
+    };
+    let mut out = Vec::new();
+    for (i, s) in list.iter().enumerate() {
+        let sid = s.get("Sid").and_then(Value::as_str).map_or_else(|| format!("#{}", i + 1), str::to_string);
+        for (operator, keys) in s.get("Condition").and_then(Value::as_object).into_iter().flatten() {
+            let set = operator.starts_with("ForAnyValue:") || operator.starts_with("ForAllValues:");
+            for key in keys.as_object().into_iter().flatten().map(|(k, _)| k).filter(|k| is_multivalued(k)) {
+                if !set {
+                    out.push(format!("statement {sid}: {key} holds several values, but {operator} compares one: AWS documents no decision; write ForAnyValue:{operator} or ForAllValues:{operator}"));
+                }
+            }
+        }
+        if s.get("Action").map(strings).unwrap_or_default().iter().any(|a| a == "*:*") {
+            out.push(format!("statement {sid}: `*:*` in Action: write `*`"));
+        }
+        if s.get("Resource").is_none() && s.get("NotResource").is_none() {
+            out.push(format!("statement {sid}: no Resource: AWS reads it as every resource; write Resource: '*'"));
+        }
+    }
+    out
+}

@@ -124,8 +124,14 @@ impl Explanation {
     }
 }
 
+/// Actions no policy can deny: AWS answers them whatever the policies say.
+/// <https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html>
+const NEVER_DENIED: [&str; 1] = ["sts:GetCallerIdentity"];
+
 fn evaluate_levels(levels: &[Level], request: &Request, exempt: Option<&str>, kind: &'static str) -> Explanation {
     let mut unsupported = Vec::new();
+    let never_denied = NEVER_DENIED.iter().any(|a| a.eq_ignore_ascii_case(&request.action));
+    let exempt = exempt.or(never_denied.then_some("no policy can deny sts:GetCallerIdentity"));
     if let Some(why) = exempt {
         return Explanation {
             decision: Decision::NotRestricted,

@@ -641,6 +641,12 @@ fn policy(raw: &RawResource, policy_type: PolicyType, env: &Env, r: &mut Reporte
                 Some(super::policy_document::document_hint(policy_type));
             return None;
         }
+        if policy_type.is_authorization_policy() {
+            for advice in crate::policy::document::advice(&value.shown()) {
+                let d = crate::diagnostic::Diagnostic::warning("policy-advice", advice);
+                r.report(d, node.span, &raw.logical_id, Some("PolicyDocument"));
+            }
+        }
         let minified = env.settle(value.to_json_text(), &raw.logical_id, "PolicyDocument");
         Some(Located { value: minified, span: node.span })
     });

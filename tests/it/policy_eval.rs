@@ -37,6 +37,14 @@ const MULTI: &str =
 const REGION: &str =
     "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_examples_general.html";
 
+/// GetCallerIdentity: "even if explicitly denied, you can still perform this operation".
+const CALLER: &str = "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html";
+/// Policy variables in condition values, with defaults and the `${*}` escapes.
+const VARIABLES: &str = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html";
+/// Date condition operators: ISO 8601 dates and times, or epoch (UNIX) time.
+const DATES: &str =
+    "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Date";
+
 const FULL: &str = r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#;
 
 struct Case {
@@ -1190,10 +1198,86 @@ fn cases() -> Vec<Case> {
         "deny all at the account itself",
         SCOPE,
         full_with(2, r#"{"Effect":"Deny","Action":"*","Resource":"*"}"#),
-        "sts:GetCallerIdentity",
+        "sts:AssumeRole",
         "*",
         &[],
         ExplicitDeny,
+    ));
+    // --- Actions no policy can deny (CALLER) ------------------------------------------------
+    c.push(case(
+        "sts:GetCallerIdentity answers even under an explicit deny",
+        CALLER,
+        full_with(2, r#"{"Effect":"Deny","Action":"*","Resource":"*"}"#),
+        "sts:GetCallerIdentity",
+        "*",
+        &[],
+        NotRestricted,
+    ));
+    // --- Policy variables (VARIABLES) -------------------------------------------------------
+    let own_admin = r#"{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::${aws:PrincipalAccount}:role/Admin"}}}"#;
+    c.push(case(
+        "a variable in an ARN operator stands for the request's value",
+        VARIABLES,
+        full_with(0, own_admin),
+        "s3:GetObject",
+        "*",
+        &[("aws:PrincipalArn", "arn:aws:iam::111122223333:role/Admin"), ("aws:PrincipalAccount", "111122223333")],
+        Allowed,
+    ));
+    c.push(case(
+        "a variable for another account's role does not exempt",
+        VARIABLES,
+        full_with(0, own_admin),
+        "s3:GetObject",
+        "*",
+        &[("aws:PrincipalArn", "arn:aws:iam::444455556666:role/Admin"), ("aws:PrincipalAccount", "111122223333")],
+        ExplicitDeny,
+    ));
+    c.push(case(
+        "a tag variable in a string operator",
+        VARIABLES,
+        deny_if(r#"{"StringNotEquals":{"aws:ResourceTag/team":"${aws:PrincipalTag/team}"}}"#),
+        "ec2:StopInstances",
+        "*",
+        &[("aws:ResourceTag/team", "red"), ("aws:PrincipalTag/team", "red")],
+        Allowed,
+    ));
+    c.push(case(
+        "a variable with a default when the key is missing",
+        VARIABLES,
+        deny_if(r#"{"StringNotEquals":{"aws:ResourceTag/team":"${aws:PrincipalTag/team, 'shared'}"}}"#),
+        "ec2:StopInstances",
+        "*",
+        &[("aws:ResourceTag/team", "shared")],
+        Allowed,
+    ));
+    // --- Dates compared as instants (DATES) -------------------------------------------------
+    c.push(case(
+        "a date without a time equals midnight UTC",
+        DATES,
+        deny_if(r#"{"DateEquals":{"aws:CurrentTime":"2026-01-01"}}"#),
+        "s3:GetObject",
+        "*",
+        &[("aws:CurrentTime", "2026-01-01T00:00:00Z")],
+        ExplicitDeny,
+    ));
+    c.push(case(
+        "epoch seconds compare with ISO 8601",
+        DATES,
+        deny_if(r#"{"DateGreaterThan":{"aws:CurrentTime":"2026-06-01T00:00:00Z"}}"#),
+        "s3:GetObject",
+        "*",
+        &[("aws:CurrentTime", "1798761600")],
+        ExplicitDeny,
+    ));
+    c.push(case(
+        "an offset is an instant too",
+        DATES,
+        deny_if(r#"{"DateLessThan":{"aws:CurrentTime":"2026-01-01T01:00:00+02:00"}}"#),
+        "s3:GetObject",
+        "*",
+        &[("aws:CurrentTime", "2025-12-31T23:30:00Z")],
+        Allowed,
     ));
     c
 }

@@ -284,3 +284,19 @@ fn ten_scps_per_target_and_scps_over_5120_characters_are_valid() {
     let big = &desired.policies.iter().find(|p| p.name == "Scp1").unwrap().content;
     assert!((6_000..10_240).contains(&big.len()), "{} characters", big.len());
 }
+
+/// What IAM Access Analyzer points out in an SCP is a warning of `validate`: a multivalued key
+/// (`aws:TagKeys`) under a plain operator, `*:*` in Action, a statement without Resource.
+#[test]
+fn scp_statements_aws_decides_no_way_are_warned_of() {
+    let text = format!(
+        "{HEAD}  Odd:\n    Type: OC::ORG::ServiceControlPolicy\n    Properties:\n      PolicyName: Odd\n      PolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Sid: Tags\n            Effect: Deny\n            Action: 'ec2:CreateTags'\n            Resource: '*'\n            Condition:\n              StringEquals:\n                aws:TagKeys: [secret]\n          - Sid: Every\n            Effect: Deny\n            Action: '*:*'\n"
+    );
+    let loaded = load(&text);
+    assert_eq!(errors(&loaded), Vec::<String>::new());
+    let warnings: Vec<String> =
+        loaded.diagnostics.0.iter().filter(|d| d.code == "policy-advice").map(|d| d.message.clone()).collect();
+    assert_eq!(warnings.len(), 3, "{warnings:#?}");
+    assert!(warnings[0].contains("aws:TagKeys holds several values"), "{warnings:#?}");
+    assert!(warnings.iter().any(|w| w.contains("`*:*`")) && warnings.iter().any(|w| w.contains("no Resource")));
+}
