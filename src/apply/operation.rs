@@ -384,7 +384,7 @@ async fn create_account(
     let started = Instant::now();
     let mut unfinished = None;
     loop {
-        tokio::time::sleep(wait.poll.next(ACCOUNT_CREATION, started.elapsed())).await;
+        tokio::time::sleep(wait.poll.next(ACCOUNT_CREATION, started.elapsed(), unfinished.is_some())).await;
         let asked = started.elapsed();
         match retry.run(|| provider.create_account_status(&request_id)).await? {
             CreateAccountStatus::Succeeded { account_id } => {

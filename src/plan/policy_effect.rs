@@ -80,6 +80,10 @@ pub fn compute(
             after: after.levels,
         });
     }
+    // Accounts the plan creates have no "before": with no account already there, nothing to say.
+    if subjects.is_empty() {
+        return None;
+    }
     Some(PolicyEffect { groups: effect::effect(&subjects), lockouts })
 }
 

@@ -147,7 +147,7 @@ impl AwsProvider {
         let started = Instant::now();
         let mut unfinished = None;
         loop {
-            tokio::time::sleep(self.stack_polls.next(&kind, started.elapsed())).await;
+            tokio::time::sleep(self.stack_polls.next(&kind, started.elapsed(), unfinished.is_some())).await;
             let asked = started.elapsed();
             let state = self.describe(cfn, account_id, region, name).await?;
             match &state {
