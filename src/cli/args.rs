@@ -69,7 +69,8 @@ pub enum Command {
 pub struct ExplainArgs {
     /// The account: its id, its name, or its logical id in the file.
     pub account: String,
-    /// The action, as IAM names it: `ec2:RunInstances`.
+    /// The action, as IAM names it: `ec2:RunInstances`; wildcards (`s3:*`, `*`) ask about
+    /// every action of IAM's catalog they match.
     pub action: String,
     /// The region asked for (`aws:RequestedRegion`).
     #[arg(long)]
@@ -90,6 +91,9 @@ pub struct ExplainArgs {
     /// Evaluate the file alone, reading no organization: what will be allowed once it is applied.
     #[arg(long, requires = "file")]
     pub offline: bool,
+    /// Compare the live organization with the file: the actions whose decision the file changes.
+    #[arg(long, requires = "file", conflicts_with = "offline")]
+    pub diff: bool,
     /// Print the decision as JSON.
     #[arg(long)]
     pub json: bool,

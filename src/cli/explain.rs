@@ -33,6 +33,9 @@ pub(super) async fn run(a: ExplainArgs) -> CliResult {
     let scp_lines = |by_name: bool| -> hierarchy::Locations {
         input.as_ref().map(|i| hierarchy::file_locations(&i.org, &i.desired, by_name)).unwrap_or_default()
     };
+    if a.action.contains(['*', '?']) || a.diff {
+        return many(&a, input.as_ref(), context, &scp_lines).await;
+    }
     let placed = match (&input, a.offline) {
         (Some(input), true) => hierarchy::planned(&input.desired, &a.account, &scp_lines(false)),
         _ => {
@@ -70,6 +73,113 @@ pub(super) async fn run(a: ExplainArgs) -> CliResult {
         outln!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
     } else {
         out!("{}", render(&a, &placed.label, &explanation));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `explain` over several actions (a wildcard) or two states (`--diff`): the actions grouped by
+/// decision and deciding statement, or, with `--diff`, those the file decides otherwise.
+async fn many(
+    a: &ExplainArgs,
+    input: Option<&super::Input>,
+    mut context: policy::condition::Context,
+    lines: &dyn Fn(bool) -> hierarchy::Locations,
+) -> CliResult {
+    let catalog = policy::effect::catalog();
+    let actions: Vec<&str> = if a.action.contains(['*', '?']) {
+        catalog.iter().copied().filter(|c| policy::matching::wildcard(&a.action, c, true)).collect()
+    } else {
+        vec![a.action.as_str()]
+    };
+    if actions.is_empty() {
+        return Err(CliError::new(format!("no IAM action matches {}", a.action))
+            .help("write the action as IAM names it: service:Action, with * and ? as wildcards"));
+    }
+    let live = if a.offline {
+        None
+    } else {
+        let provider = super::open_provider(&a.target, input.map(|i| &i.desired), None, None).await?;
+        let state = provider.read().await?;
+        context.entry("aws:principalorgid".into()).or_insert_with(|| vec![state.organization_id.clone()]);
+        Some(hierarchy::live(&state, &a.account, &lines(true)).map_err(CliError::new)?)
+    };
+    let file = match input {
+        Some(i) if a.offline || a.diff => {
+            Some(hierarchy::planned(&i.desired, &a.account, &lines(false)).map_err(CliError::new)?)
+        }
+        _ => None,
+    };
+    let (first, second) = match (live, file) {
+        (Some(l), Some(f)) if a.diff => (l, Some(f)),
+        (Some(l), _) => (l, None),
+        (None, Some(f)) => (f, None),
+        (None, None) => return Err(CliError::new("nothing to evaluate: give --file with --offline or --diff")),
+    };
+    if let Some(id) = &first.account_id {
+        context.entry("aws:principalaccount".into()).or_insert_with(|| vec![id.clone()]);
+    }
+    let exempt = first.is_management.then_some("SCPs and RCPs do not apply to the management account");
+    let decide = |placed: &hierarchy::Placed, action: &str| {
+        let request =
+            policy::Request { action: action.to_string(), resource: a.resource.clone(), context: context.clone() };
+        policy::evaluate_all(&placed.levels, &placed.rcp_levels, &request, exempt)
+    };
+    let because = |e: &Explanation| match (&e.no_allow_at, e.deciding.iter().find(|d| d.effect == "Deny")) {
+        (Some(level), _) => format!("no {} at {level} allows it", e.decided_by),
+        (None, Some(d)) => format!("statement {} of {} {}", d.statement, d.policy_type, d.policy),
+        (None, None) => e.exempt.clone().unwrap_or_else(|| "allowed at every level".into()),
+    };
+    let mut groups: std::collections::BTreeMap<(String, String), Vec<&str>> = Default::default();
+    for action in &actions {
+        let now = decide(&first, action);
+        let key = match &second {
+            Some(after) => {
+                let then = decide(after, action);
+                if then.is_allowed() == now.is_allowed() {
+                    continue;
+                }
+                let word = |e: &Explanation| if e.is_allowed() { "ALLOWED" } else { "DENIED" };
+                (format!("{} → {}", word(&now), word(&then)), because(if then.is_allowed() { &now } else { &then }))
+            }
+            None => ((if now.is_allowed() { "ALLOWED" } else { "DENIED" }).to_string(), because(&now)),
+        };
+        groups.entry(key).or_default().push(action);
+    }
+    if a.json {
+        let list: Vec<serde_json::Value> = groups
+            .iter()
+            .map(|((decision, why), actions)| serde_json::json!({"decision": decision, "because": why, "actions": actions}))
+            .collect();
+        let value =
+            serde_json::json!({"account": first.label, "pattern": a.action, "matched": actions.len(), "groups": list});
+        outln!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let scope = if a.diff {
+        "the live organization → the file"
+    } else if a.offline {
+        "the file, once applied"
+    } else {
+        "the organization"
+    };
+    outln!(
+        "{} {} action(s) by {} ({scope}):",
+        crate::escape::for_terminal(&a.action),
+        actions.len(),
+        crate::escape::for_terminal(&first.label)
+    );
+    if groups.is_empty() {
+        outln!("  the file decides every one of them as the organization does");
+    }
+    for ((decision, why), list) in &groups {
+        let shown: Vec<&str> = list.iter().take(8).copied().collect();
+        let more = if list.len() > 8 { format!(" and {} more", list.len() - 8) } else { String::new() };
+        outln!(
+            "  {decision} {} action(s), by {}: {}{more}",
+            list.len(),
+            crate::escape::for_terminal(why),
+            shown.join(", ")
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -943,3 +943,53 @@ fn a_plan_that_locks_orgctl_out_is_refused_and_a_reformatted_scp_has_no_effect()
     let allowed = ws.run(&["plan", org, "--sandbox", sandbox, "--allow-lockout"]);
     assert_eq!(allowed.code, Some(0), "{}", allowed.stderr);
 }
+
+/// `explain` takes wildcards (every action of IAM's catalog they match) and `--diff` (the live
+/// organization against the file: the actions the file decides otherwise).
+#[test]
+fn explain_takes_wildcards_and_compares_the_organization_with_the_file() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let sandbox = ws.sandbox.to_str().unwrap();
+    let org = ws.org.to_str().unwrap();
+    let s3 = ws.run(&["explain", "Production", "s3:*", "--region", "ap-south-1", "--sandbox", sandbox, "--json"]);
+    assert_eq!(s3.code, Some(0), "{}", s3.stderr);
+    let v: serde_json::Value = serde_json::from_str(&s3.stdout).unwrap();
+    assert!(v["matched"].as_u64().unwrap() > 100);
+    let denied = v["groups"].as_array().unwrap().iter().find(|g| g["decision"] == "DENIED").unwrap();
+    assert!(denied["because"].as_str().unwrap().contains("DenyAllOutsideApprovedRegions"));
+    assert!(denied["actions"].as_array().unwrap().iter().any(|a| a == "s3:PutObject"));
+    let diff = ws.run(&[
+        "explain",
+        "Production",
+        "ec2:*",
+        "--region",
+        "eu-central-1",
+        "--sandbox",
+        sandbox,
+        "--file",
+        org,
+        "--diff",
+        "-p",
+        "AllowedRegions=eu-west-1,us-east-1",
+        "--json",
+    ]);
+    assert_eq!(diff.code, Some(0), "{}", diff.stderr);
+    let v: serde_json::Value = serde_json::from_str(&diff.stdout).unwrap();
+    let groups = v["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{groups:#?}");
+    assert_eq!(groups[0]["decision"], "ALLOWED → DENIED");
+    let same = ws.run(&[
+        "explain",
+        "Production",
+        "ec2:*",
+        "--region",
+        "eu-central-1",
+        "--sandbox",
+        sandbox,
+        "--file",
+        org,
+        "--diff",
+    ]);
+    assert!(same.stdout.contains("decides every one of them as the organization does"), "{}", same.stdout);
+}
