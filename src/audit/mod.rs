@@ -124,6 +124,41 @@ pub fn audit(input: &AuditInput, thresholds: &Thresholds) -> Report {
         governance: input.governance.clone(),
         drift,
         findings,
+        effective_access: effective_access(input.state),
         locations: input.file.as_ref().map(|f| f.locations.clone()).unwrap_or_default(),
     }
+}
+
+/// The effective-access view: for the root and each OU, what an account there may do where
+/// (computed once per distinct set of policies on the path). Empty when SCPs are not enabled.
+fn effective_access(state: &crate::model::OrgState) -> Vec<model::OuAccess> {
+    if !state.root.scp_enabled {
+        return Vec::new();
+    }
+    let mut parents: Vec<(String, &str)> = vec![("Root".to_string(), state.root.id.as_str())];
+    parents.extend(state.ous.values().map(|ou| (state.path_of(&ou.id), ou.id.as_str())));
+    parents.sort();
+    // One evaluation per distinct set of policies on the path.
+    let paths: Vec<Vec<crate::policy::evaluate::Level>> =
+        parents.iter().map(|(_, id)| crate::policy::hierarchy::live_under(state, id)).collect();
+    let key = |levels: &[crate::policy::evaluate::Level]| -> Vec<Vec<String>> {
+        levels.iter().map(|l| l.policies.iter().map(|p| p.id.clone()).collect()).collect()
+    };
+    let mut distinct: Vec<Vec<crate::policy::evaluate::Level>> = Vec::new();
+    let mut index: std::collections::HashMap<Vec<Vec<String>>, usize> = Default::default();
+    let slots: Vec<usize> = paths
+        .iter()
+        .map(|levels| {
+            *index.entry(key(levels)).or_insert_with(|| {
+                distinct.push(levels.clone());
+                distinct.len() - 1
+            })
+        })
+        .collect();
+    let access = crate::policy::effect::access(&distinct, "000000000000");
+    parents
+        .into_iter()
+        .zip(slots)
+        .map(|((path, _), slot)| model::OuAccess { path, access: access[slot].clone() })
+        .collect()
 }

@@ -168,6 +168,14 @@ pub struct Summary {
     pub drift: usize,
 }
 
+/// What the SCPs on the path to an OU (or the root) let an account there do.
+#[derive(Debug, Clone, Serialize)]
+pub struct OuAccess {
+    /// `Root`, `Root/Workloads/Prod`.
+    pub path: String,
+    pub access: Vec<crate::policy::effect::AccessRow>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub schema: &'static str,
@@ -184,6 +192,8 @@ pub struct Report {
     /// `None` when no file was given.
     pub drift: Option<Vec<DriftItem>>,
     pub findings: Vec<Finding>,
+    /// What the SCPs let an account directly under the root and under each OU do, by region.
+    pub effective_access: Vec<OuAccess>,
     /// Where each resource the file manages is declared (AWS id → file and line), for SARIF.
     #[serde(skip)]
     pub locations: std::collections::BTreeMap<String, (String, usize)>,

@@ -204,7 +204,7 @@ fn summary(class: &[&str], catalog: &[&str]) -> Vec<String> {
             _ => vec![format!("every action but {}", left_out.join(", "))],
         };
     }
-    in_class
+    let mut items: Vec<String> = in_class
         .iter()
         .flat_map(|(service, actions)| {
             if actions.len() == by_service.get(service).copied().unwrap_or(0) {
@@ -215,7 +215,13 @@ fn summary(class: &[&str], catalog: &[&str]) -> Vec<String> {
                 actions.iter().map(|a| a.to_string()).collect()
             }
         })
-        .collect()
+        .collect();
+    if items.len() > 8 {
+        let more = items.len() - 8;
+        items.truncate(8);
+        items.push(format!("and {more} more"));
+    }
+    items
 }
 
 fn decider_text(d: &Decider) -> String {
@@ -323,6 +329,67 @@ pub fn effect(subjects: &[Subject]) -> Vec<GroupEffect> {
     out
 }
 
+/// Actions and the regions the policies let an account use them in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessRow {
+    /// The actions, summarised as in [`Flip::actions`].
+    pub actions: Vec<String>,
+    pub action_count: usize,
+    /// `every region`, `no region`, or the regions.
+    pub regions: Vec<String>,
+}
+
+/// What the SCPs on each path of levels let an ordinary role of an account there do: the
+/// catalog's actions by the regions they are allowed in (actions allowed alike read as one row).
+/// Statements the effect cannot decide (other condition keys, resources) are left out, as in
+/// [`effect`].
+pub fn access(paths: &[Vec<Level>], account_id: &str) -> Vec<Vec<AccessRow>> {
+    let catalog = catalog();
+    let mut ignored = BTreeSet::new();
+    let paths: Vec<Vec<Level>> = paths.iter().map(|levels| decidable(levels, &mut ignored)).collect();
+    // One partition of the catalog for every path, by the patterns of all their statements.
+    let statements: Vec<&Statement> =
+        paths.iter().flatten().flat_map(|l| &l.policies).flat_map(|p| &p.statements).collect();
+    let classes = action_classes(&statements, catalog);
+    let principal = principal(account_id);
+    paths.iter().map(|levels| access_on(levels, &classes, &principal, catalog)).collect()
+}
+
+fn access_on(levels: &[Level], classes: &[Vec<&str>], principal: &str, catalog: &[&str]) -> Vec<AccessRow> {
+    let mut rows: BTreeMap<Vec<&str>, Vec<&str>> = BTreeMap::new();
+    for class in classes {
+        let Some(action) = class.first() else { continue };
+        let allowed: Vec<&str> = COMMERCIAL_REGIONS
+            .iter()
+            .copied()
+            .filter(|region| {
+                let context: Context = [
+                    ("aws:requestedregion".to_string(), vec![region.to_string()]),
+                    ("aws:principalarn".to_string(), vec![principal.to_string()]),
+                ]
+                .into();
+                evaluate(levels, &Request { action: action.to_string(), resource: "*".into(), context }, None)
+                    .is_allowed()
+            })
+            .collect();
+        rows.entry(allowed).or_default().extend(class.iter().copied());
+    }
+    let mut out: Vec<AccessRow> = rows
+        .into_iter()
+        .map(|(regions, actions)| AccessRow {
+            action_count: actions.len(),
+            actions: summary(&actions, catalog),
+            regions: match regions.len() {
+                0 => vec!["no region".to_string()],
+                n if n == COMMERCIAL_REGIONS.len() => vec!["every region".to_string()],
+                _ => regions.iter().map(|r| r.to_string()).collect(),
+            },
+        })
+        .collect();
+    out.sort_by(|a, b| b.action_count.cmp(&a.action_count));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -382,6 +449,15 @@ mod tests {
             after: vec![level("Root", &[("FullAWSAccess", FULL), ("Regions", split)])],
         };
         assert_eq!(effect(&[subject]), Vec::new());
+    }
+
+    #[test]
+    fn access_reads_as_the_regions_each_class_of_actions_is_allowed_in() {
+        let deny = region_deny(r#"["eu-west-1","us-east-1"]"#);
+        let rows =
+            access(&[vec![level("Root", &[("FullAWSAccess", FULL), ("Regions", &deny)])]], "222222222222").remove(0);
+        assert_eq!(rows[0].regions, ["eu-west-1", "us-east-1"], "{rows:#?}");
+        assert!(rows.iter().any(|r| r.regions == ["every region"] && r.actions.iter().any(|a| a == "iam:*")));
     }
 
     #[test]

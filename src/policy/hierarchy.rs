@@ -95,6 +95,34 @@ pub fn live(state: &OrgState, who: &str, locations: &Locations) -> Result<Placed
     })
 }
 
+/// The SCP levels of an account placed directly under `parent` (the root or an OU) in the live
+/// organization, the account's own level holding FullAWSAccess alone: what that OU allows.
+pub fn live_under(state: &OrgState, parent: &str) -> Vec<Level> {
+    let level = |target: &str, label: String| -> Level {
+        let mut policies: Vec<Attached> = state
+            .policies_of_type_on(PolicyType::ServiceControl, target)
+            .into_iter()
+            .map(|p| attached(&p.name, &p.id, &p.content, None))
+            .collect();
+        policies.sort_by(|a, b| a.name.cmp(&b.name));
+        Level { label, policies }
+    };
+    let mut chain = Vec::new();
+    let mut current = parent;
+    while let Some(ou) = state.ous.get(current) {
+        chain.push(ou.id.as_str());
+        current = &ou.parent_id;
+        if chain.len() > state.ous.len() {
+            break;
+        }
+    }
+    let mut levels = vec![level(&state.root.id, "Root".to_string())];
+    levels.extend(chain.iter().rev().map(|ou| level(ou, format!("OU {}", state.path_of(ou)))));
+    let full = PolicyType::ServiceControl.aws_managed_default().map(|d| attached(d.name, d.id, d.content, None));
+    levels.push(Level { label: "an account there".into(), policies: full.into_iter().collect() });
+    levels
+}
+
 /// The account `who` (logical id or AccountName) as the file will have it.
 pub fn planned(desired: &DesiredOrg, who: &str, locations: &Locations) -> Result<Placed, String> {
     let account = desired

@@ -3,16 +3,27 @@
 
 /// Whether `text` matches `pattern` with `*` and `?`.
 pub fn wildcard(pattern: &str, text: &str, ignore_case: bool) -> bool {
+    // Actions and most values are ASCII: matched byte by byte, without allocating (the policy
+    // effect matches every action of the catalog against every pattern).
+    if pattern.is_ascii() && text.is_ascii() {
+        let same = |a: u8, b: u8| if ignore_case { a.eq_ignore_ascii_case(&b) } else { a == b };
+        return glob(pattern.as_bytes(), text.as_bytes(), |p, t| p == b'?' || same(p, t), b'*');
+    }
     let fold = |s: &str| if ignore_case { s.to_lowercase() } else { s.to_string() };
     let (p, t): (Vec<char>, Vec<char>) = (fold(pattern).chars().collect(), fold(text).chars().collect());
-    // Iterative glob matching with one backtrack point (linear in practice, no recursion).
+    glob(&p, &t, |p, t| p == '?' || p == t, '*')
+}
+
+/// Glob matching of `t` by `p` with one backtrack point (linear in practice, no recursion):
+/// `matches` says whether a pattern item takes a text item; `star` is the run wildcard.
+fn glob<T: Copy + PartialEq>(p: &[T], t: &[T], matches: impl Fn(T, T) -> bool, star_item: T) -> bool {
     let (mut pi, mut ti) = (0, 0);
     let (mut star, mut mark) = (None, 0);
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+        if pi < p.len() && p[pi] != star_item && matches(p[pi], t[ti]) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == star_item {
             star = Some(pi);
             mark = ti;
             pi += 1;
@@ -24,7 +35,7 @@ pub fn wildcard(pattern: &str, text: &str, ignore_case: bool) -> bool {
             return false;
         }
     }
-    while pi < p.len() && p[pi] == '*' {
+    while pi < p.len() && p[pi] == star_item {
         pi += 1;
     }
     pi == p.len()

@@ -216,6 +216,9 @@ pub fn render(r: &Report) -> String {
     let _ = write!(h, "<a href=\"#accounts-section\">Accounts ({})</a>", inv.accounts.len());
     let _ = write!(h, "<a href=\"#policies-section\">SCPs ({})</a>", inv.policies.len());
     h.push_str("<a href=\"#delegation-section\">Delegation</a>");
+    if !r.effective_access.is_empty() {
+        h.push_str("<a href=\"#access-section\">Effective access</a>");
+    }
     if !inv.stacks.is_empty() {
         let _ = write!(h, "<a href=\"#stacks-section\">Stacks ({})</a>", inv.stacks.len());
     }
@@ -336,6 +339,22 @@ pub fn render(r: &Report) -> String {
         );
     }
     h.push_str("</ul></section>");
+    if !r.effective_access.is_empty() {
+        h.push_str("<section id=\"access-section\"><h2>Effective access</h2><p>What the SCPs let a role of an account directly in each OU do, by region.</p><div class=\"wrap\"><table class=\"sortable\" id=\"access\"><thead><tr><th>OU</th><th>Actions</th><th>Count</th><th>Regions</th></tr></thead><tbody>");
+        for ou in &r.effective_access {
+            for row in &ou.access {
+                let _ = write!(
+                    h,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    esc(&ou.path),
+                    esc(&row.actions.join(", ")),
+                    row.action_count,
+                    esc(&row.regions.join(", "))
+                );
+            }
+        }
+        h.push_str("</tbody></table></div></section>");
+    }
     if !inv.stacks.is_empty() {
         h.push_str("<section id=\"stacks-section\"><h2>Stacks</h2><input class=\"filter\" data-table=\"stacks\" placeholder=\"Filter stacks\"><div class=\"wrap\"><table class=\"sortable\" id=\"stacks\"><thead><tr><th>Account</th><th>Region</th><th>Stack</th><th>Task</th><th>Status</th></tr></thead><tbody>");
         for s in &inv.stacks {

@@ -124,6 +124,21 @@ pub fn render(r: &Report) -> String {
             cell(&d.service)
         );
     }
+    if !r.effective_access.is_empty() {
+        let _ = writeln!(out, "\n## Effective access\n\nWhat the SCPs let a role of an account directly in each OU do, by region (statements that depend on other condition keys or on resources not counted).\n\n| OU | actions | regions |\n|---|---|---|");
+        for ou in &r.effective_access {
+            for row in &ou.access {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} ({}) | {} |",
+                    cell(&ou.path),
+                    cell(&row.actions.join(", ")),
+                    row.action_count,
+                    cell(&row.regions.join(", "))
+                );
+            }
+        }
+    }
     if !inv.stacks.is_empty() {
         let _ = writeln!(out, "\n## Stacks\n\n| account | region | stack | task | status |\n|---|---|---|---|---|");
         for s in &inv.stacks {
