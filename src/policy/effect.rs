@@ -386,7 +386,7 @@ fn access_on(levels: &[Level], classes: &[Vec<&str>], principal: &str, catalog: 
             },
         })
         .collect();
-    out.sort_by(|a, b| b.action_count.cmp(&a.action_count));
+    out.sort_by_key(|row| std::cmp::Reverse(row.action_count));
     out
 }
 
