@@ -159,12 +159,21 @@ fn decidable(levels: &[Level], conditional: &mut BTreeSet<Conditional>) -> Vec<L
         .collect()
 }
 
-/// A fingerprint of the policies on a path: per level, each policy's id and statements.
-type PathKey = Vec<Vec<(String, String)>>;
+/// A fingerprint of the policies on a path: per level, each policy's id (on one side of the
+/// change an id names one document: AWS's policy id live, the logical id in the file).
+type PathKey = Vec<Vec<String>>;
 
 /// A fingerprint of the policies on a path: what decides, whatever the labels.
 fn path_key(levels: &[Level]) -> PathKey {
-    levels.iter().map(|l| l.policies.iter().map(|p| (p.id.clone(), format!("{:?}", p.statements))).collect()).collect()
+    levels.iter().map(|l| l.policies.iter().map(|p| p.id.clone()).collect()).collect()
+}
+
+/// Whether two paths hold the same statements level by level (then nothing changes).
+fn same_statements(a: &[Level], b: &[Level]) -> bool {
+    fn statements(l: &Level) -> Vec<&Vec<Statement>> {
+        l.policies.iter().map(|p| &p.statements).collect()
+    }
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| statements(x) == statements(y))
 }
 
 /// The classes of actions the statements of `levels` tell apart: actions no `Action` or
@@ -253,11 +262,11 @@ pub fn effect(subjects: &[Subject]) -> Vec<GroupEffect> {
     }
     let classes = action_classes(&all_statements, catalog);
     let mut out: Vec<GroupEffect> = Vec::new();
-    for ((before_key, after_key), members) in groups {
-        if before_key == after_key {
+    for members in groups.into_values() {
+        let first = members[0];
+        if same_statements(&first.before, &first.after) {
             continue;
         }
-        let first = members[0];
         let mut conditional = BTreeSet::new();
         let before = decidable(&first.before, &mut conditional);
         let mut after_conditional = BTreeSet::new();

@@ -53,8 +53,9 @@ fn attached(name: &str, id: &str, content: &str, location: Option<(String, usize
 pub fn live(state: &OrgState, who: &str, locations: &Locations) -> Result<Placed, String> {
     let account = state
         .accounts
-        .values()
-        .find(|a| a.id == who)
+        .get(who)
+        .filter(|a| a.id == who)
+        .or_else(|| state.accounts.values().find(|a| a.id == who))
         .or_else(|| state.accounts.values().find(|a| a.name.eq_ignore_ascii_case(who)))
         .or_else(|| state.accounts.values().find(|a| OrgState::owner_of(&a.tags) == Some(who)))
         .ok_or_else(|| format!("no account {who} in the organization (give its id, name or logical id)"))?;
