@@ -34,7 +34,12 @@ pub struct Lockout {
 
 /// Whether `plan` changes what SCPs allow anywhere: a document, an attachment, an account moved.
 fn touches_scps(plan: &Plan, state: &OrgState) -> bool {
-    let is_scp = |id: &str| state.policies.get(id).is_none_or(|p| p.policy_type == PolicyType::ServiceControl);
+    let is_scp = |id: &str| {
+        state
+            .policies
+            .get(id)
+            .is_none_or(|p| matches!(p.policy_type, PolicyType::ServiceControl | PolicyType::ResourceControl))
+    };
     plan.changes.iter().any(|c| match &c.operation {
         Operation::UpdatePolicy { policy_id, .. } => is_scp(policy_id),
         Operation::AttachPolicy { .. } | Operation::DetachPolicy { .. } | Operation::MoveAccount { .. } => true,
@@ -78,6 +83,8 @@ pub fn compute(
             account_id: live.id.clone(),
             before: before.levels,
             after: after.levels,
+            rcp_before: before.rcp_levels,
+            rcp_after: after.rcp_levels,
         });
     }
     // Accounts the plan creates have no "before": with no account already there, nothing to say.

@@ -15,7 +15,7 @@
 
 use super::condition::Context;
 use super::document::Statement;
-use super::evaluate::{evaluate, Decider, Level, Request};
+use super::evaluate::{evaluate, evaluate_all, Decider, Level, Request};
 use super::matching::wildcard;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -76,6 +76,10 @@ pub struct Subject {
     pub account_id: String,
     pub before: Vec<Level>,
     pub after: Vec<Level>,
+    /// RCP levels before and after (empty where RCPs are not used): a request is allowed only
+    /// if both the SCPs and the RCPs allow it, for the services RCPs cover.
+    pub rcp_before: Vec<Level>,
+    pub rcp_after: Vec<Level>,
 }
 
 /// Which way a decision goes.
@@ -248,13 +252,15 @@ pub fn effect(subjects: &[Subject]) -> Vec<GroupEffect> {
     // Accounts with the same policies before and after share one evaluation.
     let mut groups: BTreeMap<(PathKey, PathKey), Vec<&Subject>> = BTreeMap::new();
     for s in subjects {
-        groups.entry((path_key(&s.before), path_key(&s.after))).or_default().push(s);
+        let key = |scps: &[Level], rcps: &[Level]| [path_key(scps), path_key(rcps)].concat();
+        groups.entry((key(&s.before, &s.rcp_before), key(&s.after, &s.rcp_after))).or_default().push(s);
     }
     // One partition of the catalog for every group: by the patterns of all the statements.
     let mut all_statements: Vec<&Statement> = Vec::new();
     let mut seen = BTreeSet::new();
     for s in subjects {
-        for statement in s.before.iter().chain(&s.after).flat_map(|l| &l.policies).flat_map(|p| &p.statements) {
+        let levels = s.before.iter().chain(&s.after).chain(&s.rcp_before).chain(&s.rcp_after);
+        for statement in levels.flat_map(|l| &l.policies).flat_map(|p| &p.statements) {
             if seen.insert(format!("{:?}", statement.actions)) {
                 all_statements.push(statement);
             }
@@ -264,13 +270,15 @@ pub fn effect(subjects: &[Subject]) -> Vec<GroupEffect> {
     let mut out: Vec<GroupEffect> = Vec::new();
     for members in groups.into_values() {
         let first = members[0];
-        if same_statements(&first.before, &first.after) {
+        if same_statements(&first.before, &first.after) && same_statements(&first.rcp_before, &first.rcp_after) {
             continue;
         }
         let mut conditional = BTreeSet::new();
         let before = decidable(&first.before, &mut conditional);
         let mut after_conditional = BTreeSet::new();
         let after = decidable(&first.after, &mut after_conditional);
+        let rcp_before = decidable(&first.rcp_before, &mut conditional);
+        let rcp_after = decidable(&first.rcp_after, &mut after_conditional);
         // Only conditional statements that the change adds, removes or edits concern it.
         let changed_conditional: Vec<Conditional> =
             conditional.symmetric_difference(&after_conditional).cloned().collect();
@@ -285,15 +293,15 @@ pub fn effect(subjects: &[Subject]) -> Vec<GroupEffect> {
                 ]
                 .into();
                 let request = Request { action: action.to_string(), resource: "*".into(), context };
-                let was = evaluate(&before, &request, None);
-                let now = evaluate(&after, &request, None);
+                let was = evaluate_all(&before, &rcp_before, &request, None);
+                let now = evaluate_all(&after, &rcp_after, &request, None);
                 if was.is_allowed() == now.is_allowed() {
                     continue;
                 }
                 let direction = if now.is_allowed() { Direction::NewlyAllowed } else { Direction::NewlyDenied };
                 let decided_by = match (&now.no_allow_at, now.deciding.first()) {
                     (Some(level), _) => format!("no SCP at {level} allows it"),
-                    (None, Some(d)) => decider_text(d),
+                    (None, Some(d)) => decider_text(now.deciding.iter().find(|d| d.effect == "Deny").unwrap_or(d)),
                     (None, None) => "the policies as they are".to_string(),
                 };
                 flips.entry((direction, index, decided_by)).or_default().insert(region);
@@ -436,6 +444,8 @@ mod tests {
             account_id: "222222222222".into(),
             before: vec![level("Root", &[("FullAWSAccess", FULL), ("Regions", &before)])],
             after: vec![level("Root", &[("FullAWSAccess", FULL), ("Regions", &after)])],
+            rcp_before: Vec::new(),
+            rcp_after: Vec::new(),
         };
         let effect = effect(&[subject]);
         assert_eq!(effect.len(), 1);
@@ -456,8 +466,32 @@ mod tests {
             account_id: "222222222222".into(),
             before: vec![level("Root", &[("FullAWSAccess", FULL), ("Regions", &compact)])],
             after: vec![level("Root", &[("FullAWSAccess", FULL), ("Regions", split)])],
+            rcp_before: Vec::new(),
+            rcp_after: Vec::new(),
         };
         assert_eq!(effect(&[subject]), Vec::new());
+    }
+
+    #[test]
+    fn an_rcp_change_shows_what_it_denies_on_the_services_rcps_cover() {
+        const RCP_FULL: &str =
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#;
+        let deny_s3 = r#"{"Version":"2012-10-17","Statement":[{"Sid":"NoS3Outside","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"StringNotEquals":{"aws:RequestedRegion":"eu-west-1"}}}]}"#;
+        let scps = vec![level("Root", &[("FullAWSAccess", FULL)])];
+        let subject = Subject {
+            account: "Prod".into(),
+            account_id: "222222222222".into(),
+            before: scps.clone(),
+            after: scps,
+            rcp_before: vec![level("Root", &[("RCPFullAWSAccess", RCP_FULL)])],
+            rcp_after: vec![level("Root", &[("RCPFullAWSAccess", RCP_FULL), ("DenyS3", deny_s3)])],
+        };
+        let effect = effect(&[subject]);
+        assert_eq!(effect.len(), 1, "{effect:#?}");
+        let flip = &effect[0].flips[0];
+        assert_eq!((flip.direction, flip.actions.clone()), (Direction::NewlyDenied, vec!["s3:*".to_string()]));
+        assert!(!flip.regions.contains(&"eu-west-1".to_string()) && flip.regions.len() == COMMERCIAL_REGIONS.len() - 1);
+        assert!(flip.decided_by.contains("NoS3Outside") && flip.decided_by.contains("RCP"), "{}", flip.decided_by);
     }
 
     #[test]
