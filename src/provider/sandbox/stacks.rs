@@ -198,3 +198,38 @@ fn denies_updates(policy: Option<&str>) -> bool {
         s.get("Effect") == Some(&Value::from("Deny")) && has("Action", "Update:*") && has("Resource", "*")
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(template: &str) -> StackSpec {
+        StackSpec {
+            name: "s".into(),
+            template: template.into(),
+            parameters: BTreeMap::from([("Size".to_string(), "big".to_string())]),
+            tags: Default::default(),
+            termination_protection: false,
+            role_arn: None,
+            access_role: None,
+            via_role_arn: None,
+            stack_policy: None,
+            disable_rollback: false,
+            sensitive: Default::default(),
+        }
+    }
+
+    /// The sandbox refuses what CloudFormation refuses, with the same rules as the planner: a
+    /// reference naming nothing in the template, a value that does not fit its parameter.
+    #[test]
+    fn the_sandbox_refuses_the_templates_cloudformation_refuses() {
+        let dangling = r#"{"Parameters":{"Size":{"Type":"String"}},"Resources":{"Q":{"Type":"AWS::SQS::Queue","DependsOn":"Gone"}}}"#;
+        let refused = deploy("222222222222", "eu-west-1", &spec(dangling)).err().map(|e| e.message);
+        assert!(refused.is_some_and(|m| m.contains("DependsOn Gone")), "a DependsOn on nothing is refused");
+        let misfit = r#"{"Parameters":{"Size":{"Type":"Number"}},"Resources":{"Q":{"Type":"AWS::SQS::Queue"}}}"#;
+        let refused = deploy("222222222222", "eu-west-1", &spec(misfit)).err().map(|e| e.message);
+        assert!(refused.is_some_and(|m| m.contains("'big' is not a Number")), "a value of the wrong type is refused");
+        let fine = r#"{"Parameters":{"Size":{"Type":"String"}},"Resources":{"Q":{"Type":"AWS::SQS::Queue"}}}"#;
+        assert!(deploy("222222222222", "eu-west-1", &spec(fine)).is_ok());
+    }
+}
