@@ -85,6 +85,7 @@ pub fn compute(
             after: after.levels,
             rcp_before: before.rcp_levels,
             rcp_after: after.rcp_levels,
+            place: state.path_of(&live.parent_id),
         });
     }
     // Accounts the plan creates have no "before": with no account already there, nothing to say.

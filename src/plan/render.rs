@@ -51,7 +51,7 @@ pub fn render_plan(plan: &Plan) -> String {
 /// The Policy effect section: per group of accounts, what the SCP changes deny and allow.
 fn render_effect(out: &mut String, effect: &crate::plan::policy_effect::PolicyEffect) {
     use crate::policy::effect::Direction;
-    let _ = writeln!(out, "{}", style("Policy effect (SCPs, the live organization → the file):").bold());
+    let _ = writeln!(out, "{}", style("Policy effect (SCPs and RCPs, the live organization → the file):").bold());
     if effect.groups.is_empty() {
         let _ = writeln!(out, "  No account may do more or less than before: the SCP changes have no effect.");
     }
@@ -59,7 +59,13 @@ fn render_effect(out: &mut String, effect: &crate::plan::policy_effect::PolicyEf
         let shown: Vec<String> = group.accounts.iter().take(5).map(|a| for_terminal(a).into_owned()).collect();
         let more = group.accounts.len().saturating_sub(5);
         let more = if more > 0 { format!(" and {more} more") } else { String::new() };
-        let _ = writeln!(out, "  {} account(s): {}{more}", group.accounts.len(), shown.join(", "));
+        let _ = writeln!(
+            out,
+            "  {} account(s) under {}: {}{more}",
+            group.accounts.len(),
+            for_terminal(&group.under),
+            shown.join(", ")
+        );
         for flip in &group.flips {
             let (marker, what) = match flip.direction {
                 Direction::NewlyDenied => (colored(Action::Remove, "-"), "denied from now on"),

@@ -80,6 +80,8 @@ pub struct Subject {
     /// if both the SCPs and the RCPs allow it, for the services RCPs cover.
     pub rcp_before: Vec<Level>,
     pub rcp_after: Vec<Level>,
+    /// Where the account is now (`Root/Workloads/Prod`).
+    pub place: String,
 }
 
 /// Which way a decision goes.
@@ -115,11 +117,29 @@ pub struct Conditional {
 /// The effect for the accounts that share it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupEffect {
+    /// The deepest OU every account of the group is under (`Root/Workloads`).
+    #[serde(default)]
+    pub under: String,
     pub accounts: Vec<String>,
     pub account_ids: Vec<String>,
     pub flips: Vec<Flip>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditional: Vec<Conditional>,
+}
+
+/// The deepest OU path every one of `places` is under (`Root` at least).
+fn common_place(places: &[&str]) -> String {
+    let mut common: Vec<&str> = places.first().map(|p| p.split('/').collect()).unwrap_or_default();
+    for place in places.iter().skip(1) {
+        let parts: Vec<&str> = place.split('/').collect();
+        let shared = common.iter().zip(&parts).take_while(|(a, b)| a == b).count();
+        common.truncate(shared);
+    }
+    if common.is_empty() {
+        "Root".to_string()
+    } else {
+        common.join("/")
+    }
 }
 
 /// A principal in the account: an ordinary role, not one an SCP might exempt by name.
@@ -331,12 +351,15 @@ pub fn effect(subjects: &[Subject]) -> Vec<GroupEffect> {
             continue;
         }
         // Groups with the same effect read as one.
+        let places: Vec<&str> = members.iter().map(|m| m.place.as_str()).collect();
         if let Some(same) = out.iter_mut().find(|g| g.flips == flips && g.conditional == changed_conditional) {
             same.accounts.extend(members.iter().map(|m| m.account.clone()));
             same.account_ids.extend(members.iter().map(|m| m.account_id.clone()));
+            same.under = common_place(&[same.under.as_str()].into_iter().chain(places).collect::<Vec<_>>());
             continue;
         }
         out.push(GroupEffect {
+            under: common_place(&places),
             accounts: members.iter().map(|m| m.account.clone()).collect(),
             account_ids: members.iter().map(|m| m.account_id.clone()).collect(),
             flips,
@@ -446,6 +469,7 @@ mod tests {
             after: vec![level("Root", &[("FullAWSAccess", FULL), ("Regions", &after)])],
             rcp_before: Vec::new(),
             rcp_after: Vec::new(),
+            place: "Root/Workloads".into(),
         };
         let effect = effect(&[subject]);
         assert_eq!(effect.len(), 1);
@@ -468,6 +492,7 @@ mod tests {
             after: vec![level("Root", &[("FullAWSAccess", FULL), ("Regions", split)])],
             rcp_before: Vec::new(),
             rcp_after: Vec::new(),
+            place: "Root/Workloads".into(),
         };
         assert_eq!(effect(&[subject]), Vec::new());
     }
@@ -485,6 +510,7 @@ mod tests {
             after: scps,
             rcp_before: vec![level("Root", &[("RCPFullAWSAccess", RCP_FULL)])],
             rcp_after: vec![level("Root", &[("RCPFullAWSAccess", RCP_FULL), ("DenyS3", deny_s3)])],
+            place: "Root".into(),
         };
         let effect = effect(&[subject]);
         assert_eq!(effect.len(), 1, "{effect:#?}");

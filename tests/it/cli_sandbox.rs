@@ -897,6 +897,7 @@ fn the_plan_shows_what_a_policy_change_does() {
     assert_eq!(groups.len(), 1, "{groups:#?}");
     assert_eq!(groups[0]["accounts"].as_array().unwrap().len(), 1);
     assert!(groups[0]["accounts"][0].as_str().unwrap().starts_with("Production ("));
+    assert_eq!(groups[0]["under"], "Root/Workloads/Prod", "where the account is now");
     let flip = &groups[0]["flips"][0];
     assert_eq!(flip["direction"], "newly_allowed");
     assert_eq!(flip["actions"], serde_json::json!(["organizations:LeaveOrganization"]));
