@@ -259,6 +259,17 @@ fn call(name: &str, arg: Arg, scope: &mut dyn Scope) -> Result<Value, EvalError>
             let value = if items.len() == 2 && pretty { evaluate(items[0], scope)? } else { evaluate_arg(arg, scope)? };
             functions::json_string(&value, pretty).map(Value::from)
         }
+        // `Fn::Cmd: !Sub 'echo ${Name}'`: the template is code, each value quoted where it stands
+        // (a value must never run as shell code); `!Cmd text` is the author's code alone.
+        "Cmd" if !arg.tagged => {
+            let pieces = super::shell::shell_pieces(arg.node, scope, &Default::default())?;
+            let line = super::shell::quoted_line(&pieces, |t| t.as_known().map(str::to_string).ok_or(()))
+                .map_err(|_| EvalError::new("unknown-at-plan", "!Cmd needs a value known before apply"))?;
+            let (dir, confinement) = scope
+                .files()
+                .ok_or_else(|| EvalError::new("unsupported-intrinsic", "!Cmd is not available here"))?;
+            functions::command(dir, confinement, &line)
+        }
         "ReadFile" | "Cmd" | "MD5File" | "MD5Dir" => {
             let argument = evaluate_arg(arg, scope)?;
             let argument = argument.as_text().ok_or_else(|| {

@@ -6,6 +6,7 @@ mod cfn;
 mod error;
 mod eval;
 mod functions;
+pub mod shell;
 pub mod template_rules;
 mod text;
 mod value;

@@ -406,6 +406,31 @@ fn commands_run_only_when_allowed_and_never_in_validate() {
     assert!(ran.exists());
     assert!(allowed.stdout.contains("Parameters.who:  me"), "{}", allowed.stdout);
     assert!(allowed.stdout.contains("ran !Cmd `touch ran && echo me` in"), "{}", allowed.stdout);
+
+    // A value brought into a command (`Fn::Cmd: !Sub`) is quoted: it reaches the program as it is.
+    let hostile = "x'\"$(touch pwned)`touch pwned`; touch pwned";
+    std::fs::write(
+        &file,
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .replace("    who: !Cmd 'touch ran && echo me'\n", "    who:\n      Fn::Cmd: !Sub 'printf %s ${value}'\n")
+            .replace("Topics:\n", "Parameters:\n  value:\n    Type: String\nTopics:\n"),
+    )
+    .unwrap();
+    let parameter = format!("value={hostile}");
+    let quoted = ws.run(&[
+        "plan",
+        file.to_str().unwrap(),
+        "--sandbox",
+        ws.sandbox.to_str().unwrap(),
+        "--allow-commands",
+        "-p",
+        &parameter,
+        "--json",
+    ]);
+    assert_eq!(quoted.code, Some(0), "{}", quoted.stderr);
+    assert!(quoted.stdout.contains(&serde_json::to_string(hostile).unwrap()), "{}", quoted.stdout);
+    assert!(!file.parent().unwrap().join("pwned").exists(), "a value ran as code");
 }
 
 /// What a template may say for itself (`Organization:`, `DefaultOrganizationBinding*`) is
