@@ -124,10 +124,9 @@ async fn many(
             policy::Request { action: action.to_string(), resource: a.resource.clone(), context: context.clone() };
         policy::evaluate_all(&placed.levels, &placed.rcp_levels, &request, exempt)
     };
-    let because = |e: &Explanation| match (&e.no_allow_at, e.deciding.iter().find(|d| d.effect == "Deny")) {
-        (Some(level), _) => format!("no {} at {level} allows it", e.decided_by),
-        (None, Some(d)) => format!("statement {} of {} {}", d.statement, d.policy_type, d.policy),
-        (None, None) => e.exempt.clone().unwrap_or_else(|| "allowed at every level".into()),
+    let because = |e: &Explanation| match (e.is_allowed(), e.reason()) {
+        (false, Some(reason)) => reason,
+        _ => e.exempt.clone().unwrap_or_else(|| "allowed at every level".into()),
     };
     let mut groups: std::collections::BTreeMap<(String, String), Vec<&str>> = Default::default();
     for action in &actions {

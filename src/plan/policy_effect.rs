@@ -134,11 +134,7 @@ fn locked_out(
             if now.is_allowed() || !evaluate(before, &request, None).is_allowed() {
                 return None;
             }
-            let decided_by = match (&now.no_allow_at, now.deciding.first()) {
-                (Some(level), _) => format!("no SCP at {level} allows it"),
-                (None, Some(d)) => format!("statement {} of SCP {}", d.statement, d.policy),
-                (None, None) => "the policies".to_string(),
-            };
+            let decided_by = now.reason().unwrap_or_else(|| "the policies".to_string());
             Some(Lockout { account: label.to_string(), action, region, decided_by })
         })
         .collect()

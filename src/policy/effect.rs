@@ -15,7 +15,7 @@
 
 use super::condition::Context;
 use super::document::Statement;
-use super::evaluate::{evaluate, evaluate_all, Decider, Level, Request};
+use super::evaluate::{evaluate, evaluate_all, Level, Request};
 use super::matching::wildcard;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -147,6 +147,25 @@ fn principal(account_id: &str) -> String {
     format!("arn:aws:iam::{account_id}:role/orgctl-effect-probe")
 }
 
+/// The request the effect asks about: `action` on any resource, in `region`, by `principal`.
+fn probe(action: &str, region: &str, principal: &str) -> Request {
+    let context: Context = [
+        ("aws:requestedregion".to_string(), vec![region.to_string()]),
+        ("aws:principalarn".to_string(), vec![principal.to_string()]),
+    ]
+    .into();
+    Request { action: action.to_string(), resource: "*".into(), context }
+}
+
+/// Regions as the effect reads them: `every region`, `no region`, or the list.
+fn regions_read(regions: &[&str]) -> Vec<String> {
+    match regions.len() {
+        0 => vec!["no region".to_string()],
+        n if n == COMMERCIAL_REGIONS.len() => vec!["every region".to_string()],
+        _ => regions.iter().map(|r| r.to_string()).collect(),
+    }
+}
+
 /// Whether a statement's decision rests on what the effect evaluates, else what it needs.
 fn undecided(s: &Statement) -> Option<Vec<String>> {
     let mut keys: BTreeSet<String> =
@@ -203,10 +222,11 @@ fn same_statements(a: &[Level], b: &[Level]) -> bool {
 /// The classes of actions the statements of `levels` tell apart: actions no `Action` or
 /// `NotAction` pattern distinguishes share a class. Returns the classes, each a list of actions.
 fn action_classes<'a>(statements: &[&Statement], actions: &[&'a str]) -> Vec<Vec<&'a str>> {
+    // Each distinct pattern once: the same policy on many paths tells nothing more apart.
+    let patterns: BTreeSet<&str> = statements.iter().flat_map(|s| &s.actions.values).map(String::as_str).collect();
     let mut classes: HashMap<Vec<bool>, Vec<&'a str>> = HashMap::new();
     for action in actions {
-        let signature: Vec<bool> =
-            statements.iter().flat_map(|s| s.actions.values.iter().map(move |p| wildcard(p, action, true))).collect();
+        let signature: Vec<bool> = patterns.iter().map(|p| wildcard(p, action, true)).collect();
         classes.entry(signature).or_default().push(action);
     }
     let mut out: Vec<Vec<&str>> = classes.into_values().collect();
@@ -257,14 +277,6 @@ fn summary(class: &[&str], catalog: &[&str]) -> Vec<String> {
     items
 }
 
-fn decider_text(d: &Decider) -> String {
-    let place = match (&d.file, d.line) {
-        (Some(f), Some(l)) => format!(" ({f}:{l})"),
-        _ => String::new(),
-    };
-    format!("statement {} of {} {}{place}", d.statement, d.policy_type, d.policy)
-}
-
 /// The effect of the change on each group of accounts that shares one; groups without any
 /// change are left out.
 pub fn effect(subjects: &[Subject]) -> Vec<GroupEffect> {
@@ -276,16 +288,12 @@ pub fn effect(subjects: &[Subject]) -> Vec<GroupEffect> {
         groups.entry((key(&s.before, &s.rcp_before), key(&s.after, &s.rcp_after))).or_default().push(s);
     }
     // One partition of the catalog for every group: by the patterns of all the statements.
-    let mut all_statements: Vec<&Statement> = Vec::new();
-    let mut seen = BTreeSet::new();
-    for s in subjects {
-        let levels = s.before.iter().chain(&s.after).chain(&s.rcp_before).chain(&s.rcp_after);
-        for statement in levels.flat_map(|l| &l.policies).flat_map(|p| &p.statements) {
-            if seen.insert(format!("{:?}", statement.actions)) {
-                all_statements.push(statement);
-            }
-        }
-    }
+    let all_statements: Vec<&Statement> = subjects
+        .iter()
+        .flat_map(|s| s.before.iter().chain(&s.after).chain(&s.rcp_before).chain(&s.rcp_after))
+        .flat_map(|l| &l.policies)
+        .flat_map(|p| &p.statements)
+        .collect();
     let classes = action_classes(&all_statements, catalog);
     let mut out: Vec<GroupEffect> = Vec::new();
     for members in groups.into_values() {
@@ -307,23 +315,14 @@ pub fn effect(subjects: &[Subject]) -> Vec<GroupEffect> {
         for (index, class) in classes.iter().enumerate() {
             let Some(action) = class.first() else { continue };
             for region in COMMERCIAL_REGIONS {
-                let context: Context = [
-                    ("aws:requestedregion".to_string(), vec![region.to_string()]),
-                    ("aws:principalarn".to_string(), vec![principal.clone()]),
-                ]
-                .into();
-                let request = Request { action: action.to_string(), resource: "*".into(), context };
+                let request = probe(action, region, &principal);
                 let was = evaluate_all(&before, &rcp_before, &request, None);
                 let now = evaluate_all(&after, &rcp_after, &request, None);
                 if was.is_allowed() == now.is_allowed() {
                     continue;
                 }
                 let direction = if now.is_allowed() { Direction::NewlyAllowed } else { Direction::NewlyDenied };
-                let decided_by = match (&now.no_allow_at, now.deciding.first()) {
-                    (Some(level), _) => format!("no SCP at {level} allows it"),
-                    (None, Some(d)) => decider_text(now.deciding.iter().find(|d| d.effect == "Deny").unwrap_or(d)),
-                    (None, None) => "the policies as they are".to_string(),
-                };
+                let decided_by = now.reason().unwrap_or_else(|| "the policies as they are".to_string());
                 flips.entry((direction, index, decided_by)).or_default().insert(region);
             }
         }
@@ -339,11 +338,7 @@ pub fn effect(subjects: &[Subject]) -> Vec<GroupEffect> {
                 direction,
                 action_count: actions.len(),
                 actions: summary(&actions, catalog),
-                regions: if regions.len() == COMMERCIAL_REGIONS.len() {
-                    vec!["every region".to_string()]
-                } else {
-                    regions.iter().map(|r| r.to_string()).collect()
-                },
+                regions: regions_read(&regions),
                 decided_by,
             })
             .collect();
@@ -402,15 +397,7 @@ fn access_on(levels: &[Level], classes: &[Vec<&str>], principal: &str, catalog: 
         let allowed: Vec<&str> = COMMERCIAL_REGIONS
             .iter()
             .copied()
-            .filter(|region| {
-                let context: Context = [
-                    ("aws:requestedregion".to_string(), vec![region.to_string()]),
-                    ("aws:principalarn".to_string(), vec![principal.to_string()]),
-                ]
-                .into();
-                evaluate(levels, &Request { action: action.to_string(), resource: "*".into(), context }, None)
-                    .is_allowed()
-            })
+            .filter(|region| evaluate(levels, &probe(action, region, principal), None).is_allowed())
             .collect();
         rows.entry(allowed).or_default().extend(class.iter().copied());
     }
@@ -419,11 +406,7 @@ fn access_on(levels: &[Level], classes: &[Vec<&str>], principal: &str, catalog: 
         .map(|(regions, actions)| AccessRow {
             action_count: actions.len(),
             actions: summary(&actions, catalog),
-            regions: match regions.len() {
-                0 => vec!["no region".to_string()],
-                n if n == COMMERCIAL_REGIONS.len() => vec!["every region".to_string()],
-                _ => regions.iter().map(|r| r.to_string()).collect(),
-            },
+            regions: regions_read(&regions),
         })
         .collect();
     out.sort_by_key(|row| std::cmp::Reverse(row.action_count));

@@ -122,6 +122,27 @@ impl Explanation {
     pub fn is_allowed(&self) -> bool {
         matches!(self.decision, Decision::Allowed | Decision::NotRestricted)
     }
+
+    /// What decided, in a phrase: the level where nothing allows, the Deny statement that
+    /// matched, or else the first statement that allows; `None` when no statement decided.
+    pub fn reason(&self) -> Option<String> {
+        if let Some(level) = &self.no_allow_at {
+            return Some(format!("no {} at {level} allows it", self.decided_by));
+        }
+        let deny = self.deciding.iter().find(|d| d.effect == "Deny");
+        deny.or(self.deciding.first()).map(Decider::describe)
+    }
+}
+
+impl Decider {
+    /// `statement DenyOutside of SCP Regions (org.yml:12)`.
+    pub fn describe(&self) -> String {
+        let place = match (&self.file, self.line) {
+            (Some(f), Some(l)) => format!(" ({f}:{l})"),
+            _ => String::new(),
+        };
+        format!("statement {} of {} {}{place}", self.statement, self.policy_type, self.policy)
+    }
 }
 
 /// Actions no policy can deny: AWS answers them whatever the policies say.
