@@ -237,7 +237,7 @@ pub(super) async fn load_and_open(
     target: &TargetArgs,
 ) -> Result<(Input, Arc<dyn Provider>), CliError> {
     let mut options = load_options(args)?;
-    let single = lone_template(file, args.stack_name.as_deref(), &mut options)?;
+    let single = lone_template(file, args.stack_name.as_deref(), None, &mut options)?;
     let file = single.as_ref().map_or(file, |s| s.tasks.as_path());
     let mut fetched = None;
     if crate::tasks::is_task_file(file, &options) {
@@ -266,13 +266,15 @@ pub(super) async fn load_and_open(
 /// The task file an annotated template deployed on its own stands for (`--stack-name NAME`,
 /// org-formation's `update-stacks`); `None` for an org or task file. A template without
 /// `--stack-name` is refused: there is no stack name to deploy it as.
+/// `default_name` is the stack name a template gets without `--stack-name` (validate's).
 pub(super) fn lone_template(
     file: &Path,
     stack_name: Option<&str>,
+    default_name: Option<&str>,
     options: &mut LoadOptions,
 ) -> Result<Option<crate::tasks::single::SingleTemplate>, CliError> {
     let is_template = crate::tasks::single::is_annotated_template(file, options);
-    match (stack_name, is_template) {
+    match (stack_name.or(default_name.filter(|_| is_template)), is_template) {
         (None, false) => Ok(None),
         (None, true) => Err(CliError::new(format!(
             "{} is a template (Resources, its own bindings and organization), not an org or task file",

@@ -13,9 +13,7 @@ pub(super) fn run(a: ValidateArgs) -> CliResult {
     options.commands = crate::spec::commands::Commands::new(crate::spec::commands::CommandPolicy::Defer);
     // A lone template (org-formation's validate-stacks) is checked as the task that deploys it.
     let stem = a.file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "stack".into());
-    let is_template = crate::tasks::single::is_annotated_template(&a.file, &options);
-    let name = a.file_args.stack_name.clone().or(is_template.then_some(stem));
-    let single = super::lone_template(&a.file, name.as_deref(), &mut options)?;
+    let single = super::lone_template(&a.file, a.file_args.stack_name.as_deref(), Some(&stem), &mut options)?;
     let file = single.as_ref().map_or(a.file.as_path(), |s| s.tasks.as_path());
     // A task file brings its organization file along: both are checked.
     let (reports, summary) = if crate::tasks::is_task_file(file, &options) {

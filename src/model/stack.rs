@@ -53,7 +53,7 @@ impl StackState {
 
 /// What a stack should be. A plan holds it with [`Text`] values (an AccountId may be known only
 /// after apply); the provider gets it with every value known.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StackSpec<T = String> {
     pub name: String,
     /// The template as JSON text.

@@ -322,19 +322,7 @@ fn default_commands(task: &WorkloadTask, arguments: &ToolArguments, remove: bool
 /// The record stack a run leaves in its target (the apply adds the object a copy-to-s3 wrote).
 pub fn record_spec(task: &str, hash: &str) -> StackSpec<Text> {
     let tags = Tags::from([(STACK_TASK_TAG.to_string(), task.to_string()), (HASH_TAG.to_string(), hash.to_string())]);
-    StackSpec {
-        name: record_name(task),
-        template: Text::known(RECORD_TEMPLATE),
-        parameters: BTreeMap::new(),
-        tags,
-        termination_protection: false,
-        role_arn: None,
-        access_role: None,
-        via_role_arn: None,
-        stack_policy: None,
-        disable_rollback: false,
-        sensitive: Default::default(),
-    }
+    StackSpec { name: record_name(task), template: Text::known(RECORD_TEMPLATE), tags, ..Default::default() }
 }
 
 /// Whether a live stack is a workload record, and of which task.

@@ -204,19 +204,8 @@ mod tests {
     use super::*;
 
     fn spec(template: &str) -> StackSpec {
-        StackSpec {
-            name: "s".into(),
-            template: template.into(),
-            parameters: BTreeMap::from([("Size".to_string(), "big".to_string())]),
-            tags: Default::default(),
-            termination_protection: false,
-            role_arn: None,
-            access_role: None,
-            via_role_arn: None,
-            stack_policy: None,
-            disable_rollback: false,
-            sensitive: Default::default(),
-        }
+        let parameters = BTreeMap::from([("Size".to_string(), "big".to_string())]);
+        StackSpec { name: "s".into(), template: template.into(), parameters, ..Default::default() }
     }
 
     /// The sandbox refuses what CloudFormation refuses, with the same rules as the planner: a
