@@ -140,6 +140,9 @@ pub fn plan_stacks(
 
     let org_changes: Vec<usize> = plan.changes.iter().map(|c| c.id).collect();
     let creations = plan.account_creations();
+    // What the organization's changes create, before any stack is added to the plan.
+    let created: std::collections::HashSet<String> =
+        plan.created_logical_ids().into_iter().map(str::to_string).collect();
     let handle = |lid: &str| Handle::of(&account_ids, lid);
     let label = |lid: &str| desired.account_label(lid);
 
@@ -187,7 +190,7 @@ pub fn plan_stacks(
                 errors.push(d);
                 continue;
             }
-            if let Some(d) = never_known(&spec, &account_ids, plan, &subject, task_name) {
+            if let Some(d) = never_known(&spec, &account_ids, &created, &subject, task_name) {
                 errors.push(d);
                 continue;
             }
@@ -613,16 +616,15 @@ pub(super) fn note_absent_accounts<'a>(plan: &mut Plan, task: &str, accounts: im
 fn never_known(
     spec: &StackSpec<Text>,
     existing: &HashMap<String, String>,
-    plan: &Plan,
+    created: &std::collections::HashSet<String>,
     subject: &str,
     task_name: &str,
 ) -> Option<Diagnostic> {
-    let created = plan.created_logical_ids();
     let texts = std::iter::once(&spec.template).chain(spec.parameters.values()).chain(spec.role_arn.as_ref());
     let missing: BTreeSet<&str> = texts
         .flat_map(Text::unknowns)
         .filter_map(|u| match u {
-            Unknown::Id(lid) if !existing.contains_key(lid) && !created.contains(lid.as_str()) => Some(lid.as_str()),
+            Unknown::Id(lid) if !existing.contains_key(lid) && !created.contains(lid) => Some(lid.as_str()),
             _ => None,
         })
         .collect();
