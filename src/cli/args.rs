@@ -226,6 +226,11 @@ pub struct ScopeArgs {
     /// accounts it manages (assuming their access role, CloudFormation where tasks deploy).
     #[arg(long)]
     pub allow_lockout: bool,
+    /// Read IAM's organization access report for the accounts a policy change newly denies
+    /// something, and mark each denied service they used in the reporting period (one report
+    /// an account, built by IAM in seconds: off by default).
+    #[arg(long, env = "ORGCTL_ACCESS_REPORT", value_parser = clap::builder::BoolishValueParser::new())]
+    pub access_report: bool,
 }
 
 #[derive(Args, Debug)]

@@ -418,7 +418,7 @@ pub(super) async fn plan_loaded(
         .collect();
     let by_name = crate::policy::hierarchy::file_locations(&input.org, &input.desired, true);
     let by_id = crate::policy::hierarchy::file_locations(&input.org, &input.desired, false);
-    let effect =
+    let mut effect =
         crate::plan::policy_effect::compute(&planned.plan, &planned.state, &input.desired, &by_name, &by_id, &regions);
     if let Some(lockouts) = effect.as_ref().map(|e| &e.lockouts).filter(|l| !l.is_empty() && !scope.allow_lockout) {
         let list: Vec<String> = lockouts
@@ -430,6 +430,22 @@ pub(super) async fn plan_loaded(
             list.concat()
         ))
         .help("exempt orgctl's access role from the statement (ArnNotLike aws:PrincipalArn), or pass --allow-lockout if this is meant"));
+    }
+    if let Some(effect) = effect.as_mut() {
+        let accounts = crate::plan::policy_effect::newly_denying(effect);
+        if scope.access_report && !accounts.is_empty() {
+            let bar = progress::Counter::new(accounts.len(), "reading IAM's organization access reports");
+            let reports = ops::access_report::read(provider, &planned.state, &accounts, &|| bar.inc()).await;
+            bar.finish();
+            crate::plan::policy_effect::mark_in_use(effect, &reports.by_account);
+            planned.plan.notes.extend(reports.note.map(|message| crate::plan::Note { message }));
+        } else if !accounts.is_empty() {
+            let message = format!(
+                "{} account(s) are newly denied something: pass --access-report to see which denied services they used",
+                accounts.len()
+            );
+            planned.plan.notes.push(crate::plan::Note { message });
+        }
     }
     planned.plan.policy_effect = effect;
     // Planning reads the task file again (templates, parameters): every command has run by now.

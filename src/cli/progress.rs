@@ -8,6 +8,36 @@ use console::style;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// A bar counting finished reads on a terminal (nothing elsewhere).
+pub struct Counter {
+    bar: Option<ProgressBar>,
+}
+
+impl Counter {
+    pub fn new(total: usize, message: &str) -> Self {
+        let bar = console::Term::stderr().is_term().then(|| {
+            let bar = ProgressBar::new(total as u64).with_message(message.to_string());
+            if let Ok(s) = ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}") {
+                bar.set_style(s.progress_chars("=> "));
+            }
+            bar
+        });
+        Counter { bar }
+    }
+
+    pub fn inc(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 pub struct ConsoleProgress {
     bar: Option<ProgressBar>,
     total: usize,

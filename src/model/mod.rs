@@ -1,5 +1,6 @@
 //! Types shared by every stage: what an organization looks like (desired or live).
 
+mod access;
 mod password_policy;
 mod policy_type;
 pub mod quotas;
@@ -9,6 +10,7 @@ mod support;
 #[macro_use]
 mod status;
 
+pub use access::{EntityPath, ServiceLastUsed};
 pub use password_policy::PasswordPolicy;
 pub use policy_type::{AwsManagedDefault, PolicyType};
 pub use stack::{no_echo_parameters, StackSpec, StackState, STACK_REGIONS_TAG, STACK_TASK_TAG};

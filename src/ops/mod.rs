@@ -2,6 +2,7 @@
 //! against it, verify a saved plan. The CLI parses arguments, calls one of these, renders what
 //! comes back and maps exit codes; tests call them directly, without the binary.
 
+pub mod access_report;
 pub mod fetch;
 pub mod read;
 pub mod saved;

@@ -5,8 +5,8 @@
 //! accounts it manages (its access role, CloudFormation where tasks deploy) is refused.
 
 use super::change::{Operation, Plan};
-use crate::model::{OrgState, PolicyType};
-use crate::policy::effect::{self, GroupEffect, Subject};
+use crate::model::{OrgState, PolicyType, ServiceLastUsed};
+use crate::policy::effect::{self, Direction, GroupEffect, ServiceInUse, Subject};
 use crate::policy::evaluate::{evaluate, Request};
 use crate::policy::hierarchy::{self, Locations};
 use crate::spec::desired::DesiredOrg;
@@ -138,4 +138,41 @@ fn locked_out(
             Some(Lockout { account: label.to_string(), action, region, decided_by })
         })
         .collect()
+}
+
+/// The accounts some change newly denies something, each once (whose access reports count).
+pub fn newly_denying(effect: &PolicyEffect) -> Vec<String> {
+    let ids: std::collections::BTreeSet<&String> = effect
+        .groups
+        .iter()
+        .filter(|g| g.flips.iter().any(|f| f.direction == Direction::NewlyDenied))
+        .flat_map(|g| &g.account_ids)
+        .collect();
+    ids.into_iter().cloned().collect()
+}
+
+/// Marks each newly denied service that IAM's access report (`uses`, by account id) says an
+/// account of the group used, in a region the flip denies (or anywhere, when the report gives
+/// no region).
+pub fn mark_in_use(effect: &mut PolicyEffect, uses: &std::collections::BTreeMap<String, Vec<ServiceLastUsed>>) {
+    for group in &mut effect.groups {
+        let accounts: Vec<(&String, &String)> = group.accounts.iter().zip(&group.account_ids).collect();
+        for flip in group.flips.iter_mut().filter(|f| f.direction == Direction::NewlyDenied) {
+            let mut in_use: Vec<ServiceInUse> = accounts
+                .iter()
+                .flat_map(|(label, id)| uses.get(*id).into_iter().flatten().map(move |u| (*label, u)))
+                .filter(|(_, u)| flip.services.contains(&u.service))
+                .filter(|(_, u)| u.region.as_ref().is_none_or(|r| flip.regions.contains(r)))
+                .map(|(label, u)| ServiceInUse {
+                    service: u.service.clone(),
+                    account: label.clone(),
+                    region: u.region.clone(),
+                    last_used: u.last_used.chars().take(10).collect(),
+                })
+                .collect();
+            // The most recent use first.
+            in_use.sort_by(|a, b| b.last_used.cmp(&a.last_used).then_with(|| a.cmp(b)));
+            flip.in_use = in_use;
+        }
+    }
 }

@@ -50,7 +50,7 @@ pub fn render_plan(plan: &Plan) -> String {
 
 /// The Policy effect section: per group of accounts, what the SCP changes deny and allow.
 fn render_effect(out: &mut String, effect: &crate::plan::policy_effect::PolicyEffect) {
-    use crate::policy::effect::Direction;
+    use crate::policy::effect::{regions_shown, Direction};
     let _ = writeln!(out, "{}", style("Policy effect (SCPs and RCPs, the live organization → the file):").bold());
     if effect.groups.is_empty() {
         let _ = writeln!(out, "  No account may do more or less than before: the SCP changes have no effect.");
@@ -75,9 +75,23 @@ fn render_effect(out: &mut String, effect: &crate::plan::policy_effect::PolicyEf
                 out,
                 "    {marker} {what}: {} in {}",
                 for_terminal(&flip.actions.join(", ")),
-                flip.regions.join(", ")
+                regions_shown(&flip.regions)
             );
             let _ = writeln!(out, "        by {}", for_terminal(&flip.decided_by));
+            for used in flip.in_use.iter().take(5) {
+                let place = used.region.as_ref().map(|r| format!(" in {r}")).unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "        {} {}{place} by {}, last {}",
+                    style("in use:").yellow().bold(),
+                    for_terminal(&used.service),
+                    for_terminal(&used.account),
+                    for_terminal(&used.last_used)
+                );
+            }
+            if flip.in_use.len() > 5 {
+                let _ = writeln!(out, "        and {} more uses (plan --json lists them)", flip.in_use.len() - 5);
+            }
         }
         for c in &group.conditional {
             let _ = writeln!(

@@ -100,10 +100,29 @@ pub struct Flip {
     pub actions: Vec<String>,
     /// How many actions of the catalog the change covers.
     pub action_count: usize,
+    /// The services the actions belong to (what IAM's access report is read by).
+    #[serde(default)]
+    pub services: Vec<String>,
+    /// The regions, every one listed (rendered with [`regions_shown`]).
     pub regions: Vec<String>,
+    /// Where a newly denied service was used in IAM's reporting period (`--access-report`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub in_use: Vec<ServiceInUse>,
     /// The statement that decides after the change (a Deny newly denying; the Allow newly
     /// allowing), or, for an implicit deny, the level where nothing allows.
     pub decided_by: String,
+}
+
+/// A newly denied service that an account used, from IAM's organization access report.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ServiceInUse {
+    pub service: String,
+    /// `Production (111111111111)`.
+    pub account: String,
+    /// Where it was last used, when the report says.
+    pub region: Option<String>,
+    /// When it was last used (`2026-11-28`).
+    pub last_used: String,
 }
 
 /// A statement the effect does not decide, and why.
@@ -157,13 +176,19 @@ fn probe(action: &str, region: &str, principal: &str) -> Request {
     Request { action: action.to_string(), resource: "*".into(), context }
 }
 
-/// Regions as the effect reads them: `every region`, `no region`, or the list.
-fn regions_read(regions: &[&str]) -> Vec<String> {
+/// Regions as a reader takes them: `every region`, `no region`, or the list.
+pub fn regions_shown(regions: &[String]) -> String {
     match regions.len() {
-        0 => vec!["no region".to_string()],
-        n if n == COMMERCIAL_REGIONS.len() => vec!["every region".to_string()],
-        _ => regions.iter().map(|r| r.to_string()).collect(),
+        0 => "no region".to_string(),
+        n if n == COMMERCIAL_REGIONS.len() => "every region".to_string(),
+        _ => regions.join(", "),
     }
+}
+
+/// The services (`ec2`, `s3`) `actions` belong to, each once.
+fn services_of(actions: &[&str]) -> Vec<String> {
+    let services: BTreeSet<&str> = actions.iter().map(|a| a.split(':').next().unwrap_or_default()).collect();
+    services.into_iter().map(str::to_string).collect()
 }
 
 /// Whether a statement's decision rests on what the effect evaluates, else what it needs.
@@ -337,8 +362,10 @@ pub fn effect(subjects: &[Subject]) -> Vec<GroupEffect> {
             .map(|((direction, decided_by, regions), actions)| Flip {
                 direction,
                 action_count: actions.len(),
+                services: services_of(&actions),
                 actions: summary(&actions, catalog),
-                regions: regions_read(&regions),
+                regions: regions.iter().map(|r| r.to_string()).collect(),
+                in_use: Vec::new(),
                 decided_by,
             })
             .collect();
@@ -361,6 +388,12 @@ pub fn effect(subjects: &[Subject]) -> Vec<GroupEffect> {
             conditional: changed_conditional,
         });
     }
+    // Accounts by name, whatever order the groups met them in.
+    for group in &mut out {
+        let mut members: Vec<(String, String)> = group.accounts.drain(..).zip(group.account_ids.drain(..)).collect();
+        members.sort();
+        (group.accounts, group.account_ids) = members.into_iter().unzip();
+    }
     out
 }
 
@@ -370,7 +403,7 @@ pub struct AccessRow {
     /// The actions, summarised as in [`Flip::actions`].
     pub actions: Vec<String>,
     pub action_count: usize,
-    /// `every region`, `no region`, or the regions.
+    /// The regions, every one listed (rendered with [`regions_shown`]).
     pub regions: Vec<String>,
 }
 
@@ -406,7 +439,7 @@ fn access_on(levels: &[Level], classes: &[Vec<&str>], principal: &str, catalog: 
         .map(|(regions, actions)| AccessRow {
             action_count: actions.len(),
             actions: summary(&actions, catalog),
-            regions: regions_read(&regions),
+            regions: regions.iter().map(|r| r.to_string()).collect(),
         })
         .collect();
     out.sort_by_key(|row| std::cmp::Reverse(row.action_count));
@@ -509,7 +542,9 @@ mod tests {
         let rows =
             access(&[vec![level("Root", &[("FullAWSAccess", FULL), ("Regions", &deny)])]], "222222222222").remove(0);
         assert_eq!(rows[0].regions, ["eu-west-1", "us-east-1"], "{rows:#?}");
-        assert!(rows.iter().any(|r| r.regions == ["every region"] && r.actions.iter().any(|a| a == "iam:*")));
+        assert!(rows
+            .iter()
+            .any(|r| r.regions.len() == COMMERCIAL_REGIONS.len() && r.actions.iter().any(|a| a == "iam:*")));
     }
 
     #[test]

@@ -127,6 +127,14 @@ pub trait Provider: Send + Sync {
     /// plans do not need them, so they cost a plan nothing).
     async fn read_governance(&self) -> ProviderResult<crate::model::Governance>;
 
+    /// IAM's organization access report for one account (Generate- and
+    /// GetOrganizationsAccessReport, from the management account): the services its principals
+    /// used in the reporting period. The plan reads it only with `--access-report`.
+    async fn services_last_used(
+        &self,
+        entity: &crate::model::EntityPath,
+    ) -> ProviderResult<Vec<crate::model::ServiceLastUsed>>;
+
     /// EnablePolicyType: policies of `policy_type` can be attached from then on (SCPs and RCPs
     /// also get their AWS-managed default attached everywhere).
     async fn enable_policy_type(&self, root_id: &str, policy_type: crate::model::PolicyType) -> ProviderResult<()>;

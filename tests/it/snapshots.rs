@@ -66,3 +66,42 @@ fn explain_of_a_denied_and_an_allowed_request() {
     let text = format!("{}\n{}", denied.stdout, allowed.stdout);
     settings().bind(|| insta::assert_snapshot!("explain", stable(&text, &ws)));
 }
+
+/// The Policy effect of narrowing the region allow-list, with IAM's access report read: the
+/// removed region newly denied for every member account, and the service one of them used there
+/// marked; a service used only in a region still allowed is not.
+#[test]
+fn the_policy_effect_of_a_narrowed_region_list_with_the_access_report() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let mut sandbox = ws.sandbox_json();
+    let production = sandbox["org"]["accounts"]
+        .as_object()
+        .and_then(|accounts| accounts.values().find(|a| a["name"] == "Production"))
+        .map(|a| a["id"].as_str().unwrap_or_default().to_string())
+        .expect("Production in the sandbox");
+    sandbox["services_last_used"] = serde_json::json!({
+        production: [
+            {"service": "ec2", "region": "eu-central-1", "last_used": "2026-11-28T09:12:00Z"},
+            {"service": "s3", "region": "eu-west-1", "last_used": "2026-11-30T10:00:00Z"},
+        ]
+    });
+    std::fs::write(&ws.sandbox, serde_json::to_string(&sandbox).unwrap()).unwrap();
+    let narrowed = ["-p", "AllowedRegions=eu-west-1,us-east-1"];
+    let run = ws.plan(&[&narrowed[..], &["--access-report"]].concat());
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    settings().bind(|| insta::assert_snapshot!("policy_effect_with_access_report", stable(&run.stdout, &ws)));
+
+    // A report that cannot be read is a note, and the plan goes on; without the flag, a hint.
+    let denied = ws.plan_env(
+        &[&narrowed[..], &["--access-report"]].concat(),
+        &[("ORGCTL_SANDBOX_FAULTS", "GenerateOrganizationsAccessReport:fail")],
+    );
+    assert_eq!(denied.code, Some(0), "{}", denied.stderr);
+    assert!(denied.stdout.contains("note: IAM's organization access report could not be read"), "{}", denied.stdout);
+    assert!(denied.stdout.contains("iam:GenerateOrganizationsAccessReport"), "{}", denied.stdout);
+    assert!(!denied.stdout.contains("in use:"), "{}", denied.stdout);
+    let without = ws.plan(&narrowed);
+    assert!(without.stdout.contains("pass --access-report"), "{}", without.stdout);
+    assert!(!without.stdout.contains("in use:"), "{}", without.stdout);
+}

@@ -6,6 +6,7 @@
 
 use crate::audit::model::{Inventory, Report, Severity};
 use crate::audit::order::natural;
+use crate::policy::effect::regions_shown;
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -349,7 +350,7 @@ pub fn render(r: &Report) -> String {
                     esc(&ou.path),
                     esc(&row.actions.join(", ")),
                     row.action_count,
-                    esc(&row.regions.join(", "))
+                    esc(&regions_shown(&row.regions))
                 );
             }
         }

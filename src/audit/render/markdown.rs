@@ -2,6 +2,7 @@
 //! organization, so it is escaped: a `|` cannot break a table, HTML cannot reach the page.
 
 use crate::audit::model::Report;
+use crate::policy::effect::regions_shown;
 use std::fmt::Write;
 
 /// Text from the organization, safe in a table cell and in running text.
@@ -134,7 +135,7 @@ pub fn render(r: &Report) -> String {
                     cell(&ou.path),
                     cell(&row.actions.join(", ")),
                     row.action_count,
-                    cell(&row.regions.join(", "))
+                    cell(&regions_shown(&row.regions))
                 );
             }
         }

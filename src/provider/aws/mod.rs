@@ -5,6 +5,7 @@
 //! moto emulator. orgctl refuses to work unless the caller is the organization's management
 //! account. Member accounts are reached by assuming their organization access role.
 
+mod access;
 mod calls;
 mod clients;
 mod errors;
@@ -361,6 +362,13 @@ impl Provider for AwsProvider {
 
     async fn read_governance(&self) -> ProviderResult<crate::model::Governance> {
         self.read_governance_state().await
+    }
+
+    async fn services_last_used(
+        &self,
+        entity: &crate::model::EntityPath,
+    ) -> ProviderResult<Vec<crate::model::ServiceLastUsed>> {
+        self.organizations_access_report(entity).await
     }
 
     async fn read(&self) -> ProviderResult<OrgState> {

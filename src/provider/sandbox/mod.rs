@@ -727,6 +727,22 @@ impl Provider for SandboxProvider {
         Ok(data.governance.clone())
     }
 
+    async fn services_last_used(
+        &self,
+        entity: &crate::model::EntityPath,
+    ) -> ProviderResult<Vec<crate::model::ServiceLastUsed>> {
+        let account_id = entity.account_id();
+        if self.faults.check("GenerateOrganizationsAccessReport", &[account_id]) == Some(Mode::Fail) {
+            return Err(err(
+                "AccessDenied",
+                "injected failure: not authorized to perform iam:GenerateOrganizationsAccessReport",
+            ));
+        }
+        let data = self.reading("GenerateOrganizationsAccessReport", &[entity.as_str()]);
+        data.org.accounts.get(account_id).ok_or_else(|| err("InvalidInput", entity.as_str()))?;
+        Ok(data.services_last_used.get(account_id).cloned().unwrap_or_default())
+    }
+
     async fn alternate_contacts(
         &self,
         account_id: &str,

@@ -53,6 +53,10 @@ pub struct SandboxData {
     /// Support plans by account id; an account not listed has Basic.
     #[serde(default)]
     pub support_levels: BTreeMap<String, crate::model::SupportLevel>,
+    /// IAM's organization access report, as a test or a user writes it: account id → the
+    /// services its principals used (what `plan --access-report` reads).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub services_last_used: BTreeMap<String, Vec<crate::model::ServiceLastUsed>>,
     /// Trusted access, delegated administrators and other policy types (set up outside orgctl).
     #[serde(default)]
     pub governance: crate::model::Governance,
@@ -118,6 +122,7 @@ impl SandboxData {
             stacks: BTreeMap::new(),
             types: BTreeMap::new(),
             objects: BTreeMap::new(),
+            services_last_used: BTreeMap::new(),
             governance: Default::default(),
             contacts: BTreeMap::new(),
             regions: BTreeMap::new(),
@@ -142,6 +147,7 @@ impl SandboxData {
             stacks: BTreeMap::new(),
             types: BTreeMap::new(),
             objects: BTreeMap::new(),
+            services_last_used: BTreeMap::new(),
             governance: Default::default(),
             contacts: BTreeMap::new(),
             regions: BTreeMap::new(),

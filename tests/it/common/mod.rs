@@ -109,7 +109,11 @@ impl Workspace {
     }
 
     pub fn plan(&self, extra: &[&str]) -> Run {
-        self.run(&self.with_target("plan", extra))
+        self.plan_env(extra, &[])
+    }
+
+    pub fn plan_env(&self, extra: &[&str], env: &[(&str, &str)]) -> Run {
+        self.run_env(&self.with_target("plan", extra), env)
     }
 
     pub fn apply(&self, extra: &[&str]) -> Run {
