@@ -25,6 +25,17 @@ if [ ! -x .venv/bin/cfn-lint ]; then
   .venv/bin/pip install --quiet --disable-pip-version-check "$CFN_LINT"
 fi
 
+# @cloud-copilot/iam-simulate, the independent evaluator orgctl's SCP decisions are compared
+# with (tests/it/policy_crosscheck.rs); from the npm registry, at the version the lock file pins.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "Node.js and npm are required (the policy cross-check runs @cloud-copilot/iam-simulate)" >&2
+  exit 1
+fi
+if [ ! -d tests/crosscheck/node_modules/@cloud-copilot/iam-simulate ]; then
+  echo "==> installing @cloud-copilot/iam-simulate into tests/crosscheck/node_modules"
+  npm ci --prefix tests/crosscheck --no-audit --no-fund --loglevel=error
+fi
+
 # Debian packages some tests drive; installed when missing (as root with apt-get), else the run
 # stops, unless the tests that need the package are skipped with its variable.
 apt_updated=

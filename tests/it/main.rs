@@ -15,6 +15,7 @@ mod corpus;
 mod fuzz;
 mod interactive;
 mod plan;
+mod policy_crosscheck;
 mod policy_eval;
 mod policy_types;
 mod safety;
