@@ -329,3 +329,15 @@ async fn task_role_name_on_update_organization_goes_through_that_role() {
     let apply = w.run(&["apply", saved.to_str().unwrap(), "--auto-approve"]);
     assert_eq!(apply.code, Some(0), "{}{}", apply.stdout, apply.stderr);
 }
+
+/// `plan --access-report` where the endpoint has no IAM organization access reports (moto):
+/// the Policy effect is still shown, and the report that could not be read is a note.
+#[tokio::test]
+async fn an_access_report_the_endpoint_cannot_build_is_a_note() {
+    let w = AwsWorkspace::new().await;
+    w.converge();
+    let plan = w.plan(&["-p", "AllowedRegions=eu-west-1,us-east-1", "--access-report"]);
+    assert_eq!(plan.code, Some(0), "{}\n{}", plan.stdout, plan.stderr);
+    assert!(plan.stdout.contains("denied from now on:"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("note: IAM's organization access report could not be read"), "{}", plan.stdout);
+}
