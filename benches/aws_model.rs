@@ -7,7 +7,10 @@
 //! - `create N`: an apply creating N accounts from scratch;
 //! - `stacks`: 200 stacks (100 accounts × 2 regions) at `--concurrency 1` and `16`;
 //! - `org-formation N`: org-formation and orgctl side by side, creating N accounts and then
-//!   running again with nothing to change.
+//!   running again with nothing to change;
+//! - `moto-create N`: org-formation and orgctl side by side creating N accounts straight on
+//!   moto, no model: what an emulator's instant answers show (how soon each tool looks at a
+//!   CreateAccount request that is already done).
 //!
 //! Without arguments: `plan 1000`, `create 300`, `stacks`.
 
@@ -124,6 +127,13 @@ impl Tool {
         }
     }
 
+    fn cli(self) -> std::path::PathBuf {
+        match self {
+            Tool::OrgFormation => common::org_formation::cli(),
+            Tool::Orgctl => std::path::PathBuf::from(env!("CARGO_BIN_EXE_orgctl")),
+        }
+    }
+
     /// One run of `args` under a fresh model.
     async fn run(
         self,
@@ -133,10 +143,7 @@ impl Tool {
         args: &[String],
     ) -> (Measured, aws_model::Floor) {
         let args = args.to_vec();
-        let cli = match self {
-            Tool::OrgFormation => common::org_formation::cli(),
-            Tool::Orgctl => std::path::PathBuf::from(env!("CARGO_BIN_EXE_orgctl")),
-        };
+        let cli = self.cli();
         // The model counts the requests of both tools (`modelled`).
         modelled(moto, params, replay, move |env| {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -191,6 +198,35 @@ async fn side_by_side(n: usize, dir: &std::path::Path) {
             }
             report(&format!("{} {label}, nothing to change, {n} accounts", tool.name()), &runs);
         }
+    }
+}
+
+/// Each tool creating `n` accounts on its own fresh moto, straight (no proxy, no model): the
+/// median wall time of the runs.
+async fn create_on_moto(n: usize, dir: &std::path::Path) {
+    let file = dir.join(format!("org-{n}.yml"));
+    std::fs::write(&file, generated_org(n)).expect("write org");
+    let file = file.to_str().expect("utf-8").to_string();
+    for tool in [Tool::OrgFormation, Tool::Orgctl] {
+        let mut runs = Vec::new();
+        for _ in 0..run_count() {
+            let moto = moto::Moto::start().await;
+            let (cli, args, env) = (tool.cli(), tool.deploy(&file), moto.env());
+            let seconds = tokio::task::spawn_blocking(move || {
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                common::timed(&cli, &args, &env).0
+            })
+            .await
+            .expect("run");
+            runs.push(seconds);
+        }
+        let shown: Vec<String> = runs.iter().map(|s| format!("{s:.1}")).collect();
+        println!(
+            "| {} create {n} accounts straight on moto (runs: {} s) | {:.1} s | | | | | | |",
+            tool.name(),
+            shown.join(" / "),
+            median(runs.clone())
+        );
     }
 }
 
@@ -329,6 +365,7 @@ async fn main() {
         Some("create") => create(n(300), dir.path()).await,
         Some("stacks") => stacks(dir.path()).await,
         Some("org-formation") => side_by_side(n(300), dir.path()).await,
+        Some("moto-create") => create_on_moto(n(300), dir.path()).await,
         _ => {
             plan(1000, dir.path()).await;
             create(300, dir.path()).await;
