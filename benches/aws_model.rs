@@ -247,7 +247,7 @@ fn report(label: &str, runs: &[(Measured, aws_model::Floor)]) {
 /// (`benches/moto_seeded.py`, from a sandbox organization that matches the file) rather than
 /// through moto's HTTP API, which takes over 17 minutes for 5,000 accounts.
 fn seeded_moto(org_file: &str, dir: &std::path::Path) -> moto::Moto {
-    let desired = orgctl::spec::load(std::path::Path::new(org_file), &Default::default())
+    let desired = orgctl::org_file::load(std::path::Path::new(org_file), &Default::default())
         .desired
         .expect("the generated org is valid");
     let sandbox = dir.join("seed.json");

@@ -6,9 +6,9 @@
 //! Targets on the 2-core reference machine: under 1 s and under 300 MB.
 
 use orgctl::model::OrgState;
+use orgctl::org_file::{self, LoadOptions};
 use orgctl::provider::sandbox::SandboxProvider;
 use orgctl::provider::Provider;
-use orgctl::spec::{self, LoadOptions};
 use std::fmt::Write;
 use std::path::Path;
 use std::time::Instant;
@@ -127,7 +127,7 @@ fn peak_rss_kb() -> u64 {
 fn measure(org: &Path, sandbox: &Path) {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let t0 = Instant::now();
-    let loaded = spec::load(org, &LoadOptions::default());
+    let loaded = org_file::load(org, &LoadOptions::default());
     let desired = loaded.desired.expect("the generated org is valid");
     let t1 = Instant::now();
     let provider = SandboxProvider::open(sandbox, std::time::Duration::ZERO).expect("sandbox");
@@ -166,7 +166,7 @@ fn main() {
     let sandbox = dir.path().join("sandbox.json");
     let text = generate_org();
     std::fs::write(&org, &text).expect("write org");
-    let desired = spec::load(&org, &LoadOptions::default()).desired.expect("valid org");
+    let desired = org_file::load(&org, &LoadOptions::default()).desired.expect("valid org");
     let mut state = matching_state(&desired);
     drift(&mut state);
     SandboxProvider::seed(&sandbox, state).expect("seed sandbox");

@@ -4,7 +4,7 @@
 pub mod org_formation;
 
 use orgctl::model::{AccountState, OrgState, OuState, PolicyState, RootState, Tags, FULL_AWS_ACCESS_ID, OWNER_TAG};
-use orgctl::spec::desired::{DesiredOrg, Parent};
+use orgctl::org_file::desired::{DesiredOrg, Parent};
 use std::collections::BTreeMap;
 
 use std::process::Command;

@@ -2,8 +2,8 @@
 //! listed as drift), and where it declares the ones it does (for SARIF's locations).
 
 use crate::model::{OrgState, OWNER_TAG};
-use crate::spec::desired::{DesiredOrg, Parent};
-use crate::spec::Loaded;
+use crate::org_file::desired::{DesiredOrg, Parent};
+use crate::org_file::Loaded;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Live resources the file does not manage, by AWS id.
@@ -48,7 +48,7 @@ pub fn unmanaged(desired: &DesiredOrg, state: &OrgState) -> Unmanaged {
 
 /// `Root/Workloads/Prod` for a desired OU.
 fn desired_path(desired: &DesiredOrg, lid: &str) -> String {
-    let by_lid: HashMap<&str, &crate::spec::desired::DesiredOu> =
+    let by_lid: HashMap<&str, &crate::org_file::desired::DesiredOu> =
         desired.ous.iter().map(|o| (o.logical_id.as_str(), o)).collect();
     let mut names = Vec::new();
     let mut current = by_lid.get(lid).copied();

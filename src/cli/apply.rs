@@ -134,7 +134,7 @@ async fn apply_locked(a: &ApplyArgs, stats: bool, source: ApplySource, provider:
 
 /// A saved plan, if `path` is one (JSON with orgctl's plan format), its digest checked.
 fn read_saved_plan(path: &Path) -> Result<Option<Plan>, CliError> {
-    let Ok(text) = crate::spec::files::read_regular(path) else { return Ok(None) };
+    let Ok(text) = crate::source::files::read_regular(path) else { return Ok(None) };
     if !crate::plan::saved::looks_like_plan(&text) {
         return Ok(None);
     }

@@ -2,7 +2,7 @@
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use crate::escape::{for_terminal, same_length};
-use crate::spec::source::Sources;
+use crate::source::text::Sources;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
 use std::fmt;
 
@@ -74,7 +74,7 @@ pub fn render(diags: &Diagnostics, sources: &Sources) -> String {
         let source = d.location.as_ref().and_then(|loc| {
             let (path, text) = match sources.find(&loc.file) {
                 Some(f) => (f.path.clone(), f.text.clone()),
-                None => (loc.file.clone(), crate::spec::files::read_regular(&loc.file).ok()?),
+                None => (loc.file.clone(), crate::source::files::read_regular(&loc.file).ok()?),
             };
             let name = for_terminal(&path.display().to_string()).into_owned();
             Some(NamedSource::new(name, same_length(&text).into_owned()).with_language("yaml"))

@@ -22,11 +22,11 @@ use output::{err, errln, out};
 
 use crate::escape::for_terminal;
 use crate::ops::{self, PlanError, Planned};
+use crate::org_file::desired::{AccessRoles, DesiredOrg};
+use crate::org_file::{self, LoadOptions, Loaded};
 use crate::provider::aws::{AwsOptions, AwsProvider};
 use crate::provider::sandbox::{ManagementSeed, SandboxProvider};
 use crate::provider::{Provider, ProviderError};
-use crate::spec::desired::{AccessRoles, DesiredOrg};
-use crate::spec::{self, LoadOptions, Loaded};
 use clap::Parser;
 use console::style;
 use std::io::{BufRead, IsTerminal, Write};
@@ -73,7 +73,7 @@ impl From<PlanError> for CliError {
                     .help("this is a bug in orgctl: please report it with the file that caused it")
             }
             PlanError::Invalid(diags) => {
-                err!("{}", diagnostics::render(&diags, &spec::source::Sources::default()));
+                err!("{}", diagnostics::render(&diags, &crate::source::text::Sources::default()));
                 CliError::reported()
             }
         }
@@ -203,10 +203,10 @@ pub(super) fn load_options(args: &FileArgs) -> Result<LoadOptions, CliError> {
     }
     options.allowed_paths = args.allow_paths.clone();
     options.organization_file = args.organization_file.clone();
-    options.commands = crate::spec::commands::Commands::new(if args.allow_commands {
-        crate::spec::commands::CommandPolicy::Run
+    options.commands = crate::source::commands::Commands::new(if args.allow_commands {
+        crate::source::commands::CommandPolicy::Run
     } else {
-        crate::spec::commands::CommandPolicy::Refuse
+        crate::source::commands::CommandPolicy::Refuse
     });
     for l in &args.limits {
         options.limits.set(l).map_err(|e| CliError::new(format!("--limit: {e}")))?;
@@ -223,7 +223,7 @@ pub(super) struct Input {
     /// Templates fetched from URLs, kept until the plan is made (they are read while planning).
     pub _fetched: Option<crate::ops::fetch::Fetched>,
     /// The `!Cmd`s run while the files were read (`--allow-commands`), listed with the plan.
-    pub commands: crate::spec::commands::Commands,
+    pub commands: crate::source::commands::Commands,
     /// The task file a lone template stands for (`--stack-name`), kept while it is read.
     pub _single: Option<crate::tasks::single::SingleTemplate>,
 }
@@ -312,7 +312,7 @@ fn load_valid(file: &Path, options: LoadOptions) -> Result<Input, CliError> {
             }
         }
     } else {
-        let org = spec::load(file, &options);
+        let org = org_file::load(file, &options);
         err!("{}", diagnostics::render(&org.diagnostics, &org.sources));
         (org, None)
     };

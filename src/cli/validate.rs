@@ -3,14 +3,14 @@
 use super::args::*;
 use super::output::{err, errln, outln};
 use super::CliResult;
-use crate::spec;
+use crate::org_file;
 use console::style;
 use std::process::ExitCode;
 
 pub(super) fn run(a: ValidateArgs) -> CliResult {
     let mut options = super::load_options(&a.file_args)?;
-    // validate runs nothing, whatever the command line allows (crate::spec::commands).
-    options.commands = crate::spec::commands::Commands::new(crate::spec::commands::CommandPolicy::Defer);
+    // validate runs nothing, whatever the command line allows (crate::source::commands).
+    options.commands = crate::source::commands::Commands::new(crate::source::commands::CommandPolicy::Defer);
     // A lone template (org-formation's validate-stacks) is checked as the task that deploys it.
     let stem = a.file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "stack".into());
     let single = super::lone_template(&a.file, a.file_args.stack_name.as_deref(), Some(&stem), &mut options)?;
@@ -41,7 +41,7 @@ pub(super) fn run(a: ValidateArgs) -> CliResult {
         }
         (reports, summary)
     } else {
-        let loaded = spec::load(&a.file, &options);
+        let loaded = org_file::load(&a.file, &options);
         let s = &loaded.spec;
         let summary = format!(
             "{} is valid: {}, {}, {}, {}.",

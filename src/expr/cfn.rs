@@ -3,7 +3,7 @@
 //! the export names a stack will have, to order it before the stacks that `!CopyValue` them.
 
 use super::EvalError;
-use crate::spec::sub::SubPart;
+use crate::source::sub::SubPart;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -134,7 +134,7 @@ impl StackValues<'_> {
                             Value::Array(a) => (a.first().and_then(Value::as_str).unwrap_or_default(), a.get(1)),
                             _ => (arg.as_str().unwrap_or_default(), None),
                         };
-                        let parts = crate::spec::sub::parse(text)
+                        let parts = crate::source::sub::parse(text)
                             .map_err(|_| err("Template format error: unterminated ${ in Fn::Sub"))?;
                         let mut out = String::new();
                         for part in parts {

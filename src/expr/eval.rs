@@ -11,9 +11,9 @@
 use super::error::EvalError;
 use super::functions;
 use super::value::Value;
-use crate::spec::files::Confinement;
-use crate::spec::sub::SubPart;
-use crate::spec::yaml::{Node, NodeKind};
+use crate::source::files::Confinement;
+use crate::source::sub::SubPart;
+use crate::source::yaml::{Node, NodeKind};
 use std::path::Path;
 
 /// What names mean where a value is evaluated.
@@ -117,7 +117,7 @@ pub fn references(node: &Node, out: &mut Vec<Reference>) {
                 NodeKind::Seq(items) => items.first().and_then(Node::as_str),
                 _ => arg.as_str(),
             };
-            for part in crate::spec::sub::parse(template.unwrap_or_default()).unwrap_or_default() {
+            for part in crate::source::sub::parse(template.unwrap_or_default()).unwrap_or_default() {
                 if let SubPart::Var(var) = part {
                     let (name, attribute) = match var.split_once('.') {
                         Some((n, a)) => (n, Some(a.to_string())),
@@ -171,7 +171,7 @@ fn evaluate_body(node: &Node, scope: &mut dyn Scope) -> Result<Value, EvalError>
             if *quoted {
                 Value::from(text.as_str())
             } else {
-                Value::from(crate::spec::yaml::typed_scalar(text))
+                Value::from(crate::source::yaml::typed_scalar(text))
             }
         }
         NodeKind::Seq(items) => {
@@ -364,7 +364,7 @@ fn sub(arg: &Node, scope: &mut dyn Scope) -> Result<Value, EvalError> {
             locals.push((k.as_str().unwrap_or_default().to_string(), evaluate(node, scope)?));
         }
     }
-    let parsed = crate::spec::sub::parse(template)
+    let parsed = crate::source::sub::parse(template)
         .map_err(|_| EvalError::new("bad-intrinsic", "!Sub has a `${` without its closing `}`"))?;
     let mut parts = Vec::new();
     let mut kept_locals: Vec<(String, Value)> = Vec::new();
@@ -520,7 +520,7 @@ fn find_in_map(arg: &Node, scope: &mut dyn Scope) -> Result<Value, EvalError> {
 mod tests {
     use super::*;
     use crate::expr::{Text, Unknown};
-    use crate::spec::source::FileId;
+    use crate::source::text::FileId;
 
     /// Names for the tests: `Region` is a parameter, `Prod` an account without an id yet,
     /// `Dev` one with an id; `Mappings` has `Cidr.Dev.Block`.
@@ -550,7 +550,7 @@ mod tests {
     }
 
     fn node(yaml: &str) -> Node {
-        crate::spec::yaml::parse(yaml, FileId(0), Path::new("t.yml")).expect("test YAML parses")
+        crate::source::yaml::parse(yaml, FileId(0), Path::new("t.yml")).expect("test YAML parses")
     }
 
     fn eval(yaml: &str, cloudformation: bool) -> Result<serde_json::Value, EvalError> {

@@ -4,8 +4,8 @@
 use super::error::EvalError;
 use super::text::{Text, Unknown};
 use super::value::Value;
-use crate::spec::files::Confinement;
-use crate::spec::yaml::Node;
+use crate::source::files::Confinement;
+use crate::source::yaml::Node;
 use md5::{Digest, Md5};
 use std::path::Path;
 
@@ -48,9 +48,9 @@ pub fn read_file(dir: &Path, confinement: &Confinement, relative: &str) -> Resul
 
 /// `!Cmd`: the standard output of a shell command run in the file's directory, without its
 /// trailing whitespace (as org-formation), when the command line allowed commands
-/// ([`crate::spec::commands`]); unknown in `validate`, an error otherwise.
+/// ([`crate::source::commands`]); unknown in `validate`, an error otherwise.
 pub fn command(dir: &Path, confinement: &Confinement, command: &str) -> Result<Value, EvalError> {
-    use crate::spec::commands::CommandPolicy;
+    use crate::source::commands::CommandPolicy;
     let shown = crate::escape::for_terminal(command);
     match confinement.commands().policy {
         CommandPolicy::Refuse => {

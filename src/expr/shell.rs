@@ -5,8 +5,8 @@
 //! ([`crate::plan::command`]) and `!Cmd` are built with it.
 
 use super::{evaluate, getatt_parts, intrinsic, EvalError, Scope, Text, Value};
-use crate::spec::sub::SubPart;
-use crate::spec::yaml::{Node, NodeKind};
+use crate::source::sub::SubPart;
+use crate::source::yaml::{Node, NodeKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -89,7 +89,7 @@ fn sub_pieces(arg: &Node, scope: &mut dyn Scope, current: &CurrentTask) -> Resul
             .ok_or_else(|| EvalError::new("expected-string", format!("!Sub variable is {}, not text", v.describe())))?;
         locals.insert(k.as_str().unwrap_or_default().to_string(), text);
     }
-    let parts = crate::spec::sub::parse(template)
+    let parts = crate::source::sub::parse(template)
         .map_err(|_| EvalError::new("bad-intrinsic", "!Sub has a `${` without its closing `}`"))?;
     let mut pieces = Vec::new();
     for part in parts {

@@ -211,9 +211,9 @@ impl Names<'_> {
                     Value::String(s) => (Some(s.as_str()), None),
                     _ => (None, None),
                 };
-                let parts = text.map(crate::spec::sub::parse).and_then(Result::ok).unwrap_or_default();
+                let parts = text.map(crate::source::sub::parse).and_then(Result::ok).unwrap_or_default();
                 for part in parts {
-                    let crate::spec::sub::SubPart::Var(var) = part else { continue };
+                    let crate::source::sub::SubPart::Var(var) = part else { continue };
                     if locals.is_some_and(|l| l.contains_key(var)) || PSEUDO.contains(&var) {
                         continue;
                     }

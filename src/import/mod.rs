@@ -262,7 +262,7 @@ pub fn import_with(state: &OrgState, options: &ImportOptions) -> Imported {
         format!("Imported from organization {} by orgctl {}", state.organization_id, env!("CARGO_PKG_VERSION")).into(),
     );
     doc.insert("Organization".into(), Value::Mapping(org));
-    let yaml = crate::spec::yaml_write::to_string(&Value::Mapping(doc)).unwrap_or_default();
+    let yaml = crate::source::yaml_write::to_string(&Value::Mapping(doc)).unwrap_or_default();
     Imported { yaml, logical_ids: ids.into_map() }
 }
 

@@ -3,7 +3,7 @@
 //!
 //! AWS changes them (the SCP limits doubled on 15 May 2026, automatically in every partition),
 //! so every figure names the page it comes from; the ones a user may need to move ahead of a new
-//! orgctl can be overridden with `--limit` ([`crate::spec::limits::Limits`]).
+//! orgctl can be overridden with `--limit` ([`crate::org_file::limits::Limits`]).
 //!
 //! - QUOTAS: "Quotas and service limits for AWS Organizations",
 //!   <https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html>

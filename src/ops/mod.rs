@@ -9,10 +9,10 @@ pub mod saved;
 
 use crate::diagnostic::Diagnostics;
 use crate::model::{OrgState, StackState, STACK_REGIONS_TAG};
+use crate::org_file::desired::DesiredOrg;
+use crate::org_file::limits::Limits;
 use crate::plan::{self, Note, Plan};
 use crate::provider::{Provider, ProviderError};
-use crate::spec::desired::DesiredOrg;
-use crate::spec::limits::Limits;
 use crate::tasks::model::{TaskFile, TaskKind};
 
 /// A plan with what it was made from.

@@ -318,7 +318,7 @@ pub struct Plan {
     pub notes: Vec<Note>,
     /// The roles that reach member accounts, so that a saved plan is applied the same way.
     #[serde(default)]
-    pub access_roles: crate::spec::desired::AccessRoles,
+    pub access_roles: crate::org_file::desired::AccessRoles,
     /// The (account, region) pairs whose stacks the plan read, and their fingerprint: a saved
     /// plan is refused when those stacks changed too.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

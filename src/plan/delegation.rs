@@ -8,7 +8,7 @@
 
 use super::change::*;
 use crate::model::{Governance, OrgState};
-use crate::spec::desired::DesiredOrg;
+use crate::org_file::desired::DesiredOrg;
 use std::collections::{BTreeSet, HashMap};
 
 /// Root tag: the trusted services orgctl enabled (short names, `guardduty sso`).

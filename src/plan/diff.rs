@@ -6,8 +6,8 @@ use super::change::*;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr::Unknown;
 use crate::model::{user_tags, AccountState, OrgState, OuState, PolicyType, Tags, OWNER_TAG};
-use crate::spec::desired::{DesiredOrg, Parent};
-use crate::spec::limits::Limits;
+use crate::org_file::desired::{DesiredOrg, Parent};
+use crate::org_file::limits::Limits;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Computes the plan that takes `actual` to `desired`.
@@ -111,7 +111,7 @@ fn match_accounts<'a>(
     let mut out: HashMap<String, &AccountState> = HashMap::new();
     let mut taken: HashMap<&str, &str> = HashMap::new();
     // Ids and ownership tags first: they are certain; emails only for what is left.
-    let certain: Vec<(&crate::spec::desired::DesiredAccount, Option<&AccountState>)> = desired
+    let certain: Vec<(&crate::org_file::desired::DesiredAccount, Option<&AccountState>)> = desired
         .accounts
         .iter()
         .map(|a| {
@@ -689,7 +689,7 @@ impl Planner<'_> {
         }
     }
 
-    fn new_account(&mut self, a: &crate::spec::desired::DesiredAccount, subject: String, parent: Handle) {
+    fn new_account(&mut self, a: &crate::org_file::desired::DesiredAccount, subject: String, parent: Handle) {
         let email = a.email.clone().unwrap_or_default();
         let name = a.name.clone().unwrap_or_else(|| a.logical_id.clone());
         let mut tags = a.tags.clone().unwrap_or_default();

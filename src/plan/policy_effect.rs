@@ -6,10 +6,10 @@
 
 use super::change::{Operation, Plan};
 use crate::model::{OrgState, PolicyType, ServiceLastUsed};
+use crate::org_file::desired::DesiredOrg;
 use crate::policy::effect::{self, Direction, GroupEffect, ServiceInUse, Subject};
 use crate::policy::evaluate::{evaluate, Request};
 use crate::policy::hierarchy::{self, Locations};
-use crate::spec::desired::DesiredOrg;
 use serde::{Deserialize, Serialize};
 
 /// What the plan's policy changes do.

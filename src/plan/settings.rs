@@ -7,7 +7,7 @@
 use super::change::*;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::{AlternateContact, OrgState, SupportLevel, SUPPORT_REQUEST_TAG};
-use crate::spec::desired::DesiredOrg;
+use crate::org_file::desired::DesiredOrg;
 use std::collections::{BTreeMap, HashMap};
 
 /// The accounts whose contacts the file sets and that exist (their contacts are read).

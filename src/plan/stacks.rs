@@ -9,8 +9,8 @@ use super::change::*;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr::{EvalError, Text, Unknown, Value, KNOWN_AFTER_APPLY};
 use crate::model::{OrgState, StackSpec, StackState, Tags, STACK_REGIONS_TAG, STACK_TASK_TAG};
-use crate::spec::desired::AccountsOf;
-use crate::spec::desired::DesiredOrg;
+use crate::org_file::desired::AccountsOf;
+use crate::org_file::desired::DesiredOrg;
 use crate::tasks::binding::Target;
 use crate::tasks::instantiate::{instantiate, StackInstance};
 use crate::tasks::model::{StackTask, TaskFile, TaskKind};
@@ -483,7 +483,7 @@ impl<'a> TargetEvaluation<'a> {
     }
 
     /// One expression as a stack parameter value; an error names `attribute`.
-    fn text(&self, attribute: &str, node: &crate::spec::yaml::Node) -> Result<Text, (String, EvalError)> {
+    fn text(&self, attribute: &str, node: &crate::source::yaml::Node) -> Result<Text, (String, EvalError)> {
         let names = TargetNames {
             accounts: &self.accounts,
             account: &self.target.account,

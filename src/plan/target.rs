@@ -5,7 +5,7 @@
 use super::change::{Note, Plan};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::{OrgState, OWNER_TAG};
-use crate::spec::desired::DesiredOrg;
+use crate::org_file::desired::DesiredOrg;
 use crate::tasks::model::TaskFile;
 use std::collections::{BTreeSet, HashMap};
 
@@ -34,7 +34,7 @@ pub fn retain(
         let is_task = task_names.iter().any(|n| n == t || n.starts_with(&format!("{t}/")));
         if !is_task && !lids.contains(&t.as_str()) {
             let known = lids.iter().chain(task_names.iter()).copied();
-            let help = crate::spec::load::suggest(t, known).map_or_else(
+            let help = crate::org_file::load::suggest(t, known).map_or_else(
                 || {
                     "name a logical id of the organization file (account, OU, SCP) or a task of the task file"
                         .to_string()

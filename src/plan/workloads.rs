@@ -11,7 +11,7 @@ use super::change::*;
 use super::command::{self, ShellPiece, WorkloadCommand};
 use crate::expr::{EvalError, Text, Unknown};
 use crate::model::{StackSpec, StackState, Tags, STACK_TASK_TAG};
-use crate::spec::desired::{AccountsOf, DesiredOrg};
+use crate::org_file::desired::{AccountsOf, DesiredOrg};
 use crate::tasks::binding::{targets, Target};
 use crate::tasks::model::{StackParam, WorkloadTask, WorkloadTool};
 use crate::tasks::scope::{TargetNames, TaskScope};
@@ -86,7 +86,7 @@ pub fn run_for(
         exports: known.exports,
         wanted_exports: known.wanted,
     };
-    let evaluate = |attribute: &str, node: &crate::spec::yaml::Node| {
+    let evaluate = |attribute: &str, node: &crate::source::yaml::Node| {
         crate::expr::evaluate(node, &mut TaskScope::for_target(&task.values, names()))
             .and_then(|v| {
                 v.as_text().ok_or_else(|| EvalError::new("expected-string", format!("{attribute} must be text")))
@@ -103,7 +103,7 @@ pub fn run_for(
     let parameters = arguments(&task.parameters, "Parameters")?;
     let backend = arguments(&task.backend_config, "BackendConfig")?;
     let arguments = ToolArguments::of(&task.tool, &parameters, &backend, &target.region);
-    let custom = |attribute: &str, node: &crate::spec::yaml::Node| {
+    let custom = |attribute: &str, node: &crate::source::yaml::Node| {
         let current = arguments.current_task(&account_id, &target.region);
         command::shell_pieces(node, &mut TaskScope::for_target(&task.values, names()), &current)
             .map(WorkloadCommand::Shell)

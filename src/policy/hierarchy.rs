@@ -6,7 +6,7 @@
 use super::document::statements;
 use super::evaluate::{Attached, Level};
 use crate::model::{OrgState, PolicyType};
-use crate::spec::desired::{DesiredOrg, Parent};
+use crate::org_file::desired::{DesiredOrg, Parent};
 use std::collections::BTreeMap;
 
 /// Where each SCP is declared, by name (for the live organization) or logical id (the file).
@@ -14,7 +14,7 @@ pub type Locations = BTreeMap<String, (String, usize)>;
 
 /// Where the file declares each SCP: by its name (to match the live organization's policies) or
 /// by its logical id (the file's).
-pub fn file_locations(loaded: &crate::spec::Loaded, desired: &DesiredOrg, by_name: bool) -> Locations {
+pub fn file_locations(loaded: &crate::org_file::Loaded, desired: &DesiredOrg, by_name: bool) -> Locations {
     loaded
         .spec
         .policies

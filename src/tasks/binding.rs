@@ -6,7 +6,7 @@
 //! accounts (OU exclusion is nested too). The accounts are then crossed with the regions.
 
 use super::model::{AccountSelector, Binding};
-use crate::spec::desired::{DesiredOrg, Parent};
+use crate::org_file::desired::{DesiredOrg, Parent};
 use std::collections::{BTreeSet, HashMap};
 
 /// One place a stack goes: an account (by logical id) and a region.

@@ -10,10 +10,10 @@
 use super::binding::{targets, Target};
 use super::model::{Binding, ResourceBinding, StackTask, TemplateResource};
 use crate::expr::{account_attribute, evaluate, AccountFacts, EvalError, Scope, Text, Value};
-use crate::spec::desired::{AccountsOf, DesiredOrg};
-use crate::spec::files::Confinement;
-use crate::spec::sub::SubPart;
-use crate::spec::yaml::{Node, NodeKind};
+use crate::org_file::desired::{AccountsOf, DesiredOrg};
+use crate::source::files::Confinement;
+use crate::source::sub::SubPart;
+use crate::source::yaml::{Node, NodeKind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -445,7 +445,7 @@ impl Instantiator<'_> {
                     regions
                         .iter()
                         .map(|r| {
-                            let text = crate::spec::sub::substitute_known(format, |v| {
+                            let text = crate::source::sub::substitute_known(format, |v| {
                                 matches!(v, "Region" | "region").then(|| r.clone())
                             });
                             Value::from(text)
@@ -461,7 +461,7 @@ impl Instantiator<'_> {
     /// attributes filled in; anything else (a template parameter) left to CloudFormation, in
     /// which case the item is a `Fn::Sub`.
     fn format_account(&self, format: &str, account: &str) -> Result<Value, EvalError> {
-        let parts = crate::spec::sub::parse(format)
+        let parts = crate::source::sub::parse(format)
             .map_err(|_| EvalError::new("bad-intrinsic", "the format has a `${` without its closing `}`"))?;
         let mut out = Text::default();
         let mut kept = false;
@@ -493,7 +493,7 @@ impl Instantiator<'_> {
         let binding = parts.next().unwrap_or_default().to_string();
         let format = parts.next().map(|f| f.trim().trim_matches('\'').trim_matches('"').to_string());
         let span =
-            crate::spec::source::Span { file: crate::spec::source::FileId(0), line: 0, column: 0, offset: 0, len: 0 };
+            crate::source::text::Span { file: crate::source::text::FileId(0), line: 0, column: 0, offset: 0, len: 0 };
         let scalar = |t: String| Node { kind: NodeKind::Scalar { text: t, quoted: true }, tag: None, span };
         let mut items = vec![scalar(binding)];
         items.extend(format.map(scalar));

@@ -12,10 +12,10 @@ pub mod single;
 pub mod upload;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::spec::files::Confinement;
-use crate::spec::model::ResourceKind;
-use crate::spec::source::Sources;
-use crate::spec::{self, LoadOptions, Loaded};
+use crate::org_file::model::ResourceKind;
+use crate::org_file::{self, LoadOptions, Loaded};
+use crate::source::files::Confinement;
+use crate::source::text::Sources;
 use model::TaskFile;
 use std::collections::HashMap;
 use std::path::Path;
@@ -42,7 +42,7 @@ impl LoadedTasks {
 pub fn is_task_file(path: &Path, options: &LoadOptions) -> bool {
     let mut sources =
         Sources::confined(Confinement::for_entry(path, &options.allowed_paths).with_commands(&options.commands));
-    let Ok(root) = spec::load::read_tree(path, &mut sources) else { return false };
+    let Ok(root) = org_file::load::read_tree(path, &mut sources) else { return false };
     let Some(entries) = root.as_map() else { return false };
     let is_org = entries.iter().any(|(key, value)| match key.as_str() {
         Some("AWSTemplateFormatVersion") => true,
@@ -71,13 +71,13 @@ enum OrganizationSource {
 }
 
 fn prescan(path: &Path, sources: &mut Sources, options: &LoadOptions) -> Prescan {
-    let Ok(root) = spec::load::read_tree(path, sources) else {
+    let Ok(root) = org_file::load::read_tree(path, sources) else {
         return Prescan { declared: Default::default(), organization: None, urls: Vec::new() };
     };
     let names = root.get("Parameters").and_then(|p| p.as_map()).unwrap_or_default();
     let mut tasks = Vec::new();
     every_task(&root, path, sources, 0, &mut tasks);
-    let kind = |task: &spec::yaml::Node| task.get("Type").and_then(|t| t.as_str()).map(str::to_string);
+    let kind = |task: &crate::source::yaml::Node| task.get("Type").and_then(|t| t.as_str()).map(str::to_string);
     let of_kind = |wanted: &str| tasks.iter().find(|(t, _)| kind(t).as_deref() == Some(wanted));
     let organization = match (of_kind("update-organization"), of_kind("annotate-organization")) {
         (Some((task, file)), _) => task.get("Template").and_then(|t| t.as_str()).map(|template| {
@@ -106,7 +106,7 @@ fn prescan(path: &Path, sources: &mut Sources, options: &LoadOptions) -> Prescan
 /// The parameters the task file `root` declares, with their values (given, else default), for
 /// what must be evaluated before the full parse.
 fn declared_values(
-    root: &spec::yaml::Node,
+    root: &crate::source::yaml::Node,
     file: &Path,
     sources: &Sources,
     options: &LoadOptions,
@@ -150,21 +150,22 @@ pub fn template_urls(path: &Path, options: &LoadOptions) -> Vec<String> {
 /// Every task of the file `root` (read from `path`) and of the files it includes, in order, each
 /// with the file it is in. (Unreadable includes are skipped: the full parse reports them.)
 fn every_task(
-    root: &spec::yaml::Node,
+    root: &crate::source::yaml::Node,
     path: &Path,
     sources: &mut Sources,
     depth: usize,
-    out: &mut Vec<(spec::yaml::Node, std::path::PathBuf)>,
+    out: &mut Vec<(crate::source::yaml::Node, std::path::PathBuf)>,
 ) {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let tasks: Vec<&spec::yaml::Node> = root.as_map().unwrap_or_default().iter().map(|(_, task)| task).collect();
+    let tasks: Vec<&crate::source::yaml::Node> =
+        root.as_map().unwrap_or_default().iter().map(|(_, task)| task).collect();
     out.extend(tasks.iter().map(|t| ((*t).clone(), path.to_path_buf())));
     if depth >= 8 {
         return;
     }
     for task in tasks.iter().filter(|t| t.get("Type").and_then(|k| k.as_str()) == Some("include")) {
         let Some(child) = task.get("Path").and_then(|p| p.as_str()).map(|p| dir.join(p)) else { continue };
-        if let Ok(node) = spec::load::read_tree(&child, sources) {
+        if let Ok(node) = org_file::load::read_tree(&child, sources) {
             every_task(&node, &child, sources, depth + 1, out);
         }
     }
@@ -202,7 +203,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> LoadedTasks {
     org_options.templating_context = found.as_ref().and_then(|(_, c)| c.clone());
     let organization_file = found.map(|(p, _)| p);
     let organization = match (&organization_file, &annotation, &options.live_organization) {
-        (Some(p), _, _) => Some(spec::load_confined(p, &org_options, confinement.clone())),
+        (Some(p), _, _) => Some(org_file::load_confined(p, &org_options, confinement.clone())),
         (None, Some(annotation), Some(live)) => Some(annotated_organization(annotation, live, &org_options)),
         _ => None,
     };
@@ -256,14 +257,14 @@ fn annotated_organization(
     }
     let imported = crate::import::import_with(live, &import);
     let name = format!("<organization {} (annotate-organization)>", live.organization_id);
-    spec::load_text(Path::new(&name), imported.yaml, options)
+    org_file::load_text(Path::new(&name), imported.yaml, options)
 }
 
 /// Two tasks deploying a stack of the same name to the same account and region would replace
 /// each other on every run and never converge: refused, as org-formation does.
 fn check_one_stack_per_target(
     tasks: &model::TaskFile,
-    org: &spec::desired::DesiredOrg,
+    org: &org_file::desired::DesiredOrg,
     sources: &Sources,
     diagnostics: &mut Diagnostics,
 ) {
@@ -276,7 +277,7 @@ fn check_one_stack_per_target(
                 Some(first) if *first != task.name => {
                     let (name, target) = &key;
                     diagnostics.push(
-                        spec::report::locate(
+                        org_file::report::locate(
                             Diagnostic::error(
                                 "duplicate-stack",
                                 format!(

@@ -2,8 +2,8 @@
 
 use crate::expr::Value;
 use crate::model::Tags;
-use crate::spec::source::Span;
-use crate::spec::yaml::{Node, NodeKind};
+use crate::source::text::Span;
+use crate::source::yaml::{Node, NodeKind};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -64,7 +64,7 @@ pub struct TemplateResource {
 #[derive(Debug, Clone)]
 pub struct Template {
     /// Where `!ReadFile` may read from: the task file's project.
-    pub confinement: crate::spec::files::Confinement,
+    pub confinement: crate::source::files::Confinement,
     pub path: PathBuf,
     /// The template's `OrganizationBindings` section.
     pub bindings: BTreeMap<String, Binding>,
@@ -118,7 +118,7 @@ pub struct TaskValues {
     pub parameters: BTreeMap<String, TaskParameter>,
     pub mappings: Option<Node>,
     pub dir: PathBuf,
-    pub confinement: crate::spec::files::Confinement,
+    pub confinement: crate::source::files::Confinement,
 }
 
 /// A stack parameter's value: an expression evaluated for each target

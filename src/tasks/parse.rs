@@ -9,11 +9,11 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr::{evaluate, EvalError, Value};
 use crate::graph::DependencyGraph;
 use crate::model::Tags;
-use crate::spec::load::{read_tree, suggest};
-use crate::spec::model::ResourceKind;
-use crate::spec::report::locate;
-use crate::spec::source::{Sources, Span};
-use crate::spec::yaml::{Node, NodeKind};
+use crate::org_file::load::{read_tree, suggest};
+use crate::org_file::model::ResourceKind;
+use crate::org_file::report::locate;
+use crate::source::text::{Sources, Span};
+use crate::source::yaml::{Node, NodeKind};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -135,7 +135,7 @@ pub fn parse(
     path: &Path,
     sources: &mut Sources,
     org_kinds: &HashMap<String, ResourceKind>,
-    options: &crate::spec::LoadOptions,
+    options: &crate::org_file::LoadOptions,
     organization_file: Option<PathBuf>,
     diags: &mut Diagnostics,
 ) -> TaskFile {
@@ -585,7 +585,7 @@ impl Parser<'_> {
                 );
                 return None;
             }
-            let full = crate::spec::files::beside(base, &text);
+            let full = crate::source::files::beside(base, &text);
             if !full.exists() {
                 let d = this.error(
                     "file-not-found",
@@ -1203,9 +1203,9 @@ impl Parser<'_> {
         context: Option<&serde_json::Value>,
     ) -> Result<Node, Box<Diagnostic>> {
         match context {
-            Some(context) => crate::spec::load::read_tree_templated(path, self.sources, context),
-            None if crate::spec::templating::is_template(path) => {
-                crate::spec::load::read_tree_templated(path, self.sources, &serde_json::json!({}))
+            Some(context) => crate::org_file::load::read_tree_templated(path, self.sources, context),
+            None if crate::source::templating::is_template(path) => {
+                crate::org_file::load::read_tree_templated(path, self.sources, &serde_json::json!({}))
             }
             None => read_tree(path, self.sources),
         }
@@ -1670,7 +1670,7 @@ fn expression_json(node: &Node) -> serde_json::Value {
     let body = match &node.kind {
         NodeKind::Null => serde_json::Value::Null,
         NodeKind::Scalar { text, quoted: true } => serde_json::Value::String(text.clone()),
-        NodeKind::Scalar { text, .. } => crate::spec::yaml::typed_scalar(text),
+        NodeKind::Scalar { text, .. } => crate::source::yaml::typed_scalar(text),
         NodeKind::Seq(items) => items.iter().map(expression_json).collect(),
         NodeKind::Map(entries) => entries
             .iter()

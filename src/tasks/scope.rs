@@ -8,9 +8,9 @@
 
 use super::model::{TaskParameter, TaskValues};
 use crate::expr::{account_attribute, evaluate, AccountFacts, EvalError, Scope, Text, Unknown, Value};
-use crate::spec::files::Confinement;
-use crate::spec::model::ResourceKind;
-use crate::spec::yaml::Node;
+use crate::org_file::model::ResourceKind;
+use crate::source::files::Confinement;
+use crate::source::yaml::Node;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -92,7 +92,7 @@ impl TaskScope<'_> {
     /// exists now, else an [`Unknown::Export`] read when the stack deploys.
     fn copy_value(&mut self, arg: &Node) -> Result<Value, EvalError> {
         let items: Vec<&Node> = match &arg.kind {
-            crate::spec::yaml::NodeKind::Seq(items) => items.iter().collect(),
+            crate::source::yaml::NodeKind::Seq(items) => items.iter().collect(),
             _ => vec![arg],
         };
         let usage = || {
@@ -260,7 +260,7 @@ impl Scope for TaskScope<'_> {
         if let Names::File(kinds) = &self.names {
             candidates.extend(kinds.iter().filter(|(_, k)| k.is_account()).map(|(n, _)| n.as_str()));
         }
-        let help = match crate::spec::load::suggest(name, candidates.into_iter()) {
+        let help = match crate::org_file::load::suggest(name, candidates.into_iter()) {
             Some(s) => format!("did you mean '{s}'?"),
             None => "refer to a parameter of the task file, an account of the organization, or CurrentAccount".into(),
         };

@@ -8,8 +8,8 @@
 //! declares as its stack parameters. That task file is written into a temporary directory that
 //! lives as long as the command.
 
-use crate::spec::files::Confinement;
-use crate::spec::LoadOptions;
+use crate::org_file::LoadOptions;
+use crate::source::files::Confinement;
 use std::path::{Path, PathBuf};
 
 /// Top-level sections of an annotated template that an organization file does not have: an
@@ -37,10 +37,10 @@ pub struct SingleTemplate {
 /// Whether `path` is an annotated template rather than an org or task file: it has `Resources`
 /// and names its organization or bindings.
 pub fn is_annotated_template(path: &Path, options: &LoadOptions) -> bool {
-    let mut sources = crate::spec::source::Sources::confined(
+    let mut sources = crate::source::text::Sources::confined(
         Confinement::for_entry(path, &options.allowed_paths).with_commands(&options.commands),
     );
-    let Ok(root) = crate::spec::load::read_tree(path, &mut sources) else { return false };
+    let Ok(root) = crate::org_file::load::read_tree(path, &mut sources) else { return false };
     let has = |key: &str| root.get(key).is_some();
     has("Resources")
         && ["Organization", "OrganizationBindings", "DefaultOrganizationBinding", "OrganizationBinding"]
@@ -79,7 +79,7 @@ pub fn task_file_for(
     let mut tasks = serde_yaml::Mapping::new();
     tasks.insert("OrganizationUpdate".into(), organization.into());
     tasks.insert(task_name(stack_name).into(), stack.into());
-    let text = crate::spec::yaml_write::to_string(&tasks.into()).map_err(std::io::Error::other)?;
+    let text = crate::source::yaml_write::to_string(&tasks.into()).map_err(std::io::Error::other)?;
     let tasks = dir.path().join("organization-tasks.yml");
     std::fs::write(&tasks, text)?;
     options.allowed_paths.extend(Confinement::for_entry(&template, &[]).roots().iter().cloned());
@@ -89,8 +89,8 @@ pub fn task_file_for(
 
 /// The parameters the template's `Parameters` section declares.
 fn declared_parameters(template: &Path, options: &LoadOptions) -> Vec<String> {
-    let mut sources = crate::spec::source::Sources::confined(Confinement::for_entry(template, &options.allowed_paths));
-    let Ok(root) = crate::spec::load::read_tree(template, &mut sources) else { return Vec::new() };
+    let mut sources = crate::source::text::Sources::confined(Confinement::for_entry(template, &options.allowed_paths));
+    let Ok(root) = crate::org_file::load::read_tree(template, &mut sources) else { return Vec::new() };
     let declared = root.get("Parameters").and_then(|p| p.as_map()).unwrap_or_default();
     declared.iter().filter_map(|(k, _)| k.as_str().map(str::to_string)).collect()
 }

@@ -88,7 +88,7 @@ fn read(file: &Path, templating: Option<&serde_json::Value>) -> Result<Vec<u8>, 
     let Some(context) = templating else { return Ok(bytes) };
     let text = String::from_utf8(bytes)
         .map_err(|_| format!("{} is not UTF-8 text, so it cannot be templated", file.display()))?;
-    crate::spec::templating::render(&text, context)
+    crate::source::templating::render(&text, context)
         .map(String::into_bytes)
         .map_err(|e| format!("{} line {}: {}", file.display(), e.line, e.message))
 }

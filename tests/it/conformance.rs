@@ -65,7 +65,7 @@ fn orgctl_refuses(resources: &str, code: &str) {
         "AWSTemplateFormatVersion: '2010-09-09-OC'\nOrganization:\n  Master:\n    Type: OC::ORG::MasterAccount\n    Properties:\n      AccountId: '123456789012'\n{resources}"
     );
     std::fs::write(&path, text).unwrap();
-    let loaded = orgctl::spec::load(&path, &Default::default());
+    let loaded = orgctl::org_file::load(&path, &Default::default());
     let codes: Vec<&str> = loaded.diagnostics.0.iter().filter(|d| d.is_error()).map(|d| d.code).collect();
     assert_eq!(codes, vec![code], "orgctl must refuse this itself");
 }

@@ -10,8 +10,8 @@
 use crate::common;
 
 use orgctl::model::{OrgState, StackState};
+use orgctl::org_file::{self, LoadOptions};
 use orgctl::plan::{check, describe_from_operations, render, saved, Plan};
-use orgctl::spec::{self, LoadOptions};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -139,7 +139,7 @@ fn load_file(dir: &Path, text: &str) {
     if orgctl::tasks::is_task_file(&path, &options) {
         let _ = orgctl::tasks::load(&path, &options);
     } else {
-        let _ = spec::load(&path, &options);
+        let _ = org_file::load(&path, &options);
     }
 }
 

@@ -1,10 +1,10 @@
 //! Planning against organizations that already hold things: adoption, ownership, limits.
 
 use orgctl::model::Tags;
+use orgctl::org_file::{self, limits::Limits, LoadOptions};
 use orgctl::plan::{self, Action, Operation, Plan};
 use orgctl::provider::sandbox::{ManagementSeed, SandboxProvider};
 use orgctl::provider::{CreateAccountStatus, Provider};
-use orgctl::spec::{self, limits::Limits, LoadOptions};
 
 const DOC: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"}]}"#;
 
@@ -33,7 +33,7 @@ impl Env {
         );
         let path = self.dir.path().join("organization.yml");
         std::fs::write(&path, text).unwrap();
-        let loaded = spec::load(&path, &LoadOptions::default());
+        let loaded = org_file::load(&path, &LoadOptions::default());
         let desired = loaded.desired.unwrap_or_else(|| panic!("{:?}", loaded.diagnostics));
         let actual = self.provider.read().await.unwrap();
         plan::plan(&desired, &actual, &Limits::default(), "test").unwrap()
@@ -181,7 +181,7 @@ async fn a_saved_plan_is_verified_against_the_organization_and_described_from_it
     let body = "  Prod:\n    Type: OC::ORG::OrganizationalUnit\n    Properties:\n      OrganizationalUnitName: Prod\n";
     let path = e.dir.path().join("organization.yml");
     std::fs::write(&path, format!("AWSTemplateFormatVersion: '2010-09-09-OC'\nOrganization:\n  Master:\n    Type: OC::ORG::MasterAccount\n    Properties:\n      AccountId: '111111111111'\n{body}")).unwrap();
-    let desired = spec::load(&path, &LoadOptions::default()).desired.unwrap();
+    let desired = org_file::load(&path, &LoadOptions::default()).desired.unwrap();
     let planned = ops::plan(&desired, None, &e.provider, &Limits::default(), false, &[]).await.unwrap();
     let mut saved: Plan =
         plan::saved::from_json(&plan::saved::to_json(&planned.plan).unwrap()).expect("the digest holds");

@@ -1,6 +1,6 @@
 //! The org file format: what valid files mean once loaded.
 
-use orgctl::spec::{self, desired::Parent, LoadOptions};
+use orgctl::org_file::{self, desired::Parent, LoadOptions};
 use std::path::{Path, PathBuf};
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -12,13 +12,13 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 
 const HEAD: &str = "AWSTemplateFormatVersion: '2010-09-09-OC'\nOrganization:\n  Master:\n    Type: OC::ORG::MasterAccount\n    Properties:\n      AccountName: Management\n      AccountId: 111111111111\n      RootEmail: root@example.com\n";
 
-fn load(text: &str) -> spec::Loaded {
+fn load(text: &str) -> org_file::Loaded {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "organization.yml", text);
-    spec::load(&path, &LoadOptions::default())
+    org_file::load(&path, &LoadOptions::default())
 }
 
-fn errors(loaded: &spec::Loaded) -> Vec<String> {
+fn errors(loaded: &org_file::Loaded) -> Vec<String> {
     loaded.diagnostics.0.iter().filter(|d| d.is_error()).map(|d| d.to_string()).collect()
 }
 
@@ -60,7 +60,7 @@ fn includes_are_relative_to_the_including_file_and_merges_apply() {
     let text = format!("{HEAD}      <<: *common\n  Scp: !Include lib/scp.yml\n",)
         .replace("Organization:\n", "Definitions:\n  Common: &common\n    Alias: from-anchor\nOrganization:\n");
     let path = write(dir.path(), "org/organization.yml", &text.replace("lib/scp.yml", "../lib/scp.yml"));
-    let loaded = spec::load(&path, &LoadOptions::default());
+    let loaded = org_file::load(&path, &LoadOptions::default());
     assert!(errors(&loaded).is_empty(), "{:?}", errors(&loaded));
     let desired = loaded.desired.unwrap();
     assert_eq!(desired.accounts[0].alias.as_deref(), Some("from-anchor"));
@@ -75,7 +75,7 @@ fn an_include_loop_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a.yml", "x: !Include b.yml\n");
     write(dir.path(), "b.yml", "y: !Include a.yml\n");
-    let loaded = spec::load(&dir.path().join("a.yml"), &LoadOptions::default());
+    let loaded = org_file::load(&dir.path().join("a.yml"), &LoadOptions::default());
     assert_eq!(loaded.diagnostics.0[0].code, "include-cycle");
     assert!(loaded.diagnostics.0[0].message.contains("a.yml → "), "{}", loaded.diagnostics.0[0].message);
 }
@@ -89,7 +89,7 @@ fn parameters_take_defaults_overrides_and_lists() {
     let text = format!("AWSTemplateFormatVersion: '2010-09-09-OC'\n{text}");
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "organization.yml", &text);
-    let loaded = spec::load(&path, &LoadOptions::default());
+    let loaded = org_file::load(&path, &LoadOptions::default());
     assert!(errors(&loaded).is_empty(), "{:?}", errors(&loaded));
     let policy = &loaded.desired.unwrap().policies[0];
     assert_eq!(policy.name, "Deny-example.com");
@@ -98,7 +98,7 @@ fn parameters_take_defaults_overrides_and_lists() {
     let mut options = LoadOptions::default();
     options.parameters.insert("Domain".into(), "acme.test".into());
     options.parameters.insert("Regions".into(), "eu-north-1".into());
-    let policy = &spec::load(&path, &options).desired.unwrap().policies[0];
+    let policy = &org_file::load(&path, &options).desired.unwrap().policies[0];
     assert_eq!(policy.name, "Deny-acme.test");
     assert!(policy.content.contains(r#"["eu-north-1"]"#));
 }
@@ -153,7 +153,7 @@ fn limits_can_be_raised() {
     let path = write(dir.path(), "organization.yml", &text);
     let mut options = LoadOptions::default();
     options.limits.set("ou-depth=6").unwrap();
-    assert!(spec::load(&path, &options).desired.is_some());
+    assert!(org_file::load(&path, &options).desired.is_some());
     assert!(options.limits.set("nonsense=1").is_err());
 }
 
@@ -163,7 +163,7 @@ fn an_org_file_written_as_json_with_a_byte_order_mark_is_read() {
     let json = "\u{feff}{\"AWSTemplateFormatVersion\": \"2010-09-09-OC\", \"Organization\": {\"Master\": {\"Type\": \"OC::ORG::MasterAccount\", \"Properties\": {\"AccountName\": \"Management\", \"AccountId\": \"111111111111\"}}}}";
     let path = write(dir.path(), "organization.json", json);
     assert!(!orgctl::tasks::is_task_file(&path, &LoadOptions::default()));
-    let loaded = spec::load(&path, &LoadOptions::default());
+    let loaded = org_file::load(&path, &LoadOptions::default());
     assert!(errors(&loaded).is_empty(), "{:?}", errors(&loaded));
     assert_eq!(loaded.desired.unwrap().management_account_id, "111111111111");
 }
@@ -187,7 +187,7 @@ fn an_include_of_a_fifo_is_refused_and_never_blocks() {
     let path = write(dir.path(), "organization.yml", &format!("{HEAD}  Scp: !Include ./pipe.yml\n"));
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let loaded = spec::load(&path, &LoadOptions::default());
+        let loaded = org_file::load(&path, &LoadOptions::default());
         let _ = tx.send(loaded.diagnostics.0.iter().map(|d| d.code).collect::<Vec<_>>());
     });
     let codes = rx.recv_timeout(std::time::Duration::from_secs(10)).expect("loading a FIFO include hung");
@@ -201,7 +201,7 @@ fn includes_outside_the_project_are_refused_and_never_shown() {
     let text =
         format!("{HEAD}      Tags:\n        leak: !Include ../secret.txt\n        env: !Include /proc/self/environ\n");
     let path = write(dir.path(), "project/organization.yml", &text);
-    let loaded = spec::load(&path, &LoadOptions::default());
+    let loaded = org_file::load(&path, &LoadOptions::default());
     let codes: Vec<&str> = loaded.diagnostics.0.iter().map(|d| d.code).collect();
     assert_eq!(codes, vec!["file-outside-project"]);
     assert!(loaded.sources.find(&dir.path().join("project/../secret.txt")).is_none());
@@ -209,7 +209,7 @@ fn includes_outside_the_project_are_refused_and_never_shown() {
     let text = format!("{HEAD}      Tags:\n        team: !Include ../team.txt\n");
     write(dir.path(), "team.txt", "platform");
     let path = write(dir.path(), "project/organization.yml", &text);
-    let loaded = spec::load(&path, &widened);
+    let loaded = org_file::load(&path, &widened);
     assert!(errors(&loaded).is_empty(), "{:?}", errors(&loaded));
 }
 
@@ -234,7 +234,7 @@ fn merge_keys_of_included_files_are_applied_never_dropped() {
         "organization.yml",
         "AWSTemplateFormatVersion: '2010-09-09-OC'\nOrganization: !Include ./body.yml\n",
     );
-    let loaded = spec::load(&path, &LoadOptions::default());
+    let loaded = org_file::load(&path, &LoadOptions::default());
     assert!(errors(&loaded).is_empty(), "{:?}", errors(&loaded));
     let desired = loaded.desired.unwrap();
     assert_eq!(desired.accounts.len(), 11, "the management account and the 10 merged ones");
@@ -244,7 +244,7 @@ fn merge_keys_of_included_files_are_applied_never_dropped() {
 
     write(dir.path(), "list.yml", "- a\n- b\n");
     let bad = write(dir.path(), "bad.yml", &format!("{HEAD}  <<: !Include ./list.yml\n"));
-    let loaded = spec::load(&bad, &LoadOptions::default());
+    let loaded = org_file::load(&bad, &LoadOptions::default());
     assert_eq!(loaded.diagnostics.0[0].code, "invalid-merge", "{:?}", errors(&loaded));
 }
 

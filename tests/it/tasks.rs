@@ -1,14 +1,14 @@
 //! Task files: parsing, includes, dependencies, and organization bindings resolved against the
 //! quickstart organization.
 
-use orgctl::spec::{self, LoadOptions};
+use orgctl::org_file::{self, LoadOptions};
 use orgctl::tasks::binding::{accounts, targets, Target};
 use orgctl::tasks::model::{AccountSelector, Binding, TaskKind};
 use std::path::{Path, PathBuf};
 
-fn quickstart() -> orgctl::spec::desired::DesiredOrg {
+fn quickstart() -> orgctl::org_file::desired::DesiredOrg {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart/organization.yml");
-    spec::load(&path, &LoadOptions::default()).desired.expect("the quickstart is valid")
+    org_file::load(&path, &LoadOptions::default()).desired.expect("the quickstart is valid")
 }
 
 fn ids(list: &[&str]) -> Vec<String> {
@@ -176,7 +176,7 @@ fn orgctl_validate_checks_a_task_file_and_its_organization() {
 }
 
 mod landing_zone {
-    use orgctl::spec::LoadOptions;
+    use orgctl::org_file::LoadOptions;
     use orgctl::tasks::binding::Target;
     use orgctl::tasks::instantiate::{instantiate, Import};
     use orgctl::tasks::model::{StackTask, TaskKind};

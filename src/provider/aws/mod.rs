@@ -16,7 +16,7 @@ mod stacks;
 
 use super::{CreateAccountStatus, ExistingAccount, Provider, ProviderError, ProviderResult};
 use crate::model::{OrgState, PasswordPolicy, StackSpec, StackState, Tags};
-use crate::spec::desired::AccessRoles;
+use crate::org_file::desired::AccessRoles;
 use async_trait::async_trait;
 use aws_sdk_organizations::types::{CreateAccountState, PolicyType, Tag};
 use clients::Clients;

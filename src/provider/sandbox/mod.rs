@@ -172,7 +172,7 @@ impl SandboxData {
             ));
         }
         let size_limit = self.limits.policy_size(policy_type);
-        if let Err(problem) = crate::spec::check_policy_document(policy_type, content) {
+        if let Err(problem) = crate::org_file::check_policy_document(policy_type, content) {
             return Err(err("MalformedPolicyDocumentException", problem));
         }
         if content.chars().count() > size_limit {

@@ -2,8 +2,8 @@
 //! (temp file in the same folder, fsync, rename) so that a crash never leaves it half-written.
 
 use crate::model::{AccountState, OrgState, RootState, Tags};
+use crate::org_file::limits::Limits;
 use crate::provider::{ProviderError, ProviderResult};
-use crate::spec::limits::Limits;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;

@@ -5,12 +5,12 @@ use super::eval::{account_attributes_read, Env};
 use super::load::suggest;
 use super::model::*;
 use super::report::Reporter;
-use super::source::{Sources, Span};
-use super::yaml::{Node, NodeKind};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr::{EvalError, Value};
 use crate::graph::DependencyGraph;
 use crate::model::{PasswordPolicy, PolicyType, Tags};
+use crate::source::text::{Sources, Span};
+use crate::source::yaml::{Node, NodeKind};
 use std::collections::{BTreeMap, HashMap};
 
 /// One entry of the `Organization:` section before typing.
@@ -268,7 +268,7 @@ fn evaluate_account_attributes(raws: &[RawResource], env: &mut Env, r: &mut Repo
         let names: Vec<String> = cycle.iter().map(|(id, attr)| format!("{id}.{attr}")).collect();
         let (id, attr) = &cycle[0];
         let span = nodes.get(&cycle[0]).map(|n| n.span).unwrap_or(Span {
-            file: super::source::FileId(0),
+            file: crate::source::text::FileId(0),
             line: 1,
             column: 1,
             offset: 0,

@@ -1,9 +1,9 @@
 //! Reading an org file from disk: the YAML itself, every `!Include`, and the top-level sections.
 
-use super::files::FileError;
-use super::source::Sources;
-use super::yaml::{self, Node, NodeKind};
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::source::files::FileError;
+use crate::source::text::Sources;
+use crate::source::yaml::{self, Node, NodeKind};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -54,7 +54,7 @@ fn read_templated(
     let empty = serde_json::json!({});
     let context = walk.context.unwrap_or(&empty);
     let text = sources.confinement().clone().read(path).map_err(|e| file_error(&e, path, included))?;
-    let rendered = super::templating::render(&text, context).map_err(|e| {
+    let rendered = crate::source::templating::render(&text, context).map_err(|e| {
         // The snippet shows the template as written, at the line that failed.
         let offset: usize = text.split_inclusive('\n').take(e.line.saturating_sub(1)).map(str::len).sum();
         let len = text[offset..].find('\n').unwrap_or(text.len() - offset).max(1);
@@ -90,7 +90,7 @@ fn read_file(path: &Path, sources: &mut Sources, walk: &mut Walk) -> Result<Node
 }
 
 fn parse_and_expand(
-    file: super::source::FileId,
+    file: crate::source::text::FileId,
     path: &Path,
     sources: &mut Sources,
     walk: &mut Walk,
@@ -113,7 +113,7 @@ fn expand_includes(node: Node, path: &Path, sources: &mut Sources, walk: &mut Wa
             ));
         };
         let base = path.parent().unwrap_or(Path::new("."));
-        let included = super::files::beside(base, target);
+        let included = crate::source::files::beside(base, target);
         if walk.stack.iter().any(|p| p == &included) {
             let chain: Vec<String> = walk.stack.iter().chain([&included]).map(|p| p.display().to_string()).collect();
             return Err(Box::new(
@@ -122,7 +122,7 @@ fn expand_includes(node: Node, path: &Path, sources: &mut Sources, walk: &mut Wa
                     .help("a file cannot include itself, directly or through other files"),
             ));
         }
-        let read = if super::templating::is_template(&included) {
+        let read = if crate::source::templating::is_template(&included) {
             read_templated(&included, sources, walk, true)
         } else {
             read_file(&included, sources, walk)

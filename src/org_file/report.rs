@@ -1,8 +1,8 @@
 //! Collects the diagnostics of the resource-level stages (typing and validation), each located
 //! at a span and naming its logical id and property.
 
-use super::source::{Sources, Span};
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::source::text::{Sources, Span};
 use std::collections::HashSet;
 
 pub(super) struct Reporter<'s> {

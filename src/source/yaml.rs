@@ -4,7 +4,7 @@
 //! loader builds its own tree from the parser's marked events. It keeps custom tags (`!Ref`,
 //! `!Sub`, ...), resolves anchors and aliases, and applies `<<:` merge keys.
 
-use super::source::{FileId, Span};
+use super::text::{FileId, Span};
 use crate::diagnostic::{Diagnostic, Location};
 use std::collections::HashMap;
 use std::path::Path;

@@ -6,8 +6,8 @@
 //! the plan fills from the live organization.
 
 use super::model::ResourceKind;
-use super::yaml::Node;
 use crate::expr::{account_attribute, AccountAttribute, AccountFacts, EvalError, Scope, Text, Value};
+use crate::source::yaml::Node;
 use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};

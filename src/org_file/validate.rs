@@ -5,10 +5,10 @@ use super::formats;
 use super::limits::Limits;
 use super::model::*;
 use super::report::Reporter;
-use super::source::{Sources, Span};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::graph::DependencyGraph;
 use crate::model::PolicyType;
+use crate::source::text::{Sources, Span};
 use std::collections::HashMap;
 
 impl Reporter<'_> {

@@ -1,7 +1,7 @@
 //! The org file as typed resources, each with the place it was written.
 
-use super::source::Span;
 use crate::model::{PasswordPolicy, PolicyType, Tags};
+use crate::source::text::Span;
 
 /// The `OC::ORG::*` resource types orgctl understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -3,10 +3,8 @@
 //! Everything here runs before any provider call: a file that does not validate never reaches
 //! the organization.
 
-pub mod commands;
 pub mod desired;
 pub mod eval;
-pub mod files;
 pub mod formats;
 pub mod limits;
 pub mod load;
@@ -14,19 +12,14 @@ pub mod model;
 pub(crate) mod policy_document;
 pub(crate) mod report;
 mod resources;
-pub mod source;
-pub mod sub;
-pub mod templating;
 mod validate;
-pub mod yaml;
-pub mod yaml_write;
 
 use crate::diagnostic::Diagnostics;
+use crate::source::files::Confinement;
+use crate::source::text::Sources;
 use desired::DesiredOrg;
-use files::Confinement;
 use limits::Limits;
 pub use policy_document::{check_document, check_policy_document};
-use source::Sources;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -60,7 +53,7 @@ pub struct LoadOptions {
     /// URL → local copy.
     pub fetched_templates: BTreeMap<String, PathBuf>,
     /// Whether `!Cmd` runs while the files are read, and which ran.
-    pub commands: commands::Commands,
+    pub commands: crate::source::commands::Commands,
     /// The organization file is an annotated template deployed on its own
     /// ([`crate::tasks::single`]): its template sections are not the organization's.
     pub organization_of_template: bool,
@@ -77,7 +70,9 @@ pub fn load_confined(path: &Path, options: &LoadOptions, confinement: Confinemen
     let mut sources = Sources::confined(confinement);
     let read = match &options.templating_context {
         Some(context) => load::read_tree_templated(path, &mut sources, context),
-        None if templating::is_template(path) => load::read_tree_templated(path, &mut sources, &serde_json::json!({})),
+        None if crate::source::templating::is_template(path) => {
+            load::read_tree_templated(path, &mut sources, &serde_json::json!({}))
+        }
         None => load::read_tree(path, &mut sources),
     };
     resolve(read, sources, options)
@@ -92,7 +87,7 @@ pub fn load_text(path: &Path, text: String, options: &LoadOptions) -> Loaded {
 }
 
 fn resolve(
-    read: Result<yaml::Node, Box<crate::diagnostic::Diagnostic>>,
+    read: Result<crate::source::yaml::Node, Box<crate::diagnostic::Diagnostic>>,
     sources: Sources,
     options: &LoadOptions,
 ) -> Loaded {
