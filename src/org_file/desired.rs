@@ -86,7 +86,7 @@ pub struct DesiredOrg {
     pub accounts: Vec<DesiredAccount>,
     pub policies: Vec<DesiredPolicy>,
     /// Values that name accounts not created yet, by the field they fill.
-    pub pending: Vec<super::eval::PendingValue>,
+    pub pending: Vec<super::model::PendingValue>,
 }
 
 impl DesiredOrg {
@@ -118,7 +118,7 @@ impl DesiredOrg {
             .unwrap_or_else(|| self.access_role_of(account))
     }
 
-    /// The text field `property` of the resource `owner`, as [`PendingValue`](super::eval::PendingValue)s name them.
+    /// The text field `property` of the resource `owner`, as [`PendingValue`](super::model::PendingValue)s name them.
     pub fn field_mut(&mut self, owner: &str, property: &str) -> Option<&mut String> {
         fn tag<'t>(tags: &'t mut Option<Tags>, property: &str) -> Option<&'t mut String> {
             tags.as_mut()?.get_mut(property.strip_prefix("Tags.")?)

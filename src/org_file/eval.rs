@@ -5,21 +5,11 @@
 //! evaluates to an [`Unknown`](crate::expr::Unknown) piece, recorded as a [`PendingValue`] that
 //! the plan fills from the live organization.
 
-use super::model::ResourceKind;
+use super::model::{PendingValue, ResourceKind};
 use crate::expr::{account_attribute, AccountAttribute, AccountFacts, EvalError, Scope, Text, Value};
 use crate::source::yaml::Node;
-use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
-
-/// A value of the file that names an account not created yet: the plan fills it in.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PendingValue {
-    /// The resource (logical id) and the property it is the value of (`PolicyDocument`, `Tags.x`).
-    pub owner: String,
-    pub property: String,
-    pub value: Text,
-}
 
 /// What values may refer to.
 pub struct Env<'a> {

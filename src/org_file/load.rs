@@ -20,6 +20,49 @@ pub struct Document {
 }
 
 /// Reads `path` and every file it includes into `sources` and returns the expanded tree.
+/// Top-level sections of an annotated template that an organization file does not have: an
+/// organization read from such a template skips them.
+pub const TEMPLATE_SECTIONS: [&str; 11] = [
+    "Resources",
+    "Outputs",
+    "Conditions",
+    "Mappings",
+    "Transform",
+    "OrganizationBindings",
+    "OrganizationBinding",
+    "OrganizationBindingRegion",
+    "DefaultOrganizationBinding",
+    "DefaultOrganizationBindingRegion",
+    "Rules",
+];
+
+/// Options that change how a file is read.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    pub parameters: BTreeMap<String, String>,
+    pub limits: super::limits::Limits,
+    /// Directories files may be read from besides the entry file's project (`--allow-path`).
+    pub allowed_paths: Vec<PathBuf>,
+    /// Parameters another file declares (the task file around this org file): a `--parameter`
+    /// for one of them is not an unknown parameter here.
+    pub declared_elsewhere: std::collections::BTreeSet<String>,
+    /// The update-organization task's `TemplatingContext`: the org file is a nunjucks template.
+    pub templating_context: Option<serde_json::Value>,
+    /// `--organization-file`: the organization file of a task file that names none.
+    pub organization_file: Option<PathBuf>,
+    /// The organization as read, for a task file whose `annotate-organization` task takes its
+    /// accounts from the live organization instead of a file.
+    pub live_organization: Option<std::sync::Arc<crate::model::OrgState>>,
+    /// Templates a task file names by URL (`s3://`, `https://`), fetched before it is read:
+    /// URL → local copy.
+    pub fetched_templates: BTreeMap<String, PathBuf>,
+    /// Whether `!Cmd` runs while the files are read, and which ran.
+    pub commands: crate::source::commands::Commands,
+    /// The organization file is an annotated template deployed on its own
+    /// ([`crate::tasks::single`]): its template sections are not the organization's.
+    pub organization_of_template: bool,
+}
+
 pub fn read_tree(path: &Path, sources: &mut Sources) -> Result<Node, Box<Diagnostic>> {
     read_file(path, sources, &mut Walk::default())
 }
@@ -167,7 +210,7 @@ fn expand_includes(node: Node, path: &Path, sources: &mut Sources, walk: &mut Wa
 }
 
 /// Checks the top-level keys and resolves parameter values (defaults, then `overrides`).
-pub fn read_document(root: Node, options: &super::LoadOptions, sources: &Sources, diags: &mut Diagnostics) -> Document {
+pub fn read_document(root: Node, options: &LoadOptions, sources: &Sources, diags: &mut Diagnostics) -> Document {
     let mut doc = Document { description: None, parameters: BTreeMap::new(), organization: None };
     let Some(entries) = root.as_map() else {
         if root.is_null() {
@@ -207,7 +250,7 @@ pub fn read_document(root: Node, options: &super::LoadOptions, sources: &Sources
                 included_parameters = value.get("AWSTemplateFormatVersion").and(value.get("Parameters"));
             }
             "Definitions" | "Metadata" => {}
-            other if options.organization_of_template && crate::tasks::single::TEMPLATE_SECTIONS.contains(&other) => {}
+            other if options.organization_of_template && TEMPLATE_SECTIONS.contains(&other) => {}
             other => diags.push(
                 Diagnostic::error("unknown-section", format!("unknown top-level section '{other}'"))
                     .at(Some(sources.location(key.span)))

@@ -18,10 +18,9 @@ use crate::diagnostic::Diagnostics;
 use crate::source::files::Confinement;
 use crate::source::text::Sources;
 use desired::DesiredOrg;
-use limits::Limits;
+pub use load::LoadOptions;
 pub use policy_document::{check_document, check_policy_document};
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// What loading an org file gives: the desired organization (when the file is valid), every
 /// diagnostic, and the sources to render them with.
@@ -30,33 +29,6 @@ pub struct Loaded {
     pub diagnostics: Diagnostics,
     pub spec: model::OrgSpec,
     pub desired: Option<DesiredOrg>,
-}
-
-/// Options that change how a file is read.
-#[derive(Debug, Clone, Default)]
-pub struct LoadOptions {
-    pub parameters: BTreeMap<String, String>,
-    pub limits: Limits,
-    /// Directories files may be read from besides the entry file's project (`--allow-path`).
-    pub allowed_paths: Vec<PathBuf>,
-    /// Parameters another file declares (the task file around this org file): a `--parameter`
-    /// for one of them is not an unknown parameter here.
-    pub declared_elsewhere: std::collections::BTreeSet<String>,
-    /// The update-organization task's `TemplatingContext`: the org file is a nunjucks template.
-    pub templating_context: Option<serde_json::Value>,
-    /// `--organization-file`: the organization file of a task file that names none.
-    pub organization_file: Option<PathBuf>,
-    /// The organization as read, for a task file whose `annotate-organization` task takes its
-    /// accounts from the live organization instead of a file.
-    pub live_organization: Option<std::sync::Arc<crate::model::OrgState>>,
-    /// Templates a task file names by URL (`s3://`, `https://`), fetched before it is read:
-    /// URL → local copy.
-    pub fetched_templates: BTreeMap<String, PathBuf>,
-    /// Whether `!Cmd` runs while the files are read, and which ran.
-    pub commands: crate::source::commands::Commands,
-    /// The organization file is an annotated template deployed on its own
-    /// ([`crate::tasks::single`]): its template sections are not the organization's.
-    pub organization_of_template: bool,
 }
 
 /// Reads, validates and resolves an org file given on the command line.

@@ -1,7 +1,9 @@
 //! The org file as typed resources, each with the place it was written.
 
+use crate::expr::Text;
 use crate::model::{PasswordPolicy, PolicyType, Tags};
 use crate::source::text::Span;
+use serde::Serialize;
 
 /// The `OC::ORG::*` resource types orgctl understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -235,7 +237,7 @@ pub struct OrgSpec {
     pub policies: Vec<PolicySpec>,
     pub password_policies: Vec<PasswordPolicySpec>,
     /// Values that name accounts not created yet (shown with their unknowns in the fields above).
-    pub pending: Vec<super::eval::PendingValue>,
+    pub pending: Vec<PendingValue>,
 }
 
 impl OrgSpec {
@@ -255,4 +257,13 @@ impl OrgSpec {
         let policies = self.policies.iter().map(|p| (p.logical_id.clone(), ResourceKind::Policy(p.policy_type)));
         accounts.chain(ous).chain(root).chain(policies).collect()
     }
+}
+
+/// A value of the file that names an account not created yet: the plan fills it in.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PendingValue {
+    /// The resource (logical id) and the property it is the value of (`PolicyDocument`, `Tags.x`).
+    pub owner: String,
+    pub property: String,
+    pub value: Text,
 }

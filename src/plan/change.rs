@@ -327,7 +327,7 @@ pub struct Plan {
     pub stacks_fingerprint: Option<String>,
     /// What the plan's SCP changes do to the accounts (the plan's Policy effect section).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub policy_effect: Option<super::policy_effect::PolicyEffect>,
+    pub policy_effect: Option<crate::policy::effect::PolicyEffect>,
     /// Stacks that are already as the task file wants them.
     #[serde(default)]
     pub unchanged_stacks: usize,
@@ -385,6 +385,48 @@ pub struct ResourceChanges<'a> {
 }
 
 impl Plan {
+    /// Adds a change (no dependencies yet) and returns its id.
+    pub fn push_change(
+        &mut self,
+        action: Action,
+        subject: String,
+        summary: String,
+        operation: Operation,
+        diff: Vec<PropertyDiff>,
+        group: Option<Group>,
+    ) -> usize {
+        let id = self.changes.len();
+        self.changes.push(Change {
+            id,
+            action,
+            subject,
+            summary,
+            operation,
+            diff,
+            depends_on: Vec::new(),
+            after: Vec::new(),
+            group,
+        });
+        id
+    }
+
+    /// Targets in accounts that neither exist nor are created by this plan (an account of the
+    /// file while the update-organization task is skipped) are left out, as org-formation binds
+    /// only the accounts it knows; the plan says which.
+    pub fn note_absent_accounts<'a>(&mut self, task: &str, accounts: impl Iterator<Item = &'a str>) {
+        let accounts: std::collections::BTreeSet<&str> = accounts.collect();
+        if accounts.is_empty() {
+            return;
+        }
+        let list: Vec<&str> = accounts.into_iter().collect();
+        self.notes.push(Note {
+            message: format!(
+                "task {task}: {} not in the organization and not created by this plan (is update-organization skipped?): its targets there are left out",
+                list.join(", ")
+            ),
+        });
+    }
+
     /// The change that creates each new account, by logical id.
     pub fn account_creations(&self) -> std::collections::HashMap<String, usize> {
         self.changes

@@ -57,7 +57,7 @@ pub fn plan_delegation(desired: &DesiredOrg, state: &OrgState, live: &Governance
     let ids = super::account_ids(desired, state);
     let created = plan.account_creations();
     let push = |plan: &mut Plan, subject: String, summary: String, op: Operation, diff, deps: Vec<usize>| {
-        let id = super::stacks::push_change(plan, Action::Change, subject, summary, op, diff, None);
+        let id = plan.push_change(Action::Change, subject, summary, op, diff, None);
         if let Some(change) = plan.changes.get_mut(id) {
             change.depends_on = deps;
         }

@@ -7,30 +7,9 @@
 use super::change::{Operation, Plan};
 use crate::model::{OrgState, PolicyType, ServiceLastUsed};
 use crate::org_file::desired::DesiredOrg;
-use crate::policy::effect::{self, Direction, GroupEffect, ServiceInUse, Subject};
+use crate::policy::effect::{self, Direction, Lockout, PolicyEffect, ServiceInUse, Subject};
 use crate::policy::evaluate::{evaluate, Request};
 use crate::policy::hierarchy::{self, Locations};
-use serde::{Deserialize, Serialize};
-
-/// What the plan's policy changes do.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct PolicyEffect {
-    /// Groups of accounts with the same effect (an empty list: the change has no effect).
-    #[serde(default)]
-    pub groups: Vec<GroupEffect>,
-    /// What orgctl itself would be denied after the change.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub lockouts: Vec<Lockout>,
-}
-
-/// An action orgctl needs in an account, newly denied.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Lockout {
-    pub account: String,
-    pub action: String,
-    pub region: String,
-    pub decided_by: String,
-}
 
 /// Whether `plan` changes what SCPs allow anywhere: a document, an attachment, an account moved.
 fn touches_scps(plan: &Plan, state: &OrgState) -> bool {

@@ -49,7 +49,7 @@ pub fn render_plan(plan: &Plan) -> String {
 }
 
 /// The Policy effect section: per group of accounts, what the SCP changes deny and allow.
-fn render_effect(out: &mut String, effect: &crate::plan::policy_effect::PolicyEffect) {
+fn render_effect(out: &mut String, effect: &crate::policy::effect::PolicyEffect) {
     use crate::policy::effect::{regions_shown, Direction};
     let _ = writeln!(out, "{}", style("Policy effect (SCPs and RCPs, the live organization → the file):").bold());
     if effect.groups.is_empty() {

@@ -33,7 +33,7 @@ fn push_setting(
     diff: Vec<PropertyDiff>,
 ) {
     let subject = format!("account {} ({logical_id})", desired.account_label(logical_id));
-    let change = super::stacks::push_change(plan, Action::Change, subject, summary, op, diff, None);
+    let change = plan.push_change(Action::Change, subject, summary, op, diff, None);
     if let (Some(creation), Some(c)) = (created.get(logical_id), plan.changes.get_mut(change)) {
         c.depends_on.push(*creation);
     }

@@ -155,7 +155,7 @@ pub fn plan_stacks(
         let (stacks, absent): (Vec<_>, Vec<_>) = stacks
             .iter()
             .partition(|s| account_ids.contains_key(&s.target.account) || creations.contains_key(&s.target.account));
-        note_absent_accounts(plan, task_name, absent.iter().map(|s| s.target.account.as_str()));
+        plan.note_absent_accounts(task_name, absent.iter().map(|s| s.target.account.as_str()));
         for stack in stacks {
             let account_id = account_ids.get(&stack.target.account).cloned();
             let subject = format!(
@@ -365,8 +365,7 @@ pub fn plan_stacks(
         }
         let op =
             Operation::DeleteStack { account_id: s.account_id.clone(), region: s.region.clone(), name: s.name.clone() };
-        let id = push_change(
-            plan,
+        let id = plan.push_change(
             Action::Remove,
             subject,
             format!("delete ({why})"),
@@ -385,8 +384,7 @@ pub fn plan_stacks(
             Some(value),
         )];
         let op = Operation::TagResource { resource: Handle::Existing(actual.root.id.clone()), tags };
-        push_change(
-            plan,
+        plan.push_change(
             Action::Change,
             crate::model::root_label(&actual.root.id),
             "record the regions orgctl has stacks in".into(),
@@ -423,31 +421,7 @@ fn push(
         limit: task.max_concurrent_stacks.map_or(usize::MAX, |l| l as usize),
         tolerance: task.failed_stack_tolerance as usize,
     };
-    push_change(plan, action, subject, summary.to_string(), op, diff, Some(group))
-}
-
-pub(super) fn push_change(
-    plan: &mut Plan,
-    action: Action,
-    subject: String,
-    summary: String,
-    operation: Operation,
-    diff: Vec<PropertyDiff>,
-    group: Option<Group>,
-) -> usize {
-    let id = plan.changes.len();
-    plan.changes.push(Change {
-        id,
-        action,
-        subject,
-        summary,
-        operation,
-        diff,
-        depends_on: Vec::new(),
-        after: Vec::new(),
-        group,
-    });
-    id
+    plan.push_change(action, subject, summary.to_string(), op, diff, Some(group))
 }
 
 /// A task's expressions evaluated for one target. `exports` are the exports read (a
@@ -591,23 +565,6 @@ fn parameter_text(value: &Value) -> Result<Text, EvalError> {
 
 fn pretty(v: &serde_json::Value) -> String {
     serde_json::to_string_pretty(v).unwrap_or_default()
-}
-
-/// Targets in accounts that neither exist nor are created by this plan (an account of the file
-/// while the update-organization task is skipped) are left out, as org-formation binds only the
-/// accounts it knows; the plan says which.
-pub(super) fn note_absent_accounts<'a>(plan: &mut Plan, task: &str, accounts: impl Iterator<Item = &'a str>) {
-    let accounts: BTreeSet<&str> = accounts.collect();
-    if accounts.is_empty() {
-        return;
-    }
-    let list: Vec<&str> = accounts.into_iter().collect();
-    plan.notes.push(Note {
-        message: format!(
-            "task {task}: {} not in the organization and not created by this plan (is update-organization skipped?): its targets there are left out",
-            list.join(", ")
-        ),
-    });
 }
 
 /// A stack that needs the id of a resource of the file which neither exists nor is created by

@@ -382,7 +382,7 @@ pub fn plan_workloads(
         let (wanted, absent): (Vec<Target>, Vec<Target>) = workload_targets(task, desired)
             .into_iter()
             .partition(|t| ids(&t.account).is_some() || creations.contains_key(&t.account));
-        super::stacks::note_absent_accounts(plan, &t.name, absent.iter().map(|t| t.account.as_str()));
+        plan.note_absent_accounts(&t.name, absent.iter().map(|t| t.account.as_str()));
         for target in &wanted {
             let run = match run_for(task, target, desired, &ids, known, false) {
                 Ok(run) => run,
@@ -428,15 +428,7 @@ pub fn plan_workloads(
                 record_exists: record.is_some(),
                 call: call.map(Box::new),
             };
-            let id = super::stacks::push_change(
-                plan,
-                Action::Change,
-                subject,
-                summary.into(),
-                operation,
-                diff,
-                Some(group.clone()),
-            );
+            let id = plan.push_change(Action::Change, subject, summary.into(), operation, diff, Some(group.clone()));
             out.changes.push((t.name.clone(), id, Some(target.account.clone())));
         }
         // Targets that left the binding: the remove command, then the record goes.
@@ -481,15 +473,7 @@ pub fn plan_workloads(
             };
             let subject = format!("{kind} {} in {}/{region}", t.name, label(lid));
             let summary = "remove (the target left the binding)".to_string();
-            let id = super::stacks::push_change(
-                plan,
-                Action::Remove,
-                subject,
-                summary,
-                operation,
-                diff,
-                Some(group.clone()),
-            );
+            let id = plan.push_change(Action::Remove, subject, summary, operation, diff, Some(group.clone()));
             out.changes.push((t.name.clone(), id, None));
             out.kept.push((account_id.clone(), region.clone(), stack.name.clone()));
         }

@@ -133,6 +133,26 @@ pub struct Conditional {
     pub depends_on: Vec<String>,
 }
 
+/// What the plan's policy changes do.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PolicyEffect {
+    /// Groups of accounts with the same effect (an empty list: the change has no effect).
+    #[serde(default)]
+    pub groups: Vec<GroupEffect>,
+    /// What orgctl itself would be denied after the change.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lockouts: Vec<Lockout>,
+}
+
+/// An action orgctl needs in an account, newly denied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lockout {
+    pub account: String,
+    pub action: String,
+    pub region: String,
+    pub decided_by: String,
+}
+
 /// The effect for the accounts that share it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupEffect {

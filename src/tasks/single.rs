@@ -12,22 +12,6 @@ use crate::org_file::LoadOptions;
 use crate::source::files::Confinement;
 use std::path::{Path, PathBuf};
 
-/// Top-level sections of an annotated template that an organization file does not have: an
-/// organization read from such a template skips them.
-pub const TEMPLATE_SECTIONS: [&str; 11] = [
-    "Resources",
-    "Outputs",
-    "Conditions",
-    "Mappings",
-    "Transform",
-    "OrganizationBindings",
-    "OrganizationBinding",
-    "OrganizationBindingRegion",
-    "DefaultOrganizationBinding",
-    "DefaultOrganizationBindingRegion",
-    "Rules",
-];
-
 /// The task file a lone template stands for, and the directory that holds it.
 pub struct SingleTemplate {
     pub tasks: PathBuf,
