@@ -203,7 +203,7 @@ pub async fn execute(
                     let object = upload_target(&fill(remote)?)?;
                     let body = crate::tasks::upload::content(file, packing)
                         .map_err(|e| ProviderError::new("UnreadableFile", e))?;
-                    if crate::tasks::upload::md5_hex(&body) != *md5 {
+                    if crate::model::md5_hex(&body) != *md5 {
                         return Err(ProviderError::new(
                             "ChangedSincePlan",
                             format!(

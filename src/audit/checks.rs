@@ -173,7 +173,7 @@ fn scps(state: &OrgState, t: &Thresholds, out: &mut Vec<Finding>) {
     let mut leavers = Vec::new();
     let mut broken: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for id in &members {
-        let Ok(placed) = crate::policy::hierarchy::live(state, id, &Default::default()) else { continue };
+        let Ok(placed) = crate::plan::hierarchy::live(state, id, &Default::default()) else { continue };
         let ask = |action: &str, region: Option<&str>| {
             let mut context = crate::policy::condition::Context::new();
             context.insert("aws:principalarn".into(), vec![format!("arn:aws:iam::{id}:role/{PROBE_ROLE}")]);

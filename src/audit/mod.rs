@@ -140,7 +140,7 @@ fn effective_access(state: &crate::model::OrgState) -> Vec<model::OuAccess> {
     parents.sort();
     // One evaluation per distinct set of policies on the path.
     let paths: Vec<Vec<crate::policy::evaluate::Level>> =
-        parents.iter().map(|(_, id)| crate::policy::hierarchy::live_under(state, id)).collect();
+        parents.iter().map(|(_, id)| crate::plan::hierarchy::live_under(state, id)).collect();
     let key = |levels: &[crate::policy::evaluate::Level]| -> Vec<Vec<String>> {
         levels.iter().map(|l| l.policies.iter().map(|p| p.id.clone()).collect()).collect()
     };

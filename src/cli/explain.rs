@@ -5,7 +5,8 @@
 use super::args::*;
 use super::output::{out, outln};
 use super::{CliError, CliResult};
-use crate::policy::{self, hierarchy, Decision, Explanation};
+use crate::plan::hierarchy;
+use crate::policy::{self, Decision, Explanation};
 use console::style;
 use std::process::ExitCode;
 

@@ -416,8 +416,8 @@ pub(super) async fn plan_loaded(
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    let by_name = crate::policy::hierarchy::file_locations(&input.org, &input.desired, true);
-    let by_id = crate::policy::hierarchy::file_locations(&input.org, &input.desired, false);
+    let by_name = crate::plan::hierarchy::file_locations(&input.org, &input.desired, true);
+    let by_id = crate::plan::hierarchy::file_locations(&input.org, &input.desired, false);
     let mut effect =
         crate::plan::policy_effect::compute(&planned.plan, &planned.state, &input.desired, &by_name, &by_id, &regions);
     if let Some(lockouts) = effect.as_ref().map(|e| &e.lockouts).filter(|l| !l.is_empty() && !scope.allow_lockout) {

@@ -44,3 +44,10 @@ pub fn user_tags(tags: &Tags) -> Tags {
 pub fn root_label(root_id: &str) -> String {
     format!("organization root {root_id}")
 }
+
+/// The MD5 of `bytes` in hex, as S3 gives it for an object put in one part (its ETag): what a
+/// plan shows for a file it uploads, and what the apply checks before it puts it.
+pub fn md5_hex(bytes: &[u8]) -> String {
+    use md5::{Digest, Md5};
+    Md5::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -13,11 +13,6 @@ const MAX_TEMPLATE_BYTES: usize = 1_000_000;
 /// How long an HTTPS fetch may take.
 const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Whether a task file's value names a URL rather than a file.
-pub fn is_url(text: &str) -> bool {
-    ["s3://", "https://", "http://"].iter().any(|p| text.starts_with(p))
-}
-
 /// The local copies of fetched templates; the folder goes when this is dropped.
 pub struct Fetched {
     pub dir: tempfile::TempDir,

@@ -7,6 +7,7 @@ pub mod delegation;
 mod describe;
 mod diff;
 mod exports;
+pub mod hierarchy;
 pub mod policy_effect;
 pub mod render;
 pub mod saved;

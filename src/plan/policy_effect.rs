@@ -7,9 +7,9 @@
 use super::change::{Operation, Plan};
 use crate::model::{OrgState, PolicyType, ServiceLastUsed};
 use crate::org_file::desired::DesiredOrg;
+use crate::plan::hierarchy::{self, Locations};
 use crate::policy::effect::{self, Direction, Lockout, PolicyEffect, ServiceInUse, Subject};
 use crate::policy::evaluate::{evaluate, Request};
-use crate::policy::hierarchy::{self, Locations};
 
 /// Whether `plan` changes what SCPs allow anywhere: a document, an attachment, an account moved.
 fn touches_scps(plan: &Plan, state: &OrgState) -> bool {

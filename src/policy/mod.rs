@@ -6,7 +6,6 @@ pub mod condition;
 pub mod document;
 pub mod effect;
 pub mod evaluate;
-pub mod hierarchy;
 pub mod matching;
 
 pub use evaluate::{evaluate, evaluate_all, Attached, Decision, Explanation, Level, Request};

@@ -188,6 +188,11 @@ pub fn beside(base: &Path, target: &str) -> PathBuf {
     base.join(target).components().filter(|c| !matches!(c, std::path::Component::CurDir)).collect()
 }
 
+/// Whether a task file's value names a URL rather than a file.
+pub fn is_url(text: &str) -> bool {
+    ["s3://", "https://", "http://"].iter().any(|p| text.starts_with(p))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

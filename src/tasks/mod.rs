@@ -98,7 +98,9 @@ fn prescan(path: &Path, sources: &mut Sources, options: &LoadOptions) -> Prescan
     let urls = tasks
         .iter()
         .filter(|(t, _)| kind(t).as_deref() == Some("update-stacks"))
-        .filter_map(|(t, _)| t.get("Template")?.as_str().filter(|u| crate::ops::fetch::is_url(u)).map(str::to_string))
+        .filter_map(|(t, _)| {
+            t.get("Template")?.as_str().filter(|u| crate::source::files::is_url(u)).map(str::to_string)
+        })
         .collect();
     Prescan { declared: names.iter().filter_map(|(k, _)| k.as_str().map(str::to_string)).collect(), organization, urls }
 }

@@ -555,7 +555,7 @@ impl Parser<'_> {
                 return None;
             };
             let text = this.text(n, name, attribute, params)?;
-            if crate::ops::fetch::is_url(&text) {
+            if crate::source::files::is_url(&text) {
                 if attribute != "Template" || kind != "update-stacks" {
                     this.error(
                         "url-not-allowed",
@@ -1109,7 +1109,7 @@ impl Parser<'_> {
             remote_path,
             server_side_encryption,
             packing,
-            md5: crate::tasks::upload::md5_hex(&bytes),
+            md5: crate::model::md5_hex(&bytes),
             size: bytes.len() as u64,
         })
     }

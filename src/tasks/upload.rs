@@ -2,7 +2,6 @@
 //! has a `TemplatingContext`) and the `s3://bucket/key` it names. Planning and applying both
 //! read the file through [`content`], so the apply can refuse a file changed since the plan.
 
-use md5::{Digest, Md5};
 use std::path::Path;
 
 /// How a `copy-to-s3` task turns `LocalPath` into the object's bytes.
@@ -93,11 +92,6 @@ fn read(file: &Path, templating: Option<&serde_json::Value>) -> Result<Vec<u8>, 
         .map_err(|e| format!("{} line {}: {}", file.display(), e.line, e.message))
 }
 
-/// The MD5 of `bytes` in hex: what the plan shows and the apply checks.
-pub fn md5_hex(bytes: &[u8]) -> String {
-    Md5::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// An `s3://bucket/key` location.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct S3Location {
@@ -135,6 +129,7 @@ impl std::fmt::Display for S3Location {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::md5_hex;
 
     #[test]
     fn s3_locations_are_checked() {

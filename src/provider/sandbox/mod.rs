@@ -712,7 +712,7 @@ impl Provider for SandboxProvider {
                 store::SandboxObject {
                     account_id: account_id.to_string(),
                     region: region.to_string(),
-                    md5: crate::tasks::upload::md5_hex(object.body),
+                    md5: crate::model::md5_hex(object.body),
                     size: object.body.len() as u64,
                     server_side_encryption: object.server_side_encryption.map(str::to_string),
                     text: String::from_utf8(object.body.to_vec()).ok(),

@@ -3,10 +3,10 @@
 //! applied: the file's policies where it puts them, and FullAWSAccess and RCPFullAWSAccess
 //! everywhere, which orgctl never detaches).
 
-use super::document::statements;
-use super::evaluate::{Attached, Level};
 use crate::model::{OrgState, PolicyType};
 use crate::org_file::desired::{DesiredOrg, Parent};
+use crate::policy::document::statements;
+use crate::policy::evaluate::{Attached, Level};
 use std::collections::BTreeMap;
 
 /// Where each SCP is declared, by name (for the live organization) or logical id (the file).
