@@ -1,7 +1,7 @@
 //! The good-practice checks. Each has a stable id, a severity, the resource it fires on and a
 //! fix hint; thresholds come from [`Thresholds`](super::thresholds::Thresholds).
 
-use super::model::{Finding, Severity};
+use super::report::{Finding, Severity};
 use super::thresholds::Thresholds;
 use crate::model::{OrgState, PolicyType, StackState};
 

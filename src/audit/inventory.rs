@@ -1,7 +1,7 @@
 //! The inventory part of the report, from the state `plan` reads (no second reading path).
 
-use super::model::*;
 use super::order::natural;
+use super::report::*;
 use crate::model::{OrgState, PolicyType, StackState};
 
 /// Ids of the targets whose SCPs apply to `target_id`: itself, every ancestor OU and the root.

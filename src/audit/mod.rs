@@ -4,14 +4,14 @@
 pub mod checks;
 pub mod compare;
 pub mod inventory;
-pub mod model;
 pub mod order;
 pub mod render;
+pub mod report;
 pub mod thresholds;
 
 use crate::model::{OrgState, StackState};
 use crate::plan::Plan;
-use model::*;
+use report::*;
 use thresholds::Thresholds;
 
 pub const SCHEMA: &str = "orgctl-audit/1";
@@ -131,7 +131,7 @@ pub fn audit(input: &AuditInput, thresholds: &Thresholds) -> Report {
 
 /// The effective-access view: for the root and each OU, what an account there may do where
 /// (computed once per distinct set of policies on the path). Empty when SCPs are not enabled.
-fn effective_access(state: &crate::model::OrgState) -> Vec<model::OuAccess> {
+fn effective_access(state: &crate::model::OrgState) -> Vec<report::OuAccess> {
     if !state.root.scp_enabled {
         return Vec::new();
     }
@@ -159,6 +159,6 @@ fn effective_access(state: &crate::model::OrgState) -> Vec<model::OuAccess> {
     parents
         .into_iter()
         .zip(slots)
-        .map(|((path, _), slot)| model::OuAccess { path, access: access[slot].clone() })
+        .map(|((path, _), slot)| report::OuAccess { path, access: access[slot].clone() })
         .collect()
 }

@@ -7,7 +7,7 @@ use console::style;
 use std::process::ExitCode;
 
 pub(super) async fn run(a: AuditArgs, stats: bool) -> CliResult {
-    use crate::audit::{self as au, model::Severity};
+    use crate::audit::{self as au, report::Severity};
     let thresholds = match &a.config {
         Some(path) => au::thresholds::Thresholds::load(path)
             .map_err(|e| CliError::new(e.to_string()).help("see README for the keys of the audit config"))?,

@@ -219,7 +219,7 @@ pub(super) fn load_options(args: &FileArgs) -> Result<LoadOptions, CliError> {
 pub(super) struct Input {
     pub org: Loaded,
     pub desired: DesiredOrg,
-    pub tasks: Option<crate::tasks::model::TaskFile>,
+    pub tasks: Option<crate::tasks::task_file::TaskFile>,
     /// Templates fetched from URLs, kept until the plan is made (they are read while planning).
     pub _fetched: Option<crate::ops::fetch::Fetched>,
     /// The `!Cmd`s run while the files were read (`--allow-commands`), listed with the plan.

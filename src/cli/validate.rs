@@ -22,7 +22,7 @@ pub(super) fn run(a: ValidateArgs) -> CliResult {
             .tasks
             .tasks
             .iter()
-            .filter(|t| matches!(t.kind, crate::tasks::model::TaskKind::UpdateStacks(_)))
+            .filter(|t| matches!(t.kind, crate::tasks::task_file::TaskKind::UpdateStacks(_)))
             .count();
         let organization = if loaded.organization.is_some() {
             "organization file included"

@@ -13,7 +13,7 @@ use crate::org_file::desired::DesiredOrg;
 use crate::org_file::limits::Limits;
 use crate::plan::{self, Note, Plan};
 use crate::provider::{Provider, ProviderError};
-use crate::tasks::model::{TaskFile, TaskKind};
+use crate::tasks::task_file::{TaskFile, TaskKind};
 
 /// A plan with what it was made from.
 pub struct Planned {

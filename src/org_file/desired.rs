@@ -1,7 +1,7 @@
 //! The desired organization: what the plan compares with the live one, with every reference
 //! between resources resolved to logical ids and every value computed.
 
-use super::model::*;
+use super::declared::*;
 use super::validate::Placement;
 use crate::model::{PasswordPolicy, Tags};
 use serde::Serialize;
@@ -86,7 +86,7 @@ pub struct DesiredOrg {
     pub accounts: Vec<DesiredAccount>,
     pub policies: Vec<DesiredPolicy>,
     /// Values that name accounts not created yet, by the field they fill.
-    pub pending: Vec<super::model::PendingValue>,
+    pub pending: Vec<super::declared::PendingValue>,
 }
 
 impl DesiredOrg {
@@ -118,7 +118,7 @@ impl DesiredOrg {
             .unwrap_or_else(|| self.access_role_of(account))
     }
 
-    /// The text field `property` of the resource `owner`, as [`PendingValue`](super::model::PendingValue)s name them.
+    /// The text field `property` of the resource `owner`, as [`PendingValue`](super::declared::PendingValue)s name them.
     pub fn field_mut(&mut self, owner: &str, property: &str) -> Option<&mut String> {
         fn tag<'t>(tags: &'t mut Option<Tags>, property: &str) -> Option<&'t mut String> {
             tags.as_mut()?.get_mut(property.strip_prefix("Tags.")?)

@@ -5,7 +5,7 @@
 //! evaluates to an [`Unknown`](crate::expr::Unknown) piece, recorded as a [`PendingValue`] that
 //! the plan fills from the live organization.
 
-use super::model::{PendingValue, ResourceKind};
+use super::declared::{PendingValue, ResourceKind};
 use crate::expr::{account_attribute, AccountAttribute, AccountFacts, EvalError, Scope, Text, Value};
 use crate::source::yaml::Node;
 use std::cell::RefCell;

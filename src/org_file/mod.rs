@@ -3,12 +3,12 @@
 //! Everything here runs before any provider call: a file that does not validate never reaches
 //! the organization.
 
+pub mod declared;
 pub mod desired;
 pub mod eval;
 pub mod formats;
 pub mod limits;
 pub mod load;
-pub mod model;
 pub(crate) mod policy_document;
 pub(crate) mod report;
 mod resources;
@@ -27,7 +27,7 @@ use std::path::Path;
 pub struct Loaded {
     pub sources: Sources,
     pub diagnostics: Diagnostics,
-    pub spec: model::OrgSpec,
+    pub spec: declared::OrgSpec,
     pub desired: Option<DesiredOrg>,
 }
 
@@ -64,7 +64,7 @@ fn resolve(
     options: &LoadOptions,
 ) -> Loaded {
     let mut diagnostics = Diagnostics::default();
-    let mut spec = model::OrgSpec::default();
+    let mut spec = declared::OrgSpec::default();
     match read {
         Err(d) => diagnostics.push(*d),
         Ok(tree) => {

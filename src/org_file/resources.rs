@@ -1,9 +1,9 @@
 //! Turns the `Organization:` section into typed resources: types and properties checked,
 //! references checked, values evaluated (account attributes in dependency order).
 
+use super::declared::*;
 use super::eval::{account_attributes_read, Env};
 use super::load::suggest;
-use super::model::*;
 use super::report::Reporter;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr::{EvalError, Value};

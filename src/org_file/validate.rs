@@ -1,9 +1,9 @@
 //! Rules that span resources: uniqueness, the OU tree, AWS limits and value formats.
 //! All run before any provider call, and all problems are reported together.
 
+use super::declared::*;
 use super::formats;
 use super::limits::Limits;
-use super::model::*;
 use super::report::Reporter;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::graph::DependencyGraph;

@@ -13,8 +13,8 @@ use crate::org_file::desired::AccountsOf;
 use crate::org_file::desired::DesiredOrg;
 use crate::tasks::binding::Target;
 use crate::tasks::instantiate::{instantiate, StackInstance};
-use crate::tasks::model::{StackTask, TaskFile, TaskKind};
 use crate::tasks::scope::{TargetNames, TaskScope};
+use crate::tasks::task_file::{StackTask, TaskFile, TaskKind};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub use crate::tasks::scope::ExportKey;

@@ -6,7 +6,7 @@ use super::change::{Note, Plan};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::{OrgState, OWNER_TAG};
 use crate::org_file::desired::DesiredOrg;
-use crate::tasks::model::TaskFile;
+use crate::tasks::task_file::TaskFile;
 use std::collections::{BTreeSet, HashMap};
 
 /// Keeps the changes of `targets` and what they depend on. A target that names nothing in the

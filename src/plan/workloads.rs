@@ -13,8 +13,8 @@ use crate::expr::{EvalError, Text, Unknown};
 use crate::model::{StackSpec, StackState, Tags, STACK_TASK_TAG};
 use crate::org_file::desired::{AccountsOf, DesiredOrg};
 use crate::tasks::binding::{targets, Target};
-use crate::tasks::model::{StackParam, WorkloadTask, WorkloadTool};
 use crate::tasks::scope::{TargetNames, TaskScope};
+use crate::tasks::task_file::{StackParam, WorkloadTask, WorkloadTool};
 use crate::tasks::upload::S3Location;
 use md5::{Digest, Md5};
 use std::collections::{BTreeMap, HashMap};
@@ -349,7 +349,7 @@ pub struct Planned {
 
 /// Adds each workload task's runs (and removals) to `plan`.
 pub fn plan_workloads(
-    tasks: &crate::tasks::model::TaskFile,
+    tasks: &crate::tasks::task_file::TaskFile,
     desired: &DesiredOrg,
     account_ids: &HashMap<String, String>,
     known: &Known,
@@ -363,7 +363,7 @@ pub fn plan_workloads(
     let label = |lid: &str| desired.account_label(lid);
     let mut out = Planned::default();
     for t in tasks.tasks.iter().filter(|t| !t.skip) {
-        let crate::tasks::model::TaskKind::Workload(task) = &t.kind else { continue };
+        let crate::tasks::task_file::TaskKind::Workload(task) = &t.kind else { continue };
         let group = Group {
             name: t.name.clone(),
             limit: task.max_concurrent.map_or(usize::MAX, |l| l as usize),

@@ -5,7 +5,7 @@
 //! account; `AccountsWithTag` adds accounts carrying a tag key; the two `Exclude*` keys remove
 //! accounts (OU exclusion is nested too). The accounts are then crossed with the regions.
 
-use super::model::{AccountSelector, Binding};
+use super::task_file::{AccountSelector, Binding};
 use crate::org_file::desired::{DesiredOrg, Parent};
 use std::collections::{BTreeSet, HashMap};
 

@@ -8,7 +8,7 @@
 //! Everything else is evaluated by [`crate::expr`] with the template's names in scope.
 
 use super::binding::{targets, Target};
-use super::model::{Binding, ResourceBinding, StackTask, TemplateResource};
+use super::task_file::{Binding, ResourceBinding, StackTask, TemplateResource};
 use crate::expr::{account_attribute, evaluate, AccountFacts, EvalError, Scope, Text, Value};
 use crate::org_file::desired::{AccountsOf, DesiredOrg};
 use crate::source::files::Confinement;

@@ -4,21 +4,21 @@
 
 pub mod binding;
 pub mod instantiate;
-pub mod model;
 mod parse;
 pub mod rc;
 pub mod scope;
 pub mod single;
+pub mod task_file;
 pub mod upload;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::org_file::model::ResourceKind;
+use crate::org_file::declared::ResourceKind;
 use crate::org_file::{self, LoadOptions, Loaded};
 use crate::source::files::Confinement;
 use crate::source::text::Sources;
-use model::TaskFile;
 use std::collections::HashMap;
 use std::path::Path;
+use task_file::TaskFile;
 
 /// A task file with its organization file.
 pub struct LoadedTasks {
@@ -67,7 +67,7 @@ enum OrganizationSource {
     /// An `update-organization` task's file, with its `TemplatingContext`.
     File(std::path::PathBuf, Option<serde_json::Value>),
     /// An `annotate-organization` task: the live organization.
-    Live(model::Annotation),
+    Live(task_file::Annotation),
 }
 
 fn prescan(path: &Path, sources: &mut Sources, options: &LoadOptions) -> Prescan {
@@ -88,7 +88,7 @@ fn prescan(path: &Path, sources: &mut Sources, options: &LoadOptions) -> Prescan
         (None, Some((task, file))) => {
             let values = declared_values(&root, file, sources, options);
             let names = HashMap::new();
-            Some(OrganizationSource::Live(model::Annotation::read(
+            Some(OrganizationSource::Live(task_file::Annotation::read(
                 task,
                 &mut scope::TaskScope::reading(&values, &names),
             )))
@@ -112,7 +112,7 @@ fn declared_values(
     file: &Path,
     sources: &Sources,
     options: &LoadOptions,
-) -> model::TaskValues {
+) -> task_file::TaskValues {
     let declared = root.get("Parameters").and_then(|p| p.as_map()).unwrap_or_default();
     let parameters = declared
         .iter()
@@ -120,11 +120,11 @@ fn declared_values(
             let name = name.as_str()?.to_string();
             let kind = decl.get("Type").and_then(|t| t.as_str()).unwrap_or("String");
             let value =
-                model::TaskParameter::declared(kind, options.parameters.get(&name).cloned(), decl.get("Default"))?;
+                task_file::TaskParameter::declared(kind, options.parameters.get(&name).cloned(), decl.get("Default"))?;
             Some((name, value))
         })
         .collect();
-    model::TaskValues {
+    task_file::TaskValues {
         parameters,
         mappings: root.get("Mappings").cloned(),
         dir: file.parent().map(Path::to_path_buf).unwrap_or_default(),
@@ -239,7 +239,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> LoadedTasks {
 /// by `AccountMapping`, else by their name (as org-formation does, made a valid logical id),
 /// `ExcludeAccounts` left out.
 fn annotated_organization(
-    annotation: &model::Annotation,
+    annotation: &task_file::Annotation,
     live: &crate::model::OrgState,
     options: &LoadOptions,
 ) -> Loaded {
@@ -265,14 +265,14 @@ fn annotated_organization(
 /// Two tasks deploying a stack of the same name to the same account and region would replace
 /// each other on every run and never converge: refused, as org-formation does.
 fn check_one_stack_per_target(
-    tasks: &model::TaskFile,
+    tasks: &task_file::TaskFile,
     org: &org_file::desired::DesiredOrg,
     sources: &Sources,
     diagnostics: &mut Diagnostics,
 ) {
     let mut owner: std::collections::BTreeMap<(String, binding::Target), &str> = Default::default();
     for task in tasks.tasks.iter().filter(|t| !t.skip) {
-        let model::TaskKind::UpdateStacks(stack) = &task.kind else { continue };
+        let task_file::TaskKind::UpdateStacks(stack) = &task.kind else { continue };
         for target in instantiate::stack_targets(stack, org) {
             let key = (stack.stack_name.clone(), target);
             match owner.get(&key) {

@@ -2,15 +2,15 @@
 //! `include` tasks expanded (their tasks prefixed with the include's name), `DependsOn` checked
 //! (unknown names, loops), and organization bindings checked against the organization file.
 
-use super::model::*;
 use super::scope::TaskScope;
+use super::task_file::*;
 use super::upload::Packing;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr::{evaluate, EvalError, Value};
 use crate::graph::DependencyGraph;
 use crate::model::Tags;
+use crate::org_file::declared::ResourceKind;
 use crate::org_file::load::{read_tree, suggest};
-use crate::org_file::model::ResourceKind;
 use crate::org_file::report::locate;
 use crate::source::text::{Sources, Span};
 use crate::source::yaml::{Node, NodeKind};

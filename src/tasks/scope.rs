@@ -6,9 +6,9 @@
 //! only the shape of each expression is checked. Stack parameters are evaluated again for each
 //! target when planning.
 
-use super::model::{TaskParameter, TaskValues};
+use super::task_file::{TaskParameter, TaskValues};
 use crate::expr::{account_attribute, evaluate, AccountFacts, EvalError, Scope, Text, Unknown, Value};
-use crate::org_file::model::ResourceKind;
+use crate::org_file::declared::ResourceKind;
 use crate::source::files::Confinement;
 use crate::source::yaml::Node;
 use std::collections::HashMap;

@@ -3,7 +3,7 @@
 
 use orgctl::org_file::{self, LoadOptions};
 use orgctl::tasks::binding::{accounts, targets, Target};
-use orgctl::tasks::model::{AccountSelector, Binding, TaskKind};
+use orgctl::tasks::task_file::{AccountSelector, Binding, TaskKind};
 use std::path::{Path, PathBuf};
 
 fn quickstart() -> orgctl::org_file::desired::DesiredOrg {
@@ -179,7 +179,7 @@ mod landing_zone {
     use orgctl::org_file::LoadOptions;
     use orgctl::tasks::binding::Target;
     use orgctl::tasks::instantiate::{instantiate, Import};
-    use orgctl::tasks::model::{StackTask, TaskKind};
+    use orgctl::tasks::task_file::{StackTask, TaskKind};
     use std::path::Path;
 
     /// A stack instance with its template as plain JSON (every account here has an id).
@@ -357,7 +357,7 @@ fn a_parameter_can_stand_for_an_account_in_a_binding() {
     assert!(codes(&loaded).is_empty(), "{:?}", loaded.diagnostics);
     let TaskKind::UpdateStacks(task) = &loaded.tasks.tasks[1].kind else { panic!() };
     let binding = task.default_binding.clone().unwrap();
-    assert_eq!(binding.accounts, orgctl::tasks::model::AccountSelector::Some(vec!["SandboxAccount".into()]));
+    assert_eq!(binding.accounts, orgctl::tasks::task_file::AccountSelector::Some(vec!["SandboxAccount".into()]));
     assert_eq!(binding.exclude_accounts, vec!["ProductionAccount".to_string()]);
     let mut options = LoadOptions::default();
     options.parameters.insert("target".into(), "DevelopmentAccount".into());
@@ -365,6 +365,6 @@ fn a_parameter_can_stand_for_an_account_in_a_binding() {
     let TaskKind::UpdateStacks(task) = &loaded.tasks.tasks[1].kind else { panic!() };
     assert_eq!(
         task.default_binding.clone().unwrap().accounts,
-        orgctl::tasks::model::AccountSelector::Some(vec!["DevelopmentAccount".into()])
+        orgctl::tasks::task_file::AccountSelector::Some(vec!["DevelopmentAccount".into()])
     );
 }

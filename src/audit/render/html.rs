@@ -4,8 +4,8 @@
 //! collapsible lists with the SCPs attached at each level, and sortable, filterable tables that
 //! wrap instead of overflowing.
 
-use crate::audit::model::{Inventory, Report, Severity};
 use crate::audit::order::natural;
+use crate::audit::report::{Inventory, Report, Severity};
 use crate::policy::effect::regions_shown;
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -154,7 +154,7 @@ fn level(inv: &Inventory, worst: &HashMap<&str, Severity>, parent_id: &str, path
 /// the resources it fires on in a list that starts open when it is short.
 fn findings(r: &Report, h: &mut String) {
     h.push_str("<section id=\"findings-section\"><h2>Findings</h2><input class=\"filter\" data-table=\"findings\" placeholder=\"Filter findings\"><div class=\"wrap\"><table class=\"sortable\" id=\"findings\"><thead><tr><th>Severity</th><th>Check</th><th>Finding</th><th>Resources</th><th>Fix</th></tr></thead><tbody>");
-    let mut checks: Vec<(&str, Vec<&crate::audit::model::Finding>)> = Vec::new();
+    let mut checks: Vec<(&str, Vec<&crate::audit::report::Finding>)> = Vec::new();
     for f in &r.findings {
         match checks.iter_mut().find(|(c, _)| *c == f.check) {
             Some((_, list)) => list.push(f),

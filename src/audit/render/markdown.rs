@@ -1,7 +1,7 @@
 //! The report as Markdown (for a pull request or a wiki). Every name comes from the
 //! organization, so it is escaped: a `|` cannot break a table, HTML cannot reach the page.
 
-use crate::audit::model::Report;
+use crate::audit::report::Report;
 use crate::policy::effect::regions_shown;
 use std::fmt::Write;
 
@@ -35,7 +35,7 @@ pub fn render(r: &Report) -> String {
     let s = &r.summary;
     let _ = writeln!(out, "{} accounts, {} OUs, {} SCPs, {} stacks.\n", s.accounts, s.ous, s.policies, s.stacks);
     let _ = writeln!(out, "| severity | findings |\n|---|---:|");
-    for sev in crate::audit::model::Severity::ALL {
+    for sev in crate::audit::report::Severity::ALL {
         let _ = writeln!(out, "| {} | {} |", sev.name(), s.findings.get(sev.name()).copied().unwrap_or(0));
     }
     let _ = writeln!(out, "\n## Findings\n");

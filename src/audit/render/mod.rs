@@ -5,7 +5,7 @@ mod html;
 mod markdown;
 mod sarif;
 
-use super::model::Report;
+use super::report::Report;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

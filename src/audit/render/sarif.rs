@@ -1,6 +1,6 @@
 //! SARIF 2.1.0, the format code-scanning tools read: one rule per check, one result per finding.
 
-use crate::audit::model::{Report, Severity};
+use crate::audit::report::{Report, Severity};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
