@@ -38,11 +38,12 @@ impl ApplyOptions {
 }
 
 /// What became of one change.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Outcome {
     /// Done; with the id of what it created, if anything.
     Done(Option<String>),
-    Failed(String),
+    /// Failed, as the organization's API said (its kind, retryability and message kept).
+    Failed(crate::provider::ProviderError),
     /// Not run because the change with this id failed.
     Skipped {
         because: usize,
@@ -135,7 +136,7 @@ pub async fn apply(
                         .await
                     {
                         Ok(created) => Outcome::Done(created),
-                        Err(e) => Outcome::Failed(e.to_string()),
+                        Err(e) => Outcome::Failed(e),
                     };
                 progress.finished(&change, &outcome);
                 (i, outcome)

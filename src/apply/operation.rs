@@ -202,7 +202,7 @@ pub async fn execute(
                 }) => {
                     let object = upload_target(&fill(remote)?)?;
                     let body = crate::tasks::upload::content(file, packing)
-                        .map_err(|e| ProviderError::new("UnreadableFile", e))?;
+                        .map_err(|e| ProviderError::new("UnreadableFile", e.to_string()))?;
                     if crate::model::md5_hex(&body) != *md5 {
                         return Err(ProviderError::new(
                             "ChangedSincePlan",
@@ -419,5 +419,5 @@ async fn create_account(
 
 /// The `s3://bucket/key` of an upload, checked again (a saved plan may have been edited).
 fn upload_target(remote: &str) -> ProviderResult<crate::tasks::upload::S3Location> {
-    crate::tasks::upload::S3Location::parse(remote).map_err(|e| ProviderError::new("InvalidRemotePath", e))
+    crate::tasks::upload::S3Location::parse(remote).map_err(|e| ProviderError::new("InvalidRemotePath", e.to_string()))
 }

@@ -46,7 +46,7 @@ pub(super) async fn run(a: ExplainArgs) -> CliResult {
             hierarchy::live(&state, &a.account, &scp_lines(true))
         }
     }
-    .map_err(|e| CliError::new(e).help("list the accounts with `orgctl audit` or see the file"))?;
+    .map_err(|e| CliError::new(e.to_string()).help("list the accounts with `orgctl audit` or see the file"))?;
     if let Some(id) = &placed.account_id {
         context.entry("aws:principalaccount".into()).or_insert_with(|| vec![id.clone()]);
     }
@@ -102,11 +102,11 @@ async fn many(
         let provider = super::open_provider(&a.target, input.map(|i| &i.desired), None, None).await?;
         let state = provider.read().await?;
         context.entry("aws:principalorgid".into()).or_insert_with(|| vec![state.organization_id.clone()]);
-        Some(hierarchy::live(&state, &a.account, &lines(true)).map_err(CliError::new)?)
+        Some(hierarchy::live(&state, &a.account, &lines(true)).map_err(|e| CliError::new(e.to_string()))?)
     };
     let file = match input {
         Some(i) if a.offline || a.diff => {
-            Some(hierarchy::planned(&i.desired, &a.account, &lines(false)).map_err(CliError::new)?)
+            Some(hierarchy::planned(&i.desired, &a.account, &lines(false)).map_err(|e| CliError::new(e.to_string()))?)
         }
         _ => None,
     };

@@ -144,6 +144,14 @@ impl Text {
         }
     }
 
+    /// The known text before the first unknown piece (all of it when the text is known).
+    pub fn known_prefix(&self) -> &str {
+        match self.0.first() {
+            Some(Piece::Known(s)) => s,
+            _ => "",
+        }
+    }
+
     pub fn is_known(&self) -> bool {
         self.as_known().is_some()
     }

@@ -31,7 +31,7 @@ pub async fn fetch(urls: &[String], provider: &dyn Provider) -> Result<Fetched, 
         }
         let body = match url.strip_prefix("s3://") {
             Some(_) => {
-                let at = S3Location::parse(url).map_err(|e| ProviderError::new("InvalidTemplateUrl", e))?;
+                let at = S3Location::parse(url).map_err(|e| ProviderError::new("InvalidTemplateUrl", e.to_string()))?;
                 provider.get_object(&at.bucket, &at.key).await?
             }
             None => http_get(url).await?,

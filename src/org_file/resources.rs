@@ -637,7 +637,7 @@ fn policy(raw: &RawResource, policy_type: PolicyType, env: &Env, r: &mut Reporte
             v => v,
         };
         if let Err(problem) = super::check_document(policy_type, &value.shown()) {
-            r.error("invalid-policy", node.span, &raw.logical_id, Some("PolicyDocument"), problem).help =
+            r.error("invalid-policy", node.span, &raw.logical_id, Some("PolicyDocument"), problem.to_string()).help =
                 Some(super::policy_document::document_hint(policy_type));
             return None;
         }

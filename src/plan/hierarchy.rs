@@ -49,8 +49,17 @@ fn attached(name: &str, id: &str, content: &str, location: Option<(String, usize
     Attached { name: name.to_string(), id: id.to_string(), statements, location }
 }
 
+/// An account asked about that is not where it was looked for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoSuchAccount {
+    #[error("no account {0} in the organization (give its id, name or logical id)")]
+    InTheOrganization(String),
+    #[error("no account {0} in the file (give its logical id or AccountName)")]
+    InTheFile(String),
+}
+
 /// The account `who` (id, name, or orgctl logical id) in the live organization.
-pub fn live(state: &OrgState, who: &str, locations: &Locations) -> Result<Placed, String> {
+pub fn live(state: &OrgState, who: &str, locations: &Locations) -> Result<Placed, NoSuchAccount> {
     let account = state
         .accounts
         .get(who)
@@ -58,7 +67,7 @@ pub fn live(state: &OrgState, who: &str, locations: &Locations) -> Result<Placed
         .or_else(|| state.accounts.values().find(|a| a.id == who))
         .or_else(|| state.accounts.values().find(|a| a.name.eq_ignore_ascii_case(who)))
         .or_else(|| state.accounts.values().find(|a| OrgState::owner_of(&a.tags) == Some(who)))
-        .ok_or_else(|| format!("no account {who} in the organization (give its id, name or logical id)"))?;
+        .ok_or_else(|| NoSuchAccount::InTheOrganization(who.to_string()))?;
     let level = |policy_type: PolicyType, target: &str, label: String| -> Level {
         let mut policies: Vec<Attached> = state
             .policies_of_type_on(policy_type, target)
@@ -125,13 +134,13 @@ pub fn live_under(state: &OrgState, parent: &str) -> Vec<Level> {
 }
 
 /// The account `who` (logical id or AccountName) as the file will have it.
-pub fn planned(desired: &DesiredOrg, who: &str, locations: &Locations) -> Result<Placed, String> {
+pub fn planned(desired: &DesiredOrg, who: &str, locations: &Locations) -> Result<Placed, NoSuchAccount> {
     let account = desired
         .accounts
         .iter()
         .find(|a| a.logical_id == who || a.account_id.as_deref() == Some(who))
         .or_else(|| desired.accounts.iter().find(|a| a.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(who))))
-        .ok_or_else(|| format!("no account {who} in the file (give its logical id or AccountName)"))?;
+        .ok_or_else(|| NoSuchAccount::InTheFile(who.to_string()))?;
     let level = |policy_type: PolicyType, lids: &[String], label: &str| -> Level {
         let mut policies: Vec<Attached> =
             policy_type.aws_managed_default().map(|d| attached(d.name, d.id, d.content, None)).into_iter().collect();

@@ -15,7 +15,7 @@ use crate::org_file::desired::{AccountsOf, DesiredOrg};
 use crate::tasks::binding::{targets, Target};
 use crate::tasks::scope::{TargetNames, TaskScope};
 use crate::tasks::task_file::{StackParam, WorkloadTask, WorkloadTool};
-use crate::tasks::upload::S3Location;
+use crate::tasks::upload::{S3Location, S3LocationError};
 use md5::{Digest, Md5};
 use std::collections::{BTreeMap, HashMap};
 
@@ -151,10 +151,15 @@ pub fn run_for(
         }
         WorkloadTool::CopyToS3 { file, remote_path, server_side_encryption, packing, md5, size } => {
             let remote = evaluate("RemotePath", remote_path)?;
-            if remote.as_known().is_some_and(|r| S3Location::parse(r).is_err()) || !remote.shown().starts_with("s3://")
-            {
-                let problem = S3Location::parse(&remote.shown()).err().unwrap_or_default();
-                return Err(("RemotePath".into(), EvalError::new("invalid-remote-path", problem)));
+            let problem = match remote.as_known() {
+                Some(known) => S3Location::parse(known).err(),
+                None if !remote.known_prefix().starts_with("s3://") => {
+                    Some(S3LocationError::NotS3(remote.known_prefix().to_string()))
+                }
+                None => None,
+            };
+            if let Some(problem) = problem {
+                return Err(("RemotePath".into(), EvalError::new("invalid-remote-path", problem.to_string())));
             }
             // The location is not hashed: it is compared with the recorded object instead, which
             // holds it resolved (an account created in the same run has no id yet here).

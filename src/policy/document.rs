@@ -45,15 +45,24 @@ fn strings(v: &Value) -> Vec<String> {
     }
 }
 
+/// Why a document's statements cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error("the policy is not JSON: {0}")]
+    NotJson(String),
+    #[error("the policy has no Statement")]
+    NoStatement,
+}
+
 /// The statements of `document` (JSON text). A statement without Action/NotAction, or with an
 /// effect other than Allow/Deny, matches nothing and is left out; a missing Resource means `*`
 /// (SCPs may omit it).
-pub fn statements(document: &str) -> Result<Vec<Statement>, String> {
-    let doc: Value = serde_json::from_str(document).map_err(|e| format!("the policy is not JSON: {e}"))?;
+pub fn statements(document: &str) -> Result<Vec<Statement>, ReadError> {
+    let doc: Value = serde_json::from_str(document).map_err(|e| ReadError::NotJson(e.to_string()))?;
     let list = match doc.get("Statement") {
         Some(Value::Array(s)) => s.clone(),
         Some(s @ Value::Object(_)) => vec![s.clone()],
-        _ => return Err("the policy has no Statement".into()),
+        _ => return Err(ReadError::NoStatement),
     };
     let mut out = Vec::new();
     for (i, s) in list.iter().enumerate() {

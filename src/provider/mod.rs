@@ -9,7 +9,9 @@ pub mod sandbox;
 use crate::model::{OrgState, PasswordPolicy, PolicyState, StackSpec, StackState, Tags};
 use async_trait::async_trait;
 
-/// An error from the organization's API, named as AWS names it.
+/// An error from the organization's API, named as AWS names it, with its kind decided once,
+/// where the error is made ([`ProviderError::new`] from the exception name; the AWS provider
+/// also from the HTTP status when the name says nothing).
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{code}: {message}")]
 pub struct ProviderError {
@@ -18,15 +20,23 @@ pub struct ProviderError {
     pub message: String,
     /// Throttling, concurrent modification and 5xx errors are worth retrying.
     pub retryable: bool,
+    pub kind: ErrorKind,
 }
 
 impl ProviderError {
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
-        ProviderError { code: code.into(), message: message.into(), retryable: false }
+        let code = code.into();
+        let kind = ErrorKind::of_exception(&code);
+        ProviderError { code, message: message.into(), retryable: false, kind }
     }
 
     pub fn retryable(code: impl Into<String>, message: impl Into<String>) -> Self {
         ProviderError { retryable: true, ..ProviderError::new(code, message) }
+    }
+
+    /// The kind of failure.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
     }
 }
 
@@ -49,30 +59,38 @@ pub enum ErrorKind {
     Other,
 }
 
-impl ProviderError {
-    /// The kind of failure, from the AWS exception name.
-    pub fn kind(&self) -> ErrorKind {
-        let code = self.code.as_str();
-        let has = |needle: &str| code.contains(needle);
-        if has("Throttl") || has("TooManyRequests") || has("RequestLimitExceeded") {
+impl ErrorKind {
+    /// The kind an exception name says, by AWS's naming of its exceptions (`…NotFoundException`,
+    /// `Duplicate…Exception`, `Throttling…`) and the names orgctl itself gives.
+    pub fn of_exception(code: &str) -> ErrorKind {
+        let name = code.strip_suffix("Exception").unwrap_or(code);
+        const THROTTLED: [&str; 5] = ["TooManyRequests", "Throttling", "RequestLimitExceeded", "SlowDown", "Throttled"];
+        const CONFLICT: [&str; 4] = ["ConcurrentModification", "ConstraintViolation", "Locked", "EntityAlreadyExists"];
+        const DENIED: [&str; 4] = ["AccessDenied", "Unauthorized", "UnauthorizedOperation", "AuthorizationError"];
+        if THROTTLED.contains(&name) {
             ErrorKind::Throttled
-        } else if has("NotFound") || has("NoSuchEntity") {
+        } else if name.ends_with("NotFound") || name == "NoSuchEntity" || name == "NoSuchKey" {
             ErrorKind::NotFound
-        } else if has("AccessDenied") || has("Unauthorized") {
+        } else if DENIED.contains(&name) {
             ErrorKind::AccessDenied
-        } else if has("Duplicate")
-            || has("ConcurrentModification")
-            || has("ConstraintViolation")
-            || has("AlreadyExists")
-            || has("Locked")
-        {
+        } else if CONFLICT.contains(&name) || name.starts_with("Duplicate") || name.ends_with("AlreadyExists") {
             ErrorKind::Conflict
-        } else if has("NotImplemented") || has("Unsupported") || code == "Http404" {
+        } else if matches!(name, "NotImplemented" | "UnsupportedOperation" | "Http404" | "Http501") {
             ErrorKind::Unsupported
-        } else if code == "NoCredentials" || code == "EndpointUnreachable" {
+        } else if matches!(name, "NoCredentials" | "EndpointUnreachable" | "InvalidClientTokenId") {
             ErrorKind::Credentials
         } else {
             ErrorKind::Other
+        }
+    }
+
+    /// The kind an HTTP status says, for an exception whose name says none.
+    pub fn of_status(status: u16) -> ErrorKind {
+        match status {
+            403 => ErrorKind::AccessDenied,
+            429 => ErrorKind::Throttled,
+            501 => ErrorKind::Unsupported,
+            _ => ErrorKind::Other,
         }
     }
 }
@@ -305,5 +323,11 @@ mod tests {
         assert_eq!(kind("Http404"), ErrorKind::Unsupported);
         assert_eq!(kind("NoCredentials"), ErrorKind::Credentials);
         assert_eq!(kind("SomethingNew"), ErrorKind::Other);
+        assert_eq!(kind("ThrottlingException"), ErrorKind::Throttled);
+        assert_eq!(kind("EntityAlreadyExists"), ErrorKind::Conflict);
+        // A name that only contains a kind's word is not of that kind.
+        assert_eq!(kind("PolicyNotAttachedException"), ErrorKind::Other);
+        assert_eq!(ErrorKind::of_status(429), ErrorKind::Throttled);
+        assert_eq!(ErrorKind::of_status(403), ErrorKind::AccessDenied);
     }
 }

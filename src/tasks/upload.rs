@@ -16,8 +16,34 @@ pub enum Packing {
     Zipped,
 }
 
+/// Why a file could not be made into what is uploaded.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: std::path::PathBuf, source: std::io::Error },
+    #[error("{} is not a regular file", .0.display())]
+    NotAFile(std::path::PathBuf),
+    #[error("{} is not UTF-8 text, so it cannot be templated", .0.display())]
+    NotText(std::path::PathBuf),
+    #[error("{} line {line}: {message}", path.display())]
+    Template { path: std::path::PathBuf, line: usize, message: String },
+    #[error("cannot zip {}: {reason}", path.display())]
+    Zip { path: std::path::PathBuf, reason: String },
+}
+
+/// Why a text is not an S3 location orgctl can put an object at.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum S3LocationError {
+    #[error("'{0}' is not an s3://bucket/key location")]
+    NotS3(String),
+    #[error("'{0}' is not an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens)")]
+    Bucket(String),
+    #[error("'{0}' names no object key (s3://bucket/key, the key at most 1,024 bytes)")]
+    Key(String),
+}
+
 /// The bytes to upload from `path`, packed as asked.
-pub fn content(path: &Path, packing: &Packing) -> Result<Vec<u8>, String> {
+pub fn content(path: &Path, packing: &Packing) -> Result<Vec<u8>, UploadError> {
     match packing {
         Packing::AsIs => read(path, None),
         Packing::Templated(context) => read(path, Some(context)),
@@ -27,9 +53,9 @@ pub fn content(path: &Path, packing: &Packing) -> Result<Vec<u8>, String> {
 
 /// A zip of `path` (a directory's files under their relative names, or one file), made the same
 /// from the same files: sorted, with a fixed timestamp, so that its MD5 changes only when they do.
-fn zip(path: &Path) -> Result<Vec<u8>, String> {
+fn zip(path: &Path) -> Result<Vec<u8>, UploadError> {
     use std::io::Write;
-    let failed = |e: &dyn std::fmt::Display| format!("cannot zip {}: {e}", path.display());
+    let failed = |e: &dyn std::fmt::Display| UploadError::Zip { path: path.to_path_buf(), reason: e.to_string() };
     let mut files: Vec<(String, std::path::PathBuf)> = Vec::new();
     if path.is_dir() {
         let mut pending = vec![path.to_path_buf()];
@@ -77,19 +103,21 @@ fn executable(_path: &Path) -> bool {
 }
 
 /// The file as it is, or rendered with `templating`.
-fn read(file: &Path, templating: Option<&serde_json::Value>) -> Result<Vec<u8>, String> {
+fn read(file: &Path, templating: Option<&serde_json::Value>) -> Result<Vec<u8>, UploadError> {
+    let unreadable = |source| UploadError::Read { path: file.to_path_buf(), source };
     // A FIFO or a device would block or never end: only regular files are read.
-    let meta = std::fs::metadata(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let meta = std::fs::metadata(file).map_err(unreadable)?;
     if !meta.is_file() {
-        return Err(format!("{} is not a regular file", file.display()));
+        return Err(UploadError::NotAFile(file.to_path_buf()));
     }
-    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let bytes = std::fs::read(file).map_err(unreadable)?;
     let Some(context) = templating else { return Ok(bytes) };
-    let text = String::from_utf8(bytes)
-        .map_err(|_| format!("{} is not UTF-8 text, so it cannot be templated", file.display()))?;
-    crate::source::templating::render(&text, context)
-        .map(String::into_bytes)
-        .map_err(|e| format!("{} line {}: {}", file.display(), e.line, e.message))
+    let text = String::from_utf8(bytes).map_err(|_| UploadError::NotText(file.to_path_buf()))?;
+    crate::source::templating::render(&text, context).map(String::into_bytes).map_err(|e| UploadError::Template {
+        path: file.to_path_buf(),
+        line: e.line,
+        message: e.message,
+    })
 }
 
 /// An `s3://bucket/key` location.
@@ -101,20 +129,18 @@ pub struct S3Location {
 
 impl S3Location {
     /// Reads `s3://bucket/key`; the bucket must be a valid S3 bucket name and the key not empty.
-    pub fn parse(text: &str) -> Result<S3Location, String> {
-        let rest = text.strip_prefix("s3://").ok_or_else(|| format!("'{text}' is not an s3://bucket/key location"))?;
+    pub fn parse(text: &str) -> Result<S3Location, S3LocationError> {
+        let rest = text.strip_prefix("s3://").ok_or_else(|| S3LocationError::NotS3(text.to_string()))?;
         let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
         let valid_bucket = (3..=63).contains(&bucket.len())
             && bucket.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
             && bucket.starts_with(|c: char| c.is_ascii_alphanumeric())
             && bucket.ends_with(|c: char| c.is_ascii_alphanumeric());
         if !valid_bucket {
-            return Err(format!(
-                "'{bucket}' is not an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens)"
-            ));
+            return Err(S3LocationError::Bucket(bucket.to_string()));
         }
         if key.is_empty() || key.len() > 1024 {
-            return Err(format!("'{text}' names no object key (s3://bucket/key, the key at most 1,024 bytes)"));
+            return Err(S3LocationError::Key(text.to_string()));
         }
         Ok(S3Location { bucket: bucket.to_string(), key: key.to_string() })
     }
@@ -135,9 +161,9 @@ mod tests {
     fn s3_locations_are_checked() {
         let at = S3Location::parse("s3://my-bucket/files/a.txt").unwrap();
         assert_eq!((at.bucket.as_str(), at.key.as_str()), ("my-bucket", "files/a.txt"));
-        assert!(S3Location::parse("s3://my-bucket").unwrap_err().contains("no object key"));
-        assert!(S3Location::parse("s3://My_Bucket/a").unwrap_err().contains("not an S3 bucket name"));
-        assert!(S3Location::parse("https://x/y").is_err());
+        assert_eq!(S3Location::parse("s3://my-bucket"), Err(S3LocationError::Key("s3://my-bucket".into())));
+        assert_eq!(S3Location::parse("s3://My_Bucket/a"), Err(S3LocationError::Bucket("My_Bucket".into())));
+        assert_eq!(S3Location::parse("https://x/y"), Err(S3LocationError::NotS3("https://x/y".into())));
     }
 
     #[test]

@@ -192,14 +192,15 @@ impl Clients {
             .await
             .map_err(|e| {
                 let inner = api_error("AssumeRole", e);
-                ProviderError {
-                    code: "AssumeRoleFailed".into(),
-                    message: format!(
+                let mut e = ProviderError::new(
+                    "AssumeRoleFailed",
+                    format!(
                         "cannot reach account {account_id}: assuming {arn} failed ({}). Check that the role exists and trusts the management account, or set OrganizationAccessRoleName for this account",
                         inner.message
                     ),
-                    retryable: inner.retryable,
-                }
+                );
+                e.retryable = inner.retryable;
+                e
             })?;
         let creds = out.credentials().ok_or_else(|| {
             ProviderError::new("AssumeRoleFailed", format!("AssumeRole into {arn} returned no credentials"))

@@ -7,7 +7,7 @@
 //! not ready yet. CreateAccount is sent without SDK retries (a retried CreateAccount can create a
 //! second account), so its transient errors go to orgctl's loop, which looks before it resends.
 
-use crate::provider::ProviderError;
+use crate::provider::{ErrorKind, ProviderError};
 use aws_sdk_organizations::config::http::HttpResponse;
 use aws_sdk_organizations::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
@@ -63,11 +63,16 @@ where
             }
             let transient = RETRIED_BY_SDK.contains(&code.as_str()) || status.is_server_error();
             let retryable = RETRYABLE_BY_ORGCTL.contains(&code.as_str()) || (transient && !sdk_retried);
-            ProviderError { code, message: format!("{operation}: {message}"), retryable }
+            let mut e = ProviderError::new(code, format!("{operation}: {message}"));
+            e.retryable = retryable;
+            if e.kind == ErrorKind::Other {
+                e.kind = ErrorKind::of_status(status.as_u16());
+            }
+            e
         }
         SdkError::DispatchFailure(_) if unreachable_or_unauthenticated(&error).is_some() => {
             let (code, message) = unreachable_or_unauthenticated(&error).unwrap_or_default();
-            ProviderError { code: code.into(), message: format!("{operation}: {message}"), retryable: false }
+            ProviderError::new(code, format!("{operation}: {message}"))
         }
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
             let mut e = ProviderError::new("NetworkError", format!("{operation}: {}", without_debug(&error)));

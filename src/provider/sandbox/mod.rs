@@ -173,7 +173,7 @@ impl SandboxData {
         }
         let size_limit = self.limits.policy_size(policy_type);
         if let Err(problem) = crate::org_file::check_policy_document(policy_type, content) {
-            return Err(err("MalformedPolicyDocumentException", problem));
+            return Err(err("MalformedPolicyDocumentException", problem.to_string()));
         }
         if content.chars().count() > size_limit {
             return Err(constraint(

@@ -209,7 +209,7 @@ impl Parser<'_> {
         let bytes = match crate::tasks::upload::content(path, &packing) {
             Ok(bytes) => bytes,
             Err(e) => {
-                self.error("unreadable-file", at, name, Some("LocalPath"), e);
+                self.error("unreadable-file", at, name, Some("LocalPath"), e.to_string());
                 return None;
             }
         };
