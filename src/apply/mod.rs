@@ -45,9 +45,7 @@ pub enum Outcome {
     /// Failed, as the organization's API said (its kind, retryability and message kept).
     Failed(crate::provider::ProviderError),
     /// Not run because the change with this id failed.
-    Skipped {
-        because: usize,
-    },
+    Skipped { because: usize },
 }
 
 /// Told about each change as it starts and ends (progress bars, logs).

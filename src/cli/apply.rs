@@ -44,7 +44,7 @@ enum ApplySource {
     /// A plan saved with `plan --out`.
     Saved(Box<Plan>),
     /// An org or task file, planned now.
-    File(Box<super::Input>),
+    File(Box<crate::ops::Project>),
 }
 
 async fn apply_locked(a: &ApplyArgs, stats: bool, source: ApplySource, provider: Arc<dyn Provider>) -> CliResult {

@@ -21,36 +21,19 @@ pub(super) async fn run(a: AuditArgs, stats: bool) -> CliResult {
                 .ok_or_else(|| CliError::new(format!("--fail-on {s}: use info, low, medium, high or critical")))
         })
         .transpose()?;
-    let (state, provider, planned) = match &a.file {
+    let (provider, planned) = match &a.file {
         Some(file) => {
-            let (input, provider, p) = super::plan_file(file, &a.file_args, &a.target, &ScopeArgs::default()).await?;
-            (p.state.clone(), provider, Some((file.display().to_string(), input, p)))
+            let (project, provider, p) = super::plan_file(file, &a.file_args, &a.target, &ScopeArgs::default()).await?;
+            (provider, Some((file.display().to_string(), project, p)))
         }
-        None => {
-            let provider = super::open_provider(&a.target, None, None, None).await?;
-            let state = provider.read().await?;
-            (state, provider, None)
-        }
+        None => (super::open_provider(&a.target, None, None, None).await?, None),
     };
-    // Stacks: those the plan read for a task file, else every region orgctl recorded on the root,
-    // read the same way (one parallel read either way).
-    let stacks = match planned.as_ref().and_then(|(_, _, p)| p.stacks.clone()) {
-        Some(stacks) => stacks,
-        None => {
-            let places = crate::ops::recorded_stack_places(&state);
-            crate::ops::read::stacks_in(provider.as_ref(), &places).await?
-        }
-    };
-    let file = planned.as_ref().map(|(name, input, p)| au::FileComparison {
+    let file = planned.as_ref().map(|(name, project, planned)| crate::ops::audit::AuditedFile {
         name: name.clone(),
-        plan: &p.plan,
-        unmanaged: au::compare::unmanaged(&input.desired, &state),
-        locations: au::compare::locations(&input.org, &input.desired, &state),
+        project,
+        planned,
     });
-    let governance = provider.read_governance().await?;
-    let input =
-        au::AuditInput { state: &state, governance: &governance, stacks: &stacks, provider: provider.describe(), file };
-    let report = au::audit(&input, &thresholds);
+    let report = crate::ops::audit::audit(provider.as_ref(), file, &thresholds).await?;
     let text = au::render::render(&report, a.format);
     match &a.output {
         Some(path) => {

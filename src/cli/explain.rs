@@ -82,7 +82,7 @@ pub(super) async fn run(a: ExplainArgs) -> CliResult {
 /// decision and deciding statement, or, with `--diff`, those the file decides otherwise.
 async fn many(
     a: &ExplainArgs,
-    input: Option<&super::Input>,
+    input: Option<&crate::ops::Project>,
     mut context: policy::condition::Context,
     lines: &dyn Fn(bool) -> hierarchy::Locations,
 ) -> CliResult {

@@ -72,6 +72,17 @@ impl From<PlanError> for CliError {
                 CliError::new(format!("orgctl made a plan it cannot apply; nothing was changed:{}", list.concat()))
                     .help("this is a bug in orgctl: please report it with the file that caused it")
             }
+            PlanError::Lockout(lockouts) => {
+                let list: Vec<String> = lockouts
+                    .iter()
+                    .map(|l| format!("\n  - {} in {} ({}): denied by {}", l.action, l.account, l.region, l.decided_by))
+                    .collect();
+                CliError::new(format!(
+                    "the plan's SCPs would lock orgctl out of the accounts it manages; nothing was planned:{}",
+                    list.concat()
+                ))
+                .help("exempt orgctl's access role from the statement (ArnNotLike aws:PrincipalArn), or pass --allow-lockout if this is meant")
+            }
             PlanError::Invalid(diags) => {
                 err!("{}", diagnostics::render(&diags, &crate::source::text::Sources::default()));
                 CliError::reported()
@@ -214,20 +225,6 @@ pub(super) fn load_options(args: &FileArgs) -> Result<LoadOptions, CliError> {
     Ok(options)
 }
 
-/// Loads and validates a file, printing diagnostics; errors stop here.
-/// An org file, or a task file with its org file, loaded and valid.
-pub(super) struct Input {
-    pub org: Loaded,
-    pub desired: DesiredOrg,
-    pub tasks: Option<crate::tasks::task_file::TaskFile>,
-    /// Templates fetched from URLs, kept until the plan is made (they are read while planning).
-    pub _fetched: Option<crate::ops::fetch::Fetched>,
-    /// The `!Cmd`s run while the files were read (`--allow-commands`), listed with the plan.
-    pub commands: crate::source::commands::Commands,
-    /// The task file a lone template stands for (`--stack-name`), kept while it is read.
-    pub _single: Option<crate::tasks::single::SingleTemplate>,
-}
-
 /// Loads a file and opens the organization it describes. A task file with an
 /// `annotate-organization` task needs the organization first: it is read, the file loaded
 /// against it, and the organization opened again with the roles the file names.
@@ -235,7 +232,7 @@ pub(super) async fn load_and_open(
     file: &Path,
     args: &FileArgs,
     target: &TargetArgs,
-) -> Result<(Input, Arc<dyn Provider>), CliError> {
+) -> Result<(ops::Project, Arc<dyn Provider>), CliError> {
     let mut options = load_options(args)?;
     let single = lone_template(file, args.stack_name.as_deref(), None, &mut options)?;
     let file = single.as_ref().map_or(file, |s| s.tasks.as_path());
@@ -257,8 +254,8 @@ pub(super) async fn load_and_open(
         }
     }
     let mut input = load_valid(file, options)?;
-    input._fetched = fetched;
-    input._single = single;
+    input.fetched = fetched;
+    input.single = single;
     let provider = open_provider(target, Some(&input.desired), Some(&input.org), None).await?;
     Ok((input, provider))
 }
@@ -292,7 +289,7 @@ pub(super) fn lone_template(
     }
 }
 
-fn load_valid(file: &Path, options: LoadOptions) -> Result<Input, CliError> {
+fn load_valid(file: &Path, options: LoadOptions) -> Result<ops::Project, CliError> {
     let commands = options.commands.clone();
     let (org, tasks) = if crate::tasks::is_task_file(file, &options) {
         let loaded = crate::tasks::load(file, &options);
@@ -317,7 +314,7 @@ fn load_valid(file: &Path, options: LoadOptions) -> Result<Input, CliError> {
         (org, None)
     };
     match org.desired.clone() {
-        Some(desired) => Ok(Input { org, desired, tasks, _fetched: None, commands, _single: None }),
+        Some(desired) => Ok(ops::Project { org, desired, tasks, fetched: None, commands, single: None }),
         None => {
             errln!(
                 "{} {} has {} error(s); nothing was sent to the organization",
@@ -392,68 +389,28 @@ pub(super) async fn plan_file(
     file_args: &FileArgs,
     target: &TargetArgs,
     scope: &ScopeArgs,
-) -> Result<(Input, Arc<dyn Provider>, Planned), CliError> {
+) -> Result<(ops::Project, Arc<dyn Provider>, Planned), CliError> {
     let (input, provider) = load_and_open(file, file_args, target).await?;
     let planned = plan_loaded(&input, file_args, provider.as_ref(), scope).await?;
     Ok((input, provider, planned))
 }
 
-/// Plans a loaded file against an organization already open.
+/// Plans a loaded project against an organization already open, with the command line's scope.
 pub(super) async fn plan_loaded(
-    input: &Input,
+    project: &ops::Project,
     file_args: &FileArgs,
     provider: &dyn Provider,
     scope: &ScopeArgs,
 ) -> Result<Planned, CliError> {
-    let limits = load_options(file_args)?.limits;
-    let mut planned =
-        ops::plan(&input.desired, input.tasks.as_ref(), provider, &limits, scope.prune, &scope.targets).await?;
-    let regions: Vec<String> = planned
-        .plan
-        .rendered
-        .iter()
-        .map(|t| t.region.clone())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let by_name = crate::plan::hierarchy::file_locations(&input.org, &input.desired, true);
-    let by_id = crate::plan::hierarchy::file_locations(&input.org, &input.desired, false);
-    let mut effect =
-        crate::plan::policy_effect::compute(&planned.plan, &planned.state, &input.desired, &by_name, &by_id, &regions);
-    if let Some(lockouts) = effect.as_ref().map(|e| &e.lockouts).filter(|l| !l.is_empty() && !scope.allow_lockout) {
-        let list: Vec<String> = lockouts
-            .iter()
-            .map(|l| format!("\n  - {} in {} ({}): denied by {}", l.action, l.account, l.region, l.decided_by))
-            .collect();
-        return Err(CliError::new(format!(
-            "the plan's SCPs would lock orgctl out of the accounts it manages; nothing was planned:{}",
-            list.concat()
-        ))
-        .help("exempt orgctl's access role from the statement (ArnNotLike aws:PrincipalArn), or pass --allow-lockout if this is meant"));
-    }
-    if let Some(effect) = effect.as_mut() {
-        let accounts = crate::plan::policy_effect::newly_denying(effect);
-        if scope.access_report && !accounts.is_empty() {
-            let bar = progress::Counter::new(accounts.len(), "reading IAM's organization access reports");
-            let reports = ops::access_report::read(provider, &planned.state, &accounts, &|| bar.inc()).await;
-            bar.finish();
-            crate::plan::policy_effect::mark_in_use(effect, &reports.by_account);
-            planned.plan.notes.extend(reports.note.map(|message| crate::plan::Note { message }));
-        } else if !accounts.is_empty() {
-            let message = format!(
-                "{} account(s) are newly denied something: pass --access-report to see which denied services they used",
-                accounts.len()
-            );
-            planned.plan.notes.push(crate::plan::Note { message });
-        }
-    }
-    planned.plan.policy_effect = effect;
-    // Planning reads the task file again (templates, parameters): every command has run by now.
-    for (dir, command) in input.commands.ran() {
-        let message = format!("ran !Cmd `{command}` in {} (--allow-commands)", dir.display());
-        planned.plan.notes.push(crate::plan::Note { message });
-    }
-    Ok(planned)
+    let options = ops::PlanOptions {
+        limits: load_options(file_args)?.limits,
+        prune: scope.prune,
+        targets: scope.targets.clone(),
+        allow_lockout: scope.allow_lockout,
+        access_report: scope.access_report,
+    };
+    let bar = progress::Counter::new("reading IAM's organization access reports");
+    Ok(ops::plan_project(project, provider, &options, &bar).await?)
 }
 
 pub(super) fn confirm() -> Result<(), CliError> {

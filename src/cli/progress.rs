@@ -10,31 +10,40 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A bar counting finished reads on a terminal (nothing elsewhere).
 pub struct Counter {
-    bar: Option<ProgressBar>,
+    message: &'static str,
+    bar: std::sync::Mutex<Option<ProgressBar>>,
 }
 
 impl Counter {
-    pub fn new(total: usize, message: &str) -> Self {
-        let bar = console::Term::stderr().is_term().then(|| {
-            let bar = ProgressBar::new(total as u64).with_message(message.to_string());
-            if let Ok(s) = ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}") {
-                bar.set_style(s.progress_chars("=> "));
-            }
-            bar
-        });
-        Counter { bar }
+    pub fn new(message: &'static str) -> Self {
+        Counter { message, bar: std::sync::Mutex::new(None) }
     }
 
-    pub fn inc(&self) {
-        if let Some(bar) = &self.bar {
-            bar.inc(1);
+    fn with_bar(&self, f: impl FnOnce(&mut Option<ProgressBar>)) {
+        if let Ok(mut bar) = self.bar.lock() {
+            f(&mut bar);
         }
     }
+}
 
-    pub fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
+impl crate::ops::ReadProgress for Counter {
+    fn begin(&self, total: usize) {
+        if !console::Term::stderr().is_term() {
+            return;
         }
+        let bar = ProgressBar::new(total as u64).with_message(self.message);
+        if let Ok(s) = ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}") {
+            bar.set_style(s.progress_chars("=> "));
+        }
+        self.with_bar(|slot| *slot = Some(bar));
+    }
+
+    fn one_done(&self) {
+        self.with_bar(|bar| bar.iter().for_each(|b| b.inc(1)));
+    }
+
+    fn end(&self) {
+        self.with_bar(|bar| bar.iter().for_each(ProgressBar::finish_and_clear));
     }
 }
 
