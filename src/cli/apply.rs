@@ -4,20 +4,23 @@
 use super::args::*;
 use super::output::{errln, out, outln};
 use super::{CliError, CliResult};
-use crate::apply::{self, ApplyOptions, Outcome};
+use crate::apply::{self, Outcome};
 use crate::escape::for_terminal;
-use crate::plan::Plan;
+use crate::ops::apply::ApplySource;
 use crate::provider::lock::{self, OrgLock};
 use crate::provider::Provider;
 use console::style;
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 pub(super) async fn run(a: ApplyArgs, stats: bool) -> CliResult {
     // Open the organization, take its apply lock, and only then read it: the plan is made from a
     // state no other apply is changing. The lock is released whatever happens next.
-    let (provider, source) = match read_saved_plan(&a.file)? {
+    let saved = crate::ops::apply::read_saved_plan(&a.file).map_err(|e| {
+        CliError::new(format!("{} is not a plan orgctl can apply: {e}", a.file.display()))
+            .help("nothing was changed; make the plan again with `orgctl plan --out`, review it, and apply that file")
+    })?;
+    let (provider, source) = match saved {
         Some(plan) => {
             // A saved plan goes where it was made: its sandbox, unless --sandbox says otherwise
             // (then the plan's check refuses a different organization, naming both).
@@ -39,19 +42,10 @@ pub(super) async fn run(a: ApplyArgs, stats: bool) -> CliResult {
     result
 }
 
-/// What `orgctl apply` was given.
-enum ApplySource {
-    /// A plan saved with `plan --out`.
-    Saved(Box<Plan>),
-    /// An org or task file, planned now.
-    File(Box<crate::ops::Project>),
-}
-
 async fn apply_locked(a: &ApplyArgs, stats: bool, source: ApplySource, provider: Arc<dyn Provider>) -> CliResult {
-    let plan = match source {
-        ApplySource::Saved(saved) => crate::ops::saved::verify(*saved, provider.as_ref()).await?.plan,
-        ApplySource::File(input) => super::plan_loaded(&input, &a.file_args, provider.as_ref(), &a.scope).await?.plan,
-    };
+    let options = super::plan_options(&a.file_args, &a.scope)?;
+    let bar = super::progress::Counter::new("reading IAM's organization access reports");
+    let plan = crate::ops::apply::plan_to_apply(source, provider.as_ref(), &options, &bar).await?;
     if a.json {
         let value = serde_json::json!({"event": "plan", "summary": plan.summary(), "changes": plan.changes.len()});
         outln!("{value}");
@@ -67,13 +61,12 @@ async fn apply_locked(a: &ApplyArgs, stats: bool, source: ApplySource, provider:
     if !a.json {
         outln!();
     }
-    let options = ApplyOptions::for_provider(provider.as_ref(), usize::from(a.concurrency));
     let console = Arc::new(super::progress::ConsoleProgress::new(plan.changes.len()));
     let progress: Arc<dyn apply::Progress> =
         if a.json { Arc::new(super::progress::JsonProgress) } else { console.clone() };
-    let report = apply::apply(&plan, provider.clone(), &options, progress).await;
+    let report = crate::ops::apply::apply(&plan, provider.clone(), usize::from(a.concurrency), progress).await;
     console.finish();
-    let report = report.map_err(crate::ops::saved::Refusal::Defects)?;
+    let report = report?;
     super::print_stats(stats, provider.as_ref());
     let done = report.count(|o| matches!(o, Outcome::Done(_)));
     if a.json {
@@ -130,16 +123,4 @@ async fn apply_locked(a: &ApplyArgs, stats: bool, source: ApplySource, provider:
     };
     Err(CliError::new(summary)
         .help("fix the cause and run `orgctl apply` again: it plans from the live organization and finishes the job"))
-}
-
-/// A saved plan, if `path` is one (JSON with orgctl's plan format), its digest checked.
-fn read_saved_plan(path: &Path) -> Result<Option<Plan>, CliError> {
-    let Ok(text) = crate::source::files::read_regular(path) else { return Ok(None) };
-    if !crate::plan::saved::looks_like_plan(&text) {
-        return Ok(None);
-    }
-    crate::plan::saved::from_json(&text).map(Some).map_err(|e| {
-        CliError::new(format!("{} is not a plan orgctl can apply: {e}", path.display()))
-            .help("nothing was changed; make the plan again with `orgctl plan --out`, review it, and apply that file")
-    })
 }

@@ -91,6 +91,15 @@ impl From<PlanError> for CliError {
     }
 }
 
+impl From<ops::apply::NotApplied> for CliError {
+    fn from(e: ops::apply::NotApplied) -> Self {
+        match e {
+            ops::apply::NotApplied::Saved(e) => CliError::from(e),
+            ops::apply::NotApplied::Plan(e) => CliError::from(e),
+        }
+    }
+}
+
 impl From<ops::saved::Refusal> for CliError {
     fn from(e: ops::saved::Refusal) -> Self {
         let help = e.help();
@@ -395,6 +404,17 @@ pub(super) async fn plan_file(
     Ok((input, provider, planned))
 }
 
+/// How the command line's file arguments and scope plan a project.
+pub(super) fn plan_options(file_args: &FileArgs, scope: &ScopeArgs) -> Result<ops::PlanOptions, CliError> {
+    Ok(ops::PlanOptions {
+        limits: load_options(file_args)?.limits,
+        prune: scope.prune,
+        targets: scope.targets.clone(),
+        allow_lockout: scope.allow_lockout,
+        access_report: scope.access_report,
+    })
+}
+
 /// Plans a loaded project against an organization already open, with the command line's scope.
 pub(super) async fn plan_loaded(
     project: &ops::Project,
@@ -402,15 +422,8 @@ pub(super) async fn plan_loaded(
     provider: &dyn Provider,
     scope: &ScopeArgs,
 ) -> Result<Planned, CliError> {
-    let options = ops::PlanOptions {
-        limits: load_options(file_args)?.limits,
-        prune: scope.prune,
-        targets: scope.targets.clone(),
-        allow_lockout: scope.allow_lockout,
-        access_report: scope.access_report,
-    };
     let bar = progress::Counter::new("reading IAM's organization access reports");
-    Ok(ops::plan_project(project, provider, &options, &bar).await?)
+    Ok(ops::plan_project(project, provider, &plan_options(file_args, scope)?, &bar).await?)
 }
 
 pub(super) fn confirm() -> Result<(), CliError> {
