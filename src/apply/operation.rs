@@ -300,8 +300,9 @@ async fn known_values(
     for unknown in wanted {
         let value = match &unknown {
             Unknown::Id(lid) => ids.get(lid),
-            // A plan runs its commands or refuses them: a saved plan holding one was edited.
-            Unknown::CommandOutput(_) => None,
+            // A plan runs its commands or refuses them, and evaluates each target's values: a
+            // saved plan holding one of these was edited.
+            Unknown::CommandOutput(_) | Unknown::PerTarget(_) => None,
             Unknown::Export { account, region, name } => {
                 let is_id = account.len() == 12 && account.chars().all(|c| c.is_ascii_digit());
                 let account_id = if is_id { Some(account.clone()) } else { ids.get(account) };

@@ -25,6 +25,9 @@ pub enum Unknown {
     /// The output of a `!Cmd` that `validate` did not run (it never runs commands). Never in a
     /// plan: plan runs the command, or refuses it.
     CommandOutput(String),
+    /// A value of the target (`CurrentAccount`, `AWS::Region`, `ORG::PrincipalOrgID`) while the
+    /// task file is read, before it is evaluated for each target. Never in a plan.
+    PerTarget(String),
 }
 
 impl fmt::Display for Unknown {
@@ -35,6 +38,7 @@ impl fmt::Display for Unknown {
                 write!(f, "<export {name} of {account}/{region}, {KNOWN_AFTER_APPLY}>")
             }
             Unknown::CommandOutput(command) => write!(f, "<output of !Cmd `{command}`, not run by validate>"),
+            Unknown::PerTarget(name) => write!(f, "<{name} of each target>"),
         }
     }
 }
@@ -142,6 +146,14 @@ impl Text {
             [Piece::Known(s)] => Some(s),
             _ => None,
         }
+    }
+
+    /// The text, which `what` needs known before apply (a role name, a path): an error that
+    /// says which value is not.
+    pub fn require_known(&self, what: &str) -> Result<String, super::EvalError> {
+        self.as_known().map(str::to_string).ok_or_else(|| {
+            super::EvalError::new("unknown-at-plan", format!("{what} must be known before apply, not {}", self.shown()))
+        })
     }
 
     /// The known text before the first unknown piece (all of it when the text is known).

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 /// A resource that exists (its AWS id) or that an earlier change of the plan creates (its
 /// logical id, filled in at apply time).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Handle {
     Existing(String),
@@ -470,9 +470,9 @@ impl Plan {
     /// changed.
     pub fn by_resource(&self) -> Vec<ResourceChanges<'_>> {
         let mut order: Vec<ResourceChanges<'_>> = Vec::new();
-        let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let mut index: std::collections::HashMap<Address, usize> = std::collections::HashMap::new();
         for change in &self.changes {
-            let key = change.operation.resource();
+            let key = change.operation.address();
             match index.get(&key) {
                 Some(&i) => order[i].changes.push(change),
                 None => {
@@ -495,50 +495,79 @@ impl Plan {
 }
 
 impl Operation {
-    /// The resource the operation acts on, as a key: a created resource by its logical id (so
-    /// that its later operations, which name it the same way, join it), an existing one by its
-    /// AWS id, a stack or workload by its place. SCP attachments belong to their target.
-    pub fn resource(&self) -> String {
-        let handle = |h: &Handle| match h {
-            Handle::Existing(id) => id.clone(),
-            Handle::New(lid) => format!("new:{lid}"),
+    /// The resource the operation acts on: a created resource by its logical id (so that its
+    /// later operations, which name it the same way, join it), an existing one by its AWS id, a
+    /// stack or workload by its place. SCP attachments belong to their target.
+    pub fn address(&self) -> Address {
+        let handle = |h: &Handle| h.clone();
+        let existing = |id: &str| Handle::Existing(id.to_string());
+        let place = |account: Handle, region: &str, name: &str| Place {
+            account,
+            region: region.to_string(),
+            name: name.to_string(),
         };
         match self {
-            Operation::EnablePolicyType { root_id, .. } => root_id.clone(),
+            Operation::EnablePolicyType { root_id, .. } => Address::Resource(existing(root_id)),
             Operation::CreateOu { logical_id, .. }
             | Operation::CreateAccount { logical_id, .. }
-            | Operation::CreatePolicy { logical_id, .. } => format!("new:{logical_id}"),
-            Operation::RenameOu { ou_id, .. } | Operation::DeleteOu { ou_id } => ou_id.clone(),
+            | Operation::CreatePolicy { logical_id, .. } => Address::Resource(Handle::New(logical_id.clone())),
+            Operation::RenameOu { ou_id, .. } | Operation::DeleteOu { ou_id } => Address::Resource(existing(ou_id)),
             Operation::RenameAccount { account, .. }
             | Operation::MoveAccount { account, .. }
             | Operation::SetPasswordPolicy { account, .. }
-            | Operation::SetAlias { account, .. } => handle(account),
-            Operation::CloseAccount { account_id } => account_id.clone(),
-            Operation::EnableServiceAccess { .. } | Operation::DisableServiceAccess { .. } => "trusted-access".into(),
-            Operation::RegisterDelegatedAdministrator { account, .. }
+            | Operation::SetAlias { account, .. }
+            | Operation::RegisterDelegatedAdministrator { account, .. }
             | Operation::PutAlternateContact { account, .. }
             | Operation::SetRegionOptIn { account, .. }
-            | Operation::RequestSupportLevel { account, .. } => handle(account),
-            Operation::DeregisterDelegatedAdministrator { account_id, .. } => account_id.clone(),
-            Operation::TagResource { resource, .. } | Operation::UntagResource { resource, .. } => handle(resource),
-            Operation::UpdatePolicy { policy_id, .. } | Operation::DeletePolicy { policy_id } => policy_id.clone(),
-            Operation::AttachPolicy { target, .. } => handle(target),
-            Operation::DetachPolicy { target_id, .. } => target_id.clone(),
+            | Operation::RequestSupportLevel { account, .. } => Address::Resource(handle(account)),
+            Operation::CloseAccount { account_id } | Operation::DeregisterDelegatedAdministrator { account_id, .. } => {
+                Address::Resource(existing(account_id))
+            }
+            Operation::EnableServiceAccess { .. } | Operation::DisableServiceAccess { .. } => Address::TrustedAccess,
+            Operation::TagResource { resource, .. } | Operation::UntagResource { resource, .. } => {
+                Address::Resource(handle(resource))
+            }
+            Operation::UpdatePolicy { policy_id, .. } | Operation::DeletePolicy { policy_id } => {
+                Address::Resource(existing(policy_id))
+            }
+            Operation::AttachPolicy { target, .. } => Address::Resource(handle(target)),
+            Operation::DetachPolicy { target_id, .. } => Address::Resource(existing(target_id)),
             Operation::CreateStack { account, region, spec, .. } => {
-                format!("stack:{}:{region}:{}", handle(account), spec.name)
+                Address::Stack(place(handle(account), region, &spec.name))
             }
             Operation::UpdateStack { account_id, region, spec, .. } => {
-                format!("stack:{account_id}:{region}:{}", spec.name)
+                Address::Stack(place(existing(account_id), region, &spec.name))
             }
-            Operation::DeleteStack { account_id, region, name } => format!("stack:{account_id}:{region}:{name}"),
+            Operation::DeleteStack { account_id, region, name } => {
+                Address::Stack(place(existing(account_id), region, name))
+            }
             Operation::RunWorkload { account, region, task, .. } => {
-                format!("workload:{}:{region}:{task}", handle(account))
+                Address::Workload(place(handle(account), region, task))
             }
             Operation::RemoveWorkload { account_id, region, task, .. } => {
-                format!("workload:{account_id}:{region}:{task}")
+                Address::Workload(place(existing(account_id), region, task))
             }
         }
     }
+}
+
+/// Where a stack or a workload is: its account, region and name (the stack's, or the task's).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Place {
+    pub account: Handle,
+    pub region: String,
+    pub name: String,
+}
+
+/// What a change acts on: the plan groups changes by it, and `--target` selects by it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Address {
+    /// An OU, account, policy or root: the one the plan creates, or an existing one.
+    Resource(Handle),
+    /// The organization's trusted service access, one setting for all services.
+    TrustedAccess,
+    Stack(Place),
+    Workload(Place),
 }
 
 /// The AWS call a workload run makes instead of commands.

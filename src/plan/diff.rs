@@ -186,8 +186,8 @@ fn resolve_deferred(
     for pending in &desired.pending {
         let filled = pending.value.resolve(|unknown| match unknown {
             Unknown::Id(id) => matches.get(id).map(|a| a.id.clone()),
-            // Org files have no !CopyValue; a plan runs its !Cmd or refuses them.
-            Unknown::Export { .. } | Unknown::CommandOutput(_) => None,
+            // Org files have no !CopyValue nor targets; a plan runs its !Cmd or refuses them.
+            Unknown::Export { .. } | Unknown::CommandOutput(_) | Unknown::PerTarget(_) => None,
         });
         match (filled, out.field_mut(&pending.owner, &pending.property)) {
             (Ok(text), Some(field)) => *field = text,
@@ -199,6 +199,11 @@ fn resolve_deferred(
                 )
                 .resource(&pending.owner)
                 .property(&pending.property),
+            ),
+            (Err(Unknown::PerTarget(name)), _) => errors.push(
+                Diagnostic::error("unknown-at-plan", format!("needs {name}, which an org file has no target for"))
+                    .resource(&pending.owner)
+                    .property(&pending.property),
             ),
             (Err(Unknown::Export { name, .. }), _) => errors.push(
                 Diagnostic::error("unknown-at-plan", format!("needs export {name}, which an org file cannot read"))

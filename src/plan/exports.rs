@@ -34,7 +34,7 @@ pub fn order_by_exports(plan: &mut Plan) {
                 Unknown::Export { account, region, name } => {
                     exporters.get(&(account.clone(), region.clone(), name.clone()))
                 }
-                Unknown::Id(_) | Unknown::CommandOutput(_) => None,
+                Unknown::Id(_) | Unknown::CommandOutput(_) | Unknown::PerTarget(_) => None,
             })
             .flatten()
             .copied()

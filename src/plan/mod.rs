@@ -18,8 +18,8 @@ pub mod target;
 pub mod workloads;
 
 pub use change::{
-    stacks_fingerprint, Action, Change, Group, Handle, ImportSource, Note, Operation, Plan, PropertyDiff, RemovalCall,
-    RenderedTemplate, ResourceChanges, StackImport, Summary, WorkloadCall,
+    stacks_fingerprint, Action, Address, Change, Group, Handle, ImportSource, Note, Operation, Plan, PropertyDiff,
+    RemovalCall, RenderedTemplate, ResourceChanges, StackImport, Summary, WorkloadCall,
 };
 pub use describe::describe_from_operations;
 pub use diff::{account_ids, plan};

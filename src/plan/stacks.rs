@@ -494,7 +494,9 @@ fn stack_spec(
     let ids = values.accounts.ids;
     let parameters = values.parameters()?;
     let access_role = match &task.task_role_name {
-        Some(node) => Some(values.text("TaskRoleName", node)?.shown()),
+        Some(node) => Some(
+            values.text("TaskRoleName", node)?.require_known("TaskRoleName").map_err(|e| ("TaskRoleName".into(), e))?,
+        ),
         None => desired
             .accounts
             .iter()

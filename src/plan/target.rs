@@ -2,7 +2,7 @@
 //! organization file, or a task of the task file) and every change they need, as Terraform's
 //! `-target` does. The rest is left for a later, full plan (a note says how much).
 
-use super::change::{Note, Plan};
+use super::change::{Address, Handle, Note, Plan};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::{OrgState, OWNER_TAG};
 use crate::org_file::desired::DesiredOrg;
@@ -64,10 +64,11 @@ pub fn retain(
         }
     }
     let wanted = |change: &super::Change| {
-        let key = change.operation.resource();
+        let address = change.operation.address();
+        let acts_on = |handle: Handle| address == Address::Resource(handle);
         targets.iter().any(|t| {
-            key == format!("new:{t}")
-                || aws_ids.get(t).is_some_and(|id| *id == key)
+            acts_on(Handle::New(t.clone()))
+                || aws_ids.get(t).is_some_and(|id| acts_on(Handle::Existing(id.clone())))
                 || change.group.as_ref().is_some_and(|g| g.name == *t || g.name.starts_with(&format!("{t}/")))
         })
     };

@@ -136,7 +136,9 @@ pub fn run_for(
         }
     }
     let role = match &task.task_role_name {
-        Some(node) => Some(evaluate("TaskRoleName", node)?.shown()),
+        Some(node) => Some(
+            evaluate("TaskRoleName", node)?.require_known("TaskRoleName").map_err(|e| ("TaskRoleName".into(), e))?,
+        ),
         None => desired
             .accounts
             .iter()

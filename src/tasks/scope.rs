@@ -82,7 +82,7 @@ impl<'a> TaskScope<'a> {
     fn account(&self, account: &str, attribute: Option<&str>) -> Result<Value, EvalError> {
         match &self.names {
             Names::Target(t) => account_attribute(t.accounts, account, attribute).map(Value::Text),
-            Names::File(_) => Ok(placeholder(account)),
+            Names::File(_) => Ok(id_of(account)),
         }
     }
 }
@@ -114,12 +114,12 @@ impl TaskScope<'_> {
         let name = text(self, items[0])?;
         let account = items.get(1).map(|n| text(self, n)).transpose()?;
         let region = items.get(2).map(|n| text(self, n)).transpose()?;
-        let Names::Target(t) = &self.names else { return Ok(placeholder("CopyValue")) };
+        let Names::Target(t) = &self.names else { return Ok(per_target("CopyValue")) };
         let known = |t: &Text| -> Option<String> {
             t.as_known().map(str::to_string).or_else(|| {
                 t.unknowns().find_map(|u| match u {
                     Unknown::Id(lid) => Some(lid.clone()),
-                    Unknown::Export { .. } | Unknown::CommandOutput(_) => None,
+                    Unknown::Export { .. } | Unknown::CommandOutput(_) | Unknown::PerTarget(_) => None,
                 })
             })
         };
@@ -154,8 +154,14 @@ enum OrgName {
 }
 
 /// A value known once the target is: while reading the file, only its shape matters.
-fn placeholder(account: &str) -> Value {
-    Value::Text(Text::unknown(Unknown::Id(account.to_string())))
+/// The AWS id of the resource `logical_id` names, known once it exists.
+fn id_of(logical_id: &str) -> Value {
+    Value::Text(Text::unknown(Unknown::Id(logical_id.to_string())))
+}
+
+/// What a target's value (`name`) is while the file is read: known for each target only.
+fn per_target(name: &str) -> Value {
+    Value::Text(Text::unknown(Unknown::PerTarget(name.to_string())))
 }
 
 impl Scope for TaskScope<'_> {
@@ -182,25 +188,25 @@ impl Scope for TaskScope<'_> {
         let value = match name {
             "CurrentAccount" | "AWSAccount" => match target {
                 Some(t) => self.account(t.account, attribute),
-                None => Ok(placeholder(name)),
+                None => Ok(per_target(name)),
             },
             "AWS::AccountId" => match target {
                 Some(t) => self.account(t.account, None),
-                None => Ok(placeholder(name)),
+                None => Ok(per_target(name)),
             },
-            "AWS::Region" => Ok(Value::from(target.map_or("", |t| t.region))),
+            "AWS::Region" => Ok(target.map_or_else(|| per_target(name), |t| Value::from(t.region))),
             "AWS::Partition" => Ok(Value::from("aws")),
             "ORG::PrincipalOrgID" => match target {
                 Some(t) => t.organization_id.map(Value::from).ok_or_else(|| {
                     EvalError::new("unknown-at-plan", "ORG::PrincipalOrgID: the organization does not exist yet")
                 }),
-                None => Ok(Value::from("o-placeholder")),
+                None => Ok(per_target(name)),
             },
             // org-formation's state bucket, named after the management account.
             "ORG::StateBucketName" => {
                 let management = match target {
                     Some(t) => t.management.map(|m| self.account(m, None)),
-                    None => Some(Ok(placeholder(name))),
+                    None => Some(Ok(per_target(name))),
                 };
                 let id = match management {
                     Some(Ok(v)) => v.as_text().unwrap_or_default(),
@@ -231,7 +237,7 @@ impl Scope for TaskScope<'_> {
                 };
                 match (kind, attribute) {
                     (OrgName::Account, _) => self.account(other, attribute),
-                    (OrgName::Other(id), None) => Ok(id.map_or_else(|| placeholder(other), Value::Text)),
+                    (OrgName::Other(id), None) => Ok(id.map_or_else(|| id_of(other), Value::Text)),
                     (OrgName::Other(_), Some(a)) => Err(EvalError::new(
                         "unknown-attribute",
                         format!("{other} is not an account: it has no attribute '{a}'"),
