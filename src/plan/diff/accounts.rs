@@ -74,15 +74,7 @@ impl Planner<'_> {
                 continue;
             }
             if let Some(alias) = a.alias.as_ref().filter(|al| live.alias.as_ref() != Some(*al)) {
-                let diff = vec![PropertyDiff::new("Alias", live.alias.as_deref().and_then(quoted), quoted(alias))];
-                self.push(
-                    Action::Change,
-                    subject.clone(),
-                    "set alias",
-                    Operation::SetAlias { account: handle.clone(), alias: Some(alias.clone()) },
-                    diff,
-                    vec![],
-                );
+                self.set_alias(&subject, &handle, live.alias.as_deref(), alias, None);
             }
             if let Some(policy) = a.password_policy.as_ref().filter(|p| live.password_policy.as_ref() != Some(*p)) {
                 let old = live.password_policy.as_ref().map(|p| p.fields());
@@ -214,15 +206,7 @@ impl Planner<'_> {
             self.push(Action::Move, subject.clone(), "move into its OU", op, diff, deps);
         }
         if let Some(alias) = &a.alias {
-            let diff = vec![PropertyDiff::new("Alias", None, quoted(alias))];
-            self.push(
-                Action::Change,
-                subject.clone(),
-                "set alias",
-                Operation::SetAlias { account: handle.clone(), alias: Some(alias.clone()) },
-                diff,
-                vec![Some(create)],
-            );
+            self.set_alias(&subject, &handle, None, alias, Some(create));
         }
         if let Some(policy) = &a.password_policy {
             let diff = policy
@@ -288,5 +272,12 @@ impl Planner<'_> {
                 ),
             }
         }
+    }
+
+    /// Sets an account's alias (`was` the live one), after `after` when given.
+    fn set_alias(&mut self, subject: &str, handle: &Handle, was: Option<&str>, alias: &str, after: Option<usize>) {
+        let diff = vec![PropertyDiff::new("Alias", was.and_then(quoted), quoted(alias))];
+        let op = Operation::SetAlias { account: handle.clone(), alias: Some(alias.to_string()) };
+        self.push(Action::Change, subject.to_string(), "set alias", op, diff, vec![after]);
     }
 }
