@@ -1,10 +1,12 @@
 //! orgctl: an AWS Organization as code.
 //!
-//! The crate is laid out along the data flow: [`source`] reads files (confined, with positions),
-//! [`org_file`] reads and validates the org file,
-//! [`graph`] orders things that depend on each other, [`provider`] is the only door to an
-//! organization (the sandbox, or AWS), [`plan`] diffs desired and live state into an ordered set
-//! of changes, [`apply`] carries them out, and [`cli`] is the command line on top.
+//! The crate is laid out along the data flow, each layer using only those below it: [`source`]
+//! reads files (confined, with positions), [`expr`] evaluates their expressions, [`org_file`]
+//! and [`tasks`] read and validate the org file and the task files, [`policy`] decides what
+//! policies allow, [`provider`] is the only door to an organization (the sandbox, or AWS),
+//! [`plan`] diffs desired and live state into an ordered set of changes, [`apply`] carries
+//! them out, [`audit`] and [`import`] report on an organization, [`ops`] is one function per
+//! workflow, and [`cli`] is the command line on top.
 
 pub mod apply;
 pub mod audit;
