@@ -75,7 +75,10 @@ impl From<PlanError> for CliError {
             PlanError::Lockout(lockouts) => {
                 let list: Vec<String> = lockouts
                     .iter()
-                    .map(|l| format!("\n  - {} in {} ({}): denied by {}", l.action, l.account, l.region, l.decided_by))
+                    .map(|l| {
+                        let (account, by) = (for_terminal(&l.account), for_terminal(&l.decided_by));
+                        format!("\n  - {} in {account} ({}): denied by {by}", l.action, l.region)
+                    })
                     .collect();
                 CliError::new(format!(
                     "the plan's SCPs would lock orgctl out of the accounts it manages; nothing was planned:{}",
@@ -148,7 +151,8 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             if !e.message.is_empty() {
-                errln!("{} {}", style("error:").red().bold(), for_terminal(&e.message));
+                // orgctl lays its messages out on lines; what they quote is escaped where it is put.
+                errln!("{} {}", style("error:").red().bold(), crate::escape::lines_for_terminal(&e.message));
                 if let Some(help) = e.help {
                     errln!("  {} {}", style("help:").cyan(), for_terminal(&help));
                 }

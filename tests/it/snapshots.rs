@@ -105,3 +105,55 @@ fn the_policy_effect_of_a_narrowed_region_list_with_the_access_report() {
     assert!(without.stdout.contains("pass --access-report"), "{}", without.stdout);
     assert!(!without.stdout.contains("in use:"), "{}", without.stdout);
 }
+
+/// The lockout guard's refusal: each action orgctl would be denied, where, and the statement.
+#[test]
+fn the_lockout_refusal() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let template = ws.dir.path().join("org-templates/scp/deny-leave-organization.yml");
+    let original = std::fs::read_to_string(&template).unwrap();
+    let denying = original.replace(
+        "        Resource: '*'\n",
+        "        Resource: '*'\n      - Sid: NoAdminRole\n        Effect: Deny\n        Action: sts:AssumeRole\n        Resource: 'arn:aws:iam::*:role/OrganizationAccountAccessRole'\n",
+    );
+    std::fs::write(&template, denying).unwrap();
+    let refused = ws.plan(&[]);
+    assert_eq!(refused.code, Some(1), "{}", refused.stdout);
+    settings().bind(|| insta::assert_snapshot!("lockout_refusal", stable(&refused.stderr, &ws)));
+}
+
+/// `explain --diff` over a wildcard: the actions the file decides otherwise than the
+/// organization, grouped by the change of decision and what decides it.
+#[test]
+fn explain_diff_of_a_narrowed_region_list() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let (sandbox, org) = (ws.sandbox.to_str().unwrap(), ws.org.to_str().unwrap());
+    let run = ws.run(&[
+        "explain",
+        "Production",
+        "ec2:*",
+        "--region",
+        "eu-central-1",
+        "--sandbox",
+        sandbox,
+        "--file",
+        org,
+        "--diff",
+        "-p",
+        "AllowedRegions=eu-west-1,us-east-1",
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    settings().bind(|| insta::assert_snapshot!("explain_diff", stable(&run.stdout, &ws)));
+}
+
+/// The landing zone's first plan: every stack of every task, in dependency order.
+#[test]
+fn the_landing_zone_plan_from_an_empty_organization() {
+    let ws = Workspace::quickstart();
+    let tasks = ws.tasks();
+    let run = ws.run(&["plan", tasks.to_str().unwrap(), "--sandbox", ws.sandbox.to_str().unwrap()]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    settings().bind(|| insta::assert_snapshot!("landing_zone_plan", stable(&run.stdout, &ws)));
+}
