@@ -206,7 +206,11 @@ async fn create_on_moto(n: usize, dir: &std::path::Path) {
     let file = file.to_str().expect("utf-8").to_string();
     let mut instant = model_params(None);
     instant.time_scale = 1e-6;
-    for tool in [Tool::OrgFormation, Tool::Orgctl] {
+    // BENCH_TOOLS=orgctl measures orgctl alone (org-formation takes minutes a run here).
+    let only = std::env::var("BENCH_TOOLS").ok();
+    let tools =
+        [Tool::OrgFormation, Tool::Orgctl].into_iter().filter(|t| only.as_deref().is_none_or(|o| o == t.name()));
+    for tool in tools {
         let mut runs = Vec::new();
         for _ in 0..run_count() {
             let moto = moto::Moto::start().await;

@@ -344,6 +344,26 @@ fn the_html_report_is_self_contained() {
     assert!(html.contains("L6"), "the deep OU is drawn");
 }
 
+/// Names, tags and emails are the organization's data: in the HTML report they are text, never
+/// markup (the page is a template that escapes every value).
+#[test]
+fn the_html_report_shows_hostile_names_as_text() {
+    let ws = Workspace::quickstart();
+    ws.apply(&[]).ok();
+    let mut data = ws.sandbox_json();
+    let hostile = "<img src=x onerror=alert(1)>\"'&";
+    for account in data["org"]["accounts"].as_object_mut().unwrap().values_mut() {
+        account["name"] = serde_json::json!(format!("{hostile} {}", account["name"].as_str().unwrap()));
+    }
+    std::fs::write(&ws.sandbox, serde_json::to_string(&data).unwrap()).unwrap();
+    let out = ws.dir.path().join("audit.html");
+    let run = audit(&ws, &["--format", "html", "-o", out.to_str().unwrap()]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(!html.contains("<img"), "a name became markup");
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;&quot;&#x27;&amp;"), "the name is shown, escaped");
+}
+
 #[test]
 fn thresholds_can_be_overridden_by_a_config_file() {
     let ws = Workspace::quickstart();

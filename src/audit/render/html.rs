@@ -3,192 +3,244 @@
 //! severity colour means (and every badge says it in words too), the OU tree as nested,
 //! collapsible lists with the SCPs attached at each level, and sortable, filterable tables that
 //! wrap instead of overflowing.
+//!
+//! The page is the template `report.html` (with `report.css` and `report.js`), rendered by
+//! minijinja, which escapes every value as HTML; this file only builds what it shows.
 
 use crate::audit::order::natural;
-use crate::audit::report::{Inventory, Report, Severity};
+use crate::audit::report::{Finding, Inventory, Report, Severity};
 use crate::policy::effect::regions_shown;
+use serde::Serialize;
 use std::collections::HashMap;
-use std::fmt::Write;
 
 /// Above this many accounts the tree starts collapsed below the root (the page stays short).
 const OPEN_TREE_UP_TO: usize = 200;
 
-fn esc(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+const TEMPLATE: &str = include_str!("report.html");
+const STYLE: &str = include_str!("report.css");
+const SCRIPT: &str = include_str!("report.js");
+
+/// A severity badge: colour and word.
+#[derive(Serialize)]
+struct Badge {
+    word: &'static str,
+    color: &'static str,
 }
 
-fn color(s: Option<Severity>) -> &'static str {
-    match s {
+fn badge(s: Option<Severity>) -> Badge {
+    let color = match s {
         Some(Severity::Critical) => "#7f1d1d",
         Some(Severity::High) => "#dc2626",
         Some(Severity::Medium) => "#b45309",
         Some(Severity::Low) => "#2563eb",
         Some(Severity::Info) => "#4b5563",
         None => "#15803d",
-    }
-}
-
-/// A severity badge: colour and word.
-fn badge(s: Option<Severity>) -> String {
-    let word = s.map_or("no findings", Severity::name);
-    format!("<span class=\"sev\" style=\"background:{}\">{word}</span>", color(s))
+    };
+    Badge { word: s.map_or("no findings", Severity::name), color }
 }
 
 fn count(accounts: usize) -> String {
     format!("{accounts} account{}", if accounts == 1 { "" } else { "s" })
 }
 
-fn chips(scps: &[String]) -> String {
-    scps.iter().map(|s| format!("<span class=\"scp\" title=\"SCP attached here\">{}</span>", esc(s))).collect()
+#[derive(Serialize)]
+struct Card {
+    badge: Badge,
+    count: usize,
 }
 
-const STYLE: &str = r#"
-*{box-sizing:border-box}
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:#f8fafc;color:#0f172a}
-header{background:#0f172a;color:#fff;padding:18px 32px}header h1{margin:0;font-size:22px}header p{margin:6px 0 0;color:#cbd5e1;overflow-wrap:anywhere}
-nav{position:sticky;top:0;z-index:2;background:#1e293b;padding:8px 32px;display:flex;gap:18px;flex-wrap:wrap}
-nav a{color:#e2e8f0;text-decoration:none;font-size:14px}nav a:hover{text-decoration:underline}
-main{padding:24px 32px;max-width:1400px}
-.cards{display:flex;gap:12px;flex-wrap:wrap;margin-bottom:16px}
-.card{background:#fff;border-radius:10px;padding:12px 16px;min-width:104px;box-shadow:0 1px 3px #0002}
-.card b{display:block;font-size:24px}.card span{color:#475569;font-size:12px;text-transform:uppercase;letter-spacing:.04em}
-.legend{display:flex;gap:10px;flex-wrap:wrap;align-items:center;font-size:13px;color:#334155;margin-bottom:20px}
-section{background:#fff;border-radius:10px;padding:16px 20px;margin-bottom:24px;box-shadow:0 1px 3px #0002;scroll-margin-top:48px}
-h2{margin:0 0 12px;font-size:18px}
-.wrap{overflow-x:auto}
-table{border-collapse:collapse;width:100%;font-size:13px}
-th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #e2e8f0;vertical-align:top;overflow-wrap:anywhere}
-th{cursor:pointer;background:#f1f5f9;user-select:none;white-space:nowrap}th:after{content:" \2195";color:#94a3b8}
-input.filter{padding:6px 10px;border:1px solid #cbd5e1;border-radius:6px;margin-bottom:10px;width:320px;max-width:100%}
-.sev{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-size:12px;white-space:nowrap}
-.scp{display:inline-block;margin-left:6px;padding:0 6px;border:1px solid #a5b4fc;border-radius:4px;background:#eef2ff;color:#3730a3;font-size:12px}
-.mono{font-family:ui-monospace,monospace}.nowrap{white-space:nowrap;overflow-wrap:normal}
-.tree ul{list-style:none;margin:0;padding-left:22px;border-left:1px solid #cbd5e1}
-.tree>ul{padding-left:0;border-left:0}.tree li{margin:3px 0}
-.tree summary{cursor:pointer}.tree .ou{font-weight:600}.tree .count{color:#64748b;font-size:12px;margin-left:6px}
-.tree .acct{font-size:13px}.tree .acct .id{color:#64748b}
-.tools button{font-size:12px;margin:0 6px 10px 0;padding:3px 8px;border:1px solid #cbd5e1;background:#fff;border-radius:5px;cursor:pointer}
-.drift li{margin:4px 0;overflow-wrap:anywhere}.muted{color:#64748b}
-"#;
-
-const SCRIPT: &str = r#"
-function natural(x,y){return x.localeCompare(y,undefined,{numeric:true,sensitivity:'base'})}
-document.querySelectorAll('table.sortable').forEach(function(t){
-  t.querySelectorAll('th').forEach(function(th,i){
-    th.addEventListener('click',function(){
-      var rows=Array.from(t.tBodies[0].rows), asc=th.dataset.asc!=='1';
-      rows.sort(function(a,b){return natural(a.cells[i].dataset.key||a.cells[i].innerText,b.cells[i].dataset.key||b.cells[i].innerText)*(asc?1:-1)});
-      rows.forEach(function(r){t.tBodies[0].appendChild(r)});th.dataset.asc=asc?'1':'0';
-    });
-  });
-});
-document.querySelectorAll('input.filter').forEach(function(inp){
-  inp.addEventListener('input',function(){
-    var q=inp.value.toLowerCase(),t=document.getElementById(inp.dataset.table);
-    Array.from(t.tBodies[0].rows).forEach(function(r){r.style.display=r.innerText.toLowerCase().indexOf(q)>=0?'':'none'});
-  });
-});
-document.querySelectorAll('.tools button').forEach(function(b){
-  b.addEventListener('click',function(){var open=b.dataset.open==='1';
-    document.querySelectorAll('.tree details').forEach(function(d){d.open=open})});
-});
-document.body.setAttribute('data-width',String(document.documentElement.scrollWidth));
-document.body.setAttribute('data-ready','1');
-"#;
-
-/// The OU tree as nested lists: each OU collapsible, with its SCPs and how many accounts it holds
-/// (all levels), each account with its name, id and worst finding (in words and colour).
-fn tree(inv: &Inventory, worst: &HashMap<&str, Severity>) -> String {
-    let open = inv.accounts.len() <= OPEN_TREE_UP_TO;
-    let mut out = String::from("<div class=\"tree\" id=\"tree-root\"><ul><li><details open><summary>");
-    let _ = write!(
-        out,
-        "<span class=\"ou\">Root</span> <span class=\"mono id\">{}</span>{}<span class=\"count\">{}</span></summary>",
-        esc(&inv.root_id),
-        chips(&inv.root_scps),
-        count(inv.accounts.len())
-    );
-    level(inv, worst, &inv.root_id, "Root", open, &mut out);
-    out.push_str("</details></li></ul></div>");
-    out
+#[derive(Serialize)]
+struct Total {
+    count: usize,
+    what: &'static str,
 }
 
-fn level(inv: &Inventory, worst: &HashMap<&str, Severity>, parent_id: &str, path: &str, open: bool, out: &mut String) {
-    out.push_str("<ul>");
-    let mut accounts: Vec<_> = inv.accounts.iter().filter(|a| a.parent_path == path).collect();
-    accounts.sort_by(|a, b| natural(&a.name, &b.name));
-    for a in accounts {
-        let note = if a.is_management { " <span class=\"muted\">(management: SCPs do not apply)</span>" } else { "" };
-        let _ = write!(
-            out,
-            "<li class=\"acct\">{} {} <span class=\"mono id\">{}</span>{note}</li>",
-            badge(worst.get(a.id.as_str()).copied()),
-            esc(&a.name),
-            esc(&a.id)
-        );
+/// One row per check (2,000 accounts without a password policy are one row, not 2,000).
+#[derive(Serialize)]
+struct Check<'a> {
+    sort_key: u8,
+    badge: Badge,
+    check: &'a str,
+    title: &'a str,
+    resources: Vec<Fired<'a>>,
+    /// The fix, when every resource has the same one.
+    fix: String,
+}
+
+#[derive(Serialize)]
+struct Fired<'a> {
+    resource: &'a str,
+    message: &'a str,
+    fix: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct TreeAccount<'a> {
+    badge: Badge,
+    name: &'a str,
+    id: &'a str,
+    management: bool,
+}
+
+/// A level of the OU tree: its accounts, then its OUs.
+#[derive(Serialize)]
+struct Node<'a> {
+    name: &'a str,
+    id: &'a str,
+    scps: &'a [String],
+    /// How many accounts it holds, all levels.
+    count: String,
+    accounts: Vec<TreeAccount<'a>>,
+    children: Vec<Node<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tree<'a> {
+    root: Node<'a>,
+    ou_count: usize,
+    open: bool,
+}
+
+#[derive(Serialize)]
+struct AccountRow<'a> {
+    name: &'a str,
+    management: bool,
+    id: &'a str,
+    email: &'a str,
+    status: &'a str,
+    ou: &'a str,
+    alias: &'a str,
+    tags: String,
+    scps: String,
+    password_policy: String,
+    sort_key: u8,
+    badge: Badge,
+}
+
+#[derive(Serialize)]
+struct PolicyRow<'a> {
+    policy_type: &'a str,
+    name: &'a str,
+    aws_managed: bool,
+    id: &'a str,
+    size: usize,
+    attached_to: String,
+}
+
+#[derive(Serialize)]
+struct Delegated<'a> {
+    account: String,
+    service: &'a str,
+}
+
+#[derive(Serialize)]
+struct AccessLine<'a> {
+    ou: &'a str,
+    actions: String,
+    count: usize,
+    regions: String,
+}
+
+#[derive(Serialize)]
+struct StackRow<'a> {
+    account: String,
+    region: &'a str,
+    name: &'a str,
+    task: &'a str,
+    status: &'a str,
+}
+
+#[derive(Serialize)]
+struct Page<'a> {
+    organization_id: &'a str,
+    management: String,
+    provider: &'a str,
+    version: &'a str,
+    finding_count: usize,
+    cards: Vec<Card>,
+    totals: Vec<Total>,
+    legend: Vec<Badge>,
+    checks: Vec<Check<'a>>,
+    drift: Option<&'a [crate::audit::report::DriftItem]>,
+    drift_file: &'a str,
+    tree: Tree<'a>,
+    accounts: Vec<AccountRow<'a>>,
+    policies: Vec<PolicyRow<'a>>,
+    trusted_services: String,
+    policy_types: String,
+    delegated: Vec<Delegated<'a>>,
+    access: Vec<AccessLine<'a>>,
+    stacks: Vec<StackRow<'a>>,
+    style: &'static str,
+    script: &'static str,
+}
+
+/// The checks that fired, in the order of the report, each with the resources it fires on.
+fn checks(findings: &[Finding]) -> Vec<Check<'_>> {
+    let mut grouped: Vec<(&str, Vec<&Finding>)> = Vec::new();
+    for f in findings {
+        match grouped.iter_mut().find(|(c, _)| *c == f.check) {
+            Some((_, list)) => list.push(f),
+            None => grouped.push((f.check, vec![f])),
+        }
     }
+    grouped
+        .into_iter()
+        .filter_map(|(check, list)| {
+            let first = *list.first()?;
+            let same_fix = list.iter().all(|f| f.fix == first.fix);
+            let resources = list
+                .iter()
+                .map(|f| Fired { resource: &f.resource, message: &f.message, fix: (!same_fix).then_some(&*f.fix) })
+                .collect();
+            Some(Check {
+                sort_key: 5 - first.severity as u8,
+                badge: badge(Some(first.severity)),
+                check,
+                title: first.title,
+                resources,
+                fix: if same_fix { first.fix.clone() } else { "see each resource".into() },
+            })
+        })
+        .collect()
+}
+
+/// The OUs under `parent_id` by name, each with its accounts and OUs.
+fn ous_under<'a>(inv: &'a Inventory, worst: &HashMap<&str, Severity>, parent_id: &str) -> Vec<Node<'a>> {
     let mut ous: Vec<_> = inv.ous.iter().filter(|o| o.parent_id == parent_id).collect();
     ous.sort_by(|a, b| natural(&a.name, &b.name));
-    for ou in ous {
-        let below = inv
-            .accounts
-            .iter()
-            .filter(|a| a.parent_path == ou.path || a.parent_path.starts_with(&format!("{}/", ou.path)))
-            .count();
-        let _ = write!(
-            out,
-            "<li><details{}><summary><span class=\"ou\">{}</span> <span class=\"mono id\">{}</span>{}<span class=\"count\">{}</span></summary>",
-            if open { " open" } else { "" },
-            esc(&ou.name),
-            esc(&ou.id),
-            chips(&ou.scps),
-            count(below)
-        );
-        level(inv, worst, &ou.id, &ou.path, open, out);
-        out.push_str("</details></li>");
-    }
-    out.push_str("</ul>");
+    ous.into_iter()
+        .map(|ou| {
+            let below = inv
+                .accounts
+                .iter()
+                .filter(|a| a.parent_path == ou.path || a.parent_path.starts_with(&format!("{}/", ou.path)))
+                .count();
+            Node {
+                name: &ou.name,
+                id: &ou.id,
+                scps: &ou.scps,
+                count: count(below),
+                accounts: accounts_at(inv, worst, &ou.path),
+                children: ous_under(inv, worst, &ou.id),
+            }
+        })
+        .collect()
 }
 
-/// One row per check (2,000 accounts without a password policy are one row, not 2,000), with
-/// the resources it fires on in a list that starts open when it is short.
-fn findings(r: &Report, h: &mut String) {
-    h.push_str("<section id=\"findings-section\"><h2>Findings</h2><input class=\"filter\" data-table=\"findings\" placeholder=\"Filter findings\"><div class=\"wrap\"><table class=\"sortable\" id=\"findings\"><thead><tr><th>Severity</th><th>Check</th><th>Finding</th><th>Resources</th><th>Fix</th></tr></thead><tbody>");
-    let mut checks: Vec<(&str, Vec<&crate::audit::report::Finding>)> = Vec::new();
-    for f in &r.findings {
-        match checks.iter_mut().find(|(c, _)| *c == f.check) {
-            Some((_, list)) => list.push(f),
-            None => checks.push((f.check, vec![f])),
-        }
-    }
-    for (check, list) in &checks {
-        let Some(first) = list.first() else { continue };
-        let same_fix = list.iter().all(|f| f.fix == first.fix);
-        let _ = write!(
-            h,
-            "<tr><td data-key=\"{}\">{}</td><td class=\"mono nowrap\">{}</td><td><b>{}</b></td><td><details{}><summary>{} resource{}</summary><ul>",
-            5 - first.severity as u8,
-            badge(Some(first.severity)),
-            check,
-            esc(first.title),
-            if list.len() <= 5 { " open" } else { "" },
-            list.len(),
-            if list.len() == 1 { "" } else { "s" }
-        );
-        for f in list {
-            let fix = if same_fix { String::new() } else { format!(" <i>Fix: {}</i>", esc(&f.fix)) };
-            let _ = write!(h, "<li class=\"finding\">{}: {}{fix}</li>", esc(&f.resource), esc(&f.message));
-        }
-        let _ = write!(
-            h,
-            "</ul></details></td><td>{}</td></tr>",
-            if same_fix { esc(&first.fix) } else { "see each resource".into() }
-        );
-    }
-    if r.findings.is_empty() {
-        h.push_str("<tr><td colspan=\"5\">No findings.</td></tr>");
-    }
-    h.push_str("</tbody></table></div></section>");
+/// The accounts directly at `path`, by name.
+fn accounts_at<'a>(inv: &'a Inventory, worst: &HashMap<&str, Severity>, path: &str) -> Vec<TreeAccount<'a>> {
+    let mut accounts: Vec<_> = inv.accounts.iter().filter(|a| a.parent_path == path).collect();
+    accounts.sort_by(|a, b| natural(&a.name, &b.name));
+    accounts
+        .into_iter()
+        .map(|a| TreeAccount {
+            badge: badge(worst.get(a.id.as_str()).copied()),
+            name: &a.name,
+            id: &a.id,
+            management: a.is_management,
+        })
+        .collect()
 }
 
 pub fn render(r: &Report) -> String {
@@ -198,179 +250,111 @@ pub fn render(r: &Report) -> String {
         let e = worst.entry(f.resource_id.as_str()).or_insert(f.severity);
         *e = (*e).max(f.severity);
     }
-    let mut h = String::new();
-    let _ = write!(h, "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>orgctl audit {}</title><style>{STYLE}</style></head><body>", esc(&r.organization_id));
-    let _ = write!(
-        h,
-        "<header><h1>Organization audit · {}</h1><p>Management account {} · {} · orgctl {}</p></header>",
-        esc(&r.organization_id),
-        esc(&inv.account_label(&r.management_account_id)),
-        esc(&r.provider),
-        esc(r.orgctl_version)
-    );
-    h.push_str("<nav>");
-    let _ = write!(h, "<a href=\"#findings-section\">Findings ({})</a>", r.findings.len());
-    if let Some(drift) = &r.drift {
-        let _ = write!(h, "<a href=\"#drift-section\">Drift ({})</a>", drift.len());
-    }
-    let _ = write!(h, "<a href=\"#tree\">Organization ({} OUs)</a>", inv.ous.len());
-    let _ = write!(h, "<a href=\"#accounts-section\">Accounts ({})</a>", inv.accounts.len());
-    let _ = write!(h, "<a href=\"#policies-section\">SCPs ({})</a>", inv.policies.len());
-    h.push_str("<a href=\"#delegation-section\">Delegation</a>");
-    if !r.effective_access.is_empty() {
-        h.push_str("<a href=\"#access-section\">Effective access</a>");
-    }
-    if !inv.stacks.is_empty() {
-        let _ = write!(h, "<a href=\"#stacks-section\">Stacks ({})</a>", inv.stacks.len());
-    }
-    h.push_str("</nav><main>");
-    h.push_str("<div class=\"cards\" id=\"summary\">");
-    for s in Severity::ALL {
-        let n = r.summary.findings.get(s.name()).copied().unwrap_or(0);
-        let _ = write!(
-            h,
-            "<div class=\"card\" data-severity=\"{0}\"><b style=\"color:{1}\">{n}</b><span>{0}</span></div>",
-            s.name(),
-            color(Some(s))
-        );
-    }
-    for (n, what) in [
-        (r.summary.accounts, "accounts"),
-        (r.summary.ous, "OUs"),
-        (r.summary.policies, "SCPs"),
-        (r.summary.stacks, "stacks"),
-    ] {
-        let _ = write!(h, "<div class=\"card\"><b>{n}</b><span>{what}</span></div>");
-    }
-    h.push_str("</div><div class=\"legend\" id=\"legend\"><b>Severity:</b>");
-    for s in Severity::ALL.into_iter().map(Some).chain([None]) {
-        h.push_str(&badge(s));
-    }
-    h.push_str(
-        "<span>· in the tree, each account shows its worst finding · <span class=\"scp\">SCP</span> marks an SCP attached at that level</span></div>",
-    );
-
-    findings(r, &mut h);
-
-    if let Some(drift) = &r.drift {
-        let _ = write!(
-            h,
-            "<section id=\"drift-section\"><h2>Drift from {}</h2><ul class=\"drift\" id=\"drift\">",
-            esc(r.file.as_deref().unwrap_or("the file"))
-        );
-        if drift.is_empty() {
-            h.push_str("<li>None: the organization matches the file.</li>");
-        }
-        for d in drift {
-            let _ = write!(
-                h,
-                "<li><span class=\"mono\">{}</span> {}: {}",
-                esc(&d.symbol),
-                esc(&d.subject),
-                esc(&d.summary)
-            );
-            if !d.details.is_empty() {
-                h.push_str("<ul>");
-                for detail in &d.details {
-                    let _ = write!(h, "<li class=\"mono\">{}</li>", esc(detail));
+    let joined = |items: &[String]| items.join(", ");
+    let page = Page {
+        organization_id: &r.organization_id,
+        management: inv.account_label(&r.management_account_id),
+        provider: &r.provider,
+        version: r.orgctl_version,
+        finding_count: r.findings.len(),
+        cards: Severity::ALL
+            .into_iter()
+            .map(|s| Card { badge: badge(Some(s)), count: r.summary.findings.get(s.name()).copied().unwrap_or(0) })
+            .collect(),
+        totals: vec![
+            Total { count: r.summary.accounts, what: "accounts" },
+            Total { count: r.summary.ous, what: "OUs" },
+            Total { count: r.summary.policies, what: "SCPs" },
+            Total { count: r.summary.stacks, what: "stacks" },
+        ],
+        legend: Severity::ALL.into_iter().map(Some).chain([None]).map(badge).collect(),
+        checks: checks(&r.findings),
+        drift: r.drift.as_deref(),
+        drift_file: r.file.as_deref().unwrap_or("the file"),
+        tree: Tree {
+            root: Node {
+                name: "Root",
+                id: &inv.root_id,
+                scps: &inv.root_scps,
+                count: count(inv.accounts.len()),
+                accounts: accounts_at(inv, &worst, "Root"),
+                children: ous_under(inv, &worst, &inv.root_id),
+            },
+            ou_count: inv.ous.len(),
+            open: inv.accounts.len() <= OPEN_TREE_UP_TO,
+        },
+        accounts: inv
+            .accounts
+            .iter()
+            .map(|a| {
+                let sev = worst.get(a.id.as_str()).copied();
+                AccountRow {
+                    name: &a.name,
+                    management: a.is_management,
+                    id: &a.id,
+                    email: &a.email,
+                    status: &a.status,
+                    ou: &a.parent_path,
+                    alias: a.alias.as_deref().unwrap_or("-"),
+                    tags: a.tags_summary(),
+                    scps: a.scps_summary(),
+                    password_policy: a.password_summary(),
+                    sort_key: sev.map_or(9, |s| 5 - s as u8),
+                    badge: badge(sev),
                 }
-                h.push_str("</ul>");
-            }
-            h.push_str("</li>");
-        }
-        h.push_str("</ul></section>");
-    }
-
-    let _ = write!(
-        h,
-        "<section id=\"tree\"><h2>Organizational units</h2><div class=\"tools\"><button data-open=\"1\">Expand all</button><button data-open=\"0\">Collapse all</button></div>{}</section>",
-        tree(inv, &worst)
-    );
-
-    h.push_str("<section id=\"accounts-section\"><h2>Accounts</h2><input class=\"filter\" data-table=\"accounts\" placeholder=\"Filter accounts\"><div class=\"wrap\"><table class=\"sortable\" id=\"accounts\"><thead><tr><th>Name</th><th>Id</th><th>Email</th><th>Status</th><th>OU</th><th>Alias</th><th>Tags</th><th>Effective SCPs</th><th>Password policy</th><th>Worst finding</th></tr></thead><tbody>");
-    for a in &inv.accounts {
-        let sev = worst.get(a.id.as_str()).copied();
-        let _ = write!(
-            h,
-            "<tr><td>{}{}</td><td class=\"mono nowrap\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td data-key=\"{}\">{}</td></tr>",
-            esc(&a.name),
-            if a.is_management { " <i>(management)</i>" } else { "" },
-            esc(&a.id),
-            esc(&a.email),
-            esc(&a.status),
-            esc(&a.parent_path),
-            esc(a.alias.as_deref().unwrap_or("-")),
-            esc(&a.tags_summary()),
-            esc(&a.scps_summary()),
-            esc(&a.password_summary()),
-            sev.map_or(9, |s| 5 - s as u8),
-            badge(sev)
-        );
-    }
-    h.push_str("</tbody></table></div></section>");
-
-    h.push_str("<section id=\"policies-section\"><h2>Organization policies</h2><div class=\"wrap\"><table class=\"sortable\" id=\"policies\"><thead><tr><th>Type</th><th>Name</th><th>Id</th><th>Size</th><th>Attached to</th></tr></thead><tbody>");
-    for p in &inv.policies {
-        let _ = write!(
-            h,
-            "<tr><td>{}</td><td>{}{}</td><td class=\"mono nowrap\">{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&p.policy_type),
-            esc(&p.name),
-            if p.aws_managed { " <i>(AWS)</i>" } else { "" },
-            esc(&p.id),
-            p.size,
-            esc(&p.attached_to.join(", "))
-        );
-    }
-    h.push_str("</tbody></table></div></section>");
-    let g = &r.governance;
-    let list = |items: &[String]| if items.is_empty() { "none".to_string() } else { esc(&items.join(", ")) };
-    let _ = write!(
-        h,
-        "<section id=\"delegation-section\"><h2>Delegation</h2><p>Trusted service access: {}</p><p>Policy types enabled: {}</p><ul>",
-        list(&g.trusted_services),
-        list(&inv.policy_types_enabled)
-    );
-    for d in &g.delegated_administrators {
-        let _ = write!(
-            h,
-            "<li>Delegated administrator: {} for {}</li>",
-            esc(&inv.account_label(&d.account_id)),
-            esc(&d.service)
-        );
-    }
-    h.push_str("</ul></section>");
-    if !r.effective_access.is_empty() {
-        h.push_str("<section id=\"access-section\"><h2>Effective access</h2><p>What the SCPs let a role of an account directly in each OU do, by region.</p><div class=\"wrap\"><table class=\"sortable\" id=\"access\"><thead><tr><th>OU</th><th>Actions</th><th>Count</th><th>Regions</th></tr></thead><tbody>");
-        for ou in &r.effective_access {
-            for row in &ou.access {
-                let _ = write!(
-                    h,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    esc(&ou.path),
-                    esc(&row.actions.join(", ")),
-                    row.action_count,
-                    esc(&regions_shown(&row.regions))
-                );
-            }
-        }
-        h.push_str("</tbody></table></div></section>");
-    }
-    if !inv.stacks.is_empty() {
-        h.push_str("<section id=\"stacks-section\"><h2>Stacks</h2><input class=\"filter\" data-table=\"stacks\" placeholder=\"Filter stacks\"><div class=\"wrap\"><table class=\"sortable\" id=\"stacks\"><thead><tr><th>Account</th><th>Region</th><th>Stack</th><th>Task</th><th>Status</th></tr></thead><tbody>");
-        for s in &inv.stacks {
-            let _ = write!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&inv.account_label(&s.account_id)),
-                esc(&s.region),
-                esc(&s.name),
-                esc(s.task.as_deref().unwrap_or("-")),
-                esc(&s.status)
-            );
-        }
-        h.push_str("</tbody></table></div></section>");
-    }
-    let _ = write!(h, "</main><script>{SCRIPT}</script></body></html>");
-    h
+            })
+            .collect(),
+        policies: inv
+            .policies
+            .iter()
+            .map(|p| PolicyRow {
+                policy_type: &p.policy_type,
+                name: &p.name,
+                aws_managed: p.aws_managed,
+                id: &p.id,
+                size: p.size,
+                attached_to: joined(&p.attached_to),
+            })
+            .collect(),
+        trusted_services: joined(&r.governance.trusted_services),
+        policy_types: joined(&inv.policy_types_enabled),
+        delegated: r
+            .governance
+            .delegated_administrators
+            .iter()
+            .map(|d| Delegated { account: inv.account_label(&d.account_id), service: &d.service })
+            .collect(),
+        access: r
+            .effective_access
+            .iter()
+            .flat_map(|ou| {
+                ou.access.iter().map(|row| AccessLine {
+                    ou: &ou.path,
+                    actions: joined(&row.actions),
+                    count: row.action_count,
+                    regions: regions_shown(&row.regions),
+                })
+            })
+            .collect(),
+        stacks: inv
+            .stacks
+            .iter()
+            .map(|s| StackRow {
+                account: inv.account_label(&s.account_id),
+                region: &s.region,
+                name: &s.name,
+                task: s.task.as_deref().unwrap_or("-"),
+                status: &s.status,
+            })
+            .collect(),
+        style: STYLE,
+        script: SCRIPT,
+    };
+    let mut env = minijinja::Environment::new();
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    let rendered = env
+        .add_template("report.html", TEMPLATE)
+        .and_then(|()| env.get_template("report.html").and_then(|t| t.render(minijinja::context! { page => page })));
+    // The template is orgctl's own and fixed: a failure here is a bug, said on the page.
+    rendered.unwrap_or_else(|e| format!("<!DOCTYPE html><p>the report could not be rendered: {e}</p>"))
 }
