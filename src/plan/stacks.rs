@@ -311,6 +311,25 @@ pub fn plan_stacks(
         }
     }
     super::exports::order_by_exports(plan);
+    order_by_task_dependencies(plan, tasks, &by_task);
+    let still_there = plan_orphans(plan, &live, &wanted, tasks, actual, prune, used, &org_changes);
+    record_stack_regions(plan, actual, &still_there, recorded);
+    for c in &mut plan.changes {
+        c.depends_on.sort_unstable();
+        c.depends_on.dedup();
+        c.after.sort_unstable();
+        c.after.dedup();
+    }
+    plan.unchanged_stacks = unchanged;
+    if errors.has_errors() {
+        return Err(errors);
+    }
+    Ok(())
+}
+
+/// `DependsOn` between tasks: each change of a task after every change of the tasks it names
+/// (only waiting, not stopping, after a task that tolerates failures).
+fn order_by_task_dependencies(plan: &mut Plan, tasks: &TaskFile, by_task: &HashMap<&str, Vec<usize>>) {
     for task in &tasks.tasks {
         let Some(mine) = by_task.get(task.name.as_str()).cloned() else { continue };
         for d in &task.depends_on {
@@ -329,7 +348,21 @@ pub fn plan_stacks(
             }
         }
     }
-    // Stacks orgctl owns that no task targets any more.
+}
+
+/// Stacks orgctl owns that no task targets any more: kept and noted, or deleted with `--prune`
+/// (never with termination protection). Returns the regions orgctl has stacks in afterwards.
+#[allow(clippy::too_many_arguments)]
+fn plan_orphans(
+    plan: &mut Plan,
+    live: &HashMap<(String, String, String), &StackState>,
+    wanted: &BTreeSet<(String, String, String)>,
+    tasks: &TaskFile,
+    actual: &OrgState,
+    prune: bool,
+    used: &BTreeSet<String>,
+    org_changes: &[usize],
+) -> BTreeSet<String> {
     let task_names: BTreeSet<&str> = tasks.tasks.iter().map(|t| t.name.as_str()).collect();
     let mut orphans: Vec<&&StackState> =
         live.values().filter(|s| !wanted.contains(&(s.account_id.clone(), s.region.clone(), s.name.clone()))).collect();
@@ -373,9 +406,20 @@ pub fn plan_stacks(
             vec![PropertyDiff::new("StackName", Some(s.name.clone()), None)],
             None,
         );
-        plan.changes[id].depends_on.extend(&org_changes);
+        plan.changes[id].depends_on.extend(org_changes);
     }
-    if &still_there != recorded && !still_there.is_empty() {
+    still_there
+}
+
+/// The regions orgctl has stacks in, recorded on the root when they change (a later plan also
+/// looks in regions no task uses any more).
+fn record_stack_regions(
+    plan: &mut Plan,
+    actual: &OrgState,
+    still_there: &BTreeSet<String>,
+    recorded: &BTreeSet<String>,
+) {
+    if still_there != recorded && !still_there.is_empty() {
         let value = still_there.iter().cloned().collect::<Vec<_>>().join(" ");
         let tags = Tags::from([(STACK_REGIONS_TAG.to_string(), value.clone())]);
         let diff = vec![PropertyDiff::new(
@@ -393,17 +437,6 @@ pub fn plan_stacks(
             None,
         );
     }
-    for c in &mut plan.changes {
-        c.depends_on.sort_unstable();
-        c.depends_on.dedup();
-        c.after.sort_unstable();
-        c.after.dedup();
-    }
-    plan.unchanged_stacks = unchanged;
-    if errors.has_errors() {
-        return Err(errors);
-    }
-    Ok(())
 }
 
 fn push(
