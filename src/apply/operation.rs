@@ -6,7 +6,7 @@ use crate::expr::{Text, Unknown};
 use crate::model::StackSpec;
 use crate::plan::{Handle, ImportSource, Operation, RemovalCall, StackImport, WorkloadCall};
 use crate::provider::poll::LearnedPoll;
-use crate::provider::{CreateAccountStatus, ExistingAccount, NewPolicy, Provider, ProviderError, ProviderResult};
+use crate::provider::{At, CreateAccountStatus, ExistingAccount, NewPolicy, Provider, ProviderError, ProviderResult};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -155,13 +155,13 @@ pub async fn execute(
             let account = r(account)?;
             let spec = complete_spec(spec, imports, provider, ids).await?;
             if *replace_failed {
-                retry.run(|| provider.delete_stack(&account, region, &spec.name)).await?;
+                retry.run(|| provider.delete_stack(At::new(&account, region), &spec.name)).await?;
             }
-            retry.run(|| provider.create_stack(&account, region, &spec)).await.map(|_| None)
+            retry.run(|| provider.create_stack(At::new(&account, region), &spec)).await.map(|_| None)
         }
         Operation::UpdateStack { account_id, region, spec, imports } => {
             let spec = complete_spec(spec, imports, provider, ids).await?;
-            retry.run(|| provider.update_stack(account_id, region, &spec)).await.map(|_| None)
+            retry.run(|| provider.update_stack(At::new(account_id, region), &spec)).await.map(|_| None)
         }
         Operation::RunWorkload {
             account,
@@ -195,7 +195,15 @@ pub async fn execute(
                 record.resolve(|_| None).map_err(|u| ProviderError::new("UnknownValue", format!("{u}")))?;
             match call.as_deref() {
                 Some(WorkloadCall::RegisterType { type_name, package }) => {
-                    retry.run(|| provider.register_type(&account, region, role.as_deref(), type_name, package)).await?
+                    retry
+                        .run(|| {
+                            provider.register_type(
+                                At::new(&account, region).as_role(role.as_deref()),
+                                type_name,
+                                package,
+                            )
+                        })
+                        .await?
                 }
                 Some(WorkloadCall::PutObject {
                     remote, file, packing, md5, server_side_encryption, replaces, ..
@@ -218,11 +226,17 @@ pub async fn execute(
                         body: &body,
                         server_side_encryption: server_side_encryption.as_deref(),
                     };
-                    retry.run(|| provider.put_object(&account, region, role.as_deref(), &put)).await?;
+                    retry.run(|| provider.put_object(At::new(&account, region).as_role(role.as_deref()), &put)).await?;
                     if let Some(old) = replaces {
                         let old = upload_target(old)?;
                         retry
-                            .run(|| provider.delete_object(&account, region, role.as_deref(), &old.bucket, &old.key))
+                            .run(|| {
+                                provider.delete_object(
+                                    At::new(&account, region).as_role(role.as_deref()),
+                                    &old.bucket,
+                                    &old.key,
+                                )
+                            })
                             .await?;
                     }
                     record.tags.insert(crate::plan::workloads::OBJECT_TAG.to_string(), object.to_string());
@@ -230,9 +244,9 @@ pub async fn execute(
                 None => {}
             }
             if *record_exists {
-                retry.run(|| provider.update_stack(&account, region, &record)).await.map(|_| None)
+                retry.run(|| provider.update_stack(At::new(&account, region), &record)).await.map(|_| None)
             } else {
-                retry.run(|| provider.create_stack(&account, region, &record)).await.map(|_| None)
+                retry.run(|| provider.create_stack(At::new(&account, region), &record)).await.map(|_| None)
             }
         }
         Operation::RemoveWorkload {
@@ -253,22 +267,30 @@ pub async fn execute(
             super::workload::run_commands(directory, &commands, &env).await?;
             match call {
                 Some(RemovalCall::DeregisterType { type_name }) => {
-                    retry.run(|| provider.deregister_type(account_id, region, role.as_deref(), type_name)).await?
+                    retry
+                        .run(|| {
+                            provider.deregister_type(At::new(account_id, region).as_role(role.as_deref()), type_name)
+                        })
+                        .await?
                 }
                 Some(RemovalCall::DeleteObject { remote }) => {
                     let object = upload_target(remote)?;
                     retry
                         .run(|| {
-                            provider.delete_object(account_id, region, role.as_deref(), &object.bucket, &object.key)
+                            provider.delete_object(
+                                At::new(account_id, region).as_role(role.as_deref()),
+                                &object.bucket,
+                                &object.key,
+                            )
                         })
                         .await?
                 }
                 None => {}
             }
-            retry.run(|| provider.delete_stack(account_id, region, record_name)).await.map(|_| None)
+            retry.run(|| provider.delete_stack(At::new(account_id, region), record_name)).await.map(|_| None)
         }
         Operation::DeleteStack { account_id, region, name } => {
-            retry.run(|| provider.delete_stack(account_id, region, name)).await.map(|_| None)
+            retry.run(|| provider.delete_stack(At::new(account_id, region), name)).await.map(|_| None)
         }
     }
 }
@@ -307,7 +329,7 @@ async fn known_values(
                 let is_id = account.len() == 12 && account.chars().all(|c| c.is_ascii_digit());
                 let account_id = if is_id { Some(account.clone()) } else { ids.get(account) };
                 let Some(account_id) = account_id else { continue };
-                let value = provider.export_value(&account_id, region, name).await?;
+                let value = provider.export_value(At::new(&account_id, region), name).await?;
                 Some(value.ok_or_else(|| {
                     ProviderError::new(
                         "MissingExport",
@@ -340,7 +362,7 @@ async fn complete_spec(
         let account = ids.resolve(&import.account)?;
         let value = match &import.source {
             ImportSource::Output { stack, output } => {
-                let outputs = provider.stack_outputs(&account, &import.region, stack).await?;
+                let outputs = provider.stack_outputs(At::new(&account, &import.region), stack).await?;
                 outputs.get(output).cloned().ok_or_else(|| {
                     ProviderError::new(
                         "MissingOutput",

@@ -2,7 +2,7 @@
 
 use crate::model::StackState;
 use crate::plan::stacks::{ExportKey, StackSnapshot};
-use crate::provider::{Provider, ProviderError, ProviderResult};
+use crate::provider::{At, Provider, ProviderError, ProviderResult};
 use futures::{stream, StreamExt, TryStreamExt};
 use std::collections::{BTreeMap, HashMap};
 
@@ -19,7 +19,8 @@ where
 
 /// The stacks orgctl owns in each (account, region), read in parallel.
 pub async fn stacks_in(provider: &dyn Provider, places: &[(String, String)]) -> ProviderResult<Vec<StackState>> {
-    let stacks: Vec<Vec<StackState>> = in_parallel(places.iter().map(|(a, r)| provider.read_stacks(a, r))).await?;
+    let stacks: Vec<Vec<StackState>> =
+        in_parallel(places.iter().map(|(a, r)| provider.read_stacks(At::new(a, r)))).await?;
     Ok(stacks.into_iter().flatten().collect())
 }
 
@@ -68,7 +69,7 @@ pub async fn snapshot(
     let stacks = stacks_in(provider, &targets.places).await?;
     let exports: Vec<Option<(ExportKey, String)>> =
         in_parallel(targets.exports.iter().map(|(account, region, name)| async move {
-            let value = provider.export_value(account, region, name).await?;
+            let value = provider.export_value(At::new(account, region), name).await?;
             Ok::<_, ProviderError>(value.map(|v| ((account.clone(), region.clone(), name.clone()), v)))
         }))
         .await?;

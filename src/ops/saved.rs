@@ -83,7 +83,7 @@ pub async fn verify(mut plan: Plan, provider: &dyn Provider) -> Result<Verified,
     let state = provider.read().await?;
     let mut stacks = Vec::new();
     for (account, region) in &plan.stack_places {
-        stacks.extend(provider.read_stacks(account, region).await?);
+        stacks.extend(provider.read_stacks(crate::provider::At::new(account, region)).await?);
     }
     let stacks_changed =
         plan.stacks_fingerprint.as_ref().is_some_and(|expected| &plan::stacks_fingerprint(&stacks) != expected);

@@ -97,6 +97,27 @@ impl ErrorKind {
 
 pub type ProviderResult<T> = Result<T, ProviderError>;
 
+/// Where a call acts inside the organization: a member account, one of its regions, and the
+/// role orgctl takes there (`None`: the account's access role).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct At<'a> {
+    pub account_id: &'a str,
+    pub region: &'a str,
+    pub role: Option<&'a str>,
+}
+
+impl<'a> At<'a> {
+    /// `region` of `account_id`, through the account's access role.
+    pub fn new(account_id: &'a str, region: &'a str) -> Self {
+        At { account_id, region, role: None }
+    }
+
+    /// The same place, through `role` when given.
+    pub fn as_role(self, role: Option<&'a str>) -> Self {
+        At { role, ..self }
+    }
+}
+
 /// Where a CreateAccount request stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CreateAccountStatus {
@@ -204,34 +225,15 @@ pub trait Provider: Send + Sync {
     async fn set_alias(&self, account_id: &str, alias: Option<&str>) -> ProviderResult<()>;
 
     /// The stacks orgctl owns (tagged with their task) in one account and region.
-    async fn read_stacks(&self, account_id: &str, region: &str) -> ProviderResult<Vec<StackState>>;
+    async fn read_stacks(&self, at: At<'_>) -> ProviderResult<Vec<StackState>>;
     /// Credentials in `account_id` (through `role`, else the account's access role) as the
     /// environment variables a workload's commands read. Never printed.
     /// RegisterType (and make the new version the default), waiting until it is registered.
-    async fn register_type(
-        &self,
-        account_id: &str,
-        region: &str,
-        role: Option<&str>,
-        type_name: &str,
-        package: &str,
-    ) -> ProviderResult<()>;
+    async fn register_type(&self, at: At<'_>, type_name: &str, package: &str) -> ProviderResult<()>;
     /// DeregisterType (every version).
-    async fn deregister_type(
-        &self,
-        account_id: &str,
-        region: &str,
-        role: Option<&str>,
-        type_name: &str,
-    ) -> ProviderResult<()>;
+    async fn deregister_type(&self, at: At<'_>, type_name: &str) -> ProviderResult<()>;
     /// PutObject in the target account (through `role`, else its access role), in `region`.
-    async fn put_object(
-        &self,
-        account_id: &str,
-        region: &str,
-        role: Option<&str>,
-        object: &PutObject<'_>,
-    ) -> ProviderResult<()>;
+    async fn put_object(&self, at: At<'_>, object: &PutObject<'_>) -> ProviderResult<()>;
     /// The account's alternate contacts, by type (BILLING, OPERATIONS, SECURITY); a type not set
     /// is absent.
     async fn alternate_contacts(
@@ -270,31 +272,20 @@ pub trait Provider: Send + Sync {
     /// GetObject as the management account (a template named by an `s3://` URL).
     async fn get_object(&self, bucket: &str, key: &str) -> ProviderResult<Vec<u8>>;
     /// DeleteObject; an object already gone is not an error.
-    async fn delete_object(
-        &self,
-        account_id: &str,
-        region: &str,
-        role: Option<&str>,
-        bucket: &str,
-        key: &str,
-    ) -> ProviderResult<()>;
+    async fn delete_object(&self, at: At<'_>, bucket: &str, key: &str) -> ProviderResult<()>;
     async fn workload_credentials(&self, account_id: &str, role: Option<&str>)
         -> ProviderResult<Vec<(String, String)>>;
     /// Creates a stack and waits until it is complete (or failed, as an error).
-    async fn create_stack(&self, account_id: &str, region: &str, spec: &StackSpec) -> ProviderResult<()>;
+    async fn create_stack(&self, at: At<'_>, spec: &StackSpec) -> ProviderResult<()>;
     /// Updates a stack and waits; a stack already as asked is not an error.
-    async fn update_stack(&self, account_id: &str, region: &str, spec: &StackSpec) -> ProviderResult<()>;
+    async fn update_stack(&self, at: At<'_>, spec: &StackSpec) -> ProviderResult<()>;
     /// Deletes a stack and waits (termination protection is an error, not a crash).
-    async fn delete_stack(&self, account_id: &str, region: &str, name: &str) -> ProviderResult<()>;
+    async fn delete_stack(&self, at: At<'_>, name: &str) -> ProviderResult<()>;
     /// The value of a CloudFormation export in one account and region (`!CopyValue`).
-    async fn export_value(&self, account_id: &str, region: &str, name: &str) -> ProviderResult<Option<String>>;
+    async fn export_value(&self, at: At<'_>, name: &str) -> ProviderResult<Option<String>>;
     /// A stack's outputs, read at apply time to feed the stacks that consume them.
-    async fn stack_outputs(
-        &self,
-        account_id: &str,
-        region: &str,
-        name: &str,
-    ) -> ProviderResult<std::collections::BTreeMap<String, String>>;
+    async fn stack_outputs(&self, at: At<'_>, name: &str)
+        -> ProviderResult<std::collections::BTreeMap<String, String>>;
 }
 
 /// An object a `copy-to-s3` task writes.

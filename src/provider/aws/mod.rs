@@ -14,7 +14,7 @@ mod pacing;
 mod read;
 mod stacks;
 
-use super::{CreateAccountStatus, ExistingAccount, Provider, ProviderError, ProviderResult};
+use super::{At, CreateAccountStatus, ExistingAccount, Provider, ProviderError, ProviderResult};
 use crate::model::{OrgState, PasswordPolicy, StackSpec, StackState, Tags};
 use crate::org_file::desired::AccessRoles;
 use async_trait::async_trait;
@@ -651,35 +651,16 @@ impl Provider for AwsProvider {
         Ok(())
     }
 
-    async fn register_type(
-        &self,
-        account_id: &str,
-        region: &str,
-        role: Option<&str>,
-        type_name: &str,
-        package: &str,
-    ) -> ProviderResult<()> {
-        self.put_type(account_id, region, role, type_name, package).await
+    async fn register_type(&self, at: At<'_>, type_name: &str, package: &str) -> ProviderResult<()> {
+        self.put_type(at.account_id, at.region, at.role, type_name, package).await
     }
 
-    async fn deregister_type(
-        &self,
-        account_id: &str,
-        region: &str,
-        role: Option<&str>,
-        type_name: &str,
-    ) -> ProviderResult<()> {
-        self.remove_type(account_id, region, role, type_name).await
+    async fn deregister_type(&self, at: At<'_>, type_name: &str) -> ProviderResult<()> {
+        self.remove_type(at.account_id, at.region, at.role, type_name).await
     }
 
-    async fn put_object(
-        &self,
-        account_id: &str,
-        region: &str,
-        role: Option<&str>,
-        object: &crate::provider::PutObject<'_>,
-    ) -> ProviderResult<()> {
-        let s3 = self.clients.s3(account_id, region, self.credentials_in(account_id, role, None).await?);
+    async fn put_object(&self, at: At<'_>, object: &crate::provider::PutObject<'_>) -> ProviderResult<()> {
+        let s3 = self.clients.s3(at.account_id, at.region, self.credentials_in(at.account_id, at.role, None).await?);
         let mut put = s3
             .put_object()
             .bucket(object.bucket)
@@ -710,15 +691,8 @@ impl Provider for AwsProvider {
         Ok(body.into_bytes().to_vec())
     }
 
-    async fn delete_object(
-        &self,
-        account_id: &str,
-        region: &str,
-        role: Option<&str>,
-        bucket: &str,
-        key: &str,
-    ) -> ProviderResult<()> {
-        let s3 = self.clients.s3(account_id, region, self.credentials_in(account_id, role, None).await?);
+    async fn delete_object(&self, at: At<'_>, bucket: &str, key: &str) -> ProviderResult<()> {
+        let s3 = self.clients.s3(at.account_id, at.region, self.credentials_in(at.account_id, at.role, None).await?);
         s3.delete_object().bucket(bucket).key(key).send().await.map(|_| ()).map_err(|e| api_error("DeleteObject", e))
     }
 
@@ -745,32 +719,31 @@ impl Provider for AwsProvider {
         Ok(env)
     }
 
-    async fn read_stacks(&self, account_id: &str, region: &str) -> ProviderResult<Vec<StackState>> {
-        self.list_stacks(account_id, region).await
+    async fn read_stacks(&self, at: At<'_>) -> ProviderResult<Vec<StackState>> {
+        self.list_stacks(at.account_id, at.region).await
     }
 
-    async fn create_stack(&self, account_id: &str, region: &str, spec: &StackSpec) -> ProviderResult<()> {
-        self.put_stack(account_id, region, spec, true).await
+    async fn create_stack(&self, at: At<'_>, spec: &StackSpec) -> ProviderResult<()> {
+        self.put_stack(at.account_id, at.region, spec, true).await
     }
 
-    async fn update_stack(&self, account_id: &str, region: &str, spec: &StackSpec) -> ProviderResult<()> {
-        self.put_stack(account_id, region, spec, false).await
+    async fn update_stack(&self, at: At<'_>, spec: &StackSpec) -> ProviderResult<()> {
+        self.put_stack(at.account_id, at.region, spec, false).await
     }
 
-    async fn delete_stack(&self, account_id: &str, region: &str, name: &str) -> ProviderResult<()> {
-        self.remove_stack(account_id, region, name).await
+    async fn delete_stack(&self, at: At<'_>, name: &str) -> ProviderResult<()> {
+        self.remove_stack(at.account_id, at.region, name).await
     }
 
-    async fn export_value(&self, account_id: &str, region: &str, name: &str) -> ProviderResult<Option<String>> {
-        self.export_of(account_id, region, name).await
+    async fn export_value(&self, at: At<'_>, name: &str) -> ProviderResult<Option<String>> {
+        self.export_of(at.account_id, at.region, name).await
     }
 
     async fn stack_outputs(
         &self,
-        account_id: &str,
-        region: &str,
+        at: At<'_>,
         name: &str,
     ) -> ProviderResult<std::collections::BTreeMap<String, String>> {
-        self.outputs_of(account_id, region, name).await
+        self.outputs_of(at.account_id, at.region, name).await
     }
 }

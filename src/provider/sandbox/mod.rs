@@ -13,7 +13,7 @@ mod store;
 
 pub use store::ManagementSeed;
 
-use super::{CreateAccountStatus, ExistingAccount, NewPolicy, Provider, ProviderError, ProviderResult};
+use super::{At, CreateAccountStatus, ExistingAccount, NewPolicy, Provider, ProviderError, ProviderResult};
 use crate::model::{
     CreateRequestStatus, OrgState, OuState, PasswordPolicy, PolicyState, PolicyType, StackSpec, StackState, Tags,
 };
@@ -516,14 +516,8 @@ impl Provider for SandboxProvider {
         })
     }
 
-    async fn register_type(
-        &self,
-        account_id: &str,
-        region: &str,
-        _role: Option<&str>,
-        type_name: &str,
-        package: &str,
-    ) -> ProviderResult<()> {
+    async fn register_type(&self, at: At<'_>, type_name: &str, package: &str) -> ProviderResult<()> {
+        let At { account_id, region, .. } = at;
         self.write("RegisterType", &[account_id, region, type_name], |d| {
             if !package.starts_with("s3://") {
                 return Err(err("ValidationException", format!("SchemaHandlerPackage {package} is not an s3:// URL")));
@@ -536,26 +530,16 @@ impl Provider for SandboxProvider {
         })
     }
 
-    async fn deregister_type(
-        &self,
-        account_id: &str,
-        region: &str,
-        _role: Option<&str>,
-        type_name: &str,
-    ) -> ProviderResult<()> {
+    async fn deregister_type(&self, at: At<'_>, type_name: &str) -> ProviderResult<()> {
+        let At { account_id, region, .. } = at;
         self.write("DeregisterType", &[account_id, region, type_name], |d| {
             d.types.remove(&format!("{account_id}/{region}/{type_name}"));
             Ok(())
         })
     }
 
-    async fn put_object(
-        &self,
-        account_id: &str,
-        region: &str,
-        _role: Option<&str>,
-        object: &crate::provider::PutObject<'_>,
-    ) -> ProviderResult<()> {
+    async fn put_object(&self, at: At<'_>, object: &crate::provider::PutObject<'_>) -> ProviderResult<()> {
+        let At { account_id, region, .. } = at;
         let location = format!("s3://{}/{}", object.bucket, object.key);
         self.write("PutObject", &[account_id, region, &location], |d| {
             d.account_mut(account_id)?;
@@ -758,14 +742,8 @@ impl Provider for SandboxProvider {
         }
     }
 
-    async fn delete_object(
-        &self,
-        account_id: &str,
-        region: &str,
-        _role: Option<&str>,
-        bucket: &str,
-        key: &str,
-    ) -> ProviderResult<()> {
+    async fn delete_object(&self, at: At<'_>, bucket: &str, key: &str) -> ProviderResult<()> {
+        let At { account_id, region, .. } = at;
         let location = format!("s3://{bucket}/{key}");
         self.write("DeleteObject", &[account_id, region, &location], |d| {
             d.objects.remove(&location);
@@ -799,7 +777,8 @@ impl Provider for SandboxProvider {
         ])
     }
 
-    async fn read_stacks(&self, account_id: &str, region: &str) -> ProviderResult<Vec<StackState>> {
+    async fn read_stacks(&self, at: At<'_>) -> ProviderResult<Vec<StackState>> {
+        let At { account_id, region, .. } = at;
         let data = self.reading("DescribeStacks", &[account_id, region]);
         let prefix = format!("{account_id}/{region}/");
         Ok(data
@@ -811,7 +790,8 @@ impl Provider for SandboxProvider {
             .collect())
     }
 
-    async fn create_stack(&self, account_id: &str, region: &str, spec: &StackSpec) -> ProviderResult<()> {
+    async fn create_stack(&self, at: At<'_>, spec: &StackSpec) -> ProviderResult<()> {
+        let At { account_id, region, .. } = at;
         // An injected failure behaves like CloudFormation's: the stack is left ROLLBACK_COMPLETE.
         if self.faults.check("CreateStack", &[account_id, region, &spec.name]) == Some(Mode::Fail) {
             self.write("CreateStackFailed", &[], |d| {
@@ -826,15 +806,18 @@ impl Provider for SandboxProvider {
         self.write("CreateStack", &[account_id, region, &spec.name], |d| d.create_stack(account_id, region, spec))
     }
 
-    async fn update_stack(&self, account_id: &str, region: &str, spec: &StackSpec) -> ProviderResult<()> {
+    async fn update_stack(&self, at: At<'_>, spec: &StackSpec) -> ProviderResult<()> {
+        let At { account_id, region, .. } = at;
         self.write("UpdateStack", &[account_id, region, &spec.name], |d| d.update_stack(account_id, region, spec))
     }
 
-    async fn delete_stack(&self, account_id: &str, region: &str, name: &str) -> ProviderResult<()> {
+    async fn delete_stack(&self, at: At<'_>, name: &str) -> ProviderResult<()> {
+        let At { account_id, region, .. } = at;
         self.write("DeleteStack", &[account_id, region, name], |d| d.delete_stack(account_id, region, name))
     }
 
-    async fn export_value(&self, account_id: &str, region: &str, name: &str) -> ProviderResult<Option<String>> {
+    async fn export_value(&self, at: At<'_>, name: &str) -> ProviderResult<Option<String>> {
+        let At { account_id, region, .. } = at;
         let data = self.reading("ListExports", &[account_id, region, name]);
         Ok(data
             .stacks
@@ -845,10 +828,10 @@ impl Provider for SandboxProvider {
 
     async fn stack_outputs(
         &self,
-        account_id: &str,
-        region: &str,
+        at: At<'_>,
         name: &str,
     ) -> ProviderResult<std::collections::BTreeMap<String, String>> {
+        let At { account_id, region, .. } = at;
         let data = self.reading("DescribeStacks", &[account_id, region, name]);
         data.stacks.get(&stacks::key(account_id, region, name)).map(|s| s.outputs.clone()).ok_or_else(|| {
             err("ValidationError", format!("Stack with id {name} does not exist in {account_id}/{region}"))
