@@ -193,55 +193,9 @@ pub async fn execute(
             super::workload::run_commands(directory, &commands, &env).await?;
             let mut record =
                 record.resolve(|_| None).map_err(|u| ProviderError::new("UnknownValue", format!("{u}")))?;
-            match call.as_deref() {
-                Some(WorkloadCall::RegisterType { type_name, package }) => {
-                    retry
-                        .run(|| {
-                            provider.register_type(
-                                At::new(&account, region).as_role(role.as_deref()),
-                                type_name,
-                                package,
-                            )
-                        })
-                        .await?
-                }
-                Some(WorkloadCall::PutObject {
-                    remote, file, packing, md5, server_side_encryption, replaces, ..
-                }) => {
-                    let object = upload_target(&fill(remote)?)?;
-                    let body = crate::tasks::upload::content(file, packing)
-                        .map_err(|e| ProviderError::new("UnreadableFile", e.to_string()))?;
-                    if crate::model::md5_hex(&body) != *md5 {
-                        return Err(ProviderError::new(
-                            "ChangedSincePlan",
-                            format!(
-                                "{} changed since the plan: plan again to see what would be uploaded",
-                                file.display()
-                            ),
-                        ));
-                    }
-                    let put = crate::provider::PutObject {
-                        bucket: &object.bucket,
-                        key: &object.key,
-                        body: &body,
-                        server_side_encryption: server_side_encryption.as_deref(),
-                    };
-                    retry.run(|| provider.put_object(At::new(&account, region).as_role(role.as_deref()), &put)).await?;
-                    if let Some(old) = replaces {
-                        let old = upload_target(old)?;
-                        retry
-                            .run(|| {
-                                provider.delete_object(
-                                    At::new(&account, region).as_role(role.as_deref()),
-                                    &old.bucket,
-                                    &old.key,
-                                )
-                            })
-                            .await?;
-                    }
-                    record.tags.insert(crate::plan::workloads::OBJECT_TAG.to_string(), object.to_string());
-                }
-                None => {}
+            let at = At::new(&account, region).as_role(role.as_deref());
+            if let Some(object) = workload_call(call.as_deref(), provider, at, retry, &fill).await? {
+                record.tags.insert(crate::plan::workloads::OBJECT_TAG.to_string(), object.to_string());
             }
             if *record_exists {
                 retry.run(|| provider.update_stack(At::new(&account, region), &record)).await.map(|_| None)
@@ -265,33 +219,71 @@ pub async fn execute(
             let mut env: Vec<(String, String)> = environment.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
             env.extend(provider.workload_credentials(account_id, role.as_deref()).await?);
             super::workload::run_commands(directory, &commands, &env).await?;
-            match call {
-                Some(RemovalCall::DeregisterType { type_name }) => {
-                    retry
-                        .run(|| {
-                            provider.deregister_type(At::new(account_id, region).as_role(role.as_deref()), type_name)
-                        })
-                        .await?
-                }
-                Some(RemovalCall::DeleteObject { remote }) => {
-                    let object = upload_target(remote)?;
-                    retry
-                        .run(|| {
-                            provider.delete_object(
-                                At::new(account_id, region).as_role(role.as_deref()),
-                                &object.bucket,
-                                &object.key,
-                            )
-                        })
-                        .await?
-                }
-                None => {}
-            }
+            removal_call(call.as_ref(), provider, At::new(account_id, region).as_role(role.as_deref()), retry).await?;
             retry.run(|| provider.delete_stack(At::new(account_id, region), record_name)).await.map(|_| None)
         }
         Operation::DeleteStack { account_id, region, name } => {
             retry.run(|| provider.delete_stack(At::new(account_id, region), name)).await.map(|_| None)
         }
+    }
+}
+
+/// The AWS call a workload run makes after its commands: RegisterType, or PutObject of the
+/// file the plan showed (checked unchanged; the object it replaces deleted). Returns the object
+/// written, recorded on the run's record.
+async fn workload_call(
+    call: Option<&WorkloadCall>,
+    provider: &dyn Provider,
+    at: At<'_>,
+    retry: &RetryPolicy,
+    fill: &(dyn Fn(&Text) -> ProviderResult<String> + Sync),
+) -> ProviderResult<Option<crate::tasks::upload::S3Location>> {
+    match call {
+        Some(WorkloadCall::RegisterType { type_name, package }) => {
+            retry.run(|| provider.register_type(at, type_name, package)).await?;
+            Ok(None)
+        }
+        Some(WorkloadCall::PutObject { remote, file, packing, md5, server_side_encryption, replaces, .. }) => {
+            let object = upload_target(&fill(remote)?)?;
+            let body = crate::tasks::upload::content(file, packing)
+                .map_err(|e| ProviderError::new("UnreadableFile", e.to_string()))?;
+            if crate::model::md5_hex(&body) != *md5 {
+                return Err(ProviderError::new(
+                    "ChangedSincePlan",
+                    format!("{} changed since the plan: plan again to see what would be uploaded", file.display()),
+                ));
+            }
+            let put = crate::provider::PutObject {
+                bucket: &object.bucket,
+                key: &object.key,
+                body: &body,
+                server_side_encryption: server_side_encryption.as_deref(),
+            };
+            retry.run(|| provider.put_object(at, &put)).await?;
+            if let Some(old) = replaces {
+                let old = upload_target(old)?;
+                retry.run(|| provider.delete_object(at, &old.bucket, &old.key)).await?;
+            }
+            Ok(Some(object))
+        }
+        None => Ok(None),
+    }
+}
+
+/// The AWS call a workload's removal makes after its commands: DeregisterType, or DeleteObject.
+async fn removal_call(
+    call: Option<&RemovalCall>,
+    provider: &dyn Provider,
+    at: At<'_>,
+    retry: &RetryPolicy,
+) -> ProviderResult<()> {
+    match call {
+        Some(RemovalCall::DeregisterType { type_name }) => retry.run(|| provider.deregister_type(at, type_name)).await,
+        Some(RemovalCall::DeleteObject { remote }) => {
+            let object = upload_target(remote)?;
+            retry.run(|| provider.delete_object(at, &object.bucket, &object.key)).await
+        }
+        None => Ok(()),
     }
 }
 
