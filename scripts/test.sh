@@ -25,17 +25,6 @@ if [ ! -x .venv/bin/cfn-lint ]; then
   .venv/bin/pip install --quiet --disable-pip-version-check "$CFN_LINT"
 fi
 
-# @cloud-copilot/iam-simulate, the independent evaluator orgctl's SCP decisions are compared
-# with (tests/it/policy_crosscheck.rs); from the npm registry, at the version the lock file pins.
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "Node.js and npm are required (the policy cross-check runs @cloud-copilot/iam-simulate)" >&2
-  exit 1
-fi
-if [ ! -d tests/crosscheck/node_modules/@cloud-copilot/iam-simulate ]; then
-  echo "==> installing @cloud-copilot/iam-simulate into tests/crosscheck/node_modules"
-  npm ci --prefix tests/crosscheck --no-audit --no-fund --loglevel=error
-fi
-
 # Debian packages some tests drive; installed when missing (as root with apt-get), else the run
 # stops, unless the tests that need the package are skipped with its variable.
 apt_updated=
@@ -63,6 +52,20 @@ need_package() { # command, package, skip variable, what needs it
 # tmux is missing, ORGCTL_TERMINAL_WITHOUT_TMUX=1 has that test use script(1) instead).
 need_package chromium chromium ORGCTL_SKIP_BROWSER_TESTS "the HTML-in-a-browser tests are SKIPPED in this run"
 need_package tmux tmux ORGCTL_TERMINAL_WITHOUT_TMUX "the terminal test uses script(1) instead"
+
+# @cloud-copilot/iam-simulate, the independent evaluator orgctl's SCP decisions are compared
+# with (tests/it/policy_crosscheck.rs); from the npm registry, at the version the lock file pins,
+# run by Node.js (Debian's nodejs and npm where the machine has none).
+need_package node nodejs ORGCTL_NO_NODE "Node.js is needed for the policy cross-check"
+need_package npm npm ORGCTL_NO_NODE "npm is needed for the policy cross-check"
+if [ -n "${ORGCTL_NO_NODE:-}" ]; then
+  echo "Node.js and npm are required (the policy cross-check runs @cloud-copilot/iam-simulate)" >&2
+  exit 1
+fi
+if [ ! -d tests/crosscheck/node_modules/@cloud-copilot/iam-simulate ]; then
+  echo "==> installing @cloud-copilot/iam-simulate into tests/crosscheck/node_modules"
+  npm ci --prefix tests/crosscheck --no-audit --no-fund --loglevel=error
+fi
 
 # A one-off build of the whole suite gains nothing from incremental compilation, which would
 # roughly double the disk the build takes (a full disk makes the linker die with SIGBUS).
