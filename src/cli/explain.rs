@@ -47,19 +47,7 @@ pub(super) async fn run(a: ExplainArgs) -> CliResult {
         }
     }
     .map_err(|e| CliError::new(e.to_string()).help("list the accounts with `orgctl audit` or see the file"))?;
-    if let Some(id) = &placed.account_id {
-        context.entry("aws:principalaccount".into()).or_insert_with(|| vec![id.clone()]);
-    }
-    let service_linked = a.principal.as_deref().is_some_and(|p| p.contains(":role/aws-service-role/"));
-    let exempt = if placed.is_management {
-        Some("SCPs and RCPs do not apply to the management account")
-    } else if service_linked {
-        Some("SCPs and RCPs do not apply to service-linked roles")
-    } else {
-        None
-    };
-    let request = policy::Request { action: a.action.clone(), resource: a.resource.clone(), context };
-    let explanation = policy::evaluate_all(&placed.levels, &placed.rcp_levels, &request, exempt);
+    let explanation = crate::ops::explain::explain(&placed, &a.action, &a.resource, a.principal.as_deref(), context);
     if a.json {
         let value = serde_json::json!({
             "account": placed.label,
@@ -86,12 +74,7 @@ async fn many(
     mut context: policy::condition::Context,
     lines: &dyn Fn(bool) -> hierarchy::Locations,
 ) -> CliResult {
-    let catalog = policy::effect::catalog();
-    let actions: Vec<&str> = if a.action.contains(['*', '?']) {
-        catalog.iter().copied().filter(|c| policy::matching::wildcard(&a.action, c, true)).collect()
-    } else {
-        vec![a.action.as_str()]
-    };
+    let actions = crate::ops::explain::matching_actions(&a.action);
     if actions.is_empty() {
         return Err(CliError::new(format!("no IAM action matches {}", a.action))
             .help("write the action as IAM names it: service:Action, with * and ? as wildcards"));
@@ -116,35 +99,7 @@ async fn many(
         (None, Some(f)) => (f, None),
         (None, None) => return Err(CliError::new("nothing to evaluate: give --file with --offline or --diff")),
     };
-    if let Some(id) = &first.account_id {
-        context.entry("aws:principalaccount".into()).or_insert_with(|| vec![id.clone()]);
-    }
-    let exempt = first.is_management.then_some("SCPs and RCPs do not apply to the management account");
-    let decide = |placed: &hierarchy::Placed, action: &str| {
-        let request =
-            policy::Request { action: action.to_string(), resource: a.resource.clone(), context: context.clone() };
-        policy::evaluate_all(&placed.levels, &placed.rcp_levels, &request, exempt)
-    };
-    let because = |e: &Explanation| match (e.is_allowed(), e.reason()) {
-        (false, Some(reason)) => reason,
-        _ => e.exempt.clone().unwrap_or_else(|| "allowed at every level".into()),
-    };
-    let mut groups: std::collections::BTreeMap<(String, String), Vec<&str>> = Default::default();
-    for action in &actions {
-        let now = decide(&first, action);
-        let key = match &second {
-            Some(after) => {
-                let then = decide(after, action);
-                if then.is_allowed() == now.is_allowed() {
-                    continue;
-                }
-                let word = |e: &Explanation| if e.is_allowed() { "ALLOWED" } else { "DENIED" };
-                (format!("{} → {}", word(&now), word(&then)), because(if then.is_allowed() { &now } else { &then }))
-            }
-            None => ((if now.is_allowed() { "ALLOWED" } else { "DENIED" }).to_string(), because(&now)),
-        };
-        groups.entry(key).or_default().push(action);
-    }
+    let groups = crate::ops::explain::grouped(&first, second.as_ref(), &actions, &a.resource, &context);
     if a.json {
         let list: Vec<serde_json::Value> = groups
             .iter()

@@ -1,13 +1,14 @@
 //! The operations under the command line (as cargo's `ops`): each workflow one function the CLI
 //! calls — plan a project (`plan`), read what it needs (`read`, `fetch`, `access_report`),
 //! verify a saved plan (`saved`), apply a saved plan or a project (`apply`), audit (`audit`),
-//! import (`import`). The CLI parses
+//! import (`import`), explain a request (`explain`). The CLI parses
 //! arguments, calls one of these, renders what comes back and maps exit codes; tests call them
 //! directly, without the binary.
 
 pub mod access_report;
 pub mod apply;
 pub mod audit;
+pub mod explain;
 pub mod fetch;
 pub mod import;
 pub mod plan;
