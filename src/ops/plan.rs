@@ -172,6 +172,14 @@ pub async fn plan_project(
             let reports = access_report::read(provider, &planned.state, &accounts, &|| progress.one_done()).await;
             progress.end();
             plan::policy_effect::mark_in_use(effect, &reports.by_account);
+            let marked = effect.groups.iter().flat_map(|g| &g.flips).any(|f| !f.in_use.is_empty());
+            if reports.note.is_none() && !marked {
+                let message = format!(
+                    "IAM's access reports of {} account(s) show none of the newly denied services in use",
+                    reports.by_account.len()
+                );
+                planned.plan.notes.push(Note { message });
+            }
             planned.plan.notes.extend(reports.note.map(|message| Note { message }));
         } else if !accounts.is_empty() {
             let message = format!(

@@ -101,6 +101,16 @@ fn the_policy_effect_of_a_narrowed_region_list_with_the_access_report() {
     assert!(denied.stdout.contains("note: IAM's organization access report could not be read"), "{}", denied.stdout);
     assert!(denied.stdout.contains("iam:GenerateOrganizationsAccessReport"), "{}", denied.stdout);
     assert!(!denied.stdout.contains("in use:"), "{}", denied.stdout);
+    let mut unused = ws.sandbox_json();
+    unused["services_last_used"] = serde_json::json!({});
+    std::fs::write(&ws.sandbox, serde_json::to_string(&unused).unwrap()).unwrap();
+    let none = ws.plan(&[&narrowed[..], &["--access-report"]].concat());
+    assert!(
+        none.stdout
+            .contains("note: IAM's access reports of 6 account(s) show none of the newly denied services in use"),
+        "{}",
+        none.stdout
+    );
     let without = ws.plan(&narrowed);
     assert!(without.stdout.contains("pass --access-report"), "{}", without.stdout);
     assert!(!without.stdout.contains("in use:"), "{}", without.stdout);
