@@ -132,11 +132,17 @@ pub fn quoted_line<E>(pieces: &[ShellPiece], fill: impl Fn(&Text) -> Result<Stri
     let mut line = String::new();
     let mut quoting = Quoting::Bare;
     let mut escaped = false;
+    // Whether the line ends with a `$` the shell would expand with what follows it, or with an
+    // unquoted `~` that would make the value a user's home directory.
+    let mut open_dollar = false;
+    let mut open_tilde = false;
     for piece in pieces {
         match piece {
             ShellPiece::Code(code) => {
                 for c in code.chars() {
                     line.push(c);
+                    open_dollar = c == '$' && !escaped && quoting != Quoting::Single;
+                    open_tilde = c == '~' && !escaped && quoting == Quoting::Bare;
                     if escaped {
                         escaped = false;
                         continue;
@@ -155,6 +161,14 @@ pub fn quoted_line<E>(pieces: &[ShellPiece], fill: impl Fn(&Text) -> Result<Stri
             }
             ShellPiece::Value(value) => {
                 let value = fill(value)?;
+                let after_tilde = std::mem::take(&mut open_tilde);
+                if open_dollar {
+                    // `$` then the value would be an expansion (`$(...)`, `${...}`, `$NAME`):
+                    // the author's `$` is made literal, so the value stays data.
+                    line.pop();
+                    line.push_str("\\$");
+                    open_dollar = false;
+                }
                 if escaped {
                     // The author's backslash stands before the value: make it a backslash of
                     // its own, so that it cannot escape the quoting the value needs.
@@ -162,6 +176,10 @@ pub fn quoted_line<E>(pieces: &[ShellPiece], fill: impl Fn(&Text) -> Result<Stri
                     escaped = false;
                 }
                 match quoting {
+                    // Quoted in full after a `~`: a quoted character ends the tilde prefix.
+                    Quoting::Bare if after_tilde => {
+                        line.push_str(&format!("'{}'", value.replace('\0', "").replace('\'', r"'\''")));
+                    }
                     Quoting::Bare => line.push_str(&quote_word(&value)),
                     Quoting::Single => line.push_str(&value.replace('\'', r"'\''")),
                     Quoting::Double => {
@@ -223,5 +241,22 @@ pub(crate) mod tests {
         assert_eq!(arguments(&shell(vec![code("-c k="), value()])), vec!["-c".to_string(), format!("k={HOSTILE}")]);
         assert_eq!(arguments(&shell(vec![code("\\"), value()])), vec![format!("\\{HOSTILE}")]);
         assert_eq!(arguments(&shell(vec![value(), code(" "), ShellPiece::Value(Text::known(""))])), vec![HOSTILE]);
+    }
+
+    /// An author's `$` just before a value does not join it into an expansion: `"$${Cmd}"` with
+    /// `(touch pwned)`, or `$${Name}` with `HOME`, hand the tool a `$` and the value as they are.
+    #[test]
+    fn a_dollar_before_a_value_stays_a_dollar() {
+        let code = |s: &str| ShellPiece::Code(s.to_string());
+        let known = |s: &str| ShellPiece::Value(Text::known(s));
+        let inside = shell(vec![code("\"$"), known("(touch pwned)"), code("\"")]);
+        assert_eq!(arguments(&inside), vec!["$(touch pwned)"]);
+        assert_eq!(arguments(&shell(vec![code("$"), known("HOME")])), vec!["$HOME"]);
+        assert_eq!(arguments(&shell(vec![code("\"$"), known("{HOME}"), code("\"")])), vec!["${HOME}"]);
+        // An escaped `$` is already literal, and a `$` inside '...' is never special.
+        assert_eq!(arguments(&shell(vec![code("\\$"), known("HOME")])), vec!["$HOME"]);
+        assert_eq!(arguments(&shell(vec![code("'$"), known("HOME"), code("'")])), vec!["$HOME"]);
+        // Nor does a `~` before a value make it a home directory.
+        assert_eq!(arguments(&shell(vec![code("~"), known("root")])), vec!["~root"]);
     }
 }
