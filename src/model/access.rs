@@ -24,18 +24,12 @@ impl EntityPath {
     /// The path of `account_id` in `state`, through the OUs above its parent.
     pub fn of_account(state: &super::OrgState, account_id: &str) -> Option<EntityPath> {
         let account = state.accounts.get(account_id)?;
-        let mut ids = vec![account_id.to_string()];
-        let mut current = account.parent_id.as_str();
-        while let Some(ou) = state.ous.get(current) {
-            ids.push(ou.id.clone());
-            current = &ou.parent_id;
-            if ids.len() > state.ous.len() + 1 {
-                return None;
-            }
-        }
-        ids.push(state.root.id.clone());
-        ids.push(state.organization_id.clone());
-        ids.reverse();
+        let ous = state.ous_above(&account.parent_id).into_iter().rev().map(|ou| ou.id.as_str());
+        let ids: Vec<&str> = [state.organization_id.as_str(), state.root.id.as_str()]
+            .into_iter()
+            .chain(ous)
+            .chain([account_id])
+            .collect();
         Some(EntityPath(ids.join("/")))
     }
 

@@ -104,34 +104,30 @@ impl OrgState {
         digest.iter().map(|b| format!("{b:02x}")).collect()
     }
 
-    /// Number of ancestors between `parent_id` and the root, the root counting as 0.
-    pub fn depth_of(&self, parent_id: &str) -> usize {
-        let mut depth = 0;
+    /// The OUs from `parent_id` up to the root, nearest first (`parent_id` itself when it is an
+    /// OU); a loop in the tree, which AWS never has, ends the walk.
+    pub fn ous_above(&self, parent_id: &str) -> Vec<&OuState> {
+        let mut chain: Vec<&OuState> = Vec::new();
         let mut current = parent_id;
         while let Some(ou) = self.ous.get(current) {
-            depth += 1;
-            current = &ou.parent_id;
-            if depth > self.ous.len() {
+            if chain.len() >= self.ous.len() {
                 break;
             }
+            chain.push(ou);
+            current = &ou.parent_id;
         }
-        depth
+        chain
+    }
+
+    /// Number of ancestors between `parent_id` and the root, the root counting as 0.
+    pub fn depth_of(&self, parent_id: &str) -> usize {
+        self.ous_above(parent_id).len()
     }
 
     /// Human path of a parent, such as `Root/Workloads/Prod`.
     pub fn path_of(&self, parent_id: &str) -> String {
-        let mut names = Vec::new();
-        let mut current = parent_id;
-        while let Some(ou) = self.ous.get(current) {
-            names.push(ou.name.as_str());
-            current = &ou.parent_id;
-            if names.len() > self.ous.len() {
-                break;
-            }
-        }
-        names.push("Root");
-        names.reverse();
-        names.join("/")
+        let names = self.ous_above(parent_id).into_iter().rev().map(|ou| ou.name.as_str());
+        std::iter::once("Root").chain(names).collect::<Vec<_>>().join("/")
     }
 
     /// The SCPs attached to `target_id`.

@@ -77,18 +77,10 @@ pub fn live(state: &OrgState, who: &str, locations: &Locations) -> Result<Placed
         policies.sort_by(|a, b| a.name.cmp(&b.name));
         Level { label, policies }
     };
-    let mut chain = Vec::new();
-    let mut current = account.parent_id.as_str();
-    while let Some(ou) = state.ous.get(current) {
-        chain.push(ou.id.as_str());
-        current = &ou.parent_id;
-        if chain.len() > state.ous.len() {
-            break;
-        }
-    }
     let label = format!("account {} ({})", account.name, account.id);
     let mut targets = vec![(state.root.id.as_str(), "Root".to_string())];
-    targets.extend(chain.iter().rev().map(|ou| (*ou, format!("OU {}", state.path_of(ou)))));
+    let chain = state.ous_above(&account.parent_id);
+    targets.extend(chain.iter().rev().map(|ou| (ou.id.as_str(), format!("OU {}", state.path_of(&ou.id)))));
     targets.push((account.id.as_str(), label.clone()));
     let levels_of = |policy_type: PolicyType| -> Vec<Level> {
         if !state.root.is_enabled(policy_type) {
@@ -117,17 +109,9 @@ pub fn live_under(state: &OrgState, parent: &str) -> Vec<Level> {
         policies.sort_by(|a, b| a.name.cmp(&b.name));
         Level { label, policies }
     };
-    let mut chain = Vec::new();
-    let mut current = parent;
-    while let Some(ou) = state.ous.get(current) {
-        chain.push(ou.id.as_str());
-        current = &ou.parent_id;
-        if chain.len() > state.ous.len() {
-            break;
-        }
-    }
     let mut levels = vec![level(&state.root.id, "Root".to_string())];
-    levels.extend(chain.iter().rev().map(|ou| level(ou, format!("OU {}", state.path_of(ou)))));
+    let chain = state.ous_above(parent);
+    levels.extend(chain.iter().rev().map(|ou| level(&ou.id, format!("OU {}", state.path_of(&ou.id)))));
     let full = PolicyType::ServiceControl.aws_managed_default().map(|d| attached(d.name, d.id, d.content, None));
     levels.push(Level { label: "an account there".into(), policies: full.into_iter().collect() });
     levels
