@@ -104,34 +104,18 @@ impl SandboxData {
                 password_policy: None,
             },
         );
-        let policies = BTreeMap::new();
-        SandboxData {
-            format: FORMAT.into(),
-            limits: Limits::default(),
-            next_id: 1,
-            org: OrgState {
-                organization_id: format!("o-{}", &seed[4..14]),
-                management_account_id: management.account_id.clone(),
-                root: RootState { id: root_id, scp_enabled: false, other_policy_types: Vec::new(), tags: Tags::new() },
-                ous: BTreeMap::new(),
-                accounts,
-                policies,
-                pending_create_requests: Vec::new(),
-            },
-            requests: BTreeMap::new(),
-            stacks: BTreeMap::new(),
-            types: BTreeMap::new(),
-            objects: BTreeMap::new(),
-            services_last_used: BTreeMap::new(),
-            governance: Default::default(),
-            contacts: BTreeMap::new(),
-            regions: BTreeMap::new(),
-            support_levels: management
-                .support_level
-                .map(|level| (management.account_id.clone(), level))
-                .into_iter()
-                .collect(),
-        }
+        let org = OrgState {
+            organization_id: format!("o-{}", &seed[4..14]),
+            management_account_id: management.account_id.clone(),
+            root: RootState { id: root_id, scp_enabled: false, other_policy_types: Vec::new(), tags: Tags::new() },
+            ous: BTreeMap::new(),
+            accounts,
+            policies: BTreeMap::new(),
+            pending_create_requests: Vec::new(),
+        };
+        let support_levels =
+            management.support_level.map(|level| (management.account_id.clone(), level)).into_iter().collect();
+        SandboxData { next_id: 1, support_levels, ..SandboxData::from_state(org) }
     }
 
     /// A sandbox holding `org` as it is (for benchmarks and tests that need a large organization).
