@@ -43,8 +43,8 @@ pub(super) async fn run(a: ApplyArgs, stats: bool) -> CliResult {
 }
 
 async fn apply_locked(a: &ApplyArgs, stats: bool, source: ApplySource, provider: Arc<dyn Provider>) -> CliResult {
-    let options = super::plan_options(&a.file_args, &a.scope)?;
-    let bar = super::progress::Counter::new("reading IAM's organization access reports");
+    let options = super::plan_options(&a.scope);
+    let bar = super::progress::Counter::access_reports();
     let plan = crate::ops::apply::plan_to_apply(source, provider.as_ref(), &options, &bar).await?;
     if a.json {
         let value = serde_json::json!({"event": "plan", "summary": plan.summary(), "changes": plan.changes.len()});

@@ -304,6 +304,7 @@ pub(super) fn lone_template(
 
 fn load_valid(file: &Path, options: LoadOptions) -> Result<ops::Project, CliError> {
     let commands = options.commands.clone();
+    let limits = options.limits;
     let (org, tasks) = if crate::tasks::is_task_file(file, &options) {
         let loaded = crate::tasks::load(file, &options);
         if let Some(org) = &loaded.organization {
@@ -327,7 +328,7 @@ fn load_valid(file: &Path, options: LoadOptions) -> Result<ops::Project, CliErro
         (org, None)
     };
     match org.desired.clone() {
-        Some(desired) => Ok(ops::Project { org, desired, tasks, fetched: None, commands, single: None }),
+        Some(desired) => Ok(ops::Project { org, desired, tasks, fetched: None, commands, single: None, limits }),
         None => {
             errln!(
                 "{} {} has {} error(s); nothing was sent to the organization",
@@ -404,30 +405,20 @@ pub(super) async fn plan_file(
     scope: &ScopeArgs,
 ) -> Result<(ops::Project, Arc<dyn Provider>, Planned), CliError> {
     let (input, provider) = load_and_open(file, file_args, target).await?;
-    let planned = plan_loaded(&input, file_args, provider.as_ref(), scope).await?;
+    let planned =
+        ops::plan_project(&input, provider.as_ref(), &plan_options(scope), &progress::Counter::access_reports())
+            .await?;
     Ok((input, provider, planned))
 }
 
 /// How the command line's file arguments and scope plan a project.
-pub(super) fn plan_options(file_args: &FileArgs, scope: &ScopeArgs) -> Result<ops::PlanOptions, CliError> {
-    Ok(ops::PlanOptions {
-        limits: load_options(file_args)?.limits,
+pub(super) fn plan_options(scope: &ScopeArgs) -> ops::PlanOptions {
+    ops::PlanOptions {
         prune: scope.prune,
         targets: scope.targets.clone(),
         allow_lockout: scope.allow_lockout,
         access_report: scope.access_report,
-    })
-}
-
-/// Plans a loaded project against an organization already open, with the command line's scope.
-pub(super) async fn plan_loaded(
-    project: &ops::Project,
-    file_args: &FileArgs,
-    provider: &dyn Provider,
-    scope: &ScopeArgs,
-) -> Result<Planned, CliError> {
-    let bar = progress::Counter::new("reading IAM's organization access reports");
-    Ok(ops::plan_project(project, provider, &plan_options(file_args, scope)?, &bar).await?)
+    }
 }
 
 pub(super) fn confirm() -> Result<(), CliError> {

@@ -8,6 +8,15 @@ use console::style;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// The bar orgctl draws on a terminal: `[=====>    ] 12/40 message`.
+fn bar(total: usize) -> ProgressBar {
+    let bar = ProgressBar::new(total as u64);
+    if let Ok(s) = ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}") {
+        bar.set_style(s.progress_chars("=> "));
+    }
+    bar
+}
+
 /// A bar counting finished reads on a terminal (nothing elsewhere).
 pub struct Counter {
     message: &'static str,
@@ -15,8 +24,9 @@ pub struct Counter {
 }
 
 impl Counter {
-    pub fn new(message: &'static str) -> Self {
-        Counter { message, bar: std::sync::Mutex::new(None) }
+    /// The bar of the access reports a plan reads (`--access-report`).
+    pub fn access_reports() -> Self {
+        Counter { message: "reading IAM's organization access reports", bar: std::sync::Mutex::new(None) }
     }
 
     fn with_bar(&self, f: impl FnOnce(&mut Option<ProgressBar>)) {
@@ -31,10 +41,7 @@ impl crate::ops::ReadProgress for Counter {
         if !console::Term::stderr().is_term() {
             return;
         }
-        let bar = ProgressBar::new(total as u64).with_message(self.message);
-        if let Ok(s) = ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}") {
-            bar.set_style(s.progress_chars("=> "));
-        }
+        let bar = bar(total).with_message(self.message);
         self.with_bar(|slot| *slot = Some(bar));
     }
 
@@ -55,13 +62,7 @@ pub struct ConsoleProgress {
 
 impl ConsoleProgress {
     pub fn new(total: usize) -> Self {
-        let bar = console::Term::stderr().is_term().then(|| {
-            let bar = ProgressBar::new(total as u64);
-            if let Ok(s) = ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}") {
-                bar.set_style(s.progress_chars("=> "));
-            }
-            bar
-        });
+        let bar = console::Term::stderr().is_term().then(|| bar(total));
         ConsoleProgress { bar, total, finished: AtomicUsize::new(0) }
     }
 

@@ -121,7 +121,6 @@ fn skip_organization_if_asked(tasks: &TaskFile, plan: &mut Plan) {
 /// How a project is planned.
 #[derive(Debug, Clone, Default)]
 pub struct PlanOptions {
-    pub limits: Limits,
     /// Delete stacks orgctl owns that no task targets any more.
     pub prune: bool,
     /// `--target`: only these resources and what they need.
@@ -148,7 +147,7 @@ pub async fn plan_project(
     progress: &dyn ReadProgress,
 ) -> Result<Planned, PlanError> {
     let mut planned =
-        plan(&project.desired, project.tasks.as_ref(), provider, &options.limits, options.prune, &options.targets)
+        plan(&project.desired, project.tasks.as_ref(), provider, &project.limits, options.prune, &options.targets)
             .await?;
     let regions: Vec<String> = planned
         .plan

@@ -15,4 +15,6 @@ pub struct Project {
     pub commands: crate::source::commands::Commands,
     /// The task file a lone template stands for (`--stack-name`), kept while it is read.
     pub single: Option<crate::tasks::single::SingleTemplate>,
+    /// The limits the files were read with (`--limit`), which the plan checks too.
+    pub limits: crate::org_file::limits::Limits,
 }
