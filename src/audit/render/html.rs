@@ -211,10 +211,11 @@ fn ous_under<'a>(inv: &'a Inventory, worst: &HashMap<&str, Severity>, parent_id:
     ous.sort_by(|a, b| natural(&a.name, &b.name));
     ous.into_iter()
         .map(|ou| {
+            let within = format!("{}/", ou.path);
             let below = inv
                 .accounts
                 .iter()
-                .filter(|a| a.parent_path == ou.path || a.parent_path.starts_with(&format!("{}/", ou.path)))
+                .filter(|a| a.parent_path == ou.path || a.parent_path.starts_with(&within))
                 .count();
             Node {
                 name: &ou.name,
