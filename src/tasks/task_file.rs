@@ -307,12 +307,4 @@ impl TaskFile {
             _ => None,
         })
     }
-
-    /// The organization file of the `update-organization` task.
-    pub fn organization_template(&self) -> Option<&PathBuf> {
-        self.tasks.iter().find_map(|t| match &t.kind {
-            TaskKind::UpdateOrganization { template, .. } => Some(template),
-            TaskKind::AnnotateOrganization(_) | TaskKind::UpdateStacks(_) | TaskKind::Workload(_) => None,
-        })
-    }
 }
