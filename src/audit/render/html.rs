@@ -212,11 +212,8 @@ fn ous_under<'a>(inv: &'a Inventory, worst: &HashMap<&str, Severity>, parent_id:
     ous.into_iter()
         .map(|ou| {
             let within = format!("{}/", ou.path);
-            let below = inv
-                .accounts
-                .iter()
-                .filter(|a| a.parent_path == ou.path || a.parent_path.starts_with(&within))
-                .count();
+            let below =
+                inv.accounts.iter().filter(|a| a.parent_path == ou.path || a.parent_path.starts_with(&within)).count();
             Node {
                 name: &ou.name,
                 id: &ou.id,
