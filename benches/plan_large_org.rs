@@ -8,7 +8,7 @@
 use orgctl::model::OrgState;
 use orgctl::org_file::{self, LoadOptions};
 use orgctl::provider::sandbox::SandboxProvider;
-use orgctl::provider::Provider;
+use orgctl::provider::Organizations;
 use std::fmt::Write;
 use std::path::Path;
 use std::time::Instant;

@@ -143,9 +143,10 @@ pub struct NewPolicy<'a> {
     pub tags: &'a Tags,
 }
 
-/// Everything orgctl does to an organization.
+/// Everything orgctl does to an organization, one supertrait per area of AWS so that each
+/// provider implements each area in its own file.
 #[async_trait]
-pub trait Provider: Send + Sync {
+pub trait Provider: Organizations + AccountSettings + Deployments + Send + Sync {
     /// A short description for messages, such as `sandbox ./org.json`.
     fn describe(&self) -> String;
 
@@ -158,7 +159,12 @@ pub trait Provider: Send + Sync {
     fn create_account_poll_interval(&self) -> std::time::Duration {
         std::time::Duration::from_secs(2)
     }
+}
 
+/// The organization itself: its OUs, accounts, policies, trusted access and delegated
+/// administrators (the Organizations API, from the management account).
+#[async_trait]
+pub trait Organizations: Send + Sync {
     /// The whole organization as orgctl manages it.
     async fn read(&self) -> ProviderResult<OrgState>;
 
@@ -166,18 +172,9 @@ pub trait Provider: Send + Sync {
     /// plans do not need them, so they cost a plan nothing).
     async fn read_governance(&self) -> ProviderResult<crate::model::Governance>;
 
-    /// IAM's organization access report for one account (Generate- and
-    /// GetOrganizationsAccessReport, from the management account): the services its principals
-    /// used in the reporting period. The plan reads it only with `--access-report`.
-    async fn services_last_used(
-        &self,
-        entity: &crate::model::EntityPath,
-    ) -> ProviderResult<Vec<crate::model::ServiceLastUsed>>;
-
     /// EnablePolicyType: policies of `policy_type` can be attached from then on (SCPs and RCPs
     /// also get their AWS-managed default attached everywhere).
     async fn enable_policy_type(&self, root_id: &str, policy_type: crate::model::PolicyType) -> ProviderResult<()>;
-
     async fn create_ou(&self, parent_id: &str, name: &str, tags: &Tags) -> ProviderResult<String>;
     async fn rename_ou(&self, ou_id: &str, name: &str) -> ProviderResult<()>;
     async fn delete_ou(&self, ou_id: &str) -> ProviderResult<()>;
@@ -194,58 +191,70 @@ pub trait Provider: Send + Sync {
         account_name: &str,
         thorough: bool,
     ) -> ProviderResult<Option<ExistingAccount>>;
+
     /// Starts creating an account; returns the request id to poll.
     async fn create_account(&self, name: &str, email: &str, tags: &Tags) -> ProviderResult<String>;
     async fn create_account_status(&self, request_id: &str) -> ProviderResult<CreateAccountStatus>;
     async fn rename_account(&self, account_id: &str, name: &str) -> ProviderResult<()>;
+
     /// CloseAccount: the account goes to PENDING_CLOSURE, then SUSPENDED.
     async fn close_account(&self, account_id: &str) -> ProviderResult<()>;
+
     async fn move_account(
         &self,
         account_id: &str,
         source_parent_id: &str,
         destination_parent_id: &str,
     ) -> ProviderResult<()>;
-
     async fn tag_resource(&self, resource_id: &str, tags: &Tags) -> ProviderResult<()>;
     async fn untag_resource(&self, resource_id: &str, keys: &[String]) -> ProviderResult<()>;
-
     async fn create_policy(&self, policy: NewPolicy<'_>) -> ProviderResult<String>;
     async fn update_policy(&self, policy_id: &str, name: &str, description: &str, content: &str) -> ProviderResult<()>;
     async fn delete_policy(&self, policy_id: &str) -> ProviderResult<()>;
+
     /// The service control policies with this name (id, name and description only), for the
     /// apply lock. `read` leaves the lock out; this is the only way to see it.
     async fn find_policies_named(&self, name: &str) -> ProviderResult<Vec<PolicyState>>;
     async fn attach_policy(&self, policy_id: &str, target_id: &str) -> ProviderResult<()>;
     async fn detach_policy(&self, policy_id: &str, target_id: &str) -> ProviderResult<()>;
+    async fn enable_service_access(&self, service: &str) -> ProviderResult<()>;
+    async fn disable_service_access(&self, service: &str) -> ProviderResult<()>;
+    async fn register_delegated_administrator(&self, account_id: &str, service: &str) -> ProviderResult<()>;
+    async fn deregister_delegated_administrator(&self, account_id: &str, service: &str) -> ProviderResult<()>;
+}
+
+/// What is set inside each account: its IAM password policy and alias, alternate contacts,
+/// opted-in regions, support plan, and what its principals have used.
+#[async_trait]
+pub trait AccountSettings: Send + Sync {
+    /// IAM's organization access report for one account (Generate- and
+    /// GetOrganizationsAccessReport, from the management account): the services its principals
+    /// used in the reporting period. The plan reads it only with `--access-report`.
+    async fn services_last_used(
+        &self,
+        entity: &crate::model::EntityPath,
+    ) -> ProviderResult<Vec<crate::model::ServiceLastUsed>>;
 
     /// Replaces the account's whole password policy.
     async fn set_password_policy(&self, account_id: &str, policy: &PasswordPolicy) -> ProviderResult<()>;
+
     /// Sets (or with `None`, removes) the account's IAM alias.
     async fn set_alias(&self, account_id: &str, alias: Option<&str>) -> ProviderResult<()>;
 
-    /// The stacks orgctl owns (tagged with their task) in one account and region.
-    async fn read_stacks(&self, at: At<'_>) -> ProviderResult<Vec<StackState>>;
-    /// Credentials in `account_id` (through `role`, else the account's access role) as the
-    /// environment variables a workload's commands read. Never printed.
-    /// RegisterType (and make the new version the default), waiting until it is registered.
-    async fn register_type(&self, at: At<'_>, type_name: &str, package: &str) -> ProviderResult<()>;
-    /// DeregisterType (every version).
-    async fn deregister_type(&self, at: At<'_>, type_name: &str) -> ProviderResult<()>;
-    /// PutObject in the target account (through `role`, else its access role), in `region`.
-    async fn put_object(&self, at: At<'_>, object: &PutObject<'_>) -> ProviderResult<()>;
     /// The account's alternate contacts, by type (BILLING, OPERATIONS, SECURITY); a type not set
     /// is absent.
     async fn alternate_contacts(
         &self,
         account_id: &str,
     ) -> ProviderResult<std::collections::BTreeMap<String, crate::model::AlternateContact>>;
+
     async fn put_alternate_contact(
         &self,
         account_id: &str,
         contact_type: &str,
         contact: &crate::model::AlternateContact,
     ) -> ProviderResult<()>;
+
     /// The opt-in status of each of `regions` in the account (`ENABLED`, `ENABLING`, `DISABLING`,
     /// `DISABLED`, `ENABLED_BY_DEFAULT`).
     async fn region_opt_status(
@@ -254,9 +263,11 @@ pub trait Provider: Send + Sync {
         regions: &[String],
     ) -> ProviderResult<std::collections::BTreeMap<String, String>>;
     async fn set_region_opt_in(&self, account_id: &str, region: &str, enabled: bool) -> ProviderResult<()>;
+
     /// The account's AWS Support plan (DescribeSeverityLevels in the account: an account on
     /// Basic is refused the Support API).
     async fn support_level(&self, account_id: &str) -> ProviderResult<crate::model::SupportLevel>;
+
     /// Asks AWS Support, in a support case opened from the management account, to put
     /// `account_id` on `level`; `cc` (the account's root email) is copied on the case.
     async fn request_support_level(
@@ -265,24 +276,47 @@ pub trait Provider: Send + Sync {
         level: crate::model::SupportLevel,
         cc: &str,
     ) -> ProviderResult<()>;
-    async fn enable_service_access(&self, service: &str) -> ProviderResult<()>;
-    async fn disable_service_access(&self, service: &str) -> ProviderResult<()>;
-    async fn register_delegated_administrator(&self, account_id: &str, service: &str) -> ProviderResult<()>;
-    async fn deregister_delegated_administrator(&self, account_id: &str, service: &str) -> ProviderResult<()>;
+}
+
+/// What is deployed into accounts and regions: CloudFormation stacks and types, S3 objects, and
+/// the credentials a workload's commands run with.
+#[async_trait]
+pub trait Deployments: Send + Sync {
+    /// The stacks orgctl owns (tagged with their task) in one account and region.
+    async fn read_stacks(&self, at: At<'_>) -> ProviderResult<Vec<StackState>>;
+
+    /// RegisterType (and make the new version the default), waiting until it is registered.
+    async fn register_type(&self, at: At<'_>, type_name: &str, package: &str) -> ProviderResult<()>;
+
+    /// DeregisterType (every version).
+    async fn deregister_type(&self, at: At<'_>, type_name: &str) -> ProviderResult<()>;
+
+    /// PutObject in the target account (through `role`, else its access role), in `region`.
+    async fn put_object(&self, at: At<'_>, object: &PutObject<'_>) -> ProviderResult<()>;
+
     /// GetObject as the management account (a template named by an `s3://` URL).
     async fn get_object(&self, bucket: &str, key: &str) -> ProviderResult<Vec<u8>>;
+
     /// DeleteObject; an object already gone is not an error.
     async fn delete_object(&self, at: At<'_>, bucket: &str, key: &str) -> ProviderResult<()>;
+
+    /// Credentials in `account_id` (through `role`, else the account's access role) as the
+    /// environment variables a workload's commands read. Never printed.
     async fn workload_credentials(&self, account_id: &str, role: Option<&str>)
         -> ProviderResult<Vec<(String, String)>>;
+
     /// Creates a stack and waits until it is complete (or failed, as an error).
     async fn create_stack(&self, at: At<'_>, spec: &StackSpec) -> ProviderResult<()>;
+
     /// Updates a stack and waits; a stack already as asked is not an error.
     async fn update_stack(&self, at: At<'_>, spec: &StackSpec) -> ProviderResult<()>;
+
     /// Deletes a stack and waits (termination protection is an error, not a crash).
     async fn delete_stack(&self, at: At<'_>, name: &str) -> ProviderResult<()>;
+
     /// The value of a CloudFormation export in one account and region (`!CopyValue`).
     async fn export_value(&self, at: At<'_>, name: &str) -> ProviderResult<Option<String>>;
+
     /// A stack's outputs, read at apply time to feed the stacks that consume them.
     async fn stack_outputs(&self, at: At<'_>, name: &str)
         -> ProviderResult<std::collections::BTreeMap<String, String>>;

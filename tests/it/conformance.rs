@@ -13,7 +13,7 @@ use orgctl::model::{PasswordPolicy, Tags, FULL_AWS_ACCESS_ID};
 use orgctl::provider::aws::AwsProvider;
 use orgctl::provider::lock::{self, OrgLock, LOCK_POLICY_NAME};
 use orgctl::provider::sandbox::{ManagementSeed, SandboxProvider};
-use orgctl::provider::{CreateAccountStatus, ExistingAccount, Provider};
+use orgctl::provider::{CreateAccountStatus, ExistingAccount, Organizations, Provider};
 use std::sync::Arc;
 
 const DOC: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"}]}"#;

@@ -4,7 +4,7 @@ use orgctl::model::Tags;
 use orgctl::org_file::{self, limits::Limits, LoadOptions};
 use orgctl::plan::{self, Action, Operation, Plan};
 use orgctl::provider::sandbox::{ManagementSeed, SandboxProvider};
-use orgctl::provider::{CreateAccountStatus, Provider};
+use orgctl::provider::{CreateAccountStatus, Organizations, Provider};
 
 const DOC: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"}]}"#;
 

@@ -290,7 +290,7 @@ fn two_applies_on_one_sandbox_at_once_lose_nothing() {
 
 /// Leaves an apply lock in the sandbox as a run that died would (`expires` in RFC 3339).
 fn leave_lock(ws: &Workspace, holder: &str, expires: &str) {
-    use orgctl::provider::{lock::LOCK_POLICY_NAME, sandbox::SandboxProvider, Provider};
+    use orgctl::provider::{lock::LOCK_POLICY_NAME, sandbox::SandboxProvider, Organizations};
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
         let provider = SandboxProvider::open(&ws.sandbox, std::time::Duration::ZERO).unwrap();
