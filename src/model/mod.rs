@@ -1,6 +1,7 @@
 //! Types shared by every stage: what an organization looks like (desired or live).
 
 mod access;
+mod identity;
 mod password_policy;
 mod policy_type;
 pub mod quotas;
@@ -11,6 +12,10 @@ mod support;
 mod status;
 
 pub use access::{EntityPath, ServiceLastUsed};
+pub use identity::{
+    session_minutes, AssignmentState, CustomerPolicyRef, IdentityCenterState, PermissionSet, PermissionSetState,
+    PermissionsBoundary, Principal, PrincipalType, PERMISSION_SET_OWNER_TAG,
+};
 pub use password_policy::PasswordPolicy;
 pub use policy_type::{AwsManagedDefault, PolicyType};
 pub use stack::{no_echo_parameters, StackSpec, StackState, STACK_REGIONS_TAG, STACK_TASK_TAG};

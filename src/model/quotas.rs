@@ -83,3 +83,28 @@ mod tests {
         assert_eq!(closable_accounts(50_000), 1_000);
     }
 }
+
+/// IAM Identity Center's rules for a permission set, checked by validation and the sandbox
+/// (moto checks none of them but the managed-policy count).
+///
+/// - SSO_QUOTAS: "IAM Identity Center quotas",
+///   <https://docs.aws.amazon.com/singlesignon/latest/userguide/limits.html>
+/// - SSO_API: CreatePermissionSet and PutInlinePolicyToPermissionSet in the Identity Center API
+///   reference, <https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_CreatePermissionSet.html>
+pub mod identity_center {
+    /// AWS managed and customer managed policies attached to one permission set, together
+    /// (SSO_QUOTAS; the default, which AWS raises to 20 on request).
+    pub const MANAGED_POLICIES_PER_PERMISSION_SET: usize = 10;
+    /// Characters of the inline policy (SSO_API, PutInlinePolicyToPermissionSet).
+    pub const INLINE_POLICY_SIZE: usize = 32_768;
+    /// A permission set's name: 1 to 32 of `[\w+=,.@-]` (SSO_API).
+    pub const NAME_LENGTH: usize = 32;
+    /// Description: up to 700 characters (SSO_API).
+    pub const DESCRIPTION_LENGTH: usize = 700;
+    /// Relay state: up to 240 characters (SSO_API).
+    pub const RELAY_STATE_LENGTH: usize = 240;
+    /// Session duration in minutes: 1 to 12 hours (SSO_QUOTAS, "Set session duration").
+    pub const SESSION_MINUTES: std::ops::RangeInclusive<u32> = 60..=720;
+    /// Permission sets in one Identity Center instance (SSO_QUOTAS).
+    pub const PERMISSION_SETS: usize = 2_000;
+}

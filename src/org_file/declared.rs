@@ -15,6 +15,10 @@ pub enum ResourceKind {
     /// `OC::ORG::ServiceControlPolicy`, and the other policy types (orgctl extensions).
     Policy(PolicyType),
     PasswordPolicy,
+    /// `OC::ORG::PermissionSet` (an orgctl extension): an IAM Identity Center permission set.
+    PermissionSet,
+    /// `OC::ORG::AccountAssignment` (an orgctl extension): who signs in where with a permission set.
+    AccountAssignment,
 }
 
 impl ResourceKind {
@@ -28,13 +32,13 @@ impl ResourceKind {
         ]
         .into_iter()
         .chain(PolicyType::ALL.map(ResourceKind::Policy))
-        .chain([ResourceKind::PasswordPolicy])
+        .chain([ResourceKind::PasswordPolicy, ResourceKind::PermissionSet, ResourceKind::AccountAssignment])
     }
 
-    /// Whether `!Ref` of it in a task file is an AWS id (the root, an OU, a policy; accounts
-    /// too). A password policy has none.
+    /// Whether `!Ref` of it in a task file is an AWS id (the root, an OU, a policy, a
+    /// permission set's ARN; accounts too). A password policy and an assignment have none.
     pub fn has_id(self) -> bool {
-        !matches!(self, ResourceKind::PasswordPolicy)
+        !matches!(self, ResourceKind::PasswordPolicy | ResourceKind::AccountAssignment)
     }
 
     pub fn type_name(self) -> &'static str {
@@ -45,6 +49,8 @@ impl ResourceKind {
             ResourceKind::OrganizationRoot => "OC::ORG::OrganizationRoot",
             ResourceKind::Policy(t) => t.resource_type(),
             ResourceKind::PasswordPolicy => "OC::ORG::PasswordPolicy",
+            ResourceKind::PermissionSet => "OC::ORG::PermissionSet",
+            ResourceKind::AccountAssignment => "OC::ORG::AccountAssignment",
         }
     }
 
@@ -117,6 +123,20 @@ impl ResourceKind {
                 "AllowUsersToChangePassword",
                 "HardExpiry",
             ],
+            ResourceKind::PermissionSet => &[
+                "Name",
+                "Description",
+                "SessionDuration",
+                "RelayState",
+                "ManagedPolicies",
+                "CustomerManagedPolicies",
+                "InlinePolicy",
+                "PermissionsBoundary",
+                "Tags",
+            ],
+            ResourceKind::AccountAssignment => {
+                &["PermissionSet", "Groups", "Users", "Accounts", "OrganizationalUnits", "ExcludeAccounts"]
+            }
         }
     }
 
@@ -129,6 +149,8 @@ impl ResourceKind {
             ResourceKind::OrganizationRoot => "organization root",
             ResourceKind::Policy(t) => t.noun(),
             ResourceKind::PasswordPolicy => "password policy",
+            ResourceKind::PermissionSet => "permission set",
+            ResourceKind::AccountAssignment => "account assignment",
         }
     }
 }
@@ -226,6 +248,35 @@ pub struct PasswordPolicySpec {
     pub policy: PasswordPolicy,
 }
 
+#[derive(Debug, Clone)]
+pub struct PermissionSetSpec {
+    pub logical_id: String,
+    pub span: Span,
+    pub settings: crate::model::PermissionSet,
+}
+
+/// A group or user of an assignment, by name as the identity store knows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PrincipalName {
+    pub kind: crate::model::PrincipalType,
+    pub name: String,
+    /// Where the file names it, for the error when the identity store has no such principal.
+    pub location: crate::diagnostic::Location,
+}
+
+#[derive(Debug, Clone)]
+pub struct AssignmentSpec {
+    pub logical_id: String,
+    pub span: Span,
+    pub permission_set: Option<ResourceRef>,
+    pub principals: Vec<PrincipalName>,
+    /// `Accounts: '*'`: every account of the organization but the management account.
+    pub all_accounts: bool,
+    pub accounts: Vec<ResourceRef>,
+    pub ous: Vec<ResourceRef>,
+    pub exclude: Vec<ResourceRef>,
+}
+
 /// A whole org file, typed.
 #[derive(Debug, Clone, Default)]
 pub struct OrgSpec {
@@ -236,6 +287,8 @@ pub struct OrgSpec {
     pub root: Option<RootSpec>,
     pub policies: Vec<PolicySpec>,
     pub password_policies: Vec<PasswordPolicySpec>,
+    pub permission_sets: Vec<PermissionSetSpec>,
+    pub assignments: Vec<AssignmentSpec>,
     /// Values that name accounts not created yet (shown with their unknowns in the fields above).
     pub pending: Vec<PendingValue>,
 }
@@ -255,7 +308,8 @@ impl OrgSpec {
         let ous = self.ous.iter().map(|ou| (ou.logical_id.clone(), ResourceKind::OrganizationalUnit));
         let root = self.root.iter().map(|r| (r.logical_id.clone(), ResourceKind::OrganizationRoot));
         let policies = self.policies.iter().map(|p| (p.logical_id.clone(), ResourceKind::Policy(p.policy_type)));
-        accounts.chain(ous).chain(root).chain(policies).collect()
+        let sets = self.permission_sets.iter().map(|p| (p.logical_id.clone(), ResourceKind::PermissionSet));
+        accounts.chain(ous).chain(root).chain(policies).chain(sets).collect()
     }
 }
 

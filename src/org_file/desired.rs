@@ -61,6 +61,25 @@ pub struct DesiredPolicy {
     pub tags: Option<Tags>,
 }
 
+#[derive(Debug, Clone, Serialize)]
+pub struct DesiredPermissionSet {
+    pub logical_id: String,
+    pub settings: crate::model::PermissionSet,
+}
+
+/// An account assignment, its references resolved to logical ids.
+#[derive(Debug, Clone, Serialize)]
+pub struct DesiredAssignment {
+    pub logical_id: String,
+    /// The permission set's logical id.
+    pub permission_set: String,
+    pub principals: Vec<PrincipalName>,
+    pub all_accounts: bool,
+    pub accounts: Vec<String>,
+    pub ous: Vec<String>,
+    pub exclude: Vec<String>,
+}
+
 /// The role AWS creates in new accounts and orgctl assumes when the file names none.
 pub const DEFAULT_ACCESS_ROLE: &str = "OrganizationAccountAccessRole";
 
@@ -85,6 +104,8 @@ pub struct DesiredOrg {
     pub ous: Vec<DesiredOu>,
     pub accounts: Vec<DesiredAccount>,
     pub policies: Vec<DesiredPolicy>,
+    pub permission_sets: Vec<DesiredPermissionSet>,
+    pub assignments: Vec<DesiredAssignment>,
     /// Values that name accounts not created yet, by the field they fill.
     pub pending: Vec<super::declared::PendingValue>,
 }
@@ -116,6 +137,35 @@ impl DesiredOrg {
             .clone()
             .or_else(|| self.default_build_role_name.clone())
             .unwrap_or_else(|| self.access_role_of(account))
+    }
+
+    /// The accounts (logical ids) an assignment reaches, in file order: those it names, every
+    /// account below its OUs (nested OUs included), or with `Accounts: '*'` every account of the
+    /// file; the management account only when named in `Accounts` (AWS advises against access
+    /// to it through wide assignments); `ExcludeAccounts` taken out.
+    pub fn assignment_accounts(&self, assignment: &DesiredAssignment) -> Vec<String> {
+        let below = |parent: &Parent| {
+            let mut current = parent.clone();
+            loop {
+                match current {
+                    Parent::Root => return false,
+                    Parent::Ou(ou) if assignment.ous.contains(&ou) => return true,
+                    Parent::Ou(ou) => match self.ous.iter().find(|o| o.logical_id == ou) {
+                        Some(o) => current = o.parent.clone(),
+                        None => return false,
+                    },
+                }
+            }
+        };
+        self.accounts
+            .iter()
+            .filter(|a| {
+                let named = assignment.accounts.contains(&a.logical_id);
+                let wide = !a.is_management && (assignment.all_accounts || below(&a.parent));
+                (named || wide) && !assignment.exclude.contains(&a.logical_id)
+            })
+            .map(|a| a.logical_id.clone())
+            .collect()
     }
 
     /// The text field `property` of the resource `owner`, as [`PendingValue`](super::declared::PendingValue)s name them.
@@ -275,6 +325,24 @@ pub fn build(spec: &OrgSpec, placement: &Placement) -> DesiredOrg {
                 tags: p.tags.as_ref().map(|t| t.value.clone()),
             })
             .collect(),
+        permission_sets: spec
+            .permission_sets
+            .iter()
+            .map(|p| DesiredPermissionSet { logical_id: p.logical_id.clone(), settings: p.settings.clone() })
+            .collect(),
+        assignments: spec
+            .assignments
+            .iter()
+            .map(|a| DesiredAssignment {
+                logical_id: a.logical_id.clone(),
+                permission_set: a.permission_set.as_ref().map(|r| r.target.clone()).unwrap_or_default(),
+                principals: a.principals.clone(),
+                all_accounts: a.all_accounts,
+                accounts: targets(&a.accounts),
+                ous: targets(&a.ous),
+                exclude: targets(&a.exclude),
+            })
+            .collect(),
         pending: spec.pending.clone(),
     }
 }
@@ -304,7 +372,8 @@ impl crate::expr::AccountFacts for AccountsOf<'_> {
     fn resource_id(&self, name: &str) -> Option<crate::expr::Text> {
         let declared = self.org.root_logical_id.as_deref() == Some(name)
             || self.org.ous.iter().any(|o| o.logical_id == name)
-            || self.org.policies.iter().any(|p| p.logical_id == name);
+            || self.org.policies.iter().any(|p| p.logical_id == name)
+            || self.org.permission_sets.iter().any(|p| p.logical_id == name);
         declared.then(|| match (self.ids)(name) {
             Some(id) => crate::expr::Text::known(id),
             None => crate::expr::Text::unknown(crate::expr::Unknown::Id(name.to_string())),

@@ -51,8 +51,45 @@ pub fn validate(spec: &OrgSpec, limits: &Limits, sources: &Sources, diags: &mut 
     check_tags(spec, &mut c);
     let placement = check_tree(spec, limits, &mut c);
     check_policies(spec, limits, &mut c);
+    check_permission_sets(spec, &mut c);
     diags.extend(c.diags);
     placement
+}
+
+/// Permission set names are unique in an Identity Center instance (case-insensitively), and an
+/// instance holds at most so many.
+fn check_permission_sets(spec: &OrgSpec, c: &mut Reporter) {
+    use crate::model::quotas::identity_center::PERMISSION_SETS;
+    let mut seen: HashMap<String, &str> = HashMap::new();
+    for set in &spec.permission_sets {
+        if set.settings.name.is_empty() {
+            continue;
+        }
+        if let Some(first) = seen.insert(set.settings.name.to_lowercase(), &set.logical_id) {
+            c.error(
+                "duplicate-name",
+                set.span,
+                &set.logical_id,
+                Some("Name"),
+                format!("the permission set name '{}' is also {first}'s", set.settings.name),
+            )
+            .help = Some("Identity Center names permission sets uniquely, whatever the case".into());
+        }
+    }
+    if spec.permission_sets.len() > PERMISSION_SETS {
+        if let Some(last) = spec.permission_sets.last() {
+            c.error(
+                "limit-exceeded",
+                last.span,
+                &last.logical_id,
+                None,
+                format!(
+                    "{} permission sets; an Identity Center instance holds at most {PERMISSION_SETS}",
+                    spec.permission_sets.len()
+                ),
+            );
+        }
+    }
 }
 
 fn check_accounts(spec: &OrgSpec, c: &mut Reporter) {

@@ -1,6 +1,8 @@
 //! Turns the `Organization:` section into typed resources: types and properties checked,
 //! references checked, values evaluated (account attributes in dependency order).
 
+mod identity;
+
 use super::declared::*;
 use super::eval::{account_attributes_read, Env};
 use super::load::suggest;
@@ -96,6 +98,8 @@ pub fn parse_organization(
             }
             ResourceKind::Policy(policy_type) => spec.policies.push(policy(raw, policy_type, &env, &mut r)),
             ResourceKind::PasswordPolicy => spec.password_policies.push(password_policy(raw, &env, &mut r)),
+            ResourceKind::PermissionSet => spec.permission_sets.push(identity::permission_set(raw, &env, &mut r)),
+            ResourceKind::AccountAssignment => spec.assignments.push(identity::assignment(raw, &env, &kinds, &mut r)),
         }
     }
     match spec.accounts.iter().filter(|a| a.is_management).count() {
