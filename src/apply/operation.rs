@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 pub struct CreatedIds(Mutex<HashMap<String, String>>);
 
 impl CreatedIds {
-    fn resolve(&self, handle: &Handle) -> ProviderResult<String> {
+    pub(super) fn resolve(&self, handle: &Handle) -> ProviderResult<String> {
         match handle {
             Handle::Existing(id) => Ok(id.clone()),
             Handle::New(lid) => {
@@ -32,7 +32,7 @@ impl CreatedIds {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).get(logical_id).cloned()
     }
 
-    fn record(&self, logical_id: &str, id: &str) {
+    pub(super) fn record(&self, logical_id: &str, id: &str) {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(logical_id.to_string(), id.to_string());
     }
 }
@@ -65,6 +65,7 @@ pub async fn execute(
 ) -> ProviderResult<Option<String>> {
     let r = |h: &Handle| ids.resolve(h);
     match op {
+        Operation::IdentityCenter(op) => super::identity::execute(op, provider, ids, retry).await,
         Operation::EnablePolicyType { root_id, policy_type } => {
             retry.run(|| provider.enable_policy_type(root_id, *policy_type)).await.map(|_| None)
         }

@@ -61,6 +61,15 @@ pub async fn plan(
         let governance = provider.read_governance().await?;
         plan::delegation::plan_delegation(desired, &state, &governance, &mut plan);
     }
+    // Identity Center: read only when the file declares permission sets or assignments.
+    if plan::identity::wanted(desired) {
+        let Some(live) = provider.read_identity_center().await? else {
+            let mut diagnostics = Diagnostics::default();
+            diagnostics.push(plan::identity::not_enabled());
+            return Err(PlanError::Invalid(diagnostics));
+        };
+        plan::identity::plan_identity(desired, &state, &live, &mut plan).map_err(PlanError::Invalid)?;
+    }
     // Account settings: read only for the accounts whose file sets them.
     if desired.accounts.iter().any(|a| !a.alternate_contacts.is_empty()) {
         let live = read::contacts(provider, &plan::settings::accounts_to_read(desired, &state)).await?;

@@ -236,6 +236,42 @@ pub enum Operation {
         region: String,
         name: String,
     },
+    /// IAM Identity Center: a permission set or an assignment (described, checked and carried
+    /// out by [`super::identity`] and [`crate::apply::identity`]).
+    IdentityCenter(IdentityOperation),
+}
+
+/// What orgctl does in IAM Identity Center.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum IdentityOperation {
+    /// CreatePermissionSet with its policies, tagged as orgctl's.
+    CreatePermissionSet { logical_id: String, instance_arn: String, settings: crate::model::PermissionSet },
+    /// The permission set's settings and policies made the file's (and the set tagged as
+    /// orgctl's); `provision`: then ProvisionPermissionSet to the accounts it is assigned to.
+    UpdatePermissionSet {
+        logical_id: String,
+        instance_arn: String,
+        arn: String,
+        old: Box<crate::model::PermissionSet>,
+        new: Box<crate::model::PermissionSet>,
+        provision: bool,
+    },
+    /// DeletePermissionSet: only one orgctl owns (tagged), once its assignments are gone.
+    DeletePermissionSet { instance_arn: String, arn: String, name: String },
+    CreateAccountAssignment {
+        instance_arn: String,
+        permission_set: Handle,
+        /// The permission set's name, for people.
+        permission_set_name: String,
+        principal: crate::model::Principal,
+        account: Handle,
+    },
+    DeleteAccountAssignment {
+        instance_arn: String,
+        permission_set_name: String,
+        principal: crate::model::Principal,
+        assignment: crate::model::AssignmentState,
+    },
 }
 
 /// One property's old and new value, for the plan output.
@@ -445,7 +481,10 @@ impl Plan {
             .filter_map(|c| match &c.operation {
                 Operation::CreateAccount { logical_id, .. }
                 | Operation::CreateOu { logical_id, .. }
-                | Operation::CreatePolicy { logical_id, .. } => Some(logical_id.as_str()),
+                | Operation::CreatePolicy { logical_id, .. }
+                | Operation::IdentityCenter(IdentityOperation::CreatePermissionSet { logical_id, .. }) => {
+                    Some(logical_id.as_str())
+                }
                 _ => None,
             })
             .collect()
@@ -547,6 +586,7 @@ impl Operation {
             Operation::RemoveWorkload { account_id, region, task, .. } => {
                 Address::Workload(place(existing(account_id), region, task))
             }
+            Operation::IdentityCenter(op) => op.address(),
         }
     }
 }
@@ -568,6 +608,8 @@ pub enum Address {
     TrustedAccess,
     Stack(Place),
     Workload(Place),
+    /// An Identity Center assignment: permission set, principal id, account.
+    Assignment(Handle, String, Handle),
 }
 
 /// The AWS call a workload run makes instead of commands.

@@ -197,6 +197,22 @@ impl<'a> Checker<'a> {
             Handle::New(lid) => lid.clone(),
         };
         match &c.operation {
+            Operation::IdentityCenter(op) => {
+                let plan = self.plan;
+                let created = |lid: &str| {
+                    plan.changes.iter().find_map(|other| match &other.operation {
+                        Operation::IdentityCenter(crate::plan::IdentityOperation::CreatePermissionSet {
+                            logical_id,
+                            ..
+                        }) if logical_id == lid => Some((other.id, true)),
+                        Operation::CreateAccount { logical_id, .. } if logical_id == lid => Some((other.id, false)),
+                        _ => None,
+                    })
+                };
+                for defect in op.defects(&c.depends_on, &created) {
+                    self.fail(c.id, defect);
+                }
+            }
             Operation::EnablePolicyType { root_id, policy_type } if *root_id != state.root.id => {
                 self.fail(c.id, format!("enables {policy_type} on {root_id}, which is not this organization's root"));
             }

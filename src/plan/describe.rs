@@ -117,6 +117,7 @@ impl Words<'_> {
         let s = self.state;
         let existing = |id: &str| Handle::Existing(id.to_string());
         match op {
+            Operation::IdentityCenter(op) => super::identity::describe(op, &|h| self.resource(h)),
             Operation::EnablePolicyType { root_id, policy_type } => (
                 Action::Change,
                 self.resource(&existing(root_id)),

@@ -8,6 +8,7 @@ mod describe;
 mod diff;
 mod exports;
 pub mod hierarchy;
+pub mod identity;
 pub mod policy_effect;
 pub mod render;
 pub mod saved;
@@ -18,8 +19,8 @@ pub mod target;
 pub mod workloads;
 
 pub use change::{
-    stacks_fingerprint, Action, Address, Change, Group, Handle, ImportSource, Note, Operation, Plan, PropertyDiff,
-    RemovalCall, RenderedTemplate, ResourceChanges, StackImport, Summary, WorkloadCall,
+    stacks_fingerprint, Action, Address, Change, Group, Handle, IdentityOperation, ImportSource, Note, Operation, Plan,
+    PropertyDiff, RemovalCall, RenderedTemplate, ResourceChanges, StackImport, Summary, WorkloadCall,
 };
 pub use describe::describe_from_operations;
 pub use diff::{account_ids, plan};

@@ -6,7 +6,10 @@ pub mod lock;
 pub mod poll;
 pub mod sandbox;
 
-use crate::model::{OrgState, PasswordPolicy, PolicyState, StackSpec, StackState, Tags};
+use crate::model::{
+    AssignmentState, IdentityCenterState, OrgState, PasswordPolicy, PermissionSet, PolicyState, StackSpec, StackState,
+    Tags,
+};
 use async_trait::async_trait;
 
 /// An error from the organization's API, named as AWS names it, with its kind decided once,
@@ -146,7 +149,7 @@ pub struct NewPolicy<'a> {
 /// Everything orgctl does to an organization, one supertrait per area of AWS so that each
 /// provider implements each area in its own file.
 #[async_trait]
-pub trait Provider: Organizations + AccountSettings + Deployments + Send + Sync {
+pub trait Provider: Organizations + AccountSettings + Deployments + IdentityCenter + Send + Sync {
     /// A short description for messages, such as `sandbox ./org.json`.
     fn describe(&self) -> String;
 
@@ -320,6 +323,41 @@ pub trait Deployments: Send + Sync {
     /// A stack's outputs, read at apply time to feed the stacks that consume them.
     async fn stack_outputs(&self, at: At<'_>, name: &str)
         -> ProviderResult<std::collections::BTreeMap<String, String>>;
+}
+
+/// IAM Identity Center: permission sets and account assignments (the SSO admin and identity
+/// store APIs, from the management account). Every call that starts asynchronous work on AWS
+/// (provisioning, assignments) waits until it finishes and names the failure AWS gives.
+#[async_trait]
+pub trait IdentityCenter: Send + Sync {
+    /// The organization's instance, its permission sets (with their policies and orgctl's tag),
+    /// their assignments and the identity store's groups and users; `None` when the
+    /// organization has no Identity Center instance.
+    async fn read_identity_center(&self) -> ProviderResult<Option<IdentityCenterState>>;
+    /// Creates a permission set with its policies, tagged as orgctl's (`owner`: its logical
+    /// id); returns its ARN.
+    async fn create_permission_set(
+        &self,
+        instance_arn: &str,
+        set: &PermissionSet,
+        owner: &str,
+    ) -> ProviderResult<String>;
+    /// Makes the permission set `old` into `new` (and tags it as orgctl's, `owner`).
+    async fn update_permission_set(
+        &self,
+        instance_arn: &str,
+        arn: &str,
+        old: &PermissionSet,
+        new: &PermissionSet,
+        owner: &str,
+    ) -> ProviderResult<()>;
+    async fn delete_permission_set(&self, instance_arn: &str, arn: &str) -> ProviderResult<()>;
+    /// ProvisionPermissionSet to every account it is assigned to, waiting for its status.
+    async fn provision_permission_set(&self, instance_arn: &str, arn: &str) -> ProviderResult<()>;
+    /// CreateAccountAssignment, waiting for its creation status.
+    async fn create_account_assignment(&self, instance_arn: &str, assignment: &AssignmentState) -> ProviderResult<()>;
+    /// DeleteAccountAssignment, waiting for its deletion status.
+    async fn delete_account_assignment(&self, instance_arn: &str, assignment: &AssignmentState) -> ProviderResult<()>;
 }
 
 /// An object a `copy-to-s3` task writes.

@@ -148,6 +148,21 @@ impl Clients {
         aws_sdk_support::Client::from_conf(builder.build())
     }
 
+    /// IAM Identity Center's admin API and identity store, in the instance's region: the
+    /// caller's configured region, or `ORGCTL_SSO_REGION` (Identity Center lives in one region
+    /// of the organization, not necessarily the one the caller works in).
+    pub fn identity_center(&self) -> (aws_sdk_ssoadmin::Client, aws_sdk_identitystore::Client) {
+        let region = Region::new(std::env::var("ORGCTL_SSO_REGION").unwrap_or_else(|_| self.home_region()));
+        let log = CallLog::new(&self.counter, "management");
+        let admin = aws_sdk_ssoadmin::Client::from_conf(
+            aws_sdk_ssoadmin::config::Builder::from(&self.sdk).region(region.clone()).interceptor(log.clone()).build(),
+        );
+        let store = aws_sdk_identitystore::Client::from_conf(
+            aws_sdk_identitystore::config::Builder::from(&self.sdk).region(region).interceptor(log).build(),
+        );
+        (admin, store)
+    }
+
     /// The region of the caller's configuration (else us-east-1): where S3 reads as the
     /// management account go.
     pub fn home_region(&self) -> String {

@@ -12,6 +12,7 @@ mod clients;
 mod deployments;
 mod errors;
 mod governance;
+mod identity_center;
 mod organizations;
 mod pacing;
 mod read;
@@ -147,6 +148,15 @@ impl AwsProvider {
             return Ok(self.clients.iam.clone());
         }
         self.clients.member_iam(account_id, self.roles.role_for(account_id, email)).await
+    }
+
+    /// The ids of the accounts the last read found (and of those created since).
+    fn known_account_ids(&self) -> Vec<String> {
+        let known = self.known_accounts.lock().unwrap_or_else(|e| e.into_inner());
+        let mut ids: Vec<String> = known.values().cloned().collect();
+        ids.sort();
+        ids.dedup();
+        ids
     }
 
     fn email_of(&self, account_id: &str) -> String {

@@ -29,7 +29,7 @@ where
 }
 
 /// Runs `f` over `items` with at most `at_once` at once.
-async fn parallel_at<T, O, F, Fut>(at_once: usize, items: Vec<T>, f: F) -> ProviderResult<Vec<O>>
+pub(super) async fn parallel_at<T, O, F, Fut>(at_once: usize, items: Vec<T>, f: F) -> ProviderResult<Vec<O>>
 where
     F: Fn(T) -> Fut,
     Fut: std::future::Future<Output = ProviderResult<O>>,

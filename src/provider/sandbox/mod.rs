@@ -8,6 +8,7 @@
 mod account_settings;
 mod deployments;
 pub mod faults;
+mod identity_center;
 mod lock;
 mod organizations;
 mod rules;
@@ -17,8 +18,8 @@ mod store;
 pub use store::ManagementSeed;
 
 use super::{
-    AccountSettings, At, CreateAccountStatus, Deployments, ExistingAccount, NewPolicy, Organizations, Provider,
-    ProviderError, ProviderResult,
+    AccountSettings, At, CreateAccountStatus, Deployments, ExistingAccount, IdentityCenter, NewPolicy, Organizations,
+    Provider, ProviderError, ProviderResult,
 };
 use crate::model::{
     CreateRequestStatus, OrgState, OuState, PasswordPolicy, PolicyState, PolicyType, StackSpec, StackState, Tags,

@@ -60,6 +60,10 @@ pub struct SandboxData {
     /// Trusted access, delegated administrators and other policy types (set up outside orgctl).
     #[serde(default)]
     pub governance: crate::model::Governance,
+    /// The Identity Center instance with its identity store; `None`: the organization has not
+    /// enabled Identity Center (a sandbox made before orgctl managed it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<crate::model::IdentityCenterState>,
 }
 
 /// An S3 object in the sandbox: who wrote it, from where, and what it holds.
@@ -83,6 +87,25 @@ pub struct ManagementSeed {
     pub email: String,
     /// The management account's support plan (the file's `SupportLevel`: what it has).
     pub support_level: Option<crate::model::SupportLevel>,
+}
+
+/// The groups and user a new sandbox's identity store holds, so that assignments can be tried
+/// at once (a test or a user adds more to the file's `identity`).
+pub const SEED_GROUPS: [&str; 3] = ["Administrators", "Developers", "Auditors"];
+pub const SEED_USERS: [&str; 1] = ["admin@example.com"];
+
+/// An Identity Center instance as AWS enables one: its identity store holding the seed groups and user.
+fn new_identity_center(seed: &str) -> crate::model::IdentityCenterState {
+    let id = |prefix: &str, i: usize| format!("{prefix}{}-{i:04}", &seed[14..22]);
+    crate::model::IdentityCenterState {
+        instance_arn: format!("arn:aws:sso:::instance/ssoins-{}", &seed[14..30]),
+        identity_store_id: format!("d-{}", &seed[30..40]),
+        permission_sets: Vec::new(),
+        assignments: Vec::new(),
+        groups: SEED_GROUPS.iter().enumerate().map(|(i, g)| (g.to_string(), id("g-", i))).collect(),
+        users: SEED_USERS.iter().enumerate().map(|(i, u)| (u.to_string(), id("u-", i))).collect(),
+        ownership_known: true,
+    }
 }
 
 impl SandboxData {
@@ -115,7 +138,8 @@ impl SandboxData {
         };
         let support_levels =
             management.support_level.map(|level| (management.account_id.clone(), level)).into_iter().collect();
-        SandboxData { next_id: 1, support_levels, ..SandboxData::from_state(org) }
+        let identity = Some(new_identity_center(&seed));
+        SandboxData { next_id: 1, support_levels, identity, ..SandboxData::from_state(org) }
     }
 
     /// A sandbox holding `org` as it is (for benchmarks and tests that need a large organization).
@@ -136,6 +160,7 @@ impl SandboxData {
             contacts: BTreeMap::new(),
             regions: BTreeMap::new(),
             support_levels: BTreeMap::new(),
+            identity: None,
         }
     }
 

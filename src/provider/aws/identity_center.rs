@@ -1,0 +1,676 @@
+//! The AWS provider's IAM Identity Center, through the SSO admin and identity store APIs: the
+//! instance read whole (in parallel within the API's quotas), permission sets changed call by
+//! call, and every asynchronous request (provisioning, assignments) polled to its status.
+
+use super::errors::{api_error, api_error_unretried};
+use super::read::parallel_at;
+use super::AwsProvider;
+use crate::model::{
+    AssignmentState, CustomerPolicyRef, IdentityCenterState, PermissionSet, PermissionSetState, PermissionsBoundary,
+    PrincipalType, Tags, PERMISSION_SET_OWNER_TAG,
+};
+use crate::provider::{ErrorKind, IdentityCenter, ProviderError, ProviderResult};
+use async_trait::async_trait;
+use aws_sdk_ssoadmin::types::{
+    CustomerManagedPolicyReference, PermissionsBoundary as SdkBoundary, PrincipalType as SdkPrincipal, StatusValues,
+    Tag, TargetType,
+};
+use std::time::Duration;
+
+/// SSO admin calls in flight at once: its read APIs allow about 20 a second.
+const AT_ONCE: usize = 8;
+/// How long an assignment or a provisioning may take before orgctl gives up waiting.
+const WAIT: Duration = Duration::from_secs(300);
+
+/// A call an endpoint may not have (moto has no tags or permissions boundaries for permission
+/// sets), asked once: `None` when the endpoint lacks it.
+fn optional<T>(result: Result<T, ProviderError>) -> ProviderResult<Option<T>> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e)
+            if matches!(e.kind(), ErrorKind::Unsupported | ErrorKind::Other) && e.code != "AccessDeniedException" =>
+        {
+            tracing::debug!("not read: {e}");
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn no_retry() -> aws_sdk_ssoadmin::config::Builder {
+    aws_sdk_ssoadmin::config::Builder::default().retry_config(aws_config::retry::RetryConfig::disabled())
+}
+
+fn sdk_principal(kind: PrincipalType) -> SdkPrincipal {
+    match kind {
+        PrincipalType::Group => SdkPrincipal::Group,
+        PrincipalType::User => SdkPrincipal::User,
+    }
+}
+
+fn customer_reference(policy: &CustomerPolicyRef) -> ProviderResult<CustomerManagedPolicyReference> {
+    CustomerManagedPolicyReference::builder()
+        .name(&policy.name)
+        .path(&policy.path)
+        .build()
+        .map_err(|e| ProviderError::new("InvalidPolicyReference", e.to_string()))
+}
+
+fn sdk_tags(tags: &Tags) -> ProviderResult<Vec<Tag>> {
+    tags.iter()
+        .map(|(k, v)| {
+            Tag::builder().key(k).value(v).build().map_err(|e| ProviderError::new("InvalidTag", e.to_string()))
+        })
+        .collect()
+}
+
+/// Waits for an asynchronous request: `status` asks its state, which gives
+/// (status, failure reason).
+async fn wait_for<F, Fut>(what: &str, mut status: F) -> ProviderResult<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ProviderResult<(Option<StatusValues>, Option<String>)>>,
+{
+    let started = std::time::Instant::now();
+    let mut delay = Duration::from_millis(500);
+    loop {
+        let (state, reason) = status().await?;
+        match state {
+            Some(StatusValues::Failed) => {
+                return Err(ProviderError::new(
+                    "RequestFailed",
+                    format!("{what} failed: {}", reason.unwrap_or_else(|| "AWS gave no reason".into())),
+                ))
+            }
+            Some(StatusValues::InProgress) if started.elapsed() < WAIT => {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            Some(StatusValues::InProgress) => {
+                return Err(ProviderError::new(
+                    "Timeout",
+                    format!("{what} still in progress after {} s", WAIT.as_secs()),
+                ))
+            }
+            _ => return Ok(()),
+        }
+    }
+}
+
+impl AwsProvider {
+    async fn permission_set_state(
+        &self,
+        admin: &aws_sdk_ssoadmin::Client,
+        instance: &str,
+        arn: String,
+    ) -> ProviderResult<(PermissionSetState, bool)> {
+        let described = admin
+            .describe_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(&arn)
+            .send()
+            .await
+            .map_err(|e| api_error("DescribePermissionSet", e))?;
+        let set = described.permission_set();
+        let mut settings = PermissionSet {
+            name: set.and_then(|s| s.name()).unwrap_or_default().to_string(),
+            description: set.and_then(|s| s.description()).map(str::to_string),
+            session_duration: set.and_then(|s| s.session_duration()).map(str::to_string),
+            relay_state: set.and_then(|s| s.relay_state()).map(str::to_string),
+            ..PermissionSet::default()
+        };
+        let inline = admin
+            .get_inline_policy_for_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(&arn)
+            .send()
+            .await
+            .map_err(|e| api_error("GetInlinePolicyForPermissionSet", e))?;
+        settings.inline_policy = inline
+            .inline_policy()
+            .filter(|p| !p.is_empty())
+            .map(|p| serde_json::from_str::<serde_json::Value>(p).map_or_else(|_| p.to_string(), |v| v.to_string()));
+        let mut pages = admin
+            .list_managed_policies_in_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(&arn)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| api_error("ListManagedPoliciesInPermissionSet", e))?;
+            settings
+                .managed_policies
+                .extend(page.attached_managed_policies().iter().filter_map(|p| p.arn().map(str::to_string)));
+        }
+        let mut pages = admin
+            .list_customer_managed_policy_references_in_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(&arn)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| api_error("ListCustomerManagedPolicyReferencesInPermissionSet", e))?;
+            settings.customer_managed_policies.extend(
+                page.customer_managed_policy_references().iter().map(|r| CustomerPolicyRef {
+                    name: r.name().to_string(),
+                    path: r.path().unwrap_or("/").to_string(),
+                }),
+            );
+        }
+        let boundary = admin
+            .get_permissions_boundary_for_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(&arn)
+            .customize()
+            .config_override(no_retry())
+            .send()
+            .await
+            .map_err(|e| api_error_unretried("GetPermissionsBoundaryForPermissionSet", e));
+        let boundary = match boundary {
+            Err(e) if e.kind() == ErrorKind::NotFound => None,
+            other => optional(other)?,
+        };
+        settings.permissions_boundary = boundary.and_then(|b| {
+            let b = b.permissions_boundary()?;
+            match (b.managed_policy_arn(), b.customer_managed_policy_reference()) {
+                (Some(arn), _) => Some(PermissionsBoundary::Managed(arn.to_string())),
+                (None, Some(r)) => Some(PermissionsBoundary::Customer(CustomerPolicyRef {
+                    name: r.name().to_string(),
+                    path: r.path().unwrap_or("/").to_string(),
+                })),
+                (None, None) => None,
+            }
+        });
+        let tags = admin
+            .list_tags_for_resource()
+            .instance_arn(instance)
+            .resource_arn(&arn)
+            .customize()
+            .config_override(no_retry())
+            .send()
+            .await
+            .map_err(|e| api_error_unretried("ListTagsForResource", e));
+        let tags: Option<Tags> = optional(tags)?
+            .map(|out| out.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect());
+        let owner = tags.as_ref().and_then(|t| t.get(PERMISSION_SET_OWNER_TAG).cloned());
+        settings.tags = tags.as_ref().map(crate::model::user_tags).unwrap_or_default();
+        Ok((PermissionSetState { arn, settings, owner }, tags.is_some()))
+    }
+
+    /// The assignments of one permission set in one account.
+    async fn assignments_in(
+        &self,
+        admin: &aws_sdk_ssoadmin::Client,
+        instance: &str,
+        arn: &str,
+        account_id: &str,
+    ) -> ProviderResult<Vec<AssignmentState>> {
+        let mut out = Vec::new();
+        let mut pages = admin
+            .list_account_assignments()
+            .instance_arn(instance)
+            .account_id(account_id)
+            .permission_set_arn(arn)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| api_error("ListAccountAssignments", e))?;
+            out.extend(page.account_assignments().iter().filter_map(|a| {
+                let principal_type = match a.principal_type()? {
+                    SdkPrincipal::Group => PrincipalType::Group,
+                    SdkPrincipal::User => PrincipalType::User,
+                    _ => return None,
+                };
+                Some(AssignmentState {
+                    permission_set_arn: arn.to_string(),
+                    principal_type,
+                    principal_id: a.principal_id()?.to_string(),
+                    account_id: account_id.to_string(),
+                })
+            }));
+        }
+        Ok(out)
+    }
+
+    /// The accounts a permission set is provisioned to (every account it has an assignment in).
+    async fn provisioned_accounts(
+        &self,
+        admin: &aws_sdk_ssoadmin::Client,
+        instance: &str,
+        arn: &str,
+    ) -> ProviderResult<Vec<String>> {
+        let mut out = Vec::new();
+        let mut pages = admin
+            .list_accounts_for_provisioned_permission_set()
+            .instance_arn(instance)
+            .permission_set_arn(arn)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| api_error("ListAccountsForProvisionedPermissionSet", e))?;
+            out.extend(page.account_ids().iter().cloned());
+        }
+        Ok(out)
+    }
+
+    async fn identity_store(
+        &self,
+        store: &aws_sdk_identitystore::Client,
+        id: &str,
+        state: &mut IdentityCenterState,
+    ) -> ProviderResult<()> {
+        let mut pages = store.list_groups().identity_store_id(id).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| api_error("ListGroups", e))?;
+            for g in page.groups() {
+                if let Some(name) = g.display_name() {
+                    state.groups.insert(name.to_string(), g.group_id().to_string());
+                }
+            }
+        }
+        let mut pages = store.list_users().identity_store_id(id).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| api_error("ListUsers", e))?;
+            for u in page.users() {
+                if let Some(name) = u.user_name() {
+                    state.users.insert(name.to_string(), u.user_id().to_string());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The organization's accounts, which the assignments are read in besides the accounts each
+    /// permission set is provisioned to (an emulator does not list those).
+    pub(super) async fn read_identity_center_in(
+        &self,
+        accounts: Vec<String>,
+    ) -> ProviderResult<Option<IdentityCenterState>> {
+        let (admin, store) = self.clients.identity_center();
+        let instances = admin.list_instances().send().await.map_err(|e| api_error("ListInstances", e))?;
+        let Some(instance) = instances.instances().iter().find(|i| i.instance_arn().is_some()) else { return Ok(None) };
+        let instance_arn = instance.instance_arn().unwrap_or_default().to_string();
+        let mut state = IdentityCenterState {
+            instance_arn: instance_arn.clone(),
+            identity_store_id: instance.identity_store_id().unwrap_or_default().to_string(),
+            ownership_known: true,
+            ..IdentityCenterState::default()
+        };
+        let mut arns = Vec::new();
+        let mut pages = admin.list_permission_sets().instance_arn(&instance_arn).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| api_error("ListPermissionSets", e))?;
+            arns.extend(page.permission_sets().iter().cloned());
+        }
+        let sets = parallel_at(AT_ONCE, arns, |arn| self.permission_set_state(&admin, &instance_arn, arn)).await?;
+        state.ownership_known = sets.iter().all(|(_, tags_read)| *tags_read);
+        state.permission_sets = sets.into_iter().map(|(s, _)| s).collect();
+        state.permission_sets.sort_by(|a, b| a.settings.name.cmp(&b.settings.name));
+        let provisioned = parallel_at(AT_ONCE, state.permission_sets.iter().map(|p| p.arn.clone()).collect(), |arn| {
+            let admin = &admin;
+            let instance = &instance_arn;
+            async move { Ok((arn.clone(), self.provisioned_accounts(admin, instance, &arn).await?)) }
+        })
+        .await?;
+        let mut places = std::collections::BTreeSet::new();
+        for (arn, mut in_accounts) in provisioned {
+            in_accounts.extend(accounts.iter().cloned());
+            places.extend(in_accounts.into_iter().map(|a| (arn.clone(), a)));
+        }
+        let found = parallel_at(AT_ONCE, places.into_iter().collect(), |(arn, account)| {
+            let admin = &admin;
+            let instance = &instance_arn;
+            async move { self.assignments_in(admin, instance, &arn, &account).await }
+        })
+        .await?;
+        state.assignments = found.into_iter().flatten().collect();
+        state.assignments.sort();
+        state.assignments.dedup();
+        let store_id = state.identity_store_id.clone();
+        self.identity_store(&store, &store_id, &mut state).await?;
+        Ok(Some(state))
+    }
+
+    /// The calls that make the permission set `old` into `new` (its name aside, which AWS does
+    /// not change).
+    async fn change_permission_set(
+        &self,
+        admin: &aws_sdk_ssoadmin::Client,
+        instance: &str,
+        arn: &str,
+        old: &PermissionSet,
+        new: &PermissionSet,
+    ) -> ProviderResult<()> {
+        if old.description != new.description
+            || old.session_duration != new.session_duration
+            || old.relay_state != new.relay_state
+        {
+            admin
+                .update_permission_set()
+                .instance_arn(instance)
+                .permission_set_arn(arn)
+                .set_description(new.description.clone())
+                .set_session_duration(new.session_duration.clone())
+                .set_relay_state(new.relay_state.clone())
+                .send()
+                .await
+                .map_err(|e| api_error("UpdatePermissionSet", e))?;
+        }
+        for policy in old.managed_policies.difference(&new.managed_policies) {
+            admin
+                .detach_managed_policy_from_permission_set()
+                .instance_arn(instance)
+                .permission_set_arn(arn)
+                .managed_policy_arn(policy)
+                .send()
+                .await
+                .map_err(|e| api_error("DetachManagedPolicyFromPermissionSet", e))?;
+        }
+        for policy in old.customer_managed_policies.difference(&new.customer_managed_policies) {
+            admin
+                .detach_customer_managed_policy_reference_from_permission_set()
+                .instance_arn(instance)
+                .permission_set_arn(arn)
+                .customer_managed_policy_reference(customer_reference(policy)?)
+                .send()
+                .await
+                .map_err(|e| api_error("DetachCustomerManagedPolicyReferenceFromPermissionSet", e))?;
+        }
+        for policy in new.managed_policies.difference(&old.managed_policies) {
+            admin
+                .attach_managed_policy_to_permission_set()
+                .instance_arn(instance)
+                .permission_set_arn(arn)
+                .managed_policy_arn(policy)
+                .send()
+                .await
+                .map_err(|e| api_error("AttachManagedPolicyToPermissionSet", e))?;
+        }
+        for policy in new.customer_managed_policies.difference(&old.customer_managed_policies) {
+            admin
+                .attach_customer_managed_policy_reference_to_permission_set()
+                .instance_arn(instance)
+                .permission_set_arn(arn)
+                .customer_managed_policy_reference(customer_reference(policy)?)
+                .send()
+                .await
+                .map_err(|e| api_error("AttachCustomerManagedPolicyReferenceToPermissionSet", e))?;
+        }
+        if old.inline_policy != new.inline_policy {
+            match &new.inline_policy {
+                Some(policy) => admin
+                    .put_inline_policy_to_permission_set()
+                    .instance_arn(instance)
+                    .permission_set_arn(arn)
+                    .inline_policy(policy)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| api_error("PutInlinePolicyToPermissionSet", e))?,
+                None => admin
+                    .delete_inline_policy_from_permission_set()
+                    .instance_arn(instance)
+                    .permission_set_arn(arn)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| api_error("DeleteInlinePolicyFromPermissionSet", e))?,
+            }
+        }
+        if old.permissions_boundary != new.permissions_boundary {
+            match &new.permissions_boundary {
+                Some(boundary) => {
+                    let sdk = match boundary {
+                        PermissionsBoundary::Managed(arn) => SdkBoundary::builder().managed_policy_arn(arn).build(),
+                        PermissionsBoundary::Customer(policy) => SdkBoundary::builder()
+                            .customer_managed_policy_reference(customer_reference(policy)?)
+                            .build(),
+                    };
+                    admin
+                        .put_permissions_boundary_to_permission_set()
+                        .instance_arn(instance)
+                        .permission_set_arn(arn)
+                        .permissions_boundary(sdk)
+                        .send()
+                        .await
+                        .map_err(|e| api_error("PutPermissionsBoundaryToPermissionSet", e))?;
+                }
+                None => {
+                    admin
+                        .delete_permissions_boundary_from_permission_set()
+                        .instance_arn(instance)
+                        .permission_set_arn(arn)
+                        .send()
+                        .await
+                        .map_err(|e| api_error("DeletePermissionsBoundaryFromPermissionSet", e))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Tags the permission set as orgctl's with the user's tags; an endpoint without tagging
+    /// (moto) leaves it untagged, which its read says (ownership unknown).
+    async fn tag_permission_set(
+        &self,
+        admin: &aws_sdk_ssoadmin::Client,
+        instance: &str,
+        arn: &str,
+        old: &Tags,
+        tags: &Tags,
+        owner: &str,
+    ) -> ProviderResult<()> {
+        let mut wanted = tags.clone();
+        wanted.insert(PERMISSION_SET_OWNER_TAG.to_string(), owner.to_string());
+        let gone: Vec<String> = old.keys().filter(|k| !wanted.contains_key(*k)).cloned().collect();
+        if !gone.is_empty() {
+            let result = admin
+                .untag_resource()
+                .instance_arn(instance)
+                .resource_arn(arn)
+                .set_tag_keys(Some(gone))
+                .customize()
+                .config_override(no_retry())
+                .send()
+                .await
+                .map_err(|e| api_error_unretried("UntagResource", e));
+            optional(result)?;
+        }
+        let result = admin
+            .tag_resource()
+            .instance_arn(instance)
+            .resource_arn(arn)
+            .set_tags(Some(sdk_tags(&wanted)?))
+            .customize()
+            .config_override(no_retry())
+            .send()
+            .await
+            .map_err(|e| api_error_unretried("TagResource", e));
+        optional(result).map(|_| ())
+    }
+}
+
+#[async_trait]
+impl IdentityCenter for AwsProvider {
+    async fn read_identity_center(&self) -> ProviderResult<Option<IdentityCenterState>> {
+        let accounts = self.known_account_ids();
+        self.read_identity_center_in(accounts).await
+    }
+
+    async fn create_permission_set(
+        &self,
+        instance_arn: &str,
+        set: &PermissionSet,
+        owner: &str,
+    ) -> ProviderResult<String> {
+        let (admin, _) = self.clients.identity_center();
+        let mut tags = set.tags.clone();
+        tags.insert(PERMISSION_SET_OWNER_TAG.to_string(), owner.to_string());
+        let created = admin
+            .create_permission_set()
+            .instance_arn(instance_arn)
+            .name(&set.name)
+            .set_description(set.description.clone())
+            .set_session_duration(set.session_duration.clone())
+            .set_relay_state(set.relay_state.clone())
+            .set_tags(Some(sdk_tags(&tags)?))
+            .send()
+            .await
+            .map_err(|e| api_error("CreatePermissionSet", e))?;
+        let arn = created
+            .permission_set()
+            .and_then(|p| p.permission_set_arn())
+            .ok_or_else(|| ProviderError::new("NoPermissionSetArn", "CreatePermissionSet returned no ARN"))?
+            .to_string();
+        let empty = PermissionSet {
+            name: set.name.clone(),
+            description: set.description.clone(),
+            session_duration: set.session_duration.clone(),
+            relay_state: set.relay_state.clone(),
+            ..PermissionSet::default()
+        };
+        self.change_permission_set(&admin, instance_arn, &arn, &empty, set).await?;
+        Ok(arn)
+    }
+
+    async fn update_permission_set(
+        &self,
+        instance_arn: &str,
+        arn: &str,
+        old: &PermissionSet,
+        new: &PermissionSet,
+        owner: &str,
+    ) -> ProviderResult<()> {
+        let (admin, _) = self.clients.identity_center();
+        self.change_permission_set(&admin, instance_arn, arn, old, new).await?;
+        self.tag_permission_set(&admin, instance_arn, arn, &old.tags, &new.tags, owner).await
+    }
+
+    async fn delete_permission_set(&self, instance_arn: &str, arn: &str) -> ProviderResult<()> {
+        let (admin, _) = self.clients.identity_center();
+        admin
+            .delete_permission_set()
+            .instance_arn(instance_arn)
+            .permission_set_arn(arn)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| api_error("DeletePermissionSet", e))
+    }
+
+    async fn provision_permission_set(&self, instance_arn: &str, arn: &str) -> ProviderResult<()> {
+        let (admin, _) = self.clients.identity_center();
+        let started = admin
+            .provision_permission_set()
+            .instance_arn(instance_arn)
+            .permission_set_arn(arn)
+            .target_type(aws_sdk_ssoadmin::types::ProvisionTargetType::AllProvisionedAccounts)
+            .send()
+            .await
+            .map_err(|e| api_error("ProvisionPermissionSet", e))?;
+        let status = started.permission_set_provisioning_status();
+        let first =
+            (status.and_then(|s| s.status()).cloned(), status.and_then(|s| s.failure_reason()).map(str::to_string));
+        let request = status.and_then(|s| s.request_id()).unwrap_or_default().to_string();
+        let mut first = Some(first);
+        wait_for("provisioning the permission set", || {
+            let first = first.take();
+            let (admin, request) = (&admin, &request);
+            async move {
+                if let Some(first) = first {
+                    return Ok(first);
+                }
+                let out = admin
+                    .describe_permission_set_provisioning_status()
+                    .instance_arn(instance_arn)
+                    .provision_permission_set_request_id(request)
+                    .send()
+                    .await
+                    .map_err(|e| api_error("DescribePermissionSetProvisioningStatus", e))?;
+                let s = out.permission_set_provisioning_status();
+                Ok((s.and_then(|s| s.status()).cloned(), s.and_then(|s| s.failure_reason()).map(str::to_string)))
+            }
+        })
+        .await
+    }
+
+    async fn create_account_assignment(&self, instance_arn: &str, a: &AssignmentState) -> ProviderResult<()> {
+        let (admin, _) = self.clients.identity_center();
+        let started = admin
+            .create_account_assignment()
+            .instance_arn(instance_arn)
+            .target_id(&a.account_id)
+            .target_type(TargetType::AwsAccount)
+            .permission_set_arn(&a.permission_set_arn)
+            .principal_type(sdk_principal(a.principal_type))
+            .principal_id(&a.principal_id)
+            .send()
+            .await
+            .map_err(|e| api_error("CreateAccountAssignment", e))?;
+        let status = started.account_assignment_creation_status();
+        let request = status.and_then(|s| s.request_id()).unwrap_or_default().to_string();
+        let mut first = Some((
+            status.and_then(|s| s.status()).cloned(),
+            status.and_then(|s| s.failure_reason()).map(str::to_string),
+        ));
+        wait_for("the assignment", || {
+            let first = first.take();
+            let (admin, request) = (&admin, &request);
+            async move {
+                if let Some(first) = first {
+                    return Ok(first);
+                }
+                let out = admin
+                    .describe_account_assignment_creation_status()
+                    .instance_arn(instance_arn)
+                    .account_assignment_creation_request_id(request)
+                    .send()
+                    .await
+                    .map_err(|e| api_error("DescribeAccountAssignmentCreationStatus", e))?;
+                let s = out.account_assignment_creation_status();
+                Ok((s.and_then(|s| s.status()).cloned(), s.and_then(|s| s.failure_reason()).map(str::to_string)))
+            }
+        })
+        .await
+    }
+
+    async fn delete_account_assignment(&self, instance_arn: &str, a: &AssignmentState) -> ProviderResult<()> {
+        let (admin, _) = self.clients.identity_center();
+        let started = admin
+            .delete_account_assignment()
+            .instance_arn(instance_arn)
+            .target_id(&a.account_id)
+            .target_type(TargetType::AwsAccount)
+            .permission_set_arn(&a.permission_set_arn)
+            .principal_type(sdk_principal(a.principal_type))
+            .principal_id(&a.principal_id)
+            .send()
+            .await
+            .map_err(|e| api_error("DeleteAccountAssignment", e))?;
+        let status = started.account_assignment_deletion_status();
+        let request = status.and_then(|s| s.request_id()).unwrap_or_default().to_string();
+        let mut first = Some((
+            status.and_then(|s| s.status()).cloned(),
+            status.and_then(|s| s.failure_reason()).map(str::to_string),
+        ));
+        wait_for("removing the assignment", || {
+            let first = first.take();
+            let (admin, request) = (&admin, &request);
+            async move {
+                if let Some(first) = first {
+                    return Ok(first);
+                }
+                let out = admin
+                    .describe_account_assignment_deletion_status()
+                    .instance_arn(instance_arn)
+                    .account_assignment_deletion_request_id(request)
+                    .send()
+                    .await
+                    .map_err(|e| api_error("DescribeAccountAssignmentDeletionStatus", e))?;
+                let s = out.account_assignment_deletion_status();
+                Ok((s.and_then(|s| s.status()).cloned(), s.and_then(|s| s.failure_reason()).map(str::to_string)))
+            }
+        })
+        .await
+    }
+}
