@@ -56,13 +56,18 @@ pub fn run(
             ));
         }
     }
-    out.sort_by(|a, b| {
+    sort(&mut out);
+    out
+}
+
+/// Findings worst first, then by check and resource.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then(a.check.cmp(b.check))
             .then_with(|| super::order::natural(&a.resource, &b.resource))
     });
-    out
 }
 
 fn password_policies(state: &OrgState, t: &Thresholds, out: &mut Vec<Finding>) {

@@ -3,6 +3,7 @@
 
 pub mod checks;
 pub mod compare;
+pub mod identity;
 pub mod inventory;
 pub mod order;
 pub mod render;
@@ -21,6 +22,8 @@ pub struct AuditInput<'a> {
     pub state: &'a OrgState,
     pub governance: &'a crate::model::Governance,
     pub stacks: &'a [StackState],
+    /// The Identity Center instance, when the organization has one.
+    pub identity: Option<&'a crate::model::IdentityCenterState>,
     pub provider: String,
     /// The file compared with, when one is given.
     pub file: Option<FileComparison<'a>>,
@@ -99,7 +102,11 @@ fn detail(d: &crate::plan::PropertyDiff) -> String {
 pub fn audit(input: &AuditInput, thresholds: &Thresholds) -> Report {
     let inventory = inventory::build(input.state, input.stacks);
     let unmanaged = input.file.as_ref().map(|f| f.unmanaged.accounts.as_slice());
-    let findings = checks::run(input.state, input.governance, input.stacks, unmanaged, thresholds);
+    let mut findings = checks::run(input.state, input.governance, input.stacks, unmanaged, thresholds);
+    if let Some(identity) = input.identity {
+        identity::checks(input.state, identity, thresholds, &mut findings);
+        checks::sort(&mut findings);
+    }
     let drift = input.file.as_ref().map(|f| drift(f.plan, &f.unmanaged, input.state));
     let mut counts = std::collections::BTreeMap::new();
     for s in Severity::ALL {
@@ -125,6 +132,7 @@ pub fn audit(input: &AuditInput, thresholds: &Thresholds) -> Report {
         drift,
         findings,
         effective_access: effective_access(input.state),
+        identity_center: input.identity.map(|i| identity::report(input.state, i)),
         locations: input.file.as_ref().map(|f| f.locations.clone()).unwrap_or_default(),
     }
 }

@@ -194,6 +194,8 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// What the SCPs let an account directly under the root and under each OU do, by region.
     pub effective_access: Vec<OuAccess>,
+    /// Who can sign in where through IAM Identity Center; `None` without an instance.
+    pub identity_center: Option<super::identity::IdentityReport>,
     /// Where each resource the file manages is declared (AWS id → file and line), for SARIF.
     #[serde(skip)]
     pub locations: std::collections::BTreeMap<String, (String, usize)>,

@@ -25,6 +25,12 @@ pub struct Thresholds {
     /// administrator is listed for review.
     #[serde(default)]
     pub delegated_admin_accounts: Vec<String>,
+    /// OUs (names or paths such as `Root/Security`) where administrator permission sets may be
+    /// assigned; empty: anywhere but the management account.
+    #[serde(default)]
+    pub administrator_ous: Vec<String>,
+    /// Permission set sessions this many hours long or longer are reported.
+    pub session_hours_below: u32,
 }
 
 impl Default for Thresholds {
@@ -52,6 +58,8 @@ impl Default for Thresholds {
             .map(String::from)
             .to_vec(),
             delegated_admin_accounts: Vec::new(),
+            administrator_ous: Vec::new(),
+            session_hours_below: 12,
         }
     }
 }

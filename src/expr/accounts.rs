@@ -56,6 +56,10 @@ pub trait AccountFacts {
     fn resource_id(&self, _name: &str) -> Option<Text> {
         None
     }
+    /// Whether `name` is a permission set (`!GetAtt name.Arn` reads its ARN).
+    fn is_permission_set(&self, _name: &str) -> bool {
+        false
+    }
 }
 
 /// `attribute` (`None`: the AccountId, as `!Ref` reads it) of `account`. An AccountId not known

@@ -2,6 +2,7 @@
 //! readable, unique logical ids. FullAWSAccess stays implicit; identical password policies
 //! become one `OC::ORG::PasswordPolicy`.
 
+mod identity;
 mod names;
 
 use crate::model::{user_tags, OrgState, PasswordPolicy, PolicyType, Tags, OWNER_TAG};
@@ -73,6 +74,8 @@ pub struct ImportOptions {
     pub contacts: std::collections::HashMap<String, BTreeMap<String, crate::model::AlternateContact>>,
     /// Each account's opt-in regions by status; the enabled ones are written as `OptInRegions`.
     pub region_status: std::collections::HashMap<String, BTreeMap<String, String>>,
+    /// IAM Identity Center, written as permission sets and assignments.
+    pub identity: Option<crate::model::IdentityCenterState>,
 }
 
 /// `AlternateContacts` as the file writes it: `{Security: {Name, Title, EmailAddress, PhoneNumber}}`.
@@ -253,6 +256,17 @@ pub fn import_with(state: &OrgState, options: &ImportOptions) -> Imported {
     }
     for (policy, lid) in &password_policies {
         org.insert(lid.clone().into(), password_policy_value(policy));
+    }
+    if let Some(identity) = &options.identity {
+        let imported: std::collections::BTreeSet<String> =
+            state.accounts.values().filter(included).map(|a| a.id.clone()).collect();
+        let account_lids: BTreeMap<String, String> = imported
+            .iter()
+            .map(|id| {
+                (id.clone(), if *id == state.management_account_id { management_lid.clone() } else { ids.get(id) })
+            })
+            .collect();
+        identity::add(identity, &mut ids, &|id| account_lids.get(id).cloned(), &mut org);
     }
 
     let mut doc = Mapping::new();

@@ -36,10 +36,26 @@ pub async fn audit(
         locations: audit::compare::locations(&f.project.org, &f.project.desired, &state),
     });
     let governance = provider.read_governance().await?;
+    // Identity Center: an endpoint without it (or without the permission to read it) leaves the
+    // access table out, said in the log; any other failure is the audit's.
+    let identity = match provider.read_identity_center().await {
+        Ok(identity) => identity,
+        Err(e)
+            if matches!(
+                e.kind(),
+                crate::provider::ErrorKind::Unsupported | crate::provider::ErrorKind::AccessDenied
+            ) =>
+        {
+            tracing::warn!("Identity Center not read: {e}");
+            None
+        }
+        Err(e) => return Err(e),
+    };
     let input = audit::AuditInput {
         state: &state,
         governance: &governance,
         stacks: &stacks,
+        identity: identity.as_ref(),
         provider: provider.describe(),
         file: comparison,
     };

@@ -31,7 +31,12 @@ pub async fn import(provider: &dyn Provider) -> Result<Import, ProviderError> {
         notes.push(format!("opt-in regions not imported ({e})"));
         Default::default()
     });
-    let options = ImportOptions { governance: Some(governance), contacts, region_status, ..Default::default() };
+    let identity = provider.read_identity_center().await.unwrap_or_else(|e| {
+        notes.push(format!("IAM Identity Center not imported ({e})"));
+        None
+    });
+    let options =
+        ImportOptions { governance: Some(governance), contacts, region_status, identity, ..Default::default() };
     let imported = import::import_with(&state, &options);
     Ok(Import { state, imported, notes })
 }

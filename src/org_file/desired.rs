@@ -380,6 +380,10 @@ impl crate::expr::AccountFacts for AccountsOf<'_> {
         })
     }
 
+    fn is_permission_set(&self, name: &str) -> bool {
+        self.org.permission_sets.iter().any(|p| p.logical_id == name)
+    }
+
     fn attribute(&self, account: &str, attribute: &crate::expr::AccountAttribute) -> Option<String> {
         use crate::expr::AccountAttribute as A;
         let a = self.account(account)?;

@@ -151,6 +151,8 @@ enum OrgName {
     Account,
     /// The root, an OU or a policy: `!Ref` is its id (`None` while the file is read).
     Other(Option<Text>),
+    /// A permission set: `!Ref` and `!GetAtt X.Arn` are its ARN (`None` while the file is read).
+    PermissionSet(Option<Text>),
 }
 
 /// A value known once the target is: while reading the file, only its shape matters.
@@ -226,17 +228,27 @@ impl Scope for TaskScope<'_> {
                 let kind = match &self.names {
                     Names::Target(t) if t.accounts.is_account(other) => OrgName::Account,
                     Names::Target(t) => match t.accounts.resource_id(other) {
+                        Some(id) if t.accounts.is_permission_set(other) => OrgName::PermissionSet(Some(id)),
                         Some(id) => OrgName::Other(Some(id)),
                         None => return None,
                     },
                     Names::File(kinds) => match kinds.get(other) {
                         Some(k) if k.is_account() => OrgName::Account,
+                        Some(crate::org_file::declared::ResourceKind::PermissionSet) => OrgName::PermissionSet(None),
                         Some(k) if k.has_id() => OrgName::Other(None),
                         _ => return None,
                     },
                 };
                 match (kind, attribute) {
                     (OrgName::Account, _) => self.account(other, attribute),
+                    (OrgName::PermissionSet(arn), None | Some("Arn")) => {
+                        Ok(arn.map_or_else(|| id_of(other), Value::Text))
+                    }
+                    (OrgName::PermissionSet(_), Some(a)) => Err(EvalError::new(
+                        "unknown-attribute",
+                        format!("permission set {other} has no attribute '{a}'"),
+                    )
+                    .help(format!("!Ref {other} and !GetAtt {other}.Arn are its ARN"))),
                     (OrgName::Other(id), None) => Ok(id.map_or_else(|| id_of(other), Value::Text)),
                     (OrgName::Other(_), Some(a)) => Err(EvalError::new(
                         "unknown-attribute",

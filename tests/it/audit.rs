@@ -388,7 +388,7 @@ fn with_a_task_file_stacks_are_inventoried_and_their_drift_reported() {
     let tasks = tasks.to_str().unwrap();
     ws.run(&["apply", tasks, "--sandbox", ws.sandbox.to_str().unwrap(), "--auto-approve"]).ok();
     let report: Value = serde_json::from_str(&audit(&ws, &[tasks, "--format", "json"]).stdout).unwrap();
-    assert_eq!(report["inventory"]["stacks"].as_array().unwrap().len(), 48);
+    assert_eq!(report["inventory"]["stacks"].as_array().unwrap().len(), 47);
     assert_eq!(report["drift"], json!([]));
     let template = ws.dir.path().join("landing-zone/encryption/kms-key.yml");
     let text =

@@ -13,6 +13,8 @@ mod cli_sandbox;
 mod conformance;
 mod corpus;
 mod fuzz;
+mod identity;
+mod identity_moto;
 mod interactive;
 mod plan;
 mod policy_crosscheck;

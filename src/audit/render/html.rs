@@ -170,6 +170,8 @@ struct Page<'a> {
     policy_types: String,
     delegated: Vec<Delegated<'a>>,
     access: Vec<AccessLine<'a>>,
+    /// Who can sign in where (IAM Identity Center), when the organization has it.
+    identity: Option<&'a crate::audit::identity::IdentityReport>,
     stacks: Vec<StackRow<'a>>,
     style: &'static str,
     script: &'static str,
@@ -334,6 +336,7 @@ pub fn render(r: &Report) -> String {
                 })
             })
             .collect(),
+        identity: r.identity_center.as_ref(),
         stacks: inv
             .stacks
             .iter()

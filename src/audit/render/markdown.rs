@@ -140,6 +140,45 @@ pub fn render(r: &Report) -> String {
             }
         }
     }
+    if let Some(identity) = &r.identity_center {
+        let _ = writeln!(
+            out,
+            "\n## Who can sign in where\n\nIAM Identity Center {}: each principal, the accounts it can sign in to, and with which permission set.\n\n| principal | type | account | permission set |\n|---|---|---|---|",
+            cell(&identity.instance_arn)
+        );
+        for a in &identity.access {
+            let account = format!("{} ({})", a.account_name, a.account_id);
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                cell(&a.principal),
+                a.principal_type,
+                cell(&account),
+                cell(&a.permission_set)
+            );
+        }
+        if identity.access.is_empty() {
+            let _ = writeln!(out, "| no assignments | | | |");
+        }
+        let _ = writeln!(out, "\n| permission set | session | managed policies | inline | administrator | accounts | managed by orgctl |\n|---|---|---|---|---|---:|---|");
+        let yes = |b: bool| if b { "yes" } else { "no" };
+        for p in &identity.permission_sets {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                cell(&p.name),
+                cell(&p.session_duration),
+                cell(&p.managed_policies.join(", ")),
+                yes(p.has_inline_policy),
+                yes(p.administrator),
+                p.accounts,
+                yes(p.managed_by_orgctl)
+            );
+        }
+        if identity.permission_sets.is_empty() {
+            let _ = writeln!(out, "| no permission sets | | | | | | |");
+        }
+    }
     if !inv.stacks.is_empty() {
         let _ = writeln!(out, "\n## Stacks\n\n| account | region | stack | task | status |\n|---|---|---|---|---|");
         for s in &inv.stacks {

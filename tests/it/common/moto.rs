@@ -154,6 +154,12 @@ impl Moto {
         aws_sdk_organizations::Client::new(&self.sdk_config().await)
     }
 
+    /// IAM Identity Center's admin API and identity store, as the management account.
+    pub async fn identity_center(&self) -> (aws_sdk_ssoadmin::Client, aws_sdk_identitystore::Client) {
+        let config = self.sdk_config().await;
+        (aws_sdk_ssoadmin::Client::new(&config), aws_sdk_identitystore::Client::new(&config))
+    }
+
     /// IAM inside `account_id`, through its OrganizationAccountAccessRole (as orgctl does).
     pub async fn iam_in(&self, account_id: &str) -> aws_sdk_iam::Client {
         aws_sdk_iam::Client::new(&self.config_in(account_id, "us-east-1").await)

@@ -1,0 +1,244 @@
+//! IAM Identity Center on the sandbox: the landing zone's permission sets and assignments
+//! planned per account, OU-wide assignments following accounts, the management account only
+//! when named, ownership, and the errors a user meets (an unknown group, no instance, a value
+//! Identity Center refuses).
+
+use crate::common::Workspace;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// The quickstart with the landing zone's identity area merged into its organization.
+pub fn with_identity(ws: &Workspace) {
+    ws.edit("Organization:\n", "Organization:\n  <<: !Include ../../landing-zone/identity/identity-center.yml\n");
+}
+
+/// Replaces `from` by `to` in the landing zone's identity file of the workspace.
+fn edit_identity(ws: &Workspace, from: &str, to: &str) {
+    let path = ws.dir.path().join("landing-zone/identity/identity-center.yml");
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert!(text.contains(from), "'{from}' is not in identity-center.yml");
+    std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
+}
+
+/// (group, permission set, account name) of every assignment in the sandbox.
+fn assignments(ws: &Workspace) -> BTreeSet<(String, String, String)> {
+    let data = ws.sandbox_json();
+    let identity = &data["identity"];
+    let name_of = |map: &Value, id: &str| {
+        map.as_object().and_then(|m| m.iter().find(|(_, v)| v.as_str() == Some(id))).map(|(k, _)| k.clone())
+    };
+    let set_name = |arn: &str| {
+        identity["permission_sets"]
+            .as_array()
+            .and_then(|sets| sets.iter().find(|s| s["arn"] == arn))
+            .map(|s| s["settings"]["name"].as_str().unwrap_or_default().to_string())
+    };
+    identity["assignments"]
+        .as_array()
+        .expect("assignments")
+        .iter()
+        .map(|a| {
+            let group = name_of(&identity["groups"], a["principal_id"].as_str().unwrap_or_default()).expect("group");
+            let set = set_name(a["permission_set_arn"].as_str().unwrap_or_default()).expect("permission set");
+            let account = data["org"]["accounts"][a["account_id"].as_str().unwrap_or_default()]["name"]
+                .as_str()
+                .expect("account")
+                .to_string();
+            (group, set, account)
+        })
+        .collect()
+}
+
+fn accounts_of(all: &BTreeSet<(String, String, String)>, group: &str) -> Vec<String> {
+    all.iter().filter(|(g, _, _)| g == group).map(|(_, _, a)| a.clone()).collect()
+}
+
+#[test]
+fn the_landing_zone_identity_is_assigned_account_by_account_and_converges() {
+    let ws = Workspace::quickstart();
+    with_identity(&ws);
+    let plan = ws.plan(&[]);
+    assert_eq!(plan.code, Some(0), "{}", plan.stderr);
+    assert!(plan.stdout.contains("+ permission set ReadOnly: create"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("+ assignment group Developers → Development: assign Developer"), "{}", plan.stdout);
+    ws.converge();
+    let all = assignments(&ws);
+    let members = ["Development", "Log Archive", "Production", "Sandbox", "Security", "Shared Services"];
+    // `Accounts: '*'`: every account but the management account.
+    assert_eq!(accounts_of(&all, "Administrators"), members);
+    assert_eq!(accounts_of(&all, "Auditors"), members);
+    // Workloads (with Prod and Dev below it) and Sandbox, Production excluded.
+    assert_eq!(accounts_of(&all, "Developers"), ["Development", "Sandbox", "Shared Services"]);
+}
+
+#[test]
+fn an_account_moved_into_an_assigned_ou_is_assigned_by_the_next_plan() {
+    let ws = Workspace::quickstart();
+    with_identity(&ws);
+    ws.converge();
+    ws.edit("        - !Ref SecurityAccount\n        - !Ref LogArchiveAccount\n", "        - !Ref SecurityAccount\n");
+    ws.edit(
+        "      Accounts:\n        - !Ref SharedServicesAccount\n",
+        "      Accounts:\n        - !Ref SharedServicesAccount\n        - !Ref LogArchiveAccount\n",
+    );
+    let plan = ws.plan(&[]);
+    assert!(plan.stdout.contains("> account Log Archive"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("+ assignment group Developers → Log Archive: assign Developer"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("Plan: 1 to add, 0 to change, 1 to move, 0 to remove."), "{}", plan.stdout);
+    ws.converge();
+    assert!(accounts_of(&assignments(&ws), "Developers").contains(&"Log Archive".to_string()));
+}
+
+#[test]
+fn the_management_account_is_assigned_only_when_named() {
+    let ws = Workspace::quickstart();
+    with_identity(&ws);
+    edit_identity(
+        &ws,
+        "OrganizationalUnits: [!Ref WorkloadsOU, !Ref SandboxOU]\n",
+        "OrganizationalUnits: [!Ref WorkloadsOU, !Ref SandboxOU]\n    Accounts: [!Ref ManagementAccount]\n",
+    );
+    ws.converge();
+    let all = assignments(&ws);
+    assert!(!accounts_of(&all, "Administrators").contains(&"Acme Management".to_string()));
+    assert!(accounts_of(&all, "Developers").contains(&"Acme Management".to_string()));
+}
+
+#[test]
+fn a_permission_set_change_is_provisioned_and_a_removed_one_deleted_after_its_assignments() {
+    let ws = Workspace::quickstart();
+    with_identity(&ws);
+    ws.converge();
+    let identity = ws.dir.path().join("landing-zone/identity/identity-center.yml");
+    let text = std::fs::read_to_string(&identity).expect("read");
+    std::fs::write(&identity, text.replace("SessionDuration: PT4H", "SessionDuration: PT2H")).expect("write");
+    let plan = ws.plan(&[]);
+    assert!(
+        plan.stdout
+            .contains("~ permission set AdministratorAccess: update, then provision to the accounts it is assigned to"),
+        "{}",
+        plan.stdout
+    );
+    assert!(plan.stdout.contains("SessionDuration:  PT4H → PT2H"), "{}", plan.stdout);
+    ws.converge();
+
+    let text = std::fs::read_to_string(&identity).expect("read");
+    let start = text.find("Developer:\n").expect("Developer");
+    let end = text[start..].find("\n\n").map(|e| start + e + 2).expect("end");
+    let text = format!("{}{}", &text[..start], &text[end..]);
+    let start = text.find("DevelopersOnWorkloads:\n").expect("assignment");
+    std::fs::write(&identity, &text[..start]).expect("write");
+    let plan = ws.plan(&[]);
+    assert!(plan.stdout.contains("- permission set Developer: delete"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("Plan: 0 to add, 0 to change, 0 to move, 4 to remove."), "{}", plan.stdout);
+    ws.converge();
+    assert!(accounts_of(&assignments(&ws), "Developers").is_empty());
+}
+
+#[test]
+fn permission_sets_made_by_hand_are_left_alone_until_the_file_adopts_them() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    // A permission set and an assignment made in the console (no orgctl tag).
+    let mut data = ws.sandbox_json();
+    let account = data["org"]["accounts"]
+        .as_object()
+        .and_then(|m| m.values().find(|a| a["name"] == "Production"))
+        .map(|a| a["id"].clone())
+        .expect("Production");
+    let instance = data["identity"]["instance_arn"].as_str().expect("instance").to_string();
+    let suffix = instance.rsplit('/').next().unwrap_or_default().to_string();
+    let arn = format!("arn:aws:sso:::permissionSet/{suffix}/ps-byhand");
+    let group = data["identity"]["groups"]["Developers"].clone();
+    data["identity"]["permission_sets"] = serde_json::json!([{
+        "arn": arn, "owner": null,
+        "settings": {"name": "BreakGlass", "description": null, "session_duration": "PT12H", "relay_state": null,
+                     "managed_policies": ["arn:aws:iam::aws:policy/AdministratorAccess"], "customer_managed_policies": [],
+                     "inline_policy": null, "permissions_boundary": null, "tags": {}}
+    }]);
+    data["identity"]["assignments"] = serde_json::json!([{
+        "permission_set_arn": arn, "principal_type": "GROUP", "principal_id": group, "account_id": account
+    }]);
+    std::fs::write(&ws.sandbox, serde_json::to_string_pretty(&data).expect("json")).expect("write");
+
+    with_identity(&ws);
+    let plan = ws.plan(&[]);
+    assert!(
+        !plan.stdout.contains("BreakGlass"),
+        "a permission set orgctl does not own is not touched:\n{}",
+        plan.stdout
+    );
+    ws.converge();
+    assert!(assignments(&ws).contains(&("Developers".into(), "BreakGlass".into(), "Production".into())));
+
+    // Declared by name: adopted (tagged), and its assignments are now the file's.
+    ws.edit(
+        "Organization:\n",
+        "Organization:\n  BreakGlass:\n    Type: OC::ORG::PermissionSet\n    Properties:\n      Name: BreakGlass\n      SessionDuration: PT12H\n      ManagedPolicies: [arn:aws:iam::aws:policy/AdministratorAccess]\n\n",
+    );
+    let plan = ws.plan(&[]);
+    assert!(plan.stdout.contains("~ permission set BreakGlass: adopt (tag as orgctl's)"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("- assignment group Developers → Production: unassign BreakGlass"), "{}", plan.stdout);
+    ws.converge();
+}
+
+#[test]
+fn an_unknown_group_is_an_error_at_its_place_with_the_closest_name() {
+    let ws = Workspace::quickstart();
+    with_identity(&ws);
+    edit_identity(&ws, "Groups: [Auditors]", "Groups: [Auditor]");
+    let plan = ws.plan(&[]);
+    assert_eq!(plan.code, Some(1), "{}", plan.stdout);
+    assert!(
+        plan.stderr.contains(
+            "[unknown-principal] AuditorsReadEverything.Groups: the identity store has no group named 'Auditor'"
+        ),
+        "{}",
+        plan.stderr
+    );
+    assert!(plan.stderr.contains("identity-center.yml:58:14"), "located in the included file:\n{}", plan.stderr);
+    assert!(plan.stderr.contains("did you mean 'Auditors'?"), "{}", plan.stderr);
+    assert!(ws.sandbox_json()["identity"]["permission_sets"].as_array().is_none_or(|s| s.is_empty()));
+}
+
+#[test]
+fn without_an_identity_center_instance_the_error_says_how_to_enable_it() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    let mut data = ws.sandbox_json();
+    data.as_object_mut().expect("object").remove("identity");
+    std::fs::write(&ws.sandbox, serde_json::to_string_pretty(&data).expect("json")).expect("write");
+    with_identity(&ws);
+    let plan = ws.plan(&[]);
+    assert_eq!(plan.code, Some(1), "{}", plan.stdout);
+    assert!(plan.stderr.contains("the organization has no IAM Identity Center instance"), "{}", plan.stderr);
+    assert!(plan.stderr.contains("IAM Identity Center → Enable"), "{}", plan.stderr);
+}
+
+#[test]
+fn values_identity_center_refuses_are_errors_before_anything_is_sent() {
+    let ws = Workspace::quickstart();
+    with_identity(&ws);
+    let identity = ws.dir.path().join("landing-zone/identity/identity-center.yml");
+    let text = std::fs::read_to_string(&identity).expect("read");
+    let policies: String = (0..10).map(|i| format!("      - arn:aws:iam::aws:policy/Extra{i}\n")).collect();
+    let text = text
+        .replace("SessionDuration: PT4H", "SessionDuration: PT13H")
+        .replace("Name: ReadOnly", "Name: Read Only")
+        .replace(
+            "      - arn:aws:iam::aws:policy/PowerUserAccess\n",
+            &format!("      - arn:aws:iam::aws:policy/PowerUserAccess\n{policies}"),
+        )
+        .replace("PermissionSet: !Ref ReadOnly", "PermissionSet: !Ref ReadOnlyy");
+    std::fs::write(&identity, text).expect("write");
+    let run = ws.run(&["validate", "examples/quickstart/organization.yml"]);
+    assert_eq!(run.code, Some(1));
+    for expected in [
+        "[invalid-session-duration] AdministratorAccess.SessionDuration: PT13H is outside Identity Center's range of 1 to 12 hours",
+        "[invalid-permission-set-name] ReadOnly.Name: 'Read Only' is not a permission set name",
+        "[too-many-policies] Developer.ManagedPolicies: 11 managed policies",
+        "[unknown-reference] AuditorsReadEverything.PermissionSet: !Ref ReadOnlyy: no resource with this logical id",
+    ] {
+        assert!(run.stderr.contains(expected), "missing {expected:?} in:\n{}", run.stderr);
+    }
+}
