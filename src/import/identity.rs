@@ -31,7 +31,9 @@ pub fn add(
 ) {
     let mut set_lids: BTreeMap<&str, String> = BTreeMap::new();
     for set in &identity.permission_sets {
-        let lid = ids.fresh(&set.settings.name, "PermissionSet");
+        // orgctl's tag on the set names its logical id: the imported file keeps it.
+        let owner = set.owner.iter().map(|o| (crate::model::OWNER_TAG.to_string(), o.clone())).collect();
+        let lid = ids.assign(&set.arn, Some(&owner), &set.settings.name, "PermissionSet");
         let s = &set.settings;
         let mut p = Mapping::new();
         p.insert("Name".into(), s.name.clone().into());

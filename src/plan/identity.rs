@@ -134,6 +134,8 @@ pub fn plan_identity(
                         None,
                     ));
                 }
+                // Task files' `!Ref` and `!GetAtt .Arn` of the set read its ARN.
+                plan.existing_ids.insert(set.logical_id.clone(), live_set.arn.clone());
                 set_handles.insert(
                     &set.logical_id,
                     (Handle::Existing(live_set.arn.clone()), change, set.settings.name.clone()),

@@ -242,3 +242,103 @@ fn values_identity_center_refuses_are_errors_before_anything_is_sent() {
         assert!(run.stderr.contains(expected), "missing {expected:?} in:\n{}", run.stderr);
     }
 }
+
+#[test]
+fn the_audit_says_who_can_sign_in_where_and_what_falls_short() {
+    let ws = Workspace::quickstart();
+    with_identity(&ws);
+    // A user assigned directly, administrator access in the management account, a long session.
+    edit_identity(&ws, "SessionDuration: PT4H", "SessionDuration: PT12H");
+    ws.edit(
+        "Organization:\n",
+        "Organization:\n  AdminAsUser:\n    Type: OC::ORG::AccountAssignment\n    Properties:\n      PermissionSet: !Ref AdministratorAccess\n      Users: [admin@example.com]\n      Accounts: [!Ref ManagementAccount]\n\n",
+    );
+    ws.converge();
+    let sandbox = ws.sandbox.to_str().expect("utf-8");
+    let run = ws.run(&["audit", "--sandbox", sandbox, "--format", "json"]);
+    let report: Value = serde_json::from_str(&run.stdout).expect("json report");
+    let access = report["identity_center"]["access"].as_array().expect("access table");
+    assert_eq!(access.len(), 6 + 6 + 3 + 1, "admins and auditors everywhere, developers in 3, the user in 1");
+    assert!(access.iter().any(|a| a["principal"] == "admin@example.com"
+        && a["principal_type"] == "user"
+        && a["account_name"] == "Acme Management"
+        && a["permission_set"] == "AdministratorAccess"));
+    let checks: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["check"].as_str().is_some_and(|c| c.starts_with("ORGCTL-SSO")))
+        .map(|f| (f["check"].as_str().unwrap_or_default(), f["severity"].as_str().unwrap_or_default()))
+        .collect();
+    assert_eq!(checks, [("ORGCTL-SSO-001", "high"), ("ORGCTL-SSO-002", "low"), ("ORGCTL-SSO-003", "low")]);
+
+    // Administrator access allowed in the Security OU only: every other account is reported.
+    let config = ws.dir.path().join("audit.yml");
+    std::fs::write(&config, "administrator_ous: [Security]\n").expect("write");
+    let run = ws.run(&["audit", "--sandbox", sandbox, "--format", "json", "--config", config.to_str().expect("utf-8")]);
+    let report: Value = serde_json::from_str(&run.stdout).expect("json report");
+    let outside: Vec<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["check"] == "ORGCTL-SSO-001" && f["severity"] == "medium")
+        .map(|f| f["resource"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(outside.len(), 4, "Development, Production, Sandbox, Shared Services: {outside:?}");
+    assert!(outside.iter().all(|r| !r.contains("Security") && !r.contains("Log Archive")), "{outside:?}");
+
+    // The same table in Markdown and HTML.
+    let md = ws.run(&["audit", "--sandbox", sandbox, "--format", "md"]);
+    assert!(md.stdout.contains("## Who can sign in where"), "{}", md.stdout);
+    assert!(md.stdout.contains("| admin@example.com | user | Acme Management ("), "{}", md.stdout);
+    let html = ws.run(&["audit", "--sandbox", sandbox, "--format", "html"]);
+    assert!(html.stdout.contains("<section id=\"sign-in-section\">"), "html has the table");
+}
+
+#[test]
+fn an_imported_identity_center_plans_no_changes() {
+    let ws = Workspace::quickstart();
+    with_identity(&ws);
+    ws.converge();
+    let sandbox = ws.sandbox.to_str().expect("utf-8");
+    let imported = ws.dir.path().join("imported.yml");
+    let run = ws.run(&["import", "--sandbox", sandbox, "-o", imported.to_str().expect("utf-8")]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let text = std::fs::read_to_string(&imported).expect("imported file");
+    assert!(text.contains("Type: OC::ORG::PermissionSet"), "{text}");
+    assert!(text.contains("Type: OC::ORG::AccountAssignment"), "{text}");
+    let plan = ws.run(&["plan", imported.to_str().expect("utf-8"), "--sandbox", sandbox, "--detailed-exitcode"]);
+    assert_eq!(plan.code, Some(0), "the imported file matches:\n{}{}", plan.stdout, plan.stderr);
+}
+
+#[test]
+fn a_task_file_reads_a_permission_sets_arn() {
+    let ws = Workspace::quickstart();
+    with_identity(&ws);
+    let dir = ws.dir.path().join("landing-zone");
+    std::fs::write(
+        dir.join("arn.yml"),
+        "Parameters:\n  permissionSetArn: {Type: String}\nResources:\n  Topic:\n    Type: AWS::SNS::Topic\n    Properties:\n      DisplayName: !Ref permissionSetArn\n",
+    )
+    .expect("template");
+    let tasks = dir.join("arn-tasks.yml");
+    std::fs::write(
+        &tasks,
+        "OrganizationUpdate:\n  Type: update-organization\n  Template: ../examples/quickstart/organization.yml\nArn:\n  Type: update-stacks\n  DependsOn: OrganizationUpdate\n  Template: ./arn.yml\n  StackName: permission-set-arn\n  DefaultOrganizationBindingRegion: eu-west-1\n  DefaultOrganizationBinding:\n    Account: !Ref SharedServicesAccount\n  Parameters:\n    permissionSetArn: !GetAtt AdministratorAccess.Arn\n",
+    )
+    .expect("tasks");
+    let sandbox = ws.sandbox.to_str().expect("utf-8");
+    let tasks = tasks.to_str().expect("utf-8");
+    ws.run(&["apply", tasks, "--sandbox", sandbox, "--auto-approve"]).ok();
+    let again = ws.run(&["plan", tasks, "--sandbox", sandbox, "--detailed-exitcode"]);
+    assert_eq!(again.code, Some(0), "{}{}", again.stdout, again.stderr);
+    let data = ws.sandbox_json();
+    let arn = data["identity"]["permission_sets"]
+        .as_array()
+        .and_then(|s| s.iter().find(|p| p["settings"]["name"] == "AdministratorAccess"))
+        .map(|p| p["arn"].clone())
+        .expect("AdministratorAccess");
+    let stack =
+        data["stacks"].as_object().and_then(|s| s.values().find(|s| s["name"] == "permission-set-arn")).expect("stack");
+    assert_eq!(stack["parameters"]["permissionSetArn"], arn, "{stack}");
+}
