@@ -87,7 +87,13 @@ pub async fn verify(mut plan: Plan, provider: &dyn Provider) -> Result<Verified,
     }
     let stacks_changed =
         plan.stacks_fingerprint.as_ref().is_some_and(|expected| &plan::stacks_fingerprint(&stacks) != expected);
-    if state.fingerprint() != plan.state_fingerprint || stacks_changed {
+    let identity_changed = match &plan.identity_fingerprint {
+        Some(expected) => {
+            provider.read_identity_center().await?.map(|i| plan::identity_fingerprint(&i)).as_ref() != Some(expected)
+        }
+        None => false,
+    };
+    if state.fingerprint() != plan.state_fingerprint || stacks_changed || identity_changed {
         return Err(Refusal::Stale);
     }
     let defects = plan::check::check(&plan, &state, &stacks);

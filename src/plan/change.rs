@@ -361,6 +361,10 @@ pub struct Plan {
     pub stack_places: Vec<(String, String)>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stacks_fingerprint: Option<String>,
+    /// Fingerprint of the Identity Center instance the plan read (permission sets, assignments,
+    /// the identity store's names): a saved plan is refused when it changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_fingerprint: Option<String>,
     /// What the plan's SCP changes do to the accounts (the plan's Policy effect section).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy_effect: Option<crate::policy::effect::PolicyEffect>,
@@ -399,6 +403,13 @@ pub fn stacks_fingerprint(stacks: &[crate::model::StackState]) -> String {
     let mut sorted: Vec<&crate::model::StackState> = stacks.iter().collect();
     sorted.sort_by(|a, b| (&a.account_id, &a.region, &a.name).cmp(&(&b.account_id, &b.region, &b.name)));
     let bytes = serde_json::to_vec(&sorted).unwrap_or_default();
+    Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The fingerprint of an Identity Center instance as read.
+pub fn identity_fingerprint(identity: &crate::model::IdentityCenterState) -> String {
+    use sha2::{Digest, Sha256};
+    let bytes = serde_json::to_vec(identity).unwrap_or_default();
     Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 

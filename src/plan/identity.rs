@@ -65,6 +65,7 @@ pub fn plan_identity(
     plan: &mut Plan,
 ) -> Result<(), Diagnostics> {
     let instance = live.instance_arn.clone();
+    plan.identity_fingerprint = Some(identity_fingerprint(live));
     let ids = super::account_ids(desired, state);
     let created_accounts = plan.account_creations();
     let mut errors = Diagnostics::default();

@@ -342,3 +342,20 @@ fn a_task_file_reads_a_permission_sets_arn() {
         data["stacks"].as_object().and_then(|s| s.values().find(|s| s["name"] == "permission-set-arn")).expect("stack");
     assert_eq!(stack["parameters"]["permissionSetArn"], arn, "{stack}");
 }
+
+#[test]
+fn a_saved_plan_is_refused_when_identity_center_changed_since() {
+    let ws = Workspace::quickstart();
+    with_identity(&ws);
+    let plan_file = ws.dir.path().join("plan.json");
+    ws.plan(&["--out", plan_file.to_str().expect("utf-8")]).ok();
+    // Someone adds a group in the identity store before the plan is applied.
+    let mut data = ws.sandbox_json();
+    data["identity"]["groups"]["Contractors"] = Value::from("g-contractors");
+    std::fs::write(&ws.sandbox, serde_json::to_string_pretty(&data).expect("json")).expect("write");
+    let sandbox = ws.sandbox.to_str().expect("utf-8");
+    let run = ws.run(&["apply", plan_file.to_str().expect("utf-8"), "--sandbox", sandbox, "--auto-approve"]);
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    assert!(run.stderr.contains("the saved plan is stale and was not applied"), "{}", run.stderr);
+    assert!(ws.sandbox_json()["identity"]["permission_sets"].as_array().is_none_or(|s| s.is_empty()));
+}

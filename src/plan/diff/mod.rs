@@ -87,6 +87,7 @@ pub fn plan(desired: &DesiredOrg, actual: &OrgState, limits: &Limits, provider: 
         access_roles: desired.access_roles(),
         stack_places: Vec::new(),
         stacks_fingerprint: None,
+        identity_fingerprint: None,
         unchanged_stacks: 0,
         digest: None,
         existing_ids,
