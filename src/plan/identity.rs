@@ -145,7 +145,11 @@ pub fn plan_identity(
         }
     }
 
-    // Assignments the file wants, one per (permission set, principal, account).
+    // Assignments the file wants, one per (permission set, principal, account). Looked up in
+    // sets and maps: an organization of thousands of accounts has tens of thousands of them.
+    let existing: std::collections::HashSet<&AssignmentState> = live.assignments.iter().collect();
+    let labels: HashMap<&str, String> =
+        desired.accounts.iter().map(|a| (a.logical_id.as_str(), desired.account_label(&a.logical_id))).collect();
     let mut wanted_live: BTreeSet<AssignmentState> = BTreeSet::new();
     for assignment in &desired.assignments {
         let Some((set_handle, set_change, set_name)) = set_handles.get(assignment.permission_set.as_str()).cloned()
@@ -201,13 +205,13 @@ pub fn plan_identity(
                         principal_id: principal_id.clone(),
                         account_id: account_id.clone(),
                     };
-                    let exists = live.assignments.contains(&live_assignment);
+                    let exists = existing.contains(&live_assignment);
                     wanted_live.insert(live_assignment);
                     if exists {
                         continue;
                     }
                 }
-                let label = desired.account_label(account);
+                let label = labels.get(account.as_str()).cloned().unwrap_or_else(|| account.clone());
                 let op = IdentityOperation::CreateAccountAssignment {
                     instance_arn: instance.clone(),
                     permission_set: set_handle.clone(),

@@ -359,3 +359,21 @@ fn a_saved_plan_is_refused_when_identity_center_changed_since() {
     assert!(run.stderr.contains("the saved plan is stale and was not applied"), "{}", run.stderr);
     assert!(ws.sandbox_json()["identity"]["permission_sets"].as_array().is_none_or(|s| s.is_empty()));
 }
+
+#[test]
+fn a_crash_after_a_permission_set_is_created_and_a_failed_assignment_are_finished_by_a_rerun() {
+    let ws = Workspace::quickstart();
+    with_identity(&ws);
+    // Killed right after CreatePermissionSet saved the set: the re-run finds it by name, never a
+    // second one.
+    let crashed = ws.apply_env(&[("ORGCTL_SANDBOX_FAULTS", "CreatePermissionSet:exit:ReadOnly")]);
+    assert_eq!(crashed.code, Some(137), "{}{}", crashed.stdout, crashed.stderr);
+    let failed = ws.apply_env(&[("ORGCTL_SANDBOX_FAULTS", "CreateAccountAssignment:fail")]);
+    assert_eq!(failed.code, Some(1), "{}", failed.stdout);
+    assert!(failed.stdout.contains("FAILED"), "{}", failed.stdout);
+    ws.converge();
+    let sets = ws.sandbox_json()["identity"]["permission_sets"].as_array().cloned().unwrap_or_default();
+    let names: Vec<&str> = sets.iter().filter_map(|s| s["settings"]["name"].as_str()).collect();
+    assert_eq!(names.iter().filter(|n| **n == "ReadOnly").count(), 1, "{names:?}");
+    assert_eq!(assignments(&ws).len(), 15);
+}

@@ -64,27 +64,53 @@ fn sdk_tags(tags: &Tags) -> ProviderResult<Vec<Tag>> {
         .collect()
 }
 
-/// Waits for an asynchronous request: `status` asks its state, which gives
-/// (status, failure reason).
-async fn wait_for<F, Fut>(what: &str, mut status: F) -> ProviderResult<()>
+/// Where an asynchronous request (a provisioning, an assignment) stands.
+struct Progress {
+    state: Option<StatusValues>,
+    reason: Option<String>,
+    request: String,
+}
+
+impl From<Option<&aws_sdk_ssoadmin::types::AccountAssignmentOperationStatus>> for Progress {
+    fn from(s: Option<&aws_sdk_ssoadmin::types::AccountAssignmentOperationStatus>) -> Self {
+        Progress {
+            state: s.and_then(|s| s.status()).cloned(),
+            reason: s.and_then(|s| s.failure_reason()).map(str::to_string),
+            request: s.and_then(|s| s.request_id()).unwrap_or_default().to_string(),
+        }
+    }
+}
+
+impl From<Option<&aws_sdk_ssoadmin::types::PermissionSetProvisioningStatus>> for Progress {
+    fn from(s: Option<&aws_sdk_ssoadmin::types::PermissionSetProvisioningStatus>) -> Self {
+        Progress {
+            state: s.and_then(|s| s.status()).cloned(),
+            reason: s.and_then(|s| s.failure_reason()).map(str::to_string),
+            request: s.and_then(|s| s.request_id()).unwrap_or_default().to_string(),
+        }
+    }
+}
+
+/// Waits for an asynchronous request that started as `first`: `poll` asks again by request id
+/// while it is in progress, backing off to 5 s, until [`WAIT`].
+async fn wait_for<F, Fut>(what: &str, first: Progress, poll: F) -> ProviderResult<()>
 where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = ProviderResult<(Option<StatusValues>, Option<String>)>>,
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = ProviderResult<Progress>>,
 {
     let started = std::time::Instant::now();
     let mut delay = Duration::from_millis(500);
+    let mut progress = first;
     loop {
-        let (state, reason) = status().await?;
-        match state {
+        match progress.state {
             Some(StatusValues::Failed) => {
-                return Err(ProviderError::new(
-                    "RequestFailed",
-                    format!("{what} failed: {}", reason.unwrap_or_else(|| "AWS gave no reason".into())),
-                ))
+                let reason = progress.reason.unwrap_or_else(|| "AWS gave no reason".into());
+                return Err(ProviderError::new("RequestFailed", format!("{what} failed: {reason}")));
             }
             Some(StatusValues::InProgress) if started.elapsed() < WAIT => {
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(5));
+                progress = poll(progress.request.clone()).await?;
             }
             Some(StatusValues::InProgress) => {
                 return Err(ProviderError::new(
@@ -568,18 +594,9 @@ impl IdentityCenter for AwsProvider {
             .send()
             .await
             .map_err(|e| api_error("ProvisionPermissionSet", e))?;
-        let status = started.permission_set_provisioning_status();
-        let first =
-            (status.and_then(|s| s.status()).cloned(), status.and_then(|s| s.failure_reason()).map(str::to_string));
-        let request = status.and_then(|s| s.request_id()).unwrap_or_default().to_string();
-        let mut first = Some(first);
-        wait_for("provisioning the permission set", || {
-            let first = first.take();
-            let (admin, request) = (&admin, &request);
+        wait_for("provisioning the permission set", started.permission_set_provisioning_status().into(), |request| {
+            let admin = &admin;
             async move {
-                if let Some(first) = first {
-                    return Ok(first);
-                }
                 let out = admin
                     .describe_permission_set_provisioning_status()
                     .instance_arn(instance_arn)
@@ -587,8 +604,7 @@ impl IdentityCenter for AwsProvider {
                     .send()
                     .await
                     .map_err(|e| api_error("DescribePermissionSetProvisioningStatus", e))?;
-                let s = out.permission_set_provisioning_status();
-                Ok((s.and_then(|s| s.status()).cloned(), s.and_then(|s| s.failure_reason()).map(str::to_string)))
+                Ok(out.permission_set_provisioning_status().into())
             }
         })
         .await
@@ -607,19 +623,9 @@ impl IdentityCenter for AwsProvider {
             .send()
             .await
             .map_err(|e| api_error("CreateAccountAssignment", e))?;
-        let status = started.account_assignment_creation_status();
-        let request = status.and_then(|s| s.request_id()).unwrap_or_default().to_string();
-        let mut first = Some((
-            status.and_then(|s| s.status()).cloned(),
-            status.and_then(|s| s.failure_reason()).map(str::to_string),
-        ));
-        wait_for("the assignment", || {
-            let first = first.take();
-            let (admin, request) = (&admin, &request);
+        wait_for("the assignment", started.account_assignment_creation_status().into(), |request| {
+            let admin = &admin;
             async move {
-                if let Some(first) = first {
-                    return Ok(first);
-                }
                 let out = admin
                     .describe_account_assignment_creation_status()
                     .instance_arn(instance_arn)
@@ -627,8 +633,7 @@ impl IdentityCenter for AwsProvider {
                     .send()
                     .await
                     .map_err(|e| api_error("DescribeAccountAssignmentCreationStatus", e))?;
-                let s = out.account_assignment_creation_status();
-                Ok((s.and_then(|s| s.status()).cloned(), s.and_then(|s| s.failure_reason()).map(str::to_string)))
+                Ok(out.account_assignment_creation_status().into())
             }
         })
         .await
@@ -647,19 +652,9 @@ impl IdentityCenter for AwsProvider {
             .send()
             .await
             .map_err(|e| api_error("DeleteAccountAssignment", e))?;
-        let status = started.account_assignment_deletion_status();
-        let request = status.and_then(|s| s.request_id()).unwrap_or_default().to_string();
-        let mut first = Some((
-            status.and_then(|s| s.status()).cloned(),
-            status.and_then(|s| s.failure_reason()).map(str::to_string),
-        ));
-        wait_for("removing the assignment", || {
-            let first = first.take();
-            let (admin, request) = (&admin, &request);
+        wait_for("removing the assignment", started.account_assignment_deletion_status().into(), |request| {
+            let admin = &admin;
             async move {
-                if let Some(first) = first {
-                    return Ok(first);
-                }
                 let out = admin
                     .describe_account_assignment_deletion_status()
                     .instance_arn(instance_arn)
@@ -667,8 +662,7 @@ impl IdentityCenter for AwsProvider {
                     .send()
                     .await
                     .map_err(|e| api_error("DescribeAccountAssignmentDeletionStatus", e))?;
-                let s = out.account_assignment_deletion_status();
-                Ok((s.and_then(|s| s.status()).cloned(), s.and_then(|s| s.failure_reason()).map(str::to_string)))
+                Ok(out.account_assignment_deletion_status().into())
             }
         })
         .await
