@@ -243,6 +243,7 @@ pub enum Operation {
 
 /// What orgctl does in IAM Identity Center.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum IdentityOperation {
     /// CreatePermissionSet with its policies, tagged as orgctl's.
     CreatePermissionSet { logical_id: String, instance_arn: String, settings: crate::model::PermissionSet },

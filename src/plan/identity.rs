@@ -151,6 +151,8 @@ pub fn plan_identity(
     let labels: HashMap<&str, String> =
         desired.accounts.iter().map(|a| (a.logical_id.as_str(), desired.account_label(&a.logical_id))).collect();
     let mut wanted_live: BTreeSet<AssignmentState> = BTreeSet::new();
+    // Two resources (or one name listed twice) may give the same access: planned once.
+    let mut planned: std::collections::HashSet<(Handle, String, Handle)> = Default::default();
     for assignment in &desired.assignments {
         let Some((set_handle, set_change, set_name)) = set_handles.get(assignment.permission_set.as_str()).cloned()
         else {
@@ -210,6 +212,9 @@ pub fn plan_identity(
                     if exists {
                         continue;
                     }
+                }
+                if !planned.insert((set_handle.clone(), principal_id.clone(), account_handle.clone())) {
+                    continue;
                 }
                 let label = labels.get(account.as_str()).cloned().unwrap_or_else(|| account.clone());
                 let op = IdentityOperation::CreateAccountAssignment {

@@ -377,3 +377,23 @@ fn a_crash_after_a_permission_set_is_created_and_a_failed_assignment_are_finishe
     assert_eq!(names.iter().filter(|n| **n == "ReadOnly").count(), 1, "{names:?}");
     assert_eq!(assignments(&ws).len(), 15);
 }
+
+#[test]
+fn access_given_twice_in_the_file_is_planned_once() {
+    let ws = Workspace::quickstart();
+    with_identity(&ws);
+    edit_identity(&ws, "    Groups: [Administrators]\n", "    Groups: [Administrators, Administrators]\n");
+    ws.edit(
+        "Organization:\n",
+        "Organization:\n  AdminsOnWorkloads:\n    Type: OC::ORG::AccountAssignment\n    Properties:\n      PermissionSet: !Ref AdministratorAccess\n      Groups: [Administrators]\n      OrganizationalUnits: [!Ref WorkloadsOU]\n\n",
+    );
+    let plan = ws.plan(&[]);
+    assert_eq!(plan.code, Some(0), "{}", plan.stderr);
+    assert_eq!(
+        plan.stdout.matches("+ assignment group Administrators → Development: assign AdministratorAccess").count(),
+        1,
+        "{}",
+        plan.stdout
+    );
+    ws.converge();
+}
