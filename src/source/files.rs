@@ -182,10 +182,27 @@ pub fn read_regular(path: &Path) -> Result<String, FileError> {
     })
 }
 
-/// `target` (as written in a file) relative to the folder `base`, without `./` steps, so that
-/// the same file always has the same path in messages and comparisons.
+/// `target` (as written in a file) relative to the folder `base`, without `./` steps and with
+/// `folder/..` steps taken, so that the same file always has the same path in messages and
+/// comparisons (`examples/quickstart/../../landing-zone/x.yml` is `landing-zone/x.yml`). A `..`
+/// that climbs above where the path starts stays: confinement decides about it.
 pub fn beside(base: &Path, target: &str) -> PathBuf {
-    base.join(target).components().filter(|c| !matches!(c, std::path::Component::CurDir)).collect()
+    use std::path::Component;
+    let joined = base.join(target);
+    let mut out: Vec<Component> = Vec::new();
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        return PathBuf::from(".");
+    }
+    out.into_iter().collect()
 }
 
 /// Whether a task file's value names a URL rather than a file.
@@ -196,6 +213,18 @@ pub fn is_url(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_beside_a_file_take_their_dot_steps() {
+        assert_eq!(
+            beside(Path::new("examples/quickstart"), "../../landing-zone/x.yml"),
+            Path::new("landing-zone/x.yml")
+        );
+        assert_eq!(beside(Path::new("a"), "./b/../c.yml"), Path::new("a/c.yml"));
+        assert_eq!(beside(Path::new("a"), "../../outside.yml"), Path::new("../outside.yml"));
+        assert_eq!(beside(Path::new("/abs/dir"), "x.yml"), Path::new("/abs/dir/x.yml"));
+        assert_eq!(beside(Path::new("a"), ".."), Path::new("."));
+    }
 
     #[test]
     fn a_file_outside_the_entry_files_directory_is_refused() {

@@ -397,3 +397,23 @@ fn access_given_twice_in_the_file_is_planned_once() {
     );
     ws.converge();
 }
+
+#[test]
+fn an_inline_policy_cannot_name_an_account_not_created_yet() {
+    let ws = Workspace::quickstart();
+    with_identity(&ws);
+    edit_identity(
+        &ws,
+        "          Resource: '*'\n",
+        "          Resource: !Sub 'arn:aws:s3:::logs-${LogArchiveAccount}/*'\n",
+    );
+    let run = ws.run(&["validate", "examples/quickstart/organization.yml"]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "[unknown-at-plan] ReadOnly.InlinePolicy: an inline policy cannot name an account that does not exist yet"
+        ),
+        "{}",
+        run.stderr
+    );
+}

@@ -101,4 +101,10 @@ async fn permission_sets_and_ou_wide_assignments_reach_every_account_on_moto() {
     let again = run(&["plan", &org, "--detailed-exitcode"]);
     assert_eq!(again.code, Some(0), "not converged:\n{}{}", again.stdout, again.stderr);
     assert!(assigned_in(&moto, &id_of("Log Archive")).await.contains(&developers));
+
+    // The audit reads the same through the AWS provider: who can sign in where.
+    let audit = run(&["audit", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&audit.stdout).expect("json report");
+    let access = report["identity_center"]["access"].as_array().expect("access table");
+    assert_eq!(access.len(), 6 + 6 + 4, "administrators and auditors in every member account, developers in 4");
 }

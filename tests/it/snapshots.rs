@@ -167,3 +167,25 @@ fn the_landing_zone_plan_from_an_empty_organization() {
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     settings().bind(|| insta::assert_snapshot!("landing_zone_plan", stable(&run.stdout, &ws)));
 }
+
+#[test]
+fn the_identity_center_plan_of_the_landing_zone() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    crate::identity::with_identity(&ws);
+    let run = ws.plan(&[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    settings().bind(|| insta::assert_snapshot!("identity_center_plan", stable(&run.stdout, &ws)));
+}
+
+#[test]
+fn an_unknown_group_diagnostic() {
+    let ws = Workspace::quickstart();
+    crate::identity::with_identity(&ws);
+    let path = ws.dir.path().join("landing-zone/identity/identity-center.yml");
+    let text = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(&path, text.replace("Groups: [Developers]", "Groups: [Developer]")).expect("write");
+    let run = ws.plan(&[]);
+    assert_eq!(run.code, Some(1));
+    settings().bind(|| insta::assert_snapshot!("unknown_group_diagnostic", stable(&run.stderr, &ws)));
+}

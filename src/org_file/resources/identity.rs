@@ -86,43 +86,34 @@ fn inline_policy(raw: &RawResource, env: &Env, r: &mut Reporter) -> Option<Strin
     const PROPERTY: &str = "InlinePolicy";
     let node = raw.prop(PROPERTY)?;
     let value = env.value(node).map_err(|e| r.eval_error(e, node.span, &raw.logical_id, PROPERTY)).ok()?;
-    let json: serde_json::Value = match value {
-        Value::Text(text) => match text.as_known().map(serde_json::from_str) {
-            Some(Ok(v)) => v,
-            Some(Err(e)) => {
-                r.error(
-                    "invalid-policy-json",
-                    node.span,
-                    &raw.logical_id,
-                    Some(PROPERTY),
-                    format!("the inline policy is not valid JSON: {e}"),
-                );
-                return None;
-            }
-            None => {
-                r.error(
-                    "invalid-policy-json",
-                    node.span,
-                    &raw.logical_id,
-                    Some(PROPERTY),
-                    "an inline policy cannot name an account that does not exist yet",
-                );
-                return None;
-            }
-        },
-        other => match serde_json::from_str(&other.to_json_text().shown()) {
-            Ok(v) => v,
-            Err(_) => {
-                r.error(
-                    "unknown-at-plan",
-                    node.span,
-                    &raw.logical_id,
-                    Some(PROPERTY),
-                    "an inline policy cannot name an account that does not exist yet",
-                );
-                return None;
-            }
-        },
+    // A JSON string as written, or YAML as JSON; either must be known now: a permission set is
+    // not per account, so a value only known once an account exists has no place in it.
+    let text = match value {
+        Value::Text(text) => text,
+        other => other.to_json_text(),
+    };
+    let Some(text) = text.as_known() else {
+        r.error(
+            "unknown-at-plan",
+            node.span,
+            &raw.logical_id,
+            Some(PROPERTY),
+            "an inline policy cannot name an account that does not exist yet",
+        );
+        return None;
+    };
+    let json: serde_json::Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            r.error(
+                "invalid-policy-json",
+                node.span,
+                &raw.logical_id,
+                Some(PROPERTY),
+                format!("the inline policy is not valid JSON: {e}"),
+            );
+            return None;
+        }
     };
     if let Err(problem) = crate::org_file::check_document(PolicyType::ServiceControl, &json) {
         r.error("invalid-policy", node.span, &raw.logical_id, Some(PROPERTY), problem.to_string()).help = Some(
