@@ -4,9 +4,13 @@
 
 use super::operation::CreatedIds;
 use super::retry::RetryPolicy;
-use crate::model::AssignmentState;
+use crate::model::{AssignmentState, IdentityScope};
 use crate::plan::IdentityOperation;
 use crate::provider::{Provider, ProviderError, ProviderResult};
+
+/// A read for the permission sets alone: the assignments of the accounts they are provisioned
+/// to come with it, no more.
+const PERMISSION_SETS_ONLY: IdentityScope = IdentityScope::Provisioned(Vec::new());
 
 /// Runs one Identity Center operation; returns the ARN of a permission set it created.
 pub async fn execute(
@@ -22,7 +26,7 @@ pub async fn execute(
             let arn = match provider.create_permission_set(instance_arn, settings, logical_id).await {
                 Ok(arn) => arn,
                 Err(e) if e.kind() == crate::provider::ErrorKind::Conflict => {
-                    let live = provider.read_identity_center().await?;
+                    let live = provider.read_identity_center(&PERMISSION_SETS_ONLY).await?;
                     live.and_then(|l| {
                         l.permission_sets.into_iter().find(|p| p.settings.name.eq_ignore_ascii_case(&settings.name))
                     })
@@ -44,7 +48,7 @@ pub async fn execute(
         }
         IdentityOperation::DeletePermissionSet { instance_arn, arn, name } => {
             // Checked again now: only a set tagged as orgctl's is deleted, whatever the plan says.
-            let live = provider.read_identity_center().await?;
+            let live = provider.read_identity_center(&PERMISSION_SETS_ONLY).await?;
             let owned = live.as_ref().and_then(|l| l.permission_set(arn)).is_some_and(|p| p.owner.is_some());
             if !owned {
                 return Err(ProviderError::new(

@@ -173,6 +173,20 @@ pub struct AssignmentState {
     pub account_id: String,
 }
 
+/// Where a read looks for assignments. AWS lists assignments per (permission set, account), so
+/// a read of every account costs a call per set and account; a plan needs only the accounts each
+/// set is provisioned to (every account where it has an assignment) and those the file assigns
+/// it to (an emulator does not list provisioned accounts).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityScope {
+    /// Every account of the organization (the audit and import: the whole picture).
+    #[default]
+    Everywhere,
+    /// The accounts each set is provisioned to, and these (permission set name, account id).
+    Provisioned(Vec<(String, String)>),
+}
+
 /// The organization's Identity Center instance, as read.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct IdentityCenterState {

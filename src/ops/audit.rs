@@ -38,7 +38,7 @@ pub async fn audit(
     let governance = provider.read_governance().await?;
     // Identity Center: an endpoint without it (or without the permission to read it) leaves the
     // access table out, said in the log; any other failure is the audit's.
-    let identity = match provider.read_identity_center().await {
+    let identity = match provider.read_identity_center(&crate::model::IdentityScope::Everywhere).await {
         Ok(identity) => identity,
         Err(e)
             if matches!(

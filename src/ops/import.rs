@@ -31,7 +31,7 @@ pub async fn import(provider: &dyn Provider) -> Result<Import, ProviderError> {
         notes.push(format!("opt-in regions not imported ({e})"));
         Default::default()
     });
-    let identity = provider.read_identity_center().await.unwrap_or_else(|e| {
+    let identity = provider.read_identity_center(&crate::model::IdentityScope::Everywhere).await.unwrap_or_else(|e| {
         notes.push(format!("IAM Identity Center not imported ({e})"));
         None
     });

@@ -63,12 +63,14 @@ pub async fn plan(
     }
     // Identity Center: read only when the file declares permission sets or assignments.
     if plan::identity::wanted(desired) {
-        let Some(live) = provider.read_identity_center().await? else {
+        let scope = plan::identity::scope(desired, &state);
+        let Some(live) = provider.read_identity_center(&scope).await? else {
             let mut diagnostics = Diagnostics::default();
             diagnostics.push(plan::identity::not_enabled());
             return Err(PlanError::Invalid(diagnostics));
         };
         plan::identity::plan_identity(desired, &state, &live, &mut plan).map_err(PlanError::Invalid)?;
+        plan.identity_scope = scope;
     }
     // Account settings: read only for the accounts whose file sets them.
     if desired.accounts.iter().any(|a| !a.alternate_contacts.is_empty()) {

@@ -89,7 +89,8 @@ pub async fn verify(mut plan: Plan, provider: &dyn Provider) -> Result<Verified,
         plan.stacks_fingerprint.as_ref().is_some_and(|expected| &plan::stacks_fingerprint(&stacks) != expected);
     let identity_changed = match &plan.identity_fingerprint {
         Some(expected) => {
-            provider.read_identity_center().await?.map(|i| plan::identity_fingerprint(&i)).as_ref() != Some(expected)
+            let live = provider.read_identity_center(&plan.identity_scope).await?;
+            live.map(|i| plan::identity_fingerprint(&i)).as_ref() != Some(expected)
         }
         None => false,
     };

@@ -366,6 +366,10 @@ pub struct Plan {
     /// the identity store's names): a saved plan is refused when it changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity_fingerprint: Option<String>,
+    /// Where the plan read Identity Center's assignments: a saved plan is checked against the
+    /// same read.
+    #[serde(default)]
+    pub identity_scope: crate::model::IdentityScope,
     /// What the plan's SCP changes do to the accounts (the plan's Policy effect section).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy_effect: Option<crate::policy::effect::PolicyEffect>,

@@ -18,6 +18,24 @@ pub fn wanted(desired: &DesiredOrg) -> bool {
     !desired.permission_sets.is_empty() || !desired.assignments.is_empty()
 }
 
+/// Where the plan reads assignments: the accounts each set is provisioned to, and the existing
+/// accounts the file assigns each set to (by set name).
+pub fn scope(desired: &DesiredOrg, state: &OrgState) -> crate::model::IdentityScope {
+    let ids = super::account_ids(desired, state);
+    let mut reads: BTreeSet<(String, String)> = BTreeSet::new();
+    for assignment in &desired.assignments {
+        let Some(set) = desired.permission_sets.iter().find(|p| p.logical_id == assignment.permission_set) else {
+            continue;
+        };
+        for account in desired.assignment_accounts(assignment) {
+            if let Some(id) = ids.get(&account) {
+                reads.insert((set.settings.name.clone(), id.clone()));
+            }
+        }
+    }
+    crate::model::IdentityScope::Provisioned(reads.into_iter().collect())
+}
+
 /// The error when the organization has no Identity Center instance.
 pub fn not_enabled() -> Diagnostic {
     Diagnostic::error("identity-center-not-enabled", "the organization has no IAM Identity Center instance")

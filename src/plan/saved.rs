@@ -43,6 +43,7 @@ pub fn digest(plan: &Plan) -> String {
         "stack_places": plan.stack_places,
         "stacks_fingerprint": plan.stacks_fingerprint,
         "identity_fingerprint": plan.identity_fingerprint,
+        "identity_scope": plan.identity_scope,
     });
     let bytes = serde_json::to_vec(&decisive).unwrap_or_default();
     format!("sha256:{}", Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect::<String>())

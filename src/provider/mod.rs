@@ -7,8 +7,8 @@ pub mod poll;
 pub mod sandbox;
 
 use crate::model::{
-    AssignmentState, IdentityCenterState, OrgState, PasswordPolicy, PermissionSet, PolicyState, StackSpec, StackState,
-    Tags,
+    AssignmentState, IdentityCenterState, IdentityScope, OrgState, PasswordPolicy, PermissionSet, PolicyState,
+    StackSpec, StackState, Tags,
 };
 use async_trait::async_trait;
 
@@ -331,9 +331,9 @@ pub trait Deployments: Send + Sync {
 #[async_trait]
 pub trait IdentityCenter: Send + Sync {
     /// The organization's instance, its permission sets (with their policies and orgctl's tag),
-    /// their assignments and the identity store's groups and users; `None` when the
-    /// organization has no Identity Center instance.
-    async fn read_identity_center(&self) -> ProviderResult<Option<IdentityCenterState>>;
+    /// their assignments (in the accounts `scope` says) and the identity store's groups and
+    /// users; `None` when the organization has no Identity Center instance.
+    async fn read_identity_center(&self, scope: &IdentityScope) -> ProviderResult<Option<IdentityCenterState>>;
     /// Creates a permission set with its policies, tagged as orgctl's (`owner`: its logical
     /// id); returns its ARN.
     async fn create_permission_set(

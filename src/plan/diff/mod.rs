@@ -88,6 +88,7 @@ pub fn plan(desired: &DesiredOrg, actual: &OrgState, limits: &Limits, provider: 
         stack_places: Vec::new(),
         stacks_fingerprint: None,
         identity_fingerprint: None,
+        identity_scope: Default::default(),
         unchanged_stacks: 0,
         digest: None,
         existing_ids,

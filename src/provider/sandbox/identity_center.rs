@@ -5,7 +5,9 @@
 
 use super::*;
 use crate::model::quotas::identity_center as quota;
-use crate::model::{AssignmentState, IdentityCenterState, PermissionSet, PermissionSetState, PrincipalType};
+use crate::model::{
+    AssignmentState, IdentityCenterState, IdentityScope, PermissionSet, PermissionSetState, PrincipalType,
+};
 
 fn conflict(message: impl Into<String>) -> ProviderError {
     err("ConflictException", message)
@@ -84,7 +86,8 @@ impl SandboxData {
 
 #[async_trait]
 impl IdentityCenter for SandboxProvider {
-    async fn read_identity_center(&self) -> ProviderResult<Option<IdentityCenterState>> {
+    /// The sandbox holds every assignment at hand: the scope makes no difference.
+    async fn read_identity_center(&self, _scope: &IdentityScope) -> ProviderResult<Option<IdentityCenterState>> {
         Ok(self.reading("ListInstances", &[]).identity.clone())
     }
 

@@ -8,8 +8,8 @@ use super::errors::{api_error, api_error_unretried};
 use super::read::parallel_at;
 use super::AwsProvider;
 use crate::model::{
-    AssignmentState, CustomerPolicyRef, IdentityCenterState, PermissionSet, PermissionSetState, PermissionsBoundary,
-    PrincipalType, Tags, PERMISSION_SET_OWNER_TAG,
+    AssignmentState, CustomerPolicyRef, IdentityCenterState, IdentityScope, PermissionSet, PermissionSetState,
+    PermissionsBoundary, PrincipalType, Tags, PERMISSION_SET_OWNER_TAG,
 };
 use crate::provider::{ErrorKind, IdentityCenter, ProviderError, ProviderResult};
 use async_trait::async_trait;
@@ -287,9 +287,8 @@ impl AwsProvider {
 
 #[async_trait]
 impl IdentityCenter for AwsProvider {
-    async fn read_identity_center(&self) -> ProviderResult<Option<IdentityCenterState>> {
-        let accounts = self.known_account_ids();
-        self.read_identity_center_in(accounts).await
+    async fn read_identity_center(&self, scope: &IdentityScope) -> ProviderResult<Option<IdentityCenterState>> {
+        self.read_identity_center_in(scope).await
     }
 
     async fn create_permission_set(

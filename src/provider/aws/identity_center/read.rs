@@ -192,7 +192,7 @@ impl AwsProvider {
     /// permission set is provisioned to (an emulator does not list those).
     pub(super) async fn read_identity_center_in(
         &self,
-        accounts: Vec<String>,
+        scope: &IdentityScope,
     ) -> ProviderResult<Option<IdentityCenterState>> {
         let (admin, store) = self.clients.identity_center();
         let instances = admin.list_instances().send().await.map_err(|e| api_error("ListInstances", e))?;
@@ -220,9 +220,16 @@ impl AwsProvider {
             async move { Ok((arn.clone(), self.provisioned_accounts(admin, instance, &arn).await?)) }
         })
         .await?;
+        let everywhere = self.known_account_ids();
         let mut places = std::collections::BTreeSet::new();
         for (arn, mut in_accounts) in provisioned {
-            in_accounts.extend(accounts.iter().cloned());
+            let name = state.permission_set(&arn).map(|p| p.settings.name.clone()).unwrap_or_default();
+            match scope {
+                IdentityScope::Everywhere => in_accounts.extend(everywhere.iter().cloned()),
+                IdentityScope::Provisioned(also) => in_accounts.extend(
+                    also.iter().filter(|(set, _)| set.eq_ignore_ascii_case(&name)).map(|(_, account)| account.clone()),
+                ),
+            }
             places.extend(in_accounts.into_iter().map(|a| (arn.clone(), a)));
         }
         let found = parallel_at(AT_ONCE, places.into_iter().collect(), |(arn, account)| {
