@@ -1,6 +1,7 @@
 //! `--target LOGICAL_ID`: a plan narrowed to the named resources (an account, OU or SCP of the
-//! organization file, or a task of the task file) and every change they need, as Terraform's
-//! `-target` does. The rest is left for a later, full plan (a note says how much).
+//! organization file, a permission set with its assignments, an account assignment, or a task
+//! of the task file) and every change they need, as Terraform's `-target` does. The rest is
+//! left for a later, full plan (a note says how much).
 
 use super::change::{Address, Handle, Note, Plan};
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -28,6 +29,8 @@ pub fn retain(
         .map(|a| a.logical_id.as_str())
         .chain(desired.ous.iter().map(|o| o.logical_id.as_str()))
         .chain(desired.policies.iter().map(|p| p.logical_id.as_str()))
+        .chain(desired.permission_sets.iter().map(|p| p.logical_id.as_str()))
+        .chain(desired.assignments.iter().map(|a| a.logical_id.as_str()))
         .collect();
     let mut errors = Diagnostics::default();
     for t in targets {
@@ -36,7 +39,7 @@ pub fn retain(
             let known = lids.iter().chain(task_names.iter()).copied();
             let help = crate::org_file::load::suggest(t, known).map_or_else(
                 || {
-                    "name a logical id of the organization file (account, OU, SCP) or a task of the task file"
+                    "name a logical id of the organization file (account, OU, policy, permission set, assignment) or a task of the task file"
                         .to_string()
                 },
                 |g| format!("did you mean '{g}'?"),
@@ -63,13 +66,35 @@ pub fn retain(
             aws_ids.entry(lid.clone()).or_insert_with(|| id.clone());
         }
     }
+    // Permission sets the plan read have their ARN here.
+    for (lid, id) in &plan.existing_ids {
+        aws_ids.entry(lid.clone()).or_insert_with(|| id.clone());
+    }
+    let handle_of = |lid: &str| Handle::of(&aws_ids, lid);
+    // An assignment resource stands for the assignments it creates: its set, in its accounts.
+    let assignment_places: HashMap<&str, (Handle, BTreeSet<Handle>)> = desired
+        .assignments
+        .iter()
+        .map(|a| {
+            let accounts = desired.assignment_accounts(a).iter().map(|lid| handle_of(lid)).collect();
+            (a.logical_id.as_str(), (handle_of(&a.permission_set), accounts))
+        })
+        .collect();
     let wanted = |change: &super::Change| {
         let address = change.operation.address();
         let acts_on = |handle: Handle| address == Address::Resource(handle);
         targets.iter().any(|t| {
+            let set_handle = handle_of(t);
             acts_on(Handle::New(t.clone()))
                 || aws_ids.get(t).is_some_and(|id| acts_on(Handle::Existing(id.clone())))
                 || change.group.as_ref().is_some_and(|g| g.name == *t || g.name.starts_with(&format!("{t}/")))
+                || matches!(&address, Address::Assignment(set, _, _) if *set == set_handle
+                    && desired.permission_sets.iter().any(|p| p.logical_id == *t))
+                || assignment_places.get(t.as_str()).is_some_and(|(set, accounts)| {
+                    matches!(&change.operation, super::Operation::IdentityCenter(
+                        super::IdentityOperation::CreateAccountAssignment { permission_set, account, .. },
+                    ) if permission_set == set && accounts.contains(account))
+                })
         })
     };
     let mut keep: BTreeSet<usize> = plan.changes.iter().filter(|c| wanted(c)).map(|c| c.id).collect();

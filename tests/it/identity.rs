@@ -417,3 +417,20 @@ fn an_inline_policy_cannot_name_an_account_not_created_yet() {
         run.stderr
     );
 }
+
+#[test]
+fn target_narrows_the_plan_to_a_permission_set_or_an_assignment() {
+    let ws = Workspace::quickstart();
+    ws.converge();
+    with_identity(&ws);
+    let plan = ws.plan(&["--target", "DevelopersOnWorkloads"]);
+    assert_eq!(plan.code, Some(0), "{}", plan.stderr);
+    assert!(plan.stdout.contains("+ permission set Developer: create"), "{}", plan.stdout);
+    assert_eq!(plan.stdout.matches("+ assignment group Developers").count(), 3, "{}", plan.stdout);
+    assert!(!plan.stdout.contains("Administrators"), "{}", plan.stdout);
+    let plan = ws.plan(&["--target", "ReadOnly"]);
+    assert!(plan.stdout.contains("Plan: 7 to add, 0 to change"), "the set and its six assignments:\n{}", plan.stdout);
+    let plan = ws.plan(&["--target", "ReadOnyl"]);
+    assert_eq!(plan.code, Some(1));
+    assert!(plan.stderr.contains("did you mean 'ReadOnly'?"), "{}", plan.stderr);
+}
