@@ -43,6 +43,20 @@ fn no_retry() -> aws_sdk_ssoadmin::config::Builder {
     aws_sdk_ssoadmin::config::Builder::default().retry_config(aws_config::retry::RetryConfig::disabled())
 }
 
+/// The fields every assignment request names: the SDK's create and delete builders are distinct
+/// types with the same setters.
+macro_rules! for_assignment {
+    ($builder:expr, $instance:expr, $a:expr) => {
+        $builder
+            .instance_arn($instance)
+            .target_id(&$a.account_id)
+            .target_type(TargetType::AwsAccount)
+            .permission_set_arn(&$a.permission_set_arn)
+            .principal_type(sdk_principal($a.principal_type))
+            .principal_id(&$a.principal_id)
+    };
+}
+
 fn sdk_principal(kind: PrincipalType) -> SdkPrincipal {
     match kind {
         PrincipalType::Group => SdkPrincipal::Group,
@@ -380,14 +394,7 @@ impl IdentityCenter for AwsProvider {
 
     async fn create_account_assignment(&self, instance_arn: &str, a: &AssignmentState) -> ProviderResult<()> {
         let (admin, _) = self.clients.identity_center();
-        let started = admin
-            .create_account_assignment()
-            .instance_arn(instance_arn)
-            .target_id(&a.account_id)
-            .target_type(TargetType::AwsAccount)
-            .permission_set_arn(&a.permission_set_arn)
-            .principal_type(sdk_principal(a.principal_type))
-            .principal_id(&a.principal_id)
+        let started = for_assignment!(admin.create_account_assignment(), instance_arn, a)
             .send()
             .await
             .map_err(|e| api_error("CreateAccountAssignment", e))?;
@@ -409,14 +416,7 @@ impl IdentityCenter for AwsProvider {
 
     async fn delete_account_assignment(&self, instance_arn: &str, a: &AssignmentState) -> ProviderResult<()> {
         let (admin, _) = self.clients.identity_center();
-        let started = admin
-            .delete_account_assignment()
-            .instance_arn(instance_arn)
-            .target_id(&a.account_id)
-            .target_type(TargetType::AwsAccount)
-            .permission_set_arn(&a.permission_set_arn)
-            .principal_type(sdk_principal(a.principal_type))
-            .principal_id(&a.principal_id)
+        let started = for_assignment!(admin.delete_account_assignment(), instance_arn, a)
             .send()
             .await
             .map_err(|e| api_error("DeleteAccountAssignment", e))?;
