@@ -92,7 +92,7 @@ pub fn report(state: &OrgState, identity: &IdentityCenterState) -> IdentityRepor
             .then_with(|| super::order::natural(&a.account_name, &b.account_name))
             .then(a.permission_set.cmp(&b.permission_set))
     });
-    let permission_sets = identity
+    let mut permission_sets: Vec<PermissionSetEntry> = identity
         .permission_sets
         .iter()
         .map(|p| {
@@ -114,6 +114,7 @@ pub fn report(state: &OrgState, identity: &IdentityCenterState) -> IdentityRepor
             }
         })
         .collect();
+    permission_sets.sort_by(|a, b| super::order::natural(&a.name, &b.name));
     IdentityReport { instance_arn: identity.instance_arn.clone(), permission_sets, access }
 }
 

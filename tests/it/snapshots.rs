@@ -189,3 +189,14 @@ fn an_unknown_group_diagnostic() {
     assert_eq!(run.code, Some(1));
     settings().bind(|| insta::assert_snapshot!("unknown_group_diagnostic", stable(&run.stderr, &ws)));
 }
+
+#[test]
+fn the_audit_of_who_can_sign_in_where() {
+    let ws = Workspace::quickstart();
+    crate::identity::with_identity(&ws);
+    ws.converge();
+    let run = ws.run(&["audit", "--sandbox", ws.sandbox.to_str().expect("utf-8"), "--format", "md"]);
+    let section = run.stdout.split("\n## ").find(|s| s.starts_with("Who can sign in where")).unwrap_or_default();
+    assert!(!section.is_empty(), "{}", run.stdout);
+    settings().bind(|| insta::assert_snapshot!("identity_center_audit", stable(section, &ws)));
+}
