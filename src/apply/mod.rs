@@ -3,6 +3,7 @@
 //! change fails, everything that depends on it is skipped and the rest still runs; a re-run
 //! plans again from the live organization and finishes the job.
 
+mod delegation;
 mod identity;
 mod operation;
 mod ready;

@@ -139,19 +139,7 @@ pub async fn execute(
             let tags = crate::model::Tags::from([(crate::model::SUPPORT_REQUEST_TAG.to_string(), level.to_string())]);
             retry.run(|| provider.tag_resource(&account, &tags)).await.map(|_| None)
         }
-        Operation::EnableServiceAccess { service } => {
-            retry.run(|| provider.enable_service_access(service)).await.map(|_| None)
-        }
-        Operation::DisableServiceAccess { service } => {
-            retry.run(|| provider.disable_service_access(service)).await.map(|_| None)
-        }
-        Operation::RegisterDelegatedAdministrator { account, service } => {
-            let account = r(account)?;
-            retry.run(|| provider.register_delegated_administrator(&account, service)).await.map(|_| None)
-        }
-        Operation::DeregisterDelegatedAdministrator { account_id, service } => {
-            retry.run(|| provider.deregister_delegated_administrator(account_id, service)).await.map(|_| None)
-        }
+        Operation::Delegation(op) => super::delegation::execute(op, provider, ids, retry).await,
         Operation::CreateStack { account, region, spec, imports, replace_failed } => {
             let account = r(account)?;
             let spec = complete_spec(spec, imports, provider, ids).await?;

@@ -108,7 +108,12 @@ mod tests {
     #[test]
     fn five_creations_at_most_and_the_rest_passes_the_waiting_ones_in_order() {
         let creations: Vec<Change> = (0..8).map(creation).collect();
-        let other = change(8, Operation::EnableServiceAccess { service: "sso.amazonaws.com".into() });
+        let other = change(
+            8,
+            Operation::Delegation(crate::plan::DelegationOperation::EnableServiceAccess {
+                service: "sso.amazonaws.com".into(),
+            }),
+        );
         let mut ready = Ready::default();
         for (i, c) in creations.iter().enumerate() {
             ready.push(i, c);

@@ -168,24 +168,9 @@ pub enum Operation {
         /// The account's root email, copied on the case.
         cc: String,
     },
-    /// EnableAWSServiceAccess (`TrustedServiceAccess`).
-    EnableServiceAccess {
-        service: String,
-    },
-    /// DisableAWSServiceAccess: only a service orgctl enabled (recorded on the root).
-    DisableServiceAccess {
-        service: String,
-    },
-    /// RegisterDelegatedAdministrator (`DelegatedAdministratorFor`).
-    RegisterDelegatedAdministrator {
-        account: Handle,
-        service: String,
-    },
-    /// DeregisterDelegatedAdministrator: only what orgctl registered (recorded on the account).
-    DeregisterDelegatedAdministrator {
-        account_id: String,
-        service: String,
-    },
+    /// Trusted access and delegated administrators (described, checked and carried out by
+    /// [`super::delegation`] and `apply::delegation`).
+    Delegation(DelegationOperation),
     /// `replace_failed`: a ROLLBACK_COMPLETE stack of that name is deleted first.
     CreateStack {
         account: Handle,
@@ -239,6 +224,20 @@ pub enum Operation {
     /// IAM Identity Center: a permission set or an assignment (described, checked and carried
     /// out by [`super::identity`] and [`crate::apply::identity`]).
     IdentityCenter(IdentityOperation),
+}
+
+/// What orgctl does about the services the organization trusts and delegates to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DelegationOperation {
+    /// EnableAWSServiceAccess (`TrustedServiceAccess`).
+    EnableServiceAccess { service: String },
+    /// DisableAWSServiceAccess: only a service orgctl enabled (recorded on the root).
+    DisableServiceAccess { service: String },
+    /// RegisterDelegatedAdministrator (`DelegatedAdministratorFor`).
+    RegisterDelegatedAdministrator { account: Handle, service: String },
+    /// DeregisterDelegatedAdministrator: only what orgctl registered (recorded on the account).
+    DeregisterDelegatedAdministrator { account_id: String, service: String },
 }
 
 /// What orgctl does in IAM Identity Center.
@@ -571,14 +570,11 @@ impl Operation {
             | Operation::MoveAccount { account, .. }
             | Operation::SetPasswordPolicy { account, .. }
             | Operation::SetAlias { account, .. }
-            | Operation::RegisterDelegatedAdministrator { account, .. }
             | Operation::PutAlternateContact { account, .. }
             | Operation::SetRegionOptIn { account, .. }
             | Operation::RequestSupportLevel { account, .. } => Address::Resource(handle(account)),
-            Operation::CloseAccount { account_id } | Operation::DeregisterDelegatedAdministrator { account_id, .. } => {
-                Address::Resource(existing(account_id))
-            }
-            Operation::EnableServiceAccess { .. } | Operation::DisableServiceAccess { .. } => Address::TrustedAccess,
+            Operation::CloseAccount { account_id } => Address::Resource(existing(account_id)),
+            Operation::Delegation(op) => op.address(),
             Operation::TagResource { resource, .. } | Operation::UntagResource { resource, .. } => {
                 Address::Resource(handle(resource))
             }

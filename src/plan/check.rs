@@ -245,8 +245,7 @@ impl<'a> Checker<'a> {
             },
             Operation::RenameAccount { account, .. }
             | Operation::SetPasswordPolicy { account, .. }
-            | Operation::SetAlias { account, .. }
-            | Operation::RegisterDelegatedAdministrator { account, .. } => self.handle(c, account, Kind::Account),
+            | Operation::SetAlias { account, .. } => self.handle(c, account, Kind::Account),
             Operation::SetRegionOptIn { account, region, .. } => {
                 self.handle(c, account, Kind::Account);
                 if !crate::model::OPT_IN_REGIONS.contains(&region.as_str()) {
@@ -265,12 +264,12 @@ impl<'a> Checker<'a> {
                     self.fail(c.id, format!("sets a {contact_type} contact, which is not a contact type"));
                 }
             }
-            Operation::DeregisterDelegatedAdministrator { account_id, .. } => {
-                self.handle(c, &Handle::Existing(account_id.clone()), Kind::Account)
-            }
-            Operation::EnableServiceAccess { service } | Operation::DisableServiceAccess { service } => {
-                if !crate::plan::delegation::is_service_principal(service) {
-                    self.fail(c.id, format!("names '{service}', which is not an AWS service principal"));
+            Operation::Delegation(op) => {
+                if let Some(account) = op.account() {
+                    self.handle(c, &account, Kind::Account);
+                }
+                for defect in op.defects() {
+                    self.fail(c.id, defect);
                 }
             }
             Operation::MoveAccount { account, from, to } => {

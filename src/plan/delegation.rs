@@ -71,13 +71,13 @@ pub fn plan_delegation(desired: &DesiredOrg, state: &OrgState, live: &Governance
         let wanted: BTreeSet<String> = wanted.iter().cloned().collect();
         for service in wanted.difference(&trusted_now) {
             let diff = vec![PropertyDiff::new("TrustedServiceAccess", None, Some(service.clone()))];
-            let op = Operation::EnableServiceAccess { service: service.clone() };
+            let op = Operation::Delegation(DelegationOperation::EnableServiceAccess { service: service.clone() });
             let id = push(plan, "trusted service access".into(), format!("enable {service}"), op, diff, vec![]);
             enabled.insert(service.clone(), id);
         }
         for service in mine.intersection(&trusted_now).filter(|s| !wanted.contains(*s)) {
             let diff = vec![PropertyDiff::new("TrustedServiceAccess", Some(service.clone()), None)];
-            let op = Operation::DisableServiceAccess { service: service.clone() };
+            let op = Operation::Delegation(DelegationOperation::DisableServiceAccess { service: service.clone() });
             let id = push(plan, "trusted service access".into(), format!("disable {service}"), op, diff, vec![]);
             disables.push((service.clone(), id));
         }
@@ -124,7 +124,10 @@ pub fn plan_delegation(desired: &DesiredOrg, state: &OrgState, live: &Governance
             registering.insert(service.clone());
             let deps = enabled.get(service).into_iter().chain(created.get(&account.logical_id)).copied().collect();
             let diff = vec![PropertyDiff::new("DelegatedAdministratorFor", None, Some(service.clone()))];
-            let op = Operation::RegisterDelegatedAdministrator { account: handle.clone(), service: service.clone() };
+            let op = Operation::Delegation(DelegationOperation::RegisterDelegatedAdministrator {
+                account: handle.clone(),
+                service: service.clone(),
+            });
             let summary = format!("register as delegated administrator for {service}");
             registers.push(push(plan, subject.clone(), summary, op, diff, deps));
         }
@@ -134,8 +137,10 @@ pub fn plan_delegation(desired: &DesiredOrg, state: &OrgState, live: &Governance
                 mine.iter().filter(|s| !wanted.contains(*s) && registered.contains(&(id.clone(), (*s).clone())))
             {
                 let diff = vec![PropertyDiff::new("DelegatedAdministratorFor", Some(service.clone()), None)];
-                let op =
-                    Operation::DeregisterDelegatedAdministrator { account_id: id.clone(), service: service.clone() };
+                let op = Operation::Delegation(DelegationOperation::DeregisterDelegatedAdministrator {
+                    account_id: id.clone(),
+                    service: service.clone(),
+                });
                 let summary = format!("deregister as delegated administrator for {service}");
                 let change = push(plan, subject.clone(), summary, op, diff, vec![]);
                 dropped.push(change);
@@ -158,10 +163,10 @@ pub fn plan_delegation(desired: &DesiredOrg, state: &OrgState, live: &Governance
         for service in recorded(&account.tags, DELEGATED_TAG) {
             if registered.contains(&(account.id.clone(), service.clone())) {
                 let diff = vec![PropertyDiff::new("DelegatedAdministratorFor", Some(service.clone()), None)];
-                let op = Operation::DeregisterDelegatedAdministrator {
+                let op = Operation::Delegation(DelegationOperation::DeregisterDelegatedAdministrator {
                     account_id: account.id.clone(),
                     service: service.clone(),
-                };
+                });
                 let subject = format!("account {} ({})", account.name, account.id);
                 let summary = format!("deregister as delegated administrator for {service}");
                 let change = push(plan, subject, summary, op, diff, vec![]);
@@ -174,6 +179,78 @@ pub fn plan_delegation(desired: &DesiredOrg, state: &OrgState, live: &Governance
         let before: Vec<usize> = deregistered.iter().filter(|(s, _)| *s == service).map(|(_, id)| *id).collect();
         if let Some(change) = plan.changes.get_mut(disable) {
             change.depends_on.extend(before);
+        }
+    }
+}
+
+impl DelegationOperation {
+    /// What the operation acts on: the organization's trusted access, or an account.
+    pub fn address(&self) -> Address {
+        match self {
+            DelegationOperation::EnableServiceAccess { .. } | DelegationOperation::DisableServiceAccess { .. } => {
+                Address::TrustedAccess
+            }
+            DelegationOperation::RegisterDelegatedAdministrator { account, .. } => Address::Resource(account.clone()),
+            DelegationOperation::DeregisterDelegatedAdministrator { account_id, .. } => {
+                Address::Resource(Handle::Existing(account_id.clone()))
+            }
+        }
+    }
+
+    /// What it does, in words, from the operation alone (`resource` names an account).
+    pub fn describe(&self, resource: &dyn Fn(&Handle) -> String) -> (Action, String, String, Vec<PropertyDiff>) {
+        let trusted = "trusted service access".to_string();
+        match self {
+            DelegationOperation::EnableServiceAccess { service } => (
+                Action::Change,
+                trusted,
+                format!("enable {service}"),
+                vec![PropertyDiff::new("TrustedServiceAccess", None, Some(service.clone()))],
+            ),
+            DelegationOperation::DisableServiceAccess { service } => (
+                Action::Change,
+                trusted,
+                format!("disable {service}"),
+                vec![PropertyDiff::new("TrustedServiceAccess", Some(service.clone()), None)],
+            ),
+            DelegationOperation::RegisterDelegatedAdministrator { account, service } => (
+                Action::Change,
+                resource(account),
+                format!("register as delegated administrator for {service}"),
+                vec![PropertyDiff::new("DelegatedAdministratorFor", None, Some(service.clone()))],
+            ),
+            DelegationOperation::DeregisterDelegatedAdministrator { account_id, service } => (
+                Action::Change,
+                resource(&Handle::Existing(account_id.clone())),
+                format!("deregister as delegated administrator for {service}"),
+                vec![PropertyDiff::new("DelegatedAdministratorFor", Some(service.clone()), None)],
+            ),
+        }
+    }
+
+    /// The account the operation acts in, which a saved plan's check verifies.
+    pub fn account(&self) -> Option<Handle> {
+        match self {
+            DelegationOperation::RegisterDelegatedAdministrator { account, .. } => Some(account.clone()),
+            DelegationOperation::DeregisterDelegatedAdministrator { account_id, .. } => {
+                Some(Handle::Existing(account_id.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    /// What is wrong with the operation itself: a service that is not a service principal.
+    pub fn defects(&self) -> Vec<String> {
+        let service = match self {
+            DelegationOperation::EnableServiceAccess { service }
+            | DelegationOperation::DisableServiceAccess { service }
+            | DelegationOperation::RegisterDelegatedAdministrator { service, .. }
+            | DelegationOperation::DeregisterDelegatedAdministrator { service, .. } => service,
+        };
+        if is_service_principal(service) {
+            Vec::new()
+        } else {
+            vec![format!("names '{service}', which is not an AWS service principal")]
         }
     }
 }

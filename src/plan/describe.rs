@@ -267,30 +267,7 @@ impl Words<'_> {
                 super::settings::SUPPORT_SUMMARY.into(),
                 vec![PropertyDiff::new("SupportLevel", None, Some(level.to_string()))],
             ),
-            Operation::EnableServiceAccess { service } => (
-                Action::Change,
-                "trusted service access".into(),
-                format!("enable {service}"),
-                vec![PropertyDiff::new("TrustedServiceAccess", None, Some(service.clone()))],
-            ),
-            Operation::DisableServiceAccess { service } => (
-                Action::Change,
-                "trusted service access".into(),
-                format!("disable {service}"),
-                vec![PropertyDiff::new("TrustedServiceAccess", Some(service.clone()), None)],
-            ),
-            Operation::RegisterDelegatedAdministrator { account, service } => (
-                Action::Change,
-                self.resource(account),
-                format!("register as delegated administrator for {service}"),
-                vec![PropertyDiff::new("DelegatedAdministratorFor", None, Some(service.clone()))],
-            ),
-            Operation::DeregisterDelegatedAdministrator { account_id, service } => (
-                Action::Change,
-                self.resource(&existing(account_id)),
-                format!("deregister as delegated administrator for {service}"),
-                vec![PropertyDiff::new("DelegatedAdministratorFor", Some(service.clone()), None)],
-            ),
+            Operation::Delegation(op) => op.describe(&|h| self.resource(h)),
             Operation::CreateStack { account, region, spec, imports, replace_failed } => {
                 let params = with_imports(&spec.parameters, imports, |h| self.resource(h));
                 let summary =
