@@ -8,6 +8,7 @@ mod identity;
 mod operation;
 mod ready;
 pub mod retry;
+mod settings;
 mod workload;
 
 pub use operation::AccountWait;

@@ -116,29 +116,7 @@ pub async fn execute(
         Operation::DetachPolicy { policy_id, target_id } => {
             retry.run(|| provider.detach_policy(policy_id, target_id)).await.map(|_| None)
         }
-        Operation::SetPasswordPolicy { account, policy } => {
-            let account = r(account)?;
-            retry.run(|| provider.set_password_policy(&account, policy)).await.map(|_| None)
-        }
-        Operation::SetAlias { account, alias } => {
-            let account = r(account)?;
-            retry.run(|| provider.set_alias(&account, alias.as_deref())).await.map(|_| None)
-        }
-        Operation::PutAlternateContact { account, contact_type, contact } => {
-            let account = r(account)?;
-            retry.run(|| provider.put_alternate_contact(&account, contact_type, contact)).await.map(|_| None)
-        }
-        Operation::SetRegionOptIn { account, region, enabled } => {
-            let account = r(account)?;
-            retry.run(|| provider.set_region_opt_in(&account, region, *enabled)).await.map(|_| None)
-        }
-        Operation::RequestSupportLevel { account, level, cc } => {
-            let account = r(account)?;
-            // One case: a failed tag is retried, never the case.
-            retry.run(|| provider.request_support_level(&account, *level, cc)).await?;
-            let tags = crate::model::Tags::from([(crate::model::SUPPORT_REQUEST_TAG.to_string(), level.to_string())]);
-            retry.run(|| provider.tag_resource(&account, &tags)).await.map(|_| None)
-        }
+        Operation::Setting(op) => super::settings::execute(op, provider, ids, retry).await,
         Operation::Delegation(op) => super::delegation::execute(op, provider, ids, retry).await,
         Operation::CreateStack { account, region, spec, imports, replace_failed } => {
             let account = r(account)?;

@@ -140,37 +140,6 @@ pub enum Operation {
         policy_id: String,
         target_id: String,
     },
-    SetPasswordPolicy {
-        account: Handle,
-        policy: PasswordPolicy,
-    },
-    SetAlias {
-        account: Handle,
-        alias: Option<String>,
-    },
-    /// PutAlternateContact (`AlternateContacts`): `contact_type` is BILLING, OPERATIONS or SECURITY.
-    PutAlternateContact {
-        account: Handle,
-        contact_type: String,
-        contact: crate::model::AlternateContact,
-    },
-    /// EnableRegion / DisableRegion (`OptInRegions`); AWS finishes it in the background.
-    SetRegionOptIn {
-        account: Handle,
-        region: String,
-        enabled: bool,
-    },
-    /// `SupportLevel`: a support case from the management account asking AWS Support to put the
-    /// account on `level`, then a tag on the account recording the request (asked once).
-    RequestSupportLevel {
-        account: Handle,
-        level: crate::model::SupportLevel,
-        /// The account's root email, copied on the case.
-        cc: String,
-    },
-    /// Trusted access and delegated administrators (described, checked and carried out by
-    /// [`super::delegation`] and `apply::delegation`).
-    Delegation(DelegationOperation),
     /// `replace_failed`: a ROLLBACK_COMPLETE stack of that name is deleted first.
     CreateStack {
         account: Handle,
@@ -221,14 +190,86 @@ pub enum Operation {
         region: String,
         name: String,
     },
-    /// IAM Identity Center: a permission set or an assignment (described, checked and carried
-    /// out by [`super::identity`] and [`crate::apply::identity`]).
+    // The areas whose operations are described, checked and carried out side by side in their
+    // own modules. Untagged, so that the JSON stays flat: each inner operation carries its own
+    // `type` (`enable_service_access`, `create_permission_set`, ...), as every other does.
+    /// What is set inside an account ([`super::settings`], `apply::settings`).
+    #[serde(untagged)]
+    Setting(SettingOperation),
+    /// Trusted access and delegated administrators ([`super::delegation`], `apply::delegation`).
+    #[serde(untagged)]
+    Delegation(DelegationOperation),
+    /// IAM Identity Center: a permission set or an assignment ([`super::identity`],
+    /// `apply::identity`).
+    #[serde(untagged)]
     IdentityCenter(IdentityOperation),
+}
+
+#[cfg(test)]
+mod operation_json {
+    use super::*;
+
+    #[test]
+    fn every_operation_is_one_flat_object_with_its_type() {
+        let ops = [
+            Operation::DeleteOu { ou_id: "ou-1".into() },
+            Operation::Delegation(DelegationOperation::EnableServiceAccess { service: "sso.amazonaws.com".into() }),
+            Operation::IdentityCenter(IdentityOperation::DeletePermissionSet {
+                instance_arn: "arn:aws:sso:::instance/ssoins-1".into(),
+                arn: "arn:aws:sso:::permissionSet/ssoins-1/ps-1".into(),
+                name: "ReadOnly".into(),
+            }),
+        ];
+        let types: Vec<serde_json::Value> =
+            ops.iter().map(|op| serde_json::to_value(op).map(|v| v["type"].clone()).unwrap_or_default()).collect();
+        assert_eq!(types, ["delete_ou", "enable_service_access", "delete_permission_set"]);
+        for op in ops {
+            let text = serde_json::to_string(&op).unwrap_or_default();
+            let back: Operation = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(back, op);
+        }
+        assert!(serde_json::from_str::<Operation>(r#"{"type":"format_disk"}"#).is_err());
+    }
+}
+
+/// What orgctl sets inside an account: its password policy, alias, alternate contacts, opt-in
+/// regions and support plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SettingOperation {
+    SetPasswordPolicy {
+        account: Handle,
+        policy: PasswordPolicy,
+    },
+    SetAlias {
+        account: Handle,
+        alias: Option<String>,
+    },
+    /// PutAlternateContact (`AlternateContacts`): `contact_type` is BILLING, OPERATIONS or SECURITY.
+    PutAlternateContact {
+        account: Handle,
+        contact_type: String,
+        contact: crate::model::AlternateContact,
+    },
+    /// EnableRegion / DisableRegion (`OptInRegions`); AWS finishes it in the background.
+    SetRegionOptIn {
+        account: Handle,
+        region: String,
+        enabled: bool,
+    },
+    /// `SupportLevel`: a support case from the management account asking AWS Support to put the
+    /// account on `level`, then a tag on the account recording the request (asked once).
+    RequestSupportLevel {
+        account: Handle,
+        level: crate::model::SupportLevel,
+        /// The account's root email, copied on the case.
+        cc: String,
+    },
 }
 
 /// What orgctl does about the services the organization trusts and delegates to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum DelegationOperation {
     /// EnableAWSServiceAccess (`TrustedServiceAccess`).
     EnableServiceAccess { service: String },
@@ -242,7 +283,7 @@ pub enum DelegationOperation {
 
 /// What orgctl does in IAM Identity Center.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum IdentityOperation {
     /// CreatePermissionSet with its policies, tagged as orgctl's.
     CreatePermissionSet { logical_id: String, instance_arn: String, settings: crate::model::PermissionSet },
@@ -566,13 +607,10 @@ impl Operation {
             | Operation::CreateAccount { logical_id, .. }
             | Operation::CreatePolicy { logical_id, .. } => Address::Resource(Handle::New(logical_id.clone())),
             Operation::RenameOu { ou_id, .. } | Operation::DeleteOu { ou_id } => Address::Resource(existing(ou_id)),
-            Operation::RenameAccount { account, .. }
-            | Operation::MoveAccount { account, .. }
-            | Operation::SetPasswordPolicy { account, .. }
-            | Operation::SetAlias { account, .. }
-            | Operation::PutAlternateContact { account, .. }
-            | Operation::SetRegionOptIn { account, .. }
-            | Operation::RequestSupportLevel { account, .. } => Address::Resource(handle(account)),
+            Operation::RenameAccount { account, .. } | Operation::MoveAccount { account, .. } => {
+                Address::Resource(handle(account))
+            }
+            Operation::Setting(op) => Address::Resource(op.account().clone()),
             Operation::CloseAccount { account_id } => Address::Resource(existing(account_id)),
             Operation::Delegation(op) => op.address(),
             Operation::TagResource { resource, .. } | Operation::UntagResource { resource, .. } => {

@@ -243,25 +243,11 @@ impl<'a> Checker<'a> {
                 }
                 Some(_) => {}
             },
-            Operation::RenameAccount { account, .. }
-            | Operation::SetPasswordPolicy { account, .. }
-            | Operation::SetAlias { account, .. } => self.handle(c, account, Kind::Account),
-            Operation::SetRegionOptIn { account, region, .. } => {
-                self.handle(c, account, Kind::Account);
-                if !crate::model::OPT_IN_REGIONS.contains(&region.as_str()) {
-                    self.fail(c.id, format!("changes {region}, which is not an opt-in region"));
-                }
-            }
-            Operation::RequestSupportLevel { account, .. } => {
-                self.handle(c, account, Kind::Account);
-                if matches!(account, Handle::Existing(id) if *id == self.state.management_account_id) {
-                    self.fail(c.id, "asks for a support plan for the management account".to_string());
-                }
-            }
-            Operation::PutAlternateContact { account, contact_type, .. } => {
-                self.handle(c, account, Kind::Account);
-                if !crate::model::CONTACT_TYPES.iter().any(|(_, api)| api == contact_type) {
-                    self.fail(c.id, format!("sets a {contact_type} contact, which is not a contact type"));
+            Operation::RenameAccount { account, .. } => self.handle(c, account, Kind::Account),
+            Operation::Setting(op) => {
+                self.handle(c, op.account(), Kind::Account);
+                for defect in op.defects(&self.state.management_account_id) {
+                    self.fail(c.id, defect);
                 }
             }
             Operation::Delegation(op) => {

@@ -230,43 +230,7 @@ impl Words<'_> {
                 let diff = vec![PropertyDiff::new(property, Some(name.clone()), None)];
                 (Action::Change, self.resource(&existing(target_id)), format!("detach {name}"), diff)
             }
-            Operation::SetPasswordPolicy { account, policy } => {
-                let old = self.account(account).and_then(|a| a.password_policy.as_ref()).map(|p| p.fields());
-                let diff = policy
-                    .fields()
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, (name, v))| {
-                        let was = old.as_ref().map(|o| o[i].1.clone());
-                        PropertyDiff::new(format!("PasswordPolicy.{name}"), was, Some(v))
-                    })
-                    .filter(|d| d.old != d.new)
-                    .collect();
-                (Action::Change, self.resource(account), "set password policy".into(), diff)
-            }
-            Operation::SetAlias { account, alias } => {
-                let old = self.account(account).and_then(|a| a.alias.as_deref()).and_then(quoted);
-                let diff = vec![PropertyDiff::new("Alias", old, alias.as_deref().and_then(quoted))];
-                (Action::Change, self.resource(account), "set alias".into(), diff)
-            }
-            Operation::PutAlternateContact { account, contact_type, contact } => (
-                Action::Change,
-                self.resource(account),
-                format!("set the {} contact", contact_type.to_lowercase()),
-                super::settings::contact_diff(contact_type, None, contact),
-            ),
-            Operation::SetRegionOptIn { account, region, enabled } => (
-                Action::Change,
-                self.resource(account),
-                format!("{} {region}", if *enabled { "enable" } else { "disable" }),
-                super::settings::region_diff(region, *enabled),
-            ),
-            Operation::RequestSupportLevel { account, level, .. } => (
-                Action::Change,
-                self.resource(account),
-                super::settings::SUPPORT_SUMMARY.into(),
-                vec![PropertyDiff::new("SupportLevel", None, Some(level.to_string()))],
-            ),
+            Operation::Setting(op) => op.describe(&|h| self.resource(h), self.state),
             Operation::Delegation(op) => op.describe(&|h| self.resource(h)),
             Operation::CreateStack { account, region, spec, imports, replace_failed } => {
                 let params = with_imports(&spec.parameters, imports, |h| self.resource(h));

@@ -21,7 +21,7 @@ pub mod workloads;
 pub use change::{
     identity_fingerprint, stacks_fingerprint, Action, Address, Change, DelegationOperation, Group, Handle,
     IdentityOperation, ImportSource, Note, Operation, Plan, PropertyDiff, RemovalCall, RenderedTemplate,
-    ResourceChanges, StackImport, Summary, WorkloadCall,
+    ResourceChanges, SettingOperation, StackImport, Summary, WorkloadCall,
 };
 pub use describe::describe_from_operations;
 pub use diff::{account_ids, plan};

@@ -82,11 +82,11 @@ pub fn plan_contacts(
                 continue;
             }
             let diff = contact_diff(contact_type, old, contact);
-            let op = Operation::PutAlternateContact {
+            let op = Operation::Setting(SettingOperation::PutAlternateContact {
                 account: handle.clone(),
                 contact_type: contact_type.clone(),
                 contact: contact.clone(),
-            };
+            });
             let summary = format!("set the {} contact", contact_type.to_lowercase());
             push_setting(plan, &created, desired, &account.logical_id, summary, op, diff);
         }
@@ -133,7 +133,11 @@ pub fn plan_regions(
             if already {
                 continue;
             }
-            let op = Operation::SetRegionOptIn { account: handle.clone(), region: region.clone(), enabled: *enabled };
+            let op = Operation::Setting(SettingOperation::SetRegionOptIn {
+                account: handle.clone(),
+                region: region.clone(),
+                enabled: *enabled,
+            });
             let summary = format!("{} {region}", if *enabled { "enable" } else { "disable" });
             let diff = region_diff(region, *enabled);
             push_setting(plan, &created, desired, &account.logical_id, summary, op, diff);
@@ -224,11 +228,11 @@ pub fn plan_support(
             });
             continue;
         }
-        let op = Operation::RequestSupportLevel {
+        let op = Operation::Setting(SettingOperation::RequestSupportLevel {
             account: Handle::of(&ids, &account.logical_id),
             level: wanted,
             cc: account.email.clone().unwrap_or_default(),
-        };
+        });
         let diff = vec![PropertyDiff::new("SupportLevel", Some(current.to_string()), Some(wanted.to_string()))];
         push_setting(plan, &created, desired, &account.logical_id, SUPPORT_SUMMARY.into(), op, diff);
     }
@@ -236,5 +240,81 @@ pub fn plan_support(
         Err(errors)
     } else {
         Ok(())
+    }
+}
+
+impl SettingOperation {
+    /// The account the setting is made in.
+    pub fn account(&self) -> &Handle {
+        match self {
+            SettingOperation::SetPasswordPolicy { account, .. }
+            | SettingOperation::SetAlias { account, .. }
+            | SettingOperation::PutAlternateContact { account, .. }
+            | SettingOperation::SetRegionOptIn { account, .. }
+            | SettingOperation::RequestSupportLevel { account, .. } => account,
+        }
+    }
+
+    /// What it does, in words, from the operation and the live organization alone (`resource`
+    /// names the account).
+    pub fn describe(
+        &self,
+        resource: &dyn Fn(&Handle) -> String,
+        state: &OrgState,
+    ) -> (Action, String, String, Vec<PropertyDiff>) {
+        let live = |h: &Handle| h.existing_id().and_then(|id| state.accounts.get(id));
+        let subject = resource(self.account());
+        let (summary, diff) = match self {
+            SettingOperation::SetPasswordPolicy { account, policy } => {
+                let old = live(account).and_then(|a| a.password_policy.as_ref()).map(|p| p.fields());
+                let diff = policy
+                    .fields()
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (name, v))| {
+                        let was = old.as_ref().map(|o| o[i].1.clone());
+                        PropertyDiff::new(format!("PasswordPolicy.{name}"), was, Some(v))
+                    })
+                    .filter(|d| d.old != d.new)
+                    .collect();
+                ("set password policy".to_string(), diff)
+            }
+            SettingOperation::SetAlias { account, alias } => {
+                let old = live(account).and_then(|a| a.alias.as_deref()).and_then(quoted);
+                ("set alias".to_string(), vec![PropertyDiff::new("Alias", old, alias.as_deref().and_then(quoted))])
+            }
+            SettingOperation::PutAlternateContact { contact_type, contact, .. } => {
+                (format!("set the {} contact", contact_type.to_lowercase()), contact_diff(contact_type, None, contact))
+            }
+            SettingOperation::SetRegionOptIn { region, enabled, .. } => {
+                (format!("{} {region}", if *enabled { "enable" } else { "disable" }), region_diff(region, *enabled))
+            }
+            SettingOperation::RequestSupportLevel { level, .. } => {
+                (SUPPORT_SUMMARY.to_string(), vec![PropertyDiff::new("SupportLevel", None, Some(level.to_string()))])
+            }
+        };
+        (Action::Change, subject, summary, diff)
+    }
+
+    /// What is wrong with the operation itself, whatever the plan around it: a region that is
+    /// not opt-in, a contact type AWS does not have, a support plan asked for the management
+    /// account (`management`), which only the console changes.
+    pub fn defects(&self, management: &str) -> Vec<String> {
+        match self {
+            SettingOperation::SetRegionOptIn { region, .. }
+                if !crate::model::OPT_IN_REGIONS.contains(&region.as_str()) =>
+            {
+                vec![format!("changes {region}, which is not an opt-in region")]
+            }
+            SettingOperation::RequestSupportLevel { account: Handle::Existing(id), .. } if id == management => {
+                vec!["asks for a support plan for the management account".to_string()]
+            }
+            SettingOperation::PutAlternateContact { contact_type, .. }
+                if !crate::model::CONTACT_TYPES.iter().any(|(_, api)| api == contact_type) =>
+            {
+                vec![format!("sets a {contact_type} contact, which is not a contact type")]
+            }
+            _ => Vec::new(),
+        }
     }
 }

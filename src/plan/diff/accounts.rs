@@ -97,7 +97,7 @@ impl Planner<'_> {
                     Action::Change,
                     subject.clone(),
                     summary,
-                    Operation::SetPasswordPolicy { account: handle, policy: policy.clone() },
+                    Operation::Setting(SettingOperation::SetPasswordPolicy { account: handle, policy: policy.clone() }),
                     diff,
                     vec![],
                 );
@@ -218,7 +218,7 @@ impl Planner<'_> {
                 Action::Change,
                 subject,
                 "set password policy",
-                Operation::SetPasswordPolicy { account: handle, policy: policy.clone() },
+                Operation::Setting(SettingOperation::SetPasswordPolicy { account: handle, policy: policy.clone() }),
                 diff,
                 vec![Some(create)],
             );
@@ -234,7 +234,9 @@ impl Planner<'_> {
             .changes
             .iter()
             .filter_map(|c| match &c.operation {
-                Operation::SetAlias { account, .. } => account_of(account).map(|id| (id, c.id)),
+                Operation::Setting(SettingOperation::SetAlias { account, .. }) => {
+                    account_of(account).map(|id| (id, c.id))
+                }
                 _ => None,
             })
             .collect();
@@ -242,7 +244,7 @@ impl Planner<'_> {
             .changes
             .iter()
             .filter_map(|c| match &c.operation {
-                Operation::SetAlias { account, alias: Some(alias) } => {
+                Operation::Setting(SettingOperation::SetAlias { account, alias: Some(alias) }) => {
                     Some((c.id, account_of(account), alias.clone(), c.subject.clone()))
                 }
                 _ => None,
@@ -277,7 +279,8 @@ impl Planner<'_> {
     /// Sets an account's alias (`was` the live one), after `after` when given.
     fn set_alias(&mut self, subject: &str, handle: &Handle, was: Option<&str>, alias: &str, after: Option<usize>) {
         let diff = vec![PropertyDiff::new("Alias", was.and_then(quoted), quoted(alias))];
-        let op = Operation::SetAlias { account: handle.clone(), alias: Some(alias.to_string()) };
+        let op =
+            Operation::Setting(SettingOperation::SetAlias { account: handle.clone(), alias: Some(alias.to_string()) });
         self.push(Action::Change, subject.to_string(), "set alias", op, diff, vec![after]);
     }
 }
