@@ -44,8 +44,6 @@ pub struct IdentityReport {
     pub access: Vec<AccessEntry>,
 }
 
-const ADMINISTRATOR_POLICY: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
-
 /// Whether a permission set grants administrator access: AWS's AdministratorAccess policy, or
 /// an inline statement allowing every action on every resource.
 pub fn is_administrator(set: &PermissionSet) -> bool {
@@ -65,20 +63,18 @@ pub fn is_administrator(set: &PermissionSet) -> bool {
             };
             statements.iter().any(|s| s["Effect"] == "Allow" && everything(&s["Action"]) && everything(&s["Resource"]))
         });
-    set.managed_policies
-        .iter()
-        .any(|p| p.ends_with(":iam::aws:policy/AdministratorAccess") || p == ADMINISTRATOR_POLICY)
-        || inline_admin
+    set.managed_policies.iter().any(|p| p.ends_with(":iam::aws:policy/AdministratorAccess")) || inline_admin
 }
 
 pub fn report(state: &OrgState, identity: &IdentityCenterState) -> IdentityReport {
     let account_name = |id: &str| state.accounts.get(id).map_or_else(|| id.to_string(), |a| a.name.clone());
+    let names = identity.principal_names();
     let mut access: Vec<AccessEntry> = identity
         .assignments
         .iter()
         .map(|a| AccessEntry {
             principal_type: a.principal_type.noun(),
-            principal: identity.principal_name(a.principal_type, &a.principal_id),
+            principal: names.of(a.principal_type, &a.principal_id),
             account_id: a.account_id.clone(),
             account_name: account_name(&a.account_id),
             permission_set: identity
@@ -120,6 +116,7 @@ pub fn report(state: &OrgState, identity: &IdentityCenterState) -> IdentityRepor
 
 /// The Identity Center checks.
 pub fn checks(state: &OrgState, identity: &IdentityCenterState, t: &Thresholds, out: &mut Vec<Finding>) {
+    let names = identity.principal_names();
     let account = |id: &str| {
         state.accounts.get(id).map_or_else(|| format!("account {id}"), |a| format!("account {} ({id})", a.name))
     };
@@ -154,7 +151,7 @@ pub fn checks(state: &OrgState, identity: &IdentityCenterState, t: &Thresholds, 
             if allowed {
                 continue;
             }
-            let who = identity.principal_name(a.principal_type, &a.principal_id);
+            let who = names.of(a.principal_type, &a.principal_id);
             let where_ = if management {
                 "the management account".to_string()
             } else {
@@ -177,10 +174,7 @@ pub fn checks(state: &OrgState, identity: &IdentityCenterState, t: &Thresholds, 
     }
     let mut direct: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for a in identity.assignments.iter().filter(|a| a.principal_type == PrincipalType::User) {
-        direct
-            .entry(identity.principal_name(PrincipalType::User, &a.principal_id))
-            .or_default()
-            .push(account(&a.account_id));
+        direct.entry(names.of(PrincipalType::User, &a.principal_id)).or_default().push(account(&a.account_id));
     }
     for (user, accounts) in direct {
         out.push(Finding {

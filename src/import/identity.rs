@@ -79,10 +79,11 @@ pub fn add(
         set_lids.insert(&set.arn, lid);
     }
     // One assignment resource per (permission set, principal), with every account it has.
+    let names = identity.principal_names();
     let mut grouped: BTreeMap<(&str, PrincipalType, String), Vec<String>> = BTreeMap::new();
     for a in &identity.assignments {
         let Some(account) = account_lid(&a.account_id) else { continue };
-        let name = identity.principal_name(a.principal_type, &a.principal_id);
+        let name = names.of(a.principal_type, &a.principal_id);
         grouped.entry((a.permission_set_arn.as_str(), a.principal_type, name)).or_default().push(account);
     }
     for ((arn, kind, name), accounts) in grouped {

@@ -80,6 +80,13 @@ impl PermissionSet {
     }
 }
 
+/// Whether `name` is a permission set name Identity Center takes: 1 to 32 of `[\w+=,.@-]`
+/// (checked by the org file's validation and by the sandbox alike).
+pub fn valid_permission_set_name(name: &str) -> bool {
+    (1..=super::quotas::identity_center::NAME_LENGTH).contains(&name.chars().count())
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_' || "+=,.@-".contains(c))
+}
+
 /// Minutes of an ISO 8601 duration such as `PT8H`, `PT1H30M` or `PT3600S`, the forms Identity
 /// Center takes; `None` for anything else.
 pub fn session_minutes(text: &str) -> Option<u32> {
@@ -203,14 +210,22 @@ pub struct IdentityCenterState {
     pub ownership_known: bool,
 }
 
-impl IdentityCenterState {
+/// The identity store's names by principal id, built once for a report or a plan that names
+/// every assignment's principal (a store can hold thousands of users).
+pub struct PrincipalNames<'a>(std::collections::HashMap<(PrincipalType, &'a str), &'a str>);
+
+impl PrincipalNames<'_> {
     /// The name of a principal, by type and id (its id when the store does not list it).
-    pub fn principal_name(&self, kind: PrincipalType, id: &str) -> String {
-        let names = match kind {
-            PrincipalType::Group => &self.groups,
-            PrincipalType::User => &self.users,
-        };
-        names.iter().find(|(_, v)| v.as_str() == id).map_or_else(|| id.to_string(), |(k, _)| k.clone())
+    pub fn of(&self, kind: PrincipalType, id: &str) -> String {
+        self.0.get(&(kind, id)).map_or_else(|| id.to_string(), |name| name.to_string())
+    }
+}
+
+impl IdentityCenterState {
+    pub fn principal_names(&self) -> PrincipalNames<'_> {
+        let groups = self.groups.iter().map(|(name, id)| ((PrincipalType::Group, id.as_str()), name.as_str()));
+        let users = self.users.iter().map(|(name, id)| ((PrincipalType::User, id.as_str()), name.as_str()));
+        PrincipalNames(groups.chain(users).collect())
     }
 
     pub fn permission_set(&self, arn: &str) -> Option<&PermissionSetState> {

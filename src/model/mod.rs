@@ -13,8 +13,8 @@ mod status;
 
 pub use access::{EntityPath, ServiceLastUsed};
 pub use identity::{
-    session_minutes, AssignmentState, CustomerPolicyRef, IdentityCenterState, IdentityScope, PermissionSet,
-    PermissionSetState, PermissionsBoundary, Principal, PrincipalType, PERMISSION_SET_OWNER_TAG,
+    session_minutes, valid_permission_set_name, AssignmentState, CustomerPolicyRef, IdentityCenterState, IdentityScope,
+    PermissionSet, PermissionSetState, PermissionsBoundary, Principal, PrincipalType, PERMISSION_SET_OWNER_TAG,
 };
 pub use password_policy::PasswordPolicy;
 pub use policy_type::{AwsManagedDefault, PolicyType};

@@ -270,6 +270,7 @@ pub fn plan_identity(
     let removable: BTreeSet<&str> =
         managed_arns.iter().map(String::as_str).chain(leaving.iter().map(|p| p.arn.as_str())).collect();
     let mut removals: HashMap<&str, Vec<usize>> = HashMap::new();
+    let names = live.principal_names();
     for a in live.assignments.iter().filter(|a| removable.contains(a.permission_set_arn.as_str())) {
         if wanted_live.contains(a) {
             continue;
@@ -280,7 +281,7 @@ pub fn plan_identity(
         let who = Principal {
             kind: a.principal_type,
             id: a.principal_id.clone(),
-            name: live.principal_name(a.principal_type, &a.principal_id),
+            name: names.of(a.principal_type, &a.principal_id),
         };
         let label = state.accounts.get(&a.account_id).map_or_else(|| a.account_id.clone(), |acc| acc.name.clone());
         let op = IdentityOperation::DeleteAccountAssignment {

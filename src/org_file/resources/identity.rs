@@ -40,11 +40,6 @@ fn strings(raw: &RawResource, name: &str, env: &Env, r: &mut Reporter) -> Vec<Lo
     out
 }
 
-fn valid_name(name: &str) -> bool {
-    (1..=quota::NAME_LENGTH).contains(&name.chars().count())
-        && name.chars().all(|c| c.is_alphanumeric() || c == '_' || "+=,.@-".contains(c))
-}
-
 /// `{Name, Path}` of a customer managed policy (Path `/` when absent).
 fn customer_policy(
     node: &Node,
@@ -145,7 +140,7 @@ pub(super) fn permission_set(raw: &RawResource, env: &Env, r: &mut Reporter) -> 
     required(raw, "Name", r);
     let name = string(raw, "Name", env, r);
     if let Some(name) = &name {
-        if !valid_name(&name.value) {
+        if !crate::model::valid_permission_set_name(&name.value) {
             r.error(
                 "invalid-permission-set-name",
                 name.span,

@@ -23,9 +23,7 @@ fn validation(message: impl Into<String>) -> ProviderError {
 
 /// What Identity Center refuses in a permission set's settings.
 fn check_settings(set: &PermissionSet) -> ProviderResult<()> {
-    let name_ok = (1..=quota::NAME_LENGTH).contains(&set.name.chars().count())
-        && set.name.chars().all(|c| c.is_alphanumeric() || c == '_' || "+=,.@-".contains(c));
-    if !name_ok {
+    if !crate::model::valid_permission_set_name(&set.name) {
         return Err(validation(format!(
             "1 validation error detected: Value '{}' at 'name' failed to satisfy constraint",
             set.name
