@@ -4,15 +4,17 @@
 //! plans again from the live organization and finishes the job.
 
 mod delegation;
+mod deployment;
 mod identity;
 mod operation;
+mod organization;
 mod ready;
 pub mod retry;
 mod settings;
 mod workload;
 
-pub use operation::AccountWait;
 use operation::{execute, CreatedIds};
+pub use organization::AccountWait;
 use retry::RetryPolicy;
 
 use crate::plan::check::{check_structure, Defect};

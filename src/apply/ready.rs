@@ -4,7 +4,7 @@
 //! again each time anything starts.
 
 use crate::model::quotas::CREATIONS_IN_PROGRESS;
-use crate::plan::{Change, Operation};
+use crate::plan::{Change, Operation, OrganizationOperation};
 use std::collections::{HashMap, VecDeque};
 
 /// A limit some changes share besides `concurrency`.
@@ -20,7 +20,7 @@ enum Pool<'a> {
 
 /// The pool `change` counts against, with the pool's limit.
 fn pool_of(change: &Change) -> Option<(Pool<'_>, usize)> {
-    if matches!(change.operation, Operation::CreateAccount { .. }) {
+    if matches!(change.operation, Operation::Organization(OrganizationOperation::CreateAccount { .. })) {
         return Some((Pool::AccountCreations, CREATIONS_IN_PROGRESS));
     }
     change.group.as_ref().map(|g| (Pool::Group(&g.name), g.limit.max(1)))
@@ -96,12 +96,13 @@ mod tests {
         let email = format!("aws+{id}@example.com");
         change(
             id,
-            Operation::CreateAccount {
+            OrganizationOperation::CreateAccount {
                 logical_id: format!("A{id}"),
                 name: email.clone(),
                 email,
                 tags: Default::default(),
-            },
+            }
+            .into(),
         )
     }
 

@@ -1,8 +1,11 @@
 //! What a plan is made of: changes, each one provider operation, with the changes it waits for.
 
-use crate::model::{PasswordPolicy, StackSpec, Tags};
+pub use super::delegation::DelegationOperation;
+pub use super::deployment::{DeploymentOperation, ImportSource, RemovalCall, StackImport, WorkloadCall};
+pub use super::identity::IdentityOperation;
+pub use super::organization::OrganizationOperation;
+pub use super::settings::SettingOperation;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// A resource that exists (its AWS id) or that an earlier change of the plan creates (its
 /// logical id, filled in at apply time).
@@ -49,161 +52,69 @@ impl Action {
     }
 }
 
-/// A stack parameter whose value is read when the stack is deployed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StackImport {
-    pub parameter: String,
-    pub account: Handle,
-    pub region: String,
-    pub source: ImportSource,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ImportSource {
-    /// Another stack's output (a cross-account reference in a template). (`!CopyValue`'s
-    /// exports are [`crate::expr::Unknown::Export`] pieces of the parameter's value.)
-    Output { stack: String, output: String },
-}
-
-/// One call to the provider.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+/// One call to the provider, by the area of AWS it acts in. Each area's operations are
+/// described, addressed and checked in its own module and carried out in `apply`'s module of
+/// the same name. Serialized flat: each operation is one object with its own `type`
+/// (`create_ou`, `enable_service_access`, `create_permission_set`, ...).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
 pub enum Operation {
-    EnablePolicyType {
-        root_id: String,
-        policy_type: crate::model::PolicyType,
-    },
-    CreateOu {
-        logical_id: String,
-        parent: Handle,
-        name: String,
-        tags: Tags,
-    },
-    RenameOu {
-        ou_id: String,
-        name: String,
-    },
-    DeleteOu {
-        ou_id: String,
-    },
-    CreateAccount {
-        logical_id: String,
-        name: String,
-        email: String,
-        tags: Tags,
-    },
-    RenameAccount {
-        account: Handle,
-        name: String,
-    },
-    /// `CloseAccountsOnRemoval`: an account orgctl created or adopted, removed from the file.
-    CloseAccount {
-        account_id: String,
-    },
-    MoveAccount {
-        account: Handle,
-        from: Handle,
-        to: Handle,
-    },
-    TagResource {
-        resource: Handle,
-        tags: Tags,
-    },
-    UntagResource {
-        resource: Handle,
-        keys: Vec<String>,
-    },
-    CreatePolicy {
-        logical_id: String,
-        #[serde(default)]
-        policy_type: crate::model::PolicyType,
-        name: String,
-        description: String,
-        content: String,
-        tags: Tags,
-    },
-    UpdatePolicy {
-        policy_id: String,
-        name: String,
-        description: String,
-        content: String,
-    },
-    DeletePolicy {
-        policy_id: String,
-    },
-    AttachPolicy {
-        policy: Handle,
-        target: Handle,
-    },
-    DetachPolicy {
-        policy_id: String,
-        target_id: String,
-    },
-    /// `replace_failed`: a ROLLBACK_COMPLETE stack of that name is deleted first.
-    CreateStack {
-        account: Handle,
-        region: String,
-        spec: StackSpec<crate::expr::Text>,
-        imports: Vec<StackImport>,
-        replace_failed: bool,
-    },
-    UpdateStack {
-        account_id: String,
-        region: String,
-        spec: StackSpec<crate::expr::Text>,
-        imports: Vec<StackImport>,
-    },
-    /// A workload task's commands in one target, then its record stack (with the inputs' hash)
-    /// written, so that the next plan skips the target while nothing changed.
-    RunWorkload {
-        account: Handle,
-        region: String,
-        task: String,
-        directory: std::path::PathBuf,
-        commands: Vec<super::command::WorkloadCommand>,
-        environment: BTreeMap<String, crate::expr::Text>,
-        role: Option<String>,
-        record: StackSpec<crate::expr::Text>,
-        record_exists: bool,
-        /// What the run asks of an AWS API instead of commands (register-type, copy-to-s3).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        call: Option<Box<WorkloadCall>>,
-    },
-    /// A target left a workload task's binding: its remove command, then its record deleted.
-    RemoveWorkload {
-        account_id: String,
-        region: String,
-        task: String,
-        directory: std::path::PathBuf,
-        /// Known but for exports a `!CopyValue` reads when the removal runs.
-        commands: Vec<super::command::WorkloadCommand>,
-        environment: BTreeMap<String, String>,
-        role: Option<String>,
-        record_name: String,
-        /// What the removal asks of an AWS API (deregister the type, delete the object).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        call: Option<RemovalCall>,
-    },
-    DeleteStack {
-        account_id: String,
-        region: String,
-        name: String,
-    },
-    // The areas whose operations are described, checked and carried out side by side in their
-    // own modules. Untagged, so that the JSON stays flat: each inner operation carries its own
-    // `type` (`enable_service_access`, `create_permission_set`, ...), as every other does.
-    /// What is set inside an account ([`super::settings`], `apply::settings`).
-    #[serde(untagged)]
+    /// Policy types, OUs, accounts, tags, policies, attachments ([`super::organization`]).
+    Organization(OrganizationOperation),
+    /// What is set inside an account ([`super::settings`]).
     Setting(SettingOperation),
-    /// Trusted access and delegated administrators ([`super::delegation`], `apply::delegation`).
-    #[serde(untagged)]
+    /// Trusted access and delegated administrators ([`super::delegation`]).
     Delegation(DelegationOperation),
-    /// IAM Identity Center: a permission set or an assignment ([`super::identity`],
-    /// `apply::identity`).
-    #[serde(untagged)]
+    /// IAM Identity Center: a permission set or an assignment ([`super::identity`]).
     IdentityCenter(IdentityOperation),
+    /// Stacks and workload runs ([`super::deployment`]).
+    Deployment(DeploymentOperation),
 }
+
+/// Read by its `type`: the area that knows the type reads the rest, and says what is wrong with
+/// it (`create_ou: missing field `parent``), which an untagged enum would not.
+impl<'de> Deserialize<'de> for Operation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        fn area<T: serde::de::DeserializeOwned + Into<Operation>>(
+            value: &serde_json::Value,
+        ) -> Option<Result<Operation, serde_json::Error>> {
+            match serde_json::from_value::<T>(value.clone()) {
+                Ok(op) => Some(Ok(op.into())),
+                Err(e) if e.to_string().starts_with("unknown variant") => None,
+                Err(e) => Some(Err(e)),
+            }
+        }
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let Some(kind) = value.get("type").and_then(|t| t.as_str()).map(str::to_string) else {
+            return Err(D::Error::custom("an operation without a `type`"));
+        };
+        area::<OrganizationOperation>(&value)
+            .or_else(|| area::<SettingOperation>(&value))
+            .or_else(|| area::<DelegationOperation>(&value))
+            .or_else(|| area::<IdentityOperation>(&value))
+            .or_else(|| area::<DeploymentOperation>(&value))
+            .unwrap_or_else(|| Err(serde_json::Error::custom(format!("no operation has the type `{kind}`"))))
+            .map_err(|e| D::Error::custom(format!("{kind}: {e}")))
+    }
+}
+
+macro_rules! area {
+    ($($area:ident($inner:ty)),* $(,)?) => {$(
+        impl From<$inner> for Operation {
+            fn from(op: $inner) -> Operation {
+                Operation::$area(op)
+            }
+        }
+    )*};
+}
+area!(
+    Organization(OrganizationOperation),
+    Setting(SettingOperation),
+    Delegation(DelegationOperation),
+    IdentityCenter(IdentityOperation),
+    Deployment(DeploymentOperation),
+);
 
 #[cfg(test)]
 mod operation_json {
@@ -212,8 +123,17 @@ mod operation_json {
     #[test]
     fn every_operation_is_one_flat_object_with_its_type() {
         let ops = [
-            Operation::DeleteOu { ou_id: "ou-1".into() },
+            Operation::Organization(OrganizationOperation::DeleteOu { ou_id: "ou-1".into() }),
             Operation::Delegation(DelegationOperation::EnableServiceAccess { service: "sso.amazonaws.com".into() }),
+            Operation::Setting(SettingOperation::SetAlias {
+                account: Handle::Existing("111111111111".into()),
+                alias: Some("prod".into()),
+            }),
+            Operation::Deployment(DeploymentOperation::DeleteStack {
+                account_id: "111111111111".into(),
+                region: "eu-west-1".into(),
+                name: "baseline".into(),
+            }),
             Operation::IdentityCenter(IdentityOperation::DeletePermissionSet {
                 instance_arn: "arn:aws:sso:::instance/ssoins-1".into(),
                 arn: "arn:aws:sso:::permissionSet/ssoins-1/ps-1".into(),
@@ -222,97 +142,23 @@ mod operation_json {
         ];
         let types: Vec<serde_json::Value> =
             ops.iter().map(|op| serde_json::to_value(op).map(|v| v["type"].clone()).unwrap_or_default()).collect();
-        assert_eq!(types, ["delete_ou", "enable_service_access", "delete_permission_set"]);
+        assert_eq!(types, ["delete_ou", "enable_service_access", "set_alias", "delete_stack", "delete_permission_set"]);
         for op in ops {
             let text = serde_json::to_string(&op).unwrap_or_default();
             let back: Operation = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
             assert_eq!(back, op);
         }
-        assert!(serde_json::from_str::<Operation>(r#"{"type":"format_disk"}"#).is_err());
+        let error = |json: &str| serde_json::from_str::<Operation>(json).err().map(|e| e.to_string());
+        assert_eq!(
+            error(r#"{"type":"format_disk"}"#).as_deref(),
+            Some("format_disk: no operation has the type `format_disk`")
+        );
+        assert_eq!(
+            error(r#"{"type":"create_ou","logical_id":"Prod","name":"Prod","tags":{}}"#).as_deref(),
+            Some("create_ou: missing field `parent`")
+        );
+        assert_eq!(error(r#"{"ou_id":"ou-1"}"#).as_deref(), Some("an operation without a `type`"));
     }
-}
-
-/// What orgctl sets inside an account: its password policy, alias, alternate contacts, opt-in
-/// regions and support plan.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum SettingOperation {
-    SetPasswordPolicy {
-        account: Handle,
-        policy: PasswordPolicy,
-    },
-    SetAlias {
-        account: Handle,
-        alias: Option<String>,
-    },
-    /// PutAlternateContact (`AlternateContacts`): `contact_type` is BILLING, OPERATIONS or SECURITY.
-    PutAlternateContact {
-        account: Handle,
-        contact_type: String,
-        contact: crate::model::AlternateContact,
-    },
-    /// EnableRegion / DisableRegion (`OptInRegions`); AWS finishes it in the background.
-    SetRegionOptIn {
-        account: Handle,
-        region: String,
-        enabled: bool,
-    },
-    /// `SupportLevel`: a support case from the management account asking AWS Support to put the
-    /// account on `level`, then a tag on the account recording the request (asked once).
-    RequestSupportLevel {
-        account: Handle,
-        level: crate::model::SupportLevel,
-        /// The account's root email, copied on the case.
-        cc: String,
-    },
-}
-
-/// What orgctl does about the services the organization trusts and delegates to.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum DelegationOperation {
-    /// EnableAWSServiceAccess (`TrustedServiceAccess`).
-    EnableServiceAccess { service: String },
-    /// DisableAWSServiceAccess: only a service orgctl enabled (recorded on the root).
-    DisableServiceAccess { service: String },
-    /// RegisterDelegatedAdministrator (`DelegatedAdministratorFor`).
-    RegisterDelegatedAdministrator { account: Handle, service: String },
-    /// DeregisterDelegatedAdministrator: only what orgctl registered (recorded on the account).
-    DeregisterDelegatedAdministrator { account_id: String, service: String },
-}
-
-/// What orgctl does in IAM Identity Center.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum IdentityOperation {
-    /// CreatePermissionSet with its policies, tagged as orgctl's.
-    CreatePermissionSet { logical_id: String, instance_arn: String, settings: crate::model::PermissionSet },
-    /// The permission set's settings and policies made the file's (and the set tagged as
-    /// orgctl's); `provision`: then ProvisionPermissionSet to the accounts it is assigned to.
-    UpdatePermissionSet {
-        logical_id: String,
-        instance_arn: String,
-        arn: String,
-        old: Box<crate::model::PermissionSet>,
-        new: Box<crate::model::PermissionSet>,
-        provision: bool,
-    },
-    /// DeletePermissionSet: only one orgctl owns (tagged), once its assignments are gone.
-    DeletePermissionSet { instance_arn: String, arn: String, name: String },
-    CreateAccountAssignment {
-        instance_arn: String,
-        permission_set: Handle,
-        /// The permission set's name, for people.
-        permission_set_name: String,
-        principal: crate::model::Principal,
-        account: Handle,
-    },
-    DeleteAccountAssignment {
-        instance_arn: String,
-        permission_set_name: String,
-        principal: crate::model::Principal,
-        assignment: crate::model::AssignmentState,
-    },
 }
 
 /// One property's old and new value, for the plan output.
@@ -483,11 +329,12 @@ impl Plan {
         action: Action,
         subject: String,
         summary: String,
-        operation: Operation,
+        operation: impl Into<Operation>,
         diff: Vec<PropertyDiff>,
         group: Option<Group>,
     ) -> usize {
         let id = self.changes.len();
+        let operation = operation.into();
         self.changes.push(Change {
             id,
             action,
@@ -524,7 +371,9 @@ impl Plan {
         self.changes
             .iter()
             .filter_map(|c| match &c.operation {
-                Operation::CreateAccount { logical_id, .. } => Some((logical_id.clone(), c.id)),
+                Operation::Organization(OrganizationOperation::CreateAccount { logical_id, .. }) => {
+                    Some((logical_id.clone(), c.id))
+                }
                 _ => None,
             })
             .collect()
@@ -535,10 +384,8 @@ impl Plan {
         self.changes
             .iter()
             .filter_map(|c| match &c.operation {
-                Operation::CreateAccount { logical_id, .. }
-                | Operation::CreateOu { logical_id, .. }
-                | Operation::CreatePolicy { logical_id, .. }
-                | Operation::IdentityCenter(IdentityOperation::CreatePermissionSet { logical_id, .. }) => {
+                Operation::Organization(op) => op.created(),
+                Operation::IdentityCenter(IdentityOperation::CreatePermissionSet { logical_id, .. }) => {
                     Some(logical_id.as_str())
                 }
                 _ => None,
@@ -592,51 +439,14 @@ impl Plan {
 impl Operation {
     /// The resource the operation acts on: a created resource by its logical id (so that its
     /// later operations, which name it the same way, join it), an existing one by its AWS id, a
-    /// stack or workload by its place. SCP attachments belong to their target.
+    /// stack or workload by its place.
     pub fn address(&self) -> Address {
-        let handle = |h: &Handle| h.clone();
-        let existing = |id: &str| Handle::Existing(id.to_string());
-        let place = |account: Handle, region: &str, name: &str| Place {
-            account,
-            region: region.to_string(),
-            name: name.to_string(),
-        };
         match self {
-            Operation::EnablePolicyType { root_id, .. } => Address::Resource(existing(root_id)),
-            Operation::CreateOu { logical_id, .. }
-            | Operation::CreateAccount { logical_id, .. }
-            | Operation::CreatePolicy { logical_id, .. } => Address::Resource(Handle::New(logical_id.clone())),
-            Operation::RenameOu { ou_id, .. } | Operation::DeleteOu { ou_id } => Address::Resource(existing(ou_id)),
-            Operation::RenameAccount { account, .. } | Operation::MoveAccount { account, .. } => {
-                Address::Resource(handle(account))
-            }
+            Operation::Organization(op) => op.address(),
             Operation::Setting(op) => Address::Resource(op.account().clone()),
-            Operation::CloseAccount { account_id } => Address::Resource(existing(account_id)),
             Operation::Delegation(op) => op.address(),
-            Operation::TagResource { resource, .. } | Operation::UntagResource { resource, .. } => {
-                Address::Resource(handle(resource))
-            }
-            Operation::UpdatePolicy { policy_id, .. } | Operation::DeletePolicy { policy_id } => {
-                Address::Resource(existing(policy_id))
-            }
-            Operation::AttachPolicy { target, .. } => Address::Resource(handle(target)),
-            Operation::DetachPolicy { target_id, .. } => Address::Resource(existing(target_id)),
-            Operation::CreateStack { account, region, spec, .. } => {
-                Address::Stack(place(handle(account), region, &spec.name))
-            }
-            Operation::UpdateStack { account_id, region, spec, .. } => {
-                Address::Stack(place(existing(account_id), region, &spec.name))
-            }
-            Operation::DeleteStack { account_id, region, name } => {
-                Address::Stack(place(existing(account_id), region, name))
-            }
-            Operation::RunWorkload { account, region, task, .. } => {
-                Address::Workload(place(handle(account), region, task))
-            }
-            Operation::RemoveWorkload { account_id, region, task, .. } => {
-                Address::Workload(place(existing(account_id), region, task))
-            }
             Operation::IdentityCenter(op) => op.address(),
+            Operation::Deployment(op) => op.address(),
         }
     }
 }
@@ -660,39 +470,4 @@ pub enum Address {
     Workload(Place),
     /// An Identity Center assignment: permission set, principal id, account.
     Assignment(Handle, String, Handle),
-}
-
-/// The AWS call a workload run makes instead of commands.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "call")]
-pub enum WorkloadCall {
-    /// `register-type`: RegisterType from the handler package, made the default version.
-    RegisterType { type_name: String, package: String },
-    /// `copy-to-s3`: PutObject of the file (packed as `packing` says) at `remote`
-    /// (`s3://bucket/key`); `md5` is the content the plan showed, checked again at apply.
-    PutObject {
-        remote: crate::expr::Text,
-        file: std::path::PathBuf,
-        packing: crate::tasks::upload::Packing,
-        md5: String,
-        size: u64,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        server_side_encryption: Option<String>,
-        /// The object the last run wrote, when RemotePath moved: deleted after the upload.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        replaces: Option<String>,
-    },
-}
-
-/// The AWS call removing what a workload run made.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "call")]
-pub enum RemovalCall {
-    DeregisterType {
-        type_name: String,
-    },
-    /// `copy-to-s3`: DeleteObject at `remote` (`s3://bucket/key`).
-    DeleteObject {
-        remote: String,
-    },
 }

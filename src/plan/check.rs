@@ -5,7 +5,9 @@
 //! passes; a saved plan edited by hand, or corrupted, is refused here.
 
 use super::change::{Change, Handle, Operation, Plan};
-use crate::model::{OrgState, StackState, OWNER_TAG};
+use super::identity::IdentityOperation;
+use super::organization::OrganizationOperation;
+use crate::model::{OrgState, StackState};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
@@ -28,7 +30,7 @@ impl fmt::Display for Defect {
 
 /// What kind of resource an id or logical id must be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(super) enum Kind {
     Account,
     /// The root or an OU: where an account or OU can be.
     Parent,
@@ -90,16 +92,19 @@ pub fn check(plan: &Plan, state: &OrgState, stacks: &[StackState]) -> Vec<Defect
     if !defects.is_empty() {
         return defects;
     }
-    let mut checker = Checker { state, plan, creators: HashMap::new(), defects: Vec::new() };
+    let mut checker = Checker {
+        state,
+        plan,
+        stacks: super::describe::live_stacks(stacks),
+        creators: HashMap::new(),
+        scps: BTreeMap::new(),
+        defects: Vec::new(),
+    };
     checker.collect_creators();
-    let live_stacks: HashMap<(&str, &str, &str), &StackState> =
-        stacks.iter().map(|s| ((s.account_id.as_str(), s.region.as_str(), s.name.as_str()), s)).collect();
-    // SCPs on each target once the plan has run, for the last-SCP rule.
-    let mut attached: BTreeMap<String, isize> = BTreeMap::new();
     for c in &plan.changes {
-        checker.operation(c, &live_stacks, &mut attached);
+        checker.operation(c);
     }
-    for (target, count) in attached {
+    for (target, count) in std::mem::take(&mut checker.scps) {
         if count < 1 {
             checker.defects.push(Defect {
                 change: None,
@@ -111,26 +116,32 @@ pub fn check(plan: &Plan, state: &OrgState, stacks: &[StackState]) -> Vec<Defect
     defects
 }
 
-struct Checker<'a> {
-    state: &'a OrgState,
+/// What the areas' checks share: the live organization and stacks, the resources the plan
+/// creates, the SCPs each target will have, and the defects found so far.
+pub(super) struct Checker<'a> {
+    pub(super) state: &'a OrgState,
     plan: &'a Plan,
+    stacks: HashMap<(&'a str, &'a str, &'a str), &'a StackState>,
     /// The change that creates each new resource, and its kind, by logical id.
     creators: HashMap<&'a str, (usize, Kind)>,
+    /// SCPs on each target once the plan has run, for the last-SCP rule.
+    scps: BTreeMap<String, isize>,
     defects: Vec<Defect>,
 }
 
 impl<'a> Checker<'a> {
-    fn fail(&mut self, change: usize, message: String) {
+    pub(super) fn fail(&mut self, change: usize, message: String) {
         self.defects.push(Defect { change: Some(change), message });
     }
 
     fn collect_creators(&mut self) {
         let mut emails: HashSet<String> = HashSet::new();
         for c in &self.plan.changes {
-            let (lid, kind) = match &c.operation {
-                Operation::CreateOu { logical_id, .. } => (logical_id, Kind::Parent),
-                Operation::CreatePolicy { logical_id, .. } => (logical_id, Kind::Policy),
-                Operation::CreateAccount { logical_id, email, .. } => {
+            let Operation::Organization(op) = &c.operation else { continue };
+            let (lid, kind) = match op {
+                OrganizationOperation::CreateOu { logical_id, .. } => (logical_id, Kind::Parent),
+                OrganizationOperation::CreatePolicy { logical_id, .. } => (logical_id, Kind::Policy),
+                OrganizationOperation::CreateAccount { logical_id, email, .. } => {
                     if !emails.insert(email.to_lowercase()) {
                         self.fail(c.id, format!("creates a second account with the email {email}"));
                     }
@@ -160,7 +171,7 @@ impl<'a> Checker<'a> {
 
     /// Checks that `handle` names a resource of `kind`: live, or created earlier by a change this
     /// change depends on.
-    fn handle(&mut self, change: &Change, handle: &Handle, kind: Kind) {
+    pub(super) fn handle(&mut self, change: &Change, handle: &Handle, kind: Kind) {
         match handle {
             Handle::Existing(id) if !self.exists(id, kind) => {
                 self.fail(change.id, format!("names {id}, which is not {} of this organization", describe_kind(kind)));
@@ -181,69 +192,14 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn owned(tags: &crate::model::Tags) -> bool {
-        tags.contains_key(OWNER_TAG)
+    /// The live stack at a place, if the plan read one.
+    pub(super) fn stack(&self, account_id: &str, region: &str, name: &str) -> Option<&'a StackState> {
+        self.stacks.get(&(account_id, region, name)).copied()
     }
 
-    fn operation(
-        &mut self,
-        c: &Change,
-        stacks: &HashMap<(&str, &str, &str), &StackState>,
-        attached: &mut BTreeMap<String, isize>,
-    ) {
-        let state = self.state;
-        let target_key = |h: &Handle| match h {
-            Handle::Existing(id) => id.clone(),
-            Handle::New(lid) => lid.clone(),
-        };
+    fn operation(&mut self, c: &Change) {
         match &c.operation {
-            Operation::IdentityCenter(op) => {
-                let plan = self.plan;
-                let created = |lid: &str| {
-                    plan.changes.iter().find_map(|other| match &other.operation {
-                        Operation::IdentityCenter(crate::plan::IdentityOperation::CreatePermissionSet {
-                            logical_id,
-                            ..
-                        }) if logical_id == lid => Some((other.id, true)),
-                        Operation::CreateAccount { logical_id, .. } if logical_id == lid => Some((other.id, false)),
-                        _ => None,
-                    })
-                };
-                for defect in op.defects(&c.depends_on, &created) {
-                    self.fail(c.id, defect);
-                }
-            }
-            Operation::EnablePolicyType { root_id, policy_type } if *root_id != state.root.id => {
-                self.fail(c.id, format!("enables {policy_type} on {root_id}, which is not this organization's root"));
-            }
-            Operation::EnablePolicyType { .. } => {}
-            Operation::CreateOu { parent, .. } => self.handle(c, parent, Kind::Parent),
-            Operation::RenameOu { ou_id, .. } if !state.ous.contains_key(ou_id) => {
-                self.fail(c.id, format!("renames {ou_id}, which is not an OU of this organization"));
-            }
-            Operation::RenameOu { .. } => {}
-            Operation::DeleteOu { ou_id } => match state.ous.get(ou_id) {
-                None => self.fail(c.id, format!("deletes {ou_id}, which is not an OU of this organization")),
-                Some(ou) if !Self::owned(&ou.tags) => {
-                    self.fail(c.id, format!("deletes OU {ou_id}, which orgctl does not own (no {OWNER_TAG} tag)"));
-                }
-                Some(_) => {}
-            },
-            Operation::CreateAccount { .. } => {}
-            Operation::CloseAccount { account_id } => match state.accounts.get(account_id) {
-                None => self.fail(c.id, format!("closes {account_id}, which is not an account of this organization")),
-                Some(_) if *account_id == state.management_account_id => {
-                    self.fail(c.id, "closes the management account".to_string());
-                }
-                Some(a) if !Self::owned(&a.tags) => {
-                    self.fail(
-                        c.id,
-                        format!("closes account {account_id}, which orgctl does not own (no {OWNER_TAG} tag)"),
-                    );
-                }
-                Some(_) => {}
-            },
-            Operation::RenameAccount { account, .. } => self.handle(c, account, Kind::Account),
+            Operation::Organization(op) => op.check(c, self),
             Operation::Setting(op) => {
                 self.handle(c, op.account(), Kind::Account);
                 for defect in op.defects(&self.state.management_account_id) {
@@ -258,104 +214,55 @@ impl<'a> Checker<'a> {
                     self.fail(c.id, defect);
                 }
             }
-            Operation::MoveAccount { account, from, to } => {
-                self.handle(c, account, Kind::Account);
-                self.handle(c, to, Kind::Parent);
-                let current = match account {
-                    Handle::Existing(id) => state.accounts.get(id).map(|a| a.parent_id.as_str()),
-                    Handle::New(_) => Some(state.root.id.as_str()),
-                };
-                if current.is_some_and(|p| from.existing_id() != Some(p)) {
-                    self.fail(c.id, format!("moves an account from {}, which is not where it is", target_key(from)));
+            Operation::IdentityCenter(op) => {
+                let plan = self.plan;
+                let created =
+                    |lid: &str| {
+                        plan.changes.iter().find_map(|other| match &other.operation {
+                            Operation::IdentityCenter(IdentityOperation::CreatePermissionSet {
+                                logical_id, ..
+                            }) if logical_id == lid => Some((other.id, true)),
+                            Operation::Organization(OrganizationOperation::CreateAccount { logical_id, .. })
+                                if logical_id == lid =>
+                            {
+                                Some((other.id, false))
+                            }
+                            _ => None,
+                        })
+                    };
+                for defect in op.defects(&c.depends_on, &created) {
+                    self.fail(c.id, defect);
                 }
             }
-            Operation::TagResource { resource, .. } | Operation::UntagResource { resource, .. } => {
-                self.handle(c, resource, Kind::Taggable);
-            }
-            Operation::CreatePolicy { .. } => {}
-            Operation::UpdatePolicy { policy_id, .. } | Operation::DeletePolicy { policy_id } => {
-                let deleting = matches!(c.operation, Operation::DeletePolicy { .. });
-                match state.policies.get(policy_id) {
-                    None => self.fail(c.id, format!("names policy {policy_id}, which is not in this organization")),
-                    Some(p) if p.aws_managed => self.fail(c.id, format!("changes {}, which AWS manages", p.name)),
-                    Some(p) if deleting && !Self::owned(&p.tags) => {
-                        self.fail(c.id, format!("deletes policy {}, which orgctl does not own", p.name));
-                    }
-                    Some(_) => {}
-                }
-            }
-            Operation::AttachPolicy { policy, target } => {
-                self.handle(c, policy, Kind::Policy);
-                self.handle(c, target, Kind::Target);
-                if self.is_scp(policy) {
-                    *attached.entry(target_key(target)).or_insert_with(|| self.scps_on(target)) += 1;
-                }
-            }
-            Operation::DetachPolicy { policy_id, target_id } => {
-                match state.policies.get(policy_id) {
-                    None => {
-                        self.fail(c.id, format!("detaches {policy_id}, which is not a policy of this organization"))
-                    }
-                    Some(p) if p.aws_managed => {
-                        self.fail(c.id, format!("detaches {}, which orgctl never detaches", p.name));
-                    }
-                    Some(p) if !p.targets.contains(target_id) => {
-                        self.fail(c.id, format!("detaches {} from {target_id}, where it is not attached", p.name));
-                    }
-                    Some(_) => {}
-                }
-                let target = Handle::Existing(target_id.clone());
-                if self.is_scp(&Handle::Existing(policy_id.clone())) {
-                    *attached.entry(target_id.clone()).or_insert_with(|| self.scps_on(&target)) -= 1;
-                }
-            }
-            Operation::CreateStack { account, region, .. } => {
-                self.handle(c, account, Kind::Account);
-                self.region(c, region);
-            }
-            Operation::UpdateStack { account_id, region, .. } => {
-                self.handle(c, &Handle::Existing(account_id.clone()), Kind::Account);
-                self.region(c, region);
-            }
-            Operation::RunWorkload { account, record, .. } => {
-                self.handle(c, account, Kind::Account);
-                if !record.name.starts_with("orgctl-workload-") {
-                    self.fail(c.id, format!("writes {}, which is not a workload record", record.name));
-                }
-            }
-            Operation::RemoveWorkload { account_id, region, record_name, .. } => {
-                match stacks.get(&(account_id.as_str(), region.as_str(), record_name.as_str())) {
-                    Some(s) if crate::plan::workloads::record_of(s).is_some() => {}
-                    _ => self.fail(c.id, format!("removes workload record {record_name} in {account_id}/{region}, which the plan did not read")),
-                }
-            }
-            Operation::DeleteStack { account_id, region, name } => {
-                match stacks.get(&(account_id.as_str(), region.as_str(), name.as_str())) {
-                    None => self.fail(
-                        c.id,
-                        format!("deletes stack {name} in {account_id}/{region}, which the plan did not read"),
-                    ),
-                    Some(s) if s.task().is_none() => {
-                        self.fail(c.id, format!("deletes stack {name}, which orgctl does not own (no task tag)"));
-                    }
-                    Some(s) if s.termination_protection => {
-                        self.fail(c.id, format!("deletes stack {name}, which has termination protection"));
-                    }
-                    Some(_) => {}
-                }
-            }
+            Operation::Deployment(op) => op.check(c, self),
         }
     }
 
-    /// Whether the policy is an SCP (the last-SCP rule counts only those).
-    fn is_scp(&self, policy: &Handle) -> bool {
-        let policy_type = match policy {
-            Handle::Existing(id) => self.state.policies.get(id).map(|p| p.policy_type),
-            Handle::New(lid) => self.plan.changes.iter().find_map(|c| match &c.operation {
-                Operation::CreatePolicy { logical_id, policy_type, .. } if logical_id == lid => Some(*policy_type),
-                _ => None,
-            }),
+    /// Counts an SCP attached to (`delta` 1) or detached from (-1) a target; other policy types
+    /// are not counted (the last-SCP rule is about SCPs).
+    pub(super) fn count_scp(&mut self, policy: &Handle, target: &Handle, delta: isize) {
+        if !self.is_scp(policy) {
+            return;
+        }
+        let key = match target {
+            Handle::Existing(id) | Handle::New(id) => id.clone(),
         };
+        let before = self.scps_on(target);
+        *self.scps.entry(key).or_insert(before) += delta;
+    }
+
+    /// Whether the policy is an SCP.
+    fn is_scp(&self, policy: &Handle) -> bool {
+        let policy_type =
+            match policy {
+                Handle::Existing(id) => self.state.policies.get(id).map(|p| p.policy_type),
+                Handle::New(lid) => self.plan.changes.iter().find_map(|c| match &c.operation {
+                    Operation::Organization(OrganizationOperation::CreatePolicy {
+                        logical_id, policy_type, ..
+                    }) if logical_id == lid => Some(*policy_type),
+                    _ => None,
+                }),
+            };
         policy_type.unwrap_or_default() == crate::model::PolicyType::ServiceControl
     }
 
@@ -368,7 +275,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn region(&mut self, c: &Change, region: &str) {
+    pub(super) fn region(&mut self, c: &Change, region: &str) {
         let ok = !region.is_empty()
             && region.len() <= 32
             && region.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-');

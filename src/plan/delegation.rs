@@ -9,7 +9,22 @@
 use super::change::*;
 use crate::model::{Governance, OrgState};
 use crate::org_file::desired::DesiredOrg;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
+
+/// What orgctl does about the services the organization trusts and delegates to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum DelegationOperation {
+    /// EnableAWSServiceAccess (`TrustedServiceAccess`).
+    EnableServiceAccess { service: String },
+    /// DisableAWSServiceAccess: only a service orgctl enabled (recorded on the root).
+    DisableServiceAccess { service: String },
+    /// RegisterDelegatedAdministrator (`DelegatedAdministratorFor`).
+    RegisterDelegatedAdministrator { account: Handle, service: String },
+    /// DeregisterDelegatedAdministrator: only what orgctl registered (recorded on the account).
+    DeregisterDelegatedAdministrator { account_id: String, service: String },
+}
 
 /// Root tag: the trusted services orgctl enabled (short names, `guardduty sso`).
 pub const TRUSTED_TAG: &str = "orgctl:trusted-services";
@@ -87,7 +102,8 @@ pub fn plan_delegation(desired: &DesiredOrg, state: &OrgState, live: &Governance
         if keep != mine {
             let tags = crate::model::Tags::from([(TRUSTED_TAG.to_string(), record(&keep))]);
             let diff = record_diff(TRUSTED_TAG, &mine, &keep);
-            let op = Operation::TagResource { resource: Handle::Existing(state.root.id.clone()), tags };
+            let op =
+                OrganizationOperation::TagResource { resource: Handle::Existing(state.root.id.clone()), tags }.into();
             let deps = enabled.values().chain(disables.iter().map(|(_, id)| id)).copied().collect();
             push(
                 plan,
@@ -153,7 +169,7 @@ pub fn plan_delegation(desired: &DesiredOrg, state: &OrgState, live: &Governance
         if keep != mine && (!keep.is_empty() || !mine.is_empty()) {
             let tags = crate::model::Tags::from([(DELEGATED_TAG.to_string(), record(&keep))]);
             let diff = record_diff(DELEGATED_TAG, &mine, &keep);
-            let op = Operation::TagResource { resource: handle.clone(), tags };
+            let op = OrganizationOperation::TagResource { resource: handle.clone(), tags }.into();
             let deps =
                 registers.iter().chain(&dropped).copied().chain(created.get(&account.logical_id).copied()).collect();
             push(plan, subject.clone(), "record the services it administers for orgctl".into(), op, diff, deps);

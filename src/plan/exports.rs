@@ -2,7 +2,7 @@
 //! that stack: the reference orders the graph, so no `DependsOn` (and no luck with the order of
 //! the task file) is needed.
 
-use super::change::{Handle, Operation, Plan};
+use super::change::{DeploymentOperation, Handle, Operation, Plan};
 use crate::expr::{StackValues, Text, Unknown};
 use crate::model::StackSpec;
 use std::collections::{BTreeMap, HashMap};
@@ -52,15 +52,16 @@ pub fn order_by_exports(plan: &mut Plan) {
 /// The account (AccountId, or logical id when created by this plan), region and spec of a
 /// stack the change deploys.
 fn stack_of(op: &Operation) -> Option<(String, &str, &StackSpec<Text>)> {
+    let Operation::Deployment(op) = op else { return None };
     match op {
-        Operation::CreateStack { account, region, spec, .. } => {
+        DeploymentOperation::CreateStack { account, region, spec, .. } => {
             let account = match account {
                 Handle::Existing(id) => id.clone(),
                 Handle::New(lid) => lid.clone(),
             };
             Some((account, region, spec))
         }
-        Operation::UpdateStack { account_id, region, spec, .. } => Some((account_id.clone(), region, spec)),
+        DeploymentOperation::UpdateStack { account_id, region, spec, .. } => Some((account_id.clone(), region, spec)),
         _ => None,
     }
 }

@@ -11,7 +11,42 @@ use super::change::*;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::{AssignmentState, IdentityCenterState, OrgState, PermissionSet, Principal, PrincipalType};
 use crate::org_file::desired::DesiredOrg;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
+
+/// What orgctl does in IAM Identity Center.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum IdentityOperation {
+    /// CreatePermissionSet with its policies, tagged as orgctl's.
+    CreatePermissionSet { logical_id: String, instance_arn: String, settings: crate::model::PermissionSet },
+    /// The permission set's settings and policies made the file's (and the set tagged as
+    /// orgctl's); `provision`: then ProvisionPermissionSet to the accounts it is assigned to.
+    UpdatePermissionSet {
+        logical_id: String,
+        instance_arn: String,
+        arn: String,
+        old: Box<crate::model::PermissionSet>,
+        new: Box<crate::model::PermissionSet>,
+        provision: bool,
+    },
+    /// DeletePermissionSet: only one orgctl owns (tagged), once its assignments are gone.
+    DeletePermissionSet { instance_arn: String, arn: String, name: String },
+    CreateAccountAssignment {
+        instance_arn: String,
+        permission_set: Handle,
+        /// The permission set's name, for people.
+        permission_set_name: String,
+        principal: crate::model::Principal,
+        account: Handle,
+    },
+    DeleteAccountAssignment {
+        instance_arn: String,
+        permission_set_name: String,
+        principal: crate::model::Principal,
+        assignment: crate::model::AssignmentState,
+    },
+}
 
 /// Whether the file declares anything of Identity Center (else nothing of it is read).
 pub fn wanted(desired: &DesiredOrg) -> bool {

@@ -4,7 +4,7 @@
 //! the lockout guard: a plan whose policies would deny what orgctl itself needs afterwards in the
 //! accounts it manages (its access role, CloudFormation where tasks deploy) is refused.
 
-use super::change::{Operation, Plan};
+use super::change::{Operation, OrganizationOperation, Plan};
 use crate::model::{OrgState, PolicyType, ServiceLastUsed};
 use crate::org_file::desired::DesiredOrg;
 use crate::plan::hierarchy::{self, Locations};
@@ -20,8 +20,12 @@ fn touches_scps(plan: &Plan, state: &OrgState) -> bool {
             .is_none_or(|p| matches!(p.policy_type, PolicyType::ServiceControl | PolicyType::ResourceControl))
     };
     plan.changes.iter().any(|c| match &c.operation {
-        Operation::UpdatePolicy { policy_id, .. } => is_scp(policy_id),
-        Operation::AttachPolicy { .. } | Operation::DetachPolicy { .. } | Operation::MoveAccount { .. } => true,
+        Operation::Organization(OrganizationOperation::UpdatePolicy { policy_id, .. }) => is_scp(policy_id),
+        Operation::Organization(
+            OrganizationOperation::AttachPolicy { .. }
+            | OrganizationOperation::DetachPolicy { .. }
+            | OrganizationOperation::MoveAccount { .. },
+        ) => true,
         _ => false,
     })
 }

@@ -18,7 +18,7 @@
 use crate::expr::Text;
 pub use crate::model::no_echo_parameters;
 use crate::model::{StackSpec, StackState};
-use crate::plan::PropertyDiff;
+use crate::plan::{DeploymentOperation, Operation, PropertyDiff};
 use pbkdf2::pbkdf2_hmac;
 use sha2::Sha256;
 
@@ -100,8 +100,9 @@ pub fn parameter_diff(name: &str, live: Option<&StackState>, spec: &StackSpec<Te
 pub fn redacted(plan: &crate::plan::Plan) -> crate::plan::Plan {
     let mut shown = plan.clone();
     for change in &mut shown.changes {
-        if let crate::plan::Operation::CreateStack { spec, .. } | crate::plan::Operation::UpdateStack { spec, .. } =
-            &mut change.operation
+        if let Operation::Deployment(
+            DeploymentOperation::CreateStack { spec, .. } | DeploymentOperation::UpdateStack { spec, .. },
+        ) = &mut change.operation
         {
             for name in &spec.sensitive {
                 if let Some(value) = spec.parameters.get_mut(name) {

@@ -8,7 +8,43 @@ use super::change::*;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::{AlternateContact, OrgState, SupportLevel, SUPPORT_REQUEST_TAG};
 use crate::org_file::desired::DesiredOrg;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+
+/// What orgctl sets inside an account: its password policy, alias, alternate contacts, opt-in
+/// regions and support plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SettingOperation {
+    SetPasswordPolicy {
+        account: Handle,
+        policy: crate::model::PasswordPolicy,
+    },
+    SetAlias {
+        account: Handle,
+        alias: Option<String>,
+    },
+    /// PutAlternateContact (`AlternateContacts`): `contact_type` is BILLING, OPERATIONS or SECURITY.
+    PutAlternateContact {
+        account: Handle,
+        contact_type: String,
+        contact: crate::model::AlternateContact,
+    },
+    /// EnableRegion / DisableRegion (`OptInRegions`); AWS finishes it in the background.
+    SetRegionOptIn {
+        account: Handle,
+        region: String,
+        enabled: bool,
+    },
+    /// `SupportLevel`: a support case from the management account asking AWS Support to put the
+    /// account on `level`, then a tag on the account recording the request (asked once).
+    RequestSupportLevel {
+        account: Handle,
+        level: crate::model::SupportLevel,
+        /// The account's root email, copied on the case.
+        cc: String,
+    },
+}
 
 /// The accounts whose contacts the file sets and that exist (their contacts are read).
 pub fn accounts_to_read(desired: &DesiredOrg, state: &OrgState) -> Vec<String> {

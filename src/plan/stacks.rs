@@ -254,7 +254,7 @@ pub fn plan_stacks(
                         diff.len(),
                         if producers_changing { ", or a value it reads is changing" } else { "" }
                     );
-                    let op = Operation::UpdateStack {
+                    let op = DeploymentOperation::UpdateStack {
                         account_id: live.account_id.clone(),
                         region: live.region.clone(),
                         spec,
@@ -266,7 +266,7 @@ pub fn plan_stacks(
                     let summary =
                         if failed.is_some() { "create (replaces a stack that failed to create)" } else { "create" };
                     let diff = stack_diff(None, &spec, &shown);
-                    let op = Operation::CreateStack {
+                    let op = DeploymentOperation::CreateStack {
                         account: handle(&stack.target.account),
                         region: stack.target.region.clone(),
                         spec,
@@ -396,8 +396,11 @@ fn plan_orphans(
             });
             continue;
         }
-        let op =
-            Operation::DeleteStack { account_id: s.account_id.clone(), region: s.region.clone(), name: s.name.clone() };
+        let op = DeploymentOperation::DeleteStack {
+            account_id: s.account_id.clone(),
+            region: s.region.clone(),
+            name: s.name.clone(),
+        };
         let id = plan.push_change(
             Action::Remove,
             subject,
@@ -427,7 +430,7 @@ fn record_stack_regions(
             actual.root.tags.get(STACK_REGIONS_TAG).cloned(),
             Some(value),
         )];
-        let op = Operation::TagResource { resource: Handle::Existing(actual.root.id.clone()), tags };
+        let op = OrganizationOperation::TagResource { resource: Handle::Existing(actual.root.id.clone()), tags };
         plan.push_change(
             Action::Change,
             crate::model::root_label(&actual.root.id),
@@ -444,7 +447,7 @@ fn push(
     action: Action,
     subject: String,
     summary: &str,
-    op: Operation,
+    op: DeploymentOperation,
     diff: Vec<PropertyDiff>,
     task: (&str, &StackTask),
 ) -> usize {

@@ -423,7 +423,7 @@ pub fn plan_workloads(
             let subject = format!("{kind} {} in {}/{}", t.name, label(&target.account), target.region);
             let diff = run_diff(&run.commands, call.as_ref(), &task.path);
             let summary = if record.is_some() { "run again (its inputs changed)" } else { "run" };
-            let operation = Operation::RunWorkload {
+            let operation = DeploymentOperation::RunWorkload {
                 account: account_id.clone().map_or_else(|| Handle::New(target.account.clone()), Handle::Existing),
                 region: target.region.clone(),
                 task: t.name.clone(),
@@ -467,7 +467,7 @@ pub fn plan_workloads(
                 _ => None,
             };
             let diff = removal_diff(&commands, call.as_ref());
-            let operation = Operation::RemoveWorkload {
+            let operation = DeploymentOperation::RemoveWorkload {
                 account_id: account_id.clone(),
                 region: region.clone(),
                 task: t.name.clone(),

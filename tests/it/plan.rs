@@ -2,7 +2,7 @@
 
 use orgctl::model::Tags;
 use orgctl::org_file::{self, limits::Limits, LoadOptions};
-use orgctl::plan::{self, Action, Operation, Plan};
+use orgctl::plan::{self, Action, Operation, OrganizationOperation, Plan};
 use orgctl::provider::sandbox::{ManagementSeed, SandboxProvider};
 use orgctl::provider::{CreateAccountStatus, Organizations, Provider};
 
@@ -68,7 +68,9 @@ async fn existing_untagged_ous_and_policies_are_adopted_by_name_not_duplicated()
         .changes
         .iter()
         .filter_map(|c| match &c.operation {
-            Operation::TagResource { resource, tags } if tags.contains_key("orgctl:logical-id") => {
+            Operation::Organization(OrganizationOperation::TagResource { resource, tags })
+                if tags.contains_key("orgctl:logical-id") =>
+            {
                 resource.existing_id().map(str::to_string)
             }
             _ => None,
@@ -92,7 +94,11 @@ async fn what_orgctl_does_not_own_is_never_deleted_or_detached() {
     assert!(
         plan.changes.iter().all(|c| !matches!(
             c.operation,
-            Operation::DeleteOu { .. } | Operation::DeletePolicy { .. } | Operation::DetachPolicy { .. }
+            Operation::Organization(
+                OrganizationOperation::DeleteOu { .. }
+                    | OrganizationOperation::DeletePolicy { .. }
+                    | OrganizationOperation::DetachPolicy { .. }
+            )
         )),
         "{:#?}",
         ops(&plan)
@@ -124,12 +130,15 @@ async fn a_policy_removed_from_the_file_is_detached_then_deleted() {
     let id = e.provider.create_policy(crate::common::scp_of("Old", "", DOC, &owned)).await.unwrap();
     e.provider.attach_policy(&id, &root).await.unwrap();
     let plan = e.plan("").await;
-    let policy_changes: Vec<_> =
-        plan.changes.iter().filter(|c| !matches!(c.operation, Operation::TagResource { .. })).collect();
+    let policy_changes: Vec<_> = plan
+        .changes
+        .iter()
+        .filter(|c| !matches!(c.operation, Operation::Organization(OrganizationOperation::TagResource { .. })))
+        .collect();
     assert_eq!(policy_changes.len(), 2, "{:#?}", ops(&plan));
-    assert!(matches!(policy_changes[0].operation, Operation::DetachPolicy { .. }));
+    assert!(matches!(policy_changes[0].operation, Operation::Organization(OrganizationOperation::DetachPolicy { .. })));
     assert_eq!(policy_changes[1].action, Action::Remove);
-    assert!(matches!(policy_changes[1].operation, Operation::DeletePolicy { .. }));
+    assert!(matches!(policy_changes[1].operation, Operation::Organization(OrganizationOperation::DeletePolicy { .. })));
     assert_eq!(policy_changes[1].depends_on, vec![policy_changes[0].id]);
 }
 
@@ -158,8 +167,16 @@ async fn at_the_scp_limit_the_old_policy_is_detached_first() {
     e.provider.create_policy(crate::common::scp_of(&last, "", DOC, &tags)).await.unwrap();
     // Swap the last attached for the one not attached.
     let plan = e.plan(&body.replace(&format!("!Ref S{}]", n - 1), &format!("!Ref {last}]"))).await;
-    let detach = plan.changes.iter().find(|c| matches!(c.operation, Operation::DetachPolicy { .. })).unwrap();
-    let attach = plan.changes.iter().find(|c| matches!(c.operation, Operation::AttachPolicy { .. })).unwrap();
+    let detach = plan
+        .changes
+        .iter()
+        .find(|c| matches!(c.operation, Operation::Organization(OrganizationOperation::DetachPolicy { .. })))
+        .unwrap();
+    let attach = plan
+        .changes
+        .iter()
+        .find(|c| matches!(c.operation, Operation::Organization(OrganizationOperation::AttachPolicy { .. })))
+        .unwrap();
     assert!(attach.depends_on.contains(&detach.id), "the attach must wait for the detach");
 }
 
@@ -169,7 +186,14 @@ async fn an_account_is_matched_by_email_whatever_its_case() {
     let request = e.provider.create_account("Dev", "Dev@Example.com", &Tags::new()).await.unwrap();
     while e.provider.create_account_status(&request).await.unwrap() == CreateAccountStatus::InProgress {}
     let plan = e.plan("  Dev:\n    Type: OC::ORG::Account\n    Properties:\n      AccountName: Dev\n      RootEmail: dev@example.com\n").await;
-    assert!(!plan.changes.iter().any(|c| matches!(c.operation, Operation::CreateAccount { .. })), "{:#?}", ops(&plan));
+    assert!(
+        !plan
+            .changes
+            .iter()
+            .any(|c| matches!(c.operation, Operation::Organization(OrganizationOperation::CreateAccount { .. }))),
+        "{:#?}",
+        ops(&plan)
+    );
 }
 
 /// The operations layer, without the binary: a saved plan is verified against the organization

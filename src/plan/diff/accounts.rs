@@ -43,7 +43,7 @@ impl Planner<'_> {
                     Action::Change,
                     subject.clone(),
                     "rename",
-                    Operation::RenameAccount { account: handle.clone(), name: name.clone() },
+                    OrganizationOperation::RenameAccount { account: handle.clone(), name: name.clone() },
                     diff,
                     vec![],
                 );
@@ -55,7 +55,7 @@ impl Planner<'_> {
                     Some(self.parent_label(&parent)),
                 )];
                 let deps = vec![self.creation_of(&parent)];
-                let op = Operation::MoveAccount {
+                let op = OrganizationOperation::MoveAccount {
                     account: handle.clone(),
                     from: Handle::Existing(live.parent_id.clone()),
                     to: parent,
@@ -161,8 +161,8 @@ impl Planner<'_> {
             self.push(
                 Action::Remove,
                 subject,
-                crate::plan::describe::CLOSE_SUMMARY,
-                Operation::CloseAccount { account_id: live.id.clone() },
+                crate::plan::organization::CLOSE_SUMMARY,
+                OrganizationOperation::CloseAccount { account_id: live.id.clone() },
                 diff,
                 vec![],
             );
@@ -190,7 +190,7 @@ impl Planner<'_> {
             PropertyDiff::new("Parent", None, Some(self.parent_label(&parent))),
         ];
         diff.extend(user_tags(&tags).into_iter().map(|(k, v)| PropertyDiff::new(format!("Tags.{k}"), None, Some(v))));
-        let op = Operation::CreateAccount { logical_id: a.logical_id.clone(), name, email, tags };
+        let op = OrganizationOperation::CreateAccount { logical_id: a.logical_id.clone(), name, email, tags };
         let create = self.push(Action::Add, subject.clone(), summary, op, diff, vec![]);
         self.created.insert(a.logical_id.clone(), create);
         let handle = Handle::New(a.logical_id.clone());
@@ -198,7 +198,7 @@ impl Planner<'_> {
         if parent.existing_id() != Some(self.actual.root.id.as_str()) {
             let diff = vec![PropertyDiff::new("Parent", Some("Root".into()), Some(self.parent_label(&parent)))];
             let deps = vec![Some(create), self.creation_of(&parent)];
-            let op = Operation::MoveAccount {
+            let op = OrganizationOperation::MoveAccount {
                 account: handle.clone(),
                 from: Handle::Existing(self.actual.root.id.clone()),
                 to: parent,

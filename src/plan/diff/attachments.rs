@@ -106,7 +106,7 @@ impl Planner<'_> {
                 Action::Change,
                 subject.to_string(),
                 summary,
-                Operation::AttachPolicy { policy, target: target.clone() },
+                OrganizationOperation::AttachPolicy { policy, target: target.clone() },
                 diff,
                 deps,
             );
@@ -131,7 +131,8 @@ impl Planner<'_> {
         for (policy_id, name) in policies {
             let label = Self::policy_label(policy_type, name);
             let diff = vec![PropertyDiff::new(policy_type.attachment_property(), Some(label.clone()), None)];
-            let op = Operation::DetachPolicy { policy_id: policy_id.clone(), target_id: target_id.to_string() };
+            let op =
+                OrganizationOperation::DetachPolicy { policy_id: policy_id.clone(), target_id: target_id.to_string() };
             let id = self.push(
                 Action::Change,
                 subject.into(),

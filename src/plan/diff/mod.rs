@@ -265,7 +265,7 @@ impl Planner<'_> {
         action: Action,
         subject: String,
         summary: impl Into<String>,
-        operation: Operation,
+        operation: impl Into<Operation>,
         diff: Vec<PropertyDiff>,
         depends_on: Vec<Option<usize>>,
     ) -> usize {
@@ -278,7 +278,7 @@ impl Planner<'_> {
             action,
             subject,
             summary: summary.into(),
-            operation,
+            operation: operation.into(),
             diff,
             depends_on: deps,
             after: Vec::new(),
@@ -338,7 +338,7 @@ impl Planner<'_> {
                 Action::Change,
                 subject.into(),
                 summary,
-                Operation::TagResource { resource: resource.clone(), tags: set },
+                OrganizationOperation::TagResource { resource: resource.clone(), tags: set },
                 diff,
                 vec![],
             );
@@ -350,7 +350,7 @@ impl Planner<'_> {
                 Action::Change,
                 subject.into(),
                 "remove tags",
-                Operation::UntagResource { resource, keys: remove },
+                OrganizationOperation::UntagResource { resource, keys: remove },
                 diff,
                 vec![],
             );

@@ -48,7 +48,12 @@ impl Planner<'_> {
                     None => "create",
                 };
                 let deps = vec![self.creation_of(&parent)];
-                let op = Operation::CreateOu { logical_id: ou.logical_id.clone(), parent, name: ou.name.clone(), tags };
+                let op = OrganizationOperation::CreateOu {
+                    logical_id: ou.logical_id.clone(),
+                    parent,
+                    name: ou.name.clone(),
+                    tags,
+                };
                 let id = self.push(Action::Add, subject, summary, op, diff, deps);
                 self.created.insert(ou.logical_id.clone(), id);
                 self.ou_handles.insert(ou.logical_id.clone(), Handle::New(ou.logical_id.clone()));
@@ -63,7 +68,7 @@ impl Planner<'_> {
                     Action::Change,
                     subject.clone(),
                     "rename",
-                    Operation::RenameOu { ou_id: live.id.clone(), name: ou.name.clone() },
+                    OrganizationOperation::RenameOu { ou_id: live.id.clone(), name: ou.name.clone() },
                     diff,
                     vec![],
                 );
@@ -92,7 +97,9 @@ impl Planner<'_> {
             .changes
             .iter()
             .filter_map(|c| match &c.operation {
-                Operation::MoveAccount { account: Handle::Existing(id), .. } => Some(id.clone()),
+                Operation::Organization(OrganizationOperation::MoveAccount {
+                    account: Handle::Existing(id), ..
+                }) => Some(id.clone()),
                 _ => None,
             })
             .collect();
@@ -131,7 +138,7 @@ impl Planner<'_> {
                 Action::Remove,
                 subject,
                 "delete (no longer in the file, or replaced)",
-                Operation::DeleteOu { ou_id: ou.id.clone() },
+                OrganizationOperation::DeleteOu { ou_id: ou.id.clone() },
                 diff,
                 deps,
             );

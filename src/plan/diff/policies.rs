@@ -28,7 +28,7 @@ impl Planner<'_> {
                 Action::Change,
                 crate::model::root_label(&root_id),
                 format!("enable {}", policy_type.noun_plural()),
-                Operation::EnablePolicyType { root_id, policy_type },
+                OrganizationOperation::EnablePolicyType { root_id, policy_type },
                 diff,
                 vec![],
             );
@@ -63,7 +63,7 @@ impl Planner<'_> {
                     PropertyDiff::new("Description", None, quoted(&p.description)),
                     PropertyDiff::new("PolicyDocument", None, Some(pretty(&p.content))),
                 ];
-                let op = Operation::CreatePolicy {
+                let op = OrganizationOperation::CreatePolicy {
                     logical_id: p.logical_id.clone(),
                     policy_type: p.policy_type,
                     name: p.name.clone(),
@@ -93,7 +93,7 @@ impl Planner<'_> {
                 diff.push(PropertyDiff::new("PolicyDocument", Some(pretty(&live.content)), Some(pretty(&p.content))));
             }
             if !diff.is_empty() {
-                let op = Operation::UpdatePolicy {
+                let op = OrganizationOperation::UpdatePolicy {
                     policy_id: live.id.clone(),
                     name: p.name.clone(),
                     description: p.description.clone(),
@@ -137,7 +137,7 @@ impl Planner<'_> {
                 Action::Remove,
                 subject,
                 "delete (no longer in the file)",
-                Operation::DeletePolicy { policy_id: p.id.clone() },
+                OrganizationOperation::DeletePolicy { policy_id: p.id.clone() },
                 diff,
                 deps.into_iter().map(Some).collect(),
             );
