@@ -2,7 +2,8 @@
 //! Center declared next to the accounts and OUs it gives access to, each value checked against
 //! Identity Center's rules before anything is sent.
 
-use super::{refs, required, string, tags, RawResource};
+use super::read::{refs, required, string, tags};
+use super::RawResource;
 use crate::expr::Value;
 use crate::model::quotas::identity_center as quota;
 use crate::model::{CustomerPolicyRef, PermissionSet, PermissionsBoundary, PolicyType, PrincipalType};
