@@ -117,12 +117,35 @@ pub fn plan_identity(
     live: &IdentityCenterState,
     plan: &mut Plan,
 ) -> Result<(), Diagnostics> {
-    let instance = live.instance_arn.clone();
     plan.identity_fingerprint = Some(identity_fingerprint(live));
-    let ids = super::account_ids(desired, state);
-    let created_accounts = plan.account_creations();
     let mut errors = Diagnostics::default();
+    let (set_handles, managed_arns) = plan_permission_sets(desired, live, plan);
+    let wanted_live = plan_assignments(desired, state, live, &set_handles, plan, &mut errors);
+    plan_removals(desired, state, live, &managed_arns, &wanted_live, plan);
+    if !live.ownership_known {
+        plan.notes.push(Note {
+            message: "Identity Center: the endpoint does not list permission sets' tags, so orgctl cannot tell which are its own: none is removed or adopted by tag".into(),
+        });
+    }
+    if errors.has_errors() {
+        Err(errors)
+    } else {
+        Ok(())
+    }
+}
 
+/// Each permission set of the file, by its logical id: its handle, the change that creates or
+/// updates it, and its name.
+type SetHandles<'a> = HashMap<&'a str, (Handle, Option<usize>, String)>;
+
+/// The file's permission sets created, updated or adopted; returns their handles and the ARNs
+/// of the live sets the file manages.
+fn plan_permission_sets<'a>(
+    desired: &'a DesiredOrg,
+    live: &IdentityCenterState,
+    plan: &mut Plan,
+) -> (SetHandles<'a>, BTreeSet<String>) {
+    let instance = &live.instance_arn;
     // Permission sets: matched by name (Identity Center's key, case-insensitive).
     let mut set_handles: HashMap<&str, (Handle, Option<usize>, String)> = HashMap::new();
     let mut managed_arns: BTreeSet<String> = BTreeSet::new();
@@ -198,6 +221,22 @@ pub fn plan_identity(
         }
     }
 
+    (set_handles, managed_arns)
+}
+
+/// The assignments the file wants that are missing; returns every live assignment the file
+/// wants (those present and those it can name now).
+fn plan_assignments(
+    desired: &DesiredOrg,
+    state: &OrgState,
+    live: &IdentityCenterState,
+    set_handles: &SetHandles,
+    plan: &mut Plan,
+    errors: &mut Diagnostics,
+) -> BTreeSet<AssignmentState> {
+    let instance = &live.instance_arn;
+    let ids = super::account_ids(desired, state);
+    let created_accounts = plan.account_creations();
     // Assignments the file wants, one per (permission set, principal, account). Looked up in
     // sets and maps: an organization of thousands of accounts has tens of thousands of them.
     let existing: std::collections::HashSet<&AssignmentState> = live.assignments.iter().collect();
@@ -218,36 +257,7 @@ pub fn plan_identity(
                 PrincipalType::User => &live.users,
             };
             let Some(principal_id) = names.get(&principal.name) else {
-                let guess = crate::org_file::load::suggest(&principal.name, names.keys().map(String::as_str));
-                let mut closest: Vec<&str> = names.keys().map(String::as_str).collect();
-                closest.sort_by(|a, b| {
-                    let score = |c: &str| strsim::jaro_winkler(&principal.name.to_lowercase(), &c.to_lowercase());
-                    score(b).partial_cmp(&score(a)).unwrap_or(std::cmp::Ordering::Equal)
-                });
-                closest.truncate(3);
-                let help = match guess {
-                    Some(g) => format!("did you mean '{g}'?"),
-                    None if closest.is_empty() => {
-                        format!(
-                            "the identity store has no {}s yet: create it in IAM Identity Center",
-                            principal.kind.noun()
-                        )
-                    }
-                    None => format!("the closest names: {}", closest.join(", ")),
-                };
-                errors.push(
-                    Diagnostic::error(
-                        "unknown-principal",
-                        format!("the identity store has no {} named '{}'", principal.kind.noun(), principal.name),
-                    )
-                    .at(Some(principal.location.clone()))
-                    .resource(assignment.logical_id.clone())
-                    .property(match principal.kind {
-                        PrincipalType::Group => "Groups",
-                        PrincipalType::User => "Users",
-                    })
-                    .help(help),
-                );
+                errors.push(unknown_principal(principal, names, &assignment.logical_id));
                 continue;
             };
             let who = Principal { kind: principal.kind, id: principal_id.clone(), name: principal.name.clone() };
@@ -294,8 +304,20 @@ pub fn plan_identity(
         }
     }
 
-    // Live assignments of the sets orgctl manages that the file no longer wants, and the sets
-    // orgctl owns that left the file (their assignments first).
+    wanted_live
+}
+
+/// Live assignments of the sets orgctl manages that the file no longer wants, and the sets
+/// orgctl owns that left the file (their assignments first).
+fn plan_removals(
+    desired: &DesiredOrg,
+    state: &OrgState,
+    live: &IdentityCenterState,
+    managed_arns: &BTreeSet<String>,
+    wanted_live: &BTreeSet<AssignmentState>,
+    plan: &mut Plan,
+) {
+    let instance = &live.instance_arn;
     let declared: BTreeSet<&str> = desired.permission_sets.iter().map(|p| p.settings.name.as_str()).collect();
     let leaving: Vec<&crate::model::PermissionSetState> = live
         .permission_sets
@@ -349,16 +371,40 @@ pub fn plan_identity(
             change.depends_on = removals.get(set.arn.as_str()).cloned().unwrap_or_default();
         }
     }
-    if !live.ownership_known {
-        plan.notes.push(Note {
-            message: "Identity Center: the endpoint does not list permission sets' tags, so orgctl cannot tell which are its own: none is removed or adopted by tag".into(),
-        });
-    }
-    if errors.has_errors() {
-        Err(errors)
-    } else {
-        Ok(())
-    }
+}
+
+/// An assignment names a group or user the identity store does not have: the error at the
+/// place the file names it, with the closest names.
+fn unknown_principal(
+    principal: &crate::org_file::declared::PrincipalName,
+    names: &std::collections::BTreeMap<String, String>,
+    assignment: &str,
+) -> Diagnostic {
+    let guess = crate::org_file::load::suggest(&principal.name, names.keys().map(String::as_str));
+    let mut closest: Vec<&str> = names.keys().map(String::as_str).collect();
+    closest.sort_by(|a, b| {
+        let score = |c: &str| strsim::jaro_winkler(&principal.name.to_lowercase(), &c.to_lowercase());
+        score(b).partial_cmp(&score(a)).unwrap_or(std::cmp::Ordering::Equal)
+    });
+    closest.truncate(3);
+    let help = match guess {
+        Some(g) => format!("did you mean '{g}'?"),
+        None if closest.is_empty() => {
+            format!("the identity store has no {}s yet: create it in IAM Identity Center", principal.kind.noun())
+        }
+        None => format!("the closest names: {}", closest.join(", ")),
+    };
+    Diagnostic::error(
+        "unknown-principal",
+        format!("the identity store has no {} named '{}'", principal.kind.noun(), principal.name),
+    )
+    .at(Some(principal.location.clone()))
+    .resource(assignment.to_string())
+    .property(match principal.kind {
+        PrincipalType::Group => "Groups",
+        PrincipalType::User => "Users",
+    })
+    .help(help)
 }
 
 /// What an Identity Center operation does, in words, from the operation alone (for a saved
