@@ -26,6 +26,25 @@ fn cell(text: &str) -> String {
 
 pub fn render(r: &Report) -> String {
     let mut out = String::new();
+    for section in [
+        summary,
+        findings,
+        drift,
+        organizational_units,
+        accounts,
+        policies,
+        delegation,
+        effective_access,
+        identity_center,
+        stacks,
+    ] {
+        section(&mut out, r);
+    }
+    out
+}
+
+/// The title, where the report comes from, and the counts.
+fn summary(out: &mut String, r: &Report) {
     let _ = writeln!(out, "# Organization audit: {}\n", r.organization_id);
     let _ = writeln!(
         out,
@@ -38,6 +57,10 @@ pub fn render(r: &Report) -> String {
     for sev in crate::audit::report::Severity::ALL {
         let _ = writeln!(out, "| {} | {} |", sev.name(), s.findings.get(sev.name()).copied().unwrap_or(0));
     }
+}
+
+/// Every finding with its fix.
+fn findings(out: &mut String, r: &Report) {
     let _ = writeln!(out, "\n## Findings\n");
     if r.findings.is_empty() {
         let _ = writeln!(out, "No findings.");
@@ -56,6 +79,10 @@ pub fn render(r: &Report) -> String {
             );
         }
     }
+}
+
+/// What differs from the file, when the audit was given one.
+fn drift(out: &mut String, r: &Report) {
     if let Some(drift) = &r.drift {
         let _ = writeln!(out, "\n## Drift from {}\n", cell(r.file.as_deref().unwrap_or("the file")));
         if drift.is_empty() {
@@ -68,6 +95,10 @@ pub fn render(r: &Report) -> String {
             }
         }
     }
+}
+
+/// The OU tree with the SCPs on each level.
+fn organizational_units(out: &mut String, r: &Report) {
     let inv = &r.inventory;
     let _ = writeln!(out, "\n## Organizational units\n");
     let mut ous: Vec<_> = inv.ous.iter().collect();
@@ -79,6 +110,11 @@ pub fn render(r: &Report) -> String {
         let scps = if ou.scps.is_empty() { String::new() } else { format!(" · SCPs: {}", cell(&ou.scps.join(", "))) };
         let _ = writeln!(out, "{}- {} (`{}`){scps}", "  ".repeat(ou.depth), cell(&ou.name), ou.id);
     }
+}
+
+/// One row per account.
+fn accounts(out: &mut String, r: &Report) {
+    let inv = &r.inventory;
     let _ = writeln!(out, "\n## Accounts\n\n| id | name | email | status | OU | alias | tags | effective SCPs | password policy |\n|---|---|---|---|---|---|---|---|---|");
     for a in &inv.accounts {
         let _ = writeln!(
@@ -96,6 +132,11 @@ pub fn render(r: &Report) -> String {
             a.password_summary()
         );
     }
+}
+
+/// One row per organization policy.
+fn policies(out: &mut String, r: &Report) {
+    let inv = &r.inventory;
     let _ = writeln!(
         out,
         "\n## Organization policies\n\n| type | id | name | size | attached to |\n|---|---|---|---:|---|"
@@ -112,6 +153,11 @@ pub fn render(r: &Report) -> String {
             cell(&p.attached_to.join(", "))
         );
     }
+}
+
+/// Trusted services, policy types and delegated administrators.
+fn delegation(out: &mut String, r: &Report) {
+    let inv = &r.inventory;
     let g = &r.governance;
     let _ = writeln!(out, "\n## Delegation\n");
     let list = |items: &[String]| if items.is_empty() { "none".to_string() } else { cell(&items.join(", ")) };
@@ -125,6 +171,10 @@ pub fn render(r: &Report) -> String {
             cell(&d.service)
         );
     }
+}
+
+/// What the SCPs let each OU do, by region.
+fn effective_access(out: &mut String, r: &Report) {
     if !r.effective_access.is_empty() {
         let _ = writeln!(out, "\n## Effective access\n\nWhat the SCPs let a role of an account directly in each OU do, by region (statements that depend on other condition keys or on resources not counted).\n\n| OU | actions | regions |\n|---|---|---|");
         for ou in &r.effective_access {
@@ -140,6 +190,10 @@ pub fn render(r: &Report) -> String {
             }
         }
     }
+}
+
+/// Who can sign in where, and the permission sets.
+fn identity_center(out: &mut String, r: &Report) {
     if let Some(identity) = &r.identity_center {
         let _ = writeln!(
             out,
@@ -179,6 +233,11 @@ pub fn render(r: &Report) -> String {
             let _ = writeln!(out, "| no permission sets | | | | | | |");
         }
     }
+}
+
+/// orgctl's stacks.
+fn stacks(out: &mut String, r: &Report) {
+    let inv = &r.inventory;
     if !inv.stacks.is_empty() {
         let _ = writeln!(out, "\n## Stacks\n\n| account | region | stack | task | status |\n|---|---|---|---|---|");
         for s in &inv.stacks {
@@ -193,5 +252,4 @@ pub fn render(r: &Report) -> String {
             );
         }
     }
-    out
 }
