@@ -169,38 +169,7 @@ pub fn import_with(state: &OrgState, options: &ImportOptions) -> Imported {
         .chain(state.accounts.values().filter(|a| a.id != state.management_account_id).filter(included))
     {
         let is_management = a.id == state.management_account_id;
-        let mut p = Mapping::new();
-        p.insert("AccountName".into(), a.name.clone().into());
-        p.insert("AccountId".into(), a.id.clone().into());
-        p.insert("RootEmail".into(), a.email.clone().into());
-        if let Some(alias) = &a.alias {
-            p.insert("Alias".into(), alias.clone().into());
-        }
-        if let Some(t) = tags_value(&a.tags) {
-            p.insert("Tags".into(), t);
-        }
-        attach(&mut p, &a.id);
-        if let Some(policy) = &a.password_policy {
-            if let Some((_, lid)) = password_policies.iter().find(|(q, _)| *q == policy) {
-                p.insert("PasswordPolicy".into(), reference(lid));
-            }
-        }
-        let delegated: Vec<Value> = options
-            .governance
-            .iter()
-            .flat_map(|g| &g.delegated_administrators)
-            .filter(|d| d.account_id == a.id)
-            .map(|d| d.service.clone().into())
-            .collect();
-        if !delegated.is_empty() {
-            p.insert("DelegatedAdministratorFor".into(), Value::Sequence(delegated));
-        }
-        if let Some(contacts) = options.contacts.get(&a.id).and_then(contacts_value) {
-            p.insert("AlternateContacts".into(), contacts);
-        }
-        if let Some(regions) = options.region_status.get(&a.id).and_then(opt_in_value) {
-            p.insert("OptInRegions".into(), regions);
-        }
+        let p = account_properties(a, options, &attach, &password_policies);
         let type_name = if is_management { "OC::ORG::MasterAccount" } else { "OC::ORG::Account" };
         let lid = if is_management { management_lid.clone() } else { ids.get(&a.id) };
         org.insert(lid.into(), resource(type_name, p));
@@ -220,39 +189,11 @@ pub fn import_with(state: &OrgState, options: &ImportOptions) -> Imported {
         org.insert(root_lid.into(), resource("OC::ORG::OrganizationRoot", p));
     }
     for ou in state.ous.values() {
-        let mut p = Mapping::new();
-        p.insert("OrganizationalUnitName".into(), ou.name.clone().into());
-        let children: Vec<String> =
-            state.ous.values().filter(|c| c.parent_id == ou.id).map(|c| ids.get(&c.id)).collect();
-        if !children.is_empty() {
-            p.insert("OrganizationalUnits".into(), refs(children));
-        }
-        let accounts: Vec<String> =
-            state.accounts.values().filter(included).filter(|a| a.parent_id == ou.id).map(|a| ids.get(&a.id)).collect();
-        if !accounts.is_empty() {
-            p.insert("Accounts".into(), refs(accounts));
-        }
-        attach(&mut p, &ou.id);
-        if let Some(t) = tags_value(&ou.tags) {
-            p.insert("Tags".into(), t);
-        }
+        let p = ou_properties(ou, state, &ids, &included, &attach);
         org.insert(ids.get(&ou.id).into(), resource("OC::ORG::OrganizationalUnit", p));
     }
     for policy in &policies {
-        let mut p = Mapping::new();
-        p.insert("PolicyName".into(), policy.name.clone().into());
-        if !policy.description.is_empty() {
-            p.insert("Description".into(), policy.description.clone().into());
-        }
-        let document = serde_json::from_str::<serde_json::Value>(&policy.content)
-            .ok()
-            .and_then(|json| serde_yaml::to_value(json).ok())
-            .unwrap_or_else(|| policy.content.clone().into());
-        p.insert("PolicyDocument".into(), document);
-        if let Some(t) = tags_value(&policy.tags) {
-            p.insert("Tags".into(), t);
-        }
-        org.insert(ids.get(&policy.id).into(), resource(policy.policy_type.resource_type(), p));
+        org.insert(ids.get(&policy.id).into(), resource(policy.policy_type.resource_type(), policy_properties(policy)));
     }
     for (policy, lid) in &password_policies {
         org.insert(lid.clone().into(), password_policy_value(policy));
@@ -278,6 +219,93 @@ pub fn import_with(state: &OrgState, options: &ImportOptions) -> Imported {
     doc.insert("Organization".into(), Value::Mapping(org));
     let yaml = crate::source::yaml_write::to_string(&Value::Mapping(doc)).unwrap_or_default();
     Imported { yaml, logical_ids: ids.into_map() }
+}
+
+/// An account's properties: its attributes, tags, policies, password policy, the services it
+/// administers, its contacts and opt-in regions.
+fn account_properties(
+    a: &crate::model::AccountState,
+    options: &ImportOptions,
+    attach: &dyn Fn(&mut Mapping, &str),
+    password_policies: &[(&PasswordPolicy, String)],
+) -> Mapping {
+    let mut p = Mapping::new();
+    p.insert("AccountName".into(), a.name.clone().into());
+    p.insert("AccountId".into(), a.id.clone().into());
+    p.insert("RootEmail".into(), a.email.clone().into());
+    if let Some(alias) = &a.alias {
+        p.insert("Alias".into(), alias.clone().into());
+    }
+    if let Some(t) = tags_value(&a.tags) {
+        p.insert("Tags".into(), t);
+    }
+    attach(&mut p, &a.id);
+    if let Some(policy) = &a.password_policy {
+        if let Some((_, lid)) = password_policies.iter().find(|(q, _)| *q == policy) {
+            p.insert("PasswordPolicy".into(), reference(lid));
+        }
+    }
+    let delegated: Vec<Value> = options
+        .governance
+        .iter()
+        .flat_map(|g| &g.delegated_administrators)
+        .filter(|d| d.account_id == a.id)
+        .map(|d| d.service.clone().into())
+        .collect();
+    if !delegated.is_empty() {
+        p.insert("DelegatedAdministratorFor".into(), Value::Sequence(delegated));
+    }
+    if let Some(contacts) = options.contacts.get(&a.id).and_then(contacts_value) {
+        p.insert("AlternateContacts".into(), contacts);
+    }
+    if let Some(regions) = options.region_status.get(&a.id).and_then(opt_in_value) {
+        p.insert("OptInRegions".into(), regions);
+    }
+    p
+}
+
+/// An OU's properties: its name, child OUs and accounts, policies and tags.
+fn ou_properties(
+    ou: &crate::model::OuState,
+    state: &OrgState,
+    ids: &LogicalIds,
+    included: &dyn Fn(&&crate::model::AccountState) -> bool,
+    attach: &dyn Fn(&mut Mapping, &str),
+) -> Mapping {
+    let mut p = Mapping::new();
+    p.insert("OrganizationalUnitName".into(), ou.name.clone().into());
+    let children: Vec<String> = state.ous.values().filter(|c| c.parent_id == ou.id).map(|c| ids.get(&c.id)).collect();
+    if !children.is_empty() {
+        p.insert("OrganizationalUnits".into(), refs(children));
+    }
+    let accounts: Vec<String> =
+        state.accounts.values().filter(included).filter(|a| a.parent_id == ou.id).map(|a| ids.get(&a.id)).collect();
+    if !accounts.is_empty() {
+        p.insert("Accounts".into(), refs(accounts));
+    }
+    attach(&mut p, &ou.id);
+    if let Some(t) = tags_value(&ou.tags) {
+        p.insert("Tags".into(), t);
+    }
+    p
+}
+
+/// A policy's properties: its name, description, document (as YAML when it is JSON) and tags.
+fn policy_properties(policy: &crate::model::PolicyState) -> Mapping {
+    let mut p = Mapping::new();
+    p.insert("PolicyName".into(), policy.name.clone().into());
+    if !policy.description.is_empty() {
+        p.insert("Description".into(), policy.description.clone().into());
+    }
+    let document = serde_json::from_str::<serde_json::Value>(&policy.content)
+        .ok()
+        .and_then(|json| serde_yaml::to_value(json).ok())
+        .unwrap_or_else(|| policy.content.clone().into());
+    p.insert("PolicyDocument".into(), document);
+    if let Some(t) = tags_value(&policy.tags) {
+        p.insert("Tags".into(), t);
+    }
+    p
 }
 
 /// The resources whose ownership tag is missing or differs from the imported logical id.
