@@ -66,7 +66,10 @@ impl miette::Diagnostic for Report<'_> {
 pub fn render(diags: &Diagnostics, sources: &Sources) -> String {
     let theme =
         if console::colors_enabled_stderr() { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
+    // Names (regions, ARNs, policy names) are never split at their hyphens when a line wraps.
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_context_lines(1)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
     let mut out = String::new();
     for d in &diags.0 {
         // A diagnostic of a later stage (a template while planning) names a file that was read

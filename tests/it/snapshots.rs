@@ -3,27 +3,12 @@
 
 use crate::common::Workspace;
 
-/// Account ids the sandbox makes up and temp paths vary between runs.
-fn stable(text: &str, ws: &Workspace) -> String {
-    let dir = ws.dir.path().to_string_lossy().to_string();
-    text.replace(&dir, "[WORKSPACE]")
-}
-
-fn settings() -> insta::Settings {
-    let mut s = insta::Settings::clone_current();
-    s.add_filter(r"\b[0-9]{12}\b", "[ACCOUNT-ID]");
-    s.add_filter(r"\b(ou|r|p)-[0-9a-z]{4,}(-[0-9a-z]{8,})?\b", "[$1-ID]");
-    s.add_filter(r"\bo-[0-9a-z]{10}\b", "[ORG-ID]");
-    s.set_prepend_module_to_snapshot(false);
-    s
-}
-
 #[test]
 fn the_quickstart_plan_from_an_empty_organization() {
     let ws = Workspace::quickstart();
     let run = ws.plan(&[]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    settings().bind(|| insta::assert_snapshot!("quickstart_plan", stable(&run.stdout, &ws)));
+    ws.assert_snapshot("quickstart_plan", &run.stdout);
 }
 
 #[test]
@@ -32,7 +17,7 @@ fn a_diagnostic_with_its_source_snippet() {
     ws.edit("OrganizationalUnitName: Workloads", "OrganizationalUnitName: Workloads\n      Acounts: []");
     let run = ws.run(&["validate", "examples/quickstart/organization.yml"]);
     assert_eq!(run.code, Some(1));
-    settings().bind(|| insta::assert_snapshot!("unknown_property_diagnostic", stable(&run.stderr, &ws)));
+    ws.assert_snapshot("unknown_property_diagnostic", &run.stderr);
 }
 
 #[test]
@@ -41,7 +26,7 @@ fn the_audit_report_of_the_applied_quickstart() {
     ws.apply(&[]).ok();
     let run = ws.run(&["audit", "examples/quickstart/organization.yml", "--sandbox", ws.sandbox.to_str().unwrap()]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    settings().bind(|| insta::assert_snapshot!("quickstart_audit", stable(&run.stdout, &ws)));
+    ws.assert_snapshot("quickstart_audit", &run.stdout);
 }
 
 #[test]
@@ -64,7 +49,7 @@ fn explain_of_a_denied_and_an_allowed_request() {
     let allowed = ws.run(&["explain", "Production", "ec2:RunInstances", "--region", "eu-west-1", "--sandbox", sandbox]);
     assert_eq!((denied.code, allowed.code), (Some(0), Some(0)), "{}{}", denied.stderr, allowed.stderr);
     let text = format!("{}\n{}", denied.stdout, allowed.stdout);
-    settings().bind(|| insta::assert_snapshot!("explain", stable(&text, &ws)));
+    ws.assert_snapshot("explain", &text);
 }
 
 /// The Policy effect of narrowing the region allow-list, with IAM's access report read: the
@@ -90,7 +75,7 @@ fn the_policy_effect_of_a_narrowed_region_list_with_the_access_report() {
     let narrowed = ["-p", "AllowedRegions=eu-west-1,us-east-1"];
     let run = ws.plan(&[&narrowed[..], &["--access-report"]].concat());
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    settings().bind(|| insta::assert_snapshot!("policy_effect_with_access_report", stable(&run.stdout, &ws)));
+    ws.assert_snapshot("policy_effect_with_access_report", &run.stdout);
 
     // A report that cannot be read is a note, and the plan goes on; without the flag, a hint.
     let denied = ws.plan_env(
@@ -130,7 +115,7 @@ fn the_lockout_refusal() {
     std::fs::write(&template, denying).unwrap();
     let refused = ws.plan(&[]);
     assert_eq!(refused.code, Some(1), "{}", refused.stdout);
-    settings().bind(|| insta::assert_snapshot!("lockout_refusal", stable(&refused.stderr, &ws)));
+    ws.assert_snapshot("lockout_refusal", &refused.stderr);
 }
 
 /// `explain --diff` over a wildcard: the actions the file decides otherwise than the
@@ -155,7 +140,7 @@ fn explain_diff_of_a_narrowed_region_list() {
         "AllowedRegions=eu-west-1,us-east-1",
     ]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    settings().bind(|| insta::assert_snapshot!("explain_diff", stable(&run.stdout, &ws)));
+    ws.assert_snapshot("explain_diff", &run.stdout);
 }
 
 /// The landing zone's first plan: every stack of every task, in dependency order.
@@ -165,7 +150,7 @@ fn the_landing_zone_plan_from_an_empty_organization() {
     let tasks = ws.tasks();
     let run = ws.run(&["plan", tasks.to_str().unwrap(), "--sandbox", ws.sandbox.to_str().unwrap()]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    settings().bind(|| insta::assert_snapshot!("landing_zone_plan", stable(&run.stdout, &ws)));
+    ws.assert_snapshot("landing_zone_plan", &run.stdout);
 }
 
 #[test]
@@ -175,7 +160,7 @@ fn the_identity_center_plan_of_the_landing_zone() {
     crate::identity::with_identity(&ws);
     let run = ws.plan(&[]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    settings().bind(|| insta::assert_snapshot!("identity_center_plan", stable(&run.stdout, &ws)));
+    ws.assert_snapshot("identity_center_plan", &run.stdout);
 }
 
 #[test]
@@ -187,7 +172,7 @@ fn an_unknown_group_diagnostic() {
     std::fs::write(&path, text.replace("Groups: [Developers]", "Groups: [Developer]")).expect("write");
     let run = ws.plan(&[]);
     assert_eq!(run.code, Some(1));
-    settings().bind(|| insta::assert_snapshot!("unknown_group_diagnostic", stable(&run.stderr, &ws)));
+    ws.assert_snapshot("unknown_group_diagnostic", &run.stderr);
 }
 
 #[test]
@@ -198,5 +183,5 @@ fn the_audit_of_who_can_sign_in_where() {
     let run = ws.run(&["audit", "--sandbox", ws.sandbox.to_str().expect("utf-8"), "--format", "md"]);
     let section = run.stdout.split("\n## ").find(|s| s.starts_with("Who can sign in where")).unwrap_or_default();
     assert!(!section.is_empty(), "{}", run.stdout);
-    settings().bind(|| insta::assert_snapshot!("identity_center_audit", stable(section, &ws)));
+    ws.assert_snapshot("identity_center_audit", section);
 }

@@ -43,6 +43,22 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 impl Workspace {
+    /// Compares `text` with the snapshot `tests/it/snapshots/{name}.snap` (a change shows up as
+    /// a diff to review with `cargo insta review`), with what varies between runs replaced: the
+    /// workspace's path, and the account, OU, root, policy and organization ids the sandbox
+    /// makes up.
+    pub fn assert_snapshot(&self, name: &str, text: &str) {
+        let dir = self.dir.path().to_string_lossy().to_string();
+        let text = text.replace(&dir, "[WORKSPACE]");
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/snapshots"));
+        settings.set_prepend_module_to_snapshot(false);
+        settings.add_filter(r"\b[0-9]{12}\b", "[ACCOUNT-ID]");
+        settings.add_filter(r"\b(ou|r|p)-[0-9a-z]{4,}(-[0-9a-z]{8,})?\b", "[$1-ID]");
+        settings.add_filter(r"\bo-[0-9a-z]{10}\b", "[ORG-ID]");
+        settings.bind(|| insta::assert_snapshot!(name, text));
+    }
+
     /// A copy of examples/quickstart and org-templates, with an empty sandbox path.
     pub fn quickstart() -> Self {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
