@@ -168,9 +168,9 @@ pub fn matching_state(desired: &DesiredOrg) -> OrgState {
         full.targets.push(id.clone());
         attach(&id, &a.scps);
         accounts.insert(
-            id.clone(),
+            id.clone().into(),
             AccountState {
-                id,
+                id: id.into(),
                 name: a.name.clone().unwrap_or_default(),
                 email: a.email.clone().unwrap_or_default(),
                 parent_id: parent_id(&a.parent),
@@ -184,7 +184,7 @@ pub fn matching_state(desired: &DesiredOrg) -> OrgState {
     policies.insert(full.id.clone(), full);
     OrgState {
         organization_id: "o-bench".into(),
-        management_account_id: desired.management_account_id.clone(),
+        management_account_id: desired.management_account_id.clone().into(),
         root: RootState { id: root_id, scp_enabled: true, other_policy_types: Vec::new(), tags: Tags::new() },
         ous,
         accounts,

@@ -274,7 +274,7 @@ fn scps(state: &OrgState, t: &Thresholds, out: &mut Vec<Finding>) {
     }
     let mut targets: Vec<(String, String)> = vec![(state.root.id.clone(), "Root".into())];
     targets.extend(state.ous.values().map(|o| (o.id.clone(), format!("OU {}", state.path_of(&o.id)))));
-    targets.extend(state.accounts.keys().map(|id| (id.clone(), account_label(state, id))));
+    targets.extend(state.accounts.keys().map(|id| (id.to_string(), account_label(state, id))));
     for (id, label) in targets {
         let n = state.policies_on(&id).len();
         if n >= t.scps_per_target_warning {

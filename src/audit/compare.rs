@@ -26,7 +26,7 @@ pub fn unmanaged(desired: &DesiredOrg, state: &OrgState) -> Unmanaged {
     let policy_names: HashSet<(crate::model::PolicyType, &str)> =
         desired.policies.iter().map(|p| (p.policy_type, p.name.as_str())).collect();
     Unmanaged {
-        accounts: state.accounts.keys().filter(|id| !managed_accounts.contains(*id)).cloned().collect(),
+        accounts: state.accounts.keys().filter(|id| !managed_accounts.contains(id.as_str())).map(|id| id.to_string()).collect(),
         ous: state
             .ous
             .values()

@@ -86,7 +86,7 @@ pub fn build(state: &OrgState, stacks: &[StackState]) -> Inventory {
                 .collect();
             effective.sort();
             AccountEntry {
-                id: a.id.clone(),
+                id: a.id.to_string(),
                 name: a.name.clone(),
                 email: a.email.clone(),
                 status: a.status.to_string(),

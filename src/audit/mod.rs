@@ -116,7 +116,7 @@ pub fn audit(input: &AuditInput, thresholds: &Thresholds) -> Report {
         schema: SCHEMA,
         orgctl_version: env!("CARGO_PKG_VERSION"),
         organization_id: input.state.organization_id.clone(),
-        management_account_id: input.state.management_account_id.clone(),
+        management_account_id: input.state.management_account_id.to_string(),
         provider: input.provider.clone(),
         file: input.file.as_ref().map(|f| f.name.clone()),
         summary: Summary {

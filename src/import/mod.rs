@@ -121,7 +121,7 @@ pub fn import_with(state: &OrgState, options: &ImportOptions) -> Imported {
     for (id, lid) in &options.account_names {
         ids.reserve(id, lid);
     }
-    let included = |a: &&crate::model::AccountState| !options.excluded.contains(&a.id);
+    let included = |a: &&crate::model::AccountState| !options.excluded.contains(a.id.as_str());
     let management = state.accounts.get(&state.management_account_id);
     let management_lid = ids.assign(&state.management_account_id, management.map(|a| &a.tags), "Management", "Account");
     let policies: Vec<_> = state.policies.values().filter(|p| !p.aws_managed).collect();
@@ -200,7 +200,7 @@ pub fn import_with(state: &OrgState, options: &ImportOptions) -> Imported {
     }
     if let Some(identity) = &options.identity {
         let imported: std::collections::BTreeSet<String> =
-            state.accounts.values().filter(included).map(|a| a.id.clone()).collect();
+            state.accounts.values().filter(included).map(|a| a.id.to_string()).collect();
         let account_lids: BTreeMap<String, String> = imported
             .iter()
             .map(|id| {
@@ -231,7 +231,7 @@ fn account_properties(
 ) -> Mapping {
     let mut p = Mapping::new();
     p.insert("AccountName".into(), a.name.clone().into());
-    p.insert("AccountId".into(), a.id.clone().into());
+    p.insert("AccountId".into(), a.id.to_string().into());
     p.insert("RootEmail".into(), a.email.clone().into());
     if let Some(alias) = &a.alias {
         p.insert("Alias".into(), alias.clone().into());
@@ -255,10 +255,10 @@ fn account_properties(
     if !delegated.is_empty() {
         p.insert("DelegatedAdministratorFor".into(), Value::Sequence(delegated));
     }
-    if let Some(contacts) = options.contacts.get(&a.id).and_then(contacts_value) {
+    if let Some(contacts) = options.contacts.get(a.id.as_str()).and_then(contacts_value) {
         p.insert("AlternateContacts".into(), contacts);
     }
-    if let Some(regions) = options.region_status.get(&a.id).and_then(opt_in_value) {
+    if let Some(regions) = options.region_status.get(a.id.as_str()).and_then(opt_in_value) {
         p.insert("OptInRegions".into(), regions);
     }
     p

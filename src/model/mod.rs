@@ -2,6 +2,7 @@
 
 mod access;
 mod identity;
+mod ids;
 mod password_policy;
 mod policy_type;
 pub mod quotas;
@@ -16,6 +17,7 @@ pub use identity::{
     session_minutes, valid_permission_set_name, AssignmentState, CustomerPolicyRef, IdentityCenterState, IdentityScope,
     PermissionSet, PermissionSetState, PermissionsBoundary, Principal, PrincipalType, PERMISSION_SET_OWNER_TAG,
 };
+pub use ids::{AccountId, LogicalId, PolicyId, Region};
 pub use password_policy::PasswordPolicy;
 pub use policy_type::{AwsManagedDefault, PolicyType};
 pub use stack::{no_echo_parameters, StackSpec, StackState, STACK_REGIONS_TAG, STACK_TASK_TAG};

@@ -36,7 +36,7 @@ pub struct OuState {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccountState {
-    pub id: String,
+    pub id: super::AccountId,
     pub name: String,
     pub email: String,
     pub parent_id: String,
@@ -78,10 +78,10 @@ pub struct OrgState {
     pub organization_id: String,
     /// The management account (org-formation's `MasterAccount`).
     #[serde(alias = "master_account_id")]
-    pub management_account_id: String,
+    pub management_account_id: super::AccountId,
     pub root: RootState,
     pub ous: BTreeMap<String, OuState>,
-    pub accounts: BTreeMap<String, AccountState>,
+    pub accounts: BTreeMap<super::AccountId, AccountState>,
     pub policies: BTreeMap<String, PolicyState>,
     pub pending_create_requests: Vec<CreateRequestState>,
 }

@@ -30,6 +30,6 @@ pub fn recorded_stack_places(state: &OrgState) -> Vec<(String, String)> {
         .accounts
         .values()
         .filter(|a| a.status.is_active())
-        .flat_map(|a| regions.iter().map(move |r| (a.id.clone(), r.to_string())))
+        .flat_map(|a| regions.iter().map(move |r| (a.id.to_string(), r.to_string())))
         .collect()
 }

@@ -175,12 +175,12 @@ pub fn plan_delegation(desired: &DesiredOrg, state: &OrgState, live: &Governance
             push(plan, subject.clone(), "record the services it administers for orgctl".into(), op, diff, deps);
         }
     }
-    for account in state.accounts.values().filter(|a| !seen.contains(&a.id)) {
+    for account in state.accounts.values().filter(|a| !seen.contains(a.id.as_str())) {
         for service in recorded(&account.tags, DELEGATED_TAG) {
-            if registered.contains(&(account.id.clone(), service.clone())) {
+            if registered.contains(&(account.id.to_string(), service.clone())) {
                 let diff = vec![PropertyDiff::new("DelegatedAdministratorFor", Some(service.clone()), None)];
                 let op = Operation::Delegation(DelegationOperation::DeregisterDelegatedAdministrator {
-                    account_id: account.id.clone(),
+                    account_id: account.id.to_string(),
                     service: service.clone(),
                 });
                 let subject = format!("account {} ({})", account.name, account.id);

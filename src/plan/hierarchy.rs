@@ -89,7 +89,7 @@ pub fn live(state: &OrgState, who: &str, locations: &Locations) -> Result<Placed
         targets.iter().map(|(target, label)| level(policy_type, target, label.clone())).collect()
     };
     Ok(Placed {
-        account_id: Some(account.id.clone()),
+        account_id: Some(account.id.to_string()),
         label,
         is_management: account.id == state.management_account_id,
         levels: targets.iter().map(|(t, l)| level(PolicyType::ServiceControl, t, l.clone())).collect(),

@@ -63,7 +63,7 @@ pub fn compute(
         lockouts.extend(locked_out(&label, &live.id, role, &before.levels, &after.levels, regions));
         subjects.push(Subject {
             account: label,
-            account_id: live.id.clone(),
+            account_id: live.id.to_string(),
             before: before.levels,
             after: after.levels,
             rcp_before: before.rcp_levels,

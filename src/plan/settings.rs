@@ -198,7 +198,7 @@ pub fn support_accounts_to_read(desired: &DesiredOrg, state: &OrgState) -> Vec<S
         .iter()
         .filter(|a| a.support_level.is_some())
         .filter_map(|a| ids.get(&a.logical_id).cloned())
-        .chain([state.management_account_id.clone()])
+        .chain([state.management_account_id.to_string()])
         .collect();
     out.sort();
     out.dedup();
@@ -218,7 +218,7 @@ pub fn plan_support(
     let ids = super::account_ids(desired, state);
     let created = plan.account_creations();
     let level_of = |id: Option<&String>| id.and_then(|id| live.get(id)).copied().unwrap_or(SupportLevel::Basic);
-    let management = level_of(Some(&state.management_account_id));
+    let management = level_of(Some(&state.management_account_id.to_string()));
     let mut errors = Diagnostics::default();
     for account in desired.accounts.iter() {
         let Some(wanted) = account.support_level else { continue };

@@ -58,17 +58,17 @@ pub fn retain(
     let owned = state
         .ous
         .values()
-        .map(|o| (&o.tags, &o.id))
-        .chain(state.policies.values().map(|p| (&p.tags, &p.id)))
-        .chain(state.accounts.values().map(|a| (&a.tags, &a.id)));
+        .map(|o| (&o.tags, o.id.as_str()))
+        .chain(state.policies.values().map(|p| (&p.tags, p.id.as_str())))
+        .chain(state.accounts.values().map(|a| (&a.tags, a.id.as_str())));
     for (tags, id) in owned {
         if let Some(lid) = tags.get(OWNER_TAG) {
-            aws_ids.entry(lid.clone()).or_insert_with(|| id.clone());
+            aws_ids.entry(lid.clone()).or_insert_with(|| id.to_string());
         }
     }
     // Permission sets the plan read have their ARN here.
     for (lid, id) in &plan.existing_ids {
-        aws_ids.entry(lid.clone()).or_insert_with(|| id.clone());
+        aws_ids.entry(lid.clone()).or_insert_with(|| id.to_string());
     }
     let handle_of = |lid: &str| Handle::of(&aws_ids, lid);
     // An assignment resource stands for the assignments it creates: its set, in its accounts.

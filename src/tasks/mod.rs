@@ -254,7 +254,7 @@ fn annotated_organization(
     for account in live.accounts.values() {
         let plain = !account.name.is_empty() && account.name.chars().all(|c| c.is_ascii_alphanumeric());
         if plain && !import.account_names.values().any(|l| l == &account.name) {
-            import.account_names.entry(account.id.clone()).or_insert_with(|| account.name.clone());
+            import.account_names.entry(account.id.to_string()).or_insert_with(|| account.name.clone());
         }
     }
     let imported = crate::import::import_with(live, &import);

@@ -38,7 +38,7 @@ fn policy(id: &str, name: &str, content: String, targets: &[&str]) -> (String, P
     (id.to_string(), p)
 }
 
-fn account(id: &str, name: &str, parent: &str, status: &str, pw: Option<PasswordPolicy>) -> (String, AccountState) {
+fn account(id: &str, name: &str, parent: &str, status: &str, pw: Option<PasswordPolicy>) -> (orgctl::model::AccountId, AccountState) {
     let a = AccountState {
         id: id.into(),
         name: name.into(),
@@ -49,7 +49,7 @@ fn account(id: &str, name: &str, parent: &str, status: &str, pw: Option<Password
         alias: None,
         password_policy: pw,
     };
-    (id.to_string(), a)
+    (id.into(), a)
 }
 
 /// An organization with one mistake per check, at known resources.
@@ -66,7 +66,7 @@ fn broken() -> OrgState {
         ous.extend([ou(&id, &format!("L{level}"), &parent)]);
         parent = id;
     }
-    let accounts: BTreeMap<String, AccountState> = [
+    let accounts: BTreeMap<orgctl::model::AccountId, AccountState> = [
         account("111111111111", "Management", "r-root", "ACTIVE", Some(CIS)),
         account("200000000001", "Good", "ou-work", "ACTIVE", Some(CIS)),
         account("200000000002", "NoPolicy", "ou-work", "ACTIVE", None),
@@ -79,7 +79,7 @@ fn broken() -> OrgState {
     .collect();
     let mut everything: Vec<&str> = vec!["r-root"];
     everything.extend(ous.keys().map(String::as_str));
-    everything.extend(accounts.keys().map(String::as_str));
+    everything.extend(accounts.keys().map(|id| id.as_str()));
     let region_deny = doc(json!({"Effect": "Deny", "NotAction": ["iam:*", "sts:*"], "Resource": "*",
         "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["eu-west-1"]}}}));
     let deny_leave = doc(json!({"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"}));

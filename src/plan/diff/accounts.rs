@@ -24,8 +24,8 @@ impl Planner<'_> {
                 self.new_account(a, subject, parent);
                 continue;
             };
-            let handle = Handle::Existing(live.id.clone());
-            self.labels.insert(live.id.clone(), format!("account {display}"));
+            let handle = Handle::Existing(live.id.to_string());
+            self.labels.insert(live.id.to_string(), format!("account {display}"));
             if let Some(email) = a.email.as_ref().filter(|e| !e.eq_ignore_ascii_case(&live.email)) {
                 self.notes.push(Note {
                     message: format!(
@@ -162,7 +162,7 @@ impl Planner<'_> {
                 Action::Remove,
                 subject,
                 crate::plan::organization::CLOSE_SUMMARY,
-                OrganizationOperation::CloseAccount { account_id: live.id.clone() },
+                OrganizationOperation::CloseAccount { account_id: live.id.to_string() },
                 diff,
                 vec![],
             );
@@ -255,9 +255,9 @@ impl Planner<'_> {
                 .actual
                 .accounts
                 .values()
-                .find(|o| o.alias.as_deref() == Some(alias.as_str()) && Some(&o.id) != account.as_ref());
+                .find(|o| o.alias.as_deref() == Some(alias.as_str()) && Some(o.id.as_str()) != account.as_deref());
             let Some(holder) = holder else { continue };
-            match alias_changes.get(&holder.id) {
+            match alias_changes.get(holder.id.as_str()) {
                 Some(&first) => self.changes[id].depends_on.push(first),
                 None => self.errors.push(
                     Diagnostic::error(

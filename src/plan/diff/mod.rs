@@ -100,7 +100,7 @@ pub fn plan(desired: &DesiredOrg, actual: &OrgState, limits: &Limits, provider: 
 /// The AWS id of every desired account that exists, by logical id.
 pub fn account_ids(desired: &DesiredOrg, actual: &OrgState) -> HashMap<String, String> {
     let mut ignored = Diagnostics::default();
-    match_accounts(desired, actual, &mut ignored).into_iter().map(|(lid, a)| (lid, a.id.clone())).collect()
+    match_accounts(desired, actual, &mut ignored).into_iter().map(|(lid, a)| (lid, a.id.to_string())).collect()
 }
 
 /// The live account each desired account is: by AccountId, else by orgctl's ownership tag (so a
@@ -192,7 +192,7 @@ fn resolve_deferred(
     let mut out = desired.clone();
     for pending in &desired.pending {
         let filled = pending.value.resolve(|unknown| match unknown {
-            Unknown::Id(id) => matches.get(id).map(|a| a.id.clone()),
+            Unknown::Id(id) => matches.get(id).map(|a| a.id.to_string()),
             // Org files have no !CopyValue nor targets; a plan runs its !Cmd or refuses them.
             Unknown::Export { .. } | Unknown::CommandOutput(_) | Unknown::PerTarget(_) => None,
         });

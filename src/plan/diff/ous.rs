@@ -109,7 +109,7 @@ impl Planner<'_> {
         let mut delete_change: HashMap<&str, usize> = HashMap::new();
         for ou in ordered {
             let staying: Vec<&AccountState> =
-                self.actual.accounts.values().filter(|a| a.parent_id == ou.id && !moving.contains(&a.id)).collect();
+                self.actual.accounts.values().filter(|a| a.parent_id == ou.id && !moving.contains(a.id.as_str())).collect();
             let children: Vec<&OuState> = self.actual.ous.values().filter(|c| c.parent_id == ou.id).collect();
             let children_go = children.iter().all(|c| deletable.get(c.id.as_str()).copied().unwrap_or(false));
             let ok = staying.is_empty() && children_go;

@@ -79,7 +79,7 @@ pub fn stack_targets<'t>(
         .accounts
         .values()
         .filter(|a| a.status.is_active())
-        .flat_map(|a| regions.iter().map(move |r| (a.id.clone(), r.to_string())))
+        .flat_map(|a| regions.iter().map(move |r| (a.id.to_string(), r.to_string())))
         .collect();
     // The exports `!CopyValue` names, to read with the stacks (errors are reported when planning).
     let wanted = std::cell::RefCell::new(BTreeSet::new());

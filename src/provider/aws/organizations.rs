@@ -54,7 +54,7 @@ impl Organizations for AwsProvider {
         let state = self.read_state().await?;
         let mut known = self.known_accounts.lock().unwrap_or_else(|e| e.into_inner());
         known.clear();
-        known.extend(state.accounts.values().map(|a| (a.email.to_lowercase(), a.id.clone())));
+        known.extend(state.accounts.values().map(|a| (a.email.to_lowercase(), a.id.to_string())));
         drop(known);
         *self.pending.lock().unwrap_or_else(|e| e.into_inner()) = state.pending_create_requests.clone();
         Ok(state)

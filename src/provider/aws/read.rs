@@ -58,7 +58,7 @@ impl AwsProvider {
 
         // The OU tree, one level at a time; accounts come with their parent.
         let mut ous: BTreeMap<String, OuState> = BTreeMap::new();
-        let mut accounts: BTreeMap<String, AccountState> = BTreeMap::new();
+        let mut accounts: BTreeMap<crate::model::AccountId, AccountState> = BTreeMap::new();
         let mut level = vec![root_id.clone()];
         while !level.is_empty() {
             let children = parallel(level, |parent| self.list_children(parent)).await?;
@@ -75,7 +75,7 @@ impl AwsProvider {
         // quotas (password policy, alias), in a pool of their own (measured: 16 at a time keeps
         // the plan of 1,000 accounts at its floor; wider only loads an emulator).
         let active: Vec<(String, String)> =
-            accounts.values().filter(|a| a.status.is_active()).map(|a| (a.id.clone(), a.email.clone())).collect();
+            accounts.values().filter(|a| a.status.is_active()).map(|a| (a.id.to_string(), a.email.clone())).collect();
         let members = parallel_at(MEMBER_READ_CONCURRENCY, active, |(id, email)| async move {
             let iam = self.iam_for(&id, &email).await?;
             let (policy, alias) = tokio::try_join!(password_policy(&iam), alias(&iam))?;
@@ -84,7 +84,7 @@ impl AwsProvider {
         let organization = async {
             let mut tagged: Vec<String> = vec![root_id.clone()];
             tagged.extend(ous.keys().cloned());
-            tagged.extend(accounts.keys().cloned());
+            tagged.extend(accounts.keys().map(|id| id.to_string()));
             let listed = parallel(enabled_types.clone(), |t| self.list_policies(t)).await?;
             let mut policies: Vec<PolicyState> = listed.into_iter().flatten().collect();
             policies.retain(|p| p.name != crate::provider::lock::LOCK_POLICY_NAME);
@@ -131,7 +131,7 @@ impl AwsProvider {
 
         Ok(OrgState {
             organization_id: self.organization_id.clone(),
-            management_account_id: self.management_account_id.clone(),
+            management_account_id: self.management_account_id.clone().into(),
             root: RootState {
                 id: root_id.clone(),
                 scp_enabled,
@@ -168,7 +168,7 @@ impl AwsProvider {
         while let Some(page) = pages.next().await {
             for a in page.map_err(|e| api_error("ListAccountsForParent", e))?.accounts() {
                 accounts.push(AccountState {
-                    id: required(a.id(), "account id (ListAccountsForParent)")?,
+                    id: required(a.id(), "account id (ListAccountsForParent)")?.into(),
                     name: a.name().unwrap_or_default().to_string(),
                     email: a.email().unwrap_or_default().to_string(),
                     parent_id: parent.clone(),

@@ -43,7 +43,7 @@ impl Organizations for SandboxProvider {
             let Some(default) = policy_type.aws_managed_default() else { return Ok(()) };
             let mut targets = vec![d.org.root.id.clone()];
             targets.extend(d.org.ous.keys().cloned());
-            targets.extend(d.org.accounts.keys().cloned());
+            targets.extend(d.org.accounts.keys().map(|id| id.to_string()));
             let policy = d.org.policies.entry(default.id.to_string()).or_insert_with(|| PolicyState {
                 id: default.id.into(),
                 name: default.name.into(),
@@ -162,7 +162,7 @@ impl Organizations for SandboxProvider {
     ) -> ProviderResult<Option<ExistingAccount>> {
         let data = self.reading("ListAccounts", &[email]);
         if let Some(a) = data.org.accounts.values().find(|a| a.email.eq_ignore_ascii_case(email)) {
-            return Ok(Some(ExistingAccount::Account { account_id: a.id.clone() }));
+            return Ok(Some(ExistingAccount::Account { account_id: a.id.to_string() }));
         }
         Ok(data
             .requests

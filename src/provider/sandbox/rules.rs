@@ -117,9 +117,9 @@ impl SandboxData {
         } else {
             let id = self.new_id("account");
             self.org.accounts.insert(
-                id.clone(),
+                id.clone().into(),
                 AccountState {
-                    id: id.clone(),
+                    id: id.clone().into(),
                     name: request.name.clone(),
                     email: request.email.clone(),
                     parent_id: self.org.root.id.clone(),

@@ -115,9 +115,9 @@ impl SandboxData {
         let root_id = format!("r-{}", &seed[..4]);
         let mut accounts = BTreeMap::new();
         accounts.insert(
-            management.account_id.clone(),
+            management.account_id.clone().into(),
             AccountState {
-                id: management.account_id.clone(),
+                id: management.account_id.clone().into(),
                 name: management.name.clone(),
                 email: management.email.clone(),
                 parent_id: root_id.clone(),
@@ -129,7 +129,7 @@ impl SandboxData {
         );
         let org = OrgState {
             organization_id: format!("o-{}", &seed[4..14]),
-            management_account_id: management.account_id.clone(),
+            management_account_id: management.account_id.clone().into(),
             root: RootState { id: root_id, scp_enabled: false, other_policy_types: Vec::new(), tags: Tags::new() },
             ous: BTreeMap::new(),
             accounts,
