@@ -115,12 +115,12 @@ pub fn matching_state(desired: &DesiredOrg) -> OrgState {
         Parent::Root => root_id.clone(),
         Parent::Ou(lid) => ou_id(lid),
     };
-    let mut policies: BTreeMap<String, PolicyState> = desired
+    let mut policies: BTreeMap<orgctl::model::PolicyId, PolicyState> = desired
         .policies
         .iter()
         .map(|p| {
             let state = PolicyState {
-                id: policy_id(&p.logical_id),
+                id: policy_id(&p.logical_id).into(),
                 name: p.name.clone(),
                 description: p.description.clone(),
                 content: p.content.clone(),

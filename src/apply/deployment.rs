@@ -5,8 +5,8 @@
 use super::operation::CreatedIds;
 use super::retry::RetryPolicy;
 use crate::expr::{Text, Unknown};
-use crate::model::StackSpec;
-use crate::plan::{DeploymentOperation, Handle, ImportSource, RemovalCall, StackImport, WorkloadCall};
+use crate::model::{AccountId, Region, StackSpec};
+use crate::plan::{DeploymentOperation, ImportSource, RemovalCall, StackImport, WorkloadCall};
 use crate::provider::{At, Provider, ProviderError, ProviderResult};
 
 /// Runs one operation.
@@ -16,10 +16,9 @@ pub async fn execute(
     ids: &CreatedIds,
     retry: &RetryPolicy,
 ) -> ProviderResult<Option<String>> {
-    let r = |h: &Handle| ids.resolve(h);
     match op {
         DeploymentOperation::CreateStack { account, region, spec, imports, replace_failed } => {
-            let account = r(account)?;
+            let account = ids.resolve_account(account)?;
             let spec = complete_spec(spec, imports, provider, ids).await?;
             if *replace_failed {
                 retry.run(|| provider.delete_stack(At::new(&account, region), &spec.name)).await?;
@@ -42,7 +41,7 @@ pub async fn execute(
             call,
             ..
         } => {
-            let account = r(account)?;
+            let account = ids.resolve_account(account)?;
             let remote = match call.as_deref() {
                 Some(WorkloadCall::PutObject { remote, .. }) => Some(remote),
                 _ => None,
@@ -187,8 +186,8 @@ async fn known_values(
             Unknown::Export { account, region, name } => {
                 let is_id = account.len() == 12 && account.chars().all(|c| c.is_ascii_digit());
                 let account_id = if is_id { Some(account.clone()) } else { ids.get(account) };
-                let Some(account_id) = account_id else { continue };
-                let value = provider.export_value(At::new(&account_id, region), name).await?;
+                let Some(account_id) = account_id.map(AccountId::from) else { continue };
+                let value = provider.export_value(At::new(&account_id, &Region::from(region)), name).await?;
                 Some(value.ok_or_else(|| {
                     ProviderError::new(
                         "MissingExport",
@@ -218,7 +217,7 @@ async fn complete_spec(
         .resolve(|unknown| known.get(unknown).cloned())
         .map_err(|unknown| ProviderError::new("UnknownValue", format!("{unknown} is still unknown")))?;
     for import in imports {
-        let account = ids.resolve(&import.account)?;
+        let account = ids.resolve_account(&import.account)?;
         let value = match &import.source {
             ImportSource::Output { stack, output } => {
                 let outputs = provider.stack_outputs(At::new(&account, &import.region), stack).await?;

@@ -24,6 +24,11 @@ impl CreatedIds {
         }
     }
 
+    /// The account a handle names (one that exists, or one created earlier in this run).
+    pub(super) fn resolve_account(&self, handle: &Handle) -> ProviderResult<crate::model::AccountId> {
+        self.resolve(handle).map(crate::model::AccountId::from)
+    }
+
     /// The AWS id of a resource created in this run, by logical id.
     pub fn get(&self, logical_id: &str) -> Option<String> {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).get(logical_id).cloned()

@@ -26,7 +26,12 @@ pub fn unmanaged(desired: &DesiredOrg, state: &OrgState) -> Unmanaged {
     let policy_names: HashSet<(crate::model::PolicyType, &str)> =
         desired.policies.iter().map(|p| (p.policy_type, p.name.as_str())).collect();
     Unmanaged {
-        accounts: state.accounts.keys().filter(|id| !managed_accounts.contains(id.as_str())).map(|id| id.to_string()).collect(),
+        accounts: state
+            .accounts
+            .keys()
+            .filter(|id| !managed_accounts.contains(id.as_str()))
+            .map(|id| id.to_string())
+            .collect(),
         ous: state
             .ous
             .values()
@@ -41,7 +46,7 @@ pub fn unmanaged(desired: &DesiredOrg, state: &OrgState) -> Unmanaged {
             .values()
             .filter(|p| !p.aws_managed && !policy_names.contains(&(p.policy_type, p.name.as_str())))
             .filter(|p| !owner(&p.tags).is_some_and(|l| policy_lids.contains(l.as_str())))
-            .map(|p| p.id.clone())
+            .map(|p| p.id.to_string())
             .collect(),
     }
 }

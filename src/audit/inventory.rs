@@ -27,7 +27,7 @@ pub fn effective_policy_ids(state: &OrgState, account_id: &str) -> Vec<String> {
         .policies
         .values()
         .filter(|p| p.policy_type == PolicyType::ServiceControl && p.targets.iter().any(|t| targets.contains(t)))
-        .map(|p| p.id.clone())
+        .map(|p| p.id.to_string())
         .collect();
     ids.sort();
     ids
@@ -107,7 +107,7 @@ pub fn build(state: &OrgState, stacks: &[StackState]) -> Inventory {
                 p.targets.iter().map(|t| (target_order(state, t).0, target_order(state, t).1, t)).collect();
             targets.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| natural(&a.1, &b.1)));
             PolicyEntry {
-                id: p.id.clone(),
+                id: p.id.to_string(),
                 name: p.name.clone(),
                 policy_type: p.policy_type.noun().to_string(),
                 aws_managed: p.aws_managed,
@@ -129,8 +129,8 @@ pub fn build(state: &OrgState, stacks: &[StackState]) -> Inventory {
     let mut stacks: Vec<StackEntry> = stacks
         .iter()
         .map(|s| StackEntry {
-            account_id: s.account_id.clone(),
-            region: s.region.clone(),
+            account_id: s.account_id.to_string(),
+            region: s.region.to_string(),
             name: s.name.clone(),
             status: s.status.to_string(),
             task: s.task().map(str::to_string),

@@ -20,7 +20,7 @@ pub use identity::{
 pub use ids::{AccountId, LogicalId, PolicyId, Region};
 pub use password_policy::PasswordPolicy;
 pub use policy_type::{AwsManagedDefault, PolicyType};
-pub use stack::{no_echo_parameters, StackSpec, StackState, STACK_REGIONS_TAG, STACK_TASK_TAG};
+pub use stack::{no_echo_parameters, StackKey, StackSpec, StackState, STACK_REGIONS_TAG, STACK_TASK_TAG};
 pub use state::{
     AccountState, AlternateContact, CreateRequestState, DelegatedAdministrator, Governance, OrgState, OuState,
     PolicyState, RootState, CONTACT_TYPES, OPT_IN_REGIONS,

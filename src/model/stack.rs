@@ -15,8 +15,8 @@ pub const STACK_REGIONS_TAG: &str = "orgctl:stack-regions";
 /// A stack as it is deployed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StackState {
-    pub account_id: String,
-    pub region: String,
+    pub account_id: super::AccountId,
+    pub region: super::Region,
     pub name: String,
     pub status: super::StackStatus,
     /// The deployed template (JSON); `Null` when it could not be parsed.
@@ -33,7 +33,15 @@ pub struct StackState {
     pub stack_policy: Option<String>,
 }
 
+/// Where a stack is: its account, region and name (a workload record's task, for records).
+pub type StackKey = (super::AccountId, super::Region, String);
+
 impl StackState {
+    /// The stack's place: its account, region and name.
+    pub fn key(&self) -> StackKey {
+        (self.account_id.clone(), self.region.clone(), self.name.clone())
+    }
+
     /// The task that owns the stack, from its tag.
     pub fn task(&self) -> Option<&str> {
         self.tags.get(STACK_TASK_TAG).map(String::as_str)

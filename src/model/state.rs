@@ -48,7 +48,7 @@ pub struct AccountState {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PolicyState {
-    pub id: String,
+    pub id: super::PolicyId,
     pub name: String,
     pub description: String,
     pub content: String,
@@ -82,7 +82,7 @@ pub struct OrgState {
     pub root: RootState,
     pub ous: BTreeMap<String, OuState>,
     pub accounts: BTreeMap<super::AccountId, AccountState>,
-    pub policies: BTreeMap<String, PolicyState>,
+    pub policies: BTreeMap<super::PolicyId, PolicyState>,
     pub pending_create_requests: Vec<CreateRequestState>,
 }
 

@@ -19,7 +19,8 @@ pub async fn import(provider: &dyn Provider) -> Result<Import, ProviderError> {
     let state = provider.read().await?;
     let governance = provider.read_governance().await?;
     let mut notes = Vec::new();
-    let active: Vec<String> = state.accounts.values().filter(|a| a.status.is_active()).map(|a| a.id.to_string()).collect();
+    let active: Vec<String> =
+        state.accounts.values().filter(|a| a.status.is_active()).map(|a| a.id.to_string()).collect();
     // An endpoint without the Account Management API leaves these out of the file, and says so.
     let contacts = read::contacts(provider, &active).await.unwrap_or_else(|e| {
         notes.push(format!("alternate contacts not imported ({e})"));

@@ -23,13 +23,13 @@ use crate::model::{OrgState, STACK_REGIONS_TAG};
 
 /// Where orgctl's stacks can be without a task file to say so: every active account, in every
 /// region orgctl recorded on the root when it deployed stacks.
-pub fn recorded_stack_places(state: &OrgState) -> Vec<(String, String)> {
+pub fn recorded_stack_places(state: &OrgState) -> Vec<(crate::model::AccountId, crate::model::Region)> {
     let regions: Vec<&str> =
         state.root.tags.get(STACK_REGIONS_TAG).map(|r| r.split_whitespace().collect()).unwrap_or_default();
     state
         .accounts
         .values()
         .filter(|a| a.status.is_active())
-        .flat_map(|a| regions.iter().map(move |r| (a.id.to_string(), r.to_string())))
+        .flat_map(|a| regions.iter().map(move |r| (a.id.clone(), crate::model::Region::from(*r))))
         .collect()
 }

@@ -18,7 +18,10 @@ where
 }
 
 /// The stacks orgctl owns in each (account, region), read in parallel.
-pub async fn stacks_in(provider: &dyn Provider, places: &[(String, String)]) -> ProviderResult<Vec<StackState>> {
+pub async fn stacks_in(
+    provider: &dyn Provider,
+    places: &[(crate::model::AccountId, crate::model::Region)],
+) -> ProviderResult<Vec<StackState>> {
     let stacks: Vec<Vec<StackState>> =
         in_parallel(places.iter().map(|(a, r)| provider.read_stacks(At::new(a, r)))).await?;
     Ok(stacks.into_iter().flatten().collect())
@@ -69,7 +72,8 @@ pub async fn snapshot(
     let stacks = stacks_in(provider, &targets.places).await?;
     let exports: Vec<Option<(ExportKey, String)>> =
         in_parallel(targets.exports.iter().map(|(account, region, name)| async move {
-            let value = provider.export_value(At::new(account, region), name).await?;
+            let at = (crate::model::AccountId::from(account), crate::model::Region::from(region));
+            let value = provider.export_value(At::new(&at.0, &at.1), name).await?;
             Ok::<_, ProviderError>(value.map(|v| ((account.clone(), region.clone(), name.clone()), v)))
         }))
         .await?;

@@ -245,7 +245,7 @@ pub struct Plan {
     /// The (account, region) pairs whose stacks the plan read, and their fingerprint: a saved
     /// plan is refused when those stacks changed too.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub stack_places: Vec<(String, String)>,
+    pub stack_places: Vec<(crate::model::AccountId, crate::model::Region)>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stacks_fingerprint: Option<String>,
     /// Fingerprint of the Identity Center instance the plan read (permission sets, assignments,

@@ -7,7 +7,7 @@
 use super::change::{Action, Address, Change, Handle, Place, PropertyDiff};
 use super::check::{Checker, Kind};
 use super::describe::{Described, Words};
-use crate::model::StackSpec;
+use crate::model::{AccountId, Region, StackSpec};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -18,14 +18,14 @@ pub enum DeploymentOperation {
     /// `replace_failed`: a ROLLBACK_COMPLETE stack of that name is deleted first.
     CreateStack {
         account: Handle,
-        region: String,
+        region: Region,
         spec: StackSpec<crate::expr::Text>,
         imports: Vec<StackImport>,
         replace_failed: bool,
     },
     UpdateStack {
-        account_id: String,
-        region: String,
+        account_id: AccountId,
+        region: Region,
         spec: StackSpec<crate::expr::Text>,
         imports: Vec<StackImport>,
     },
@@ -33,7 +33,7 @@ pub enum DeploymentOperation {
     /// written, so that the next plan skips the target while nothing changed.
     RunWorkload {
         account: Handle,
-        region: String,
+        region: Region,
         task: String,
         directory: std::path::PathBuf,
         commands: Vec<super::command::WorkloadCommand>,
@@ -47,8 +47,8 @@ pub enum DeploymentOperation {
     },
     /// A target left a workload task's binding: its remove command, then its record deleted.
     RemoveWorkload {
-        account_id: String,
-        region: String,
+        account_id: AccountId,
+        region: Region,
         task: String,
         directory: std::path::PathBuf,
         /// Known but for exports a `!CopyValue` reads when the removal runs.
@@ -61,8 +61,8 @@ pub enum DeploymentOperation {
         call: Option<RemovalCall>,
     },
     DeleteStack {
-        account_id: String,
-        region: String,
+        account_id: AccountId,
+        region: Region,
         name: String,
     },
 }
@@ -72,7 +72,7 @@ pub enum DeploymentOperation {
 pub struct StackImport {
     pub parameter: String,
     pub account: Handle,
-    pub region: String,
+    pub region: Region,
     pub source: ImportSource,
 }
 
@@ -205,7 +205,7 @@ impl DeploymentOperation {
                 checker.region(c, region);
             }
             DeploymentOperation::UpdateStack { account_id, region, .. } => {
-                checker.handle(c, &Handle::Existing(account_id.clone()), Kind::Account);
+                checker.handle(c, &Handle::Existing(account_id.to_string()), Kind::Account);
                 checker.region(c, region);
             }
             DeploymentOperation::RunWorkload { account, record, .. } => {

@@ -61,7 +61,9 @@ fn stack_of(op: &Operation) -> Option<(String, &str, &StackSpec<Text>)> {
             };
             Some((account, region, spec))
         }
-        DeploymentOperation::UpdateStack { account_id, region, spec, .. } => Some((account_id.clone(), region, spec)),
+        DeploymentOperation::UpdateStack { account_id, region, spec, .. } => {
+            Some((account_id.to_string(), region, spec))
+        }
         _ => None,
     }
 }

@@ -7,7 +7,7 @@
 use super::change::{pretty, quoted, Action, Address, Change, Handle, PropertyDiff};
 use super::check::{Checker, Kind};
 use super::describe::{tag_diffs, Described, Words};
-use crate::model::{user_tags, PolicyType, Tags, OWNER_TAG};
+use crate::model::{user_tags, AccountId, PolicyId, PolicyType, Tags, OWNER_TAG};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -44,7 +44,7 @@ pub enum OrganizationOperation {
     },
     /// `CloseAccountsOnRemoval`: an account orgctl created or adopted, removed from the file.
     CloseAccount {
-        account_id: String,
+        account_id: AccountId,
     },
     MoveAccount {
         account: Handle,
@@ -69,20 +69,20 @@ pub enum OrganizationOperation {
         tags: Tags,
     },
     UpdatePolicy {
-        policy_id: String,
+        policy_id: PolicyId,
         name: String,
         description: String,
         content: String,
     },
     DeletePolicy {
-        policy_id: String,
+        policy_id: PolicyId,
     },
     AttachPolicy {
         policy: Handle,
         target: Handle,
     },
     DetachPolicy {
-        policy_id: String,
+        policy_id: PolicyId,
         target_id: String,
     },
 }
@@ -319,7 +319,7 @@ impl OrganizationOperation {
                     }
                     Some(_) => {}
                 }
-                checker.count_scp(&Handle::Existing(policy_id.clone()), &Handle::Existing(target_id.clone()), -1);
+                checker.count_scp(&Handle::Existing(policy_id.to_string()), &Handle::Existing(target_id.clone()), -1);
             }
         }
     }

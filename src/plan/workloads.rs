@@ -338,7 +338,7 @@ pub fn record_of(stack: &StackState) -> Option<&str> {
 }
 
 /// Live record stacks by (AccountId, region, task).
-pub fn live_records(stacks: &[StackState]) -> HashMap<(String, String, String), &StackState> {
+pub fn live_records(stacks: &[StackState]) -> HashMap<crate::model::StackKey, &StackState> {
     stacks
         .iter()
         .filter_map(|s| Some(((s.account_id.clone(), s.region.clone(), record_of(s)?.to_string()), s)))
@@ -350,7 +350,7 @@ pub fn live_records(stacks: &[StackState]) -> HashMap<(String, String, String), 
 #[derive(Default)]
 pub struct Planned {
     pub changes: Vec<(String, usize, Option<String>)>,
-    pub kept: Vec<(String, String, String)>,
+    pub kept: Vec<crate::model::StackKey>,
     pub unchanged: usize,
 }
 
@@ -399,10 +399,11 @@ pub fn plan_workloads(
                 }
             };
             let account_id = ids(&target.account);
-            let record =
-                account_id.as_ref().and_then(|id| records.get(&(id.clone(), target.region.clone(), t.name.clone())));
+            let record = account_id
+                .as_ref()
+                .and_then(|id| records.get(&(id.into(), target.region.as_str().into(), t.name.clone())));
             if let Some(id) = &account_id {
-                out.kept.push((id.clone(), target.region.clone(), record_name(&t.name)));
+                out.kept.push((id.into(), target.region.as_str().into(), record_name(&t.name)));
             }
             let recorded_object = record.and_then(|r| r.tags.get(OBJECT_TAG));
             let mut call = run.call;
@@ -425,7 +426,7 @@ pub fn plan_workloads(
             let summary = if record.is_some() { "run again (its inputs changed)" } else { "run" };
             let operation = DeploymentOperation::RunWorkload {
                 account: account_id.clone().map_or_else(|| Handle::New(target.account.clone()), Handle::Existing),
-                region: target.region.clone(),
+                region: target.region.as_str().into(),
                 task: t.name.clone(),
                 directory: task.path.clone(),
                 commands: run.commands,
@@ -444,7 +445,7 @@ pub fn plan_workloads(
                 continue;
             }
             let Some(lid) = logical_of.get(account_id.as_str()) else { continue };
-            let target = Target { account: lid.to_string(), region: region.clone() };
+            let target = Target { account: lid.to_string(), region: region.to_string() };
             if wanted.contains(&target) {
                 continue;
             }

@@ -39,7 +39,7 @@ impl LockInfo {
         let field =
             |key: &str| d.split("; ").find_map(|part| part.strip_prefix(key)).map(str::to_string).unwrap_or_default();
         let expires = humantime::parse_rfc3339(&field("expires ")).ok();
-        LockInfo { policy_id: p.id.clone(), holder: field("held by "), since: field("since "), expires }
+        LockInfo { policy_id: p.id.to_string(), holder: field("held by "), since: field("since "), expires }
     }
 
     fn expired(&self) -> bool {

@@ -7,8 +7,8 @@ pub mod poll;
 pub mod sandbox;
 
 use crate::model::{
-    AssignmentState, IdentityCenterState, IdentityScope, OrgState, PasswordPolicy, PermissionSet, PolicyState,
-    StackSpec, StackState, Tags,
+    AccountId, AssignmentState, IdentityCenterState, IdentityScope, OrgState, PasswordPolicy, PermissionSet,
+    PolicyState, Region, StackSpec, StackState, Tags,
 };
 use async_trait::async_trait;
 
@@ -104,14 +104,14 @@ pub type ProviderResult<T> = Result<T, ProviderError>;
 /// role orgctl takes there (`None`: the account's access role).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct At<'a> {
-    pub account_id: &'a str,
-    pub region: &'a str,
+    pub account_id: &'a AccountId,
+    pub region: &'a Region,
     pub role: Option<&'a str>,
 }
 
 impl<'a> At<'a> {
     /// `region` of `account_id`, through the account's access role.
-    pub fn new(account_id: &'a str, region: &'a str) -> Self {
+    pub fn new(account_id: &'a AccountId, region: &'a Region) -> Self {
         At { account_id, region, role: None }
     }
 

@@ -24,7 +24,7 @@ fn doc(statement: Value) -> String {
     json!({ "Version": "2012-10-17", "Statement": [statement] }).to_string()
 }
 
-fn policy(id: &str, name: &str, content: String, targets: &[&str]) -> (String, PolicyState) {
+fn policy(id: &str, name: &str, content: String, targets: &[&str]) -> (orgctl::model::PolicyId, PolicyState) {
     let p = PolicyState {
         id: id.into(),
         name: name.into(),
@@ -35,10 +35,16 @@ fn policy(id: &str, name: &str, content: String, targets: &[&str]) -> (String, P
         tags: Tags::new(),
         targets: targets.iter().map(|t| t.to_string()).collect(),
     };
-    (id.to_string(), p)
+    (id.into(), p)
 }
 
-fn account(id: &str, name: &str, parent: &str, status: &str, pw: Option<PasswordPolicy>) -> (orgctl::model::AccountId, AccountState) {
+fn account(
+    id: &str,
+    name: &str,
+    parent: &str,
+    status: &str,
+    pw: Option<PasswordPolicy>,
+) -> (orgctl::model::AccountId, AccountState) {
     let a = AccountState {
         id: id.into(),
         name: name.into(),
@@ -85,7 +91,7 @@ fn broken() -> OrgState {
     let deny_leave = doc(json!({"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"}));
     let big = doc(json!({"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Sid": "x".repeat(9400)}));
     let small = |sid: &str| doc(json!({"Effect": "Deny", "Action": "ec2:*", "Resource": "*", "Sid": sid}));
-    let policies: BTreeMap<String, PolicyState> = [
+    let policies: BTreeMap<orgctl::model::PolicyId, PolicyState> = [
         policy(
             FULL_AWS_ACCESS_ID,
             FULL_AWS_ACCESS_NAME,

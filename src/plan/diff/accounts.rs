@@ -162,7 +162,7 @@ impl Planner<'_> {
                 Action::Remove,
                 subject,
                 crate::plan::organization::CLOSE_SUMMARY,
-                OrganizationOperation::CloseAccount { account_id: live.id.to_string() },
+                OrganizationOperation::CloseAccount { account_id: live.id.clone() },
                 diff,
                 vec![],
             );

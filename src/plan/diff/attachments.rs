@@ -61,7 +61,7 @@ impl Planner<'_> {
             .collect();
         // Only policies of the file: one that left the file is detached everywhere by its
         // deletion (removed_policies), one that orgctl does not own is never touched.
-        let to_detach: Vec<(String, String)> = attached
+        let to_detach: Vec<(crate::model::PolicyId, String)> = attached
             .iter()
             .filter(|p| self.owned_policies.contains(&p.id))
             .filter(|p| !wanted.iter().any(|h| h.existing_id() == Some(p.id.as_str())))
@@ -123,7 +123,7 @@ impl Planner<'_> {
         policy_type: PolicyType,
         subject: &str,
         target: &Handle,
-        policies: &[(String, String)],
+        policies: &[(crate::model::PolicyId, String)],
         after: &[usize],
     ) -> Vec<usize> {
         let Some(target_id) = target.existing_id() else { return Vec::new() };

@@ -249,7 +249,7 @@ struct Planner<'a> {
     ou_handles: HashMap<String, Handle>,
     account_handles: HashMap<String, Handle>,
     /// Live policies that belong to the file.
-    owned_policies: HashSet<String>,
+    owned_policies: HashSet<crate::model::PolicyId>,
     matched_ous: HashSet<String>,
     /// The change enabling each policy type the file needs and the root does not have.
     enable: HashMap<PolicyType, usize>,

@@ -108,8 +108,12 @@ impl Planner<'_> {
         ordered.sort_by_key(|o| std::cmp::Reverse(self.actual.depth_of(&o.id)));
         let mut delete_change: HashMap<&str, usize> = HashMap::new();
         for ou in ordered {
-            let staying: Vec<&AccountState> =
-                self.actual.accounts.values().filter(|a| a.parent_id == ou.id && !moving.contains(a.id.as_str())).collect();
+            let staying: Vec<&AccountState> = self
+                .actual
+                .accounts
+                .values()
+                .filter(|a| a.parent_id == ou.id && !moving.contains(a.id.as_str()))
+                .collect();
             let children: Vec<&OuState> = self.actual.ous.values().filter(|c| c.parent_id == ou.id).collect();
             let children_go = children.iter().all(|c| deletable.get(c.id.as_str()).copied().unwrap_or(false));
             let ok = staying.is_empty() && children_go;

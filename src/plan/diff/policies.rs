@@ -78,8 +78,8 @@ impl Planner<'_> {
                 continue;
             };
             self.owned_policies.insert(live.id.clone());
-            self.labels.insert(live.id.clone(), Self::policy_label(p.policy_type, &p.name));
-            self.policy_handles.insert(p.logical_id.clone(), Handle::Existing(live.id.clone()));
+            self.labels.insert(live.id.to_string(), Self::policy_label(p.policy_type, &p.name));
+            self.policy_handles.insert(p.logical_id.clone(), Handle::Existing(live.id.to_string()));
             let same_content = serde_json::from_str::<serde_json::Value>(&live.content).ok()
                 == serde_json::from_str::<serde_json::Value>(&p.content).ok();
             let mut diff = Vec::new();
@@ -103,7 +103,7 @@ impl Planner<'_> {
             }
             self.reconcile_tags(
                 &subject,
-                Handle::Existing(live.id.clone()),
+                Handle::Existing(live.id.to_string()),
                 &p.logical_id,
                 p.tags.as_ref(),
                 &live.tags,

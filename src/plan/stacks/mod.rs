@@ -18,7 +18,7 @@ pub use targets::{stack_targets, StackSnapshot, StackTargets};
 use super::change::*;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::expr::KNOWN_AFTER_APPLY;
-use crate::model::{OrgState, StackState};
+use crate::model::{OrgState, StackKey, StackState};
 use crate::org_file::desired::DesiredOrg;
 use crate::tasks::binding::Target;
 use crate::tasks::instantiate::StackInstance;
@@ -44,8 +44,7 @@ pub fn plan_stacks(
     let recorded = &targets.recorded_regions;
     plan.stack_places = targets.places.clone();
     plan.stacks_fingerprint = Some(stacks_fingerprint(&snapshot.stacks));
-    let live: HashMap<(String, String, String), &StackState> =
-        snapshot.stacks.iter().map(|s| ((s.account_id.clone(), s.region.clone(), s.name.clone()), s)).collect();
+    let live: HashMap<StackKey, &StackState> = snapshot.stacks.iter().map(|s| (s.key(), s)).collect();
     let org_changes: Vec<usize> = plan.changes.iter().map(|c| c.id).collect();
     let creations = plan.account_creations();
     let lookup = |lid: &str| account_ids.get(lid).cloned();
@@ -62,7 +61,7 @@ pub fn plan_stacks(
 
     let mut by_task: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut by_target: HashMap<(&str, Target), usize> = HashMap::new();
-    let mut wanted: BTreeSet<(String, String, String)> = BTreeSet::new();
+    let mut wanted: BTreeSet<StackKey> = BTreeSet::new();
     let mut unchanged = 0usize;
     let mut pending_edges: Vec<(usize, Vec<(String, Target)>)> = Vec::new();
     for (task_name, task, stacks) in &targets.instances {
@@ -72,7 +71,7 @@ pub fn plan_stacks(
         plan.note_absent_accounts(task_name, absent.iter().map(|s| s.target.account.as_str()));
         for stack in stacks {
             if let Some(id) = account_ids.get(&stack.target.account) {
-                wanted.insert((id.clone(), stack.target.region.clone(), task.stack_name.clone()));
+                wanted.insert((id.into(), stack.target.region.as_str().into(), task.stack_name.clone()));
             }
             let id = match planner.stack(plan, task_name, task, stack) {
                 Ok(Some(id)) => id,
@@ -151,7 +150,7 @@ struct StackPlanner<'a> {
     snapshot: &'a StackSnapshot,
     account_ids: &'a HashMap<String, String>,
     lookup: &'a dyn Fn(&str) -> Option<String>,
-    live: &'a HashMap<(String, String, String), &'a StackState>,
+    live: &'a HashMap<StackKey, &'a StackState>,
     created: std::collections::HashSet<String>,
 }
 
@@ -203,13 +202,13 @@ impl StackPlanner<'_> {
             .map(|i| StackImport {
                 parameter: i.parameter.clone(),
                 account: handle(&i.producer.account),
-                region: i.producer.region.clone(),
+                region: i.producer.region.as_str().into(),
                 source: ImportSource::Output { stack: task.stack_name.clone(), output: i.output.clone() },
             })
             .collect();
         let live_at = |account: &str, region: &str| {
             let id = self.account_ids.get(account)?;
-            self.live.get(&(id.clone(), region.to_string(), task.stack_name.clone())).copied()
+            self.live.get(&(id.into(), region.into(), task.stack_name.clone())).copied()
         };
         let current = live_at(&stack.target.account, &stack.target.region);
         // Import values as they would be now, from the producers' current outputs.
@@ -267,7 +266,7 @@ impl StackPlanner<'_> {
                 let diff = stack_diff(None, &spec, &shown);
                 let op = DeploymentOperation::CreateStack {
                     account: handle(&stack.target.account),
-                    region: stack.target.region.clone(),
+                    region: stack.target.region.as_str().into(),
                     spec,
                     imports,
                     replace_failed: failed.is_some(),

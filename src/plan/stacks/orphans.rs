@@ -1,7 +1,7 @@
 //! Stacks orgctl owns that no task targets any more (kept and noted, or deleted with
 //! `--prune`), and the regions orgctl has stacks in, recorded on the root.
 
-use crate::model::{OrgState, StackState, Tags, STACK_REGIONS_TAG};
+use crate::model::{OrgState, StackKey, StackState, Tags, STACK_REGIONS_TAG};
 use crate::plan::change::*;
 use crate::tasks::task_file::TaskFile;
 use std::collections::{BTreeSet, HashMap};
@@ -11,8 +11,8 @@ use std::collections::{BTreeSet, HashMap};
 #[allow(clippy::too_many_arguments)]
 pub(super) fn plan_orphans(
     plan: &mut Plan,
-    live: &HashMap<(String, String, String), &StackState>,
-    wanted: &BTreeSet<(String, String, String)>,
+    live: &HashMap<StackKey, &StackState>,
+    wanted: &BTreeSet<StackKey>,
     tasks: &TaskFile,
     actual: &OrgState,
     prune: bool,
@@ -20,9 +20,10 @@ pub(super) fn plan_orphans(
     org_changes: &[usize],
 ) -> BTreeSet<String> {
     let task_names: BTreeSet<&str> = tasks.tasks.iter().map(|t| t.name.as_str()).collect();
-    let mut orphans: Vec<&&StackState> =
-        live.values().filter(|s| !wanted.contains(&(s.account_id.clone(), s.region.clone(), s.name.clone()))).collect();
-    orphans.sort_by_key(|s| (s.account_id.clone(), s.region.clone(), s.name.clone()));
+    let mut orphans: Vec<&&StackState> = live.values().filter(|s| !wanted.contains(&s.key())).collect();
+    // In the order people read them: by account name, then region and stack.
+    let account_name = |s: &StackState| actual.accounts.get(&s.account_id).map(|a| a.name.clone());
+    orphans.sort_by_key(|s| (account_name(s), s.account_id.clone(), s.region.clone(), s.name.clone()));
     let mut still_there: BTreeSet<String> = used.clone();
     for s in orphans {
         let owner = s.task().unwrap_or_default();
@@ -38,7 +39,7 @@ pub(super) fn plan_orphans(
             s.region
         );
         if !prune || s.termination_protection {
-            still_there.insert(s.region.clone());
+            still_there.insert(s.region.to_string());
         }
         if !prune {
             plan.notes.push(Note { message: format!("{subject}: {why}; it is kept (run with --prune to delete it)") });

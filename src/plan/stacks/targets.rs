@@ -16,7 +16,7 @@ pub struct StackTargets<'t> {
     pub(super) instances: Vec<(&'t str, &'t StackTask, Vec<StackInstance>)>,
     /// Every (AccountId, region) that may hold orgctl's stacks: each active account in every
     /// region a task uses or orgctl recorded on the root.
-    pub places: Vec<(String, String)>,
+    pub places: Vec<(crate::model::AccountId, crate::model::Region)>,
     /// The exports `!CopyValue` reads, as (AccountId, region, export name).
     pub exports: BTreeSet<ExportKey>,
     pub(super) used_regions: BTreeSet<String>,
@@ -79,7 +79,7 @@ pub fn stack_targets<'t>(
         .accounts
         .values()
         .filter(|a| a.status.is_active())
-        .flat_map(|a| regions.iter().map(move |r| (a.id.to_string(), r.to_string())))
+        .flat_map(|a| regions.iter().map(move |r| (a.id.clone(), crate::model::Region::from(r.as_str()))))
         .collect();
     // The exports `!CopyValue` names, to read with the stacks (errors are reported when planning).
     let wanted = std::cell::RefCell::new(BTreeSet::new());

@@ -88,7 +88,7 @@ impl AwsProvider {
             let listed = parallel(enabled_types.clone(), |t| self.list_policies(t)).await?;
             let mut policies: Vec<PolicyState> = listed.into_iter().flatten().collect();
             policies.retain(|p| p.name != crate::provider::lock::LOCK_POLICY_NAME);
-            tagged.extend(policies.iter().filter(|p| !p.aws_managed).map(|p| p.id.clone()));
+            tagged.extend(policies.iter().filter(|p| !p.aws_managed).map(|p| p.id.to_string()));
             let tags: BTreeMap<String, Tags> = parallel(tagged, |id| async move {
                 let tags = self.tags_of(&id).await?;
                 Ok((id, tags))
@@ -204,7 +204,7 @@ impl AwsProvider {
         while let Some(page) = pages.next().await {
             for p in page.map_err(|e| api_error("ListPolicies", e))?.policies() {
                 out.push(PolicyState {
-                    id: required(p.id(), "policy id (ListPolicies)")?,
+                    id: required(p.id(), "policy id (ListPolicies)")?.into(),
                     name: p.name().unwrap_or_default().to_string(),
                     description: p.description().unwrap_or_default().to_string(),
                     content: String::new(),
@@ -223,7 +223,7 @@ impl AwsProvider {
             .clients
             .organizations
             .describe_policy()
-            .policy_id(&p.id)
+            .policy_id(p.id.as_str())
             .send()
             .await
             .map_err(|e| api_error("DescribePolicy", e))?;

@@ -142,7 +142,7 @@ impl Deployments for SandboxProvider {
         Ok(data
             .stacks
             .values()
-            .filter(|s| s.account_id == account_id && s.region == region)
+            .filter(|s| s.account_id == *account_id && s.region == *region)
             .find_map(|s| s.exports.get(name).cloned()))
     }
 

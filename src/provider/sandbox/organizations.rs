@@ -44,7 +44,7 @@ impl Organizations for SandboxProvider {
             let mut targets = vec![d.org.root.id.clone()];
             targets.extend(d.org.ous.keys().cloned());
             targets.extend(d.org.accounts.keys().map(|id| id.to_string()));
-            let policy = d.org.policies.entry(default.id.to_string()).or_insert_with(|| PolicyState {
+            let policy = d.org.policies.entry(default.id.into()).or_insert_with(|| PolicyState {
                 id: default.id.into(),
                 name: default.name.into(),
                 description: "Allows access to every operation".into(),
@@ -265,9 +265,9 @@ impl Organizations for SandboxProvider {
             }
             let id = d.new_id("policy");
             d.org.policies.insert(
-                id.clone(),
+                id.clone().into(),
                 PolicyState {
-                    id: id.clone(),
+                    id: id.clone().into(),
                     name: new.name.into(),
                     description: new.description.into(),
                     content: new.content.into(),
