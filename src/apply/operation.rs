@@ -10,14 +10,14 @@ use std::sync::Mutex;
 
 /// AWS ids of the resources created during this run, by logical id.
 #[derive(Default)]
-pub struct CreatedIds(Mutex<HashMap<String, String>>);
+pub struct CreatedIds(Mutex<HashMap<crate::model::LogicalId, String>>);
 
 impl CreatedIds {
     pub(super) fn resolve(&self, handle: &Handle) -> ProviderResult<String> {
         match handle {
             Handle::Existing(id) => Ok(id.clone()),
             Handle::New(lid) => {
-                self.0.lock().unwrap_or_else(|e| e.into_inner()).get(lid).cloned().ok_or_else(|| {
+                self.0.lock().unwrap_or_else(|e| e.into_inner()).get(lid.as_str()).cloned().ok_or_else(|| {
                     ProviderError::new("NotCreated", format!("{lid} was not created earlier in this run"))
                 })
             }
@@ -34,8 +34,8 @@ impl CreatedIds {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).get(logical_id).cloned()
     }
 
-    pub(super) fn record(&self, logical_id: &str, id: &str) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(logical_id.to_string(), id.to_string());
+    pub(super) fn record(&self, logical_id: &crate::model::LogicalId, id: &str) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(logical_id.clone(), id.to_string());
     }
 }
 

@@ -97,7 +97,7 @@ mod tests {
         change(
             id,
             OrganizationOperation::CreateAccount {
-                logical_id: format!("A{id}"),
+                logical_id: format!("A{id}").into(),
                 name: email.clone(),
                 email,
                 tags: Default::default(),

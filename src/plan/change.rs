@@ -13,14 +13,14 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum Handle {
     Existing(String),
-    New(String),
+    New(crate::model::LogicalId),
 }
 
 impl Handle {
     /// The resource `logical_id` names: its AWS id in `ids` when it exists, else the one this
     /// plan creates.
     pub fn of(ids: &std::collections::HashMap<String, String>, logical_id: &str) -> Handle {
-        ids.get(logical_id).map_or_else(|| Handle::New(logical_id.to_string()), |id| Handle::Existing(id.clone()))
+        ids.get(logical_id).map_or_else(|| Handle::New(logical_id.into()), |id| Handle::Existing(id.clone()))
     }
 
     pub fn existing_id(&self) -> Option<&str> {
@@ -367,7 +367,7 @@ impl Plan {
     }
 
     /// The change that creates each new account, by logical id.
-    pub fn account_creations(&self) -> std::collections::HashMap<String, usize> {
+    pub fn account_creations(&self) -> std::collections::HashMap<crate::model::LogicalId, usize> {
         self.changes
             .iter()
             .filter_map(|c| match &c.operation {

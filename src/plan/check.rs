@@ -245,7 +245,8 @@ impl<'a> Checker<'a> {
             return;
         }
         let key = match target {
-            Handle::Existing(id) | Handle::New(id) => id.clone(),
+            Handle::Existing(id) => id.clone(),
+            Handle::New(lid) => lid.to_string(),
         };
         let before = self.scps_on(target);
         *self.scps.entry(key).or_insert(before) += delta;

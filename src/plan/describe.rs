@@ -75,7 +75,7 @@ impl Words<'_> {
                     format!("unknown resource {id}")
                 }
             }
-            Handle::New(lid) => match self.created.get(lid) {
+            Handle::New(lid) => match self.created.get(lid.as_str()) {
                 Some(OrganizationOperation::CreateAccount { name, .. }) => format!("account {name} ({lid}, new)"),
                 Some(OrganizationOperation::CreateOu { name, .. }) => {
                     format!("organizational unit {name} ({lid}, new)")
@@ -103,7 +103,7 @@ impl Words<'_> {
                 Some(p) => (p.name.clone(), p.policy_type),
                 None => (id.clone(), PolicyType::ServiceControl),
             },
-            Handle::New(lid) => match self.created.get(lid) {
+            Handle::New(lid) => match self.created.get(lid.as_str()) {
                 Some(OrganizationOperation::CreatePolicy { name, policy_type, .. }) => (name.clone(), *policy_type),
                 _ => (format!("{lid} (new)"), PolicyType::ServiceControl),
             },

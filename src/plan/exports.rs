@@ -57,7 +57,7 @@ fn stack_of(op: &Operation) -> Option<(String, &str, &StackSpec<Text>)> {
         DeploymentOperation::CreateStack { account, region, spec, .. } => {
             let account = match account {
                 Handle::Existing(id) => id.clone(),
-                Handle::New(lid) => lid.clone(),
+                Handle::New(lid) => lid.to_string(),
             };
             Some((account, region, spec))
         }

@@ -19,11 +19,15 @@ use std::collections::{BTreeSet, HashMap};
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum IdentityOperation {
     /// CreatePermissionSet with its policies, tagged as orgctl's.
-    CreatePermissionSet { logical_id: String, instance_arn: String, settings: crate::model::PermissionSet },
+    CreatePermissionSet {
+        logical_id: crate::model::LogicalId,
+        instance_arn: String,
+        settings: crate::model::PermissionSet,
+    },
     /// The permission set's settings and policies made the file's (and the set tagged as
     /// orgctl's); `provision`: then ProvisionPermissionSet to the accounts it is assigned to.
     UpdatePermissionSet {
-        logical_id: String,
+        logical_id: crate::model::LogicalId,
         instance_arn: String,
         arn: String,
         old: Box<crate::model::PermissionSet>,
@@ -154,7 +158,7 @@ fn plan_permission_sets<'a>(
         match existing {
             None => {
                 let op = IdentityOperation::CreatePermissionSet {
-                    logical_id: set.logical_id.clone(),
+                    logical_id: set.logical_id.as_str().into(),
                     instance_arn: instance.clone(),
                     settings: set.settings.clone(),
                 };
@@ -169,7 +173,7 @@ fn plan_permission_sets<'a>(
                 );
                 set_handles.insert(
                     &set.logical_id,
-                    (Handle::New(set.logical_id.clone()), Some(id), set.settings.name.clone()),
+                    (Handle::New(set.logical_id.as_str().into()), Some(id), set.settings.name.clone()),
                 );
             }
             Some(live_set) => {
@@ -195,7 +199,7 @@ fn plan_permission_sets<'a>(
                         (false, _, true) => "update",
                     };
                     let op = IdentityOperation::UpdatePermissionSet {
-                        logical_id: set.logical_id.clone(),
+                        logical_id: set.logical_id.as_str().into(),
                         instance_arn: instance.clone(),
                         arn: live_set.arn.clone(),
                         old: Box::new(live_set.settings.clone()),
@@ -448,7 +452,7 @@ impl IdentityOperation {
         let existing = |id: &str| Handle::Existing(id.to_string());
         match self {
             IdentityOperation::CreatePermissionSet { logical_id, .. } => {
-                Address::Resource(Handle::New(logical_id.clone()))
+                Address::Resource(Handle::New(logical_id.as_str().into()))
             }
             IdentityOperation::UpdatePermissionSet { arn, .. } | IdentityOperation::DeletePermissionSet { arn, .. } => {
                 Address::Resource(existing(arn))

@@ -7,7 +7,7 @@
 use super::change::{pretty, quoted, Action, Address, Change, Handle, PropertyDiff};
 use super::check::{Checker, Kind};
 use super::describe::{tag_diffs, Described, Words};
-use crate::model::{user_tags, AccountId, PolicyId, PolicyType, Tags, OWNER_TAG};
+use crate::model::{user_tags, AccountId, LogicalId, PolicyId, PolicyType, Tags, OWNER_TAG};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -20,7 +20,7 @@ pub enum OrganizationOperation {
         policy_type: PolicyType,
     },
     CreateOu {
-        logical_id: String,
+        logical_id: LogicalId,
         parent: Handle,
         name: String,
         tags: Tags,
@@ -33,7 +33,7 @@ pub enum OrganizationOperation {
         ou_id: String,
     },
     CreateAccount {
-        logical_id: String,
+        logical_id: LogicalId,
         name: String,
         email: String,
         tags: Tags,
@@ -60,7 +60,7 @@ pub enum OrganizationOperation {
         keys: Vec<String>,
     },
     CreatePolicy {
-        logical_id: String,
+        logical_id: LogicalId,
         #[serde(default)]
         policy_type: PolicyType,
         name: String,
@@ -284,7 +284,8 @@ impl OrganizationOperation {
                 };
                 if current.is_some_and(|p| from.existing_id() != Some(p)) {
                     let from = match from {
-                        Handle::Existing(id) | Handle::New(id) => id,
+                        Handle::Existing(id) => id.as_str(),
+                        Handle::New(lid) => lid.as_str(),
                     };
                     fail(checker, format!("moves an account from {from}, which is not where it is"));
                 }

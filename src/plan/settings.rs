@@ -61,7 +61,7 @@ pub fn accounts_to_read(desired: &DesiredOrg, state: &OrgState) -> Vec<String> {
 /// it (`created`: the creations by logical id).
 fn push_setting(
     plan: &mut Plan,
-    created: &HashMap<String, usize>,
+    created: &HashMap<crate::model::LogicalId, usize>,
     desired: &DesiredOrg,
     logical_id: &str,
     summary: String,

@@ -85,7 +85,7 @@ pub fn retain(
         let acts_on = |handle: Handle| address == Address::Resource(handle);
         targets.iter().any(|t| {
             let set_handle = handle_of(t);
-            acts_on(Handle::New(t.clone()))
+            acts_on(Handle::New(t.as_str().into()))
                 || aws_ids.get(t).is_some_and(|id| acts_on(Handle::Existing(id.clone())))
                 || change.group.as_ref().is_some_and(|g| g.name == *t || g.name.starts_with(&format!("{t}/")))
                 || matches!(&address, Address::Assignment(set, _, _) if *set == set_handle

@@ -425,7 +425,9 @@ pub fn plan_workloads(
             let diff = run_diff(&run.commands, call.as_ref(), &task.path);
             let summary = if record.is_some() { "run again (its inputs changed)" } else { "run" };
             let operation = DeploymentOperation::RunWorkload {
-                account: account_id.clone().map_or_else(|| Handle::New(target.account.clone()), Handle::Existing),
+                account: account_id
+                    .clone()
+                    .map_or_else(|| Handle::New(target.account.as_str().into()), Handle::Existing),
                 region: target.region.as_str().into(),
                 task: t.name.clone(),
                 directory: task.path.clone(),

@@ -190,10 +190,10 @@ impl Planner<'_> {
             PropertyDiff::new("Parent", None, Some(self.parent_label(&parent))),
         ];
         diff.extend(user_tags(&tags).into_iter().map(|(k, v)| PropertyDiff::new(format!("Tags.{k}"), None, Some(v))));
-        let op = OrganizationOperation::CreateAccount { logical_id: a.logical_id.clone(), name, email, tags };
+        let op = OrganizationOperation::CreateAccount { logical_id: a.logical_id.as_str().into(), name, email, tags };
         let create = self.push(Action::Add, subject.clone(), summary, op, diff, vec![]);
         self.created.insert(a.logical_id.clone(), create);
-        let handle = Handle::New(a.logical_id.clone());
+        let handle = Handle::New(a.logical_id.as_str().into());
         self.account_handles.insert(a.logical_id.clone(), handle.clone());
         if parent.existing_id() != Some(self.actual.root.id.as_str()) {
             let diff = vec![PropertyDiff::new("Parent", Some("Root".into()), Some(self.parent_label(&parent)))];

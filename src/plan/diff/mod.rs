@@ -289,7 +289,7 @@ impl Planner<'_> {
 
     pub(super) fn creation_of(&self, handle: &Handle) -> Option<usize> {
         match handle {
-            Handle::New(lid) => self.created.get(lid).copied(),
+            Handle::New(lid) => self.created.get(lid.as_str()).copied(),
             Handle::Existing(_) => None,
         }
     }
@@ -301,7 +301,7 @@ impl Planner<'_> {
     pub(super) fn parent_handle(&self, parent: &Parent) -> Handle {
         match parent {
             Parent::Root => Handle::Existing(self.actual.root.id.clone()),
-            Parent::Ou(lid) => self.ou_handles.get(lid).cloned().unwrap_or_else(|| Handle::New(lid.clone())),
+            Parent::Ou(lid) => self.ou_handles.get(lid).cloned().unwrap_or_else(|| Handle::New(lid.as_str().into())),
         }
     }
 

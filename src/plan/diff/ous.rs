@@ -49,14 +49,14 @@ impl Planner<'_> {
                 };
                 let deps = vec![self.creation_of(&parent)];
                 let op = OrganizationOperation::CreateOu {
-                    logical_id: ou.logical_id.clone(),
+                    logical_id: ou.logical_id.as_str().into(),
                     parent,
                     name: ou.name.clone(),
                     tags,
                 };
                 let id = self.push(Action::Add, subject, summary, op, diff, deps);
                 self.created.insert(ou.logical_id.clone(), id);
-                self.ou_handles.insert(ou.logical_id.clone(), Handle::New(ou.logical_id.clone()));
+                self.ou_handles.insert(ou.logical_id.clone(), Handle::New(ou.logical_id.as_str().into()));
                 continue;
             };
             self.matched_ous.insert(live.id.clone());

@@ -64,7 +64,7 @@ impl Planner<'_> {
                     PropertyDiff::new("PolicyDocument", None, Some(pretty(&p.content))),
                 ];
                 let op = OrganizationOperation::CreatePolicy {
-                    logical_id: p.logical_id.clone(),
+                    logical_id: p.logical_id.as_str().into(),
                     policy_type: p.policy_type,
                     name: p.name.clone(),
                     description: p.description.clone(),
@@ -74,7 +74,7 @@ impl Planner<'_> {
                 let enabled = self.enable.get(&p.policy_type).copied();
                 let id = self.push(Action::Add, subject, "create", op, diff, vec![enabled]);
                 self.created.insert(p.logical_id.clone(), id);
-                self.policy_handles.insert(p.logical_id.clone(), Handle::New(p.logical_id.clone()));
+                self.policy_handles.insert(p.logical_id.clone(), Handle::New(p.logical_id.as_str().into()));
                 continue;
             };
             self.owned_policies.insert(live.id.clone());
