@@ -20,7 +20,7 @@ pub async fn execute(
             retry.run(|| provider.disable_service_access(service)).await.map(|_| None)
         }
         DelegationOperation::RegisterDelegatedAdministrator { account, service } => {
-            let account = ids.resolve(account)?;
+            let account = ids.resolve_account(account)?;
             retry.run(|| provider.register_delegated_administrator(&account, service)).await.map(|_| None)
         }
         DelegationOperation::DeregisterDelegatedAdministrator { account_id, service } => {

@@ -58,11 +58,11 @@ pub async fn execute(
             Ok(Some(id))
         }
         OrganizationOperation::RenameAccount { account, name } => {
-            let account = r(account)?;
+            let account = ids.resolve_account(account)?;
             retry.run(|| provider.rename_account(&account, name)).await.map(|_| None)
         }
         OrganizationOperation::MoveAccount { account, from, to } => {
-            let (account, from, to) = (r(account)?, r(from)?, r(to)?);
+            let (account, from, to) = (ids.resolve_account(account)?, r(from)?, r(to)?);
             retry.run(|| provider.move_account(&account, &from, &to)).await.map(|_| None)
         }
         OrganizationOperation::TagResource { resource, tags } => {

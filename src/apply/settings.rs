@@ -12,7 +12,7 @@ pub async fn execute(
     ids: &CreatedIds,
     retry: &RetryPolicy,
 ) -> ProviderResult<Option<String>> {
-    let account = ids.resolve(op.account())?;
+    let account = ids.resolve_account(op.account())?;
     match op {
         SettingOperation::SetPasswordPolicy { policy, .. } => {
             retry.run(|| provider.set_password_policy(&account, policy)).await.map(|_| None)

@@ -32,12 +32,11 @@ pub async fn contacts(
     provider: &dyn Provider,
     accounts: &[String],
 ) -> ProviderResult<HashMap<String, BTreeMap<String, crate::model::AlternateContact>>> {
-    let read = in_parallel(
-        accounts
-            .iter()
-            .map(|id| async move { provider.alternate_contacts(id).await.map(|contacts| (id.clone(), contacts)) }),
-    )
-    .await?;
+    let read =
+        in_parallel(accounts.iter().map(|id| async move {
+            provider.alternate_contacts(&id.into()).await.map(|contacts| (id.clone(), contacts))
+        }))
+        .await?;
     Ok(read.into_iter().collect())
 }
 
@@ -46,9 +45,10 @@ pub async fn support_levels(
     provider: &dyn Provider,
     accounts: &[String],
 ) -> ProviderResult<HashMap<String, crate::model::SupportLevel>> {
-    let read =
-        in_parallel(accounts.iter().map(|id| async move { provider.support_level(id).await.map(|l| (id.clone(), l)) }))
-            .await?;
+    let read = in_parallel(
+        accounts.iter().map(|id| async move { provider.support_level(&id.into()).await.map(|l| (id.clone(), l)) }),
+    )
+    .await?;
     Ok(read.into_iter().collect())
 }
 
@@ -58,7 +58,7 @@ pub async fn region_status(
     places: &[(String, Vec<String>)],
 ) -> ProviderResult<HashMap<String, BTreeMap<String, String>>> {
     let read = in_parallel(places.iter().map(|(id, regions)| async move {
-        provider.region_opt_status(id, regions).await.map(|status| (id.clone(), status))
+        provider.region_opt_status(&id.into(), regions).await.map(|status| (id.clone(), status))
     }))
     .await?;
     Ok(read.into_iter().collect())

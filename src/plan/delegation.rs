@@ -23,7 +23,7 @@ pub enum DelegationOperation {
     /// RegisterDelegatedAdministrator (`DelegatedAdministratorFor`).
     RegisterDelegatedAdministrator { account: Handle, service: String },
     /// DeregisterDelegatedAdministrator: only what orgctl registered (recorded on the account).
-    DeregisterDelegatedAdministrator { account_id: String, service: String },
+    DeregisterDelegatedAdministrator { account_id: crate::model::AccountId, service: String },
 }
 
 /// Root tag: the trusted services orgctl enabled (short names, `guardduty sso`).
@@ -154,7 +154,7 @@ pub fn plan_delegation(desired: &DesiredOrg, state: &OrgState, live: &Governance
             {
                 let diff = vec![PropertyDiff::new("DelegatedAdministratorFor", Some(service.clone()), None)];
                 let op = Operation::Delegation(DelegationOperation::DeregisterDelegatedAdministrator {
-                    account_id: id.clone(),
+                    account_id: id.as_str().into(),
                     service: service.clone(),
                 });
                 let summary = format!("deregister as delegated administrator for {service}");
@@ -180,7 +180,7 @@ pub fn plan_delegation(desired: &DesiredOrg, state: &OrgState, live: &Governance
             if registered.contains(&(account.id.to_string(), service.clone())) {
                 let diff = vec![PropertyDiff::new("DelegatedAdministratorFor", Some(service.clone()), None)];
                 let op = Operation::Delegation(DelegationOperation::DeregisterDelegatedAdministrator {
-                    account_id: account.id.to_string(),
+                    account_id: account.id.clone(),
                     service: service.clone(),
                 });
                 let subject = format!("account {} ({})", account.name, account.id);
@@ -208,7 +208,7 @@ impl DelegationOperation {
             }
             DelegationOperation::RegisterDelegatedAdministrator { account, .. } => Address::Resource(account.clone()),
             DelegationOperation::DeregisterDelegatedAdministrator { account_id, .. } => {
-                Address::Resource(Handle::Existing(account_id.clone()))
+                Address::Resource(Handle::Existing(account_id.to_string()))
             }
         }
     }
@@ -237,7 +237,7 @@ impl DelegationOperation {
             ),
             DelegationOperation::DeregisterDelegatedAdministrator { account_id, service } => (
                 Action::Change,
-                resource(&Handle::Existing(account_id.clone())),
+                resource(&Handle::Existing(account_id.to_string())),
                 format!("deregister as delegated administrator for {service}"),
                 vec![PropertyDiff::new("DelegatedAdministratorFor", Some(service.clone()), None)],
             ),
@@ -249,7 +249,7 @@ impl DelegationOperation {
         match self {
             DelegationOperation::RegisterDelegatedAdministrator { account, .. } => Some(account.clone()),
             DelegationOperation::DeregisterDelegatedAdministrator { account_id, .. } => {
-                Some(Handle::Existing(account_id.clone()))
+                Some(Handle::Existing(account_id.to_string()))
             }
             _ => None,
         }

@@ -198,14 +198,14 @@ pub trait Organizations: Send + Sync {
     /// Starts creating an account; returns the request id to poll.
     async fn create_account(&self, name: &str, email: &str, tags: &Tags) -> ProviderResult<String>;
     async fn create_account_status(&self, request_id: &str) -> ProviderResult<CreateAccountStatus>;
-    async fn rename_account(&self, account_id: &str, name: &str) -> ProviderResult<()>;
+    async fn rename_account(&self, account_id: &AccountId, name: &str) -> ProviderResult<()>;
 
     /// CloseAccount: the account goes to PENDING_CLOSURE, then SUSPENDED.
-    async fn close_account(&self, account_id: &str) -> ProviderResult<()>;
+    async fn close_account(&self, account_id: &AccountId) -> ProviderResult<()>;
 
     async fn move_account(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         source_parent_id: &str,
         destination_parent_id: &str,
     ) -> ProviderResult<()>;
@@ -222,8 +222,8 @@ pub trait Organizations: Send + Sync {
     async fn detach_policy(&self, policy_id: &str, target_id: &str) -> ProviderResult<()>;
     async fn enable_service_access(&self, service: &str) -> ProviderResult<()>;
     async fn disable_service_access(&self, service: &str) -> ProviderResult<()>;
-    async fn register_delegated_administrator(&self, account_id: &str, service: &str) -> ProviderResult<()>;
-    async fn deregister_delegated_administrator(&self, account_id: &str, service: &str) -> ProviderResult<()>;
+    async fn register_delegated_administrator(&self, account_id: &AccountId, service: &str) -> ProviderResult<()>;
+    async fn deregister_delegated_administrator(&self, account_id: &AccountId, service: &str) -> ProviderResult<()>;
 }
 
 /// What is set inside each account: its IAM password policy and alias, alternate contacts,
@@ -239,21 +239,21 @@ pub trait AccountSettings: Send + Sync {
     ) -> ProviderResult<Vec<crate::model::ServiceLastUsed>>;
 
     /// Replaces the account's whole password policy.
-    async fn set_password_policy(&self, account_id: &str, policy: &PasswordPolicy) -> ProviderResult<()>;
+    async fn set_password_policy(&self, account_id: &AccountId, policy: &PasswordPolicy) -> ProviderResult<()>;
 
     /// Sets (or with `None`, removes) the account's IAM alias.
-    async fn set_alias(&self, account_id: &str, alias: Option<&str>) -> ProviderResult<()>;
+    async fn set_alias(&self, account_id: &AccountId, alias: Option<&str>) -> ProviderResult<()>;
 
     /// The account's alternate contacts, by type (BILLING, OPERATIONS, SECURITY); a type not set
     /// is absent.
     async fn alternate_contacts(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
     ) -> ProviderResult<std::collections::BTreeMap<String, crate::model::AlternateContact>>;
 
     async fn put_alternate_contact(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         contact_type: &str,
         contact: &crate::model::AlternateContact,
     ) -> ProviderResult<()>;
@@ -262,20 +262,20 @@ pub trait AccountSettings: Send + Sync {
     /// `DISABLED`, `ENABLED_BY_DEFAULT`).
     async fn region_opt_status(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         regions: &[String],
     ) -> ProviderResult<std::collections::BTreeMap<String, String>>;
-    async fn set_region_opt_in(&self, account_id: &str, region: &str, enabled: bool) -> ProviderResult<()>;
+    async fn set_region_opt_in(&self, account_id: &AccountId, region: &str, enabled: bool) -> ProviderResult<()>;
 
     /// The account's AWS Support plan (DescribeSeverityLevels in the account: an account on
     /// Basic is refused the Support API).
-    async fn support_level(&self, account_id: &str) -> ProviderResult<crate::model::SupportLevel>;
+    async fn support_level(&self, account_id: &AccountId) -> ProviderResult<crate::model::SupportLevel>;
 
     /// Asks AWS Support, in a support case opened from the management account, to put
     /// `account_id` on `level`; `cc` (the account's root email) is copied on the case.
     async fn request_support_level(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         level: crate::model::SupportLevel,
         cc: &str,
     ) -> ProviderResult<()>;
@@ -305,8 +305,11 @@ pub trait Deployments: Send + Sync {
 
     /// Credentials in `account_id` (through `role`, else the account's access role) as the
     /// environment variables a workload's commands read. Never printed.
-    async fn workload_credentials(&self, account_id: &str, role: Option<&str>)
-        -> ProviderResult<Vec<(String, String)>>;
+    async fn workload_credentials(
+        &self,
+        account_id: &AccountId,
+        role: Option<&str>,
+    ) -> ProviderResult<Vec<(String, String)>>;
 
     /// Creates a stack and waits until it is complete (or failed, as an error).
     async fn create_stack(&self, at: At<'_>, spec: &StackSpec) -> ProviderResult<()>;

@@ -93,9 +93,9 @@ async fn create_account(p: &dyn Provider, email: &str) -> CreateAccountStatus {
     panic!("account creation never finished");
 }
 
-async fn new_account(p: &dyn Provider, email: &str) -> String {
+async fn new_account(p: &dyn Provider, email: &str) -> orgctl::model::AccountId {
     match create_account(p, email).await {
-        CreateAccountStatus::Succeeded { account_id } => account_id,
+        CreateAccountStatus::Succeeded { account_id } => account_id.into(),
         other => panic!("{other:?}"),
     }
 }
@@ -308,7 +308,7 @@ async fn tags_password_policies_and_aliases_round_trip(f: Fixture) {
         ..Default::default()
     };
     let member_policy = PasswordPolicy { minimum_password_length: 20, ..Default::default() };
-    p.set_password_policy("123456789012", &policy).await.unwrap();
+    p.set_password_policy(&"123456789012".into(), &policy).await.unwrap();
     p.set_password_policy(&member, &member_policy).await.unwrap();
     p.set_alias(&member, Some("acme-member")).await.unwrap();
     p.set_alias(&member, Some("acme-member-2")).await.unwrap();

@@ -1,11 +1,12 @@
 //! The AWS provider's what is set inside each account: password policy, alias, contacts, regions, support plan, services used.
 
 use super::*;
+use crate::model::AccountId;
 
 #[async_trait]
 impl AccountSettings for AwsProvider {
-    async fn support_level(&self, account_id: &str) -> ProviderResult<crate::model::SupportLevel> {
-        let credentials = if account_id == self.management_account_id {
+    async fn support_level(&self, account_id: &AccountId) -> ProviderResult<crate::model::SupportLevel> {
+        let credentials = if *account_id == self.management_account_id {
             None
         } else {
             let role = self.roles.role_for(account_id, &self.email_of(account_id));
@@ -29,7 +30,7 @@ impl AccountSettings for AwsProvider {
 
     async fn request_support_level(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         level: crate::model::SupportLevel,
         cc: &str,
     ) -> ProviderResult<()> {
@@ -54,7 +55,7 @@ impl AccountSettings for AwsProvider {
 
     async fn alternate_contacts(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
     ) -> ProviderResult<std::collections::BTreeMap<String, crate::model::AlternateContact>> {
         use aws_sdk_account::types::AlternateContactType;
         let mut out = std::collections::BTreeMap::new();
@@ -62,7 +63,7 @@ impl AccountSettings for AwsProvider {
             // The management account's own contacts are read without AccountId (AWS refuses it).
             let mut get =
                 self.clients.account.get_alternate_contact().alternate_contact_type(AlternateContactType::from(api));
-            if account_id != self.management_account_id {
+            if *account_id != self.management_account_id {
                 get = get.account_id(account_id);
             }
             match get.send().await {
@@ -96,7 +97,7 @@ impl AccountSettings for AwsProvider {
 
     async fn put_alternate_contact(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         contact_type: &str,
         contact: &crate::model::AlternateContact,
     ) -> ProviderResult<()> {
@@ -109,7 +110,7 @@ impl AccountSettings for AwsProvider {
             .title(&contact.title)
             .email_address(&contact.email_address)
             .phone_number(&contact.phone_number);
-        if account_id != self.management_account_id {
+        if *account_id != self.management_account_id {
             put = put.account_id(account_id);
         }
         put.send().await.map(|_| ()).map_err(|e| api_error("PutAlternateContact", e))
@@ -117,13 +118,13 @@ impl AccountSettings for AwsProvider {
 
     async fn region_opt_status(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         regions: &[String],
     ) -> ProviderResult<std::collections::BTreeMap<String, String>> {
         let mut out = std::collections::BTreeMap::new();
         for region in regions {
             let mut get = self.clients.account.get_region_opt_status().region_name(region);
-            if account_id != self.management_account_id {
+            if *account_id != self.management_account_id {
                 get = get.account_id(account_id);
             }
             let status = get.send().await.map_err(|e| api_error("GetRegionOptStatus", e))?;
@@ -132,8 +133,8 @@ impl AccountSettings for AwsProvider {
         Ok(out)
     }
 
-    async fn set_region_opt_in(&self, account_id: &str, region: &str, enabled: bool) -> ProviderResult<()> {
-        let account = (account_id != self.management_account_id).then(|| account_id.to_string());
+    async fn set_region_opt_in(&self, account_id: &AccountId, region: &str, enabled: bool) -> ProviderResult<()> {
+        let account = (*account_id != self.management_account_id).then(|| account_id.to_string());
         if enabled {
             let call = self.clients.account.enable_region().region_name(region).set_account_id(account);
             call.send().await.map(|_| ()).map_err(|e| api_error("EnableRegion", e))
@@ -150,7 +151,7 @@ impl AccountSettings for AwsProvider {
         self.organizations_access_report(entity).await
     }
 
-    async fn set_password_policy(&self, account_id: &str, p: &PasswordPolicy) -> ProviderResult<()> {
+    async fn set_password_policy(&self, account_id: &AccountId, p: &PasswordPolicy) -> ProviderResult<()> {
         let iam = self.iam_for(account_id, &self.email_of(account_id)).await?;
         // Every field, always: IAM resets the ones left out.
         iam.update_account_password_policy()
@@ -169,7 +170,7 @@ impl AccountSettings for AwsProvider {
             .map_err(|e| api_error("UpdateAccountPasswordPolicy", e))
     }
 
-    async fn set_alias(&self, account_id: &str, alias: Option<&str>) -> ProviderResult<()> {
+    async fn set_alias(&self, account_id: &AccountId, alias: Option<&str>) -> ProviderResult<()> {
         let iam = self.iam_for(account_id, &self.email_of(account_id)).await?;
         let current = read::alias(&iam).await?;
         if current.as_deref() == alias {

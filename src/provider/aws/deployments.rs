@@ -1,6 +1,7 @@
 //! The AWS provider's what is deployed into accounts: stacks, CloudFormation types, S3 objects, workload credentials.
 
 use super::*;
+use crate::model::AccountId;
 
 #[async_trait]
 impl Deployments for AwsProvider {
@@ -51,11 +52,11 @@ impl Deployments for AwsProvider {
 
     async fn workload_credentials(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         role: Option<&str>,
     ) -> ProviderResult<Vec<(String, String)>> {
         let credentials = match role {
-            None if account_id == self.management_account_id => self.clients.own_credentials().await?,
+            None if *account_id == self.management_account_id => self.clients.own_credentials().await?,
             None => {
                 let email = self.email_of(account_id);
                 self.clients.member_credentials(account_id, self.roles.role_for(account_id, &email), None).await?

@@ -1,6 +1,7 @@
 //! The AWS provider's the organization itself: OUs, accounts, policies, trusted access, delegated administrators.
 
 use super::*;
+use crate::model::AccountId;
 
 #[async_trait]
 impl Organizations for AwsProvider {
@@ -24,7 +25,7 @@ impl Organizations for AwsProvider {
             .map_err(|e| api_error("DisableAWSServiceAccess", e))
     }
 
-    async fn register_delegated_administrator(&self, account_id: &str, service: &str) -> ProviderResult<()> {
+    async fn register_delegated_administrator(&self, account_id: &AccountId, service: &str) -> ProviderResult<()> {
         let orgs = &self.clients.organizations;
         orgs.register_delegated_administrator()
             .account_id(account_id)
@@ -35,7 +36,7 @@ impl Organizations for AwsProvider {
             .map_err(|e| api_error("RegisterDelegatedAdministrator", e))
     }
 
-    async fn deregister_delegated_administrator(&self, account_id: &str, service: &str) -> ProviderResult<()> {
+    async fn deregister_delegated_administrator(&self, account_id: &AccountId, service: &str) -> ProviderResult<()> {
         let orgs = &self.clients.organizations;
         orgs.deregister_delegated_administrator()
             .account_id(account_id)
@@ -96,7 +97,7 @@ impl Organizations for AwsProvider {
             .map_err(|e| api_error("UpdateOrganizationalUnit", e))
     }
 
-    async fn close_account(&self, account_id: &str) -> ProviderResult<()> {
+    async fn close_account(&self, account_id: &AccountId) -> ProviderResult<()> {
         let o = &self.clients.organizations;
         o.close_account().account_id(account_id).send().await.map(|_| ()).map_err(|e| api_error("CloseAccount", e))
     }
@@ -183,17 +184,17 @@ impl Organizations for AwsProvider {
         })
     }
 
-    async fn rename_account(&self, account_id: &str, name: &str) -> ProviderResult<()> {
+    async fn rename_account(&self, account_id: &AccountId, name: &str) -> ProviderResult<()> {
         // PutAccountName names the caller's own account without AccountId, a member account with it
         // (which needs trusted access for AWS Account Management in the organization).
         let mut call = self.clients.account.put_account_name().account_name(name);
-        if account_id != self.management_account_id {
+        if *account_id != self.management_account_id {
             call = call.account_id(account_id);
         }
         call.send().await.map(|_| ()).map_err(|e| api_error("PutAccountName", e))
     }
 
-    async fn move_account(&self, account_id: &str, source: &str, destination: &str) -> ProviderResult<()> {
+    async fn move_account(&self, account_id: &AccountId, source: &str, destination: &str) -> ProviderResult<()> {
         let o = &self.clients.organizations;
         o.move_account()
             .account_id(account_id)

@@ -1,10 +1,11 @@
 //! The sandbox provider's what is set inside each account: password policy, alias, contacts, regions, support plan, services used.
 
 use super::*;
+use crate::model::AccountId;
 
 #[async_trait]
 impl AccountSettings for SandboxProvider {
-    async fn set_password_policy(&self, account_id: &str, policy: &PasswordPolicy) -> ProviderResult<()> {
+    async fn set_password_policy(&self, account_id: &AccountId, policy: &PasswordPolicy) -> ProviderResult<()> {
         self.write("UpdateAccountPasswordPolicy", &[account_id], |d| {
             check_password_policy(policy)?;
             d.account_mut(account_id)?.password_policy = Some(policy.clone());
@@ -12,10 +13,10 @@ impl AccountSettings for SandboxProvider {
         })
     }
 
-    async fn set_alias(&self, account_id: &str, alias: Option<&str>) -> ProviderResult<()> {
+    async fn set_alias(&self, account_id: &AccountId, alias: Option<&str>) -> ProviderResult<()> {
         self.write("CreateAccountAlias", &[account_id, alias.unwrap_or_default()], |d| {
             if let Some(alias) = alias {
-                if d.org.accounts.values().any(|a| a.id != account_id && a.alias.as_deref() == Some(alias)) {
+                if d.org.accounts.values().any(|a| a.id != *account_id && a.alias.as_deref() == Some(alias)) {
                     return Err(err("EntityAlreadyExists", format!("the alias {alias} is taken")));
                 }
             }
@@ -42,25 +43,25 @@ impl AccountSettings for SandboxProvider {
 
     async fn alternate_contacts(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
     ) -> ProviderResult<std::collections::BTreeMap<String, crate::model::AlternateContact>> {
         let data = self.reading("GetAlternateContact", &[account_id]);
-        Ok(data.contacts.get(account_id).cloned().unwrap_or_default())
+        Ok(data.contacts.get(account_id.as_str()).cloned().unwrap_or_default())
     }
 
-    async fn support_level(&self, account_id: &str) -> ProviderResult<crate::model::SupportLevel> {
+    async fn support_level(&self, account_id: &AccountId) -> ProviderResult<crate::model::SupportLevel> {
         if self.faults.check("DescribeSeverityLevels", &[account_id]) == Some(Mode::Fail) {
             return Err(err("InternalServerError", "injected failure"));
         }
         let data = self.reading("DescribeSeverityLevels", &[account_id]);
         data.org.accounts.get(account_id).ok_or_else(|| err("AccountNotFoundException", account_id))?;
-        Ok(data.support_levels.get(account_id).copied().unwrap_or(crate::model::SupportLevel::Basic))
+        Ok(data.support_levels.get(account_id.as_str()).copied().unwrap_or(crate::model::SupportLevel::Basic))
     }
 
     /// AWS Support acts on the case at once here (on AWS it takes a person and some time).
     async fn request_support_level(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         level: crate::model::SupportLevel,
         _cc: &str,
     ) -> ProviderResult<()> {
@@ -73,7 +74,7 @@ impl AccountSettings for SandboxProvider {
 
     async fn put_alternate_contact(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         contact_type: &str,
         contact: &crate::model::AlternateContact,
     ) -> ProviderResult<()> {
@@ -89,11 +90,11 @@ impl AccountSettings for SandboxProvider {
 
     async fn region_opt_status(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         regions: &[String],
     ) -> ProviderResult<std::collections::BTreeMap<String, String>> {
         let data = self.reading("ListRegions", &[account_id]);
-        let enabled = data.regions.get(account_id);
+        let enabled = data.regions.get(account_id.as_str());
         Ok(regions
             .iter()
             .map(|r| {
@@ -110,7 +111,7 @@ impl AccountSettings for SandboxProvider {
     }
 
     /// As AWS: only opt-in regions change; the sandbox finishes at once.
-    async fn set_region_opt_in(&self, account_id: &str, region: &str, enabled: bool) -> ProviderResult<()> {
+    async fn set_region_opt_in(&self, account_id: &AccountId, region: &str, enabled: bool) -> ProviderResult<()> {
         self.write(if enabled { "EnableRegion" } else { "DisableRegion" }, &[account_id, region], |d| {
             d.account_mut(account_id)?;
             if !crate::model::OPT_IN_REGIONS.contains(&region) {

@@ -1,6 +1,7 @@
 //! The sandbox provider's what is deployed into accounts: stacks, CloudFormation types, S3 objects, workload credentials.
 
 use super::*;
+use crate::model::AccountId;
 
 #[async_trait]
 impl Deployments for SandboxProvider {
@@ -75,7 +76,7 @@ impl Deployments for SandboxProvider {
     /// command ran for.
     async fn workload_credentials(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         role: Option<&str>,
     ) -> ProviderResult<Vec<(String, String)>> {
         let data = self.reading("AssumeRole", &[account_id]);

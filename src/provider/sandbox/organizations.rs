@@ -1,6 +1,7 @@
 //! The sandbox provider's the organization itself: OUs, accounts, policies, trusted access, delegated administrators.
 
 use super::*;
+use crate::model::AccountId;
 
 #[async_trait]
 impl Organizations for SandboxProvider {
@@ -110,9 +111,9 @@ impl Organizations for SandboxProvider {
         })
     }
 
-    async fn close_account(&self, account_id: &str) -> ProviderResult<()> {
+    async fn close_account(&self, account_id: &AccountId) -> ProviderResult<()> {
         self.write("CloseAccount", &[account_id], |d| {
-            if account_id == d.org.management_account_id {
+            if *account_id == d.org.management_account_id {
                 return Err(err("ConstraintViolationException", "the management account cannot be closed this way"));
             }
             let members = d.org.accounts.len().saturating_sub(1);
@@ -203,7 +204,7 @@ impl Organizations for SandboxProvider {
         self.write("DescribeCreateAccountStatus", &[request_id], |d| d.complete_request(request_id))
     }
 
-    async fn rename_account(&self, account_id: &str, name: &str) -> ProviderResult<()> {
+    async fn rename_account(&self, account_id: &AccountId, name: &str) -> ProviderResult<()> {
         self.write("PutAccountName", &[account_id, name], |d| {
             if name.is_empty() || name.chars().count() > 50 {
                 return Err(err("ValidationException", "AccountName must be 1-50 characters"));
@@ -213,7 +214,7 @@ impl Organizations for SandboxProvider {
         })
     }
 
-    async fn move_account(&self, account_id: &str, source: &str, destination: &str) -> ProviderResult<()> {
+    async fn move_account(&self, account_id: &AccountId, source: &str, destination: &str) -> ProviderResult<()> {
         self.write("MoveAccount", &[account_id, source, destination], |d| {
             if !d.is_parent(destination) {
                 return Err(err("DestinationParentNotFoundException", format!("no root or OU {destination}")));
@@ -395,10 +396,10 @@ impl Organizations for SandboxProvider {
 
     /// As AWS: the service needs trusted access first; the management account cannot be a
     /// delegated administrator; an account is registered once per service.
-    async fn register_delegated_administrator(&self, account_id: &str, service: &str) -> ProviderResult<()> {
+    async fn register_delegated_administrator(&self, account_id: &AccountId, service: &str) -> ProviderResult<()> {
         self.write("RegisterDelegatedAdministrator", &[account_id, service], |d| {
             d.account_mut(account_id)?;
-            if account_id == d.org.management_account_id {
+            if *account_id == d.org.management_account_id {
                 return Err(err(
                     "ConstraintViolationException",
                     "the management account cannot be a delegated administrator",
@@ -423,10 +424,10 @@ impl Organizations for SandboxProvider {
         })
     }
 
-    async fn deregister_delegated_administrator(&self, account_id: &str, service: &str) -> ProviderResult<()> {
+    async fn deregister_delegated_administrator(&self, account_id: &AccountId, service: &str) -> ProviderResult<()> {
         self.write("DeregisterDelegatedAdministrator", &[account_id, service], |d| {
             let before = d.governance.delegated_administrators.len();
-            d.governance.delegated_administrators.retain(|a| !(a.account_id == account_id && a.service == service));
+            d.governance.delegated_administrators.retain(|a| !(a.account_id == *account_id && a.service == service));
             if d.governance.delegated_administrators.len() == before {
                 return Err(err(
                     "AccountNotRegisteredException",
