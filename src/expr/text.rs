@@ -188,6 +188,14 @@ impl Text {
         Ok(out)
     }
 
+    /// The JSON document this text holds (a template), when it is one. Values known only after
+    /// apply sit inside its strings, as the plan shows them: its structure (resources,
+    /// parameters, outputs, their keys and types) is known at plan time all the same, and that is
+    /// what is read from it; every value is taken from the text itself.
+    pub fn json_structure(&self) -> Option<serde_json::Value> {
+        serde_json::from_str(&self.shown()).ok()
+    }
+
     /// The text as the plan shows it: unknowns as `<id of X, (known after apply)>`.
     pub fn shown(&self) -> String {
         let mut out = String::new();

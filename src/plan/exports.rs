@@ -72,7 +72,7 @@ fn stack_of(op: &Operation) -> Option<(String, &str, &StackSpec<Text>)> {
 /// (from the stack's name, account, region and parameters; a name that reads a resource is left
 /// out).
 fn export_names(spec: &StackSpec<Text>, account: &str, region: &str) -> Vec<String> {
-    let Ok(template) = serde_json::from_str::<serde_json::Value>(&spec.template.shown()) else { return Vec::new() };
+    let Some(template) = spec.template.json_structure() else { return Vec::new() };
     let parameters: BTreeMap<String, String> = spec.parameters.iter().map(|(k, v)| (k.clone(), v.shown())).collect();
     let values = StackValues {
         account,

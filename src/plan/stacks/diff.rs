@@ -16,7 +16,7 @@ pub(crate) fn stack_diff(
     parameters: &BTreeMap<String, String>,
 ) -> Vec<PropertyDiff> {
     let mut diff = Vec::new();
-    let wanted: serde_json::Value = serde_json::from_str(&spec.template.shown()).unwrap_or_default();
+    let wanted: serde_json::Value = spec.template.json_structure().unwrap_or_default();
     let old_params = live.map(|l| l.parameters.clone()).unwrap_or_default();
     for (k, v) in parameters {
         if spec.sensitive.contains(k) {

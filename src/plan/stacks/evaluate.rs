@@ -110,7 +110,7 @@ pub(super) fn stack_spec(
         }
         None => stack.template.to_json_text(),
     };
-    let sensitive = serde_json::from_str(&template.shown()).map(|t| crate::plan::sensitive::no_echo_parameters(&t));
+    let sensitive = template.json_structure().map(|t| crate::plan::sensitive::no_echo_parameters(&t));
     Ok(StackSpec {
         sensitive: sensitive.unwrap_or_default(),
         name: task.stack_name.clone(),
@@ -200,7 +200,7 @@ pub(super) fn template_refused(
     subject: &str,
     task_name: &str,
 ) -> Option<Diagnostic> {
-    let template = serde_json::from_str::<serde_json::Value>(&spec.template.shown()).ok()?;
+    let template = spec.template.json_structure()?;
     let mut parameters: BTreeMap<String, Option<String>> =
         spec.parameters.iter().map(|(k, v)| (k.clone(), v.as_known().map(str::to_string))).collect();
     parameters.extend(stack.imports.iter().map(|i| (i.parameter.clone(), None)));
