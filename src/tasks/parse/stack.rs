@@ -21,30 +21,7 @@ impl Parser<'_> {
         let (name, span, node, params) = (at.name, at.span, at.node, at.params);
         let errors_before = self.diags.0.iter().filter(|d| d.is_error()).count();
         let template = self.path_of(at, "Template");
-        let stack_name = match node.get("StackName") {
-            Some(n) => self.text(n, name, "StackName", params),
-            None => {
-                self.error("missing-attribute", span, name, Some("StackName"), "an update-stacks task needs StackName");
-                None
-            }
-        };
-        if let Some(s) = &stack_name {
-            let ok = !s.is_empty()
-                && s.len() <= 128
-                && s.starts_with(|c: char| c.is_ascii_alphabetic())
-                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-            if !ok {
-                let at = node.get("StackName").map_or(span, |n| n.span);
-                self.error(
-                    "invalid-stack-name",
-                    at,
-                    name,
-                    Some("StackName"),
-                    format!("'{s}' is not a valid stack name"),
-                )
-                .help = Some("1-128 characters: letters, digits and hyphens, starting with a letter".into());
-            }
-        }
+        let stack_name = self.stack_name(at);
         let region_key = self.current_name(node, name, "DefaultOrganizationBindingRegion", "OrganizationBindingRegion");
         let regions = match node.get(region_key) {
             Some(r) => {
@@ -115,53 +92,9 @@ impl Parser<'_> {
         };
         let update_protection = flag_of(self, "UpdateProtection");
         let disable_rollback = flag_of(self, "DisableStackRollbacks");
-        let stack_policy = match (node.get("StackPolicy"), update_protection) {
-            (Some(n), true) => {
-                self.error(
-                    "conflicting-attributes",
-                    n.span,
-                    name,
-                    Some("StackPolicy"),
-                    "StackPolicy and UpdateProtection both set the stack policy",
-                )
-                .help = Some("keep one: UpdateProtection: true is a policy that denies every update".into());
-                None
-            }
-            (Some(n), false) => self.value(n, name, "StackPolicy", params).and_then(|v| match v.known()? {
-                serde_json::Value::String(text) => Some(text),
-                json => Some(json.to_string()),
-            }),
-            (None, true) => Some(UPDATE_PROTECTION_POLICY.to_string()),
-            (None, false) => None,
-        };
-        if let Some(n) = node.get("DeletionProtection") {
-            let d = Diagnostic::warning(
-                "not-used",
-                "DeletionProtection does nothing (org-formation reads it and does not use it either)",
-            )
-            .help("TerminationProtection: true protects the stack from deletion");
-            self.diags.push(locate(d, self.sources, n.span, name, Some("DeletionProtection")));
-        }
-        for attribute in ["MaxConcurrentTasks", "FailedTaskTolerance"] {
-            if let Some(n) = node.get(attribute) {
-                let d = Diagnostic::warning(
-                    "not-used",
-                    format!("{attribute} applies to tasks run together; orgctl runs all changes in one graph"),
-                )
-                .help("use --concurrency for the whole run, and MaxConcurrentStacks / FailedStackTolerance per task");
-                self.diags.push(locate(d, self.sources, n.span, name, Some(attribute)));
-            }
-        }
-        if let Some(n) = node.get("OrganizationFile") {
-            if let Some(file) = self.text(n, name, "OrganizationFile", params) {
-                let path = params.dir.join(&file);
-                let same = self.organization_file.as_ref().is_some_and(|o| same_file(o, &path));
-                if !same {
-                    self.error("organization-file-differs", n.span, name, Some("OrganizationFile"), format!("OrganizationFile names {file}, not the organization file of the update-organization task"))
-                        .help = Some("orgctl plans every task against one organization: point OrganizationFile at the same file or remove it".into());
-                }
-            }
-        }
+        let stack_policy = self.stack_policy(at, update_protection);
+        self.unused_attributes(at);
+        self.same_organization_file(at);
         let stack = StackTask {
             values: params.clone(),
             via_role_arn: node.get("TaskViaRoleArn").and_then(|n| self.stack_param(n, name, "TaskViaRoleArn", params)),
@@ -189,6 +122,100 @@ impl Parser<'_> {
             task_role_name: node.get("TaskRoleName").and_then(|n| self.stack_param(n, name, "TaskRoleName", params)),
         };
         Some(at.task(TaskKind::UpdateStacks(Box::new(stack))))
+    }
+
+    /// `StackName`, required, checked as CloudFormation checks it.
+    fn stack_name(&mut self, at: &TaskAt) -> Option<String> {
+        let (name, span, node, params) = (at.name, at.span, at.node, at.params);
+        let stack_name = match node.get("StackName") {
+            Some(n) => self.text(n, name, "StackName", params),
+            None => {
+                self.error("missing-attribute", span, name, Some("StackName"), "an update-stacks task needs StackName");
+                None
+            }
+        };
+        if let Some(s) = &stack_name {
+            let ok = !s.is_empty()
+                && s.len() <= 128
+                && s.starts_with(|c: char| c.is_ascii_alphabetic())
+                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            if !ok {
+                let at = node.get("StackName").map_or(span, |n| n.span);
+                self.error(
+                    "invalid-stack-name",
+                    at,
+                    name,
+                    Some("StackName"),
+                    format!("'{s}' is not a valid stack name"),
+                )
+                .help = Some("1-128 characters: letters, digits and hyphens, starting with a letter".into());
+            }
+        }
+        stack_name
+    }
+
+    /// The stack policy: `StackPolicy`, or the one `UpdateProtection: true` stands for (not both).
+    fn stack_policy(&mut self, at: &TaskAt, update_protection: bool) -> Option<String> {
+        let (name, node, params) = (at.name, at.node, at.params);
+        match (node.get("StackPolicy"), update_protection) {
+            (Some(n), true) => {
+                self.error(
+                    "conflicting-attributes",
+                    n.span,
+                    name,
+                    Some("StackPolicy"),
+                    "StackPolicy and UpdateProtection both set the stack policy",
+                )
+                .help = Some("keep one: UpdateProtection: true is a policy that denies every update".into());
+                None
+            }
+            (Some(n), false) => self.value(n, name, "StackPolicy", params).and_then(|v| match v.known()? {
+                serde_json::Value::String(text) => Some(text),
+                json => Some(json.to_string()),
+            }),
+            (None, true) => Some(UPDATE_PROTECTION_POLICY.to_string()),
+            (None, false) => None,
+        }
+    }
+
+    /// Attributes org-formation reads that orgctl has no use for: a warning each, saying what to
+    /// use instead.
+    fn unused_attributes(&mut self, at: &TaskAt) {
+        let (name, node) = (at.name, at.node);
+        if let Some(n) = node.get("DeletionProtection") {
+            let d = Diagnostic::warning(
+                "not-used",
+                "DeletionProtection does nothing (org-formation reads it and does not use it either)",
+            )
+            .help("TerminationProtection: true protects the stack from deletion");
+            self.diags.push(locate(d, self.sources, n.span, name, Some("DeletionProtection")));
+        }
+        for attribute in ["MaxConcurrentTasks", "FailedTaskTolerance"] {
+            if let Some(n) = node.get(attribute) {
+                let d = Diagnostic::warning(
+                    "not-used",
+                    format!("{attribute} applies to tasks run together; orgctl runs all changes in one graph"),
+                )
+                .help("use --concurrency for the whole run, and MaxConcurrentStacks / FailedStackTolerance per task");
+                self.diags.push(locate(d, self.sources, n.span, name, Some(attribute)));
+            }
+        }
+    }
+
+    /// `OrganizationFile` may only name the organization file of the update-organization task:
+    /// every task is planned against one organization.
+    fn same_organization_file(&mut self, at: &TaskAt) {
+        let (name, node, params) = (at.name, at.node, at.params);
+        if let Some(n) = node.get("OrganizationFile") {
+            if let Some(file) = self.text(n, name, "OrganizationFile", params) {
+                let path = params.dir.join(&file);
+                let same = self.organization_file.as_ref().is_some_and(|o| same_file(o, &path));
+                if !same {
+                    self.error("organization-file-differs", n.span, name, Some("OrganizationFile"), format!("OrganizationFile names {file}, not the organization file of the update-organization task"))
+                        .help = Some("orgctl plans every task against one organization: point OrganizationFile at the same file or remove it".into());
+                }
+            }
+        }
     }
 
     /// `current`, or the old name org-formation still reads (with a warning, as it gives).
