@@ -164,6 +164,27 @@ fn scps(state: &OrgState, t: &Thresholds, out: &mut Vec<Finding>) {
         ));
         return;
     }
+    let probe = probe_members(state, t);
+    region_findings(state, &org, &probe, out);
+    leave_findings(state, org, &probe, out);
+    scp_limits(state, t, out);
+}
+
+/// What the SCPs decide for a workload role in each active member account.
+struct ScpProbe<'a> {
+    members: Vec<&'a str>,
+    /// Accounts denied somewhere among the probe regions, and those denied nowhere.
+    restricted: Vec<&'a str>,
+    unrestricted: Vec<&'a str>,
+    /// Accounts that may call organizations:LeaveOrganization.
+    leavers: Vec<&'a str>,
+    /// Global services a region restriction denies, by the policy that denies them.
+    broken: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// Evaluates the SCPs for each member account: the probe regions, the global services in a
+/// denied region, and leaving the organization.
+fn probe_members<'a>(state: &'a OrgState, t: &Thresholds) -> ScpProbe<'a> {
     let members: Vec<&str> = state
         .accounts
         .values()
@@ -215,17 +236,24 @@ fn scps(state: &OrgState, t: &Thresholds, out: &mut Vec<Finding>) {
             leavers.push(*id);
         }
     }
+    ScpProbe { members, restricted, unrestricted, leavers, broken }
+}
+
+/// ORGCTL-SCP-002/003/004: no region restriction, an account that escapes it, a restriction
+/// that breaks the global services.
+fn region_findings(state: &OrgState, org: &str, probe: &ScpProbe, out: &mut Vec<Finding>) {
+    let ScpProbe { members, restricted, unrestricted, broken, .. } = probe;
     if restricted.is_empty() && !members.is_empty() {
         out.push(finding(
             "ORGCTL-SCP-002",
             "No region restriction",
             Severity::High,
-            org.clone(),
+            org.to_string(),
             format!("the SCPs let every member account work in any region (checked {})", PROBE_REGIONS.join(", ")),
             "attach a region-deny SCP to the root (org-templates/scp/region-deny.yml)",
         ));
     } else {
-        for id in unrestricted {
+        for id in unrestricted.iter().copied() {
             out.push(finding(
                 "ORGCTL-SCP-003",
                 "Account escapes the region restriction",
@@ -239,18 +267,24 @@ fn scps(state: &OrgState, t: &Thresholds, out: &mut Vec<Finding>) {
             ));
         }
     }
-    for (policy, mut services) in broken {
+    for (policy, services) in broken {
+        let mut services = services.clone();
         services.sort();
         services.dedup();
         out.push(finding(
             "ORGCTL-SCP-004",
             "Region restriction breaks global services",
             Severity::Medium,
-            policy,
+            policy.clone(),
             format!("outside the approved regions it denies {}, which are served from one region", services.join(", ")),
             "deny with NotAction listing the global services (see org-templates/scp/region-deny.yml)",
         ));
     }
+}
+
+/// ORGCTL-SCP-005: accounts that can leave the organization (all of them: one finding).
+fn leave_findings(state: &OrgState, org: String, probe: &ScpProbe, out: &mut Vec<Finding>) {
+    let ScpProbe { members, leavers, .. } = probe;
     if !members.is_empty() && leavers.len() == members.len() {
         out.push(finding(
             "ORGCTL-SCP-005",
@@ -261,7 +295,7 @@ fn scps(state: &OrgState, t: &Thresholds, out: &mut Vec<Finding>) {
             "attach org-templates/scp/deny-leave-organization.yml to the root",
         ));
     } else {
-        for id in leavers {
+        for id in leavers.iter().copied() {
             out.push(finding(
                 "ORGCTL-SCP-005",
                 "Accounts can leave the organization",
@@ -272,6 +306,11 @@ fn scps(state: &OrgState, t: &Thresholds, out: &mut Vec<Finding>) {
             ));
         }
     }
+}
+
+/// ORGCTL-SCP-006/007/008: targets at the SCP limit, SCPs near the size limit, SCPs attached
+/// nowhere.
+fn scp_limits(state: &OrgState, t: &Thresholds, out: &mut Vec<Finding>) {
     let mut targets: Vec<(String, String)> = vec![(state.root.id.clone(), "Root".into())];
     targets.extend(state.ous.values().map(|o| (o.id.clone(), format!("OU {}", state.path_of(&o.id)))));
     targets.extend(state.accounts.keys().map(|id| (id.to_string(), account_label(state, id))));
