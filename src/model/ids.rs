@@ -13,10 +13,6 @@ macro_rules! id_type {
         pub struct $name(String);
 
         impl $name {
-            pub fn new(id: impl Into<String>) -> Self {
-                $name(id.into())
-            }
-
             pub fn as_str(&self) -> &str {
                 &self.0
             }

@@ -76,10 +76,10 @@ pub enum Operation {
 impl<'de> Deserialize<'de> for Operation {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error;
-        fn area<T: serde::de::DeserializeOwned + Into<Operation>>(
-            value: &serde_json::Value,
+        fn area<'v, T: Deserialize<'v> + Into<Operation>>(
+            value: &'v serde_json::Value,
         ) -> Option<Result<Operation, serde_json::Error>> {
-            match serde_json::from_value::<T>(value.clone()) {
+            match T::deserialize(value) {
                 Ok(op) => Some(Ok(op.into())),
                 Err(e) if e.to_string().starts_with("unknown variant") => None,
                 Err(e) => Some(Err(e)),

@@ -248,8 +248,12 @@ impl<'a> Checker<'a> {
             Handle::Existing(id) => id.clone(),
             Handle::New(lid) => lid.to_string(),
         };
-        let before = self.scps_on(target);
-        *self.scps.entry(key).or_insert(before) += delta;
+        // The SCPs a target has before the plan are counted once, on its first attach or detach.
+        if !self.scps.contains_key(&key) {
+            let before = self.scps_on(target);
+            self.scps.insert(key.clone(), before);
+        }
+        *self.scps.entry(key).or_default() += delta;
     }
 
     /// Whether the policy is an SCP.
